@@ -1,0 +1,109 @@
+package entitle
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Error is an error a user may read: a stable machine-readable code and a
+// human message. Everything else is an internal error and is reported as such.
+type Error struct {
+	Code    string // e.g. "not_found", "invalid_input"
+	Message string
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Errorf returns an *Error with the given code and a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Error codes shared by the CLI and the API.
+const (
+	CodeInvalid   = "invalid_input"
+	CodeNotFound  = "not_found"
+	CodeConflict  = "conflict"
+	CodeForbidden = "forbidden"
+)
+
+// Problem is one thing wrong with a record: where (line of the input file,
+// when there is one, and the field) and what.
+type Problem struct {
+	File    string // input file name, when there is one
+	Line    int    // 1-based line of the input file; 0 when not from a file
+	Field   string // JSON-style path, e.g. "lines[2].quantity"
+	Message string
+}
+
+func (p Problem) String() string {
+	var b strings.Builder
+	switch {
+	case p.File != "" && p.Line > 0:
+		fmt.Fprintf(&b, "%s:%d: ", p.File, p.Line)
+	case p.File != "":
+		fmt.Fprintf(&b, "%s: ", p.File)
+	case p.Line > 0:
+		fmt.Fprintf(&b, "line %d: ", p.Line)
+	}
+	if p.Field != "" {
+		b.WriteString(p.Field)
+		b.WriteString(": ")
+	}
+	b.WriteString(p.Message)
+	return b.String()
+}
+
+// Problems is a list of problems; as an error it reports all of them.
+// A nil or empty Problems is not an error: use [Problems.Err].
+type Problems []Problem
+
+func (ps Problems) Error() string {
+	lines := make([]string, len(ps))
+	for i, p := range ps {
+		lines[i] = p.String()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Err returns ps as an error, or nil when there are no problems.
+func (ps Problems) Err() error {
+	if len(ps) == 0 {
+		return nil
+	}
+	return ps
+}
+
+// Add appends a problem about field.
+func (ps *Problems) Add(field, format string, args ...any) {
+	*ps = append(*ps, Problem{Field: field, Message: fmt.Sprintf(format, args...)})
+}
+
+// Prefixed returns ps with every field placed under prefix (e.g. "lines[0]").
+func (ps Problems) Prefixed(prefix string) Problems {
+	out := make(Problems, len(ps))
+	for i, p := range ps {
+		if p.Field == "" {
+			p.Field = prefix
+		} else if prefix != "" {
+			p.Field = prefix + "." + p.Field
+		}
+		out[i] = p
+	}
+	return out
+}
+
+// At returns ps with File and Line set where they are not set yet.
+func (ps Problems) At(file string, line int) Problems {
+	out := make(Problems, len(ps))
+	for i, p := range ps {
+		if p.File == "" {
+			p.File = file
+		}
+		if p.Line == 0 {
+			p.Line = line
+		}
+		out[i] = p
+	}
+	return out
+}

@@ -1,0 +1,53 @@
+package entitle
+
+import (
+	"strings"
+	"time"
+)
+
+// UserStatus says whether a user may sign in.
+type UserStatus string
+
+const (
+	UserActive   UserStatus = "active"
+	UserDisabled UserStatus = "disabled"
+)
+
+// User is a person who signs in to the portal. A user belongs to exactly one
+// company and sees what that company may see.
+type User struct {
+	ID        int64
+	Email     string // unique across the portal, compared case-insensitively
+	Name      string
+	Company   string // company key
+	Admin     bool   // company administrator
+	Status    UserStatus
+	CreatedAt time.Time
+}
+
+// NormalizeEmail is the form in which emails are compared and stored:
+// trimmed and lower-cased.
+func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// Validate checks the user's fields. Full address validation (plain
+// local@domain only) arrives with invitations; here an address must at least
+// have one @ with text on both sides and no spaces.
+func (u User) Validate() error {
+	var ps Problems
+	e := u.Email
+	at := strings.LastIndexByte(e, '@')
+	switch {
+	case e == "":
+		ps.Add("email", "required")
+	case len(e) > 254:
+		ps.Add("email", "too long (at most 254 bytes)")
+	case at <= 0 || at == len(e)-1 || strings.ContainsAny(e, " \t\r\n<>,;\"") || strings.Count(e, "@") != 1:
+		ps.Add("email", "%q is not a plain address such as name@example.com", e)
+	}
+	checkText(&ps, "name", u.Name, true)
+	checkKey(&ps, "company", u.Company)
+	if u.Status != UserActive && u.Status != UserDisabled {
+		ps.Add("status", "%q is not active or disabled", string(u.Status))
+	}
+	return ps.Err()
+}
