@@ -1,0 +1,71 @@
+package policy
+
+import (
+	"time"
+
+	"github.com/entitle-portal/entitle"
+)
+
+// Rule is one disclosure rule of SPEC §3, quoted.
+type Rule struct {
+	ID   string
+	Text string
+}
+
+// Rules are the disclosure rules R1–R8, quoted from SPEC §3. The code that
+// applies each one quotes it again beside it (see doc.go).
+var Rules = []Rule{
+	{"R1", "Entitlement information is disclosed to members of every company that holds any role on the entitlement's order (purchasing entity, reseller, owner, installer), and to members of a company holding an active delegation from the owner that covers it."},
+	{"R2", "Order details are disclosed only to members of the order's purchasing entity."},
+	{"R3", "A lookup BY PO NUMBER (an order, or the entitlements of an order) succeeds only for members of the purchasing entity that placed that PO. Every other company's lookup finds nothing — even a company that can see that PO number as a field of an entitlement."},
+	{"R4", "Owner & location are never disclosed to anyone but members of the owner company itself (and the vendor, whose record it is). They are absent from every response to any other company, order details to the purchasing entity included. A delegate sees the name of the company that delegated to it in its list of received delegations, never contacts or the site."},
+	{"R5", "Only the owner company (its administrators) may grant or revoke delegations of its entitlements. A delegate cannot re-delegate. A delegation stops working the instant it is revoked or expires."},
+	{"R6", "Members of the vendor company see everything (it is the vendor's own record), and each such disclosure is audited like any other."},
+	{"R7", "A company that is not entitled to an object cannot learn that it exists: the answer is the same 404 not_found as for an object that does not exist. A user never sees another company's users, invitations or audit events."},
+	{"R8", "Every response states the basis of the caller's access, and the owner and the vendor can ask who has access to an entitlement and why."},
+}
+
+// Cell is one cell of the rules table: what a company on one basis gets when
+// asking one way.
+type Cell struct {
+	Basis    entitle.Basis // "" for a company with no role and no delegation
+	Way      Way
+	Decision Decision
+}
+
+// Table computes the rules table by asking Decide, for a company holding
+// exactly one basis, every way of asking. It is derived from the code, never
+// written by hand, so `entitle policy` shows what the code does.
+func Table() []Cell {
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	const me, other, sub = "ME", "OTHER", "SUB-1"
+	var cells []Cell
+	for _, b := range append(append([]entitle.Basis{}, entitle.Bases...), "") {
+		f := Facts{SubscriptionID: sub, Owner: other, PurchasingEntity: other,
+			Roles: []entitle.RoleAssignment{{Role: entitle.RolePurchasingEntity, Company: other}, {Role: entitle.RoleOwner, Company: other}}}
+		c := Caller{Company: me}
+		switch b {
+		case entitle.BasisDelegate:
+			f.Delegations = []entitle.Delegation{{ID: "D-1", Owner: other, Delegate: me, SubscriptionIDs: []string{sub}}}
+		case entitle.BasisVendor:
+			c.Vendor = true
+		case "":
+		default:
+			f.Roles = append(f.Roles, entitle.RoleAssignment{Role: entitle.Role(b), Company: me})
+			if b == entitle.BasisOwner {
+				f.Owner = me
+			}
+			if b == entitle.BasisPurchasingEntity {
+				f.PurchasingEntity = me
+			}
+		}
+		for _, w := range Ways {
+			sf := f
+			if w == OrderDetails {
+				sf.SubscriptionID = ""
+			}
+			cells = append(cells, Cell{Basis: b, Way: w, Decision: Decide(c, w, sf, now)})
+		}
+	}
+	return cells
+}
