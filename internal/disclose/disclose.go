@@ -1,0 +1,382 @@
+// Package disclose answers what a caller may see: it asks the store for
+// candidates and facts, has internal/policy decide, projects only the views
+// the decision allows, and audits every disclosure. The CLI and the HTTP API
+// both go through it; no other package turns records into answers.
+package disclose
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/entitle-portal/entitle"
+	"github.com/entitle-portal/entitle/internal/policy"
+	"github.com/entitle-portal/entitle/internal/store"
+)
+
+// Service answers disclosure questions.
+type Service struct {
+	DB  *store.DB
+	Now func() time.Time // the clock; time.Now when nil
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// Caller is an authenticated user asking.
+type Caller struct {
+	policy.Caller
+	Email string // for the audit trail; "cli" for an operator's export
+}
+
+// CallerFor returns the caller for user u.
+func (s *Service) CallerFor(ctx context.Context, u entitle.User) (Caller, error) {
+	vendor, err := s.DB.VendorKey(ctx)
+	if err != nil {
+		return Caller{}, err
+	}
+	return Caller{Caller: policy.Caller{Company: u.Company, Vendor: vendor != "" && vendor == u.Company, Admin: u.Admin}, Email: u.Email}, nil
+}
+
+// CallerForCompany returns a caller acting as a member of company (the
+// console's export --company). It fails when the company does not exist.
+func (s *Service) CallerForCompany(ctx context.Context, company, actor string) (Caller, error) {
+	if _, err := s.DB.Company(ctx, company); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return Caller{}, entitle.Errorf(entitle.CodeNotFound, "no company with key %s", company)
+		}
+		return Caller{}, err
+	}
+	vendor, err := s.DB.VendorKey(ctx)
+	if err != nil {
+		return Caller{}, err
+	}
+	return Caller{Caller: policy.Caller{Company: company, Vendor: vendor == company}, Email: actor}, nil
+}
+
+// Party names a company in an answer.
+type Party struct {
+	Key  string `json:"key"`
+	Name string `json:"name"`
+}
+
+// Entitlement is the entitlement object of the API (SPEC §5). Owner and
+// InstallationSite are present only when the decision includes the owner
+// view (R4); every other field is entitlement information (R1).
+type Entitlement struct {
+	SubscriptionID   string           `json:"subscription_id"`
+	SKU              string           `json:"sku"`
+	Quantity         int64            `json:"quantity"`
+	StartDate        entitle.Date     `json:"start_date"`
+	EndDate          entitle.Date     `json:"end_date"`
+	PONumber         string           `json:"po_number"`
+	Status           entitle.Status   `json:"status"`
+	Access           []entitle.Basis  `json:"access"`
+	Owner            *Party           `json:"owner,omitempty"`
+	InstallationSite *entitle.Address `json:"installation_site,omitempty"`
+}
+
+// project builds the entitlement object a decision allows.
+func project(c store.Candidate, d policy.Decision, today entitle.Date, owners map[int64]store.OwnerView) Entitlement {
+	e := c.Entitlement
+	out := Entitlement{
+		SubscriptionID: e.SubscriptionID, SKU: e.SKU, Quantity: e.Quantity,
+		StartDate: e.StartDate, EndDate: e.EndDate, PONumber: e.PONumber,
+		Status: e.StatusOn(today), Access: d.Basis,
+	}
+	if d.Views.Has(policy.ViewOwner) {
+		if v, ok := owners[c.OrderID]; ok {
+			out.Owner = &Party{Key: v.Owner.Key, Name: v.Owner.Name}
+			out.InstallationSite = v.Site
+		}
+	}
+	return out
+}
+
+// ErrNotFound is the answer for an object that does not exist and for one the
+// caller may not see (R7): the two are indistinguishable.
+func notFound(what, id string) error {
+	return entitle.Errorf(entitle.CodeNotFound, "%s %s not found", what, id)
+}
+
+// Page is one page of a list.
+type Page struct {
+	Items []Entitlement `json:"items"`
+	Next  string        `json:"next_cursor,omitempty"`
+}
+
+// MaxLimit bounds a page.
+const MaxLimit = 500
+
+// List returns one page of the entitlements the caller may see, in
+// subscription ID order after cursor after, and audits the disclosure.
+func (s *Service) List(ctx context.Context, c Caller, after string, limit int, f store.ListFilter) (Page, error) {
+	now := s.now()
+	page, err := s.list(ctx, c, after, limit, f, now)
+	if err != nil {
+		return page, err
+	}
+	return page, s.DB.Audit(ctx, store.AuditEvent{At: now, Actor: c.Email, Company: c.Company, Action: "entitlement.list",
+		Object: after, Outcome: "ok", Detail: fmt.Sprintf("%d items", len(page.Items))})
+}
+
+func (s *Service) list(ctx context.Context, c Caller, after string, limit int, f store.ListFilter, now time.Time) (Page, error) {
+	if limit < 1 || limit > MaxLimit {
+		return Page{}, entitle.Errorf(entitle.CodeInvalid, "limit must be between 1 and %d", MaxLimit)
+	}
+	today := entitle.DateOf(now)
+	f.Today = today
+	lp, err := s.DB.List(ctx, c.Caller, after, limit, f, now)
+	if err != nil {
+		return Page{}, err
+	}
+	page := Page{Items: []Entitlement{}, Next: lp.Next}
+	decisions := make([]policy.Decision, len(lp.Candidates))
+	var ownerOrders []int64
+	for i, cand := range lp.Candidates {
+		decisions[i] = policy.Decide(c.Caller, policy.List, cand.Facts, now)
+		if decisions[i].Views.Has(policy.ViewOwner) {
+			ownerOrders = append(ownerOrders, cand.OrderID)
+		}
+	}
+	var owners map[int64]store.OwnerView
+	if len(ownerOrders) > 0 {
+		if owners, err = s.DB.OwnerViews(ctx, ownerOrders); err != nil {
+			return Page{}, err
+		}
+	}
+	for i, cand := range lp.Candidates {
+		d := decisions[i]
+		if !d.Allowed || (f.Basis != "" && !hasBasis(d.Basis, f.Basis)) {
+			continue
+		}
+		page.Items = append(page.Items, project(cand, d, today, owners))
+	}
+	return page, nil
+}
+
+func hasBasis(bs []entitle.Basis, b entitle.Basis) bool {
+	for _, x := range bs {
+		if x == b {
+			return true
+		}
+	}
+	return false
+}
+
+// Export calls emit for every entitlement the caller may see, in
+// subscription ID order, and audits the export as one disclosure.
+func (s *Service) Export(ctx context.Context, c Caller, f store.ListFilter, emit func(Entitlement) error) (int, error) {
+	now := s.now()
+	n, after := 0, ""
+	for {
+		page, err := s.list(ctx, c, after, MaxLimit, f, now)
+		if err != nil {
+			return n, err
+		}
+		for _, e := range page.Items {
+			if err := emit(e); err != nil {
+				return n, err
+			}
+			n++
+		}
+		if page.Next == "" {
+			break
+		}
+		after = page.Next
+	}
+	return n, s.DB.Audit(ctx, store.AuditEvent{At: now, Actor: c.Email, Company: c.Company, Action: "entitlement.export",
+		Outcome: "ok", Detail: fmt.Sprintf("%d entitlements", n)})
+}
+
+// Get returns one entitlement by subscription ID, or not_found when it does
+// not exist or the caller may not see it (R7). Both are audited.
+func (s *Service) Get(ctx context.Context, c Caller, sub string) (Entitlement, policy.Decision, error) {
+	now := s.now()
+	e, d, err := s.get(ctx, c, sub, now)
+	if err != nil && !isNotFound(err) {
+		return e, d, err
+	}
+	outcome := "ok"
+	if err != nil {
+		outcome = "not_found"
+	}
+	if aerr := s.DB.Audit(ctx, store.AuditEvent{At: now, Actor: c.Email, Company: c.Company, Action: "entitlement.get",
+		Object: sub, Basis: d.Basis, Outcome: outcome}); aerr != nil {
+		return Entitlement{}, policy.Decision{}, aerr
+	}
+	return e, d, err
+}
+
+func (s *Service) get(ctx context.Context, c Caller, sub string, now time.Time) (Entitlement, policy.Decision, error) {
+	cand, err := s.DB.Entitlement(ctx, sub, c.Company)
+	if errors.Is(err, store.ErrNotFound) {
+		return Entitlement{}, policy.Decision{}, notFound("entitlement", sub)
+	}
+	if err != nil {
+		return Entitlement{}, policy.Decision{}, err
+	}
+	d := policy.Decide(c.Caller, policy.Get, cand.Facts, now)
+	if !d.Allowed {
+		return Entitlement{}, policy.Decision{}, notFound("entitlement", sub)
+	}
+	var owners map[int64]store.OwnerView
+	if d.Views.Has(policy.ViewOwner) {
+		if owners, err = s.DB.OwnerViews(ctx, []int64{cand.OrderID}); err != nil {
+			return Entitlement{}, policy.Decision{}, err
+		}
+	}
+	return project(cand, d, entitle.DateOf(now), owners), d, nil
+}
+
+func isNotFound(err error) bool {
+	var e *entitle.Error
+	return errors.As(err, &e) && e.Code == entitle.CodeNotFound
+}
+
+// Access is one company's access in an explanation (R8).
+type Access struct {
+	Company     Party           `json:"company"`
+	Basis       []entitle.Basis `json:"basis"`
+	Delegations []string        `json:"delegations,omitempty"`
+}
+
+// Explain answers who has access to an entitlement and why (R8), for the
+// owner and the vendor; anyone else gets not_found (R7).
+func (s *Service) Explain(ctx context.Context, c Caller, sub string) ([]Access, error) {
+	now := s.now()
+	out, err := s.explain(ctx, c, sub, now)
+	if err != nil && !isNotFound(err) {
+		return nil, err
+	}
+	outcome := "ok"
+	if err != nil {
+		outcome = "not_found"
+	}
+	if aerr := s.DB.Audit(ctx, store.AuditEvent{At: now, Actor: c.Email, Company: c.Company, Action: "entitlement.access",
+		Object: sub, Outcome: outcome}); aerr != nil {
+		return nil, aerr
+	}
+	return out, err
+}
+
+func (s *Service) explain(ctx context.Context, c Caller, sub string, now time.Time) ([]Access, error) {
+	cand, err := s.DB.Entitlement(ctx, sub, "")
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, notFound("entitlement", sub)
+	}
+	if err != nil {
+		return nil, err
+	}
+	vendor, err := s.DB.VendorKey(ctx)
+	if err != nil {
+		return nil, err
+	}
+	d, access := policy.Explain(c.Caller, cand.Facts, vendor, now)
+	if !d.Allowed {
+		return nil, notFound("entitlement", sub)
+	}
+	out := []Access{}
+	for _, a := range access {
+		co, err := s.DB.Company(ctx, a.Company)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Access{Company: Party{Key: co.Key, Name: co.Name}, Basis: a.Basis, Delegations: a.Delegations})
+	}
+	return out, nil
+}
+
+// lookup finds the order with PO number po of purchasing entity pe — the
+// caller's own when pe is "" (the vendor names one) — and has the policy
+// decide (R2, R3). way is policy.LookupByPO (the order's entitlements) or
+// policy.OrderDetails.
+func (s *Service) lookup(ctx context.Context, c Caller, po, pe string, way policy.Way, now time.Time) (store.OrderRecord, policy.Decision, error) {
+	if pe == "" {
+		pe = c.Company // a PO is looked up among the caller's own POs
+	}
+	o, f, err := s.DB.OrderByPO(ctx, pe, po)
+	if errors.Is(err, store.ErrNotFound) {
+		return o, policy.Decision{}, notFound("order", po)
+	}
+	if err != nil {
+		return o, policy.Decision{}, err
+	}
+	if way == policy.LookupByPO && len(o.Lines) > 0 {
+		f.SubscriptionID = o.Lines[0].SubscriptionID
+	}
+	d := policy.Decide(c.Caller, way, f, now)
+	if !d.Allowed {
+		return store.OrderRecord{}, policy.Decision{}, notFound("order", po)
+	}
+	return o, d, nil
+}
+
+// Explanation is what `entitle check` prints: the decision for each way of
+// asking about one entitlement, and who has access when the caller may ask.
+type Explanation struct {
+	Caller    Caller
+	Get       policy.Decision
+	Exists    bool
+	ByPO      policy.Decision // looking up the entitlement's PO number among the caller's own
+	Order     policy.Decision
+	Access    []Access
+	Delegable policy.Decision
+}
+
+// Check explains what the caller may see of subscription sub and why, without
+// disclosing anything the caller could not see (a denied entitlement is
+// reported as not found).
+func (s *Service) Check(ctx context.Context, c Caller, sub string) (Explanation, error) {
+	now := s.now()
+	x := Explanation{Caller: c}
+	_, d, err := s.get(ctx, c, sub, now)
+	if isNotFound(err) {
+		x.Get = policy.Decision{Reasons: []string{"R7: no entitlement " + sub + " that your company may see"}}
+		return x, nil
+	}
+	if err != nil {
+		return x, err
+	}
+	x.Exists, x.Get = true, d
+	cand, err := s.DB.Entitlement(ctx, sub, c.Company)
+	if err != nil {
+		return x, err
+	}
+	pe := ""
+	if c.Vendor {
+		pe = cand.Entitlement.PurchasingEntity
+	}
+	if _, d, err := s.lookup(ctx, c, cand.Entitlement.PONumber, pe, policy.LookupByPO, now); err == nil {
+		x.ByPO = d
+	} else if isNotFound(err) {
+		x.ByPO = policy.Decision{Reasons: []string{"R3: looking up PO " + cand.Entitlement.PONumber + " finds nothing for your company"}}
+	} else {
+		return x, err
+	}
+	if _, d, err := s.lookup(ctx, c, cand.Entitlement.PONumber, pe, policy.OrderDetails, now); err == nil {
+		x.Order = d
+	} else if isNotFound(err) {
+		x.Order = policy.Decision{Reasons: []string{"R2: order details are disclosed only to the purchasing entity"}}
+	} else {
+		return x, err
+	}
+	owns, err := s.DB.Owns(ctx, c.Company)
+	if err != nil {
+		return x, err
+	}
+	x.Delegable = policy.ManageDelegations(c.Caller, cand.Entitlement.Owner, owns)
+	if acc, err := s.explain(ctx, c, sub, now); err == nil {
+		x.Access = acc
+	} else if !isNotFound(err) {
+		return x, err
+	}
+	return x, s.DB.Audit(ctx, store.AuditEvent{At: now, Actor: c.Email, Company: c.Company, Action: "entitlement.check",
+		Object: sub, Basis: x.Get.Basis, Outcome: "ok", Detail: strings.Join(x.Get.Reasons, "; ")})
+}

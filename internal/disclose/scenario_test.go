@@ -1,0 +1,157 @@
+package disclose_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/entitle-portal/entitle"
+	"github.com/entitle-portal/entitle/internal/disclose"
+	"github.com/entitle-portal/entitle/internal/policy/policytest"
+	"github.com/entitle-portal/entitle/internal/store"
+	"github.com/entitle-portal/entitle/internal/store/storetest"
+)
+
+// load imports a scenario's world into a fresh store.
+func load(t *testing.T, s *policytest.Scenario) *disclose.Service {
+	t.Helper()
+	ctx := context.Background()
+	db := storetest.New(t)
+	_, problems, err := db.Import(ctx, s.Batch(), store.ImportOptions{}, s.Now)
+	if err != nil || len(problems) > 0 {
+		t.Fatalf("import: %v %v", err, problems)
+	}
+	if err := db.AddDelegations(ctx, s.Delegations); err != nil {
+		t.Fatal(err)
+	}
+	return &disclose.Service{DB: db, Now: func() time.Time { return s.Now }}
+}
+
+// TestScenarios answers every expectation of internal/policy/testdata
+// through the store and the disclose service — the path the CLI and API take
+// — and holds it to the same cells as the policy's own test.
+func TestScenarios(t *testing.T) {
+	scenarios, err := policytest.LoadAll("../policy/testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range scenarios {
+		t.Run(s.Name, func(t *testing.T) {
+			svc := load(t, s)
+			for _, e := range s.Expects {
+				got, err := answer(svc, e)
+				if err != nil {
+					t.Errorf("line %d: %v", e.Line, err)
+					continue
+				}
+				if err := e.Check(got); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+}
+
+func answer(svc *disclose.Service, e policytest.Expect) (policytest.Result, error) {
+	ctx := context.Background()
+	c := disclose.Caller{Caller: e.Caller, Email: "tester@" + strings.ToLower(e.Caller.Company) + ".example"}
+	notFound := func(err error) bool {
+		var ee *entitle.Error
+		return errors.As(err, &ee) && ee.Code == entitle.CodeNotFound
+	}
+	switch e.Way {
+	case "list":
+		// A page of 2 exercises keyset paging on every scenario.
+		r := policytest.Result{List: map[string][]entitle.Basis{}}
+		after, last := "", ""
+		for {
+			page, err := svc.List(ctx, c, after, 2, store.ListFilter{})
+			if err != nil {
+				return r, err
+			}
+			for _, it := range page.Items {
+				if it.SubscriptionID <= last {
+					return r, errors.New("list out of order or repeated: " + it.SubscriptionID)
+				}
+				last = it.SubscriptionID
+				r.List[it.SubscriptionID] = it.Access
+			}
+			if page.Next == "" {
+				return r, nil
+			}
+			after = page.Next
+		}
+	case "get":
+		got, d, err := svc.Get(ctx, c, e.Object)
+		if notFound(err) {
+			return policytest.Result{Deny: true}, nil
+		}
+		if err != nil {
+			return policytest.Result{}, err
+		}
+		if (got.Owner != nil) != d.Views.Has(1<<2) {
+			return policytest.Result{}, errors.New("owner field present without the owner view, or missing with it")
+		}
+		return policytest.DecisionResult(d), nil
+	case "po", "order":
+		po, pe, _ := strings.Cut(e.Object, "@")
+		if e.Way == "order" {
+			o, d, err := svc.Order(ctx, c, po, pe)
+			if notFound(err) {
+				return policytest.Result{Deny: true}, nil
+			}
+			if err != nil {
+				return policytest.Result{}, err
+			}
+			r := policytest.DecisionResult(d)
+			r.PE = o.PurchasingEntity.Key
+			return r, nil
+		}
+		items, d, err := svc.OrderEntitlements(ctx, c, po, pe)
+		if notFound(err) {
+			return policytest.Result{Deny: true}, nil
+		}
+		if err != nil {
+			return policytest.Result{}, err
+		}
+		r := policytest.DecisionResult(d)
+		for _, it := range items {
+			r.Subs = append(r.Subs, it.SubscriptionID)
+		}
+		// The order found is the caller's own (or the named one, for the vendor).
+		r.PE = pe
+		if pe == "" {
+			r.PE = c.Company
+		}
+		return r, nil
+	case "grant":
+		var subs []string
+		if e.Object != "all" {
+			subs = []string{e.Object}
+		}
+		d, err := svc.Delegable(ctx, c, subs)
+		if notFound(err) {
+			return policytest.Result{Deny: true}, nil
+		}
+		if err != nil {
+			return policytest.Result{}, err
+		}
+		return policytest.GrantResult(d), nil
+	case "explain":
+		access, err := svc.Explain(ctx, c, e.Object)
+		if notFound(err) {
+			return policytest.Result{Deny: true}, nil
+		}
+		if err != nil {
+			return policytest.Result{}, err
+		}
+		r := policytest.Result{Explain: map[string][]entitle.Basis{}}
+		for _, a := range access {
+			r.Explain[a.Company.Key] = a.Basis
+		}
+		return r, nil
+	}
+	return policytest.Result{}, errors.New("unknown way " + e.Way)
+}

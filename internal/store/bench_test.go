@@ -1,0 +1,238 @@
+package store_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/entitle-portal/entitle"
+	"github.com/entitle-portal/entitle/internal/benchgen"
+	"github.com/entitle-portal/entitle/internal/importer"
+	"github.com/entitle-portal/entitle/internal/policy"
+	"github.com/entitle-portal/entitle/internal/store"
+)
+
+// The benchmarks run on the standard benchmark channel (BENCHMARK.md) at
+// ENTITLE_BENCH_SCALE (default 0.1), generated and imported once per
+// process into a SQLite file under ENTITLE_BENCH_DIR (default a temporary
+// directory). See BENCHMARKS.md for the commands and figures.
+
+var bench struct {
+	once  sync.Once
+	err   error
+	scale float64
+	ds    *benchgen.Dataset
+	db    *store.DB
+	jsonl []byte
+	now   time.Time
+}
+
+func benchWorld(b *testing.B) (*benchgen.Dataset, *store.DB, time.Time) {
+	b.Helper()
+	bench.once.Do(func() {
+		bench.scale = 0.1
+		if s := os.Getenv("ENTITLE_BENCH_SCALE"); s != "" {
+			if bench.scale, bench.err = strconv.ParseFloat(s, 64); bench.err != nil {
+				return
+			}
+		}
+		today := entitle.MustDate("2026-06-01")
+		bench.now = today.Time().Add(12 * time.Hour)
+		bench.ds = benchgen.Generate(benchgen.Config{Scale: bench.scale, Seed: 1, Today: today})
+		var buf bytes.Buffer
+		if bench.err = importer.WriteJSONL(&buf, bench.ds.Batch); bench.err != nil {
+			return
+		}
+		bench.jsonl = buf.Bytes()
+		dir := os.Getenv("ENTITLE_BENCH_DIR")
+		if dir == "" {
+			if dir, bench.err = os.MkdirTemp("", "entitle-bench-"); bench.err != nil {
+				return
+			}
+		}
+		path := filepath.Join(dir, fmt.Sprintf("bench-%g.db", bench.scale))
+		fresh := true
+		if _, err := os.Stat(path); err == nil {
+			fresh = false // reuse an earlier run's database (same scale, seed and day)
+		}
+		if bench.db, bench.err = store.Open(context.Background(), path); bench.err != nil || !fresh {
+			return
+		}
+		if _, bench.err = importBytes(bench.db, bench.jsonl, bench.now); bench.err != nil {
+			return
+		}
+		bench.err = bench.db.AddDelegations(context.Background(), bench.ds.Delegations)
+	})
+	if bench.err != nil {
+		b.Fatal(bench.err)
+	}
+	return bench.ds, bench.db, bench.now
+}
+
+func importBytes(db *store.DB, data []byte, now time.Time) (int, error) {
+	batch, problems, err := importer.Read(bytes.NewReader(data), "bench.jsonl")
+	if err == nil && len(problems) > 0 {
+		err = problems
+	}
+	if err != nil {
+		return 0, err
+	}
+	_, problems, err = db.Import(context.Background(), batch, store.ImportOptions{}, now)
+	if err == nil && len(problems) > 0 {
+		err = problems
+	}
+	return batch.Len(), err
+}
+
+// BenchmarkImport imports the whole channel (parse + validate + write, one
+// transaction) into a new database per iteration: records/s.
+func BenchmarkImport(b *testing.B) {
+	_, _, now := benchWorld(b)
+	records := 0
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		db, err := store.Open(context.Background(), filepath.Join(b.TempDir(), "import.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		n, err := importBytes(db, bench.jsonl, now)
+		if err != nil {
+			b.Fatal(err)
+		}
+		records += n
+		b.StopTimer()
+		db.Close()
+		b.StartTimer()
+	}
+	entitlements := 0
+	for _, o := range bench.ds.Batch.Orders {
+		entitlements += len(o.Record.Lines)
+	}
+	b.ReportMetric(float64(records)/b.Elapsed().Seconds(), "records/s")
+	b.ReportMetric(float64(entitlements*b.N)/b.Elapsed().Seconds(), "entitlements/s")
+}
+
+// latencies records each operation's duration and reports p50 and p99.
+type latencies []time.Duration
+
+func (l latencies) report(b *testing.B) {
+	if len(l) == 0 {
+		return
+	}
+	slices.Sort(l)
+	b.ReportMetric(float64(l[len(l)/2].Nanoseconds())/1e3, "p50-µs")
+	b.ReportMetric(float64(l[len(l)*99/100].Nanoseconds())/1e3, "p99-µs")
+}
+
+// BenchmarkGet is one "may this company see this entitlement, and which
+// views" question: the store's facts and the policy's decision.
+func BenchmarkGet(b *testing.B) {
+	ds, db, now := benchWorld(b)
+	vendor := "VENDOR"
+	for _, tc := range []struct {
+		name string
+		gets []benchgen.Get
+		want bool
+	}{{"allowed", ds.Probes.AllowedGets, true}, {"denied", ds.Probes.DeniedGets, false}} {
+		b.Run(tc.name, func(b *testing.B) {
+			ctx := context.Background()
+			lat := make(latencies, 0, b.N)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				g := tc.gets[i%len(tc.gets)]
+				start := time.Now()
+				cand, err := db.Entitlement(ctx, g.SubscriptionID, g.Company)
+				if err != nil {
+					b.Fatal(err)
+				}
+				d := policy.Decide(policy.Caller{Company: g.Company, Vendor: g.Company == vendor}, policy.Get, cand.Facts, now)
+				lat = append(lat, time.Since(start))
+				if d.Allowed != tc.want {
+					b.Fatalf("%s on %s: allowed=%v, want %v", g.Company, g.SubscriptionID, d.Allowed, tc.want)
+				}
+			}
+			lat.report(b)
+		})
+	}
+}
+
+func benchCompanies(ds *benchgen.Dataset) []struct{ name, key string } {
+	p := ds.Probes
+	return []struct{ name, key string }{
+		{"largest-reseller", p.LargestReseller}, {"largest-distributor", p.LargestDistributor},
+		{"median-reseller", p.MedianReseller}, {"small-customer", p.SmallCustomer}, {"outsider", p.Outsider},
+	}
+}
+
+// listVisible pages through what the company sees (store + policy), pages of
+// limit, stopping after maxPages; it returns the number of entitlements.
+func listVisible(ctx context.Context, db *store.DB, c policy.Caller, limit, maxPages int, now time.Time) (int, error) {
+	n, after := 0, ""
+	for p := 0; p < maxPages; p++ {
+		page, err := db.List(ctx, c, after, limit, store.ListFilter{}, now)
+		if err != nil {
+			return n, err
+		}
+		for _, cand := range page.Candidates {
+			if policy.Decide(c, policy.List, cand.Facts, now).Allowed {
+				n++
+			}
+		}
+		if !page.More {
+			break
+		}
+		after = page.Next
+	}
+	return n, nil
+}
+
+// BenchmarkListFirstPage is the first page of 100 of a company's list.
+func BenchmarkListFirstPage(b *testing.B) {
+	ds, db, now := benchWorld(b)
+	for _, co := range benchCompanies(ds) {
+		b.Run(co.name, func(b *testing.B) {
+			c := policy.Caller{Company: co.key}
+			lat := make(latencies, 0, b.N)
+			for i := 0; i < b.N; i++ {
+				start := time.Now()
+				if _, err := listVisible(context.Background(), db, c, 100, 1, now); err != nil {
+					b.Fatal(err)
+				}
+				lat = append(lat, time.Since(start))
+			}
+			lat.report(b)
+		})
+	}
+}
+
+// BenchmarkListComplete is a company's complete list, in pages of 500; the
+// number of entitlements is reported beside the time.
+func BenchmarkListComplete(b *testing.B) {
+	ds, db, now := benchWorld(b)
+	for _, co := range benchCompanies(ds) {
+		b.Run(co.name, func(b *testing.B) {
+			c := policy.Caller{Company: co.key}
+			lat := make(latencies, 0, b.N)
+			n := 0
+			for i := 0; i < b.N; i++ {
+				start := time.Now()
+				var err error
+				if n, err = listVisible(context.Background(), db, c, 500, 1<<30, now); err != nil {
+					b.Fatal(err)
+				}
+				lat = append(lat, time.Since(start))
+			}
+			b.ReportMetric(float64(n), "entitlements")
+			lat.report(b)
+		})
+	}
+}

@@ -1,0 +1,40 @@
+package store
+
+import "github.com/pressly/goose/v3"
+
+// dialect is everything that differs between SQLite and PostgreSQL, in one
+// place: queries are written once with ? placeholders and rebound here.
+type dialect struct {
+	name  string // migrations folder
+	goose goose.Dialect
+	// dollar placeholders ($1, $2, …) instead of ?
+	dollar bool
+}
+
+var sqlite = dialect{name: "sqlite", goose: goose.DialectSQLite3}
+
+// q returns query in the dialect's placeholder syntax.
+func (d dialect) q(query string) string {
+	if !d.dollar {
+		return query
+	}
+	out := make([]byte, 0, len(query)+8)
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] == '?' {
+			n++
+			out = append(out, '$')
+			out = append(out, []byte(itoa(n))...)
+			continue
+		}
+		out = append(out, query[i])
+	}
+	return string(out)
+}
+
+func itoa(n int) string {
+	if n < 10 {
+		return string(rune('0' + n))
+	}
+	return itoa(n/10) + string(rune('0'+n%10))
+}

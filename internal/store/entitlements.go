@@ -1,0 +1,528 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/entitle-portal/entitle"
+	"github.com/entitle-portal/entitle/internal/policy"
+)
+
+// Candidate is an entitlement with the policy's facts about it. The store
+// returns candidates; only the policy says whether and how they are shown.
+type Candidate struct {
+	Entitlement entitle.Entitlement
+	OrderID     int64
+	Facts       policy.Facts
+}
+
+const entitlementColumns = `e.subscription_id, e.sku, e.quantity, e.start_date, e.end_date, e.po_number, e.line_no, e.order_id, e.purchasing_entity_id, e.owner_id`
+
+// scanEntitlement reads entitlementColumns (plus extra destinations).
+func (db *DB) scanEntitlement(ctx context.Context, row interface{ Scan(...any) error }, extra ...any) (Candidate, error) {
+	var c Candidate
+	e := &c.Entitlement
+	var start, end string
+	var pe, owner int64
+	dst := append([]any{&e.SubscriptionID, &e.SKU, &e.Quantity, &start, &end, &e.PONumber, &e.Line, &c.OrderID, &pe, &owner}, extra...)
+	if err := row.Scan(dst...); err != nil {
+		return c, err
+	}
+	var err error
+	if e.StartDate, err = entitle.ParseDate(start); err != nil {
+		return c, err
+	}
+	if e.EndDate, err = entitle.ParseDate(end); err != nil {
+		return c, err
+	}
+	if e.PurchasingEntity, err = db.companyKey(ctx, pe); err != nil {
+		return c, err
+	}
+	if e.Owner, err = db.companyKey(ctx, owner); err != nil {
+		return c, err
+	}
+	c.Facts.SubscriptionID, c.Facts.Owner, c.Facts.PurchasingEntity = e.SubscriptionID, e.Owner, e.PurchasingEntity
+	return c, nil
+}
+
+// Entitlement returns subscription sub with the facts the policy needs to
+// decide for a member of company: all the order's role assignments and the
+// delegations from the owner that name company and cover sub (in any state).
+// With company "" the delegations are every one of the owner's that covers
+// sub, for explaining who has access (R8).
+//
+// It is the hot path of every "may I see this" question: two prepared
+// queries, both index lookups.
+func (db *DB) Entitlement(ctx context.Context, sub, company string) (Candidate, error) {
+	var c Candidate
+	rows, err := db.stmt.entitlementRoles.QueryContext(ctx, sub)
+	if err != nil {
+		return c, err
+	}
+	found := false
+	var ownerID int64
+	for rows.Next() {
+		var role entitle.Role
+		var cid int64
+		cand, err := db.scanEntitlement(ctx, rows, &role, &cid, &ownerID)
+		if err != nil {
+			rows.Close()
+			return c, err
+		}
+		if !found {
+			c, found = cand, true
+		}
+		key, err := db.companyKey(ctx, cid)
+		if err != nil {
+			rows.Close()
+			return c, err
+		}
+		c.Facts.Roles = append(c.Facts.Roles, entitle.RoleAssignment{Role: role, Company: key})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return c, err
+	}
+	if !found {
+		return c, ErrNotFound
+	}
+	if company == "" {
+		rows, err = db.stmt.ownerDelegations.QueryContext(ctx, ownerID, sub)
+	} else {
+		cid, err := db.companyID(ctx, company)
+		if errors.Is(err, ErrNotFound) {
+			return c, nil // no such company: no delegation names it
+		}
+		if err != nil {
+			return c, err
+		}
+		rows, err = db.stmt.delegationsTo.QueryContext(ctx, ownerID, cid, sub)
+	}
+	if err != nil {
+		return c, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var d entitle.Delegation
+		var all bool
+		var expires, revoked sql.NullInt64
+		var created, delegate int64
+		if err := rows.Scan(&d.ID, &delegate, &all, &expires, &created, &d.CreatedBy, &revoked, &d.RevokedBy); err != nil {
+			return c, err
+		}
+		d.ExpiresAt, d.RevokedAt, d.CreatedAt = fromMicros(expires), fromMicros(revoked), time.UnixMicro(created).UTC()
+		d.Owner = c.Entitlement.Owner
+		if d.Delegate, err = db.companyKey(ctx, delegate); err != nil {
+			return c, err
+		}
+		if !all {
+			d.SubscriptionIDs = []string{sub} // the part of its scope this question is about
+		}
+		c.Facts.Delegations = append(c.Facts.Delegations, d)
+	}
+	return c, rows.Err()
+}
+
+// roles returns all role assignments of an order.
+func (db *DB) roles(ctx context.Context, orderID int64) ([]entitle.RoleAssignment, error) {
+	rows, err := db.ro.QueryContext(ctx, db.d.q(`SELECT role, company_id FROM order_roles WHERE order_id = ? ORDER BY position`), orderID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []entitle.RoleAssignment
+	for rows.Next() {
+		var a entitle.RoleAssignment
+		var cid int64
+		if err := rows.Scan(&a.Role, &cid); err != nil {
+			return nil, err
+		}
+		if a.Company, err = db.companyKey(ctx, cid); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// OrderByPO finds the order with PO number po among the POs placed by
+// purchasing entity pe (R3: a PO is only ever looked up among its purchasing
+// entity's own), with the policy's facts for a member of company.
+func (db *DB) OrderByPO(ctx context.Context, pe, po string) (OrderRecord, policy.Facts, error) {
+	var id int64
+	err := db.ro.QueryRowContext(ctx, db.d.q(`SELECT o.id FROM orders o JOIN companies c ON c.id = o.purchasing_entity_id
+		WHERE c.key = ? AND o.po_number = ?`), pe, po).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return OrderRecord{}, policy.Facts{}, ErrNotFound
+	}
+	if err != nil {
+		return OrderRecord{}, policy.Facts{}, err
+	}
+	o, err := loadOrder(ctx, db.d, db.ro, id)
+	if err != nil {
+		return o, policy.Facts{}, err
+	}
+	return o, policy.Facts{Owner: o.Owner, PurchasingEntity: o.PurchasingEntity, Roles: o.Assignments()}, nil
+}
+
+// OwnerView is owner & location (R4): the owner company and the order's
+// installation site.
+type OwnerView struct {
+	Owner entitle.Company
+	Site  *entitle.Address
+}
+
+// OwnerViews returns the owner & location of orders, by order id. Callers ask
+// only for orders whose decision includes policy.ViewOwner.
+func (db *DB) OwnerViews(ctx context.Context, orderIDs []int64) (map[int64]OwnerView, error) {
+	out := map[int64]OwnerView{}
+	ids := slices.Compact(slices.Sorted(slices.Values(orderIDs)))
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), 500)]
+		ids = ids[len(chunk):]
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		rows, err := db.ro.QueryContext(ctx, db.d.q(`SELECT o.id, c.key, c.name, c.kind, o.site_name, o.site_address, o.site_country
+			FROM orders o JOIN companies c ON c.id = o.owner_id WHERE o.id IN (`+placeholders(len(chunk))+`)`), args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id int64
+			var v OwnerView
+			var site [3]sql.NullString
+			if err := rows.Scan(&id, &v.Owner.Key, &v.Owner.Name, &v.Owner.Kind, &site[0], &site[1], &site[2]); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			v.Site = address(site)
+			out[id] = v
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}
+
+// ListFilter narrows a list. Zero fields do not filter.
+type ListFilter struct {
+	Basis         entitle.Basis  // only entitlements seen on this basis
+	SKU           string         // exact SKU
+	Status        entitle.Status // on Today
+	Today         entitle.Date   // for Status
+	ExpiresBefore entitle.Date   // end date before it
+}
+
+// sql returns the filter's conditions on entitlements e.
+func (f ListFilter) sql() (string, []any) {
+	var conds []string
+	var args []any
+	if f.SKU != "" {
+		conds, args = append(conds, "e.sku = ?"), append(args, f.SKU)
+	}
+	today := f.Today.String()
+	switch f.Status {
+	case entitle.StatusFuture:
+		conds, args = append(conds, "e.start_date > ?"), append(args, today)
+	case entitle.StatusActive:
+		conds, args = append(conds, "e.start_date <= ? AND e.end_date >= ?"), append(args, today, today)
+	case entitle.StatusExpired:
+		conds, args = append(conds, "e.end_date < ?"), append(args, today)
+	}
+	if !f.ExpiresBefore.IsZero() {
+		conds, args = append(conds, "e.end_date < ?"), append(args, f.ExpiresBefore.String())
+	}
+	if len(conds) == 0 {
+		return "", nil
+	}
+	return " AND " + strings.Join(conds, " AND "), args
+}
+
+// ListPage is one page of candidates for a caller's list.
+type ListPage struct {
+	Candidates []Candidate
+	// More is true when entitlements after the last candidate may be visible;
+	// the next page starts after Next.
+	More bool
+	Next string
+}
+
+// branch is one index range of the list: its rows in subscription order.
+type branch struct {
+	rows      []Candidate
+	exhausted bool
+}
+
+// List returns, in subscription ID order after cursor after, up to limit
+// candidates the caller's company may see: those on whose order it holds a
+// role (the entitlement_access index), those of owners that delegated all to
+// it, those listed in delegations to it, and for the vendor every one. Each
+// branch is an index range read in key order, merged here; cost grows with
+// the page, not with the number of entitlements. Facts are complete for
+// every candidate; the policy decides.
+func (db *DB) List(ctx context.Context, c policy.Caller, after string, limit int, f ListFilter, now time.Time) (ListPage, error) {
+	var page ListPage
+	cid, err := db.companyID(ctx, c.Company)
+	if errors.Is(err, ErrNotFound) {
+		return page, nil
+	}
+	if err != nil {
+		return page, err
+	}
+	n := limit + 1
+	cond, condArgs := f.sql()
+	nowMicros := now.UnixMicro()
+
+	// Active delegations naming the company (a short list). Revoked and
+	// expired ones are skipped here for speed; the policy checks again.
+	ds, err := db.activeDelegations(ctx, cid, nowMicros)
+	if err != nil {
+		return page, err
+	}
+	var branches []branch
+	listed := map[string][]string{} // subscription → listed delegations covering it
+	roleBit, wantRoles := int64(0), f.Basis == "" || f.Basis != entitle.BasisDelegate && f.Basis != entitle.BasisVendor
+	if r := entitle.Role(f.Basis); roleBits[r] != 0 {
+		roleBit = roleBits[r]
+	}
+	wantDelegations := f.Basis == "" || f.Basis == entitle.BasisDelegate
+	run := func(query string, args ...any) error {
+		rows, err := db.ro.QueryContext(ctx, db.d.q(query), args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		var b branch
+		for rows.Next() {
+			var bits sql.NullInt64
+			var delegation sql.NullString
+			cand, err := db.scanEntitlement(ctx, rows, &bits, &delegation)
+			if err != nil {
+				return err
+			}
+			for _, r := range rolesOf(bits.Int64) {
+				cand.Facts.Roles = append(cand.Facts.Roles, entitle.RoleAssignment{Role: r, Company: c.Company})
+			}
+			if delegation.Valid {
+				sub := cand.Entitlement.SubscriptionID
+				listed[sub] = append(listed[sub], delegation.String)
+			}
+			b.rows = append(b.rows, cand)
+		}
+		b.exhausted = len(b.rows) < n
+		branches = append(branches, b)
+		return rows.Err()
+	}
+	// Roles: one range of the list index.
+	if wantRoles {
+		q := `SELECT ` + entitlementColumns + `, a.roles, NULL FROM entitlement_access a JOIN entitlements e ON e.subscription_id = a.subscription_id
+			WHERE a.company_id = ? AND a.subscription_id > ?`
+		args := []any{cid, after}
+		if roleBit != 0 {
+			q += ` AND (a.roles & ?) <> 0`
+			args = append(args, roleBit)
+		}
+		args = append(append(args, condArgs...), n)
+		if err := run(q+cond+` ORDER BY a.subscription_id LIMIT ?`, args...); err != nil {
+			return page, err
+		}
+	}
+	// The vendor: every entitlement, by primary key.
+	if c.Vendor && (f.Basis == "" || f.Basis == entitle.BasisVendor) {
+		if err := run(`SELECT `+entitlementColumns+`, NULL, NULL FROM entitlements e WHERE e.subscription_id > ?`+cond+` ORDER BY e.subscription_id LIMIT ?`,
+			append(append([]any{after}, condArgs...), n)...); err != nil {
+			return page, err
+		}
+	}
+	if wantDelegations {
+		// All-scope delegations: each owner's entitlements, by (owner, subscription).
+		for _, d := range ds {
+			if !d.all {
+				continue
+			}
+			if err := run(`SELECT `+entitlementColumns+`, NULL, NULL FROM entitlements e WHERE e.owner_id = ? AND e.subscription_id > ?`+cond+` ORDER BY e.subscription_id LIMIT ?`,
+				append(append([]any{d.ownerID, after}, condArgs...), n)...); err != nil {
+				return page, err
+			}
+		}
+		// Listed delegations: one range of delegation_items by delegate.
+		if slices.ContainsFunc(ds, func(d activeDelegation) bool { return !d.all }) {
+			if err := run(`SELECT `+entitlementColumns+`, NULL, i.delegation_id FROM delegation_items i
+				JOIN delegations d ON d.id = i.delegation_id
+				JOIN entitlements e ON e.subscription_id = i.subscription_id AND e.owner_id = d.owner_id
+				WHERE i.delegate_id = ? AND i.subscription_id > ?
+				AND (d.revoked_at IS NULL OR d.revoked_at > ?) AND (d.expires_at IS NULL OR d.expires_at > ?)`+cond+`
+				ORDER BY i.subscription_id LIMIT ?`, append(append([]any{cid, after, nowMicros, nowMicros}, condArgs...), n)...); err != nil {
+				return page, err
+			}
+		}
+	}
+
+	// Merge. A branch that was cut off bounds what is known to be complete.
+	bound, bounded := "", false
+	for _, b := range branches {
+		if !b.exhausted {
+			last := b.rows[len(b.rows)-1].Entitlement.SubscriptionID
+			if !bounded || last < bound {
+				bound, bounded = last, true
+			}
+		}
+	}
+	merged := map[string]*Candidate{}
+	var subs []string
+	for _, b := range branches {
+		for i := range b.rows {
+			cand := &b.rows[i]
+			sub := cand.Entitlement.SubscriptionID
+			if bounded && sub > bound {
+				break
+			}
+			if m, ok := merged[sub]; ok {
+				m.Facts.Roles = append(m.Facts.Roles, cand.Facts.Roles...)
+				continue
+			}
+			merged[sub] = cand
+			subs = append(subs, sub)
+		}
+	}
+	slices.Sort(subs)
+	page.More = bounded || len(subs) > limit
+	if len(subs) > limit {
+		subs = subs[:limit]
+	}
+	// With a basis filter, some branches did not run: complete the facts.
+	if !wantRoles && len(subs) > 0 {
+		if err := db.pageRoles(ctx, cid, c.Company, subs, merged); err != nil {
+			return page, err
+		}
+	}
+	if !wantDelegations && len(subs) > 0 && len(ds) > 0 {
+		if err := db.pageListed(ctx, cid, subs, listed); err != nil {
+			return page, err
+		}
+	}
+	for _, sub := range subs {
+		cand := merged[sub]
+		for _, d := range ds {
+			if d.Owner != cand.Entitlement.Owner {
+				continue
+			}
+			if d.all {
+				cand.Facts.Delegations = append(cand.Facts.Delegations, d.Delegation)
+			} else if slices.Contains(listed[sub], d.ID) {
+				dl := d.Delegation
+				dl.SubscriptionIDs = []string{sub} // the part of its scope this page is about
+				cand.Facts.Delegations = append(cand.Facts.Delegations, dl)
+			}
+		}
+		page.Candidates = append(page.Candidates, *cand)
+	}
+	if page.More && len(subs) > 0 {
+		page.Next = subs[len(subs)-1]
+	}
+	return page, nil
+}
+
+// activeDelegation is a delegation naming the caller, with its owner's id
+// and whether it covers all the owner's entitlements.
+type activeDelegation struct {
+	entitle.Delegation
+	ownerID int64
+	all     bool
+}
+
+// pageRoles fills in the company's roles on the page's entitlements.
+func (db *DB) pageRoles(ctx context.Context, cid int64, company string, subs []string, merged map[string]*Candidate) error {
+	args := append([]any{cid}, anys(subs)...)
+	rows, err := db.ro.QueryContext(ctx, db.d.q(`SELECT subscription_id, roles FROM entitlement_access
+		WHERE company_id = ? AND subscription_id IN (`+placeholders(len(subs))+`)`), args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var sub string
+		var bits int64
+		if err := rows.Scan(&sub, &bits); err != nil {
+			return err
+		}
+		for _, r := range rolesOf(bits) {
+			merged[sub].Facts.Roles = append(merged[sub].Facts.Roles, entitle.RoleAssignment{Role: r, Company: company})
+		}
+	}
+	return rows.Err()
+}
+
+// pageListed fills in which listed delegations to the company name the
+// page's entitlements.
+func (db *DB) pageListed(ctx context.Context, cid int64, subs []string, listed map[string][]string) error {
+	args := append([]any{cid}, anys(subs)...)
+	rows, err := db.ro.QueryContext(ctx, db.d.q(`SELECT subscription_id, delegation_id FROM delegation_items
+		WHERE delegate_id = ? AND subscription_id IN (`+placeholders(len(subs))+`)`), args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var sub, id string
+		if err := rows.Scan(&sub, &id); err != nil {
+			return err
+		}
+		listed[sub] = append(listed[sub], id)
+	}
+	return rows.Err()
+}
+
+func anys(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
+
+func (db *DB) activeDelegations(ctx context.Context, delegateID, now int64) ([]activeDelegation, error) {
+	rows, err := db.ro.QueryContext(ctx, db.d.q(`SELECT `+delegationColumns+`, d.owner_id
+		FROM delegations d JOIN companies o ON o.id = d.owner_id JOIN companies g ON g.id = d.delegate_id
+		WHERE d.delegate_id = ? AND (d.revoked_at IS NULL OR d.revoked_at > ?) AND (d.expires_at IS NULL OR d.expires_at > ?)
+		ORDER BY d.id`), delegateID, now, now)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []activeDelegation
+	for rows.Next() {
+		var a activeDelegation
+		var all bool
+		var expires, revoked sql.NullInt64
+		var created int64
+		d := &a.Delegation
+		if err := rows.Scan(&d.ID, &d.Owner, &d.Delegate, &all, &expires, &created, &d.CreatedBy, &revoked, &d.RevokedBy, &a.ownerID); err != nil {
+			return nil, err
+		}
+		d.ExpiresAt, d.RevokedAt, d.CreatedAt = fromMicros(expires), fromMicros(revoked), time.UnixMicro(created).UTC()
+		a.all = all
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// Owns reports whether company owns at least one entitlement.
+func (db *DB) Owns(ctx context.Context, company string) (bool, error) {
+	var n int
+	err := db.ro.QueryRowContext(ctx, db.d.q(`SELECT COUNT(*) FROM (SELECT 1 FROM entitlements e JOIN companies c ON c.id = e.owner_id
+		WHERE c.key = ? LIMIT 1) x`), company).Scan(&n)
+	return n > 0, err
+}

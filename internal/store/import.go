@@ -1,0 +1,375 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/entitle-portal/entitle"
+)
+
+// ImportOptions tune an import.
+type ImportOptions struct {
+	DryRun   bool                  // validate only; write nothing
+	Actor    string                // who imports, for the audit event ("cli" at the console)
+	Progress func(done, total int) // called as records are written, if set
+}
+
+// Counts says what an import did with one kind of record.
+type Counts struct {
+	Created   int `json:"created"`
+	Updated   int `json:"updated"`
+	Unchanged int `json:"unchanged"`
+}
+
+// ImportResult summarizes an import.
+type ImportResult struct {
+	Companies    Counts `json:"companies"`
+	MSAs         Counts `json:"msas"`
+	Orders       Counts `json:"orders"`
+	Entitlements int    `json:"entitlements_created"`
+	DryRun       bool   `json:"dry_run"`
+}
+
+// Import validates b against itself and the recorded data and writes it, all
+// or nothing, in one transaction. Re-importing a record that is already
+// recorded unchanged changes nothing. Companies and MSAs are updated in place
+// when their name, kind or dates changed; orders are never changed by import.
+// When b has problems, Import writes nothing and returns them all.
+func (db *DB) Import(ctx context.Context, b entitle.Batch, opt ImportOptions, now time.Time) (ImportResult, entitle.Problems, error) {
+	res := ImportResult{DryRun: opt.DryRun}
+	var problems entitle.Problems
+	errProblems := errors.New("problems")
+	errDryRun := errors.New("dry run")
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		cat, err := newTxCatalog(ctx, db.d, tx)
+		if err != nil {
+			return err
+		}
+		defer cat.close()
+		if problems, err = b.Validate(cat); err != nil {
+			return err
+		}
+		if len(problems) > 0 {
+			return errProblems
+		}
+		w := importWriter{ctx: ctx, d: db.d, tx: tx, cat: cat, res: &res, total: b.Len(), progress: opt.Progress}
+		if err := w.write(b); err != nil {
+			return err
+		}
+		if opt.DryRun {
+			return errDryRun
+		}
+		detail := fmt.Sprintf("companies %+v, msas %+v, orders %+v, entitlements created %d", res.Companies, res.MSAs, res.Orders, res.Entitlements)
+		return appendAudit(ctx, db.d, tx, AuditEvent{At: now, Actor: opt.Actor, Action: "import", Outcome: "ok", Detail: detail})
+	})
+	switch {
+	case errors.Is(err, errProblems):
+		return ImportResult{DryRun: opt.DryRun}, problems, nil
+	case errors.Is(err, errDryRun):
+		return res, nil, nil
+	case err != nil:
+		return ImportResult{DryRun: opt.DryRun}, nil, err
+	}
+	return res, nil, nil
+}
+
+// txCatalog answers entitle.Catalog inside the import's transaction.
+type txCatalog struct {
+	ctx                             context.Context
+	d                               dialect
+	tx                              *sql.Tx
+	company, msa, orderID, subOrder *sql.Stmt
+	companies                       map[string]companyRow // read-through cache, valid for this transaction only
+}
+
+type companyRow struct {
+	id int64
+	entitle.Company
+}
+
+func newTxCatalog(ctx context.Context, d dialect, tx *sql.Tx) (*txCatalog, error) {
+	c := &txCatalog{ctx: ctx, d: d, tx: tx, companies: map[string]companyRow{}}
+	for _, s := range []struct {
+		dst   **sql.Stmt
+		query string
+	}{
+		{&c.company, `SELECT id, key, name, kind FROM companies WHERE key = ?`},
+		{&c.msa, `SELECT m.number, c.key, m.start_date, m.end_date FROM msas m JOIN companies c ON c.id = m.company_id WHERE m.number = ?`},
+		{&c.orderID, `SELECT o.id FROM orders o JOIN companies c ON c.id = o.purchasing_entity_id WHERE c.key = ? AND o.po_number = ?`},
+		{&c.subOrder, `SELECT c.key, e.po_number FROM entitlements e JOIN companies c ON c.id = e.purchasing_entity_id WHERE e.subscription_id = ?`},
+	} {
+		st, err := tx.PrepareContext(ctx, d.q(s.query))
+		if err != nil {
+			c.close()
+			return nil, err
+		}
+		*s.dst = st
+	}
+	return c, nil
+}
+
+func (c *txCatalog) close() {
+	for _, s := range []*sql.Stmt{c.company, c.msa, c.orderID, c.subOrder} {
+		if s != nil {
+			s.Close()
+		}
+	}
+}
+
+func (c *txCatalog) companyRow(key string) (companyRow, bool, error) {
+	if r, ok := c.companies[key]; ok {
+		return r, true, nil
+	}
+	var r companyRow
+	err := c.company.QueryRowContext(c.ctx, key).Scan(&r.id, &r.Key, &r.Name, &r.Kind)
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, false, nil
+	}
+	if err != nil {
+		return r, false, err
+	}
+	c.companies[key] = r
+	return r, true, nil
+}
+
+func (c *txCatalog) Company(key string) (entitle.Company, bool, error) {
+	r, ok, err := c.companyRow(key)
+	return r.Company, ok, err
+}
+
+func (c *txCatalog) VendorKey() (string, error) { return vendorKey(c.ctx, c.tx) }
+
+func (c *txCatalog) MSA(number string) (entitle.MSA, bool, error) {
+	var m entitle.MSA
+	var start, end string
+	err := c.msa.QueryRowContext(c.ctx, number).Scan(&m.Number, &m.Company, &start, &end)
+	if errors.Is(err, sql.ErrNoRows) {
+		return m, false, nil
+	}
+	if err != nil {
+		return m, false, err
+	}
+	if m.Start, err = entitle.ParseDate(start); err != nil {
+		return m, false, err
+	}
+	m.End, err = entitle.ParseDate(end)
+	return m, err == nil, err
+}
+
+func (c *txCatalog) Order(pe, po string) (entitle.Order, bool, error) {
+	var id int64
+	err := c.orderID.QueryRowContext(c.ctx, pe, po).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return entitle.Order{}, false, nil
+	}
+	if err != nil {
+		return entitle.Order{}, false, err
+	}
+	o, err := loadOrder(c.ctx, c.d, c.tx, id)
+	return o.Order, err == nil, err
+}
+
+func (c *txCatalog) SubscriptionOrder(sub string) (string, string, bool, error) {
+	var pe, po string
+	err := c.subOrder.QueryRowContext(c.ctx, sub).Scan(&pe, &po)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", "", false, nil
+	}
+	return pe, po, err == nil, err
+}
+
+// importWriter writes a validated batch.
+type importWriter struct {
+	ctx         context.Context
+	d           dialect
+	tx          *sql.Tx
+	cat         *txCatalog
+	res         *ImportResult
+	done, total int
+	progress    func(done, total int)
+}
+
+func (w *importWriter) tick() {
+	w.done++
+	if w.progress != nil && (w.done%1000 == 0 || w.done == w.total) {
+		w.progress(w.done, w.total)
+	}
+}
+
+func (w *importWriter) write(b entitle.Batch) error {
+	ctx, tx := w.ctx, w.tx
+	for _, s := range b.Companies {
+		c := s.Record
+		old, ok, err := w.cat.companyRow(c.Key)
+		switch {
+		case err != nil:
+			return err
+		case !ok:
+			var id int64
+			if err := tx.QueryRowContext(ctx, w.d.q(`INSERT INTO companies (key, name, kind) VALUES (?, ?, ?) RETURNING id`),
+				c.Key, c.Name, string(c.Kind)).Scan(&id); err != nil {
+				return fmt.Errorf("company %s: %w", c.Key, err)
+			}
+			w.cat.companies[c.Key] = companyRow{id, c}
+			w.res.Companies.Created++
+		case old.Company != c:
+			if _, err := tx.ExecContext(ctx, w.d.q(`UPDATE companies SET name = ?, kind = ? WHERE id = ?`), c.Name, string(c.Kind), old.id); err != nil {
+				return fmt.Errorf("company %s: %w", c.Key, err)
+			}
+			w.cat.companies[c.Key] = companyRow{old.id, c}
+			w.res.Companies.Updated++
+		default:
+			w.res.Companies.Unchanged++
+		}
+		w.tick()
+	}
+	for _, s := range b.MSAs {
+		m := s.Record
+		old, ok, err := w.cat.MSA(m.Number)
+		if err != nil {
+			return err
+		}
+		cr, _, err := w.cat.companyRow(m.Company)
+		if err != nil {
+			return err
+		}
+		switch {
+		case !ok:
+			_, err = tx.ExecContext(ctx, w.d.q(`INSERT INTO msas (number, company_id, start_date, end_date) VALUES (?, ?, ?, ?)`),
+				m.Number, cr.id, m.Start.String(), m.End.String())
+			w.res.MSAs.Created++
+		case old != m:
+			_, err = tx.ExecContext(ctx, w.d.q(`UPDATE msas SET start_date = ?, end_date = ? WHERE number = ?`), m.Start.String(), m.End.String(), m.Number)
+			w.res.MSAs.Updated++
+		default:
+			w.res.MSAs.Unchanged++
+		}
+		if err != nil {
+			return fmt.Errorf("MSA %s: %w", m.Number, err)
+		}
+		w.tick()
+	}
+	if len(b.Orders) == 0 {
+		return nil
+	}
+	ins, err := newOrderInserter(ctx, w.d, tx)
+	if err != nil {
+		return err
+	}
+	defer ins.close()
+	for _, s := range b.Orders {
+		o := s.Record
+		var exists int64
+		err := w.cat.orderID.QueryRowContext(ctx, o.PurchasingEntity, o.PONumber).Scan(&exists)
+		switch {
+		case err == nil:
+			w.res.Orders.Unchanged++ // Validate proved it identical
+		case errors.Is(err, sql.ErrNoRows):
+			if err := ins.insert(w, o); err != nil {
+				return fmt.Errorf("PO %s of %s: %w", o.PONumber, o.PurchasingEntity, err)
+			}
+			w.res.Orders.Created++
+			w.res.Entitlements += len(o.Lines)
+		default:
+			return err
+		}
+		w.tick()
+	}
+	return nil
+}
+
+type orderInserter struct {
+	order, role, ent, access, msaID *sql.Stmt
+}
+
+func newOrderInserter(ctx context.Context, d dialect, tx *sql.Tx) (*orderInserter, error) {
+	ins := &orderInserter{}
+	for _, s := range []struct {
+		dst   **sql.Stmt
+		query string
+	}{
+		{&ins.order, `INSERT INTO orders (purchasing_entity_id, po_number, msa_id, order_date, currency, owner_id,
+			bill_to_name, bill_to_address, bill_to_country, site_name, site_address, site_country)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`},
+		{&ins.role, `INSERT INTO order_roles (order_id, role, company_id, position) VALUES (?, ?, ?, ?)`},
+		{&ins.ent, `INSERT INTO entitlements (subscription_id, order_id, line_no, sku, description, quantity, unit_price,
+			start_date, end_date, po_number, purchasing_entity_id, owner_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&ins.access, `INSERT INTO entitlement_access (company_id, subscription_id, roles) VALUES (?, ?, ?)`},
+		{&ins.msaID, `SELECT id FROM msas WHERE number = ?`},
+	} {
+		st, err := tx.PrepareContext(ctx, d.q(s.query))
+		if err != nil {
+			ins.close()
+			return nil, err
+		}
+		*s.dst = st
+	}
+	return ins, nil
+}
+
+func (ins *orderInserter) close() {
+	for _, s := range []*sql.Stmt{ins.order, ins.role, ins.ent, ins.access, ins.msaID} {
+		if s != nil {
+			s.Close()
+		}
+	}
+}
+
+func (ins *orderInserter) insert(w *importWriter, o entitle.Order) error {
+	ctx := w.ctx
+	id := func(key string) (int64, error) {
+		r, ok, err := w.cat.companyRow(key)
+		if err == nil && !ok {
+			err = fmt.Errorf("company %s vanished", key)
+		}
+		return r.id, err
+	}
+	pe, err := id(o.PurchasingEntity)
+	if err != nil {
+		return err
+	}
+	owner, err := id(o.Owner)
+	if err != nil {
+		return err
+	}
+	var msaID int64
+	if err := ins.msaID.QueryRowContext(ctx, o.MSA).Scan(&msaID); err != nil {
+		return fmt.Errorf("MSA %s: %w", o.MSA, err)
+	}
+	bt, site := nullable(o.BillTo), nullable(o.InstallationSite)
+	var orderID int64
+	if err := ins.order.QueryRowContext(ctx, pe, o.PONumber, msaID, o.OrderDate.String(), o.Currency, owner,
+		bt[0], bt[1], bt[2], site[0], site[1], site[2]).Scan(&orderID); err != nil {
+		return err
+	}
+	access := map[int64]int64{} // company id → role bits
+	var order []int64
+	for pos, a := range o.Assignments() {
+		cid, err := id(a.Company)
+		if err != nil {
+			return err
+		}
+		if _, err := ins.role.ExecContext(ctx, orderID, string(a.Role), cid, pos); err != nil {
+			return err
+		}
+		if _, seen := access[cid]; !seen {
+			order = append(order, cid)
+		}
+		access[cid] |= roleBits[a.Role]
+	}
+	for _, l := range o.Lines {
+		if _, err := ins.ent.ExecContext(ctx, l.SubscriptionID, orderID, l.Line, l.SKU, l.Description, l.Quantity, string(l.UnitPrice),
+			l.StartDate.String(), l.EndDate.String(), o.PONumber, pe, owner); err != nil {
+			return err
+		}
+		for _, cid := range order {
+			if _, err := ins.access.ExecContext(ctx, cid, l.SubscriptionID, access[cid]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,253 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/entitle-portal/entitle"
+	"github.com/entitle-portal/entitle/internal/benchgen"
+	"github.com/entitle-portal/entitle/internal/policy"
+	"github.com/entitle-portal/entitle/internal/policy/policytest"
+	"github.com/entitle-portal/entitle/internal/store"
+	"github.com/entitle-portal/entitle/internal/store/storetest"
+)
+
+// world is an in-memory copy of what was loaded into a store: the
+// reference the store's row filter is compared with.
+type world struct {
+	orders      []entitle.Order
+	delegations []entitle.Delegation
+	vendor      string
+	now         time.Time
+}
+
+// visible is what the policy shows company c on facts gathered in memory —
+// all of them, no index involved: subscription → basis.
+func (w world) visible(c policy.Caller, basis entitle.Basis) map[string][]entitle.Basis {
+	out := map[string][]entitle.Basis{}
+	for _, o := range w.orders {
+		for _, l := range o.Lines {
+			f := policy.Facts{SubscriptionID: l.SubscriptionID, Owner: o.Owner, PurchasingEntity: o.PurchasingEntity, Roles: o.Assignments()}
+			for _, d := range w.delegations {
+				if d.Delegate == c.Company && d.Owner == o.Owner {
+					f.Delegations = append(f.Delegations, d)
+				}
+			}
+			d := policy.Decide(c, policy.List, f, w.now)
+			if d.Allowed && (basis == "" || slices.Contains(d.Basis, basis)) {
+				out[l.SubscriptionID] = d.Basis
+			}
+		}
+	}
+	return out
+}
+
+// listAll pages through the store's list for c and applies the policy to each
+// candidate, as the disclose service does.
+func listAll(t *testing.T, db *store.DB, c policy.Caller, f store.ListFilter, limit int, now time.Time) (map[string][]entitle.Basis, int) {
+	t.Helper()
+	out := map[string][]entitle.Basis{}
+	after, pages := "", 0
+	for {
+		page, err := db.List(context.Background(), c, after, limit, f, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		if len(page.Candidates) > limit {
+			t.Fatalf("page of %d candidates for limit %d", len(page.Candidates), limit)
+		}
+		for _, cand := range page.Candidates {
+			sub := cand.Entitlement.SubscriptionID
+			if sub <= after {
+				t.Fatalf("candidate %s not after cursor %s", sub, after)
+			}
+			if _, dup := out[sub]; dup {
+				t.Fatalf("candidate %s listed twice", sub)
+			}
+			d := policy.Decide(c, policy.List, cand.Facts, now)
+			if !d.Allowed {
+				t.Errorf("%s: the store offered %s, which the policy denies: the row filter is wider than the rules", c.Company, sub)
+				continue
+			}
+			if f.Basis == "" || slices.Contains(d.Basis, f.Basis) {
+				out[sub] = d.Basis
+			}
+		}
+		if !page.More {
+			if page.Next != "" {
+				t.Fatalf("no more pages, yet a cursor %q", page.Next)
+			}
+			return out, pages
+		}
+		if page.Next == "" || page.Next <= after {
+			t.Fatalf("cursor %q does not advance from %q", page.Next, after)
+		}
+		after = page.Next
+	}
+}
+
+func diffLists(got, want map[string][]entitle.Basis) string {
+	var out []string
+	for sub, b := range want {
+		if g, ok := got[sub]; !ok {
+			out = append(out, "missing "+sub)
+		} else if !slices.Equal(g, b) {
+			out = append(out, fmt.Sprintf("%s: basis %v, want %v", sub, g, b))
+		}
+	}
+	for sub := range got {
+		if _, ok := want[sub]; !ok {
+			out = append(out, "extra "+sub)
+		}
+	}
+	slices.Sort(out)
+	if len(out) > 10 {
+		out = append(out[:10], fmt.Sprintf("… and %d more", len(out)-10))
+	}
+	return fmt.Sprint(out)
+}
+
+var basisFilters = append([]entitle.Basis{""}, entitle.Bases...)
+
+// TestListAgreesWithPolicyOnScenarios: for every scenario, every company
+// and every basis filter, the store's list (its index ranges, delegations
+// and paging) offers exactly the entitlements the policy allows on complete
+// in-memory facts, with the same basis.
+func TestListAgreesWithPolicyOnScenarios(t *testing.T) {
+	scenarios, err := policytest.LoadAll("../policy/testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range scenarios {
+		t.Run(s.Name, func(t *testing.T) {
+			db := storetest.New(t)
+			mustImport(t, db, s.Batch(), s.Now)
+			if err := db.AddDelegations(context.Background(), s.Delegations); err != nil {
+				t.Fatal(err)
+			}
+			w := world{delegations: s.Delegations, vendor: s.Vendor, now: s.Now}
+			for _, o := range s.Batch().Orders {
+				w.orders = append(w.orders, o.Record)
+			}
+			for _, company := range s.Companies() {
+				c := policy.Caller{Company: company, Vendor: company == s.Vendor}
+				for _, b := range basisFilters {
+					for _, limit := range []int{1, 2, 500} {
+						got, _ := listAll(t, db, c, store.ListFilter{Basis: b}, limit, s.Now)
+						if want := w.visible(c, b); len(got) != len(want) || diffLists(got, want) != "[]" {
+							t.Errorf("%s, basis %q, limit %d: %s", company, b, limit, diffLists(got, want))
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestListAgreesWithPolicyOnGeneratedChannel does the same on a small
+// generated channel: thousands of entitlements, skewed resellers, direct
+// orders, installers, and delegations of every kind (listed, all, expired,
+// revoked), with filters on SKU, status and end date too.
+func TestListAgreesWithPolicyOnGeneratedChannel(t *testing.T) {
+	today := entitle.MustDate("2026-03-15")
+	now := today.Time().Add(12 * time.Hour)
+	ds := benchgen.Generate(benchgen.Config{Scale: 0.004, Seed: 7, Today: today})
+	db := storetest.New(t)
+	mustImport(t, db, ds.Batch, now)
+	if err := db.AddDelegations(context.Background(), ds.Delegations); err != nil {
+		t.Fatal(err)
+	}
+	w := world{delegations: ds.Delegations, vendor: "VENDOR", now: now}
+	for _, o := range ds.Batch.Orders {
+		w.orders = append(w.orders, o.Record)
+	}
+	// Every distributor and reseller, every delegate, some customers, the
+	// outsider and the vendor.
+	companies := map[string]bool{"VENDOR": true, ds.Probes.Outsider: true, ds.Probes.SmallCustomer: true}
+	for _, c := range ds.Batch.Companies {
+		if c.Record.Kind != entitle.KindCustomer || len(companies) < 60 {
+			companies[c.Record.Key] = true
+		}
+	}
+	for _, d := range ds.Delegations {
+		companies[d.Delegate] = true
+	}
+	sku := ds.Batch.Orders[0].Record.Lines[0].SKU
+	filters := []store.ListFilter{{}, {Basis: entitle.BasisDelegate}, {Basis: entitle.BasisReseller}, {SKU: sku},
+		{Status: entitle.StatusActive, Today: today}, {Status: entitle.StatusExpired, Today: today}, {Status: entitle.StatusFuture, Today: today},
+		{ExpiresBefore: today.AddDays(200)}}
+	n := 0
+	for company := range companies {
+		c := policy.Caller{Company: company, Vendor: company == "VENDOR"}
+		for fi, f := range filters {
+			if fi > 0 && n%5 != 0 {
+				continue // every filter on a fifth of the companies keeps the test quick
+			}
+			got, _ := listAll(t, db, c, f, 7, now)
+			want := w.visible(c, f.Basis)
+			for sub := range want {
+				if !matches(w, sub, f) {
+					delete(want, sub)
+				}
+			}
+			if d := diffLists(got, want); d != "[]" {
+				t.Errorf("%s, filter %+v: %s", company, f, d)
+			}
+		}
+		n++
+	}
+}
+
+func matches(w world, sub string, f store.ListFilter) bool {
+	for _, o := range w.orders {
+		for _, l := range o.Lines {
+			if l.SubscriptionID != sub {
+				continue
+			}
+			e := o.Entitlements()[slices.IndexFunc(o.Lines, func(x entitle.Line) bool { return x.SubscriptionID == sub })]
+			return (f.SKU == "" || e.SKU == f.SKU) &&
+				(f.Status == "" || e.StatusOn(f.Today) == f.Status) &&
+				(f.ExpiresBefore.IsZero() || e.EndDate.Before(f.ExpiresBefore))
+		}
+	}
+	return false
+}
+
+// TestListCostFollowsThePage: a page of 10 reads a bounded number of rows
+// whatever the company's size — checked by asking for pages deep in a long
+// list and seeing each returns at most the page.
+func TestListPagesAreStable(t *testing.T) {
+	today := entitle.MustDate("2026-03-15")
+	now := today.Time()
+	ds := benchgen.Generate(benchgen.Config{Scale: 0.002, Seed: 3, Today: today})
+	db := storetest.New(t)
+	mustImport(t, db, ds.Batch, now)
+	c := policy.Caller{Company: "VENDOR", Vendor: true}
+	all, pages := listAll(t, db, c, store.ListFilter{}, 10, now)
+	total := 0
+	for _, o := range ds.Batch.Orders {
+		total += len(o.Record.Lines)
+	}
+	if len(all) != total {
+		t.Fatalf("vendor lists %d of %d entitlements", len(all), total)
+	}
+	if want := (total + 9) / 10; pages < want || pages > want+1 {
+		t.Errorf("%d pages for %d entitlements at 10 a page", pages, total)
+	}
+}
+
+func mustImport(t *testing.T, db *store.DB, b entitle.Batch, now time.Time) store.ImportResult {
+	t.Helper()
+	res, problems, err := db.Import(context.Background(), b, store.ImportOptions{}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(problems) > 0 {
+		t.Fatalf("import problems: %v", problems)
+	}
+	return res
+}

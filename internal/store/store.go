@@ -1,0 +1,216 @@
+// Package store is the only package that speaks SQL. It keeps entitle's
+// records in SQLite (a file, the default) and — through the same queries and
+// a second set of migrations — PostgreSQL. Dialect differences live in
+// dialect.go and the per-dialect migrations; every query is written once.
+//
+// The store fetches facts; internal/policy decides. Queries may narrow rows
+// for speed (the list index of entitlement_access, active delegations), but
+// never decide what a caller sees: a test runs every policy scenario through
+// the store and proves the two agree.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	_ "modernc.org/sqlite" // the pure-Go SQLite driver: no C toolchain needed
+)
+
+// ErrNotFound is returned when a record does not exist.
+var ErrNotFound = errors.New("not found")
+
+//go:embed migrations
+var migrations embed.FS
+
+// DB is an open store. It is safe for concurrent use.
+type DB struct {
+	d  dialect
+	rw *sql.DB // writes; one connection on SQLite, so writers queue in Go, not on SQLITE_BUSY
+	ro *sql.DB // reads
+
+	stmt statements
+
+	mu      sync.RWMutex
+	idOfKey map[string]int64 // key → id; keys and ids never change once written
+	keyOfID map[int64]string
+}
+
+// Open opens (creating if needed) the store named by dsn — a file path for
+// SQLite, a postgres:// URL for PostgreSQL — and applies pending migrations.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	if dsn == "" {
+		return nil, errors.New("no database: give --db or set ENTITLE_DB")
+	}
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		return nil, errors.New("PostgreSQL is not supported by this build yet: use a SQLite file path")
+	}
+	db := &DB{d: sqlite, idOfKey: map[string]int64{}, keyOfID: map[int64]string{}}
+	var err error
+	if db.rw, err = sql.Open("sqlite", sqliteDSN(dsn, false)); err != nil {
+		return nil, err
+	}
+	db.rw.SetMaxOpenConns(1)
+	db.rw.SetConnMaxIdleTime(0)
+	if db.ro, err = sql.Open("sqlite", sqliteDSN(dsn, true)); err != nil {
+		db.rw.Close()
+		return nil, err
+	}
+	db.ro.SetMaxOpenConns(max(4, 2*runtime.GOMAXPROCS(0)))
+	db.ro.SetMaxIdleConns(max(4, 2*runtime.GOMAXPROCS(0)))
+	if err := db.migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", dsn, err)
+	}
+	if err := db.prepare(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// statements are the prepared queries of the hot read paths.
+type statements struct {
+	entitlementRoles, delegationsTo, ownerDelegations *sql.Stmt
+}
+
+func (db *DB) prepare(ctx context.Context) error {
+	for _, s := range []struct {
+		dst   **sql.Stmt
+		query string
+	}{
+		// An entitlement with its order's role assignments: one row per assignment.
+		{&db.stmt.entitlementRoles, `SELECT ` + entitlementColumns + `, r.role, r.company_id, e.owner_id
+			FROM entitlements e JOIN order_roles r ON r.order_id = e.order_id
+			WHERE e.subscription_id = ? ORDER BY r.position`},
+		// The owner's delegations to one company that cover the subscription, in any state.
+		{&db.stmt.delegationsTo, `SELECT d.id, d.delegate_id, d.all_scope, d.expires_at, d.created_at, d.created_by, d.revoked_at, COALESCE(d.revoked_by, '')
+			FROM delegations d WHERE d.owner_id = ? AND d.delegate_id = ?
+			AND (d.all_scope OR EXISTS (SELECT 1 FROM delegation_items i WHERE i.delegation_id = d.id AND i.subscription_id = ?))
+			ORDER BY d.id`},
+		// Every delegation of the owner that covers the subscription, in any state.
+		{&db.stmt.ownerDelegations, `SELECT d.id, d.delegate_id, d.all_scope, d.expires_at, d.created_at, d.created_by, d.revoked_at, COALESCE(d.revoked_by, '')
+			FROM delegations d WHERE d.owner_id = ?
+			AND (d.all_scope OR EXISTS (SELECT 1 FROM delegation_items i WHERE i.delegation_id = d.id AND i.subscription_id = ?))
+			ORDER BY d.id`},
+	} {
+		st, err := db.ro.PrepareContext(ctx, db.d.q(s.query))
+		if err != nil {
+			return fmt.Errorf("prepare: %w", err)
+		}
+		*s.dst = st
+	}
+	return nil
+}
+
+// sqliteDSN sets what every connection needs: WAL (readers never block the
+// writer), synchronous=FULL (a committed write survives power loss), foreign
+// keys, a busy timeout for other processes, and immediate write transactions
+// (no deadlock upgrading a read lock).
+func sqliteDSN(path string, readOnly bool) string {
+	q := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_pragma=journal_mode(WAL)" +
+		"&_pragma=cache_size(-32768)&_pragma=mmap_size(1073741824)" // 32 MiB page cache per connection; reads through mmap, not a syscall a page
+	if readOnly {
+		q += "&_pragma=query_only(1)"
+	} else {
+		q += "&_txlock=immediate"
+	}
+	return "file:" + path + "?" + q
+}
+
+func (db *DB) migrate(ctx context.Context) error {
+	fsys, err := fs.Sub(migrations, "migrations/"+db.d.name)
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(db.d.goose, db.rw, fsys, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		return err
+	}
+	_, err = p.Up(ctx)
+	return err
+}
+
+// Version returns the schema version applied.
+func (db *DB) Version(ctx context.Context) (int64, error) {
+	fsys, err := fs.Sub(migrations, "migrations/"+db.d.name)
+	if err != nil {
+		return 0, err
+	}
+	p, err := goose.NewProvider(db.d.goose, db.rw, fsys, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		return 0, err
+	}
+	return p.GetDBVersion(ctx)
+}
+
+// Close closes the store.
+func (db *DB) Close() error {
+	var errs []error
+	for _, st := range []*sql.Stmt{db.stmt.entitlementRoles, db.stmt.delegationsTo, db.stmt.ownerDelegations} {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
+	if db.ro != nil {
+		errs = append(errs, db.ro.Close())
+	}
+	if db.rw != nil {
+		errs = append(errs, db.rw.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// tx runs fn in a write transaction, committing when it returns nil.
+func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := db.rw.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// micros and fromMicros convert instants to and from their stored form.
+func micros(t time.Time) sql.NullInt64 {
+	if t.IsZero() {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: t.UnixMicro(), Valid: true}
+}
+
+func fromMicros(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return time.UnixMicro(n.Int64).UTC()
+}
+
+// tables lists every table, for Counts.
+var tables = []string{"companies", "users", "api_tokens", "msas", "orders", "order_roles", "entitlements",
+	"entitlement_access", "delegations", "delegation_items", "audit_events"}
+
+// Counts returns the number of rows of each table: what an operator checks
+// after an import, and what tests compare to prove nothing changed.
+func (db *DB) Counts(ctx context.Context) (map[string]int64, error) {
+	out := map[string]int64{}
+	for _, t := range tables {
+		var n int64
+		if err := db.ro.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+t).Scan(&n); err != nil {
+			return nil, err
+		}
+		out[t] = n
+	}
+	return out, nil
+}

@@ -1,0 +1,142 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/entitle-portal/entitle"
+)
+
+// UserRecord is a user with what only the store and authentication see.
+type UserRecord struct {
+	entitle.User
+	PasswordHash string
+}
+
+// AddUser records a new user. The email must be new (compared
+// case-insensitively) and the company must exist.
+func (db *DB) AddUser(ctx context.Context, u entitle.User, passwordHash string, now time.Time) (entitle.User, error) {
+	u.Email = entitle.NormalizeEmail(u.Email)
+	if u.Status == "" {
+		u.Status = entitle.UserActive
+	}
+	if err := u.Validate(); err != nil {
+		return u, err
+	}
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		var cid int64
+		err := tx.QueryRowContext(ctx, db.d.q(`SELECT id FROM companies WHERE key = ?`), u.Company).Scan(&cid)
+		if errors.Is(err, sql.ErrNoRows) {
+			return entitle.Errorf(entitle.CodeNotFound, "no company with key %s", u.Company)
+		}
+		if err != nil {
+			return err
+		}
+		var exists int
+		if err := tx.QueryRowContext(ctx, db.d.q(`SELECT COUNT(*) FROM users WHERE email = ?`), u.Email).Scan(&exists); err != nil {
+			return err
+		}
+		if exists > 0 {
+			return entitle.Errorf(entitle.CodeConflict, "a user with email %s already exists", u.Email)
+		}
+		u.CreatedAt = now.UTC().Truncate(time.Microsecond)
+		return tx.QueryRowContext(ctx, db.d.q(`INSERT INTO users (email, name, company_id, admin, status, password_hash, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+			u.Email, u.Name, cid, u.Admin, string(u.Status), passwordHash, now.UnixMicro()).Scan(&u.ID)
+	})
+	return u, err
+}
+
+// AddUsers records many users in one transaction (the demo and benchmark
+// channels); companies must exist and emails be new.
+func (db *DB) AddUsers(ctx context.Context, users []UserRecord, now time.Time) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		ins, err := tx.PrepareContext(ctx, db.d.q(`INSERT INTO users (email, name, company_id, admin, status, password_hash, created_at)
+			SELECT ?, ?, id, ?, ?, ?, ? FROM companies WHERE key = ?`))
+		if err != nil {
+			return err
+		}
+		defer ins.Close()
+		for _, u := range users {
+			if u.Status == "" {
+				u.Status = entitle.UserActive
+			}
+			u.Email = entitle.NormalizeEmail(u.Email)
+			if err := u.Validate(); err != nil {
+				return err
+			}
+			res, err := ins.ExecContext(ctx, u.Email, u.Name, u.Admin, string(u.Status), u.PasswordHash, now.UnixMicro(), u.Company)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n != 1 {
+				return entitle.Errorf(entitle.CodeNotFound, "no company with key %s (user %s)", u.Company, u.Email)
+			}
+		}
+		return nil
+	})
+}
+
+const userColumns = `u.id, u.email, u.name, c.key, u.admin, u.status, u.password_hash, u.created_at`
+
+func scanUser(row interface{ Scan(...any) error }) (UserRecord, error) {
+	var u UserRecord
+	var created int64
+	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Company, &u.Admin, &u.Status, &u.PasswordHash, &created)
+	u.CreatedAt = time.UnixMicro(created).UTC()
+	return u, err
+}
+
+// UserByEmail returns the user with email (compared case-insensitively).
+func (db *DB) UserByEmail(ctx context.Context, email string) (UserRecord, error) {
+	u, err := scanUser(db.ro.QueryRowContext(ctx, db.d.q(`SELECT `+userColumns+`
+		FROM users u JOIN companies c ON c.id = u.company_id WHERE u.email = ?`), entitle.NormalizeEmail(email)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, ErrNotFound
+	}
+	return u, err
+}
+
+// UsersOf returns the users of a company, by email.
+func (db *DB) UsersOf(ctx context.Context, company string) ([]UserRecord, error) {
+	rows, err := db.ro.QueryContext(ctx, db.d.q(`SELECT `+userColumns+`
+		FROM users u JOIN companies c ON c.id = u.company_id WHERE c.key = ? ORDER BY u.email`), company)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []UserRecord
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// AddToken records an API token of a user by its hash (hex SHA-256); the
+// token itself is never stored.
+func (db *DB) AddToken(ctx context.Context, userID int64, name, hash string, now time.Time) (int64, error) {
+	var id int64
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, db.d.q(`INSERT INTO api_tokens (user_id, name, hash, created_at) VALUES (?, ?, ?, ?) RETURNING id`),
+			userID, strings.TrimSpace(name), hash, now.UnixMicro()).Scan(&id)
+	})
+	return id, err
+}
+
+// UserByToken returns the active user owning the unrevoked token with hash.
+func (db *DB) UserByToken(ctx context.Context, hash string) (UserRecord, error) {
+	u, err := scanUser(db.ro.QueryRowContext(ctx, db.d.q(`SELECT `+userColumns+`
+		FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN companies c ON c.id = u.company_id
+		WHERE t.hash = ? AND t.revoked_at IS NULL`), hash))
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, ErrNotFound
+	}
+	return u, err
+}
