@@ -1,0 +1,140 @@
+package main
+
+import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/entitle-portal/entitle"
+	"github.com/entitle-portal/entitle/internal/disclose"
+	"github.com/entitle-portal/entitle/internal/store"
+)
+
+func exportCommand() command {
+	return command{
+		name:    "export",
+		args:    "[--company KEY] [--format csv|jsonl] [--out FILE]",
+		summary: "write exactly what one company may see",
+		help: `Writes every entitlement the company may see, through the disclosure
+rules, in subscription ID order: JSONL lines are the API's entitlement
+objects (access included); CSV has one row per entitlement. Owner and
+installation-site columns appear only for a company that may see them
+(the owner, the vendor), and are empty on rows where it may not (R4).
+Without --company, the vendor's view (everything). The export is audited.`,
+		run: runExport,
+	}
+}
+
+func runExport(e *env, c command, args []string) error {
+	f := newFlags(e, c)
+	company := f.String("company", "", "company key whose view to export (default: the vendor)")
+	format := f.String("format", "jsonl", "csv or jsonl")
+	out := f.String("out", "", "write to FILE instead of standard output (replaced only when complete)")
+	pos, err := f.parse(args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return errUsage{"export takes no arguments"}
+	}
+	if *format != "csv" && *format != "jsonl" {
+		return errUsage{fmt.Sprintf("--format must be csv or jsonl, not %q", *format)}
+	}
+	db, err := f.open()
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	svc := &disclose.Service{DB: db, Now: e.now}
+	if *company == "" {
+		if *company, err = db.VendorKey(e.ctx); err != nil {
+			return err
+		}
+		if *company == "" {
+			return errUsage{"no vendor company is recorded: name one with --company"}
+		}
+	}
+	caller, err := svc.CallerForCompany(e.ctx, *company, "cli")
+	if err != nil {
+		return err
+	}
+
+	w := bufio.NewWriterSize(e.stdout, 64<<10)
+	var tmp *os.File
+	if *out != "" {
+		if tmp, err = os.CreateTemp(filepath.Dir(*out), ".export-*"); err != nil {
+			return err
+		}
+		defer os.Remove(tmp.Name())
+		defer tmp.Close()
+		w = bufio.NewWriterSize(tmp, 64<<10)
+	}
+	var emit func(disclose.Entitlement) error
+	switch *format {
+	case "jsonl":
+		enc := json.NewEncoder(w)
+		emit = func(x disclose.Entitlement) error { return enc.Encode(x) }
+	case "csv":
+		owns, err := db.Owns(e.ctx, *company)
+		if err != nil {
+			return err
+		}
+		withOwner := caller.Vendor || owns
+		cw := csv.NewWriter(w)
+		header := []string{"subscription_id", "sku", "quantity", "start_date", "end_date", "po_number", "status", "access"}
+		if withOwner {
+			header = append(header, "owner_key", "owner_name", "installation_site_name", "installation_site_address", "installation_site_country")
+		}
+		if err := cw.Write(header); err != nil {
+			return err
+		}
+		emit = func(x disclose.Entitlement) error {
+			access := make([]string, len(x.Access))
+			for i, b := range x.Access {
+				access[i] = string(b)
+			}
+			row := []string{x.SubscriptionID, x.SKU, strconv.FormatInt(x.Quantity, 10), x.StartDate.String(), x.EndDate.String(),
+				x.PONumber, string(x.Status), strings.Join(access, ";")}
+			if withOwner {
+				owner, site := disclose.Party{}, entitle.Address{}
+				if x.Owner != nil {
+					owner = *x.Owner
+				}
+				if x.InstallationSite != nil {
+					site = *x.InstallationSite
+				}
+				row = append(row, owner.Key, owner.Name, site.Name, site.Address, site.Country)
+			}
+			if err := cw.Write(row); err != nil {
+				return err
+			}
+			cw.Flush()
+			return cw.Error()
+		}
+	}
+	n, err := svc.Export(e.ctx, caller, store.ListFilter{}, emit)
+	if err != nil {
+		return err
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	if tmp != nil {
+		if err := tmp.Sync(); err != nil {
+			return err
+		}
+		if err := tmp.Close(); err != nil {
+			return err
+		}
+		if err := os.Rename(tmp.Name(), *out); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stderr, "wrote %d entitlements visible to %s to %s\n", n, *company, *out)
+	}
+	return nil
+}

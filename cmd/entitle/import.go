@@ -1,0 +1,132 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/entitle-portal/entitle"
+	"github.com/entitle-portal/entitle/internal/importer"
+	"github.com/entitle-portal/entitle/internal/store"
+)
+
+func importCommand() command {
+	return command{
+		name:    "import",
+		args:    "[--dry-run] FILE...",
+		summary: "import companies, MSAs and orders from the ERP (.jsonl or .csv)",
+		help: `Reads every FILE (JSONL records of type company, msa and order; or CSV
+orders, one row per order line — see the README), checks every record
+against SPEC §2 and the database, and writes them all in one transaction:
+all or nothing. Importing the same files again changes nothing.
+
+When anything is wrong, every problem is printed as FILE:LINE: FIELD:
+MESSAGE, the command exits with status 1 and the database is unchanged.
+On a terminal, long imports show a progress bar; otherwise the outcome is
+one JSON object on standard output.`,
+		run: runImport,
+	}
+}
+
+// importSummary is the machine-readable outcome of an import.
+type importSummary struct {
+	OK       bool     `json:"ok"`
+	Files    []string `json:"files"`
+	Records  int      `json:"records"`
+	Problems int      `json:"problems"`
+	store.ImportResult
+}
+
+func runImport(e *env, c command, args []string) error {
+	f := newFlags(e, c)
+	dryRun := f.Bool("dry-run", false, "validate only; write nothing")
+	files, err := f.parse(args)
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		return errUsage{"name at least one file to import"}
+	}
+	tty := isTerminal(e.stderr)
+
+	// Read every file, gathering every problem.
+	var batch entitle.Batch
+	var problems entitle.Problems
+	for _, name := range files {
+		fh, err := os.Open(name)
+		if err != nil {
+			return err
+		}
+		var r io.Reader = fh
+		if st, err := fh.Stat(); err == nil && tty && st.Size() > 4<<20 {
+			bar := progressbar.DefaultBytes(st.Size(), "reading "+name)
+			r = io.TeeReader(fh, bar)
+			defer bar.Finish()
+		}
+		b, ps, err := importer.Read(r, name)
+		fh.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		batch.Companies = append(batch.Companies, b.Companies...)
+		batch.MSAs = append(batch.MSAs, b.MSAs...)
+		batch.Orders = append(batch.Orders, b.Orders...)
+		problems = append(problems, ps...)
+	}
+
+	db, err := f.open()
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	opt := store.ImportOptions{DryRun: *dryRun || len(problems) > 0, Actor: "cli"}
+	if tty && batch.Len() > 5000 {
+		bar := progressbar.Default(int64(batch.Len()), "importing")
+		opt.Progress = func(done, total int) { bar.Set(done) }
+		defer bar.Finish()
+	}
+	res, more, err := db.Import(e.ctx, batch, opt, e.now())
+	if err != nil {
+		return err
+	}
+	problems = append(problems, more...)
+	sum := importSummary{OK: len(problems) == 0, Files: files, Records: batch.Len(), Problems: len(problems), ImportResult: res}
+	sum.DryRun = *dryRun
+	if len(problems) > 0 {
+		for _, p := range problems {
+			fmt.Fprintln(e.stderr, p.String())
+		}
+		fmt.Fprintf(e.stderr, "entitle import: %d problem%s; nothing was imported\n", len(problems), plural(len(problems)))
+		if !tty {
+			json.NewEncoder(e.stdout).Encode(sum)
+		}
+		return errSilent
+	}
+	if !isTerminal(e.stdout) {
+		return json.NewEncoder(e.stdout).Encode(sum)
+	}
+	verb := "Imported"
+	if *dryRun {
+		verb = "Checked (dry run, nothing written)"
+	}
+	fmt.Fprintf(e.stdout, "%s %d records from %s:\n", verb, batch.Len(), strings.Join(files, ", "))
+	for _, line := range []struct {
+		what string
+		c    store.Counts
+	}{{"companies", res.Companies}, {"MSAs", res.MSAs}, {"orders", res.Orders}} {
+		fmt.Fprintf(e.stdout, "  %-10s %d new, %d updated, %d unchanged\n", line.what, line.c.Created, line.c.Updated, line.c.Unchanged)
+	}
+	fmt.Fprintf(e.stdout, "  %-10s %d new\n", "entitlements", res.Entitlements)
+	return nil
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}

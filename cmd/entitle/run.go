@@ -1,0 +1,206 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/entitle-portal/entitle"
+	"github.com/entitle-portal/entitle/internal/store"
+)
+
+// env is the operating system as a command sees it: passed in, never global.
+type env struct {
+	ctx    context.Context
+	getenv func(string) string
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	now    func() time.Time
+}
+
+// command is one subcommand. Each lives in its own file with its own FlagSet.
+type command struct {
+	name    string // one or two words, e.g. "import", "user add"
+	args    string // the synopsis after the name
+	summary string
+	help    string // a longer explanation for `entitle CMD -h`
+	run     func(e *env, c command, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		migrateCommand(), importCommand(), exportCommand(), userAddCommand(), tokenCreateCommand(),
+		policyCommand(), checkCommand(), seedDemoCommand(), genCommand(),
+	}
+}
+
+// errUsage marks an error in how a command was called (exit status 2).
+type errUsage struct{ msg string }
+
+func (e errUsage) Error() string { return e.msg }
+
+// errSilent reports a failure whose details were already printed.
+var errSilent = errors.New("")
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return runAt(ctx, args, getenv, stdin, stdout, stderr, time.Now)
+}
+
+// runAt is run with a clock, for tests.
+func runAt(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer, now func() time.Time) int {
+	e := &env{ctx: ctx, getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr, now: now}
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		if len(args) > 1 {
+			if c, _, ok := lookup(args[1:]); ok {
+				printCommandHelp(stdout, c, nil)
+				return 0
+			}
+			fmt.Fprintf(stderr, "entitle: unknown command %q\n\n", strings.Join(args[1:], " "))
+			printHelp(stderr)
+			return 2
+		}
+		printHelp(stdout)
+		return 0
+	}
+	c, rest, ok := lookup(args)
+	if !ok {
+		fmt.Fprintf(stderr, "entitle: unknown command %q (run 'entitle help')\n", strings.Join(args, " "))
+		return 2
+	}
+	err := c.run(e, c, rest)
+	var usage errUsage
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &usage):
+		fmt.Fprintf(stderr, "entitle %s: %s\nusage: entitle %s %s\n", c.name, usage.msg, c.name, c.args)
+		return 2
+	case errors.Is(err, errSilent):
+		return 1
+	}
+	fmt.Fprintf(stderr, "entitle %s: %s\n", c.name, userMessage(err))
+	return 1
+}
+
+// userMessage is the message for an error: domain errors as they are,
+// problems one per line.
+func userMessage(err error) string {
+	var ps entitle.Problems
+	if errors.As(err, &ps) {
+		return "\n  " + strings.ReplaceAll(ps.Error(), "\n", "\n  ")
+	}
+	return err.Error()
+}
+
+func lookup(args []string) (command, []string, bool) {
+	for _, c := range commands() {
+		words := strings.Fields(c.name)
+		if len(args) >= len(words) && strings.Join(args[:len(words)], " ") == c.name {
+			return c, args[len(words):], true
+		}
+	}
+	return command{}, nil, false
+}
+
+func printHelp(w io.Writer) {
+	fmt.Fprint(w, `entitle is a software vendor's entitlement-information portal: every company of
+the sales channel sees exactly the order and entitlement records it is entitled to.
+
+Usage: entitle COMMAND [flags] [args]
+
+Commands:
+`)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, c := range commands() {
+		fmt.Fprintf(tw, "  %s\t%s\n", c.name, c.summary)
+	}
+	tw.Flush()
+	fmt.Fprint(w, `
+Every command takes --db DSN (default $ENTITLE_DB, else entitle.db in the
+working directory). Migrations run automatically when the database is opened.
+Run 'entitle help COMMAND' or 'entitle COMMAND -h' for a command's flags.
+`)
+}
+
+func printCommandHelp(w io.Writer, c command, fs *flag.FlagSet) {
+	if fs == nil {
+		// The command defines its flags when it runs: ask it for help.
+		c.run(&env{ctx: context.Background(), getenv: func(string) string { return "" }, stdin: strings.NewReader(""),
+			stdout: w, stderr: io.Discard, now: time.Now}, c, []string{"-h"})
+		return
+	}
+	fmt.Fprintf(w, "usage: entitle %s %s\n\n%s\n", c.name, c.args, c.summary)
+	if c.help != "" {
+		fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(c.help))
+	}
+	fmt.Fprintln(w, "\nflags:")
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+}
+
+// flags is a command's FlagSet with the flags every command has.
+type flags struct {
+	*flag.FlagSet
+	cmd command
+	e   *env
+	db  *string
+}
+
+func newFlags(e *env, c command) *flags {
+	fs := flag.NewFlagSet("entitle "+c.name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	def := e.getenv("ENTITLE_DB")
+	if def == "" {
+		def = "entitle.db"
+	}
+	f := &flags{FlagSet: fs, cmd: c, e: e}
+	f.db = fs.String("db", def, "database: a SQLite file path or a postgres:// URL (env ENTITLE_DB)")
+	return f
+}
+
+// parse parses args, allowing flags after positional arguments
+// (`entitle import a.jsonl --dry-run`), and returns the positional ones.
+func (f *flags) parse(args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := f.FlagSet.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				printCommandHelp(f.e.stdout, f.cmd, f.FlagSet)
+				return nil, flag.ErrHelp
+			}
+			return nil, errUsage{err.Error()}
+		}
+		args = f.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// open opens the store named by --db.
+func (f *flags) open() (*store.DB, error) {
+	return store.Open(f.e.ctx, *f.db)
+}
+
+// isTerminal reports whether w is a terminal (for progress bars and
+// human-oriented output).
+func isTerminal(w any) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
