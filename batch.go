@@ -229,8 +229,19 @@ func (o Sourced[T]) relocate(ps Problems) Problems {
 				rest = p.Field[j+2:]
 			}
 			p.Field = rest
+		} else if o.Rows != nil {
+			p.Field = csvColumn(p.Field)
 		}
 		out = append(out, p)
 	}
 	return out
+}
+
+// csvColumn names the CSV column of an order-level field: bill_to.name is
+// bill_to_name, resellers[1] is resellers.
+func csvColumn(field string) string {
+	if i := strings.IndexByte(field, '['); i >= 0 {
+		field = field[:i]
+	}
+	return strings.ReplaceAll(field, ".", "_")
 }

@@ -42,6 +42,20 @@ const MaxNameLen = 200
 
 var keyRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
+// clip shortens a value quoted in a message, so that a hostile input cannot
+// make a message as large as itself.
+func clip(s string) string {
+	const max = 70
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && s[cut]&0xC0 == 0x80 { // do not split a UTF-8 sequence
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
 // ValidKey reports whether s is a valid key, SKU or identifier:
 // 1–64 of A-Z a-z 0-9 . _ -
 func ValidKey(s string) bool { return keyRE.MatchString(s) }
@@ -54,7 +68,7 @@ func checkKey(ps *Problems, field, s string) {
 	case len(s) > 64:
 		ps.Add(field, "too long (%d characters, at most 64)", len(s))
 	case !ValidKey(s):
-		ps.Add(field, "%q may contain only A-Z a-z 0-9 . _ -", s)
+		ps.Add(field, "%q may contain only A-Z a-z 0-9 . _ -", clip(s))
 	}
 }
 
@@ -75,7 +89,7 @@ func (c Company) Validate() error {
 	checkKey(&ps, "key", c.Key)
 	checkText(&ps, "name", c.Name, true)
 	if !c.Kind.Valid() {
-		ps.Add("kind", "%q is not one of vendor, distributor, reseller, customer, msp", string(c.Kind))
+		ps.Add("kind", "%q is not one of vendor, distributor, reseller, customer, msp", clip(string(c.Kind)))
 	}
 	return ps.Err()
 }

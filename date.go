@@ -18,7 +18,7 @@ const DateLayout = time.DateOnly
 func ParseDate(s string) (Date, error) {
 	t, err := time.Parse(DateLayout, s)
 	if err != nil || len(s) != len(DateLayout) {
-		return Date{}, fmt.Errorf("%q is not a date (want YYYY-MM-DD)", s)
+		return Date{}, fmt.Errorf("%q is not a date (want YYYY-MM-DD)", clip(s))
 	}
 	return Date{t: t}, nil
 }

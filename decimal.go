@@ -20,7 +20,7 @@ func (d Decimal) Validate() error {
 		return fmt.Errorf("required (a decimal string such as \"120.00\")")
 	}
 	if !decimalRE.MatchString(string(d)) {
-		return fmt.Errorf("%q is not a non-negative decimal such as \"120.00\"", string(d))
+		return fmt.Errorf("%q is not a non-negative decimal such as \"120.00\"", clip(string(d)))
 	}
 	return nil
 }

@@ -22,7 +22,7 @@ func (a Address) Validate() error {
 	checkText(&ps, "name", a.Name, true)
 	checkText(&ps, "address", a.Address, false)
 	if a.Country != "" && !countryRE.MatchString(a.Country) {
-		ps.Add("country", "%q is not a two-letter country code such as FR", a.Country)
+		ps.Add("country", "%q is not a two-letter country code such as FR", clip(a.Country))
 	}
 	return ps.Err()
 }
@@ -130,7 +130,7 @@ func (o Order) Validate() error {
 		if o.Currency == "" {
 			ps.Add("currency", "required")
 		} else {
-			ps.Add("currency", "%q is not a three-letter currency code such as EUR", o.Currency)
+			ps.Add("currency", "%q is not a three-letter currency code such as EUR", clip(o.Currency))
 		}
 	}
 	checkKey(&ps, "purchasing_entity", o.PurchasingEntity)

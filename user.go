@@ -42,12 +42,12 @@ func (u User) Validate() error {
 	case len(e) > 254:
 		ps.Add("email", "too long (at most 254 bytes)")
 	case at <= 0 || at == len(e)-1 || strings.ContainsAny(e, " \t\r\n<>,;\"") || strings.Count(e, "@") != 1:
-		ps.Add("email", "%q is not a plain address such as name@example.com", e)
+		ps.Add("email", "%q is not a plain address such as name@example.com", clip(e))
 	}
 	checkText(&ps, "name", u.Name, true)
 	checkKey(&ps, "company", u.Company)
 	if u.Status != UserActive && u.Status != UserDisabled {
-		ps.Add("status", "%q is not active or disabled", string(u.Status))
+		ps.Add("status", "%q is not active or disabled", clip(string(u.Status)))
 	}
 	return ps.Err()
 }

@@ -1,6 +1,10 @@
 package store
 
-import "github.com/pressly/goose/v3"
+import (
+	"strconv"
+
+	"github.com/pressly/goose/v3"
+)
 
 // dialect is everything that differs between SQLite and PostgreSQL, in one
 // place: queries are written once with ? placeholders and rebound here.
@@ -24,17 +28,10 @@ func (d dialect) q(query string) string {
 		if query[i] == '?' {
 			n++
 			out = append(out, '$')
-			out = append(out, []byte(itoa(n))...)
+			out = strconv.AppendInt(out, int64(n), 10)
 			continue
 		}
 		out = append(out, query[i])
 	}
 	return string(out)
-}
-
-func itoa(n int) string {
-	if n < 10 {
-		return string(rune('0' + n))
-	}
-	return itoa(n/10) + string(rune('0'+n%10))
 }
