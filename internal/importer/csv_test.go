@@ -126,12 +126,12 @@ func TestReadCSVGrouping(t *testing.T) {
 	}
 	var got []string
 	for _, p := range vps {
-		if p.Field == "quantity" || p.Field == "end_date" || p.Field == "installation_site.address" {
+		if p.Field == "quantity" || p.Field == "end_date" || p.Field == "installation_site_address" {
 			got = append(got, p.String())
 		}
 	}
 	wantVPS := []string{
-		"g.csv:3: installation_site.address: must be a single line of text",
+		"g.csv:3: installation_site_address: must be a single line of text",
 		"g.csv:5: quantity: must be a positive whole number, not -5",
 		"g.csv:5: end_date: required",
 	}
