@@ -1,10 +1,12 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/schollz/progressbar/v3"
@@ -94,6 +96,9 @@ func runImport(e *env, c command, args []string) error {
 		return err
 	}
 	problems = append(problems, more...)
+	slices.SortStableFunc(problems, func(a, b entitle.Problem) int {
+		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line))
+	})
 	sum := importSummary{OK: len(problems) == 0, Files: files, Records: batch.Len(), Problems: len(problems), ImportResult: res}
 	sum.DryRun = *dryRun
 	if len(problems) > 0 {

@@ -55,20 +55,74 @@ func (db *DB) scanEntitlement(ctx context.Context, row interface{ Scan(...any) e
 // With company "" the delegations are every one of the owner's that covers
 // sub, for explaining who has access (R8).
 //
-// It is the hot path of every "may I see this" question: two prepared
-// queries, both index lookups.
+// It is the hot path of every "may I see this" question: one prepared
+// query of index lookups.
 func (db *DB) Entitlement(ctx context.Context, sub, company string) (Candidate, error) {
+	if company == "" {
+		return db.entitlementForExplain(ctx, sub)
+	}
+	var c Candidate
+	cid, err := db.companyID(ctx, company)
+	if errors.Is(err, ErrNotFound) {
+		cid = -1 // no such company: no delegation names it
+	} else if err != nil {
+		return c, err
+	}
+	rows, err := db.stmt.entitlementFacts.QueryContext(ctx, sub, sub, cid)
+	if err != nil {
+		return c, err
+	}
+	defer rows.Close()
+	found := false
+	for rows.Next() {
+		var role, id, createdBy, revokedBy sql.NullString
+		var roleCompany, expires, created, revoked sql.NullInt64
+		var all sql.NullBool
+		cand, err := db.scanEntitlement(ctx, rows, &role, &roleCompany, &id, &all, &expires, &created, &createdBy, &revoked, &revokedBy)
+		if err != nil {
+			return c, err
+		}
+		if !found {
+			c, found = cand, true
+		}
+		if role.Valid {
+			key, err := db.companyKey(ctx, roleCompany.Int64)
+			if err != nil {
+				return c, err
+			}
+			c.Facts.Roles = append(c.Facts.Roles, entitle.RoleAssignment{Role: entitle.Role(role.String), Company: key})
+			continue
+		}
+		d := entitle.Delegation{ID: id.String, Owner: c.Entitlement.Owner, Delegate: company,
+			ExpiresAt: fromMicros(expires), CreatedAt: fromMicros(created), CreatedBy: createdBy.String,
+			RevokedAt: fromMicros(revoked), RevokedBy: revokedBy.String}
+		if !all.Bool {
+			d.SubscriptionIDs = []string{sub} // the part of its scope this question is about
+		}
+		c.Facts.Delegations = append(c.Facts.Delegations, d)
+	}
+	if err := rows.Err(); err != nil {
+		return c, err
+	}
+	if !found {
+		return c, ErrNotFound
+	}
+	return c, nil
+}
+
+// entitlementForExplain returns sub with all its order's role assignments
+// and every delegation of the owner that covers it, in any state.
+func (db *DB) entitlementForExplain(ctx context.Context, sub string) (Candidate, error) {
 	var c Candidate
 	rows, err := db.stmt.entitlementRoles.QueryContext(ctx, sub)
 	if err != nil {
 		return c, err
 	}
 	found := false
-	var ownerID int64
 	for rows.Next() {
 		var role entitle.Role
 		var cid int64
-		cand, err := db.scanEntitlement(ctx, rows, &role, &cid, &ownerID)
+		cand, err := db.scanEntitlement(ctx, rows, &role, &cid)
 		if err != nil {
 			rows.Close()
 			return c, err
@@ -90,18 +144,11 @@ func (db *DB) Entitlement(ctx context.Context, sub, company string) (Candidate, 
 	if !found {
 		return c, ErrNotFound
 	}
-	if company == "" {
-		rows, err = db.stmt.ownerDelegations.QueryContext(ctx, ownerID, sub)
-	} else {
-		cid, err := db.companyID(ctx, company)
-		if errors.Is(err, ErrNotFound) {
-			return c, nil // no such company: no delegation names it
-		}
-		if err != nil {
-			return c, err
-		}
-		rows, err = db.stmt.delegationsTo.QueryContext(ctx, ownerID, cid, sub)
+	ownerID, err := db.companyID(ctx, c.Entitlement.Owner)
+	if err != nil {
+		return c, err
 	}
+	rows, err = db.stmt.ownerDelegations.QueryContext(ctx, ownerID, sub)
 	if err != nil {
 		return c, err
 	}
@@ -120,7 +167,7 @@ func (db *DB) Entitlement(ctx context.Context, sub, company string) (Candidate, 
 			return c, err
 		}
 		if !all {
-			d.SubscriptionIDs = []string{sub} // the part of its scope this question is about
+			d.SubscriptionIDs = []string{sub}
 		}
 		c.Facts.Delegations = append(c.Facts.Delegations, d)
 	}

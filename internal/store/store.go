@@ -79,7 +79,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 
 // statements are the prepared queries of the hot read paths.
 type statements struct {
-	entitlementRoles, delegationsTo, ownerDelegations *sql.Stmt
+	entitlementFacts, entitlementRoles, ownerDelegations *sql.Stmt
 }
 
 func (db *DB) prepare(ctx context.Context) error {
@@ -87,15 +87,21 @@ func (db *DB) prepare(ctx context.Context) error {
 		dst   **sql.Stmt
 		query string
 	}{
+		// An entitlement with every fact one company's question needs, in one
+		// read: a row per role assignment on its order, then a row per
+		// delegation from the owner to the company that covers it (any state).
+		{&db.stmt.entitlementFacts, `SELECT ` + entitlementColumns + `, r.role, r.company_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+			FROM entitlements e JOIN order_roles r ON r.order_id = e.order_id
+			WHERE e.subscription_id = ?
+			UNION ALL
+			SELECT ` + entitlementColumns + `, NULL, NULL, d.id, d.all_scope, d.expires_at, d.created_at, d.created_by, d.revoked_at, COALESCE(d.revoked_by, '')
+			FROM entitlements e JOIN delegations d ON d.owner_id = e.owner_id
+			WHERE e.subscription_id = ? AND d.delegate_id = ?
+			AND (d.all_scope OR EXISTS (SELECT 1 FROM delegation_items i WHERE i.delegation_id = d.id AND i.subscription_id = e.subscription_id))`},
 		// An entitlement with its order's role assignments: one row per assignment.
-		{&db.stmt.entitlementRoles, `SELECT ` + entitlementColumns + `, r.role, r.company_id, e.owner_id
+		{&db.stmt.entitlementRoles, `SELECT ` + entitlementColumns + `, r.role, r.company_id
 			FROM entitlements e JOIN order_roles r ON r.order_id = e.order_id
 			WHERE e.subscription_id = ? ORDER BY r.position`},
-		// The owner's delegations to one company that cover the subscription, in any state.
-		{&db.stmt.delegationsTo, `SELECT d.id, d.delegate_id, d.all_scope, d.expires_at, d.created_at, d.created_by, d.revoked_at, COALESCE(d.revoked_by, '')
-			FROM delegations d WHERE d.owner_id = ? AND d.delegate_id = ?
-			AND (d.all_scope OR EXISTS (SELECT 1 FROM delegation_items i WHERE i.delegation_id = d.id AND i.subscription_id = ?))
-			ORDER BY d.id`},
 		// Every delegation of the owner that covers the subscription, in any state.
 		{&db.stmt.ownerDelegations, `SELECT d.id, d.delegate_id, d.all_scope, d.expires_at, d.created_at, d.created_by, d.revoked_at, COALESCE(d.revoked_by, '')
 			FROM delegations d WHERE d.owner_id = ?
@@ -155,7 +161,7 @@ func (db *DB) Version(ctx context.Context) (int64, error) {
 // Close closes the store.
 func (db *DB) Close() error {
 	var errs []error
-	for _, st := range []*sql.Stmt{db.stmt.entitlementRoles, db.stmt.delegationsTo, db.stmt.ownerDelegations} {
+	for _, st := range []*sql.Stmt{db.stmt.entitlementFacts, db.stmt.entitlementRoles, db.stmt.ownerDelegations} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
