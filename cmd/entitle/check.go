@@ -69,13 +69,13 @@ func runCheck(e *env, c command, args []string) error {
 		role += ", disabled: signs in to nothing"
 	}
 	fmt.Fprintf(e.stdout, "%s — %s of %s (%s)\n\n", u.Email, role, co.Name, co.Key)
-	printDecision(e.stdout, "get "+*sub, x.Get)
+	printDecision(e.stdout, "get "+*sub, x.Get, "not found")
 	if !x.Exists {
 		return nil
 	}
-	printDecision(e.stdout, "look up its PO number", x.ByPO)
-	printDecision(e.stdout, "open the order's details", x.Order)
-	printDecision(e.stdout, "grant or revoke delegations", x.Delegable)
+	printDecision(e.stdout, "look up its PO number", x.ByPO, "not found")
+	printDecision(e.stdout, "open the order's details", x.Order, "not found")
+	printDecision(e.stdout, "grant or revoke delegations", x.Delegable, "no")
 	if x.Access == nil {
 		fmt.Fprintf(e.stdout, "%-28s %s\n", "who has access", "not for this user: R8: only the owner and the vendor can ask")
 		return nil
@@ -95,8 +95,10 @@ func runCheck(e *env, c command, args []string) error {
 	return nil
 }
 
-func printDecision(w io.Writer, what string, d policy.Decision) {
-	outcome := "not found"
+// printDecision prints one answer with its reasons; denied says how a
+// refusal reads ("not found" where R7 applies).
+func printDecision(w io.Writer, what string, d policy.Decision, denied string) {
+	outcome := denied
 	if d.Allowed {
 		outcome = "yes"
 		if d.Views != 0 {
