@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -9,7 +8,6 @@ import (
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/disclose"
 	"github.com/entitle-portal/entitle/internal/policy"
-	"github.com/entitle-portal/entitle/internal/store"
 )
 
 func checkCommand() command {
@@ -41,10 +39,7 @@ func runCheck(e *env, c command, args []string) error {
 		return err
 	}
 	defer db.Close()
-	u, err := db.UserByEmail(e.ctx, *email)
-	if errors.Is(err, store.ErrNotFound) {
-		return entitle.Errorf(entitle.CodeNotFound, "no user with email %s", entitle.NormalizeEmail(*email))
-	}
+	u, err := userByEmail(e, db, *email)
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
@@ -41,10 +40,7 @@ func runTokenCreate(e *env, c command, args []string) error {
 		return err
 	}
 	defer db.Close()
-	u, err := db.UserByEmail(e.ctx, *email)
-	if errors.Is(err, store.ErrNotFound) {
-		return entitle.Errorf(entitle.CodeNotFound, "no user with email %s", entitle.NormalizeEmail(*email))
-	}
+	u, err := userByEmail(e, db, *email)
 	if err != nil {
 		return err
 	}

@@ -116,3 +116,12 @@ func readPassword(e *env, fromStdin bool) (string, error) {
 	}
 	return string(p1), nil
 }
+
+// userByEmail finds a user, with a clear message when there is none.
+func userByEmail(e *env, db *store.DB, email string) (store.UserRecord, error) {
+	u, err := db.UserByEmail(e.ctx, email)
+	if errors.Is(err, store.ErrNotFound) {
+		return u, entitle.Errorf(entitle.CodeNotFound, "no user with email %s", entitle.NormalizeEmail(email))
+	}
+	return u, err
+}
