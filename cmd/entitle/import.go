@@ -87,7 +87,8 @@ func runImport(e *env, c command, args []string) error {
 	defer db.Close()
 	opt := store.ImportOptions{DryRun: *dryRun || len(problems) > 0, Actor: "cli"}
 	if tty && batch.Len() > 5000 {
-		bar := progressbar.Default(int64(batch.Len()), "importing")
+		fmt.Fprintf(e.stderr, "checking %d records against each other and the database…\n", batch.Len())
+		bar := progressbar.Default(int64(batch.Len()), "writing")
 		opt.Progress = func(done, total int) { bar.Set(done) }
 		defer bar.Finish()
 	}
@@ -123,9 +124,9 @@ func runImport(e *env, c command, args []string) error {
 		what string
 		c    store.Counts
 	}{{"companies", res.Companies}, {"MSAs", res.MSAs}, {"orders", res.Orders}} {
-		fmt.Fprintf(e.stdout, "  %-10s %d new, %d updated, %d unchanged\n", line.what, line.c.Created, line.c.Updated, line.c.Unchanged)
+		fmt.Fprintf(e.stdout, "  %-13s %d new, %d updated, %d unchanged\n", line.what, line.c.Created, line.c.Updated, line.c.Unchanged)
 	}
-	fmt.Fprintf(e.stdout, "  %-10s %d new\n", "entitlements", res.Entitlements)
+	fmt.Fprintf(e.stdout, "  %-13s %d new\n", "entitlements", res.Entitlements)
 	return nil
 }
 
