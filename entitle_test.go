@@ -254,3 +254,18 @@ func TestBatchValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckPlainEmail(t *testing.T) {
+	for _, ok := range []string{"bob@example.com", " Bob.Smith+tag@Mail.Example.co.uk ", "a@b.io", "o'neil@x-y.example"} {
+		if err := entitle.CheckPlainEmail(ok); err != nil {
+			t.Errorf("%q: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"", "bob", "bob@", "@x.com", "a b@x.com", "Bob <bob@x.com>", "bob@x.com (Bob)", `"bob"@x.com`,
+		"bob@[127.0.0.1]", "bob@127.0.0.1", "bob@x.com.", "bob@x", "bob@x..com", "bob@-x.com", ".bob@x.com", "bo..b@x.com",
+		"bob@x.com\r\nBcc: eve@y.com", "bob@x.com, eve@y.com", "bob@x.com;eve@y.com", strings.Repeat("a", 250) + "@x.com", "bob@exa_mple.com"} {
+		if err := entitle.CheckPlainEmail(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}

@@ -29,20 +29,11 @@ type User struct {
 // trimmed and lower-cased.
 func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
-// Validate checks the user's fields. Full address validation (plain
-// local@domain only) arrives with invitations; here an address must at least
-// have one @ with text on both sides and no spaces.
+// Validate checks the user's fields.
 func (u User) Validate() error {
 	var ps Problems
-	e := u.Email
-	at := strings.LastIndexByte(e, '@')
-	switch {
-	case e == "":
-		ps.Add("email", "required")
-	case len(e) > 254:
-		ps.Add("email", "too long (at most 254 bytes)")
-	case at <= 0 || at == len(e)-1 || strings.ContainsAny(e, " \t\r\n<>,;\"") || strings.Count(e, "@") != 1:
-		ps.Add("email", "%q is not a plain address such as name@example.com", clip(e))
+	if err := CheckPlainEmail(u.Email); err != nil {
+		ps.Add("email", "%v", err)
 	}
 	checkText(&ps, "name", u.Name, true)
 	checkKey(&ps, "company", u.Company)

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strings"
 	"time"
 
@@ -25,15 +26,18 @@ type AuditEvent struct {
 
 // appendAudit writes an audit event inside tx, so that it commits or rolls
 // back with what it records.
-func appendAudit(ctx context.Context, d dialect, tx querier, e AuditEvent) error {
+func (db *DB) appendAudit(ctx context.Context, tx querier, e AuditEvent) error {
 	basis := make([]string, len(e.Basis))
 	for i, b := range e.Basis {
 		basis[i] = string(b)
 	}
 	var company any
 	if e.Company != "" {
-		var id int64
-		if err := tx.QueryRowContext(ctx, d.q(`SELECT id FROM companies WHERE key = ?`), e.Company).Scan(&id); err != nil {
+		id, err := db.companyID(ctx, e.Company)
+		if errors.Is(err, ErrNotFound) { // created in this very transaction
+			err = tx.QueryRowContext(ctx, db.d.q(`SELECT id FROM companies WHERE key = ?`), e.Company).Scan(&id)
+		}
+		if err != nil {
 			return err
 		}
 		company = id
@@ -41,21 +45,87 @@ func appendAudit(ctx context.Context, d dialect, tx querier, e AuditEvent) error
 	if e.Actor == "" {
 		e.Actor = "cli"
 	}
-	_, err := tx.ExecContext(ctx, d.q(`INSERT INTO audit_events (at, actor, company_id, action, object, basis, outcome, detail)
+	_, err := tx.ExecContext(ctx, db.d.q(`INSERT INTO audit_events (at, actor, company_id, action, object, basis, outcome, detail)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`), e.At.UnixMicro(), e.Actor, company, e.Action, e.Object, strings.Join(basis, ","), e.Outcome, e.Detail)
 	return err
 }
 
-// Audit records events in one transaction.
+// Audit records events and returns once they are committed. Concurrent
+// calls are committed together (group commit): one transaction, one sync to
+// disk, for all the events waiting at that moment, so that disclosures — each
+// of which is a write — never queue one by one behind the single writer.
 func (db *DB) Audit(ctx context.Context, events ...AuditEvent) error {
-	return db.tx(ctx, func(tx *sql.Tx) error {
-		for _, e := range events {
-			if err := appendAudit(ctx, db.d, tx, e); err != nil {
-				return err
+	req := auditRequest{events: events, done: make(chan error, 1)}
+	db.auditMu.RLock()
+	if db.auditClosed {
+		db.auditMu.RUnlock()
+		return errors.New("the store is closed")
+	}
+	select {
+	case db.auditq <- req:
+		db.auditMu.RUnlock()
+	case <-ctx.Done():
+		db.auditMu.RUnlock()
+		return ctx.Err()
+	}
+	select {
+	case err := <-req.done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+type auditRequest struct {
+	events []AuditEvent
+	done   chan error
+}
+
+// maxAuditBatch bounds the events one group commit writes.
+const maxAuditBatch = 1000
+
+// auditWriter commits queued audit events in groups until the store closes,
+// and then commits what is still queued.
+func (db *DB) auditWriter() {
+	defer close(db.auditDone)
+	for {
+		var batch []auditRequest
+		select {
+		case req := <-db.auditq:
+			batch = append(batch, req)
+		case <-db.closing:
+			select {
+			case req := <-db.auditq:
+				batch = append(batch, req) // drain: nothing new can arrive once closing
+			default:
+				return
 			}
 		}
-		return nil
-	})
+		n := len(batch[0].events)
+	drain:
+		for n < maxAuditBatch {
+			select {
+			case req := <-db.auditq:
+				batch = append(batch, req)
+				n += len(req.events)
+			default:
+				break drain
+			}
+		}
+		err := db.tx(context.Background(), func(tx *sql.Tx) error {
+			for _, req := range batch {
+				for _, e := range req.events {
+					if err := db.appendAudit(context.Background(), tx, e); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		for _, req := range batch {
+			req.done <- err
+		}
+	}
 }
 
 // AuditEvents returns up to limit events after id after, oldest first: of

@@ -46,8 +46,17 @@ func (db *DB) Companies(ctx context.Context) ([]entitle.Company, error) {
 }
 
 // VendorKey returns the vendor company's key, "" when none is recorded.
+// Once recorded, the vendor never changes (an import may not alter a
+// company), so the answer is remembered.
 func (db *DB) VendorKey(ctx context.Context) (string, error) {
-	return vendorKey(ctx, db.ro)
+	if k, ok := db.vendor.Load().(string); ok {
+		return k, nil
+	}
+	k, err := vendorKey(ctx, db.keys)
+	if err == nil && k != "" {
+		db.vendor.Store(k)
+	}
+	return k, err
 }
 
 func vendorKey(ctx context.Context, q querier) (string, error) {
@@ -67,7 +76,7 @@ func (db *DB) companyID(ctx context.Context, key string) (int64, error) {
 	if ok {
 		return id, nil
 	}
-	err := db.ro.QueryRowContext(ctx, db.d.q(`SELECT id FROM companies WHERE key = ?`), key).Scan(&id)
+	err := db.keys.QueryRowContext(ctx, db.d.q(`SELECT id FROM companies WHERE key = ?`), key).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, ErrNotFound
 	}
@@ -86,7 +95,7 @@ func (db *DB) companyKey(ctx context.Context, id int64) (string, error) {
 	if ok {
 		return key, nil
 	}
-	err := db.ro.QueryRowContext(ctx, db.d.q(`SELECT key FROM companies WHERE id = ?`), id).Scan(&key)
+	err := db.keys.QueryRowContext(ctx, db.d.q(`SELECT key FROM companies WHERE id = ?`), id).Scan(&key)
 	if err != nil {
 		return "", fmt.Errorf("company %d: %w", id, err)
 	}

@@ -2,7 +2,10 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"time"
 
@@ -14,38 +17,12 @@ import (
 // (who may grant what) is the caller's to decide through the policy.
 func (db *DB) AddDelegations(ctx context.Context, ds []entitle.Delegation) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
-		ins, err := tx.PrepareContext(ctx, db.d.q(`INSERT INTO delegations (id, owner_id, delegate_id, all_scope, expires_at, created_at, created_by, revoked_at, revoked_by)
-			SELECT ?, o.id, g.id, ?, ?, ?, ?, ?, ? FROM companies o, companies g WHERE o.key = ? AND g.key = ?`))
-		if err != nil {
-			return err
-		}
-		defer ins.Close()
-		item, err := tx.PrepareContext(ctx, db.d.q(`INSERT INTO delegation_items (delegation_id, subscription_id, delegate_id)
-			SELECT ?, ?, id FROM companies WHERE key = ?`))
-		if err != nil {
-			return err
-		}
-		defer item.Close()
 		for _, d := range ds {
 			if err := d.Validate(); err != nil {
 				return fmt.Errorf("delegation %s: %w", d.ID, err)
 			}
-			var revokedBy any
-			if d.RevokedBy != "" {
-				revokedBy = d.RevokedBy
-			}
-			res, err := ins.ExecContext(ctx, d.ID, d.All(), micros(d.ExpiresAt), d.CreatedAt.UnixMicro(), d.CreatedBy,
-				micros(d.RevokedAt), revokedBy, d.Owner, d.Delegate)
-			if err != nil {
-				return fmt.Errorf("delegation %s: %w", d.ID, err)
-			}
-			if n, _ := res.RowsAffected(); n != 1 {
-				return entitle.Errorf(entitle.CodeNotFound, "delegation %s: no company %s or %s", d.ID, d.Owner, d.Delegate)
-			}
-			for _, sub := range d.SubscriptionIDs {
-				if _, err := item.ExecContext(ctx, d.ID, sub, d.Delegate); err != nil {
-					return fmt.Errorf("delegation %s, subscription %s: %w", d.ID, sub, err)
-				}
+			if err := insertDelegation(ctx, db.d, tx, d); err != nil {
+				return err
 			}
 		}
 		return nil
@@ -119,4 +96,105 @@ func (db *DB) delegationItems(ctx context.Context, id string) ([]string, error) 
 		subs = append(subs, s)
 	}
 	return subs, rows.Err()
+}
+
+// GrantDelegation records a delegation granted by d.Owner, with its audit
+// event, in one transaction. The delegate must exist, and every listed
+// subscription must be owned by the granting company at that moment (R5 is
+// decided by the policy before; this keeps the record true under races).
+func (db *DB) GrantDelegation(ctx context.Context, d entitle.Delegation, ev AuditEvent) (entitle.Delegation, error) {
+	if d.ID == "" {
+		b := make([]byte, 12)
+		if _, err := rand.Read(b); err != nil {
+			return d, err
+		}
+		d.ID = "dlg_" + hex.EncodeToString(b)
+	}
+	if err := d.Validate(); err != nil {
+		return d, err
+	}
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		var delegate int64
+		err := tx.QueryRowContext(ctx, db.d.q(`SELECT id FROM companies WHERE key = ?`), d.Delegate).Scan(&delegate)
+		if errors.Is(err, sql.ErrNoRows) {
+			return entitle.Errorf(entitle.CodeInvalid, "delegate: no company with key %s", d.Delegate)
+		}
+		if err != nil {
+			return err
+		}
+		for _, sub := range d.SubscriptionIDs {
+			var n int
+			if err := tx.QueryRowContext(ctx, db.d.q(`SELECT COUNT(*) FROM entitlements e JOIN companies c ON c.id = e.owner_id
+				WHERE e.subscription_id = ? AND c.key = ?`), sub, d.Owner).Scan(&n); err != nil {
+				return err
+			}
+			if n == 0 {
+				return entitle.Errorf(entitle.CodeNotFound, "entitlement %s not found", sub)
+			}
+		}
+		if err := insertDelegation(ctx, db.d, tx, d); err != nil {
+			return err
+		}
+		ev.Object = d.ID
+		return db.appendAudit(ctx, tx, ev)
+	})
+	return d, err
+}
+
+func insertDelegation(ctx context.Context, dl dialect, tx *sql.Tx, d entitle.Delegation) error {
+	var revokedBy any
+	if d.RevokedBy != "" {
+		revokedBy = d.RevokedBy
+	}
+	res, err := tx.ExecContext(ctx, dl.q(`INSERT INTO delegations (id, owner_id, delegate_id, all_scope, expires_at, created_at, created_by, revoked_at, revoked_by)
+		SELECT ?, o.id, g.id, ?, ?, ?, ?, ?, ? FROM companies o, companies g WHERE o.key = ? AND g.key = ?`),
+		d.ID, d.All(), micros(d.ExpiresAt), d.CreatedAt.UnixMicro(), d.CreatedBy, micros(d.RevokedAt), revokedBy, d.Owner, d.Delegate)
+	if err != nil {
+		return fmt.Errorf("delegation %s: %w", d.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return entitle.Errorf(entitle.CodeNotFound, "delegation %s: no company %s or %s", d.ID, d.Owner, d.Delegate)
+	}
+	for _, sub := range d.SubscriptionIDs {
+		if _, err := tx.ExecContext(ctx, dl.q(`INSERT INTO delegation_items (delegation_id, subscription_id, delegate_id)
+			SELECT ?, ?, id FROM companies WHERE key = ?`), d.ID, sub, d.Delegate); err != nil {
+			return fmt.Errorf("delegation %s, subscription %s: %w", d.ID, sub, err)
+		}
+	}
+	return nil
+}
+
+// Delegation returns one delegation by id, with its listed subscriptions.
+func (db *DB) Delegation(ctx context.Context, id string) (entitle.Delegation, error) {
+	d, all, err := scanDelegation(db.ro.QueryRowContext(ctx, db.d.q(`SELECT `+delegationColumns+`
+		FROM delegations d JOIN companies o ON o.id = d.owner_id JOIN companies g ON g.id = d.delegate_id WHERE d.id = ?`), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, ErrNotFound
+	}
+	if err != nil || all {
+		return d, err
+	}
+	d.SubscriptionIDs, err = db.delegationItems(ctx, id)
+	return d, err
+}
+
+// RevokeDelegation ends delegation id of owner at now, with its audit event,
+// in one transaction. Revoking one already revoked changes nothing.
+func (db *DB) RevokeDelegation(ctx context.Context, id, owner, by string, now time.Time, ev AuditEvent) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		var revoked sql.NullInt64
+		err := tx.QueryRowContext(ctx, db.d.q(`SELECT d.revoked_at FROM delegations d JOIN companies o ON o.id = d.owner_id
+			WHERE d.id = ? AND o.key = ?`), id, owner).Scan(&revoked)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil || revoked.Valid {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, db.d.q(`UPDATE delegations SET revoked_at = ?, revoked_by = ? WHERE id = ?`), now.UnixMicro(), by, id); err != nil {
+			return err
+		}
+		ev.Object = id
+		return db.appendAudit(ctx, tx, ev)
+	})
 }

@@ -63,7 +63,7 @@ func (db *DB) Import(ctx context.Context, b entitle.Batch, opt ImportOptions, no
 			return errDryRun
 		}
 		detail := fmt.Sprintf("companies %+v, msas %+v, orders %+v, entitlements created %d", res.Companies, res.MSAs, res.Orders, res.Entitlements)
-		return appendAudit(ctx, db.d, tx, AuditEvent{At: now, Actor: opt.Actor, Action: "import", Outcome: "ok", Detail: detail})
+		return db.appendAudit(ctx, tx, AuditEvent{At: now, Actor: opt.Actor, Action: "import", Outcome: "ok", Detail: detail})
 	})
 	switch {
 	case errors.Is(err, errProblems):

@@ -19,6 +19,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -36,8 +37,23 @@ type DB struct {
 	d  dialect
 	rw *sql.DB // writes; one connection on SQLite, so writers queue in Go, not on SQLITE_BUSY
 	ro *sql.DB // reads
+	// keys serves only single-row lookups of company ids and keys. Reads on
+	// ro resolve ids while their rows are still open; were those lookups
+	// drawn from ro too, a burst of concurrent reads could take every ro
+	// connection and then wait forever for one more. A lookup on keys never
+	// holds its connection while waiting for anything else, so it always
+	// completes.
+	keys *sql.DB
 
 	stmt statements
+
+	auditq      chan auditRequest // group commit of audit events
+	auditMu     sync.RWMutex      // guards auditClosed against sends
+	auditClosed bool
+	closing     chan struct{}
+	auditDone   chan struct{}
+
+	vendor atomic.Value // the vendor's key, once known
 
 	mu      sync.RWMutex
 	idOfKey map[string]int64 // key → id; keys and ids never change once written
@@ -66,6 +82,12 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	}
 	db.ro.SetMaxOpenConns(max(4, 2*runtime.GOMAXPROCS(0)))
 	db.ro.SetMaxIdleConns(max(4, 2*runtime.GOMAXPROCS(0)))
+	if db.keys, err = sql.Open("sqlite", sqliteDSN(dsn, true)); err != nil {
+		db.Close()
+		return nil, err
+	}
+	db.keys.SetMaxOpenConns(2)
+	db.keys.SetMaxIdleConns(2)
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", dsn, err)
@@ -74,12 +96,14 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	db.auditq, db.closing, db.auditDone = make(chan auditRequest, 1024), make(chan struct{}), make(chan struct{})
+	go db.auditWriter()
 	return db, nil
 }
 
 // statements are the prepared queries of the hot read paths.
 type statements struct {
-	entitlementFacts, entitlementRoles, ownerDelegations *sql.Stmt
+	entitlementFacts, entitlementRoles, ownerDelegations, userByToken *sql.Stmt
 }
 
 func (db *DB) prepare(ctx context.Context) error {
@@ -102,6 +126,9 @@ func (db *DB) prepare(ctx context.Context) error {
 		{&db.stmt.entitlementRoles, `SELECT ` + entitlementColumns + `, r.role, r.company_id
 			FROM entitlements e JOIN order_roles r ON r.order_id = e.order_id
 			WHERE e.subscription_id = ? ORDER BY r.position`},
+		{&db.stmt.userByToken, `SELECT ` + userColumns + `, t.last_used_at
+			FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN companies c ON c.id = u.company_id
+			WHERE t.hash = ? AND t.revoked_at IS NULL`},
 		// Every delegation of the owner that covers the subscription, in any state.
 		{&db.stmt.ownerDelegations, `SELECT d.id, d.delegate_id, d.all_scope, d.expires_at, d.created_at, d.created_by, d.revoked_at, COALESCE(d.revoked_by, '')
 			FROM delegations d WHERE d.owner_id = ?
@@ -158,16 +185,28 @@ func (db *DB) Version(ctx context.Context) (int64, error) {
 	return p.GetDBVersion(ctx)
 }
 
-// Close closes the store.
+// Close closes the store. Audit events already acknowledged are committed;
+// callers must not use the store during or after Close.
 func (db *DB) Close() error {
+	if db.closing != nil {
+		db.auditMu.Lock()
+		db.auditClosed = true
+		db.auditMu.Unlock()
+		close(db.closing)
+		<-db.auditDone
+		db.closing = nil
+	}
 	var errs []error
-	for _, st := range []*sql.Stmt{db.stmt.entitlementFacts, db.stmt.entitlementRoles, db.stmt.ownerDelegations} {
+	for _, st := range []*sql.Stmt{db.stmt.entitlementFacts, db.stmt.entitlementRoles, db.stmt.ownerDelegations, db.stmt.userByToken} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
 	}
 	if db.ro != nil {
 		errs = append(errs, db.ro.Close())
+	}
+	if db.keys != nil {
+		errs = append(errs, db.keys.Close())
 	}
 	if db.rw != nil {
 		errs = append(errs, db.rw.Close())
@@ -205,7 +244,7 @@ func fromMicros(n sql.NullInt64) time.Time {
 
 // tables lists every table, for Counts.
 var tables = []string{"companies", "users", "api_tokens", "msas", "orders", "order_roles", "entitlements",
-	"entitlement_access", "delegations", "delegation_items", "audit_events"}
+	"entitlement_access", "delegations", "delegation_items", "audit_events", "sessions", "invitations", "settings"}
 
 // Counts returns the number of rows of each table: what an operator checks
 // after an import, and what tests compare to prove nothing changed.

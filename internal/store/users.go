@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -82,10 +83,10 @@ func (db *DB) AddUsers(ctx context.Context, users []UserRecord, now time.Time) e
 
 const userColumns = `u.id, u.email, u.name, c.key, u.admin, u.status, u.password_hash, u.created_at`
 
-func scanUser(row interface{ Scan(...any) error }) (UserRecord, error) {
+func scanUser(row interface{ Scan(...any) error }, extra ...any) (UserRecord, error) {
 	var u UserRecord
 	var created int64
-	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Company, &u.Admin, &u.Status, &u.PasswordHash, &created)
+	err := row.Scan(append([]any{&u.ID, &u.Email, &u.Name, &u.Company, &u.Admin, &u.Status, &u.PasswordHash, &created}, extra...)...)
 	u.CreatedAt = time.UnixMicro(created).UTC()
 	return u, err
 }
@@ -130,13 +131,51 @@ func (db *DB) AddToken(ctx context.Context, userID int64, name, hash string, now
 	return id, err
 }
 
-// UserByToken returns the active user owning the unrevoked token with hash.
-func (db *DB) UserByToken(ctx context.Context, hash string) (UserRecord, error) {
-	u, err := scanUser(db.ro.QueryRowContext(ctx, db.d.q(`SELECT `+userColumns+`
-		FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN companies c ON c.id = u.company_id
-		WHERE t.hash = ? AND t.revoked_at IS NULL`), hash))
+// UserByToken returns the user owning the unrevoked token with hash, and
+// when the token was last used (zero if never).
+func (db *DB) UserByToken(ctx context.Context, hash string) (UserRecord, time.Time, error) {
+	var last sql.NullInt64
+	u, err := scanUser(db.stmt.userByToken.QueryRowContext(ctx, hash), &last)
 	if errors.Is(err, sql.ErrNoRows) {
-		return u, ErrNotFound
+		return u, time.Time{}, ErrNotFound
 	}
-	return u, err
+	return u, fromMicros(last), err
+}
+
+// SetUserStatus enables or disables the user with email, with its audit
+// event, in one transaction. A disabled user's sessions and tokens stop
+// working on the next request: authentication reads the status every time.
+func (db *DB) SetUserStatus(ctx context.Context, email string, status entitle.UserStatus, ev AuditEvent) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, db.d.q(`UPDATE users SET status = ? WHERE email = ?`), string(status), entitle.NormalizeEmail(email))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		return db.appendAudit(ctx, tx, ev)
+	})
+}
+
+// RevokeTokens revokes the user's unrevoked API tokens — those labelled
+// name, or all when name is "" — with its audit event, and returns how many.
+func (db *DB) RevokeTokens(ctx context.Context, userID int64, name string, now time.Time, ev AuditEvent) (int, error) {
+	var n int64
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		q, args := `UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`, []any{now.UnixMicro(), userID}
+		if name != "" {
+			q, args = q+` AND name = ?`, append(args, strings.TrimSpace(name))
+		}
+		res, err := tx.ExecContext(ctx, db.d.q(q), args...)
+		if err != nil {
+			return err
+		}
+		if n, _ = res.RowsAffected(); n == 0 {
+			return nil
+		}
+		ev.Detail = strings.TrimSpace(ev.Detail + " " + strconv.FormatInt(n, 10) + " revoked")
+		return db.appendAudit(ctx, tx, ev)
+	})
+	return int(n), err
 }
