@@ -305,7 +305,7 @@ func TestUserAndToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	u, err := st.UserByToken(context.Background(), auth.HashToken(token))
+	u, _, err := st.UserByToken(context.Background(), auth.HashToken(token))
 	if err != nil || u.Email != "ann@shop.example" || !auth.VerifyPassword(u.PasswordHash, "a long enough password") {
 		t.Errorf("token does not lead to Ann with her password: %+v %v", u.User, err)
 	}

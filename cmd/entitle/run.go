@@ -38,7 +38,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		migrateCommand(), importCommand(), exportCommand(), userAddCommand(), tokenCreateCommand(),
+		serveCommand(), migrateCommand(), importCommand(), exportCommand(), userAddCommand(), userDisableCommand(), userEnableCommand(), tokenCreateCommand(), tokenRevokeCommand(),
 		policyCommand(), checkCommand(), seedDemoCommand(), genCommand(),
 	}
 }

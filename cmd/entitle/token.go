@@ -61,3 +61,46 @@ func runTokenCreate(e *env, c command, args []string) error {
 	fmt.Fprintln(e.stdout, token)
 	return nil
 }
+
+func tokenRevokeCommand() command {
+	return command{
+		name:    "token revoke",
+		args:    "--email E [--name LABEL]",
+		summary: "revoke a user's API tokens (those with LABEL, or all)",
+		help: `Revokes the user's API tokens labelled LABEL, or all of them without --name.
+A revoked token is refused on its very next request.`,
+		run: runTokenRevoke,
+	}
+}
+
+func runTokenRevoke(e *env, c command, args []string) error {
+	f := newFlags(e, c)
+	email := f.String("email", "", "the user's email (required)")
+	label := f.String("name", "", "revoke only the tokens with this label")
+	pos, err := f.parse(args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return errUsage{"unexpected arguments: " + strings.Join(pos, " ")}
+	}
+	if *email == "" {
+		return errUsage{"missing --email"}
+	}
+	db, err := f.open()
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	u, err := userByEmail(e, db, *email)
+	if err != nil {
+		return err
+	}
+	n, err := db.RevokeTokens(e.ctx, u.ID, *label, e.now(), store.AuditEvent{At: e.now(), Actor: "cli", Company: u.Company,
+		Action: "token.revoke", Object: u.Email, Outcome: "ok", Detail: *label})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "revoked %d token%s of %s\n", n, plural(n), u.Email)
+	return nil
+}

@@ -25,6 +25,9 @@ type Channel struct {
 	Delegations []entitle.Delegation // IDs DLG-DEMO-1…; granted by an owner admin before today
 }
 
+// VendorKey is the demo vendor's company key.
+const VendorKey = vendor
+
 // Company keys of the demo channel.
 const (
 	vendor     = "SCHNELL"

@@ -10,17 +10,20 @@ import (
 )
 
 // CreateSession records a sign-in session of a user under the hash of its
-// secret, replacing the session with hash old, if any (rotation at login).
-func (db *DB) CreateSession(ctx context.Context, userID int64, hash, old string, now, expires time.Time) error {
+// secret, replacing the session with hash old, if any (rotation at login),
+// with its audit event, in one transaction.
+func (db *DB) CreateSession(ctx context.Context, userID int64, hash, old string, now, expires time.Time, ev AuditEvent) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		if old != "" {
 			if _, err := tx.ExecContext(ctx, db.d.q(`DELETE FROM sessions WHERE hash = ?`), old); err != nil {
 				return err
 			}
 		}
-		_, err := tx.ExecContext(ctx, db.d.q(`INSERT INTO sessions (hash, user_id, created_at, expires_at, last_seen_at) VALUES (?, ?, ?, ?, ?)`),
-			hash, userID, now.UnixMicro(), expires.UnixMicro(), now.UnixMicro())
-		return err
+		if _, err := tx.ExecContext(ctx, db.d.q(`INSERT INTO sessions (hash, user_id, created_at, expires_at, last_seen_at) VALUES (?, ?, ?, ?, ?)`),
+			hash, userID, now.UnixMicro(), expires.UnixMicro(), now.UnixMicro()); err != nil {
+			return err
+		}
+		return db.appendAudit(ctx, tx, ev)
 	})
 }
 
@@ -45,11 +48,24 @@ func (db *DB) TouchSession(ctx context.Context, hash string, now, expires time.T
 	})
 }
 
-// DeleteSession ends a session.
-func (db *DB) DeleteSession(ctx context.Context, hash string) error {
+// DeleteSession ends a session, with the audit event of the user's sign-out
+// (filled in with the session's user) when there was one.
+func (db *DB) DeleteSession(ctx context.Context, hash string, ev AuditEvent) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, db.d.q(`DELETE FROM sessions WHERE hash = ?`), hash)
-		return err
+		var email, company string
+		err := tx.QueryRowContext(ctx, db.d.q(`SELECT u.email, c.key FROM sessions s JOIN users u ON u.id = s.user_id
+			JOIN companies c ON c.id = u.company_id WHERE s.hash = ?`), hash).Scan(&email, &company)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, db.d.q(`DELETE FROM sessions WHERE hash = ?`), hash); err != nil {
+			return err
+		}
+		ev.Actor, ev.Company = email, company
+		return db.appendAudit(ctx, tx, ev)
 	})
 }
 

@@ -259,3 +259,9 @@ func (db *DB) Counts(ctx context.Context) (map[string]int64, error) {
 	}
 	return out, nil
 }
+
+// Ping checks that the database answers a query.
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	return db.ro.QueryRowContext(ctx, `SELECT 1`).Scan(&one)
+}

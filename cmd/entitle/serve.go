@@ -1,0 +1,168 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/entitle-portal/entitle/internal/demo"
+	"github.com/entitle-portal/entitle/internal/mail"
+	"github.com/entitle-portal/entitle/internal/store"
+	"github.com/entitle-portal/entitle/internal/web"
+)
+
+func serveCommand() command {
+	return command{
+		name:    "serve",
+		args:    "[--addr 127.0.0.1:8080] [--demo] [--outbox DIR] [--smtp-addr HOST:PORT]",
+		summary: "serve the portal and the JSON API",
+		help: `Serves the web portal and the JSON API (/api/v1, described at
+/api/v1/openapi.json), /healthz and /metrics. With --demo, an empty database
+is first loaded with the demo channel and one login per role is printed.
+
+Mail (co-worker invitations) goes over SMTP when --smtp-addr is set, else
+into .eml files in the outbox directory. The SMTP password is read from
+$ENTITLE_SMTP_PASSWORD, never from a flag.
+
+The server stops gracefully on SIGINT or SIGTERM: it stops accepting
+connections, finishes the requests in flight (up to --shutdown-timeout) and
+commits every acknowledged audit event before it exits.`,
+		run: runServe,
+	}
+}
+
+func runServe(e *env, c command, args []string) error {
+	f := newFlags(e, c)
+	addr := f.String("addr", "127.0.0.1:8080", "address to listen on (host:port; port 0 picks a free one)")
+	demoFlag := f.Bool("demo", false, "load the demo channel into an empty database and print its logins")
+	outbox := f.String("outbox", "outbox", "directory for outgoing mail as .eml files, when no SMTP server is set")
+	smtpAddr := f.String("smtp-addr", "", "SMTP server (host:port) for outgoing mail")
+	smtpUser := f.String("smtp-user", "", "SMTP user name (AUTH PLAIN); the password comes from $ENTITLE_SMTP_PASSWORD")
+	var smtpTLS mail.TLSMode
+	f.Var(&smtpTLS, "smtp-tls", "SMTP TLS: opportunistic, required, implicit or none")
+	mailFrom := f.String("mail-from", "entitle portal <entitle@localhost>", "From address of outgoing mail")
+	baseURL := f.String("base-url", "", "the portal's address as users reach it, for links in mail (default http://ADDR)")
+	secure := f.Bool("secure-cookies", false, "mark session cookies Secure (set when a TLS proxy is in front)")
+	sessionTTL := f.Duration("session-ttl", 12*time.Hour, "how long an unused session stays signed in")
+	invitationTTL := f.Duration("invitation-ttl", 7*24*time.Hour, "how long an invitation link works")
+	logFormat := f.String("log-format", "text", "request log format: text or json")
+	shutdown := f.Duration("shutdown-timeout", 15*time.Second, "how long to wait for requests in flight on shutdown")
+	pos, err := f.parse(args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return errUsage{"serve takes no arguments"}
+	}
+	var logger *slog.Logger
+	switch *logFormat {
+	case "text":
+		logger = slog.New(slog.NewTextHandler(e.stderr, nil))
+	case "json":
+		logger = slog.New(slog.NewJSONHandler(e.stderr, nil))
+	default:
+		return errUsage{fmt.Sprintf("--log-format must be text or json, not %q", *logFormat)}
+	}
+
+	db, err := f.open()
+	if err != nil {
+		return err
+	}
+	defer db.Close() // after the server has stopped: commits the queued audit events
+
+	var ch *demo.Channel
+	if *demoFlag {
+		if ch, err = demoChannel(e, db, *f.db); err != nil {
+			return err
+		}
+	}
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %w", *addr, err)
+	}
+	url := "http://" + ln.Addr().String()
+	if *baseURL == "" {
+		*baseURL = url
+	}
+	var sender mail.Sender
+	where := "mail is written to " + *outbox
+	if *smtpAddr != "" {
+		sender = mail.Retry{Sender: mail.SMTP{Addr: *smtpAddr, From: *mailFrom, Username: *smtpUser,
+			Password: e.getenv("ENTITLE_SMTP_PASSWORD"), TLS: smtpTLS}, Attempts: 2}
+		where = "mail goes to " + *smtpAddr
+	} else {
+		dir, err := filepath.Abs(*outbox)
+		if err == nil {
+			where = "mail is written to " + dir
+		}
+		sender = mail.Outbox{Dir: *outbox, From: *mailFrom, Now: e.now}
+	}
+	srv, err := web.New(e.ctx, web.Config{DB: db, Logger: logger, Now: e.now, Mailer: sender, BaseURL: *baseURL,
+		SecureCookies: *secure, SessionTTL: *sessionTTL, InvitationTTL: *invitationTTL})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      5 * time.Minute, // exports of large lists stream for a while
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(e.ctx) },
+	}
+	fmt.Fprintf(e.stdout, "entitle is serving %s (database %s; %s)\n", url, *f.db, where)
+	if ch != nil {
+		fmt.Fprintf(e.stdout, "Open %s and sign in as any of these demo users:\n", url)
+		printLogins(e.stdout, *ch)
+	}
+	fmt.Fprintln(e.stdout, "Press Ctrl-C to stop.")
+
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-e.ctx.Done():
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), *shutdown)
+	defer cancel()
+	if err := hs.Shutdown(ctx); err != nil {
+		return fmt.Errorf("shutdown: %w (some requests were still running)", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	fmt.Fprintln(e.stdout, "entitle stopped.")
+	return nil
+}
+
+// demoChannel loads the demo channel for serve --demo: into an empty
+// database, or one that already holds it (a second --demo run keeps what the
+// first one and its users did). Any other database is left alone.
+func demoChannel(e *env, db *store.DB, name string) (*demo.Channel, error) {
+	counts, err := db.Counts(e.ctx)
+	if err != nil {
+		return nil, err
+	}
+	if counts["companies"] > 0 {
+		vendor, err := db.VendorKey(e.ctx)
+		if err != nil {
+			return nil, err
+		}
+		if vendor != demo.VendorKey {
+			return nil, fmt.Errorf("--demo loads the demo channel into an empty database, but %s already holds other data; "+
+				"give another one, e.g. --db demo.db", name)
+		}
+	}
+	ch, err := seedDemo(e, db)
+	return &ch, err
+}

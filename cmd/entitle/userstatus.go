@@ -1,0 +1,66 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/entitle-portal/entitle"
+	"github.com/entitle-portal/entitle/internal/store"
+)
+
+func userDisableCommand() command {
+	return command{
+		name:    "user disable",
+		args:    "--email E",
+		summary: "disable a user: their sessions and tokens stop working at once",
+		run:     func(e *env, c command, args []string) error { return runUserStatus(e, c, args, entitle.UserDisabled) },
+	}
+}
+
+func userEnableCommand() command {
+	return command{
+		name:    "user enable",
+		args:    "--email E",
+		summary: "enable a disabled user again",
+		run:     func(e *env, c command, args []string) error { return runUserStatus(e, c, args, entitle.UserActive) },
+	}
+}
+
+func runUserStatus(e *env, c command, args []string, status entitle.UserStatus) error {
+	f := newFlags(e, c)
+	email := f.String("email", "", "the user's email (required)")
+	pos, err := f.parse(args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return errUsage{"unexpected arguments: " + strings.Join(pos, " ")}
+	}
+	if *email == "" {
+		return errUsage{"missing --email"}
+	}
+	db, err := f.open()
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	u, err := userByEmail(e, db, *email)
+	if err != nil {
+		return err
+	}
+	action := "user.enable"
+	if status == entitle.UserDisabled {
+		action = "user.disable"
+	}
+	err = db.SetUserStatus(e.ctx, u.Email, status, store.AuditEvent{At: e.now(), Actor: "cli", Company: u.Company,
+		Action: action, Object: u.Email, Outcome: "ok"})
+	if errors.Is(err, store.ErrNotFound) {
+		return entitle.Errorf(entitle.CodeNotFound, "no user with email %s", *email)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "%s is %s\n", u.Email, status)
+	return nil
+}

@@ -1,0 +1,73 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/entitle-portal/entitle"
+)
+
+type auditEventJSON struct {
+	ID      int64           `json:"id"`
+	At      time.Time       `json:"at"`
+	Actor   string          `json:"actor"`
+	Company string          `json:"company,omitempty"`
+	Action  string          `json:"action"`
+	Object  string          `json:"object,omitempty"`
+	Basis   []entitle.Basis `json:"basis,omitempty"`
+	Outcome string          `json:"outcome"`
+	Detail  string          `json:"detail,omitempty"`
+}
+
+type auditPage struct {
+	Items []auditEventJSON `json:"items"`
+	Next  string           `json:"next_cursor,omitempty"`
+}
+
+// GET /api/v1/audit?limit=&cursor=: a company administrator pages through
+// the events of their own company, oldest first; the vendor through all
+// (or one company's, with ?company=KEY). Nobody else sees any (R7).
+func (s *Server) auditEvents(w http.ResponseWriter, r *http.Request, c who) error {
+	q := newQuery(r, "limit", "cursor", "company")
+	limit := q.limit(defaultLimit, maxLimit)
+	company := q.str("company")
+	if company != "" && !c.Vendor {
+		q.fail("company: only the vendor reads other companies' events; leave it out to read your own")
+	}
+	if q.err != nil {
+		return q.err
+	}
+	if !c.Admin {
+		return errorf(codeForbidden, "only administrators of your company may read its audit events")
+	}
+	if !c.Vendor {
+		company = c.Company
+	}
+	bound := bind("audit", c.Company, company)
+	pos, err := s.openCursor(q.str("cursor"), bound)
+	if err != nil {
+		return err
+	}
+	var after int64
+	if pos != "" {
+		if after, err = strconv.ParseInt(pos, 10, 64); err != nil {
+			return errInvalidCursor
+		}
+	}
+	events, err := s.cfg.DB.AuditEvents(r.Context(), company, after, limit+1)
+	if err != nil {
+		return err
+	}
+	page := auditPage{Items: []auditEventJSON{}}
+	if len(events) > limit {
+		events = events[:limit]
+		page.Next = s.sealCursor(strconv.FormatInt(events[limit-1].ID, 10), bound)
+	}
+	for _, e := range events {
+		page.Items = append(page.Items, auditEventJSON{ID: e.ID, At: e.At, Actor: e.Actor, Company: e.Company, Action: e.Action,
+			Object: e.Object, Basis: e.Basis, Outcome: e.Outcome, Detail: e.Detail})
+	}
+	writeJSON(w, http.StatusOK, page)
+	return nil
+}

@@ -1,0 +1,218 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/entitle-portal/entitle"
+	"github.com/entitle-portal/entitle/internal/auth"
+	"github.com/entitle-portal/entitle/internal/disclose"
+	"github.com/entitle-portal/entitle/internal/store"
+)
+
+// sessionCookie carries a random session secret; the database holds only its
+// SHA-256, so a leaked database backup logs nobody in.
+const sessionCookie = "entitle_session"
+
+// touchEvery is how stale a session's or token's last-use time may get
+// before a request writes the new one: often enough to be useful, rarely
+// enough that reads stay reads.
+const touchEvery = time.Minute
+
+// who is the authenticated user of a request.
+type who struct {
+	disclose.Caller
+	User   entitle.User
+	UserID int64
+}
+
+var errUnauthenticated = errorf(codeUnauthenticated, "sign in first: send a session cookie from POST /api/v1/login or an Authorization: Bearer token")
+
+// authenticate finds the request's user from its bearer token, else its
+// session cookie. A revoked token, an expired session and a disabled user
+// all fail here, on the very next request: nothing is cached.
+func (s *Server) authenticate(r *http.Request) (who, error) {
+	ctx := r.Context()
+	now := s.now()
+	var u store.UserRecord
+	if h := r.Header.Get("Authorization"); h != "" {
+		scheme, token, ok := strings.Cut(h, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+			return who{}, errorf(codeUnauthenticated, "the Authorization header must be \"Bearer TOKEN\"")
+		}
+		hash := auth.HashToken(strings.TrimSpace(token))
+		rec, last, err := s.cfg.DB.UserByToken(ctx, hash)
+		if errors.Is(err, store.ErrNotFound) {
+			return who{}, errorf(codeUnauthenticated, "the API token is not valid (unknown or revoked)")
+		}
+		if err != nil {
+			return who{}, err
+		}
+		if now.Sub(last) > touchEvery {
+			if err := s.cfg.DB.TouchToken(ctx, hash, now); err != nil {
+				return who{}, err
+			}
+		}
+		u = rec
+	} else if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+		hash := auth.HashToken(c.Value)
+		rec, last, err := s.cfg.DB.UserBySession(ctx, hash, now)
+		if errors.Is(err, store.ErrNotFound) {
+			return who{}, errorf(codeUnauthenticated, "your session has ended: sign in again")
+		}
+		if err != nil {
+			return who{}, err
+		}
+		if now.Sub(last) > touchEvery {
+			if err := s.cfg.DB.TouchSession(ctx, hash, now, now.Add(s.cfg.SessionTTL)); err != nil {
+				return who{}, err
+			}
+		}
+		u = rec
+	} else {
+		return who{}, errUnauthenticated
+	}
+	if u.Status != entitle.UserActive {
+		return who{}, errorf(codeUnauthenticated, "this account is disabled: ask an administrator of your company")
+	}
+	c, err := s.svc.CallerFor(ctx, u.User)
+	if err != nil {
+		return who{}, err
+	}
+	return who{Caller: c, User: u.User, UserID: u.ID}, nil
+}
+
+type credentials struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+var errBadLogin = errorf(codeInvalidCredentials, "the email address or the password is wrong")
+
+// signIn checks credentials and opens a session, replacing the request's
+// previous session if any (rotation: a session fixed before login is never
+// the one that is signed in). An unknown email and a wrong password take the
+// same time and get the same answer.
+func (s *Server) signIn(w http.ResponseWriter, r *http.Request, cr credentials) (store.UserRecord, error) {
+	ctx := r.Context()
+	email := entitle.NormalizeEmail(cr.Email)
+	if email == "" || cr.Password == "" {
+		return store.UserRecord{}, errorf(codeInvalid, "enter your email address and your password")
+	}
+	u, err := s.cfg.DB.UserByEmail(ctx, email)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		auth.VerifyPassword(s.dummyHash, cr.Password) // the same work as for a real account
+		return u, s.auditLogin(ctx, email, "", "unknown_email", errBadLogin)
+	case err != nil:
+		return u, err
+	}
+	if !auth.VerifyPassword(u.PasswordHash, cr.Password) {
+		return u, s.auditLogin(ctx, u.Email, u.Company, "wrong_password", errBadLogin)
+	}
+	if u.Status != entitle.UserActive {
+		return u, s.auditLogin(ctx, u.Email, u.Company, "disabled", errBadLogin)
+	}
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		return u, err
+	}
+	value := base64.RawURLEncoding.EncodeToString(secret)
+	old := ""
+	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+		old = auth.HashToken(c.Value)
+	}
+	now := s.now()
+	ev := store.AuditEvent{At: now, Actor: u.Email, Company: u.Company, Action: "login", Outcome: "ok"}
+	if err := s.cfg.DB.CreateSession(ctx, u.ID, auth.HashToken(value), old, now, now.Add(s.cfg.SessionTTL), ev); err != nil {
+		return u, err
+	}
+	http.SetCookie(w, s.cookie(r, value, 0))
+	return u, nil
+}
+
+func (s *Server) auditLogin(ctx context.Context, email, company, outcome string, result error) error {
+	if err := s.cfg.DB.Audit(ctx, store.AuditEvent{At: s.now(), Actor: email, Company: company, Action: "login", Outcome: outcome}); err != nil {
+		return err
+	}
+	return result
+}
+
+// signOut ends the request's session, if any, and clears the cookie.
+func (s *Server) signOut(w http.ResponseWriter, r *http.Request) error {
+	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+		ev := store.AuditEvent{At: s.now(), Action: "logout", Outcome: "ok"}
+		if err := s.cfg.DB.DeleteSession(r.Context(), auth.HashToken(c.Value), ev); err != nil {
+			return err
+		}
+	}
+	http.SetCookie(w, s.cookie(r, "", -1))
+	return nil
+}
+
+func (s *Server) cookie(r *http.Request, value string, maxAge int) *http.Cookie {
+	return &http.Cookie{Name: sessionCookie, Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: s.cfg.SecureCookies || r.TLS != nil}
+}
+
+// POST /api/v1/login {"email","password"} → 200 with the /me answer and a
+// session cookie.
+func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
+	var cr credentials
+	if err := decode(w, r, &cr); err != nil {
+		return err
+	}
+	u, err := s.signIn(w, r, cr)
+	if err != nil {
+		return err
+	}
+	body, err := s.meBody(r.Context(), u.User)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, body)
+	return nil
+}
+
+// POST /api/v1/logout → 204, whether or not a session was open.
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
+	if err := s.signOut(w, r); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+type meUser struct {
+	Email string `json:"email"`
+	Name  string `json:"name"`
+	Admin bool   `json:"admin"`
+}
+
+type meAnswer struct {
+	User    meUser         `json:"user"`
+	Company disclose.Party `json:"company"`
+}
+
+func (s *Server) meBody(ctx context.Context, u entitle.User) (meAnswer, error) {
+	co, err := s.cfg.DB.Company(ctx, u.Company)
+	if err != nil {
+		return meAnswer{}, err
+	}
+	return meAnswer{User: meUser{Email: u.Email, Name: u.Name, Admin: u.Admin}, Company: disclose.Party{Key: co.Key, Name: co.Name}}, nil
+}
+
+// GET /api/v1/me
+func (s *Server) me(w http.ResponseWriter, r *http.Request, c who) error {
+	body, err := s.meBody(r.Context(), c.User)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, body)
+	return nil
+}

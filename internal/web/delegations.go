@@ -1,0 +1,232 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/entitle-portal/entitle"
+	"github.com/entitle-portal/entitle/internal/disclose"
+	"github.com/entitle-portal/entitle/internal/policy"
+	"github.com/entitle-portal/entitle/internal/store"
+)
+
+// delegationJSON is a delegation in an answer. The granting company sees who
+// granted and revoked it; the delegate sees the owner's company name only
+// (R4, R7: never another company's users).
+type delegationJSON struct {
+	ID              string         `json:"id"`
+	Owner           disclose.Party `json:"owner"`
+	Delegate        disclose.Party `json:"delegate"`
+	Scope           string         `json:"scope"` // "all" or "listed"
+	SubscriptionIDs []string       `json:"subscription_ids,omitempty"`
+	Status          string         `json:"status"` // active, expired or revoked
+	ExpiresAt       *time.Time     `json:"expires_at,omitempty"`
+	CreatedAt       time.Time      `json:"created_at"`
+	CreatedBy       string         `json:"created_by,omitempty"`
+	RevokedAt       *time.Time     `json:"revoked_at,omitempty"`
+	RevokedBy       string         `json:"revoked_by,omitempty"`
+}
+
+func (s *Server) delegationJSON(ctx context.Context, d entitle.Delegation, granted bool, now time.Time) (delegationJSON, error) {
+	party := func(key string) (disclose.Party, error) {
+		co, err := s.cfg.DB.Company(ctx, key)
+		return disclose.Party{Key: co.Key, Name: co.Name}, err
+	}
+	out := delegationJSON{ID: d.ID, Scope: "all", SubscriptionIDs: d.SubscriptionIDs, CreatedAt: d.CreatedAt, Status: "active"}
+	var err error
+	if out.Owner, err = party(d.Owner); err != nil {
+		return out, err
+	}
+	if out.Delegate, err = party(d.Delegate); err != nil {
+		return out, err
+	}
+	if !d.All() {
+		out.Scope = "listed"
+	}
+	if !d.ExpiresAt.IsZero() {
+		t := d.ExpiresAt
+		out.ExpiresAt = &t
+		if !now.Before(t) {
+			out.Status = "expired"
+		}
+	}
+	if !d.RevokedAt.IsZero() {
+		t := d.RevokedAt
+		out.RevokedAt, out.Status = &t, "revoked"
+	}
+	if granted {
+		out.CreatedBy, out.RevokedBy = d.CreatedBy, d.RevokedBy
+	}
+	return out, nil
+}
+
+type grantRequest struct {
+	Delegate        string    `json:"delegate"`
+	SubscriptionIDs *[]string `json:"subscription_ids"` // absent (or null): every entitlement the owner owns
+	ExpiresAt       string    `json:"expires_at"`       // RFC 3339, optional
+}
+
+// POST /api/v1/delegations: an owner admin grants access (R5).
+func (s *Server) grantDelegation(w http.ResponseWriter, r *http.Request, c who) error {
+	if q := newQuery(r); q.err != nil {
+		return q.err
+	}
+	var req grantRequest
+	if err := decode(w, r, &req); err != nil {
+		return err
+	}
+	now := s.now()
+	d := entitle.Delegation{Owner: c.Company, Delegate: req.Delegate, CreatedAt: now, CreatedBy: c.Email}
+	var ps entitle.Problems
+	if req.Delegate == "" {
+		ps.Add("delegate", "required: the key of the company that receives access")
+	}
+	if req.SubscriptionIDs != nil {
+		d.SubscriptionIDs = slices.Compact(slices.Sorted(slices.Values(*req.SubscriptionIDs)))
+		if d.SubscriptionIDs == nil {
+			d.SubscriptionIDs = []string{}
+		}
+	}
+	if req.ExpiresAt != "" {
+		t, err := time.Parse(time.RFC3339, req.ExpiresAt)
+		switch {
+		case err != nil:
+			ps.Add("expires_at", "%q is not an RFC 3339 time such as 2027-01-31T00:00:00Z", clipParam(req.ExpiresAt))
+		case !t.After(now):
+			ps.Add("expires_at", "must be in the future")
+		default:
+			d.ExpiresAt = t.UTC()
+		}
+	}
+	if len(ps) == 0 {
+		if err := d.Validate(); err != nil {
+			return err
+		}
+	}
+	if err := ps.Err(); err != nil {
+		return err
+	}
+	var subs []string
+	if !d.All() {
+		subs = d.SubscriptionIDs
+	}
+	dec, err := s.svc.Delegable(r.Context(), c.Caller, subs)
+	if err != nil {
+		return err
+	}
+	if !dec.Allowed {
+		return errorf(codeForbidden, "%s", reason(dec.Reasons, "you may not grant this delegation"))
+	}
+	ev := store.AuditEvent{At: now, Actor: c.Email, Company: c.Company, Action: "delegation.grant", Basis: dec.Basis, Outcome: "ok",
+		Detail: fmt.Sprintf("to %s, %s", d.Delegate, scopeText(d))}
+	d, err = s.cfg.DB.GrantDelegation(r.Context(), d, ev)
+	if err != nil {
+		return err
+	}
+	out, err := s.delegationJSON(r.Context(), d, true, now)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/delegations/"+d.ID)
+	writeJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+func scopeText(d entitle.Delegation) string {
+	if d.All() {
+		return "all entitlements"
+	}
+	if len(d.SubscriptionIDs) == 1 {
+		return "1 listed entitlement"
+	}
+	return fmt.Sprintf("%d listed entitlements", len(d.SubscriptionIDs))
+}
+
+func reason(reasons []string, fallback string) string {
+	if len(reasons) == 0 {
+		return fallback
+	}
+	return reasons[0]
+}
+
+type delegationsAnswer struct {
+	Granted  []delegationJSON `json:"granted"`
+	Received []delegationJSON `json:"received"`
+}
+
+// GET /api/v1/delegations: what the caller's company granted and received.
+func (s *Server) listDelegations(w http.ResponseWriter, r *http.Request, c who) error {
+	if q := newQuery(r); q.err != nil {
+		return q.err
+	}
+	ctx := r.Context()
+	now := s.now()
+	granted, received, err := s.cfg.DB.Delegations(ctx, c.Company)
+	if err != nil {
+		return err
+	}
+	out := delegationsAnswer{Granted: []delegationJSON{}, Received: []delegationJSON{}}
+	for _, d := range granted {
+		j, err := s.delegationJSON(ctx, d, true, now)
+		if err != nil {
+			return err
+		}
+		out.Granted = append(out.Granted, j)
+	}
+	for _, d := range received {
+		j, err := s.delegationJSON(ctx, d, false, now)
+		if err != nil {
+			return err
+		}
+		out.Received = append(out.Received, j)
+	}
+	if err := s.cfg.DB.Audit(ctx, store.AuditEvent{At: now, Actor: c.Email, Company: c.Company, Action: "delegation.list", Outcome: "ok",
+		Detail: fmt.Sprintf("%d granted, %d received", len(out.Granted), len(out.Received))}); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// DELETE /api/v1/delegations/{id}: an owner admin revokes (R5). It takes
+// effect on the very next request of the delegate: nothing caches access.
+// Revoking a revoked delegation again changes nothing and answers 204.
+func (s *Server) revokeDelegation(w http.ResponseWriter, r *http.Request, c who) error {
+	if q := newQuery(r); q.err != nil {
+		return q.err
+	}
+	ctx := r.Context()
+	id := r.PathValue("id")
+	missing := errorf(codeNotFound, "delegation %s not found", id)
+	d, err := s.cfg.DB.Delegation(ctx, id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return missing
+	case err != nil:
+		return err
+	case d.Delegate == c.Company:
+		return errorf(codeForbidden, "R5: only the owner company may revoke a delegation; ask %s", d.Owner)
+	case d.Owner != c.Company:
+		return missing // R7: another company's delegation does not exist for the caller
+	}
+	// The delegation is the caller company's own grant: R5 leaves only the
+	// admin question.
+	dec := policy.ManageDelegations(c.Caller.Caller, d.Owner, true)
+	if !dec.Allowed {
+		return errorf(codeForbidden, "%s", reason(dec.Reasons, "you may not revoke this delegation"))
+	}
+	now := s.now()
+	ev := store.AuditEvent{At: now, Actor: c.Email, Company: c.Company, Action: "delegation.revoke", Basis: dec.Basis, Outcome: "ok",
+		Detail: "from " + d.Delegate}
+	if err := s.cfg.DB.RevokeDelegation(ctx, id, c.Company, c.Email, now, ev); errors.Is(err, store.ErrNotFound) {
+		return missing
+	} else if err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

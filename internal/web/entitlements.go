@@ -1,0 +1,146 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/entitle-portal/entitle"
+	"github.com/entitle-portal/entitle/internal/disclose"
+	"github.com/entitle-portal/entitle/internal/store"
+)
+
+// Page sizes of lists.
+const (
+	defaultLimit = 100
+	maxLimit     = disclose.MaxLimit
+)
+
+// listFilter reads the list filters of SPEC §5: role, sku, status,
+// expires_before.
+func listFilter(q *query) store.ListFilter {
+	var f store.ListFilter
+	if role := q.str("role"); role != "" {
+		b, ok := entitle.ParseBasis(role)
+		if !ok {
+			q.fail("role must be one of %s, not %q", basisList, clipParam(role))
+		}
+		f.Basis = b
+	}
+	if sku := q.str("sku"); sku != "" {
+		if !entitle.ValidKey(sku) {
+			q.fail("sku %q is not a SKU (1–64 of A-Z a-z 0-9 . _ -)", clipParam(sku))
+		}
+		f.SKU = sku
+	}
+	switch st := entitle.Status(q.str("status")); st {
+	case "", entitle.StatusFuture, entitle.StatusActive, entitle.StatusExpired:
+		f.Status = st
+	default:
+		q.fail("status must be future, active or expired, not %q", clipParam(string(st)))
+	}
+	if s := q.str("expires_before"); s != "" {
+		d, err := entitle.ParseDate(s)
+		if err != nil {
+			q.fail("expires_before must be a date such as 2027-01-31, not %q", clipParam(s))
+		}
+		f.ExpiresBefore = d
+	}
+	return f
+}
+
+const basisList = "delegate, installer, owner, purchasing_entity, reseller, vendor"
+
+// GET /api/v1/entitlements?role=&sku=&status=&expires_before=&limit=&cursor=
+func (s *Server) listEntitlements(w http.ResponseWriter, r *http.Request, c who) error {
+	q := newQuery(r, "role", "sku", "status", "expires_before", "limit", "cursor")
+	f := listFilter(q)
+	limit := q.limit(defaultLimit, maxLimit)
+	if q.err != nil {
+		return q.err
+	}
+	bound := bind("entitlements", c.Company, string(f.Basis), f.SKU, string(f.Status), f.ExpiresBefore.String())
+	after, err := s.openCursor(q.str("cursor"), bound)
+	if err != nil {
+		return err
+	}
+	page, err := s.svc.List(r.Context(), c.Caller, after, limit, f)
+	if err != nil {
+		return err
+	}
+	page.Next = s.sealCursor(page.Next, bound)
+	writeJSON(w, http.StatusOK, page)
+	return nil
+}
+
+// GET /api/v1/entitlements/{id}
+func (s *Server) getEntitlement(w http.ResponseWriter, r *http.Request, c who) error {
+	if q := newQuery(r); q.err != nil {
+		return q.err
+	}
+	e, _, err := s.svc.Get(r.Context(), c.Caller, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, e)
+	return nil
+}
+
+type items[T any] struct {
+	Items []T `json:"items"`
+}
+
+// GET /api/v1/entitlements/{id}/access: who has access and why (R8), for the
+// owner and the vendor.
+func (s *Server) entitlementAccess(w http.ResponseWriter, r *http.Request, c who) error {
+	if q := newQuery(r); q.err != nil {
+		return q.err
+	}
+	acc, err := s.svc.Explain(r.Context(), c.Caller, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, items[disclose.Access]{acc})
+	return nil
+}
+
+// orderKey reads an order lookup's purchasing entity: the caller's own, or
+// for the vendor the one it names.
+func orderKey(r *http.Request, c who) (string, error) {
+	q := newQuery(r, "purchasing_entity")
+	if q.err != nil {
+		return "", q.err
+	}
+	pe := q.str("purchasing_entity")
+	if pe != "" && !entitle.ValidKey(pe) {
+		return "", errorf(codeInvalid, "purchasing_entity %q is not a company key", clipParam(pe))
+	}
+	return pe, nil
+}
+
+// GET /api/v1/orders/{po}: order details (R2), looked up among the caller's
+// own POs (R3).
+func (s *Server) getOrder(w http.ResponseWriter, r *http.Request, c who) error {
+	pe, err := orderKey(r, c)
+	if err != nil {
+		return err
+	}
+	o, _, err := s.svc.Order(r.Context(), c.Caller, r.PathValue("po"), pe)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, o)
+	return nil
+}
+
+// GET /api/v1/orders/{po}/entitlements (R3).
+func (s *Server) orderEntitlements(w http.ResponseWriter, r *http.Request, c who) error {
+	pe, err := orderKey(r, c)
+	if err != nil {
+		return err
+	}
+	es, _, err := s.svc.OrderEntitlements(r.Context(), c.Caller, r.PathValue("po"), pe)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, items[disclose.Entitlement]{es})
+	return nil
+}

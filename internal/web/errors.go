@@ -1,0 +1,131 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/entitle-portal/entitle"
+)
+
+// The API's error codes (SPEC §5 and §4). Each has one HTTP status, in
+// statusOf; every error a handler returns is answered through writeError.
+const (
+	codeBadRequest         = "bad_request"         // the body is not the JSON asked for
+	codeUnauthenticated    = "unauthenticated"     // no valid session or token
+	codeInvalidCredentials = "invalid_credentials" // login refused
+	codeForbidden          = entitle.CodeForbidden
+	codeNotFound           = entitle.CodeNotFound
+	codeMethodNotAllowed   = "method_not_allowed"
+	codeConflict           = entitle.CodeConflict
+	codeTooLarge           = "payload_too_large"
+	codeUnsupportedMedia   = "unsupported_media_type"
+	codeInvalid            = entitle.CodeInvalid // a field or parameter is wrong
+	codeInvalidCursor      = "invalid_cursor"
+	codeEmailRequired      = "email_required"
+	codeInvalidEmail       = "invalid_email"
+	codeAlreadyInvited     = "already_invited"
+	codeInvalidToken       = "invalid_token" // an invitation link that does not work
+	codeInternal           = "internal"
+	codeUnavailable        = "unavailable"
+)
+
+var statusOf = map[string]int{
+	codeBadRequest:         http.StatusBadRequest,
+	codeUnauthenticated:    http.StatusUnauthorized,
+	codeInvalidCredentials: http.StatusUnauthorized,
+	codeForbidden:          http.StatusForbidden,
+	codeNotFound:           http.StatusNotFound,
+	codeMethodNotAllowed:   http.StatusMethodNotAllowed,
+	codeConflict:           http.StatusConflict,
+	codeAlreadyInvited:     http.StatusConflict,
+	codeTooLarge:           http.StatusRequestEntityTooLarge,
+	codeUnsupportedMedia:   http.StatusUnsupportedMediaType,
+	codeInvalid:            http.StatusUnprocessableEntity,
+	codeInvalidCursor:      http.StatusUnprocessableEntity,
+	codeEmailRequired:      http.StatusUnprocessableEntity,
+	codeInvalidEmail:       http.StatusUnprocessableEntity,
+	codeInvalidToken:       http.StatusGone,
+	codeInternal:           http.StatusInternalServerError,
+	codeUnavailable:        http.StatusServiceUnavailable,
+}
+
+// apiError is the body of every error answer:
+// {"error":{"code":"…","message":"…"}}, with the problems of an invalid
+// request listed field by field when there are several.
+type apiError struct {
+	Error errorBody `json:"error"`
+}
+
+type errorBody struct {
+	Code     string         `json:"code"`
+	Message  string         `json:"message"`
+	Problems []problemEntry `json:"problems,omitempty"`
+}
+
+type problemEntry struct {
+	Field   string `json:"field,omitempty"`
+	Message string `json:"message"`
+}
+
+// errorf returns an API error with code.
+func errorf(code, format string, args ...any) error {
+	return entitle.Errorf(code, format, args...)
+}
+
+// describe turns any error into the status and body to answer. Errors that
+// are not the user's (a database failure, a bug) are logged and answered
+// with a generic 500 that discloses nothing.
+func (s *Server) describe(r *http.Request, err error) (int, apiError) {
+	var e *entitle.Error
+	var ps entitle.Problems
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &e):
+		status, ok := statusOf[e.Code]
+		if !ok {
+			status = http.StatusUnprocessableEntity
+		}
+		return status, apiError{errorBody{Code: e.Code, Message: e.Message}}
+	case errors.As(err, &ps):
+		body := errorBody{Code: codeInvalid, Message: ps.Error()}
+		if len(ps) > 1 {
+			body.Message = fmt.Sprintf("%d problems: %s", len(ps), ps.Error())
+		}
+		for _, p := range ps {
+			body.Problems = append(body.Problems, problemEntry{Field: p.Field, Message: p.Message})
+		}
+		return http.StatusUnprocessableEntity, apiError{body}
+	case errors.As(err, &tooLarge):
+		return http.StatusRequestEntityTooLarge, apiError{errorBody{Code: codeTooLarge,
+			Message: fmt.Sprintf("the request body is larger than %d bytes", tooLarge.Limit)}}
+	case errors.Is(err, r.Context().Err()) && r.Context().Err() != nil:
+		return http.StatusServiceUnavailable, apiError{errorBody{Code: codeUnavailable, Message: "the request was cancelled or took too long; try again"}}
+	}
+	s.cfg.Logger.ErrorContext(r.Context(), "internal error", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))
+	return http.StatusInternalServerError, apiError{errorBody{Code: codeInternal, Message: "something went wrong on our side; it has been logged"}}
+}
+
+// writeError answers err as JSON.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	status, body := s.describe(r, err)
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="entitle"`)
+	}
+	writeJSON(w, status, body)
+}
+
+// writeJSON answers v as JSON with status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil { // our own types always encode; never half-write a body
+		status = http.StatusInternalServerError
+		b = []byte(`{"error":{"code":"internal","message":"could not encode the answer"}}`)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(append(b, '\n'))
+}

@@ -1,0 +1,171 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"html/template"
+	"io/fs"
+	"net/http"
+
+	"github.com/entitle-portal/entitle"
+	"github.com/entitle-portal/entitle/internal/auth"
+	"github.com/entitle-portal/entitle/internal/store"
+)
+
+// The portal's pages are server-rendered from templates embedded in the
+// binary; they call the same disclose service as the API, so no rule lives
+// in a template. The full portal arrives with its own issue; these pages
+// sign users in and out, accept invitations and show what the user sees.
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticRoot embed.FS
+
+// staticFS serves /static/… from the embedded static folder.
+var staticFS = func() fs.FS {
+	sub, err := fs.Sub(staticRoot, ".")
+	if err != nil {
+		panic(err) // the folder is embedded at build time: it exists
+	}
+	return sub
+}()
+
+var pages = template.Must(template.New("").Funcs(template.FuncMap{
+	"join": func(bs []entitle.Basis) string {
+		out := ""
+		for i, b := range bs {
+			if i > 0 {
+				out += ", "
+			}
+			out += string(b)
+		}
+		return out
+	},
+}).ParseFS(templateFS, "templates/*.html"))
+
+// pageHandler renders a page; an error is rendered as an error page.
+type pageHandler func(w http.ResponseWriter, r *http.Request) error
+
+func (s *Server) page(h pageHandler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Cache-Control", "no-store")
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("X-Frame-Options", "DENY")
+		hd.Set("Referrer-Policy", "same-origin")
+		hd.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; form-action 'self'")
+		if err := h(w, r); err != nil {
+			status, body := s.describe(r, err)
+			s.render(w, status, "error", map[string]any{"Title": http.StatusText(status), "Status": status, "Message": body.Error.Message})
+		}
+	})
+}
+
+func (s *Server) render(w http.ResponseWriter, status int, name string, data map[string]any) {
+	var buf bytes.Buffer
+	if err := pages.ExecuteTemplate(&buf, name, data); err != nil {
+		s.cfg.Logger.Error("render", "page", name, "err", err)
+		http.Error(w, "the page could not be rendered", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// GET /: the signed-in user's home (what their company sees), else the
+// sign-in page.
+func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.authenticate(r)
+	if err != nil {
+		var e *entitle.Error
+		if errors.As(err, &e) && e.Code == codeUnauthenticated {
+			s.render(w, http.StatusOK, "login", map[string]any{"Title": "Sign in"})
+			return nil
+		}
+		return err
+	}
+	page, err := s.svc.List(r.Context(), c.Caller, "", defaultLimit, store.ListFilter{})
+	if err != nil {
+		return err
+	}
+	co, err := s.cfg.DB.Company(r.Context(), c.Company)
+	if err != nil {
+		return err
+	}
+	s.render(w, http.StatusOK, "home", map[string]any{"Title": "My entitlements", "User": c.User, "Company": co,
+		"Items": page.Items, "More": page.Next != ""})
+	return nil
+}
+
+// POST /login (the sign-in form).
+func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	if err := r.ParseForm(); err != nil {
+		return errorf(codeBadRequest, "the form could not be read")
+	}
+	cr := credentials{Email: r.PostForm.Get("email"), Password: r.PostForm.Get("password")}
+	if _, err := s.signIn(w, r, cr); err != nil {
+		status, body := s.describe(r, err)
+		if status >= 500 {
+			return err
+		}
+		s.render(w, status, "login", map[string]any{"Title": "Sign in", "Email": cr.Email, "Error": body.Error.Message})
+		return nil
+	}
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+	return nil
+}
+
+// POST /logout (the sign-out button).
+func (s *Server) logoutForm(w http.ResponseWriter, r *http.Request) error {
+	if err := s.signOut(w, r); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+	return nil
+}
+
+// GET /invitations/accept?token=…: the page behind the invitation link.
+func (s *Server) acceptPage(w http.ResponseWriter, r *http.Request) error {
+	token := r.URL.Query().Get("token")
+	email, err := s.cfg.DB.InvitationEmail(r.Context(), auth.HashToken(token))
+	if err != nil {
+		return invitationError(err)
+	}
+	s.render(w, http.StatusOK, "accept", map[string]any{"Title": "Join the portal", "Token": token, "Email": email})
+	return nil
+}
+
+// POST /invitations/accept (the join form).
+func (s *Server) acceptForm(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	if err := r.ParseForm(); err != nil {
+		return errorf(codeBadRequest, "the form could not be read")
+	}
+	req := acceptRequest{Token: r.PostForm.Get("token"), Name: r.PostForm.Get("name"), Password: r.PostForm.Get("password")}
+	u, err := s.accept(r.Context(), req)
+	if err != nil {
+		status, body := s.describe(r, err)
+		if status >= 500 || status == http.StatusGone {
+			return err
+		}
+		email, _ := s.cfg.DB.InvitationEmail(r.Context(), auth.HashToken(req.Token))
+		s.render(w, status, "accept", map[string]any{"Title": "Join the portal", "Token": req.Token, "Email": email,
+			"Name": req.Name, "Error": body.Error.Message})
+		return nil
+	}
+	if _, err := s.signIn(w, r, credentials{Email: u.Email, Password: req.Password}); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+	return nil
+}
+
+// Any other path.
+func (s *Server) notFoundPage(w http.ResponseWriter, r *http.Request) error {
+	return errorf(codeNotFound, "There is no page at %s.", r.URL.Path)
+}

@@ -1,0 +1,87 @@
+// Package web serves entitle over HTTP: the JSON API under /api/v1 (SPEC §5)
+// and the portal's pages. Every route is listed in routes.go. Handlers are
+// small functions that return an error; one adapter turns errors into
+// responses (errors.go), and every read goes through internal/disclose —
+// no handler decides what a caller may see.
+package web
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/entitle-portal/entitle/internal/auth"
+	"github.com/entitle-portal/entitle/internal/disclose"
+	"github.com/entitle-portal/entitle/internal/mail"
+	"github.com/entitle-portal/entitle/internal/store"
+)
+
+// Config is what a server needs.
+type Config struct {
+	DB      *store.DB
+	Logger  *slog.Logger
+	Now     func() time.Time // the clock; time.Now when nil
+	Mailer  mail.Sender      // where invitations go
+	BaseURL string           // how users reach the portal, for links in mail
+	// SecureCookies marks the session cookie Secure (served over TLS).
+	SecureCookies bool
+	// SessionTTL is how long a session lasts without use (default 12 hours).
+	SessionTTL time.Duration
+	// InvitationTTL is how long an invitation link works (default 7 days).
+	InvitationTTL time.Duration
+	// Registry receives the server's metrics (a new one when nil).
+	Registry *prometheus.Registry
+}
+
+// Server is the HTTP side of entitle.
+type Server struct {
+	cfg       Config
+	svc       *disclose.Service
+	cursorKey []byte
+	metrics   *metrics
+	mux       *http.ServeMux
+	handler   http.Handler
+	dummyHash string // a password hash to verify against when the email is unknown
+}
+
+// New returns a server on cfg.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.DB == nil {
+		return nil, fmt.Errorf("web: no store")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.SessionTTL == 0 {
+		cfg.SessionTTL = 12 * time.Hour
+	}
+	if cfg.InvitationTTL == 0 {
+		cfg.InvitationTTL = 7 * 24 * time.Hour
+	}
+	if cfg.Registry == nil {
+		cfg.Registry = prometheus.NewRegistry()
+	}
+	key, err := cfg.DB.Secret(ctx, "cursor")
+	if err != nil {
+		return nil, err
+	}
+	dummy, err := auth.HashPassword("no account has this password")
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, svc: &disclose.Service{DB: cfg.DB, Now: cfg.Now}, cursorKey: key, metrics: newMetrics(cfg.Registry), dummyHash: dummy}
+	s.handler = s.routes()
+	return s, nil
+}
+
+// ServeHTTP serves a request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+func (s *Server) now() time.Time { return s.cfg.Now().UTC() }

@@ -1,0 +1,240 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/entitle-portal/entitle"
+	"github.com/entitle-portal/entitle/internal/auth"
+	"github.com/entitle-portal/entitle/internal/mail"
+	"github.com/entitle-portal/entitle/internal/store"
+	"github.com/entitle-portal/entitle/internal/store/storetest"
+	"github.com/entitle-portal/entitle/internal/web"
+)
+
+// This file holds the harness of the web tests: a real store (a SQLite file
+// in the test's temporary directory), the real server behind a real HTTP
+// listener (httptest), a settable clock, and mail written to an outbox
+// folder. Every answer any test receives is also checked by the hooks in
+// responseHooks (openapi_test.go checks it against the OpenAPI document).
+
+// responseHooks see every response of every test request.
+var responseHooks []func(t testing.TB, req *http.Request, status int, header http.Header, body []byte)
+
+// clock is a settable clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// testServer is a running server on a fresh store.
+type testServer struct {
+	t      testing.TB
+	db     *store.DB
+	srv    *httptest.Server
+	clock  *clock
+	outbox string
+}
+
+// testNow is the tests' "now" unless a test loads a world with its own.
+var testNow = time.Date(2026, 6, 15, 10, 0, 0, 0, time.UTC)
+
+func newServer(t testing.TB, now time.Time) *testServer {
+	t.Helper()
+	db := storetest.New(t)
+	clk := &clock{t: now}
+	outbox := t.TempDir()
+	s, err := web.New(context.Background(), web.Config{DB: db, Now: clk.Now, BaseURL: "http://portal.example",
+		Mailer: mail.Outbox{Dir: outbox, From: "portal@vendor.example", Now: clk.Now}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	return &testServer{t: t, db: db, srv: srv, clock: clk, outbox: outbox}
+}
+
+// importBatch loads records into the store, failing the test on any problem.
+func (ts *testServer) importBatch(b entitle.Batch, ds []entitle.Delegation) {
+	ts.t.Helper()
+	ctx := context.Background()
+	_, problems, err := ts.db.Import(ctx, b, store.ImportOptions{}, ts.clock.Now())
+	if err != nil || len(problems) > 0 {
+		ts.t.Fatalf("import: %v %v", err, problems)
+	}
+	if err := ts.db.AddDelegations(ctx, ds); err != nil {
+		ts.t.Fatal(err)
+	}
+}
+
+// testPassword is every test user's password.
+const testPassword = "correct horse battery staple"
+
+var (
+	hashOnce sync.Once
+	hashed   string
+)
+
+// passwordHash hashes testPassword once for the whole test binary:
+// argon2id is slow by design.
+func passwordHash(t testing.TB) string {
+	hashOnce.Do(func() {
+		var err error
+		if hashed, err = auth.HashPassword(testPassword); err != nil {
+			t.Fatal(err)
+		}
+	})
+	return hashed
+}
+
+// user adds a user of company and returns an API token for it.
+func (ts *testServer) user(company, email string, admin bool) string {
+	ts.t.Helper()
+	ctx := context.Background()
+	u, err := ts.db.AddUser(ctx, entitle.User{Email: email, Name: strings.Split(email, "@")[0], Company: company, Admin: admin},
+		passwordHash(ts.t), ts.clock.Now())
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	token, hash, err := auth.NewToken()
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	if _, err := ts.db.AddToken(ctx, u.ID, "test", hash, ts.clock.Now()); err != nil {
+		ts.t.Fatal(err)
+	}
+	return token
+}
+
+// response is an answer as a test sees it.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// json decodes the body into v, failing the test if it is not JSON.
+func (r response) json(t testing.TB, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.body, v); err != nil {
+		t.Fatalf("status %d, body %q: %v", r.status, r.body, err)
+	}
+}
+
+// errCode is the error code of an error answer, "" for anything else.
+func (r response) errCode() string {
+	var e struct {
+		Error struct{ Code string } `json:"error"`
+	}
+	json.Unmarshal(r.body, &e)
+	return e.Error.Code
+}
+
+// errMessage is the message of an error answer.
+func (r response) errMessage() string {
+	var e struct {
+		Error struct{ Message string } `json:"error"`
+	}
+	json.Unmarshal(r.body, &e)
+	return e.Error.Message
+}
+
+// request is one test request.
+type request struct {
+	method, path string
+	token        string            // Authorization: Bearer
+	body         any               // JSON-encoded unless a string or []byte (sent as is)
+	header       map[string]string // extra headers
+	client       *http.Client      // e.g. one with a cookie jar; the default client otherwise
+}
+
+func (ts *testServer) do(r request) response {
+	ts.t.Helper()
+	var body io.Reader
+	switch b := r.body.(type) {
+	case nil:
+	case string:
+		body = strings.NewReader(b)
+	case []byte:
+		body = bytes.NewReader(b)
+	default:
+		data, err := json.Marshal(b)
+		if err != nil {
+			ts.t.Fatal(err)
+		}
+		body = bytes.NewReader(data)
+	}
+	req, err := http.NewRequest(r.method, ts.srv.URL+r.path, body)
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if r.token != "" {
+		req.Header.Set("Authorization", "Bearer "+r.token)
+	}
+	for k, v := range r.header {
+		if v == "" {
+			req.Header.Del(k)
+		} else {
+			req.Header.Set(k, v)
+		}
+	}
+	c := r.client
+	if c == nil {
+		c = ts.srv.Client()
+	}
+	res, err := c.Do(req)
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	data, err := io.ReadAll(res.Body)
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	for _, h := range responseHooks {
+		h(ts.t, req, res.StatusCode, res.Header, data)
+	}
+	return response{status: res.StatusCode, header: res.Header, body: data}
+}
+
+// get is a GET with a token.
+func (ts *testServer) get(path, token string) response {
+	ts.t.Helper()
+	return ts.do(request{method: http.MethodGet, path: path, token: token})
+}
+
+// browser returns a client with a cookie jar that does not follow redirects.
+func (ts *testServer) browser() *http.Client {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	c := *ts.srv.Client()
+	c.Jar = jar
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &c
+}
