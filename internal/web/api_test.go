@@ -537,3 +537,21 @@ func TestStoreFailure(t *testing.T) {
 		t.Errorf("healthz on a closed store: %d %s", res.status, res.body)
 	}
 }
+
+// TestEveryRouteRefusesUnknownParameters: no route quietly ignores a
+// parameter it does not know.
+func TestEveryRouteRefusesUnknownParameters(t *testing.T) {
+	w := newWorld(t)
+	for _, r := range []request{
+		{method: "GET", path: "/api/v1/me?x=1", token: w.member["SHOP"]},
+		{method: "POST", path: "/api/v1/login?x=1", body: map[string]string{"email": "member@shop.example", "password": testPassword}},
+		{method: "POST", path: "/api/v1/logout?x=1"},
+		{method: "GET", path: "/api/v1/delegations?x=1", token: w.member["SHOP"]},
+		{method: "GET", path: "/api/v1/audit?x=1", token: w.admin["SHOP"]},
+		{method: "GET", path: "/api/v1/audit?company=not%20a%20key", token: w.admin["MAKER"]},
+	} {
+		if res := w.do(r); res.status != http.StatusUnprocessableEntity || res.errCode() != "invalid_input" {
+			t.Errorf("%s %s: %d %s", r.method, r.path, res.status, res.body)
+		}
+	}
+}

@@ -29,17 +29,20 @@ type auditPage struct {
 // the events of their own company, oldest first; the vendor through all
 // (or one company's, with ?company=KEY). Nobody else sees any (R7).
 func (s *Server) auditEvents(w http.ResponseWriter, r *http.Request, c who) error {
+	if !c.Admin {
+		return errorf(codeForbidden, "only administrators of your company may read its audit events")
+	}
 	q := newQuery(r, "limit", "cursor", "company")
 	limit := q.limit(defaultLimit, maxLimit)
 	company := q.str("company")
-	if company != "" && !c.Vendor {
+	switch {
+	case company != "" && !c.Vendor:
 		q.fail("company: only the vendor reads other companies' events; leave it out to read your own")
+	case company != "" && !entitle.ValidKey(company):
+		q.fail("company %q is not a company key", clipParam(company))
 	}
 	if q.err != nil {
 		return q.err
-	}
-	if !c.Admin {
-		return errorf(codeForbidden, "only administrators of your company may read its audit events")
 	}
 	if !c.Vendor {
 		company = c.Company

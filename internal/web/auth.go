@@ -163,6 +163,9 @@ func (s *Server) cookie(r *http.Request, value string, maxAge int) *http.Cookie 
 // POST /api/v1/login {"email","password"} → 200 with the /me answer and a
 // session cookie.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
+	if q := newQuery(r); q.err != nil {
+		return q.err
+	}
 	var cr credentials
 	if err := decode(w, r, &cr); err != nil {
 		return err
@@ -181,6 +184,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 
 // POST /api/v1/logout → 204, whether or not a session was open.
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
+	if q := newQuery(r); q.err != nil {
+		return q.err
+	}
 	if err := s.signOut(w, r); err != nil {
 		return err
 	}
@@ -209,6 +215,9 @@ func (s *Server) meBody(ctx context.Context, u entitle.User) (meAnswer, error) {
 
 // GET /api/v1/me
 func (s *Server) me(w http.ResponseWriter, r *http.Request, c who) error {
+	if q := newQuery(r); q.err != nil {
+		return q.err
+	}
 	body, err := s.meBody(r.Context(), c.User)
 	if err != nil {
 		return err
