@@ -228,6 +228,21 @@ type OwnerView struct {
 func (db *DB) OwnerViews(ctx context.Context, orderIDs []int64) (map[int64]OwnerView, error) {
 	out := map[int64]OwnerView{}
 	ids := slices.Compact(slices.Sorted(slices.Values(orderIDs)))
+	if len(ids) == 1 { // a get: the prepared query
+		var id int64
+		var v OwnerView
+		var site [3]sql.NullString
+		err := db.stmt.ownerView.QueryRowContext(ctx, ids[0]).Scan(&id, &v.Owner.Key, &v.Owner.Name, &v.Owner.Kind, &site[0], &site[1], &site[2])
+		if errors.Is(err, sql.ErrNoRows) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		v.Site = address(site)
+		out[id] = v
+		return out, nil
+	}
 	for len(ids) > 0 {
 		chunk := ids[:min(len(ids), 500)]
 		ids = ids[len(chunk):]

@@ -103,7 +103,8 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 
 // statements are the prepared queries of the hot read paths.
 type statements struct {
-	entitlementFacts, entitlementRoles, ownerDelegations, userByToken *sql.Stmt
+	entitlementFacts, entitlementRoles, ownerDelegations, userByToken, ownerView *sql.Stmt
+	insertAudit                                                                  *sql.Stmt // on rw: used inside write transactions
 }
 
 func (db *DB) prepare(ctx context.Context) error {
@@ -134,6 +135,9 @@ func (db *DB) prepare(ctx context.Context) error {
 			FROM delegations d WHERE d.owner_id = ?
 			AND (d.all_scope OR EXISTS (SELECT 1 FROM delegation_items i WHERE i.delegation_id = d.id AND i.subscription_id = ?))
 			ORDER BY d.id`},
+		// Owner & location of one order (R4).
+		{&db.stmt.ownerView, `SELECT o.id, c.key, c.name, c.kind, o.site_name, o.site_address, o.site_country
+			FROM orders o JOIN companies c ON c.id = o.owner_id WHERE o.id = ?`},
 	} {
 		st, err := db.ro.PrepareContext(ctx, db.d.q(s.query))
 		if err != nil {
@@ -141,6 +145,11 @@ func (db *DB) prepare(ctx context.Context) error {
 		}
 		*s.dst = st
 	}
+	st, err := db.rw.PrepareContext(ctx, db.d.q(insertAuditSQL))
+	if err != nil {
+		return fmt.Errorf("prepare: %w", err)
+	}
+	db.stmt.insertAudit = st
 	return nil
 }
 
@@ -150,7 +159,7 @@ func (db *DB) prepare(ctx context.Context) error {
 // (no deadlock upgrading a read lock).
 func sqliteDSN(path string, readOnly bool) string {
 	q := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_pragma=journal_mode(WAL)" +
-		"&_pragma=cache_size(-32768)&_pragma=mmap_size(1073741824)" // 32 MiB page cache per connection; reads through mmap, not a syscall a page
+		"&_pragma=cache_size(-32768)" // 32 MiB page cache per connection
 	if readOnly {
 		q += "&_pragma=query_only(1)"
 	} else {
@@ -197,7 +206,8 @@ func (db *DB) Close() error {
 		db.closing = nil
 	}
 	var errs []error
-	for _, st := range []*sql.Stmt{db.stmt.entitlementFacts, db.stmt.entitlementRoles, db.stmt.ownerDelegations, db.stmt.userByToken} {
+	for _, st := range []*sql.Stmt{db.stmt.entitlementFacts, db.stmt.entitlementRoles, db.stmt.ownerDelegations, db.stmt.userByToken,
+		db.stmt.ownerView, db.stmt.insertAudit} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
