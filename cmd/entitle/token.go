@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/auth"
@@ -23,27 +22,12 @@ SHA-256 hash. Use it as 'Authorization: Bearer TOKEN'.`,
 
 func runTokenCreate(e *env, c command, args []string) error {
 	f := newFlags(e, c)
-	email := f.String("email", "", "the user's email (required)")
 	label := f.String("name", "cli", "a label to recognise the token by")
-	pos, err := f.parse(args)
-	if err != nil {
-		return err
-	}
-	if len(pos) > 0 {
-		return errUsage{"unexpected arguments: " + strings.Join(pos, " ")}
-	}
-	if *email == "" {
-		return errUsage{"missing --email"}
-	}
-	db, err := f.open()
+	db, u, err := openUser(e, f, args)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	u, err := userByEmail(e, db, *email)
-	if err != nil {
-		return err
-	}
 	if u.Status != entitle.UserActive {
 		return entitle.Errorf(entitle.CodeForbidden, "user %s is disabled", u.Email)
 	}
@@ -75,27 +59,12 @@ A revoked token is refused on its very next request.`,
 
 func runTokenRevoke(e *env, c command, args []string) error {
 	f := newFlags(e, c)
-	email := f.String("email", "", "the user's email (required)")
 	label := f.String("name", "", "revoke only the tokens with this label")
-	pos, err := f.parse(args)
-	if err != nil {
-		return err
-	}
-	if len(pos) > 0 {
-		return errUsage{"unexpected arguments: " + strings.Join(pos, " ")}
-	}
-	if *email == "" {
-		return errUsage{"missing --email"}
-	}
-	db, err := f.open()
+	db, u, err := openUser(e, f, args)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	u, err := userByEmail(e, db, *email)
-	if err != nil {
-		return err
-	}
 	n, err := db.RevokeTokens(e.ctx, u.ID, *label, e.now(), store.AuditEvent{At: e.now(), Actor: "cli", Company: u.Company,
 		Action: "token.revoke", Object: u.Email, Outcome: "ok", Detail: *label})
 	if err != nil {

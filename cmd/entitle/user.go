@@ -125,3 +125,31 @@ func userByEmail(e *env, db *store.DB, email string) (store.UserRecord, error) {
 	}
 	return u, err
 }
+
+// openUser is the common part of the commands about one user: it defines
+// --email on f (the command has defined its own flags), parses args (no
+// positional arguments), opens the store and finds the user. The caller
+// closes the store.
+func openUser(e *env, f *flags, args []string) (*store.DB, store.UserRecord, error) {
+	email := f.String("email", "", "the user's email (required)")
+	pos, err := f.parse(args)
+	if err != nil {
+		return nil, store.UserRecord{}, err
+	}
+	if len(pos) > 0 {
+		return nil, store.UserRecord{}, errUsage{"unexpected arguments: " + strings.Join(pos, " ")}
+	}
+	if *email == "" {
+		return nil, store.UserRecord{}, errUsage{"missing --email"}
+	}
+	db, err := f.open()
+	if err != nil {
+		return nil, store.UserRecord{}, err
+	}
+	u, err := userByEmail(e, db, *email)
+	if err != nil {
+		db.Close()
+		return nil, store.UserRecord{}, err
+	}
+	return db, u, nil
+}

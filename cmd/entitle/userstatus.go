@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/store"
@@ -28,27 +27,11 @@ func userEnableCommand() command {
 }
 
 func runUserStatus(e *env, c command, args []string, status entitle.UserStatus) error {
-	f := newFlags(e, c)
-	email := f.String("email", "", "the user's email (required)")
-	pos, err := f.parse(args)
-	if err != nil {
-		return err
-	}
-	if len(pos) > 0 {
-		return errUsage{"unexpected arguments: " + strings.Join(pos, " ")}
-	}
-	if *email == "" {
-		return errUsage{"missing --email"}
-	}
-	db, err := f.open()
+	db, u, err := openUser(e, newFlags(e, c), args)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	u, err := userByEmail(e, db, *email)
-	if err != nil {
-		return err
-	}
 	action := "user.enable"
 	if status == entitle.UserDisabled {
 		action = "user.disable"
@@ -56,7 +39,7 @@ func runUserStatus(e *env, c command, args []string, status entitle.UserStatus) 
 	err = db.SetUserStatus(e.ctx, u.Email, status, store.AuditEvent{At: e.now(), Actor: "cli", Company: u.Company,
 		Action: action, Object: u.Email, Outcome: "ok"})
 	if errors.Is(err, store.ErrNotFound) {
-		return entitle.Errorf(entitle.CodeNotFound, "no user with email %s", *email)
+		return entitle.Errorf(entitle.CodeNotFound, "no user with email %s", u.Email)
 	}
 	if err != nil {
 		return err
