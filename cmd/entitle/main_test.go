@@ -15,6 +15,7 @@ import (
 
 	"github.com/entitle-portal/entitle/internal/auth"
 	"github.com/entitle-portal/entitle/internal/store"
+	"github.com/entitle-portal/entitle/internal/store/storetest"
 )
 
 // today is fixed so that statuses and MSA terms are stable.
@@ -60,7 +61,7 @@ func writeFile(t *testing.T, name, content string) string {
 
 func newWorld(t *testing.T) string {
 	t.Helper()
-	db := filepath.Join(t.TempDir(), "entitle.db")
+	db := storetest.DSN(t)
 	if r := cli(t, db, "", "import", writeFile(t, "world.jsonl", world)); r.code != 0 {
 		t.Fatalf("import: %d %s", r.code, r.stderr)
 	}

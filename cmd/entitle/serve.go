@@ -119,7 +119,7 @@ func runServe(e *env, c command, args []string) error {
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(e.ctx) },
 	}
-	fmt.Fprintf(e.stdout, "entitle is serving %s (database %s; %s)\n", url, *f.db, where)
+	fmt.Fprintf(e.stdout, "entitle is serving %s (database %s; %s)\n", url, store.Redact(*f.db), where)
 	if ch != nil {
 		fmt.Fprintf(e.stdout, "Open %s and sign in as any of these demo users:\n", url)
 		printLogins(e.stdout, *ch)

@@ -17,6 +17,7 @@ import (
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/demo"
 	"github.com/entitle-portal/entitle/internal/store"
+	"github.com/entitle-portal/entitle/internal/store/storetest"
 )
 
 // syncBuffer is a bytes.Buffer safe for a writer and a reader at once.
@@ -90,7 +91,7 @@ func serve(t *testing.T, db string, args ...string) served {
 // prints one login per role as EMAIL / PASSWORD, and each login works over
 // real HTTP; SIGTERM stops it gracefully with every audit event committed.
 func TestServeDemo(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "entitle.db")
+	db := storetest.DSN(t)
 	s := serve(t, db, "--demo")
 	out := s.stdout.String()
 	ch := demo.New(entitle.DateOf(time.Now()))

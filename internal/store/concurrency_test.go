@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"github.com/entitle-portal/entitle/internal/benchgen"
 	"github.com/entitle-portal/entitle/internal/policy"
 	"github.com/entitle-portal/entitle/internal/store"
+	"github.com/entitle-portal/entitle/internal/store/storetest"
 )
 
 // TestConcurrentColdReads: a burst of concurrent reads on a freshly opened
@@ -22,7 +22,7 @@ func TestConcurrentColdReads(t *testing.T) {
 	today := entitle.MustDate("2026-06-01")
 	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 	ds := benchgen.Generate(benchgen.Config{Scale: 0.002, Seed: 5, Today: today})
-	path := filepath.Join(t.TempDir(), "entitle.db")
+	path := storetest.DSN(t)
 	db, err := store.Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)

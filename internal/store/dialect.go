@@ -1,7 +1,10 @@
 package store
 
 import (
+	"errors"
 	"strconv"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/pressly/goose/v3"
 )
@@ -13,9 +16,22 @@ type dialect struct {
 	goose goose.Dialect
 	// dollar placeholders ($1, $2, …) instead of ?
 	dollar bool
+	// serializable write transactions, retried when they lose a race
+	// (SQLite has one writer at a time: its transactions never race)
+	serializable bool
 }
 
-var sqlite = dialect{name: "sqlite", goose: goose.DialectSQLite3}
+var (
+	sqlite   = dialect{name: "sqlite", goose: goose.DialectSQLite3}
+	postgres = dialect{name: "postgres", goose: goose.DialectPostgres, dollar: true, serializable: true}
+)
+
+// retryable reports whether err is a transaction that lost a race and may
+// simply run again: a serialization failure or a deadlock (PostgreSQL).
+func (d dialect) retryable(err error) bool {
+	var pe *pgconn.PgError
+	return d.serializable && errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
+}
 
 // q returns query in the dialect's placeholder syntax.
 func (d dialect) q(query string) string {

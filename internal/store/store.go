@@ -16,13 +16,18 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
+	"net/url"
 	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 	_ "modernc.org/sqlite" // the pure-Go SQLite driver: no C toolchain needed
 )
 
@@ -66,31 +71,20 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	if dsn == "" {
 		return nil, errors.New("no database: give --db or set ENTITLE_DB")
 	}
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		return nil, errors.New("PostgreSQL is not supported by this build yet: use a SQLite file path")
-	}
-	db := &DB{d: sqlite, idOfKey: map[string]int64{}, keyOfID: map[int64]string{}}
+	db := &DB{idOfKey: map[string]int64{}, keyOfID: map[int64]string{}}
 	var err error
-	if db.rw, err = sql.Open("sqlite", sqliteDSN(dsn, false)); err != nil {
-		return nil, err
+	if IsPostgres(dsn) {
+		err = db.openPostgres(dsn)
+	} else {
+		err = db.openSQLite(dsn)
 	}
-	db.rw.SetMaxOpenConns(1)
-	db.rw.SetConnMaxIdleTime(0)
-	if db.ro, err = sql.Open("sqlite", sqliteDSN(dsn, true)); err != nil {
-		db.rw.Close()
-		return nil, err
-	}
-	db.ro.SetMaxOpenConns(max(4, 2*runtime.GOMAXPROCS(0)))
-	db.ro.SetMaxIdleConns(max(4, 2*runtime.GOMAXPROCS(0)))
-	if db.keys, err = sql.Open("sqlite", sqliteDSN(dsn, true)); err != nil {
+	if err != nil {
 		db.Close()
-		return nil, err
+		return nil, fmt.Errorf("open %s: %w", Redact(dsn), err)
 	}
-	db.keys.SetMaxOpenConns(2)
-	db.keys.SetMaxIdleConns(2)
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("open %s: %w", dsn, err)
+		return nil, fmt.Errorf("open %s: %w", Redact(dsn), err)
 	}
 	if err := db.prepare(ctx); err != nil {
 		db.Close()
@@ -99,6 +93,80 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	db.auditq, db.closing, db.auditDone = make(chan auditRequest, 1024), make(chan struct{}), make(chan struct{})
 	go db.auditWriter()
 	return db, nil
+}
+
+// IsPostgres reports whether dsn names a PostgreSQL database (a postgres://
+// or postgresql:// URL); anything else is a SQLite file path.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Redact hides the password of a DSN, for messages.
+func Redact(dsn string) string {
+	if !IsPostgres(dsn) {
+		return dsn
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "the PostgreSQL database"
+	}
+	return u.Redacted()
+}
+
+// openSQLite opens the three pools on a SQLite file: one writer connection
+// (writers queue in Go, not on SQLITE_BUSY), readers, and key lookups.
+func (db *DB) openSQLite(path string) error {
+	db.d = sqlite
+	var err error
+	if db.rw, err = sql.Open("sqlite", sqliteDSN(path, false)); err != nil {
+		return err
+	}
+	db.rw.SetMaxOpenConns(1)
+	db.rw.SetConnMaxIdleTime(0)
+	if db.ro, err = sql.Open("sqlite", sqliteDSN(path, true)); err != nil {
+		return err
+	}
+	db.ro.SetMaxOpenConns(max(4, 2*runtime.GOMAXPROCS(0)))
+	db.ro.SetMaxIdleConns(max(4, 2*runtime.GOMAXPROCS(0)))
+	if db.keys, err = sql.Open("sqlite", sqliteDSN(path, true)); err != nil {
+		return err
+	}
+	db.keys.SetMaxOpenConns(2)
+	db.keys.SetMaxIdleConns(2)
+	return nil
+}
+
+// openPostgres opens the pools on a PostgreSQL database through pgx. Pool
+// sizes follow the DSN's pool_max_conns when given (pgx's own parameter),
+// else twice the cores for reads and the cores for writes; key lookups get a
+// small pool of their own for the reason given on DB.keys.
+func (db *DB) openPostgres(dsn string) error {
+	db.d = postgres
+	open := func(maxConns int) (*sql.DB, error) {
+		cfg, err := pgx.ParseConfig(dsn)
+		if err != nil {
+			return nil, err
+		}
+		d := stdlib.OpenDB(*cfg)
+		d.SetMaxOpenConns(maxConns)
+		d.SetMaxIdleConns(maxConns)
+		d.SetConnMaxIdleTime(5 * time.Minute)
+		return d, nil
+	}
+	cores := runtime.GOMAXPROCS(0)
+	var err error
+	if db.rw, err = open(max(4, cores)); err != nil {
+		return err
+	}
+	if db.ro, err = open(max(4, 2*cores)); err != nil {
+		return err
+	}
+	if db.keys, err = open(2); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return db.ro.PingContext(ctx)
 }
 
 // statements are the prepared queries of the hot read paths.
@@ -173,7 +241,16 @@ func (db *DB) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := goose.NewProvider(db.d.goose, db.rw, fsys, goose.WithDisableGlobalRegistry(true))
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
+	if db.d.goose == goose.DialectPostgres {
+		// Several processes starting at once: one migrates, the others wait.
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	p, err := goose.NewProvider(db.d.goose, db.rw, fsys, opts...)
 	if err != nil {
 		return err
 	}
@@ -226,7 +303,32 @@ func (db *DB) Close() error {
 
 // tx runs fn in a write transaction, committing when it returns nil.
 func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := db.rw.BeginTx(ctx, nil)
+	if !db.d.serializable {
+		return db.tx1(ctx, nil, fn)
+	}
+	// PostgreSQL: serializable transactions, so that several server
+	// processes never interleave a check and its write; a transaction that
+	// lost a race is run again, never reported to the user.
+	opts := &sql.TxOptions{Isolation: sql.LevelSerializable}
+	var err error
+	for attempt := range maxTxAttempts {
+		if err = db.tx1(ctx, opts, fn); err == nil || !db.d.retryable(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(1+rand.IntN(5<<attempt)) * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("gave up after %d attempts: %w", maxTxAttempts, err)
+}
+
+// maxTxAttempts bounds the retries of a transaction that keeps losing races.
+const maxTxAttempts = 10
+
+func (db *DB) tx1(ctx context.Context, opts *sql.TxOptions, fn func(*sql.Tx) error) error {
+	tx, err := db.rw.BeginTx(ctx, opts)
 	if err != nil {
 		return err
 	}
