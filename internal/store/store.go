@@ -19,6 +19,7 @@ import (
 	"math/rand/v2"
 	"net/url"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -136,34 +137,40 @@ func (db *DB) openSQLite(path string) error {
 	return nil
 }
 
-// openPostgres opens the pools on a PostgreSQL database through pgx. Pool
-// sizes follow the DSN's pool_max_conns when given (pgx's own parameter),
-// else twice the cores for reads and the cores for writes; key lookups get a
-// small pool of their own for the reason given on DB.keys.
+// openPostgres opens the pools on a PostgreSQL database through pgx: reads
+// (2 × cores, at least 4), writes (cores, at least 4) and key lookups (2, for
+// the reason given on DB.keys). The DSN parameter pool_max_conns=N, when
+// given, sets the reads and writes pools to N each.
 func (db *DB) openPostgres(dsn string) error {
 	db.d = postgres
-	open := func(maxConns int) (*sql.DB, error) {
-		cfg, err := pgx.ParseConfig(dsn)
-		if err != nil {
-			return nil, err
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return errors.New("the PostgreSQL URL is malformed")
+	}
+	cores := runtime.GOMAXPROCS(0)
+	reads, writes := max(4, 2*cores), max(4, cores)
+	q := u.Query()
+	if v := q.Get("pool_max_conns"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return fmt.Errorf("pool_max_conns must be a positive whole number, not %q", v)
 		}
+		reads, writes = n, n
+		q.Del("pool_max_conns")
+		u.RawQuery = q.Encode()
+	}
+	cfg, err := pgx.ParseConfig(u.String())
+	if err != nil {
+		return err
+	}
+	open := func(maxConns int) *sql.DB {
 		d := stdlib.OpenDB(*cfg)
 		d.SetMaxOpenConns(maxConns)
 		d.SetMaxIdleConns(maxConns)
 		d.SetConnMaxIdleTime(5 * time.Minute)
-		return d, nil
+		return d
 	}
-	cores := runtime.GOMAXPROCS(0)
-	var err error
-	if db.rw, err = open(max(4, cores)); err != nil {
-		return err
-	}
-	if db.ro, err = open(max(4, 2*cores)); err != nil {
-		return err
-	}
-	if db.keys, err = open(2); err != nil {
-		return err
-	}
+	db.rw, db.ro, db.keys = open(writes), open(reads), open(2)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return db.ro.PingContext(ctx)
