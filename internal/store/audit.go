@@ -144,7 +144,7 @@ func (db *DB) AuditEvents(ctx context.Context, company string, after int64, limi
 	}
 	q += ` ORDER BY a.id LIMIT ?`
 	args = append(args, limit)
-	rows, err := db.ro.QueryContext(ctx, db.d.q(q), args...)
+	rows, err := db.r().QueryContext(ctx, db.d.q(q), args...)
 	if err != nil {
 		return nil, err
 	}

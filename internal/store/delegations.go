@@ -49,7 +49,7 @@ func (db *DB) Delegations(ctx context.Context, company string) (granted, receive
 		col string
 		dst *[]entitle.Delegation
 	}{{"o.key", &granted}, {"g.key", &received}} {
-		rows, err := db.ro.QueryContext(ctx, db.d.q(`SELECT `+delegationColumns+`
+		rows, err := db.r().QueryContext(ctx, db.d.q(`SELECT `+delegationColumns+`
 			FROM delegations d JOIN companies o ON o.id = d.owner_id JOIN companies g ON g.id = d.delegate_id
 			WHERE `+side.col+` = ? ORDER BY d.created_at DESC, d.id`), company)
 		if err != nil {
@@ -82,7 +82,7 @@ func (db *DB) Delegations(ctx context.Context, company string) (granted, receive
 }
 
 func (db *DB) delegationItems(ctx context.Context, id string) ([]string, error) {
-	rows, err := db.ro.QueryContext(ctx, db.d.q(`SELECT subscription_id FROM delegation_items WHERE delegation_id = ? ORDER BY subscription_id`), id)
+	rows, err := db.r().QueryContext(ctx, db.d.q(`SELECT subscription_id FROM delegation_items WHERE delegation_id = ? ORDER BY subscription_id`), id)
 	if err != nil {
 		return nil, err
 	}
@@ -166,7 +166,7 @@ func insertDelegation(ctx context.Context, dl dialect, tx *sql.Tx, d entitle.Del
 
 // Delegation returns one delegation by id, with its listed subscriptions.
 func (db *DB) Delegation(ctx context.Context, id string) (entitle.Delegation, error) {
-	d, all, err := scanDelegation(db.ro.QueryRowContext(ctx, db.d.q(`SELECT `+delegationColumns+`
+	d, all, err := scanDelegation(db.r().QueryRowContext(ctx, db.d.q(`SELECT `+delegationColumns+`
 		FROM delegations d JOIN companies o ON o.id = d.owner_id JOIN companies g ON g.id = d.delegate_id WHERE d.id = ?`), id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return d, ErrNotFound

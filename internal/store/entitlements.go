@@ -68,6 +68,7 @@ func (db *DB) Entitlement(ctx context.Context, sub, company string) (Candidate, 
 	} else if err != nil {
 		return c, err
 	}
+	db.traceStmt(db.stmt.entitlementFacts, sub, sub, cid)
 	rows, err := db.stmt.entitlementFacts.QueryContext(ctx, sub, sub, cid)
 	if err != nil {
 		return c, err
@@ -114,6 +115,7 @@ func (db *DB) Entitlement(ctx context.Context, sub, company string) (Candidate, 
 // and every delegation of the owner that covers it, in any state.
 func (db *DB) entitlementForExplain(ctx context.Context, sub string) (Candidate, error) {
 	var c Candidate
+	db.traceStmt(db.stmt.entitlementRoles, sub)
 	rows, err := db.stmt.entitlementRoles.QueryContext(ctx, sub)
 	if err != nil {
 		return c, err
@@ -148,6 +150,7 @@ func (db *DB) entitlementForExplain(ctx context.Context, sub string) (Candidate,
 	if err != nil {
 		return c, err
 	}
+	db.traceStmt(db.stmt.ownerDelegations, ownerID, sub)
 	rows, err = db.stmt.ownerDelegations.QueryContext(ctx, ownerID, sub)
 	if err != nil {
 		return c, err
@@ -176,7 +179,7 @@ func (db *DB) entitlementForExplain(ctx context.Context, sub string) (Candidate,
 
 // roles returns all role assignments of an order.
 func (db *DB) roles(ctx context.Context, orderID int64) ([]entitle.RoleAssignment, error) {
-	rows, err := db.ro.QueryContext(ctx, db.d.q(`SELECT role, company_id FROM order_roles WHERE order_id = ? ORDER BY position`), orderID)
+	rows, err := db.r().QueryContext(ctx, db.d.q(`SELECT role, company_id FROM order_roles WHERE order_id = ? ORDER BY position`), orderID)
 	if err != nil {
 		return nil, err
 	}
@@ -201,7 +204,7 @@ func (db *DB) roles(ctx context.Context, orderID int64) ([]entitle.RoleAssignmen
 // entity's own), with the policy's facts for a member of company.
 func (db *DB) OrderByPO(ctx context.Context, pe, po string) (OrderRecord, policy.Facts, error) {
 	var id int64
-	err := db.ro.QueryRowContext(ctx, db.d.q(`SELECT o.id FROM orders o JOIN companies c ON c.id = o.purchasing_entity_id
+	err := db.r().QueryRowContext(ctx, db.d.q(`SELECT o.id FROM orders o JOIN companies c ON c.id = o.purchasing_entity_id
 		WHERE c.key = ? AND o.po_number = ?`), pe, po).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return OrderRecord{}, policy.Facts{}, ErrNotFound
@@ -209,7 +212,7 @@ func (db *DB) OrderByPO(ctx context.Context, pe, po string) (OrderRecord, policy
 	if err != nil {
 		return OrderRecord{}, policy.Facts{}, err
 	}
-	o, err := loadOrder(ctx, db.d, db.ro, id)
+	o, err := loadOrder(ctx, db.d, db.r(), id)
 	if err != nil {
 		return o, policy.Facts{}, err
 	}
@@ -232,6 +235,7 @@ func (db *DB) OwnerViews(ctx context.Context, orderIDs []int64) (map[int64]Owner
 		var id int64
 		var v OwnerView
 		var site [3]sql.NullString
+		db.traceStmt(db.stmt.ownerView, ids[0])
 		err := db.stmt.ownerView.QueryRowContext(ctx, ids[0]).Scan(&id, &v.Owner.Key, &v.Owner.Name, &v.Owner.Kind, &site[0], &site[1], &site[2])
 		if errors.Is(err, sql.ErrNoRows) {
 			return out, nil
@@ -250,7 +254,7 @@ func (db *DB) OwnerViews(ctx context.Context, orderIDs []int64) (map[int64]Owner
 		for i, id := range chunk {
 			args[i] = id
 		}
-		rows, err := db.ro.QueryContext(ctx, db.d.q(`SELECT o.id, c.key, c.name, c.kind, o.site_name, o.site_address, o.site_country
+		rows, err := db.r().QueryContext(ctx, db.d.q(`SELECT o.id, c.key, c.name, c.kind, o.site_name, o.site_address, o.site_country
 			FROM orders o JOIN companies c ON c.id = o.owner_id WHERE o.id IN (`+placeholders(len(chunk))+`)`), args...)
 		if err != nil {
 			return nil, err
@@ -361,7 +365,7 @@ func (db *DB) List(ctx context.Context, c policy.Caller, after string, limit int
 	}
 	wantDelegations := f.Basis == "" || f.Basis == entitle.BasisDelegate
 	run := func(query string, args ...any) error {
-		rows, err := db.ro.QueryContext(ctx, db.d.q(query), args...)
+		rows, err := db.r().QueryContext(ctx, db.d.q(query), args...)
 		if err != nil {
 			return err
 		}
@@ -508,7 +512,7 @@ type activeDelegation struct {
 // pageRoles fills in the company's roles on the page's entitlements.
 func (db *DB) pageRoles(ctx context.Context, cid int64, company string, subs []string, merged map[string]*Candidate) error {
 	args := append([]any{cid}, anys(subs)...)
-	rows, err := db.ro.QueryContext(ctx, db.d.q(`SELECT subscription_id, roles FROM entitlement_access
+	rows, err := db.r().QueryContext(ctx, db.d.q(`SELECT subscription_id, roles FROM entitlement_access
 		WHERE company_id = ? AND subscription_id IN (`+placeholders(len(subs))+`)`), args...)
 	if err != nil {
 		return err
@@ -531,7 +535,7 @@ func (db *DB) pageRoles(ctx context.Context, cid int64, company string, subs []s
 // page's entitlements.
 func (db *DB) pageListed(ctx context.Context, cid int64, subs []string, listed map[string][]string) error {
 	args := append([]any{cid}, anys(subs)...)
-	rows, err := db.ro.QueryContext(ctx, db.d.q(`SELECT subscription_id, delegation_id FROM delegation_items
+	rows, err := db.r().QueryContext(ctx, db.d.q(`SELECT subscription_id, delegation_id FROM delegation_items
 		WHERE delegate_id = ? AND subscription_id IN (`+placeholders(len(subs))+`)`), args...)
 	if err != nil {
 		return err
@@ -556,7 +560,7 @@ func anys(ss []string) []any {
 }
 
 func (db *DB) activeDelegations(ctx context.Context, delegateID, now int64) ([]activeDelegation, error) {
-	rows, err := db.ro.QueryContext(ctx, db.d.q(`SELECT `+delegationColumns+`, d.owner_id
+	rows, err := db.r().QueryContext(ctx, db.d.q(`SELECT `+delegationColumns+`, d.owner_id
 		FROM delegations d JOIN companies o ON o.id = d.owner_id JOIN companies g ON g.id = d.delegate_id
 		WHERE d.delegate_id = ? AND (d.revoked_at IS NULL OR d.revoked_at > ?) AND (d.expires_at IS NULL OR d.expires_at > ?)
 		ORDER BY d.id`), delegateID, now, now)
@@ -584,7 +588,7 @@ func (db *DB) activeDelegations(ctx context.Context, delegateID, now int64) ([]a
 // Owns reports whether company owns at least one entitlement.
 func (db *DB) Owns(ctx context.Context, company string) (bool, error) {
 	var n int
-	err := db.ro.QueryRowContext(ctx, db.d.q(`SELECT COUNT(*) FROM (SELECT 1 FROM entitlements e JOIN companies c ON c.id = e.owner_id
+	err := db.r().QueryRowContext(ctx, db.d.q(`SELECT COUNT(*) FROM (SELECT 1 FROM entitlements e JOIN companies c ON c.id = e.owner_id
 		WHERE c.key = ? LIMIT 1) x`), company).Scan(&n)
 	return n > 0, err
 }

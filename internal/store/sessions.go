@@ -31,7 +31,7 @@ func (db *DB) CreateSession(ctx context.Context, userID int64, hash, old string,
 // when the session was last seen.
 func (db *DB) UserBySession(ctx context.Context, hash string, now time.Time) (UserRecord, time.Time, error) {
 	var last int64
-	u, err := scanUser(db.ro.QueryRowContext(ctx, db.d.q(`SELECT `+userColumns+`, s.last_seen_at
+	u, err := scanUser(db.r().QueryRowContext(ctx, db.d.q(`SELECT `+userColumns+`, s.last_seen_at
 		FROM sessions s JOIN users u ON u.id = s.user_id JOIN companies c ON c.id = u.company_id
 		WHERE s.hash = ? AND s.expires_at > ?`), hash, now.UnixMicro()), &last)
 	if errors.Is(err, sql.ErrNoRows) {

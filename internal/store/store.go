@@ -59,7 +59,9 @@ type DB struct {
 	closing     chan struct{}
 	auditDone   chan struct{}
 
-	vendor atomic.Value // the vendor's key, once known
+	vendor  atomic.Value // the vendor's key, once known
+	trace   atomic.Pointer[func(Statement)]
+	stmtSQL map[*sql.Stmt]string // the text of each prepared statement, for Trace
 
 	mu      sync.RWMutex
 	idOfKey map[string]int64 // key → id; keys and ids never change once written
@@ -183,6 +185,7 @@ type statements struct {
 }
 
 func (db *DB) prepare(ctx context.Context) error {
+	db.stmtSQL = map[*sql.Stmt]string{}
 	for _, s := range []struct {
 		dst   **sql.Stmt
 		query string
@@ -219,6 +222,7 @@ func (db *DB) prepare(ctx context.Context) error {
 			return fmt.Errorf("prepare: %w", err)
 		}
 		*s.dst = st
+		db.stmtSQL[st] = db.d.q(s.query)
 	}
 	st, err := db.rw.PrepareContext(ctx, db.d.q(insertAuditSQL))
 	if err != nil {

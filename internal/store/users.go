@@ -93,7 +93,7 @@ func scanUser(row interface{ Scan(...any) error }, extra ...any) (UserRecord, er
 
 // UserByEmail returns the user with email (compared case-insensitively).
 func (db *DB) UserByEmail(ctx context.Context, email string) (UserRecord, error) {
-	u, err := scanUser(db.ro.QueryRowContext(ctx, db.d.q(`SELECT `+userColumns+`
+	u, err := scanUser(db.r().QueryRowContext(ctx, db.d.q(`SELECT `+userColumns+`
 		FROM users u JOIN companies c ON c.id = u.company_id WHERE u.email = ?`), entitle.NormalizeEmail(email)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, ErrNotFound
@@ -103,7 +103,7 @@ func (db *DB) UserByEmail(ctx context.Context, email string) (UserRecord, error)
 
 // UsersOf returns the users of a company, by email.
 func (db *DB) UsersOf(ctx context.Context, company string) ([]UserRecord, error) {
-	rows, err := db.ro.QueryContext(ctx, db.d.q(`SELECT `+userColumns+`
+	rows, err := db.r().QueryContext(ctx, db.d.q(`SELECT `+userColumns+`
 		FROM users u JOIN companies c ON c.id = u.company_id WHERE c.key = ? ORDER BY u.email`), company)
 	if err != nil {
 		return nil, err
@@ -135,6 +135,7 @@ func (db *DB) AddToken(ctx context.Context, userID int64, name, hash string, now
 // when the token was last used (zero if never).
 func (db *DB) UserByToken(ctx context.Context, hash string) (UserRecord, time.Time, error) {
 	var last sql.NullInt64
+	db.traceStmt(db.stmt.userByToken, hash)
 	u, err := scanUser(db.stmt.userByToken.QueryRowContext(ctx, hash), &last)
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, time.Time{}, ErrNotFound

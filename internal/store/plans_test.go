@@ -1,0 +1,134 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/entitle-portal/entitle"
+	"github.com/entitle-portal/entitle/internal/auth"
+	"github.com/entitle-portal/entitle/internal/benchgen"
+	"github.com/entitle-portal/entitle/internal/policy"
+	"github.com/entitle-portal/entitle/internal/store"
+	"github.com/entitle-portal/entitle/internal/store/storetest"
+)
+
+// bigTables are the tables that grow with the channel: no user-facing
+// question may read one of them whole.
+var bigTables = []string{"companies", "entitlements", "orders", "order_roles", "entitlement_access", "delegations",
+	"delegation_items", "users", "api_tokens", "sessions", "audit_events", "msas"}
+
+// userFacing runs every user-facing read of the store once for the probes
+// of a generated channel, with tracing on, and returns what ran, labelled.
+func userFacing(t testing.TB, db *store.DB, ds *benchgen.Dataset, now time.Time) map[string][]store.Statement {
+	t.Helper()
+	ctx := context.Background()
+	out := map[string][]store.Statement{}
+	var label string
+	stop := db.Trace(func(s store.Statement) { out[label] = append(out[label], s) })
+	defer stop()
+	do := func(l string, f func() error) {
+		label = l
+		if err := f(); err != nil && err != store.ErrNotFound {
+			t.Fatalf("%s: %v", l, err)
+		}
+	}
+	p := ds.Probes
+	allowed, denied := p.AllowedGets[0], p.DeniedGets[0]
+	do("get (allowed)", func() error { _, err := db.Entitlement(ctx, allowed.SubscriptionID, allowed.Company); return err })
+	do("get (denied)", func() error { _, err := db.Entitlement(ctx, denied.SubscriptionID, denied.Company); return err })
+	do("access (explain)", func() error { _, err := db.Entitlement(ctx, allowed.SubscriptionID, ""); return err })
+	for name, co := range map[string]string{"largest reseller": p.LargestReseller, "largest distributor": p.LargestDistributor,
+		"small customer": p.SmallCustomer, "outsider": p.Outsider} {
+		do("list first page, "+name, func() error {
+			_, err := db.List(ctx, policy.Caller{Company: co}, "", 100, store.ListFilter{}, now)
+			return err
+		})
+	}
+	do("list first page, vendor", func() error {
+		vendor, _ := db.VendorKey(ctx)
+		_, err := db.List(ctx, policy.Caller{Company: vendor, Vendor: true}, "", 100, store.ListFilter{}, now)
+		return err
+	})
+	do("list filtered (role, sku, status, expires_before)", func() error {
+		_, err := db.List(ctx, policy.Caller{Company: p.LargestReseller}, "", 100, store.ListFilter{Basis: entitle.BasisReseller,
+			SKU: "X", Status: entitle.StatusActive, Today: entitle.DateOf(now), ExpiresBefore: entitle.DateOf(now).AddDays(90)}, now)
+		return err
+	})
+	// A delegate of each scope.
+	for _, scope := range []string{"all-scope", "listed"} {
+		i := slices.IndexFunc(ds.Delegations, func(d entitle.Delegation) bool { return d.All() == (scope == "all-scope") })
+		if i < 0 {
+			t.Fatalf("no %s delegation in the channel", scope)
+		}
+		do("list first page, "+scope+" delegate", func() error {
+			_, err := db.List(ctx, policy.Caller{Company: ds.Delegations[i].Delegate}, "", 100, store.ListFilter{}, now)
+			return err
+		})
+	}
+	o := ds.Batch.Orders[len(ds.Batch.Orders)/2].Record
+	do("order by PO", func() error {
+		rec, _, err := db.OrderByPO(ctx, o.PurchasingEntity, o.PONumber)
+		if err == nil {
+			_, err = db.OwnerViews(ctx, []int64{rec.ID})
+		}
+		return err
+	})
+	do("order by PO (not the caller's)", func() error { _, _, err := db.OrderByPO(ctx, o.Owner, o.PONumber); return err })
+	do("token", func() error { _, _, err := db.UserByToken(ctx, auth.HashToken("ent_unknown")); return err })
+	do("session", func() error { _, _, err := db.UserBySession(ctx, auth.HashToken("unknown"), now); return err })
+	do("delegations", func() error { _, _, err := db.Delegations(ctx, o.Owner); return err })
+	do("audit", func() error { _, err := db.AuditEvents(ctx, o.Owner, 0, 100); return err })
+	return out
+}
+
+// TestPlansUseIndexes: every statement of every user-facing question can be
+// answered through indexes — no whole read of a table that grows with the
+// channel. On PostgreSQL sequential scans are disabled for the check, so
+// that on this small channel the plan shows whether an index path exists;
+// BENCHMARKS.md has the plans on the large channel, where the planner
+// chooses freely.
+func TestPlansUseIndexes(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	ds := benchgen.Generate(benchgen.Config{Scale: 0.002, Seed: 11, Today: entitle.DateOf(now)})
+	db := storetest.New(t)
+	if _, ps, err := db.Import(ctx, ds.Batch, store.ImportOptions{}, now); err != nil || len(ps) > 0 {
+		t.Fatal(err, ps)
+	}
+	if err := db.AddDelegations(ctx, ds.Delegations); err != nil {
+		t.Fatal(err)
+	}
+	// The check itself: a query with no usable index is caught.
+	plan, err := db.Explain(ctx, store.Statement{Query: `SELECT subscription_id FROM entitlements WHERE sku = 'X'`}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(db.FullScans(plan, bigTables...)) == 0 {
+		t.Fatalf("a search by SKU alone is not reported as a full scan:\n%s", plan)
+	}
+	ran := userFacing(t, db, ds, now)
+	labels := make([]string, 0, len(ran))
+	for l := range ran {
+		labels = append(labels, l)
+	}
+	slices.Sort(labels)
+	for _, l := range labels {
+		for _, s := range ran[l] {
+			plan, err := db.Explain(ctx, s, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if os.Getenv("ENTITLE_SHOW_PLANS") != "" {
+				fmt.Printf("== %s\n%s\n%s\n\n", l, strings.Join(strings.Fields(s.Query), " "), plan)
+			}
+			if scans := db.FullScans(plan, bigTables...); len(scans) > 0 {
+				t.Errorf("%s reads a whole table: %s\n%s\n%s", l, strings.Join(scans, "; "), s.Query, plan)
+			}
+		}
+	}
+}
