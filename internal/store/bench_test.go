@@ -17,26 +17,31 @@ import (
 	"github.com/entitle-portal/entitle/internal/importer"
 	"github.com/entitle-portal/entitle/internal/policy"
 	"github.com/entitle-portal/entitle/internal/store"
+	"github.com/entitle-portal/entitle/internal/store/storetest"
 )
 
 // The benchmarks run on the standard benchmark channel (BENCHMARK.md) at
 // ENTITLE_BENCH_SCALE (default 0.1), generated and imported once per
 // process into a SQLite file under ENTITLE_BENCH_DIR (default a temporary
-// directory). See BENCHMARKS.md for the commands and figures.
+// directory). BenchmarkImport imports into new databases on the backend of
+// the test run instead (see storetest). See BENCHMARKS.md for the commands
+// and figures.
 
 var bench struct {
-	once  sync.Once
-	err   error
-	scale float64
-	ds    *benchgen.Dataset
-	db    *store.DB
-	jsonl []byte
-	now   time.Time
+	dataOnce sync.Once // the dataset: scale, ds, jsonl, now
+	once     sync.Once // the database: db
+	err      error
+	scale    float64
+	ds       *benchgen.Dataset
+	db       *store.DB
+	jsonl    []byte
+	now      time.Time
 }
 
-func benchWorld(b *testing.B) (*benchgen.Dataset, *store.DB, time.Time) {
+// benchData generates the channel and its JSONL, once per process.
+func benchData(b *testing.B) (*benchgen.Dataset, time.Time) {
 	b.Helper()
-	bench.once.Do(func() {
+	bench.dataOnce.Do(func() {
 		bench.scale = 0.1
 		if s := os.Getenv("ENTITLE_BENCH_SCALE"); s != "" {
 			if bench.scale, bench.err = strconv.ParseFloat(s, 64); bench.err != nil {
@@ -51,6 +56,17 @@ func benchWorld(b *testing.B) (*benchgen.Dataset, *store.DB, time.Time) {
 			return
 		}
 		bench.jsonl = buf.Bytes()
+	})
+	if bench.err != nil {
+		b.Fatal(bench.err)
+	}
+	return bench.ds, bench.now
+}
+
+func benchWorld(b *testing.B) (*benchgen.Dataset, *store.DB, time.Time) {
+	b.Helper()
+	benchData(b)
+	bench.once.Do(func() {
 		dir := os.Getenv("ENTITLE_BENCH_DIR")
 		if dir == "" {
 			if dir, bench.err = os.MkdirTemp("", "entitle-bench-"); bench.err != nil {
@@ -97,33 +113,38 @@ func importBytes(db *store.DB, data []byte, now time.Time) (int, error) {
 }
 
 // BenchmarkImport imports the whole channel (parse + validate + write, one
-// transaction) into a new database per iteration: records/s.
+// transaction) into a new database per iteration, on the backend of the test
+// run (ENTITLE_TEST_BACKEND=postgres: a new database on the server of
+// ENTITLE_TEST_POSTGRES, dropped at the end): records/s, a record being a
+// line of the JSONL file.
 func BenchmarkImport(b *testing.B) {
-	_, _, now := benchWorld(b)
-	records := 0
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		b.StopTimer()
-		db, err := store.Open(context.Background(), filepath.Join(b.TempDir(), "import.db"))
-		if err != nil {
-			b.Fatal(err)
+	ds, now := benchData(b)
+	b.Run(storetest.Backend(), func(b *testing.B) {
+		records := 0
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			b.StopTimer()
+			db, err := store.Open(context.Background(), storetest.DSN(b))
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+			n, err := importBytes(db, bench.jsonl, now)
+			if err != nil {
+				b.Fatal(err)
+			}
+			records += n
+			b.StopTimer()
+			db.Close()
+			b.StartTimer()
 		}
-		b.StartTimer()
-		n, err := importBytes(db, bench.jsonl, now)
-		if err != nil {
-			b.Fatal(err)
+		entitlements := 0
+		for _, o := range ds.Batch.Orders {
+			entitlements += len(o.Record.Lines)
 		}
-		records += n
-		b.StopTimer()
-		db.Close()
-		b.StartTimer()
-	}
-	entitlements := 0
-	for _, o := range bench.ds.Batch.Orders {
-		entitlements += len(o.Record.Lines)
-	}
-	b.ReportMetric(float64(records)/b.Elapsed().Seconds(), "records/s")
-	b.ReportMetric(float64(entitlements*b.N)/b.Elapsed().Seconds(), "entitlements/s")
+		b.ReportMetric(float64(records)/b.Elapsed().Seconds(), "records/s")
+		b.ReportMetric(float64(entitlements*b.N)/b.Elapsed().Seconds(), "entitlements/s")
+	})
 }
 
 // latencies records each operation's duration and reports p50 and p99.

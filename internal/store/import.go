@@ -38,11 +38,16 @@ type ImportResult struct {
 // recorded unchanged changes nothing. Companies and MSAs are updated in place
 // when their name, kind or dates changed; orders are never changed by import.
 // When b has problems, Import writes nothing and returns them all.
+//
+// Both backends validate with [entitle.Batch.Validate] and give the same
+// results; PostgreSQL loads what validation needs in bulk and writes with
+// COPY (import_postgres.go).
 func (db *DB) Import(ctx context.Context, b entitle.Batch, opt ImportOptions, now time.Time) (ImportResult, entitle.Problems, error) {
+	if db.d.name == postgres.name {
+		return db.importPostgres(ctx, b, opt, now)
+	}
 	res := ImportResult{DryRun: opt.DryRun}
 	var problems entitle.Problems
-	errProblems := errors.New("problems")
-	errDryRun := errors.New("dry run")
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		cat, err := newTxCatalog(ctx, db.d, tx)
 		if err != nil {
@@ -55,25 +60,56 @@ func (db *DB) Import(ctx context.Context, b entitle.Batch, opt ImportOptions, no
 		if len(problems) > 0 {
 			return errProblems
 		}
-		w := importWriter{ctx: ctx, d: db.d, tx: tx, cat: cat, res: &res, total: b.Len(), progress: opt.Progress}
+		w := importWriter{ctx: ctx, d: db.d, tx: tx, cat: cat, res: &res, progress: importProgress{total: b.Len(), fn: opt.Progress}}
 		if err := w.write(b); err != nil {
 			return err
 		}
 		if opt.DryRun {
 			return errDryRun
 		}
-		detail := fmt.Sprintf("companies %+v, msas %+v, orders %+v, entitlements created %d", res.Companies, res.MSAs, res.Orders, res.Entitlements)
-		return db.appendAudit(ctx, tx, AuditEvent{At: now, Actor: opt.Actor, Action: "import", Outcome: "ok", Detail: detail})
+		return db.appendAudit(ctx, tx, importEvent(res, opt, now))
 	})
+	return importOutcome(res, problems, err)
+}
+
+// errProblems and errDryRun roll an import's transaction back.
+var (
+	errProblems = errors.New("the batch has problems")
+	errDryRun   = errors.New("dry run")
+)
+
+// importOutcome turns how an import's transaction ended into Import's results.
+func importOutcome(res ImportResult, problems entitle.Problems, err error) (ImportResult, entitle.Problems, error) {
 	switch {
 	case errors.Is(err, errProblems):
-		return ImportResult{DryRun: opt.DryRun}, problems, nil
+		return ImportResult{DryRun: res.DryRun}, problems, nil
 	case errors.Is(err, errDryRun):
 		return res, nil, nil
 	case err != nil:
-		return ImportResult{DryRun: opt.DryRun}, nil, err
+		return ImportResult{DryRun: res.DryRun}, nil, err
 	}
 	return res, nil, nil
+}
+
+// importEvent is the audit event of an import, written in its transaction.
+func importEvent(res ImportResult, opt ImportOptions, now time.Time) AuditEvent {
+	detail := fmt.Sprintf("companies %+v, msas %+v, orders %+v, entitlements created %d", res.Companies, res.MSAs, res.Orders, res.Entitlements)
+	return AuditEvent{At: now, Actor: opt.Actor, Action: "import", Outcome: "ok", Detail: detail}
+}
+
+// importProgress calls ImportOptions.Progress as records are written: each
+// time the count passes a multiple of 1,000, and at the end.
+type importProgress struct {
+	done, total int
+	fn          func(done, total int)
+}
+
+func (p *importProgress) add(n int) {
+	before := p.done
+	p.done += n
+	if p.fn != nil && n > 0 && (p.done/1000 != before/1000 || p.done == p.total) {
+		p.fn(p.done, p.total)
+	}
 }
 
 // txCatalog answers entitle.Catalog inside the import's transaction.
@@ -183,21 +219,15 @@ func (c *txCatalog) SubscriptionOrder(sub string) (string, string, bool, error) 
 
 // importWriter writes a validated batch.
 type importWriter struct {
-	ctx         context.Context
-	d           dialect
-	tx          *sql.Tx
-	cat         *txCatalog
-	res         *ImportResult
-	done, total int
-	progress    func(done, total int)
+	ctx      context.Context
+	d        dialect
+	tx       *sql.Tx
+	cat      *txCatalog
+	res      *ImportResult
+	progress importProgress
 }
 
-func (w *importWriter) tick() {
-	w.done++
-	if w.progress != nil && (w.done%1000 == 0 || w.done == w.total) {
-		w.progress(w.done, w.total)
-	}
-}
+func (w *importWriter) tick() { w.progress.add(1) }
 
 func (w *importWriter) write(b entitle.Batch) error {
 	ctx, tx := w.ctx, w.tx
