@@ -121,7 +121,7 @@ func (db *DB) FullScans(plan string, tables ...string) []string {
 			}
 		default:
 			for _, t := range tables {
-				if strings.HasPrefix(l, "Seq Scan on "+t+" ") || l == "Seq Scan on "+t {
+				if strings.Contains(l, "Seq Scan on "+t+" ") || strings.HasSuffix(l, "Seq Scan on "+t) {
 					out = append(out, l)
 				}
 			}
