@@ -74,6 +74,9 @@ func benchWorld(b *testing.B) (*benchgen.Dataset, *store.DB, time.Time) {
 			}
 		}
 		path := filepath.Join(dir, fmt.Sprintf("bench-%g.db", bench.scale))
+		if dsn := os.Getenv("ENTITLE_BENCH_DSN"); dsn != "" {
+			path = dsn // e.g. a PostgreSQL database, built (or reused) the same way
+		}
 		if bench.db, bench.err = store.Open(context.Background(), path); bench.err != nil {
 			return
 		}
