@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"strings"
 	"time"
@@ -62,7 +61,7 @@ func (db *DB) importPostgres(ctx context.Context, b entitle.Batch, opt ImportOpt
 	err = conn.Raw(func(driverConn any) error {
 		c := driverConn.(*stdlib.Conn).Conn()
 		return pgWithImportLock(ctx, c, func() error {
-			return pgRetry(ctx, db.d, func() error {
+			return retryRaces(ctx, db.d, func() error {
 				res, problems = ImportResult{DryRun: opt.DryRun}, nil
 				return pgSerializable(ctx, c, func(tx pgx.Tx) error {
 					cat, err := loadPgCatalog(ctx, tx, b)
@@ -105,22 +104,6 @@ func pgWithImportLock(ctx context.Context, c *pgx.Conn, fn func() error) error {
 		}
 	}()
 	return fn()
-}
-
-// pgRetry runs fn again, as db.tx does, while it fails by losing a race.
-func pgRetry(ctx context.Context, d dialect, fn func() error) error {
-	var err error
-	for attempt := range maxTxAttempts {
-		if err = fn(); err == nil || !d.retryable(err) {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return err
-		case <-time.After(time.Duration(1+rand.IntN(5<<attempt)) * time.Millisecond):
-		}
-	}
-	return fmt.Errorf("gave up after %d attempts: %w", maxTxAttempts, err)
 }
 
 // pgSerializable runs fn in a serializable transaction on c, committing when

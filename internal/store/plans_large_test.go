@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -89,27 +88,7 @@ func TestPlansOnLargeChannel(t *testing.T) {
 		t.Log("added users, tokens and sessions: ANALYZE the database (PostgreSQL) and run again")
 		return
 	}
-	ran := userFacing(t, db, ds, now)
-	labels := make([]string, 0, len(ran))
-	for l := range ran {
-		labels = append(labels, l)
-	}
-	slices.Sort(labels)
-	for _, l := range labels {
-		for i, s := range ran[l] {
-			plan, err := db.Explain(ctx, s, false)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if os.Getenv("ENTITLE_SHOW_PLANS") != "" {
-				fmt.Printf("== %s #%d\n%s\n%s\n\n", l, i+1, strings.Join(strings.Fields(s.Query), " "), plan)
-			}
-			t.Logf("%-50s #%d  %s", l, i+1, summary(plan))
-			if scans := db.FullScans(plan, bigTables...); len(scans) > 0 {
-				t.Errorf("%s #%d reads a whole table: %s\n%s\n%s", l, i+1, strings.Join(scans, "; "), s.Query, plan)
-			}
-		}
-	}
+	checkPlans(t, db, userFacing(t, db, ds, now), false)
 }
 
 // summary names the access path of each table in a plan, on one line.

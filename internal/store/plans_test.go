@@ -112,23 +112,31 @@ func TestPlansUseIndexes(t *testing.T) {
 	if len(db.FullScans(plan, bigTables...)) == 0 {
 		t.Fatalf("a search by description (no index) is not reported as a full scan:\n%s", plan)
 	}
-	ran := userFacing(t, db, ds, now)
+	checkPlans(t, db, userFacing(t, db, ds, now), true)
+}
+
+// checkPlans explains every statement that ran (in label order) and fails
+// on any whole read of a big table. It logs a summary line per statement
+// and, with ENTITLE_SHOW_PLANS=1, prints the plans.
+func checkPlans(t *testing.T, db *store.DB, ran map[string][]store.Statement, indexOnly bool) {
+	t.Helper()
 	labels := make([]string, 0, len(ran))
 	for l := range ran {
 		labels = append(labels, l)
 	}
 	slices.Sort(labels)
 	for _, l := range labels {
-		for _, s := range ran[l] {
-			plan, err := db.Explain(ctx, s, true)
+		for i, s := range ran[l] {
+			plan, err := db.Explain(context.Background(), s, indexOnly)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if os.Getenv("ENTITLE_SHOW_PLANS") != "" {
-				fmt.Printf("== %s\n%s\n%s\n\n", l, strings.Join(strings.Fields(s.Query), " "), plan)
+				fmt.Printf("== %s #%d\n%s\n%s\n\n", l, i+1, strings.Join(strings.Fields(s.Query), " "), plan)
 			}
+			t.Logf("%-50s #%d  %s", l, i+1, summary(plan))
 			if scans := db.FullScans(plan, bigTables...); len(scans) > 0 {
-				t.Errorf("%s reads a whole table: %s\n%s\n%s", l, strings.Join(scans, "; "), s.Query, plan)
+				t.Errorf("%s #%d reads a whole table: %s\n%s\n%s", l, i+1, strings.Join(scans, "; "), s.Query, plan)
 			}
 		}
 	}

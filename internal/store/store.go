@@ -321,9 +321,15 @@ func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	// processes never interleave a check and its write; a transaction that
 	// lost a race is run again, never reported to the user.
 	opts := &sql.TxOptions{Isolation: sql.LevelSerializable}
+	return retryRaces(ctx, db.d, func() error { return db.tx1(ctx, opts, fn) })
+}
+
+// retryRaces runs fn, and again (after a short random pause, growing) while
+// it fails by losing a race with another transaction.
+func retryRaces(ctx context.Context, d dialect, fn func() error) error {
 	var err error
 	for attempt := range maxTxAttempts {
-		if err = db.tx1(ctx, opts, fn); err == nil || !db.d.retryable(err) {
+		if err = fn(); err == nil || !d.retryable(err) {
 			return err
 		}
 		select {
