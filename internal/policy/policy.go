@@ -222,6 +222,37 @@ func (d Decision) roleWords() string {
 	return strings.Join(ws, " and ")
 }
 
+// RevokeDelegation decides R5 and R7 for revoking one delegation, granted by
+// owner to delegate. The owner's administrators may (ManageDelegations).
+// The delegate knows of the delegation and is told it may not; to any other
+// company it does not exist (visible false): the answer is not_found.
+func RevokeDelegation(c Caller, owner, delegate string) (d Decision, visible bool) {
+	switch {
+	case c.Company != "" && c.Company == delegate:
+		return Decision{Reasons: []string{"R5: only the owner company may revoke a delegation; ask " + owner}}, true
+	case c.Company == "" || c.Company != owner:
+		return Decision{Reasons: []string{"R7: another company's delegation does not exist for you"}}, false
+	}
+	// The delegation is the caller company's own grant: R5 leaves only the
+	// administrator question.
+	return ManageDelegations(c, owner, true), true
+}
+
+// ReadAudit decides R7 for the audit trail: whose events c may read. An
+// administrator reads its own company's (scope = its key); an administrator
+// of the vendor reads every company's (scope = "", all); nobody else reads
+// any.
+func ReadAudit(c Caller) (scope string, d Decision) {
+	switch {
+	case !c.Admin:
+		return "", Decision{Reasons: []string{"only administrators of your company may read its audit events"}}
+	case c.Vendor:
+		return "", Decision{Allowed: true, Basis: []entitle.Basis{entitle.BasisVendor},
+			Reasons: []string{"R6: the vendor's administrators read every company's events"}}
+	}
+	return c.Company, Decision{Allowed: true, Reasons: []string{"R7: administrators read their own company's events"}}
+}
+
 // ManageDelegations decides R5 for one owner's entitlements: whether caller
 // may grant or revoke a delegation of entitlements owned by owner. ownsAny
 // says whether owner owns at least one entitlement (a company that owns

@@ -206,3 +206,44 @@ func ExampleDecide() {
 	// true entitlement [reseller] R1: your company is a reseller on the order
 	// false
 }
+
+// TestRevokeDelegation: who may revoke a delegation from OWNER to DELEGATE,
+// and who may not even learn it exists (R5, R7).
+func TestRevokeDelegation(t *testing.T) {
+	for _, tc := range []struct {
+		c                policy.Caller
+		allowed, visible bool
+	}{
+		{policy.Caller{Company: "OWNER", Admin: true}, true, true},
+		{policy.Caller{Company: "OWNER"}, false, true},                 // a member, not an administrator
+		{policy.Caller{Company: "DELEGATE", Admin: true}, false, true}, // knows it, may not revoke
+		{policy.Caller{Company: "OTHER", Admin: true}, false, false},   // R7: does not exist
+		{policy.Caller{Company: "VENDOR", Vendor: true, Admin: true}, false, false},
+		{policy.Caller{}, false, false},
+	} {
+		d, visible := policy.RevokeDelegation(tc.c, "OWNER", "DELEGATE")
+		if d.Allowed != tc.allowed || visible != tc.visible || len(d.Reasons) == 0 {
+			t.Errorf("%+v: allowed %v visible %v %v; want %v %v", tc.c, d.Allowed, visible, d.Reasons, tc.allowed, tc.visible)
+		}
+	}
+}
+
+// TestReadAudit: administrators read their own company's audit events, the
+// vendor's administrators everyone's, members none (R7).
+func TestReadAudit(t *testing.T) {
+	for _, tc := range []struct {
+		c       policy.Caller
+		allowed bool
+		scope   string
+	}{
+		{policy.Caller{Company: "SHOP", Admin: true}, true, "SHOP"},
+		{policy.Caller{Company: "SHOP"}, false, ""},
+		{policy.Caller{Company: "MAKER", Vendor: true, Admin: true}, true, ""},
+		{policy.Caller{Company: "MAKER", Vendor: true}, false, ""},
+	} {
+		scope, d := policy.ReadAudit(tc.c)
+		if d.Allowed != tc.allowed || scope != tc.scope || len(d.Reasons) == 0 {
+			t.Errorf("%+v: allowed %v scope %q; want %v %q", tc.c, d.Allowed, scope, tc.allowed, tc.scope)
+		}
+	}
+}

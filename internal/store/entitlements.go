@@ -232,18 +232,14 @@ func (db *DB) OwnerViews(ctx context.Context, orderIDs []int64) (map[int64]Owner
 	out := map[int64]OwnerView{}
 	ids := slices.Compact(slices.Sorted(slices.Values(orderIDs)))
 	if len(ids) == 1 { // a get: the prepared query
-		var id int64
-		var v OwnerView
-		var site [3]sql.NullString
 		db.traceStmt(db.stmt.ownerView, ids[0])
-		err := db.stmt.ownerView.QueryRowContext(ctx, ids[0]).Scan(&id, &v.Owner.Key, &v.Owner.Name, &v.Owner.Kind, &site[0], &site[1], &site[2])
+		id, v, err := scanOwnerView(db.stmt.ownerView.QueryRowContext(ctx, ids[0]))
 		if errors.Is(err, sql.ErrNoRows) {
 			return out, nil
 		}
 		if err != nil {
 			return nil, err
 		}
-		v.Site = address(site)
 		out[id] = v
 		return out, nil
 	}
@@ -254,20 +250,17 @@ func (db *DB) OwnerViews(ctx context.Context, orderIDs []int64) (map[int64]Owner
 		for i, id := range chunk {
 			args[i] = id
 		}
-		rows, err := db.r().QueryContext(ctx, db.d.q(`SELECT o.id, c.key, c.name, c.kind, o.site_name, o.site_address, o.site_country
+		rows, err := db.r().QueryContext(ctx, db.d.q(`SELECT `+ownerViewColumns+`
 			FROM orders o JOIN companies c ON c.id = o.owner_id WHERE o.id IN (`+placeholders(len(chunk))+`)`), args...)
 		if err != nil {
 			return nil, err
 		}
 		for rows.Next() {
-			var id int64
-			var v OwnerView
-			var site [3]sql.NullString
-			if err := rows.Scan(&id, &v.Owner.Key, &v.Owner.Name, &v.Owner.Kind, &site[0], &site[1], &site[2]); err != nil {
+			id, v, err := scanOwnerView(rows)
+			if err != nil {
 				rows.Close()
 				return nil, err
 			}
-			v.Site = address(site)
 			out[id] = v
 		}
 		rows.Close()
@@ -276,6 +269,19 @@ func (db *DB) OwnerViews(ctx context.Context, orderIDs []int64) (map[int64]Owner
 		}
 	}
 	return out, nil
+}
+
+// ownerViewColumns are what scanOwnerView reads, from orders o joined with
+// their owner c.
+const ownerViewColumns = `o.id, c.key, c.name, c.kind, o.site_name, o.site_address, o.site_country`
+
+func scanOwnerView(row interface{ Scan(...any) error }) (int64, OwnerView, error) {
+	var id int64
+	var v OwnerView
+	var site [3]sql.NullString
+	err := row.Scan(&id, &v.Owner.Key, &v.Owner.Name, &v.Owner.Kind, &site[0], &site[1], &site[2])
+	v.Site = address(site)
+	return id, v, err
 }
 
 func placeholders(n int) string {

@@ -214,7 +214,7 @@ func (db *DB) prepare(ctx context.Context) error {
 			AND (d.all_scope OR EXISTS (SELECT 1 FROM delegation_items i WHERE i.delegation_id = d.id AND i.subscription_id = ?))
 			ORDER BY d.id`},
 		// Owner & location of one order (R4).
-		{&db.stmt.ownerView, `SELECT o.id, c.key, c.name, c.kind, o.site_name, o.site_address, o.site_country
+		{&db.stmt.ownerView, `SELECT ` + ownerViewColumns + `
 			FROM orders o JOIN companies c ON c.id = o.owner_id WHERE o.id = ?`},
 	} {
 		st, err := db.ro.PrepareContext(ctx, db.d.q(s.query))

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/entitle-portal/entitle"
+	"github.com/entitle-portal/entitle/internal/policy"
 )
 
 type auditEventJSON struct {
@@ -29,14 +30,15 @@ type auditPage struct {
 // the events of their own company, oldest first; the vendor through all
 // (or one company's, with ?company=KEY). Nobody else sees any (R7).
 func (s *Server) auditEvents(w http.ResponseWriter, r *http.Request, c who) error {
-	if !c.Admin {
-		return errorf(codeForbidden, "only administrators of your company may read its audit events")
+	scope, dec := policy.ReadAudit(c.Caller.Caller)
+	if !dec.Allowed {
+		return errorf(codeForbidden, "%s", reason(dec.Reasons, "you may not read audit events"))
 	}
 	q := newQuery(r, "limit", "cursor", "company")
 	limit := q.limit(defaultLimit, maxLimit)
 	company := q.str("company")
 	switch {
-	case company != "" && !c.Vendor:
+	case company != "" && scope != "":
 		q.fail("company: only the vendor reads other companies' events; leave it out to read your own")
 	case company != "" && !entitle.ValidKey(company):
 		q.fail("company %q is not a company key", clipParam(company))
@@ -44,8 +46,8 @@ func (s *Server) auditEvents(w http.ResponseWriter, r *http.Request, c who) erro
 	if q.err != nil {
 		return q.err
 	}
-	if !c.Vendor {
-		company = c.Company
+	if company == "" {
+		company = scope
 	}
 	bound := bind("audit", c.Company, company)
 	pos, err := s.openCursor(q.str("cursor"), bound)

@@ -2,8 +2,6 @@ package web
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"net/http"
 	"strings"
@@ -118,22 +116,27 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, cr credentials) 
 	if u.Status != entitle.UserActive {
 		return u, s.auditLogin(ctx, u.Email, u.Company, "disabled", errBadLogin)
 	}
-	secret := make([]byte, 32)
-	if _, err := rand.Read(secret); err != nil {
-		return u, err
+	return u, s.openSession(w, r, u)
+}
+
+// openSession signs u in: a new session, replacing the request's previous
+// one if any, recorded with its "login" audit event.
+func (s *Server) openSession(w http.ResponseWriter, r *http.Request, u store.UserRecord) error {
+	value, err := newSecret()
+	if err != nil {
+		return err
 	}
-	value := base64.RawURLEncoding.EncodeToString(secret)
 	old := ""
 	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
 		old = auth.HashToken(c.Value)
 	}
 	now := s.now()
 	ev := store.AuditEvent{At: now, Actor: u.Email, Company: u.Company, Action: "login", Outcome: "ok"}
-	if err := s.cfg.DB.CreateSession(ctx, u.ID, auth.HashToken(value), old, now, now.Add(s.cfg.SessionTTL), ev); err != nil {
-		return u, err
+	if err := s.cfg.DB.CreateSession(r.Context(), u.ID, auth.HashToken(value), old, now, now.Add(s.cfg.SessionTTL), ev); err != nil {
+		return err
 	}
 	http.SetCookie(w, s.cookie(r, value, 0))
-	return u, nil
+	return nil
 }
 
 func (s *Server) auditLogin(ctx context.Context, email, company, outcome string, result error) error {

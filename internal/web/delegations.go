@@ -31,11 +31,23 @@ type delegationJSON struct {
 	RevokedBy       string         `json:"revoked_by,omitempty"`
 }
 
-func (s *Server) delegationJSON(ctx context.Context, d entitle.Delegation, granted bool, now time.Time) (delegationJSON, error) {
-	party := func(key string) (disclose.Party, error) {
+// parties names companies for one answer, looking each up once.
+func (s *Server) parties(ctx context.Context) func(key string) (disclose.Party, error) {
+	seen := map[string]disclose.Party{}
+	return func(key string) (disclose.Party, error) {
+		if p, ok := seen[key]; ok {
+			return p, nil
+		}
 		co, err := s.cfg.DB.Company(ctx, key)
-		return disclose.Party{Key: co.Key, Name: co.Name}, err
+		if err != nil {
+			return disclose.Party{}, err
+		}
+		seen[key] = disclose.Party{Key: co.Key, Name: co.Name}
+		return seen[key], nil
 	}
+}
+
+func delegationJSONOf(d entitle.Delegation, granted bool, now time.Time, party func(string) (disclose.Party, error)) (delegationJSON, error) {
 	out := delegationJSON{ID: d.ID, Scope: "all", SubscriptionIDs: d.SubscriptionIDs, CreatedAt: d.CreatedAt, Status: "active"}
 	var err error
 	if out.Owner, err = party(d.Owner); err != nil {
@@ -127,7 +139,7 @@ func (s *Server) grantDelegation(w http.ResponseWriter, r *http.Request, c who) 
 	if err != nil {
 		return err
 	}
-	out, err := s.delegationJSON(r.Context(), d, true, now)
+	out, err := delegationJSONOf(d, true, now, s.parties(r.Context()))
 	if err != nil {
 		return err
 	}
@@ -170,15 +182,16 @@ func (s *Server) listDelegations(w http.ResponseWriter, r *http.Request, c who) 
 		return err
 	}
 	out := delegationsAnswer{Granted: []delegationJSON{}, Received: []delegationJSON{}}
+	party := s.parties(ctx)
 	for _, d := range granted {
-		j, err := s.delegationJSON(ctx, d, true, now)
+		j, err := delegationJSONOf(d, true, now, party)
 		if err != nil {
 			return err
 		}
 		out.Granted = append(out.Granted, j)
 	}
 	for _, d := range received {
-		j, err := s.delegationJSON(ctx, d, false, now)
+		j, err := delegationJSONOf(d, false, now, party)
 		if err != nil {
 			return err
 		}
@@ -208,14 +221,11 @@ func (s *Server) revokeDelegation(w http.ResponseWriter, r *http.Request, c who)
 		return missing
 	case err != nil:
 		return err
-	case d.Delegate == c.Company:
-		return errorf(codeForbidden, "R5: only the owner company may revoke a delegation; ask %s", d.Owner)
-	case d.Owner != c.Company:
-		return missing // R7: another company's delegation does not exist for the caller
 	}
-	// The delegation is the caller company's own grant: R5 leaves only the
-	// admin question.
-	dec := policy.ManageDelegations(c.Caller.Caller, d.Owner, true)
+	dec, visible := policy.RevokeDelegation(c.Caller.Caller, d.Owner, d.Delegate)
+	if !visible {
+		return missing
+	}
 	if !dec.Allowed {
 		return errorf(codeForbidden, "%s", reason(dec.Reasons, "you may not revoke this delegation"))
 	}

@@ -87,6 +87,8 @@ func (s *Server) invite(w http.ResponseWriter, r *http.Request, c who) error {
 	return nil
 }
 
+// newSecret returns a random 256-bit secret, base64url: invitation tokens
+// and session cookies.
 func newSecret() (string, error) {
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
@@ -159,8 +161,9 @@ func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	// Signed in at once, with a fresh session.
-	if _, err := s.signIn(w, r, credentials{Email: u.Email, Password: req.Password}); err != nil {
+	// Signed in at once, with a fresh session (the password was just set:
+	// no need to verify it again).
+	if err := s.openSession(w, r, u); err != nil {
 		return err
 	}
 	body, err := s.meBody(r.Context(), u.User)

@@ -5,7 +5,6 @@ import (
 	"embed"
 	"errors"
 	"html/template"
-	"io/fs"
 	"net/http"
 
 	"github.com/entitle-portal/entitle"
@@ -21,17 +20,10 @@ import (
 //go:embed templates/*.html
 var templateFS embed.FS
 
+// staticFS holds static/…, served as is under /static/.
+//
 //go:embed static
-var staticRoot embed.FS
-
-// staticFS serves /static/… from the embedded static folder.
-var staticFS = func() fs.FS {
-	sub, err := fs.Sub(staticRoot, ".")
-	if err != nil {
-		panic(err) // the folder is embedded at build time: it exists
-	}
-	return sub
-}()
+var staticFS embed.FS
 
 var pages = template.Must(template.New("").Funcs(template.FuncMap{
 	"join": func(bs []entitle.Basis) string {
@@ -158,7 +150,7 @@ func (s *Server) acceptForm(w http.ResponseWriter, r *http.Request) error {
 			"Name": req.Name, "Error": body.Error.Message})
 		return nil
 	}
-	if _, err := s.signIn(w, r, credentials{Email: u.Email, Password: req.Password}); err != nil {
+	if err := s.openSession(w, r, u); err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/", http.StatusSeeOther)
