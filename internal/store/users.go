@@ -180,3 +180,105 @@ func (db *DB) RevokeTokens(ctx context.Context, userID int64, name string, now t
 	})
 	return int(n), err
 }
+
+// UserByID returns the user with id (ErrNotFound).
+func (db *DB) UserByID(ctx context.Context, id int64) (UserRecord, error) {
+	u, err := scanUser(db.r().QueryRowContext(ctx, db.d.q(`SELECT `+userColumns+`
+		FROM users u JOIN companies c ON c.id = u.company_id WHERE u.id = ?`), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, ErrNotFound
+	}
+	return u, err
+}
+
+// CompanyUsers returns a page of the company's users by email, after the
+// address after.
+func (db *DB) CompanyUsers(ctx context.Context, company, after string, limit int) ([]UserRecord, error) {
+	rows, err := db.r().QueryContext(ctx, db.d.q(`SELECT `+userColumns+`
+		FROM users u JOIN companies c ON c.id = u.company_id WHERE c.key = ? AND u.email > ? ORDER BY u.email LIMIT ?`), company, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []UserRecord
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// UserChange is a change of one user's standing in their company: nil
+// fields stay as they are.
+type UserChange struct {
+	Status *entitle.UserStatus
+	Admin  *bool
+}
+
+// ChangeUser applies ch to the user with id, in one transaction: check first
+// sees the user and how many other active administrators the company has (so
+// that a rule such as "the last active administrator stays" holds even
+// against a concurrent change) and may refuse; its error is returned as is.
+// Each effective change is audited as its own event (user.disable,
+// user.enable, user.promote, user.demote) from the template ev. Disabling
+// ends the user's sessions; their API tokens stop working while disabled
+// (authentication reads the status on every request). A change to what the
+// user already is changes and records nothing.
+func (db *DB) ChangeUser(ctx context.Context, id int64, ch UserChange, check func(u UserRecord, otherActiveAdmins int) error, ev AuditEvent) (UserRecord, error) {
+	var u UserRecord
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		u, err = scanUser(tx.QueryRowContext(ctx, db.d.q(`SELECT `+userColumns+`
+			FROM users u JOIN companies c ON c.id = u.company_id WHERE u.id = ?`), id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		var others int
+		if err := tx.QueryRowContext(ctx, db.d.q(`SELECT COUNT(*) FROM users
+			WHERE company_id = (SELECT company_id FROM users WHERE id = ?) AND admin AND status = ? AND id <> ?`),
+			id, string(entitle.UserActive), id).Scan(&others); err != nil {
+			return err
+		}
+		if err := check(u, others); err != nil {
+			return err
+		}
+		ev.Object = u.Email
+		if ch.Status != nil && *ch.Status != u.Status {
+			if _, err := tx.ExecContext(ctx, db.d.q(`UPDATE users SET status = ? WHERE id = ?`), string(*ch.Status), id); err != nil {
+				return err
+			}
+			ev.Action = "user.enable"
+			if *ch.Status == entitle.UserDisabled {
+				ev.Action = "user.disable"
+				if _, err := tx.ExecContext(ctx, db.d.q(`DELETE FROM sessions WHERE user_id = ?`), id); err != nil {
+					return err
+				}
+			}
+			u.Status = *ch.Status
+			if err := db.appendAudit(ctx, tx, ev); err != nil {
+				return err
+			}
+		}
+		if ch.Admin != nil && *ch.Admin != u.Admin {
+			if _, err := tx.ExecContext(ctx, db.d.q(`UPDATE users SET admin = ? WHERE id = ?`), *ch.Admin, id); err != nil {
+				return err
+			}
+			ev.Action = "user.demote"
+			if *ch.Admin {
+				ev.Action = "user.promote"
+			}
+			u.Admin = *ch.Admin
+			if err := db.appendAudit(ctx, tx, ev); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return u, err
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -95,28 +96,77 @@ var errBadLogin = errorf(codeInvalidCredentials, "the email address or the passw
 // signIn checks credentials and opens a session, replacing the request's
 // previous session if any (rotation: a session fixed before login is never
 // the one that is signed in). An unknown email and a wrong password take the
-// same time and get the same answer.
+// same time and get the same answer. Failed attempts count against the
+// account's and the client address's limits (an unknown address's too, so
+// that a limit tells nothing about which accounts exist); while either is
+// exceeded, even the right password is refused with rate_limited.
 func (s *Server) signIn(w http.ResponseWriter, r *http.Request, cr credentials) (store.UserRecord, error) {
 	ctx := r.Context()
 	email := entitle.NormalizeEmail(cr.Email)
 	if email == "" || cr.Password == "" {
 		return store.UserRecord{}, errorf(codeInvalid, "enter your email address and your password")
 	}
+	now := s.now()
+	account, addr := "login-account:"+email, "login-address:"+s.clientAddr(r)
+	if err := s.limiter.Check(ctx, s.limits.LoginPerAccount, "failed sign-ins for this account", account, now); err != nil {
+		return store.UserRecord{}, s.auditLogin(ctx, email, "", "rate_limited", err)
+	}
+	if err := s.limiter.Check(ctx, s.limits.LoginPerAddress, "failed sign-ins from your address", addr, now); err != nil {
+		return store.UserRecord{}, s.auditLogin(ctx, email, "", "rate_limited", err)
+	}
+	failed := func(company, outcome string) error {
+		if err := s.limiter.Hit(ctx, s.limits.LoginPerAccount, account, now); err != nil {
+			return err
+		}
+		if err := s.limiter.Hit(ctx, s.limits.LoginPerAddress, addr, now); err != nil {
+			return err
+		}
+		return s.auditLogin(ctx, email, company, outcome, errBadLogin)
+	}
 	u, err := s.cfg.DB.UserByEmail(ctx, email)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		auth.VerifyPassword(s.dummyHash, cr.Password) // the same work as for a real account
-		return u, s.auditLogin(ctx, email, "", "unknown_email", errBadLogin)
+		return u, failed("", "unknown_email")
 	case err != nil:
 		return u, err
 	}
 	if !auth.VerifyPassword(u.PasswordHash, cr.Password) {
-		return u, s.auditLogin(ctx, u.Email, u.Company, "wrong_password", errBadLogin)
+		return u, failed(u.Company, "wrong_password")
 	}
 	if u.Status != entitle.UserActive {
-		return u, s.auditLogin(ctx, u.Email, u.Company, "disabled", errBadLogin)
+		return u, failed(u.Company, "disabled")
 	}
 	return u, s.openSession(w, r, u)
+}
+
+// clientAddr is the address rate limits count a request's attempts under:
+// the connection's peer, or, behind a trusted proxy, the last address of
+// Config.ClientIPHeader. An IPv6 client counts as its /64 network (one
+// customer's allocation), so that rotating addresses within it does not
+// escape a limit.
+func (s *Server) clientAddr(r *http.Request) string {
+	raw := r.RemoteAddr
+	if h := s.cfg.ClientIPHeader; h != "" {
+		if v := r.Header.Values(h); len(v) > 0 {
+			parts := strings.Split(v[len(v)-1], ",")
+			raw = strings.TrimSpace(parts[len(parts)-1])
+		}
+	}
+	if ap, err := netip.ParseAddrPort(raw); err == nil {
+		raw = ap.Addr().String()
+	}
+	a, err := netip.ParseAddr(raw)
+	if err != nil {
+		return raw
+	}
+	a = a.Unmap()
+	if a.Is6() {
+		if p, err := a.Prefix(64); err == nil {
+			return p.String()
+		}
+	}
+	return a.String()
 }
 
 // openSession signs u in: a new session, replacing the request's previous

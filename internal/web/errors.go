@@ -6,8 +6,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/entitle-portal/entitle"
+	"github.com/entitle-portal/entitle/internal/coworkers"
+	"github.com/entitle-portal/entitle/internal/ratelimit"
 )
 
 // The API's error codes (SPEC §5 and §4). Each has one HTTP status, in
@@ -24,10 +28,11 @@ const (
 	codeUnsupportedMedia   = "unsupported_media_type"
 	codeInvalid            = entitle.CodeInvalid // a field or parameter is wrong
 	codeInvalidCursor      = "invalid_cursor"
-	codeEmailRequired      = "email_required"
-	codeInvalidEmail       = "invalid_email"
-	codeAlreadyInvited     = "already_invited"
-	codeInvalidToken       = "invalid_token" // an invitation link that does not work
+	codeEmailRequired      = coworkers.CodeEmailRequired
+	codeInvalidEmail       = coworkers.CodeInvalidEmail
+	codeAlreadyInvited     = coworkers.CodeAlreadyInvited
+	codeInvalidToken       = coworkers.CodeInvalidToken // an invitation link that does not work
+	codeRateLimited        = "rate_limited"             // too many attempts: see Retry-After
 	codeInternal           = "internal"
 	codeUnavailable        = "unavailable"
 )
@@ -48,6 +53,7 @@ var statusOf = map[string]int{
 	codeEmailRequired:      http.StatusUnprocessableEntity,
 	codeInvalidEmail:       http.StatusUnprocessableEntity,
 	codeInvalidToken:       http.StatusGone,
+	codeRateLimited:        http.StatusTooManyRequests,
 	codeInternal:           http.StatusInternalServerError,
 	codeUnavailable:        http.StatusServiceUnavailable,
 }
@@ -82,7 +88,10 @@ func (s *Server) describe(r *http.Request, err error) (int, apiError) {
 	var e *entitle.Error
 	var ps entitle.Problems
 	var tooLarge *http.MaxBytesError
+	var limited *ratelimit.Exceeded
 	switch {
+	case errors.As(err, &limited):
+		return http.StatusTooManyRequests, apiError{errorBody{Code: codeRateLimited, Message: limited.Error()}}
 	case errors.As(err, &e):
 		status, ok := statusOf[e.Code]
 		if !ok {
@@ -114,7 +123,16 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="entitle"`)
 	}
+	setRetryAfter(w, err)
 	writeJSON(w, status, body)
+}
+
+// setRetryAfter tells a rate-limited client when to try again.
+func setRetryAfter(w http.ResponseWriter, err error) {
+	var limited *ratelimit.Exceeded
+	if errors.As(err, &limited) {
+		w.Header().Set("Retry-After", strconv.Itoa(int(limited.RetryAfter/time.Second)))
+	}
 }
 
 // writeJSON answers v as JSON with status.

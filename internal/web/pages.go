@@ -9,6 +9,7 @@ import (
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/auth"
+	"github.com/entitle-portal/entitle/internal/coworkers"
 	"github.com/entitle-portal/entitle/internal/store"
 )
 
@@ -105,6 +106,7 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {
 		if status >= 500 {
 			return err
 		}
+		setRetryAfter(w, err)
 		s.render(w, status, "login", map[string]any{"Title": "Sign in", "Email": cr.Email, "Error": body.Error.Message})
 		return nil
 	}
@@ -124,11 +126,11 @@ func (s *Server) logoutForm(w http.ResponseWriter, r *http.Request) error {
 // GET /invitations/accept?token=…: the page behind the invitation link.
 func (s *Server) acceptPage(w http.ResponseWriter, r *http.Request) error {
 	token := r.URL.Query().Get("token")
-	email, err := s.cfg.DB.InvitationEmail(r.Context(), auth.HashToken(token))
+	inv, err := s.co.Lookup(r.Context(), token)
 	if err != nil {
-		return invitationError(err)
+		return err
 	}
-	s.render(w, http.StatusOK, "accept", map[string]any{"Title": "Join the portal", "Token": token, "Email": email})
+	s.render(w, http.StatusOK, "accept", map[string]any{"Title": "Join the portal", "Token": token, "Email": inv.Email})
 	return nil
 }
 
@@ -138,8 +140,8 @@ func (s *Server) acceptForm(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return errorf(codeBadRequest, "the form could not be read")
 	}
-	req := acceptRequest{Token: r.PostForm.Get("token"), Name: r.PostForm.Get("name"), Password: r.PostForm.Get("password")}
-	u, err := s.accept(r.Context(), req)
+	req := coworkers.Acceptance{Token: r.PostForm.Get("token"), Name: r.PostForm.Get("name"), Password: r.PostForm.Get("password")}
+	u, err := s.co.Accept(r.Context(), req)
 	if err != nil {
 		status, body := s.describe(r, err)
 		if status >= 500 || status == http.StatusGone {

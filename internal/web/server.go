@@ -15,8 +15,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/entitle-portal/entitle/internal/auth"
+	"github.com/entitle-portal/entitle/internal/coworkers"
 	"github.com/entitle-portal/entitle/internal/disclose"
 	"github.com/entitle-portal/entitle/internal/mail"
+	"github.com/entitle-portal/entitle/internal/ratelimit"
 	"github.com/entitle-portal/entitle/internal/store"
 )
 
@@ -35,6 +37,30 @@ type Config struct {
 	InvitationTTL time.Duration
 	// Registry receives the server's metrics (a new one when nil).
 	Registry *prometheus.Registry
+	// Limits are the rate limits of sign-in and invitations (DefaultLimits
+	// when nil).
+	Limits *Limits
+	// ClientIPHeader names a header a trusted proxy in front sets to the
+	// client's address (e.g. X-Forwarded-For: its last address is taken).
+	// Empty: the address of the connection, for rate limits and logs.
+	ClientIPHeader string
+	// Delivery is how hard invitation mail is retried (coworkers defaults
+	// when zero).
+	Delivery coworkers.Delivery
+}
+
+// Limits are the server's rate limits; a zero Limit is off.
+type Limits struct {
+	LoginPerAccount ratelimit.Limit // failed sign-ins per email address, known or not
+	LoginPerAddress ratelimit.Limit // failed sign-ins per client address
+	Invitations     coworkers.Limits
+}
+
+// DefaultLimits are the limits of a server that sets none.
+var DefaultLimits = Limits{
+	LoginPerAccount: ratelimit.Limit{N: 10, Per: 15 * time.Minute},
+	LoginPerAddress: ratelimit.Limit{N: 100, Per: 15 * time.Minute},
+	Invitations:     coworkers.DefaultLimits,
 }
 
 // Server is the HTTP side of entitle.
@@ -46,6 +72,9 @@ type Server struct {
 	mux       *http.ServeMux
 	handler   http.Handler
 	dummyHash string // a password hash to verify against when the email is unknown
+	co        *coworkers.Service
+	limiter   *ratelimit.Limiter
+	limits    Limits
 }
 
 // New returns a server on cfg.
@@ -76,12 +105,30 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, svc: &disclose.Service{DB: cfg.DB, Now: cfg.Now}, cursorKey: key, metrics: newMetrics(cfg.Registry), dummyHash: dummy}
+	s := &Server{cfg: cfg, svc: &disclose.Service{DB: cfg.DB, Now: cfg.Now}, cursorKey: key, metrics: newMetrics(cfg.Registry), dummyHash: dummy,
+		limiter: &ratelimit.Limiter{Store: cfg.DB}, limits: DefaultLimits}
+	if cfg.Limits != nil {
+		s.limits = *cfg.Limits
+	}
+	if cfg.Mailer == nil {
+		cfg.Mailer = mail.Outbox{Dir: "outbox", Now: cfg.Now}
+	}
+	s.co = &coworkers.Service{DB: cfg.DB, Mailer: cfg.Mailer, Now: cfg.Now, Logger: cfg.Logger, BaseURL: cfg.BaseURL,
+		TTL: cfg.InvitationTTL, Limits: s.limits.Invitations, Limiter: s.limiter, Delivery: cfg.Delivery}
 	s.handler = s.routes()
 	return s, nil
 }
 
 // ServeHTTP serves a request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// WaitMail returns once no invitation mail is being retried in the
+// background.
+func (s *Server) WaitMail() { s.co.Wait() }
+
+// Close stops the background deliveries of invitation mail, recording the
+// undelivered ones as failed (an administrator can resend them). Call it
+// after the HTTP server has stopped.
+func (s *Server) Close() { s.co.Close() }
 
 func (s *Server) now() time.Time { return s.cfg.Now().UTC() }

@@ -1,0 +1,288 @@
+// Package coworkers is the co-worker flow of SPEC §4 and its administration:
+// inviting a co-worker by email, the invitation mail and its delivery,
+// accepting an invitation, and a company administrator's view and changes of
+// the company's users and pending invitations. The web API and the CLI both
+// call it; every decision it takes comes from internal/policy, every change
+// is written with its audit event by internal/store.
+//
+// Mail goes out after the invitation is committed: one attempt while the
+// inviter waits, then, after a transient failure, more attempts in the
+// background with growing pauses. Each attempt's outcome is recorded on the
+// invitation (store.MailState), so that an administrator sees a delivery
+// that failed and can send the link again ([Service.Resend]).
+package coworkers
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/entitle-portal/entitle"
+	"github.com/entitle-portal/entitle/internal/auth"
+	"github.com/entitle-portal/entitle/internal/mail"
+	"github.com/entitle-portal/entitle/internal/policy"
+	"github.com/entitle-portal/entitle/internal/ratelimit"
+	"github.com/entitle-portal/entitle/internal/store"
+)
+
+// The error codes of the invitation outcomes (SPEC §4).
+const (
+	CodeEmailRequired  = "email_required"
+	CodeInvalidEmail   = "invalid_email"
+	CodeAlreadyInvited = "already_invited"
+	CodeInvalidToken   = "invalid_token" // an invitation link that does not work
+)
+
+// The invitation outcomes of SPEC §4, word for word.
+const (
+	MsgEmailRequired  = "Please enter email address"
+	MsgInvalidEmail   = "You have entered an invalid email address. Please re-enter the email address."
+	MsgAlreadyInvited = "This co-worker has already been invited to the portal. Please invite another co-worker."
+	MsgInvited        = "Your invitation was sent. Thanks for sharing the portal with your co-worker."
+)
+
+// Limits are the invitation rate limits: invitations (and resends) per
+// inviting user and per company.
+type Limits struct {
+	PerUser, PerCompany ratelimit.Limit
+}
+
+// DefaultLimits are the limits of a server that sets none.
+var DefaultLimits = Limits{
+	PerUser:    ratelimit.Limit{N: 20, Per: time.Hour},
+	PerCompany: ratelimit.Limit{N: 100, Per: time.Hour},
+}
+
+// Delivery is how hard the service tries to deliver an invitation mail.
+type Delivery struct {
+	Attempts int           // in all, the first (while the inviter waits) included; 6 when zero
+	Backoff  time.Duration // before the second attempt, doubling after; 30s when zero
+	Timeout  time.Duration // of one attempt; 30s when zero
+}
+
+// Service is the co-worker flow on a store.
+type Service struct {
+	DB      *store.DB
+	Mailer  mail.Sender // where invitation mail goes; required
+	Now     func() time.Time
+	Logger  *slog.Logger
+	BaseURL string        // how users reach the portal: the link is BaseURL/invitations/accept?token=…
+	TTL     time.Duration // how long an invitation link works; 7 days when zero
+	Limits  Limits
+	Limiter *ratelimit.Limiter // nil: no rate limits
+	Delivery
+
+	mu       sync.Mutex
+	stopping chan struct{}
+	stopped  bool
+	pending  sync.WaitGroup
+}
+
+func (s *Service) now() time.Time { return s.Now().UTC() }
+
+func (s *Service) ttl() time.Duration {
+	if s.TTL <= 0 {
+		return 7 * 24 * time.Hour
+	}
+	return s.TTL
+}
+
+// Inviter is who sends, lists, revokes or resends invitations: a user
+// (through the API) or the vendor's operator (the CLI).
+type Inviter struct {
+	policy.Caller
+	UserID int64  // 0 for the operator
+	Email  string // the audit trail's actor; "cli" for the operator
+	Name   string // how the mail names the inviter
+}
+
+// Operator is the vendor's operator at the command line, acting as an
+// administrator of company.
+func Operator(company string) Inviter {
+	return Inviter{Caller: policy.Caller{Company: company, Admin: true}, Email: "cli"}
+}
+
+func (in Inviter) operator() bool { return in.UserID == 0 }
+
+// Invite invites the co-worker at email into the inviter's company (SPEC
+// §4), as an administrator of it when asAdmin. The outcomes are those of
+// SPEC §4: CodeEmailRequired, CodeInvalidEmail, CodeAlreadyInvited (audited:
+// it is the one answer that tells an address is known), or the invitation,
+// with how its mail went so far. A refusal by a rate limit is a
+// *ratelimit.Exceeded.
+func (s *Service) Invite(ctx context.Context, from Inviter, email string, asAdmin bool) (store.Invitation, error) {
+	email = strings.TrimSpace(email)
+	switch {
+	case email == "":
+		return store.Invitation{}, entitle.Errorf(CodeEmailRequired, MsgEmailRequired)
+	case entitle.CheckPlainEmail(email) != nil:
+		return store.Invitation{}, entitle.Errorf(CodeInvalidEmail, MsgInvalidEmail)
+	}
+	email = entitle.NormalizeEmail(email)
+	if d := policy.Invite(from.Caller, asAdmin); !d.Allowed {
+		return store.Invitation{}, entitle.Errorf(entitle.CodeForbidden, "%s", reason(d))
+	}
+	now := s.now()
+	ev := store.AuditEvent{At: now, Actor: from.Email, Company: from.Company, Action: "invitation.create", Object: email, Outcome: "ok"}
+	if asAdmin {
+		ev.Detail = "as administrator"
+	}
+	if err := s.limit(ctx, from, now); err != nil {
+		return store.Invitation{}, s.refused(ctx, ev, err)
+	}
+	token, err := NewSecret()
+	if err != nil {
+		return store.Invitation{}, err
+	}
+	inv, err := s.DB.CreateInvitation(ctx, store.Invitation{Email: email, Company: from.Company, InviterID: from.UserID, Admin: asAdmin,
+		TokenHash: auth.HashToken(token), CreatedAt: now, ExpiresAt: now.Add(s.ttl())}, ev)
+	if errors.Is(err, store.ErrAlreadyInvited) {
+		ev.Outcome = CodeAlreadyInvited
+		return inv, s.refused(ctx, ev, entitle.Errorf(CodeAlreadyInvited, MsgAlreadyInvited))
+	}
+	if err != nil {
+		return inv, err
+	}
+	inv.Mail = s.deliver(ctx, from, inv, token)
+	return inv, nil
+}
+
+// limit takes one invitation from the inviter's and the company's hourly
+// allowance. The operator is not limited.
+func (s *Service) limit(ctx context.Context, from Inviter, now time.Time) error {
+	if s.Limiter == nil || from.operator() {
+		return nil
+	}
+	user := fmt.Sprintf("invite-user:%d", from.UserID)
+	company := "invite-company:" + from.Company
+	if err := s.Limiter.Check(ctx, s.Limits.PerUser, "invitations from you", user, now); err != nil {
+		return err
+	}
+	if err := s.Limiter.Check(ctx, s.Limits.PerCompany, "invitations from your company", company, now); err != nil {
+		return err
+	}
+	if err := s.Limiter.Hit(ctx, s.Limits.PerUser, user, now); err != nil {
+		return err
+	}
+	return s.Limiter.Hit(ctx, s.Limits.PerCompany, company, now)
+}
+
+// refused records a refused attempt in the audit trail and returns why.
+func (s *Service) refused(ctx context.Context, ev store.AuditEvent, why error) error {
+	var ex *ratelimit.Exceeded
+	switch {
+	case errors.As(why, &ex):
+		ev.Outcome = "rate_limited"
+	case ev.Outcome == "ok":
+		ev.Outcome = "denied"
+	}
+	if err := s.DB.Audit(ctx, ev); err != nil {
+		return err
+	}
+	return why
+}
+
+// Invitations returns a page of the open invitations of the inviter's
+// company that the inviter may see (an administrator all, a member their
+// own), after the invitation with ID after.
+func (s *Service) Invitations(ctx context.Context, by Inviter, after int64, limit int) ([]store.Invitation, error) {
+	all, d := policy.ListInvitations(by.Caller, by.Company)
+	if !d.Allowed {
+		return nil, entitle.Errorf(entitle.CodeForbidden, "%s", reason(d))
+	}
+	var only int64
+	if !all {
+		only = by.UserID
+	}
+	return s.DB.OpenInvitations(ctx, by.Company, only, after, limit)
+}
+
+// Revoke withdraws an open invitation: its link stops working at once.
+func (s *Service) Revoke(ctx context.Context, by Inviter, id int64) (store.Invitation, error) {
+	now := s.now()
+	ev := store.AuditEvent{At: now, Actor: by.Email, Company: by.Company, Action: "invitation.revoke", Outcome: "ok"}
+	inv, err := s.DB.RevokeInvitation(ctx, id, s.manage(by), now, ev)
+	return inv, s.invitationError(id, inv, err)
+}
+
+// Resend gives an open invitation (expired or not) a new link, valid for the
+// full TTL again, and mails it; the old link stops working at once. It counts
+// against the same rate limits as an invitation.
+func (s *Service) Resend(ctx context.Context, by Inviter, id int64) (store.Invitation, error) {
+	now := s.now()
+	ev := store.AuditEvent{At: now, Actor: by.Email, Company: by.Company, Action: "invitation.resend", Outcome: "ok"}
+	// Refuse a foreign or closed invitation before counting the attempt.
+	cur, err := s.DB.Invitation(ctx, id)
+	if err == nil {
+		err = s.manage(by)(cur)
+	}
+	if err != nil {
+		return cur, s.invitationError(id, cur, err)
+	}
+	if err := s.limit(ctx, by, now); err != nil {
+		ev.Object = cur.Email
+		return cur, s.refused(ctx, ev, err)
+	}
+	token, err := NewSecret()
+	if err != nil {
+		return cur, err
+	}
+	inv, err := s.DB.ReissueInvitation(ctx, id, s.manage(by), auth.HashToken(token), now.Add(s.ttl()), ev)
+	if err != nil {
+		return inv, s.invitationError(id, inv, err)
+	}
+	inv.Mail = s.deliver(ctx, by, inv, token)
+	return inv, nil
+}
+
+// manage returns the check of a change to an invitation by by.
+func (s *Service) manage(by Inviter) func(store.Invitation) error {
+	return func(inv store.Invitation) error {
+		d, visible := policy.ManageInvitation(by.Caller, inv.Company, by.UserID != 0 && inv.InviterID == by.UserID)
+		switch {
+		case !visible:
+			return store.ErrNotFound
+		case !d.Allowed:
+			return entitle.Errorf(entitle.CodeForbidden, "%s", reason(d))
+		}
+		return nil
+	}
+}
+
+// invitationError words the store's answers about invitation id.
+func (s *Service) invitationError(id int64, inv store.Invitation, err error) error {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return entitle.Errorf(entitle.CodeNotFound, "invitation %d not found", id)
+	case errors.Is(err, store.ErrInvitationClosed) && !inv.AcceptedAt.IsZero():
+		return entitle.Errorf(entitle.CodeConflict, "the invitation of %s was accepted already: %s is a user now", inv.Email, inv.Email)
+	case errors.Is(err, store.ErrInvitationClosed):
+		return entitle.Errorf(entitle.CodeConflict, "the invitation of %s was withdrawn: invite %s again instead", inv.Email, inv.Email)
+	case errors.Is(err, store.ErrAlreadyInvited):
+		return entitle.Errorf(entitle.CodeConflict, "%s has become a user meanwhile: no invitation needed", inv.Email)
+	}
+	return err
+}
+
+// NewSecret returns a random 256-bit secret, base64url: invitation tokens
+// and session cookies.
+func NewSecret() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+func reason(d policy.Decision) string {
+	if len(d.Reasons) == 0 {
+		return "you may not do this"
+	}
+	return d.Reasons[0]
+}
