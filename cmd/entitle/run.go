@@ -38,7 +38,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		serveCommand(), migrateCommand(), importCommand(), exportCommand(), userAddCommand(), userDisableCommand(), userEnableCommand(), tokenCreateCommand(), tokenRevokeCommand(),
+		serveCommand(), migrateCommand(), importCommand(), exportCommand(), userAddCommand(), userDisableCommand(), userEnableCommand(), inviteCommand(), invitationsCommand(), tokenCreateCommand(), tokenRevokeCommand(),
 		policyCommand(), checkCommand(), seedDemoCommand(), genCommand(),
 	}
 }

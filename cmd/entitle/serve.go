@@ -7,11 +7,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"path/filepath"
 	"time"
 
 	"github.com/entitle-portal/entitle/internal/demo"
-	"github.com/entitle-portal/entitle/internal/mail"
 	"github.com/entitle-portal/entitle/internal/store"
 	"github.com/entitle-portal/entitle/internal/web"
 )
@@ -27,7 +25,14 @@ is first loaded with the demo channel and one login per role is printed.
 
 Mail (co-worker invitations) goes over SMTP when --smtp-addr is set, else
 into .eml files in the outbox directory. The SMTP password is read from
-$ENTITLE_SMTP_PASSWORD, never from a flag.
+$ENTITLE_SMTP_PASSWORD, never from a flag. A mail that fails for a passing
+reason is tried again in the background (6 attempts over about 15 minutes);
+company administrators see each invitation's delivery and can resend it.
+
+Failed sign-ins are limited per account and per client address, invitations
+per user and per company (--limit-* flags, N/PERIOD such as 10/15m, or off);
+the limits hold across every serve process on the database. A refused
+request gets 429 rate_limited with Retry-After.
 
 The server stops gracefully on SIGINT or SIGTERM: it stops accepting
 connections, finishes the requests in flight (up to --shutdown-timeout) and
@@ -40,16 +45,17 @@ func runServe(e *env, c command, args []string) error {
 	f := newFlags(e, c)
 	addr := f.String("addr", "127.0.0.1:8080", "address to listen on (host:port; port 0 picks a free one)")
 	demoFlag := f.Bool("demo", false, "load the demo channel into an empty database and print its logins")
-	outbox := f.String("outbox", "outbox", "directory for outgoing mail as .eml files, when no SMTP server is set")
-	smtpAddr := f.String("smtp-addr", "", "SMTP server (host:port) for outgoing mail")
-	smtpUser := f.String("smtp-user", "", "SMTP user name (AUTH PLAIN); the password comes from $ENTITLE_SMTP_PASSWORD")
-	var smtpTLS mail.TLSMode
-	f.Var(&smtpTLS, "smtp-tls", "SMTP TLS: opportunistic, required, implicit or none")
-	mailFrom := f.String("mail-from", "entitle portal <entitle@localhost>", "From address of outgoing mail")
+	mf := addMailFlags(f)
 	baseURL := f.String("base-url", "", "the portal's address as users reach it, for links in mail (default http://ADDR)")
 	secure := f.Bool("secure-cookies", false, "mark session cookies Secure (set when a TLS proxy is in front)")
 	sessionTTL := f.Duration("session-ttl", 12*time.Hour, "how long an unused session stays signed in")
 	invitationTTL := f.Duration("invitation-ttl", 7*24*time.Hour, "how long an invitation link works")
+	limits := web.DefaultLimits
+	f.Var(&limits.LoginPerAccount, "limit-login-account", "failed sign-ins allowed per account (N/PERIOD, or off)")
+	f.Var(&limits.LoginPerAddress, "limit-login-address", "failed sign-ins allowed per client address (N/PERIOD, or off)")
+	f.Var(&limits.Invitations.PerUser, "limit-invites-user", "invitations (and resends) allowed per user (N/PERIOD, or off)")
+	f.Var(&limits.Invitations.PerCompany, "limit-invites-company", "invitations (and resends) allowed per company (N/PERIOD, or off)")
+	clientIP := f.String("client-ip-header", "", "header a trusted proxy sets to the client address, e.g. X-Forwarded-For (rate limits, logs)")
 	logFormat := f.String("log-format", "text", "request log format: text or json")
 	shutdown := f.Duration("shutdown-timeout", 15*time.Second, "how long to wait for requests in flight on shutdown")
 	pos, err := f.parse(args)
@@ -90,25 +96,14 @@ func runServe(e *env, c command, args []string) error {
 	if *baseURL == "" {
 		*baseURL = url
 	}
-	var sender mail.Sender
-	where := "mail is written to " + *outbox
-	if *smtpAddr != "" {
-		sender = mail.Retry{Sender: mail.SMTP{Addr: *smtpAddr, From: *mailFrom, Username: *smtpUser,
-			Password: e.getenv("ENTITLE_SMTP_PASSWORD"), TLS: smtpTLS}, Attempts: 2}
-		where = "mail goes to " + *smtpAddr
-	} else {
-		dir, err := filepath.Abs(*outbox)
-		if err == nil {
-			where = "mail is written to " + dir
-		}
-		sender = mail.Outbox{Dir: *outbox, From: *mailFrom, Now: e.now}
-	}
+	sender, where := mf.sender(e)
 	srv, err := web.New(e.ctx, web.Config{DB: db, Logger: logger, Now: e.now, Mailer: sender, BaseURL: *baseURL,
-		SecureCookies: *secure, SessionTTL: *sessionTTL, InvitationTTL: *invitationTTL})
+		SecureCookies: *secure, SessionTTL: *sessionTTL, InvitationTTL: *invitationTTL, Limits: &limits, ClientIPHeader: *clientIP})
 	if err != nil {
 		ln.Close()
 		return err
 	}
+	defer srv.Close() // after the HTTP server: undelivered invitation mail is recorded as failed
 	hs := &http.Server{
 		Handler:           srv,
 		ReadHeaderTimeout: 10 * time.Second,

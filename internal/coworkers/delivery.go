@@ -64,7 +64,7 @@ func (s *Service) message(ctx context.Context, from Inviter, inv store.Invitatio
 	}
 	text := fmt.Sprintf("Hello,\n\n%s invited you to join %s on the %s, where %s sees its software orders and entitlements.%s\n\nJoin %s on the portal:\n%s\n\nThe link works once and until %s. If you did not expect this invitation, ignore this message.\n",
 		who, data.Company, portal, data.Company, admin, data.Company, data.Link, data.Expires)
-	subject := fmt.Sprintf("%s invited you to the %s", name, portal)
+	subject := fmt.Sprintf("%s invited you to join %s on the %s", name, co.Name, portal)
 	return mail.Message{
 		To:      []string{inv.Email},
 		Subject: subject,

@@ -14,6 +14,7 @@ import (
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/disclose"
 	"github.com/entitle-portal/entitle/internal/policy/policytest"
+	"github.com/entitle-portal/entitle/internal/web"
 )
 
 // world is the basics scenario (internal/policy/testdata/basics.txt) served
@@ -28,11 +29,17 @@ type world struct {
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
+	return newWorldWith(t, nil)
+}
+
+// newWorldWith is newWorld on a server configured by configure.
+func newWorldWith(t *testing.T, configure func(*web.Config)) *world {
+	t.Helper()
 	s, err := policytest.Load("../policy/testdata/basics.txt")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := newServer(t, s.Now)
+	ts := newServerWith(t, s.Now, configure)
 	ts.importBatch(s.Batch(), s.Delegations)
 	w := &world{testServer: ts, admin: map[string]string{}, member: map[string]string{}}
 	for _, co := range s.Companies() {

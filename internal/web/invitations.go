@@ -85,7 +85,7 @@ func (s *Server) invite(w http.ResponseWriter, r *http.Request, c who) error {
 }
 
 type invitationsAnswer struct {
-	Invitations []invitationJSON `json:"invitations"`
+	Invitations []invitationJSON `json:"items"`
 	NextCursor  string           `json:"next_cursor,omitempty"`
 }
 

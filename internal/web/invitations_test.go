@@ -21,6 +21,7 @@ func invite(w *world, token, email string) response {
 // codes and messages word for word.
 func TestInvitationOutcomes(t *testing.T) {
 	w := newWorld(t)
+	const msgInvalid = "You have entered an invalid email address. Please re-enter the email address."
 	for _, tc := range []struct {
 		token, email string
 		status       int
@@ -35,6 +36,27 @@ func TestInvitationOutcomes(t *testing.T) {
 		{w.member["SHOP"], "bob@x.com, eve@x.com", 422, "invalid_email", "You have entered an invalid email address. Please re-enter the email address."},
 		{w.member["SHOP"], "bob@[127.0.0.1]", 422, "invalid_email", "You have entered an invalid email address. Please re-enter the email address."},
 		{w.member["SHOP"], "bob@x.com.", 422, "invalid_email", "You have entered an invalid email address. Please re-enter the email address."},
+		{w.member["SHOP"], "bob(comment)@x.com", 422, "invalid_email", msgInvalid},
+		{w.member["SHOP"], "bob@x.com (Bob)", 422, "invalid_email", msgInvalid},
+		{w.member["SHOP"], "\"bob smith\"@x.com", 422, "invalid_email", msgInvalid},
+		{w.member["SHOP"], "\"bob\"@x.com", 422, "invalid_email", msgInvalid},
+		{w.member["SHOP"], "bob@[IPv6:2001:db8::1]", 422, "invalid_email", msgInvalid},
+		{w.member["SHOP"], "bob@x.com\r\nBcc: eve@x.com", 422, "invalid_email", msgInvalid},
+		{w.member["SHOP"], "bob\n@x.com", 422, "invalid_email", msgInvalid},
+		{w.member["SHOP"], "bob@x..com", 422, "invalid_email", msgInvalid},
+		{w.member["SHOP"], "bob@-x.com", 422, "invalid_email", msgInvalid},
+		{w.member["SHOP"], "bob@x-.com", 422, "invalid_email", msgInvalid},
+		{w.member["SHOP"], "bob@x_y.com", 422, "invalid_email", msgInvalid},
+		{w.member["SHOP"], "bob@localhost", 422, "invalid_email", msgInvalid},
+		{w.member["SHOP"], ".bob@x.com", 422, "invalid_email", msgInvalid},
+		{w.member["SHOP"], "bob.@x.com", 422, "invalid_email", msgInvalid},
+		{w.member["SHOP"], "bob..b@x.com", 422, "invalid_email", msgInvalid},
+		{w.member["SHOP"], "bob@x.com;eve@x.com", 422, "invalid_email", msgInvalid},
+		{w.member["SHOP"], "<bob@x.com>", 422, "invalid_email", msgInvalid},
+		{w.member["SHOP"], "bob@@x.com", 422, "invalid_email", msgInvalid},
+		{w.member["SHOP"], strings.Repeat("a", 64) + "@" + strings.Repeat("b", 63) + "." + strings.Repeat("c", 63) + "." + strings.Repeat("d", 61) + ".com", 422, "invalid_email", msgInvalid}, // 257 bytes
+		{w.member["SHOP"], strings.Repeat("a", 65) + "@x.com", 422, "invalid_email", msgInvalid}, // local part over 64
+		{w.member["SHOP"], "bob@" + strings.Repeat("x", 64) + ".com", 422, "invalid_email", msgInvalid}, // label over 63
 		{w.member["SHOP"], " Colleague@Shop.example ", 201, "", "Your invitation was sent. Thanks for sharing the portal with your co-worker."},
 		{w.member["SHOP"], "colleague@shop.example", 409, "already_invited", "This co-worker has already been invited to the portal. Please invite another co-worker."},
 		// Another company, same address: still one invitation per address.

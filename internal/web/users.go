@@ -24,7 +24,7 @@ func userJSONOf(u store.UserRecord) userJSON {
 }
 
 type usersAnswer struct {
-	Users      []userJSON `json:"users"`
+	Users      []userJSON `json:"items"`
 	NextCursor string     `json:"next_cursor,omitempty"`
 }
 

@@ -53,6 +53,7 @@ type testServer struct {
 	t      testing.TB
 	db     *store.DB
 	srv    *httptest.Server
+	web    *web.Server
 	clock  *clock
 	outbox string
 }
@@ -61,18 +62,31 @@ type testServer struct {
 var testNow = time.Date(2026, 6, 15, 10, 0, 0, 0, time.UTC)
 
 func newServer(t testing.TB, now time.Time) *testServer {
+	return newServerWith(t, now, nil)
+}
+
+// newServerWith is newServer with a configuration changed by configure
+// (e.g. another Mailer, tighter rate limits) before the server starts.
+func newServerWith(t testing.TB, now time.Time, configure func(*web.Config)) *testServer {
 	t.Helper()
 	db := storetest.New(t)
 	clk := &clock{t: now}
 	outbox := t.TempDir()
-	s, err := web.New(context.Background(), web.Config{DB: db, Now: clk.Now, BaseURL: "http://portal.example",
-		Mailer: mail.Outbox{Dir: outbox, From: "portal@vendor.example", Now: clk.Now}})
+	cfg := web.Config{DB: db, Now: clk.Now, BaseURL: "http://portal.example",
+		Mailer: mail.Outbox{Dir: outbox, From: "portal@vendor.example", Now: clk.Now}}
+	if configure != nil {
+		configure(&cfg)
+	}
+	s, err := web.New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(s)
-	t.Cleanup(srv.Close)
-	return &testServer{t: t, db: db, srv: srv, clock: clk, outbox: outbox}
+	t.Cleanup(func() {
+		srv.Close()
+		s.Close()
+	})
+	return &testServer{t: t, db: db, srv: srv, web: s, clock: clk, outbox: outbox}
 }
 
 // importBatch loads records into the store, failing the test on any problem.
