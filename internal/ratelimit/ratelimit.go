@@ -20,7 +20,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"math"
+	"math/bits"
 	"strconv"
 	"strings"
 	"sync"
@@ -49,8 +49,14 @@ func (l Limit) String() string {
 
 func shortDuration(d time.Duration) string {
 	s := d.String()
-	s = strings.TrimSuffix(s, "0s")
-	return strings.TrimSuffix(s, "0m")
+	// Drop only zero units ("1h0m0s" -> "1h"), never a digit of "10m" or "30s".
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return s
 }
 
 // Parse reads a limit written "N/PERIOD" (a Go duration: "10/15m", "20/1h";
@@ -199,22 +205,39 @@ func window(lim Limit, key string, now time.Time) (bucket string, prev, cur int6
 // previous (p) and the current (c) window: whether it may happen, and if
 // not, how long until it may (whole seconds, at least one).
 func Admit(lim Limit, p, c int, now time.Time) (retryAfter time.Duration, ok bool) {
-	per := lim.Per.Microseconds()
-	t := now.UnixMicro()
-	start := t - ((t%per)+per)%per
-	f := float64(t-start) / float64(per) // share of the current window gone
-	room := float64(lim.N - 1)           // the estimate may be at most this before one more
-	if float64(p)*(1-f)+float64(c) <= room {
+	if lim.Off() {
 		return 0, true
 	}
-	var at float64 // when, in micros from the window's start, the estimate falls to room
-	if float64(c) <= room {
-		// The previous window's weight must fade: p*(1-f') <= room-c.
-		at = float64(per) * (1 - (room-float64(c))/float64(p))
+	// Exact integer arithmetic in micros: with floats, p*(1-f) can come out a
+	// hair above its true value, so that waiting the RetryAfter given is
+	// still refused.
+	per := uint64(lim.Per.Microseconds())
+	t := now.UnixMicro()
+	gone := uint64(((t % int64(per)) + int64(per)) % int64(per)) // micros of the current window gone
+	room := uint64(lim.N - 1)                                    // the estimate may be at most this before one more
+	pp, cc := uint64(max(p, 0)), uint64(max(c, 0))
+	var at uint64 // the least micros from the window's start at which one more fits
+	if cc <= room {
+		if pp <= room-cc {
+			return 0, true // even all of p leaves room
+		}
+		// The previous window's weight must fade: p*(per-at) <= (room-c)*per.
+		at = per - mulDiv(room-cc, per, pp)
+		if gone >= at {
+			return 0, true
+		}
 	} else {
-		// Wait for the next window, where c becomes the previous one's.
-		at = float64(per) * (2 - room/float64(c))
+		// Wait for the next window, where c becomes the previous one's:
+		// c*(2*per-at) <= room*per.
+		at = 2*per - mulDiv(room, per, cc)
 	}
-	wait := time.Duration(math.Ceil((at-float64(t-start))/1e6)) * time.Second
+	wait := time.Duration((at-gone+999_999)/1_000_000) * time.Second
 	return max(wait, time.Second), false
+}
+
+// mulDiv returns a*b/c rounded down; a < c, so it is less than b.
+func mulDiv(a, b, c uint64) uint64 {
+	hi, lo := bits.Mul64(a, b)
+	q, _ := bits.Div64(hi, lo, c)
+	return q
 }

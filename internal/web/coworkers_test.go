@@ -539,7 +539,9 @@ func TestRateLimits(t *testing.T) {
 	if res, _ := w.inviteAs(t, w.member["SHOP"], "x3@shop.example", false); res.status != http.StatusCreated {
 		t.Errorf("after the hour: %d %s", res.status, res.body)
 	}
-	var events struct{ Items []struct{ Action, Object, Outcome string } }
+	var events struct {
+		Items []struct{ Action, Object, Outcome string }
+	}
 	w.get("/api/v1/audit?limit=500", w.admin["SHOP"]).json(t, &events)
 	limited := 0
 	for _, e := range events.Items {

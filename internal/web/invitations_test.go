@@ -55,8 +55,8 @@ func TestInvitationOutcomes(t *testing.T) {
 		{w.member["SHOP"], "<bob@x.com>", 422, "invalid_email", msgInvalid},
 		{w.member["SHOP"], "bob@@x.com", 422, "invalid_email", msgInvalid},
 		{w.member["SHOP"], strings.Repeat("a", 64) + "@" + strings.Repeat("b", 63) + "." + strings.Repeat("c", 63) + "." + strings.Repeat("d", 61) + ".com", 422, "invalid_email", msgInvalid}, // 257 bytes
-		{w.member["SHOP"], strings.Repeat("a", 65) + "@x.com", 422, "invalid_email", msgInvalid}, // local part over 64
-		{w.member["SHOP"], "bob@" + strings.Repeat("x", 64) + ".com", 422, "invalid_email", msgInvalid}, // label over 63
+		{w.member["SHOP"], strings.Repeat("a", 65) + "@x.com", 422, "invalid_email", msgInvalid},                                                                                               // local part over 64
+		{w.member["SHOP"], "bob@" + strings.Repeat("x", 64) + ".com", 422, "invalid_email", msgInvalid},                                                                                        // label over 63
 		{w.member["SHOP"], " Colleague@Shop.example ", 201, "", "Your invitation was sent. Thanks for sharing the portal with your co-worker."},
 		{w.member["SHOP"], "colleague@shop.example", 409, "already_invited", "This co-worker has already been invited to the portal. Please invite another co-worker."},
 		// Another company, same address: still one invitation per address.
