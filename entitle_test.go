@@ -269,3 +269,25 @@ func TestCheckPlainEmail(t *testing.T) {
 		}
 	}
 }
+
+func TestPartnerOfRecord(t *testing.T) {
+	ra := func(role entitle.Role, co string) entitle.RoleAssignment { return entitle.RoleAssignment{Role: role, Company: co} }
+	for _, tc := range []struct {
+		name    string
+		roles   []entitle.RoleAssignment
+		owner   string
+		partner string
+	}{
+		{"the reseller", []entitle.RoleAssignment{ra(entitle.RolePurchasingEntity, "DIST"), ra(entitle.RoleOwner, "CUST"), ra(entitle.RoleReseller, "RES")}, "CUST", "RES"},
+		{"the first of several resellers", []entitle.RoleAssignment{ra(entitle.RoleReseller, "R1"), ra(entitle.RolePurchasingEntity, "DIST"), ra(entitle.RoleReseller, "R2")}, "CUST", "R1"},
+		{"no reseller: the purchasing entity", []entitle.RoleAssignment{ra(entitle.RolePurchasingEntity, "DIST"), ra(entitle.RoleOwner, "CUST"), ra(entitle.RoleInstaller, "MSP")}, "CUST", "DIST"},
+		{"a direct purchase has none", []entitle.RoleAssignment{ra(entitle.RolePurchasingEntity, "CUST"), ra(entitle.RoleOwner, "CUST"), ra(entitle.RoleInstaller, "MSP")}, "CUST", ""},
+		{"a reseller on a direct purchase", []entitle.RoleAssignment{ra(entitle.RolePurchasingEntity, "CUST"), ra(entitle.RoleOwner, "CUST"), ra(entitle.RoleReseller, "RES")}, "CUST", "RES"},
+		{"no roles", nil, "CUST", ""},
+	} {
+		got, ok := entitle.PartnerOfRecord(tc.roles, tc.owner)
+		if got != tc.partner || ok != (tc.partner != "") {
+			t.Errorf("%s: %q %v, want %q", tc.name, got, ok, tc.partner)
+		}
+	}
+}

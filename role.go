@@ -45,3 +45,26 @@ func ParseBasis(s string) (Basis, bool) {
 	}
 	return "", false
 }
+
+// PartnerOfRecord returns the partner of record of an entitlement whose
+// order has the role assignments roles (in the order they were listed) and
+// whose owner is owner (SPEC §2): "the reseller on its order if there is
+// one, else the purchasing entity when it is not the owner; a direct
+// purchase (purchasing entity = owner) has none". With several resellers,
+// the first listed is the partner of record. ok is false for a direct
+// purchase.
+func PartnerOfRecord(roles []RoleAssignment, owner string) (partner string, ok bool) {
+	pe := ""
+	for _, a := range roles {
+		switch a.Role {
+		case RoleReseller:
+			return a.Company, true
+		case RolePurchasingEntity:
+			pe = a.Company
+		}
+	}
+	if pe == "" || pe == owner {
+		return "", false
+	}
+	return pe, true
+}
