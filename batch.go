@@ -24,11 +24,12 @@ type Sourced[T any] struct {
 type Batch struct {
 	Companies []Sourced[Company]
 	MSAs      []Sourced[MSA]
+	Prices    []Sourced[Price]
 	Orders    []Sourced[Order]
 }
 
 // Len is the number of records in the batch.
-func (b Batch) Len() int { return len(b.Companies) + len(b.MSAs) + len(b.Orders) }
+func (b Batch) Len() int { return len(b.Companies) + len(b.MSAs) + len(b.Prices) + len(b.Orders) }
 
 // Catalog answers what is already recorded, for validating a batch against
 // it. The store implements it inside the transaction that writes the batch.
@@ -128,6 +129,27 @@ func (b Batch) Validate(cat Catalog) (Problems, error) {
 		}
 	}
 
+	// Prices: valid, one price per SKU and currency. The same price twice is
+	// harmless; two different ones leave no way to tell which is meant.
+	type priceKey struct{ sku, currency string }
+	prices := map[priceKey]Sourced[Price]{}
+	for _, p := range b.Prices {
+		file = p.File
+		if err := p.Record.Validate(); err != nil {
+			own(p.Line, err)
+			continue // compared with no other: its problems are enough
+		}
+		k := priceKey{p.Record.SKU, p.Record.Currency}
+		first, dup := prices[k]
+		switch {
+		case !dup:
+			prices[k] = p
+		case first.Record.PartnerPrice != p.Record.PartnerPrice:
+			at(p.Line, "partner_price", "SKU %s in %s has two prices in this import: %s here, %s on %s",
+				p.Record.SKU, p.Record.Currency, p.Record.PartnerPrice, first.Record.PartnerPrice, first.place(p.File))
+		}
+	}
+
 	// Orders.
 	type poKey struct{ pe, po string }
 	pos := map[poKey]int{}
@@ -213,6 +235,15 @@ func (b Batch) Validate(cat Catalog) (Problems, error) {
 		return a.Line - b.Line
 	})
 	return ps, nil
+}
+
+// place names where s was read, for a problem on another record of file:
+// "line 3", or "prices.jsonl:3" when s is in another file.
+func (s Sourced[T]) place(file string) string {
+	if s.File != file && s.File != "" {
+		return fmt.Sprintf("%s:%d", s.File, s.Line)
+	}
+	return fmt.Sprintf("line %d", s.Line)
 }
 
 // relocate places an order's problems at their input lines: a problem with

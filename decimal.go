@@ -55,3 +55,11 @@ func Sum(ds ...Decimal) Decimal {
 	}
 	return Decimal(total.FloatString(sc))
 }
+
+// PlusPercent returns d increased by pct percent (d × (1 + pct/100)),
+// rounded half away from zero to d's number of decimals (at least 2): a
+// price with a premium.
+func (d Decimal) PlusPercent(pct Decimal) Decimal {
+	f := new(big.Rat).Add(big.NewRat(1, 1), new(big.Rat).Quo(pct.rat(), big.NewRat(100, 1)))
+	return Decimal(new(big.Rat).Mul(d.rat(), f).FloatString(max(scale(d), 2)))
+}

@@ -271,7 +271,9 @@ func TestCheckPlainEmail(t *testing.T) {
 }
 
 func TestPartnerOfRecord(t *testing.T) {
-	ra := func(role entitle.Role, co string) entitle.RoleAssignment { return entitle.RoleAssignment{Role: role, Company: co} }
+	ra := func(role entitle.Role, co string) entitle.RoleAssignment {
+		return entitle.RoleAssignment{Role: role, Company: co}
+	}
 	for _, tc := range []struct {
 		name    string
 		roles   []entitle.RoleAssignment
@@ -288,6 +290,20 @@ func TestPartnerOfRecord(t *testing.T) {
 		got, ok := entitle.PartnerOfRecord(tc.roles, tc.owner)
 		if got != tc.partner || ok != (tc.partner != "") {
 			t.Errorf("%s: %q %v, want %q", tc.name, got, ok, tc.partner)
+		}
+	}
+}
+
+func TestPlusPercent(t *testing.T) {
+	for _, tc := range []struct{ d, pct, want entitle.Decimal }{
+		{"120.00", "10", "132.00"},
+		{"120", "10", "132.00"},
+		{"99.99", "12.5", "112.49"}, // 112.48875 rounds up
+		{"0.05", "10", "0.06"},      // 0.055: half away from zero
+		{"1000", "0", "1000.00"},
+	} {
+		if got := tc.d.PlusPercent(tc.pct); got != tc.want {
+			t.Errorf("%s + %s%% = %s, want %s", tc.d, tc.pct, got, tc.want)
 		}
 	}
 }

@@ -20,9 +20,9 @@ func importCommand() command {
 	return command{
 		name:    "import",
 		args:    "[--dry-run] FILE...",
-		summary: "import companies, MSAs and orders from the ERP (.jsonl or .csv)",
-		help: `Reads every FILE (JSONL records of type company, msa and order; or CSV
-orders, one row per order line — see the README), checks every record
+		summary: "import companies, MSAs, orders and prices from the ERP (.jsonl or .csv)",
+		help: `Reads every FILE (JSONL records of type company, msa, order and price;
+or CSV orders, one row per order line — see the README), checks every record
 against SPEC §2 and the database, and writes them all in one transaction:
 all or nothing. Importing the same files again changes nothing.
 
@@ -76,6 +76,7 @@ func runImport(e *env, c command, args []string) error {
 		}
 		batch.Companies = append(batch.Companies, b.Companies...)
 		batch.MSAs = append(batch.MSAs, b.MSAs...)
+		batch.Prices = append(batch.Prices, b.Prices...)
 		batch.Orders = append(batch.Orders, b.Orders...)
 		problems = append(problems, ps...)
 	}
@@ -123,7 +124,7 @@ func runImport(e *env, c command, args []string) error {
 	for _, line := range []struct {
 		what string
 		c    store.Counts
-	}{{"companies", res.Companies}, {"MSAs", res.MSAs}, {"orders", res.Orders}} {
+	}{{"companies", res.Companies}, {"MSAs", res.MSAs}, {"orders", res.Orders}, {"prices", res.Prices}} {
 		fmt.Fprintf(e.stdout, "  %-13s %d new, %d updated, %d unchanged\n", line.what, line.c.Created, line.c.Updated, line.c.Unchanged)
 	}
 	fmt.Fprintf(e.stdout, "  %-13s %d new\n", "entitlements", res.Entitlements)

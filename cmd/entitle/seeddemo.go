@@ -105,7 +105,25 @@ func seedDemo(e *env, db *store.DB) (demo.Channel, error) {
 			fresh = append(fresh, d)
 		}
 	}
-	return ch, db.AddDelegations(e.ctx, fresh)
+	if err := db.AddDelegations(e.ctx, fresh); err != nil {
+		return ch, err
+	}
+	// Profiles: set once (a profile its company has changed since is kept).
+	for _, p := range ch.Profiles {
+		cur, err := db.Profile(e.ctx, p.Company)
+		if err != nil {
+			return ch, err
+		}
+		if cur.ContactEmail != "" || cur.ContactPhone != "" || cur.Website != "" || cur.Listed {
+			continue
+		}
+		cur.ContactEmail, cur.ContactPhone, cur.Website, cur.Listed = p.ContactEmail, p.ContactPhone, p.Website, p.Listed
+		if err := db.SetProfile(e.ctx, cur, store.AuditEvent{At: now, Actor: "cli", Company: p.Company, Action: "company.profile",
+			Object: p.Company, Outcome: "ok", Detail: "demo"}); err != nil {
+			return ch, err
+		}
+	}
+	return ch, nil
 }
 
 func printLogins(w io.Writer, ch demo.Channel) {

@@ -1,6 +1,8 @@
 package demo
 
 import (
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/entitle-portal/entitle"
@@ -20,9 +22,17 @@ type User struct {
 // Channel is the whole demo channel: what an import would carry, plus the
 // users and the delegations the owners granted.
 type Channel struct {
-	Batch       entitle.Batch        // companies, MSAs, orders (Sourced.Line 0: not from a file)
+	Batch       entitle.Batch        // companies, MSAs, the price list, orders (Sourced.Line 0: not from a file)
 	Users       []User               // first user of each company is its admin
 	Delegations []entitle.Delegation // IDs DLG-DEMO-1…; granted by an owner admin before today
+	Profiles    []Profile            // how partners are reached; which are in the partner directory
+}
+
+// Profile is a company's profile as its administrators would keep it.
+type Profile struct {
+	Company                             string
+	ContactEmail, ContactPhone, Website string
+	Listed                              bool
 }
 
 // VendorKey is the demo vendor's company key.
@@ -102,6 +112,27 @@ func line(n int, sub, sku string, qty int64, price string, t term) entitle.Line 
 		UnitPrice: entitle.Decimal(price), SubscriptionID: sub,
 		StartDate: t.start, EndDate: t.end,
 	}
+}
+
+// partnerPrices is the vendor's partner price list in EUR; GBP and USD
+// prices follow from it.
+var partnerPrices = map[string]entitle.Decimal{
+	"RKM-DCIM-STD-1Y": "1650.00", "RKM-DCIM-PRO-1Y": "2350.00", "RKM-DCIM-ENT-1Y": "3400.00",
+	"RKM-CFD-ADD-1Y": "3900.00", "GRD-SCADA-STD-3Y": "5200.00", "GRD-TAG1K-3Y": "1450.00",
+	"GRD-HIST-3Y": "2900.00", "FLX-STD-1Y": "980.00", "FLX-ENT-1Y": "1890.00",
+	"SUP-PREM-1Y": "4800.00", "ACA-LEARN-1Y": "240.00",
+}
+
+// profiles are the partners' contacts; the resellers, the MSP and one
+// distributor are listed in the partner directory.
+var profiles = []Profile{
+	{Company: norrvik, ContactEmail: "partner.sales@norrvik.example", ContactPhone: "+46 8 555 018 00", Website: "https://norrvik.example"},
+	{Company: tamberlin, ContactEmail: "renewals@tamberlin.example", ContactPhone: "+44 118 496 0321", Website: "https://tamberlin.example", Listed: true},
+	{Company: kesselbach, ContactEmail: "vertrieb@kesselbach.example", ContactPhone: "+49 40 555 2230", Website: "https://kesselbach.example", Listed: true},
+	{Company: ridgeford, ContactEmail: "sales@ridgeford.example", ContactPhone: "+1 614 555 0142", Website: "https://ridgeford.example", Listed: true},
+	{Company: bellerive, ContactEmail: "contact@bellerive.example", ContactPhone: "+33 4 72 55 01 90", Listed: true},
+	{Company: vanterpool, ContactEmail: "service@vanterpool.example", Website: "https://vanterpool.example", Listed: true},
+	{Company: vendor, ContactEmail: "sales@schnellwerk.example", ContactPhone: "+49 89 555 7000", Website: "https://schnellwerk.example"},
 }
 
 // Bill-to addresses of the purchasing entities.
@@ -324,6 +355,17 @@ func New(today entitle.Date) Channel {
 			CreatedAt: at(-120, 11, 0), CreatedBy: "mette.larsen@fjordby.example",
 			RevokedAt: at(-7, 16, 40), RevokedBy: "mette.larsen@fjordby.example"},
 	}
+	for _, sku := range slices.Sorted(maps.Keys(partnerPrices)) {
+		eur := partnerPrices[sku]
+		for _, p := range []entitle.Price{
+			{SKU: sku, Currency: "EUR", PartnerPrice: eur},
+			{SKU: sku, Currency: "GBP", PartnerPrice: eur.PlusPercent("-14")},
+			{SKU: sku, Currency: "USD", PartnerPrice: eur.PlusPercent("8")},
+		} {
+			c.Batch.Prices = append(c.Batch.Prices, entitle.Sourced[entitle.Price]{Record: p})
+		}
+	}
+	c.Profiles = profiles
 	return c
 }
 

@@ -80,6 +80,53 @@ type Entitlement struct {
 	Access           []entitle.Basis  `json:"access"`
 	Owner            *Party           `json:"owner,omitempty"`
 	InstallationSite *entitle.Address `json:"installation_site,omitempty"`
+	// SoldVia is the partner of record, for the owner, its delegates and the
+	// vendor (policy.SoldVia); absent for a direct purchase.
+	SoldVia *Partner `json:"sold_via,omitempty"`
+}
+
+// Partner names a partner company and how to reach it.
+type Partner struct {
+	Key          string `json:"key"`
+	Name         string `json:"name"`
+	ContactEmail string `json:"contact_email,omitempty"`
+	ContactPhone string `json:"contact_phone,omitempty"`
+	Website      string `json:"website,omitempty"`
+}
+
+// PartnerOf is the partner named by a company profile.
+func PartnerOf(p store.Profile) Partner {
+	return Partner{Key: p.Company.Key, Name: p.Company.Name, ContactEmail: p.ContactEmail, ContactPhone: p.ContactPhone, Website: p.Website}
+}
+
+// soldVia fills in the partner of record of the items whose decision names
+// it (policy.SoldVia): one query for the page, each partner looked up once.
+func (s *Service) soldVia(ctx context.Context, items []*Entitlement, orders []int64) error {
+	if len(items) == 0 {
+		return nil
+	}
+	partners, err := s.DB.PartnersOf(ctx, orders)
+	if err != nil {
+		return err
+	}
+	seen := map[string]*Partner{}
+	for i, e := range items {
+		key, ok := partners[orders[i]]
+		if !ok {
+			continue
+		}
+		p, ok := seen[key]
+		if !ok {
+			prof, err := s.DB.Profile(ctx, key)
+			if err != nil {
+				return err
+			}
+			pp := PartnerOf(prof)
+			p, seen[key] = &pp, &pp
+		}
+		e.SoldVia = p
+	}
+	return nil
 }
 
 // project builds the entitlement object a decision allows.
@@ -91,12 +138,39 @@ func project(c store.Candidate, d policy.Decision, today entitle.Date, owners ma
 		Status: e.StatusOn(today), Access: d.Basis,
 	}
 	if d.Views.Has(policy.ViewOwner) {
-		if v, ok := owners[c.OrderID]; ok {
+		if v, ok := owners[c.OrderID]; ok && v.Owner.Key == e.Owner {
 			out.Owner = &Party{Key: v.Owner.Key, Name: v.Owner.Name}
 			out.InstallationSite = v.Site
+		} else if e.Owner != "" {
+			// Transferred: the owner is no longer the order's, and the
+			// order's installation site is the former owner's (R4): named
+			// by nameOwners, no site.
+			out.Owner = &Party{Key: e.Owner}
 		}
 	}
 	return out
+}
+
+// nameOwners names the owners project could only give the key of (the
+// entitlement was transferred since its order).
+func (s *Service) nameOwners(ctx context.Context, items []Entitlement) error {
+	names := map[string]string{}
+	for i := range items {
+		o := items[i].Owner
+		if o == nil || o.Name != "" {
+			continue
+		}
+		name, ok := names[o.Key]
+		if !ok {
+			co, err := s.DB.Company(ctx, o.Key)
+			if err != nil {
+				return err
+			}
+			name, names[o.Key] = co.Name, co.Name
+		}
+		items[i].Owner = &Party{Key: o.Key, Name: name}
+	}
+	return nil
 }
 
 // ErrNotFound is the answer for an object that does not exist and for one the
@@ -151,12 +225,27 @@ func (s *Service) list(ctx context.Context, c Caller, after string, limit int, f
 			return Page{}, err
 		}
 	}
+	var sold []int // the items that name their partner of record
+	var orders []int64
 	for i, cand := range lp.Candidates {
 		d := decisions[i]
 		if !d.Allowed || (f.Basis != "" && !hasBasis(d.Basis, f.Basis)) {
 			continue
 		}
+		if policy.SoldVia(d) {
+			sold, orders = append(sold, len(page.Items)), append(orders, cand.OrderID)
+		}
 		page.Items = append(page.Items, project(cand, d, today, owners))
+	}
+	items := make([]*Entitlement, len(sold))
+	for i, j := range sold {
+		items[i] = &page.Items[j]
+	}
+	if err := s.soldVia(ctx, items, orders); err != nil {
+		return Page{}, err
+	}
+	if err := s.nameOwners(ctx, page.Items); err != nil {
+		return Page{}, err
 	}
 	return page, nil
 }
@@ -232,7 +321,18 @@ func (s *Service) get(ctx context.Context, c Caller, sub string, now time.Time) 
 			return Entitlement{}, policy.Decision{}, err
 		}
 	}
-	return project(cand, d, entitle.DateOf(now), owners), d, nil
+	e := project(cand, d, entitle.DateOf(now), owners)
+	one := []Entitlement{e}
+	if err := s.nameOwners(ctx, one); err != nil {
+		return Entitlement{}, policy.Decision{}, err
+	}
+	e = one[0]
+	if policy.SoldVia(d) {
+		if err := s.soldVia(ctx, []*Entitlement{&e}, []int64{cand.OrderID}); err != nil {
+			return Entitlement{}, policy.Decision{}, err
+		}
+	}
+	return e, d, nil
 }
 
 func isNotFound(err error) bool {

@@ -71,13 +71,34 @@ func (s *Service) OrderEntitlements(ctx context.Context, c Caller, po, pe string
 		today := entitle.DateOf(now)
 		out = []Entitlement{}
 		for _, e := range o.Entitlements() {
-			out = append(out, project(store.Candidate{Entitlement: e, OrderID: o.ID}, d, today, owners))
+			ed := d
+			if cur := o.Owners[e.SubscriptionID]; cur != "" && cur != o.Owner {
+				e.Owner = cur
+				// Transferred since the order: decided on who owns it now.
+				ed = policy.Decide(c.Caller, policy.LookupByPO, entitlementFacts(o, e), now)
+			}
+			out = append(out, project(store.Candidate{Entitlement: e, OrderID: o.ID}, ed, today, owners))
+		}
+		if err == nil {
+			err = s.nameOwners(ctx, out)
 		}
 	}
 	if err := s.auditLookup(ctx, c, "order.entitlements", po, d, err); err != nil {
 		return nil, policy.Decision{}, err
 	}
 	return out, d, err
+}
+
+// entitlementFacts are the policy's facts about one entitlement of order o,
+// owned by whoever owns it now.
+func entitlementFacts(o store.OrderRecord, e entitle.Entitlement) policy.Facts {
+	roles := o.Assignments()
+	for i, a := range roles {
+		if a.Role == entitle.RoleOwner {
+			roles[i].Company = e.Owner
+		}
+	}
+	return policy.Facts{SubscriptionID: e.SubscriptionID, Owner: e.Owner, PurchasingEntity: o.PurchasingEntity, Roles: roles}
 }
 
 func (s *Service) auditLookup(ctx context.Context, c Caller, action, po string, d policy.Decision, err error) error {

@@ -206,7 +206,7 @@ func TestReadDispatch(t *testing.T) {
 	for _, name := range []string{"orders.txt", "orders", filepath.Join(dir, "missing.json")} {
 		b, ps, err = ReadFile(name)
 		if err != nil || b.Len() != 0 || len(ps) != 1 || ps[0].File != name || ps[0].Line != 0 ||
-			!strings.Contains(ps[0].Message, ".jsonl (companies, MSAs and orders) or .csv") {
+			!strings.Contains(ps[0].Message, ".jsonl (companies, MSAs, orders and prices) or .csv") {
 			t.Errorf("%s: %v %v %+v", name, err, ps, b)
 		}
 	}

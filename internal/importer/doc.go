@@ -1,6 +1,6 @@
 // Package importer reads and writes the vendor's ERP import files (SPEC §5):
-// JSONL with company, msa and order records, and CSV with one row per order
-// line.
+// JSONL with company, msa, order and price records, and CSV with one row per
+// order line (orders only).
 //
 // Reading checks syntax and types only and reports every problem, each with
 // its file, line and field (a JSON-style path such as "lines[2].quantity"

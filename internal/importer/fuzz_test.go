@@ -16,7 +16,11 @@ func FuzzReadJSONL(f *testing.F) {
 	WriteJSONL(&sample, sampleBatch(3))
 	for _, s := range []string{
 		sample.String(),
-		okCompany + "\n" + okMSA + "\n" + okOrder,
+		okCompany + "\n" + okMSA + "\n" + okOrder + "\n" + okPrice,
+		okPrice,
+		price(`"partner_price":"99.50"`, `"partner_price":99.50`),
+		price(`"sku":"SKU-1"`, `"sku":"SKU-1","Currency":"eur","partner_price":"-0.5"`),
+		`{"type":"price","sku":null,"currency":"","partner_price":"1e3"}`,
 		"\xEF\xBB\xBF" + okCompany + "\r\n\r\n",
 		order(`"quantity":10`, `"quantity":10.5`),
 		order(`"unit_price":"120.00"`, `"unit_price":120`),
@@ -60,6 +64,7 @@ func FuzzReadJSONL(f *testing.F) {
 type unsourced struct {
 	Companies []entitle.Company
 	MSAs      []entitle.MSA
+	Prices    []entitle.Price
 	Orders    []entitle.Order
 }
 
@@ -67,6 +72,7 @@ type unsourced struct {
 func records(b entitle.Batch) unsourced {
 	var cs []entitle.Company
 	var ms []entitle.MSA
+	var ps []entitle.Price
 	var os []entitle.Order
 	for _, c := range b.Companies {
 		cs = append(cs, c.Record)
@@ -74,10 +80,13 @@ func records(b entitle.Batch) unsourced {
 	for _, m := range b.MSAs {
 		ms = append(ms, m.Record)
 	}
+	for _, p := range b.Prices {
+		ps = append(ps, p.Record)
+	}
 	for _, o := range b.Orders {
 		os = append(os, o.Record)
 	}
-	return unsourced{cs, ms, os}
+	return unsourced{cs, ms, ps, os}
 }
 
 func FuzzReadCSV(f *testing.F) {

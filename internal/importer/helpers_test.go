@@ -45,7 +45,8 @@ func checkProblems(t *testing.T, file string, got entitle.Problems, wants []want
 }
 
 // sampleBatch returns a deterministic, valid batch with n orders of two
-// lines each, with the companies and MSAs they need.
+// lines each, with the companies and MSAs they need, and the partner prices
+// of their SKUs.
 func sampleBatch(n int) entitle.Batch {
 	var b entitle.Batch
 	add := func(c entitle.Company) {
@@ -65,6 +66,13 @@ func sampleBatch(n int) entitle.Batch {
 	}
 	add(entitle.Company{Key: "RES-1", Name: "Reseller One", Kind: entitle.KindReseller})
 	add(entitle.Company{Key: "MSP-1", Name: "MSP Ünö", Kind: entitle.KindMSP})
+	for j, cur := range []string{"EUR", "USD"} {
+		for k := range 2 {
+			b.Prices = append(b.Prices, entitle.Sourced[entitle.Price]{Record: entitle.Price{
+				SKU: fmt.Sprintf("EBO-ENT-%dY", k+1), Currency: cur, PartnerPrice: entitle.Decimal([4]string{"96.00", "1599.60", "104", "1740.5"}[2*j+k]),
+			}})
+		}
+	}
 	start := entitle.MustDate("2026-01-01")
 	for i := range n {
 		d := i % dists
@@ -116,6 +124,10 @@ func located(b entitle.Batch, file string) entitle.Batch {
 	for _, m := range b.MSAs {
 		line++
 		out.MSAs = append(out.MSAs, entitle.Sourced[entitle.MSA]{File: file, Line: line, Record: m.Record})
+	}
+	for _, p := range b.Prices {
+		line++
+		out.Prices = append(out.Prices, entitle.Sourced[entitle.Price]{File: file, Line: line, Record: p.Record})
 	}
 	for _, o := range b.Orders {
 		line++

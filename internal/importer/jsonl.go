@@ -19,8 +19,8 @@ const maxLineBytes = 16 << 20
 // maxCache bounds the decoder's caches of repeated strings and dates.
 const maxCache = 1 << 16
 
-// ReadJSONL parses a JSONL import stream: one company, msa or order record
-// per line (SPEC §5). name is the file name used in problems.
+// ReadJSONL parses a JSONL import stream: one company, msa, order or price
+// record per line (SPEC §5). name is the file name used in problems.
 //
 // It returns the records it could parse, each an [entitle.Sourced] with
 // File = name and the 1-based Line, and every syntax and type problem found,
@@ -156,6 +156,11 @@ func (d *decoder) line(n int, line []byte, tooLong bool) {
 		if !d.bad {
 			d.batch.Orders = append(d.batch.Orders, entitle.Sourced[entitle.Order]{File: d.file, Line: n, Record: o})
 		}
+	case "price":
+		p := d.price()
+		if !d.bad {
+			d.batch.Prices = append(d.batch.Prices, entitle.Sourced[entitle.Price]{File: d.file, Line: n, Record: p})
+		}
 	}
 }
 
@@ -177,7 +182,7 @@ func blank(line []byte) bool {
 	return true
 }
 
-const typeHint = `"company", "msa" or "order"`
+const typeHint = `"company", "msa", "order" or "price"`
 
 // recordType returns the value of the root object's first "type" member.
 func (d *decoder) recordType() (string, bool) {
@@ -192,7 +197,7 @@ func (d *decoder) recordType() (string, bool) {
 				return "", false
 			}
 			switch t := d.str(v); t {
-			case "company", "msa", "order":
+			case "company", "msa", "order", "price":
 				return t, true
 			default:
 				d.fail("type", "%q is not a record type; use %s", clip(t), typeHint)
@@ -212,6 +217,7 @@ var (
 	msaFields     = []string{"type", "number", "company", "start", "end"}
 	orderFields   = []string{"type", "po_number", "msa", "order_date", "currency", "purchasing_entity", "resellers",
 		"owner", "installers", "bill_to", "installation_site", "lines"}
+	priceFields   = []string{"type", "sku", "currency", "partner_price"}
 	addressFields = []string{"name", "address", "country"}
 	lineFields    = []string{"line", "sku", "description", "quantity", "unit_price", "subscription_id",
 		"start_date", "end_date", "amount"}
@@ -221,6 +227,7 @@ const (
 	companyHint = "a company record has type, key, name and kind"
 	msaHint     = "an msa record has type, number, company, start and end"
 	orderHint   = "an order record has type, po_number, msa, order_date, currency, purchasing_entity, resellers, owner, installers, bill_to, installation_site and lines"
+	priceHint   = "a price record has type, sku, currency and partner_price"
 	addressHint = "an address has name, address and country"
 	lineHint    = "an order line has line, sku, description, quantity, unit_price, subscription_id, start_date and end_date"
 )
@@ -581,6 +588,22 @@ func (d *decoder) msa() entitle.MSA {
 		}
 	})
 	return m
+}
+
+func (d *decoder) price() entitle.Price {
+	var p entitle.Price
+	var at path // the record itself
+	d.fields(0, at, priceFields, priceHint, func(f, v int) {
+		switch f {
+		case 1:
+			p.SKU = d.text(v, at, "sku", true)
+		case 2:
+			p.Currency = d.text(v, at, "currency", true)
+		case 3:
+			p.PartnerPrice = d.decimal(v, at, "partner_price")
+		}
+	})
+	return p
 }
 
 func (d *decoder) order() entitle.Order {

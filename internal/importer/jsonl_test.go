@@ -15,7 +15,16 @@ const (
 	okMSA     = `{"type":"msa","number":"MSA-1","company":"ACME","start":"2025-01-01","end":"2028-12-31"}`
 	okLine    = `{"line":1,"sku":"SKU-1","quantity":10,"unit_price":"120.00","subscription_id":"SUB-1","start_date":"2026-02-01","end_date":"2027-01-31"}`
 	okOrder   = `{"type":"order","po_number":"PO-1","msa":"MSA-1","order_date":"2026-01-15","currency":"EUR","purchasing_entity":"ACME","owner":"CUST","lines":[` + okLine + `]}`
+	okPrice   = `{"type":"price","sku":"SKU-1","currency":"EUR","partner_price":"99.50"}`
 )
+
+// price returns okPrice with old replaced by new.
+func price(old, new string) string {
+	if !strings.Contains(okPrice, old) {
+		panic("no " + old + " in okPrice")
+	}
+	return strings.Replace(okPrice, old, new, 1)
+}
 
 // order returns okOrder with old replaced by new.
 func order(old, new string) string {
@@ -32,7 +41,7 @@ func TestReadJSONLProblems(t *testing.T) {
 		want    []want
 		records int // records returned
 	}{
-		{"valid", okCompany + "\n" + okMSA + "\n" + okOrder + "\n", nil, 3},
+		{"valid", okCompany + "\n" + okMSA + "\n" + okOrder + "\n" + okPrice + "\n", nil, 4},
 		{"broken JSON", `{"type":"company","key":"ACME"` + "\n" + okCompany,
 			[]want{{1, "", "not valid JSON: unexpected end of line, expected ',' or '}' after a field value at column 31"}}, 1},
 		{"broken JSON column counts characters", `{"type":"company","name":"Ünö",}`,
@@ -40,7 +49,7 @@ func TestReadJSONLProblems(t *testing.T) {
 		{"not an object", `["company"]`, []want{{1, "", "must be a JSON object"}}, 0},
 		{"missing type", `{"key":"ACME","name":"Acme"}`, []want{{1, "type", "missing"}}, 0},
 		{"unknown type", `{"type":"invoice","key":"ACME"}`, []want{{1, "type", `"invoice" is not a record type`}}, 0},
-		{"type not a string", `{"type":1}`, []want{{1, "type", `must be "company", "msa" or "order", not a number (1)`}}, 0},
+		{"type not a string", `{"type":1}`, []want{{1, "type", `must be "company", "msa", "order" or "price", not a number (1)`}}, 0},
 		{"unknown fields, all named",
 			`{"type":"company","key":"ACME","colour":"red","name":"Acme","size":3,"kind":"msp","colour":"blue"}`,
 			[]want{{1, "colour", "unknown field"}, {1, "size", "unknown field"}}, 0},
@@ -118,6 +127,29 @@ func TestReadJSONLProblems(t *testing.T) {
 			"\xEF\xBB\xBF" + okCompany + "\r\n\r\n   \t\n" + okMSA + "\r\n\n", nil, 2},
 		{"null is absent", `{"type":"company","key":"A","name":null,"kind":null}`, nil, 1},
 		{"empty file", "", nil, 0},
+
+		// Price records.
+		{"price alone", okPrice, nil, 1},
+		{"price as a number", price(`"partner_price":"99.50"`, `"partner_price":99.5`),
+			[]want{{1, "partner_price", `must be a decimal string such as "120.00", not a number (99.5); amounts are never floats`}}, 0},
+		{"price as a boolean", price(`"partner_price":"99.50"`, `"partner_price":false`),
+			[]want{{1, "partner_price", `must be a decimal string such as "120.00", not a boolean (false)`}}, 0},
+		{"price sku not a string", price(`"sku":"SKU-1"`, `"sku":["SKU-1"]`),
+			[]want{{1, "sku", "must be a string, not an array"}}, 0},
+		{"price currency not a string", price(`"currency":"EUR"`, `"currency":978`),
+			[]want{{1, "currency", "must be a string, not a number (978)"}}, 0},
+		{"price unknown field", price(`"currency":"EUR"`, `"currency":"EUR","valid_from":"2026-01-01"`),
+			[]want{{1, "valid_from", "unknown field; a price record has type, sku, currency and partner_price"}}, 0},
+		{"price unknown field with a near name", price(`"sku"`, `"SKU"`),
+			[]want{{1, "SKU", `unknown field (did you mean "sku"?); a price record has type, sku, currency and partner_price`}}, 0},
+		{"price misspelt field", price(`"partner_price"`, `"partnerPrice"`),
+			[]want{{1, "partnerPrice", "unknown field; a price record"}}, 0},
+		{"price field of another record", price(`"sku":"SKU-1"`, `"sku":"SKU-1","unit_price":"1.00"`),
+			[]want{{1, "unit_price", "unknown field"}}, 0},
+		{"price field twice", price(`"currency":"EUR"`, `"currency":"EUR","currency":"USD"`),
+			[]want{{1, "currency", "more than once"}}, 0},
+		{"price values are left to Validate", `{"type":"price","sku":"A B","currency":"eur","partner_price":"-1"}`, nil, 1},
+		{"price missing fields are left to Validate", `{"type":"price","partner_price":null}`, nil, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -139,7 +171,8 @@ func TestReadJSONLValues(t *testing.T) {
 		`"purchasing_entity":"ACME","resellers":["R1","R2"],"owner":"CUST","installers":[],` +
 		`"bill_to":{"name":"A \"B\"\n","address":"x","country":"FR"},"installation_site":null,` +
 		`"lines":[{"line":2,"sku":"S","description":"\ud83d\ude00 \ud800","quantity":-3,"unit_price":"1.5",` +
-		`"subscription_id":"SUB-1","start_date":"2026-02-01","end_date":""}]}` + "\n"
+		`"subscription_id":"SUB-1","start_date":"2026-02-01","end_date":""}]}` + "\n" +
+		`{"partner_price":"0","currency":"USD","sku":"EBO-\u0045NT","type":"price"}` + "\n"
 	b, ps, err := ReadJSONL(strings.NewReader(in), "v.jsonl")
 	if err != nil || ps != nil {
 		t.Fatal(err, ps)
@@ -153,6 +186,7 @@ func TestReadJSONLValues(t *testing.T) {
 			Lines: []entitle.Line{{Line: 2, SKU: "S", Description: "😀 \uFFFD", Quantity: -3, UnitPrice: "1.5",
 				SubscriptionID: "SUB-1", StartDate: entitle.MustDate("2026-02-01")}},
 		}}},
+		Prices: []entitle.Sourced[entitle.Price]{{File: "v.jsonl", Line: 4, Record: entitle.Price{SKU: "EBO-ENT", Currency: "USD", PartnerPrice: "0"}}},
 	}
 	if diff := cmp.Diff(want, b, dateEqual); diff != "" {
 		t.Errorf("batch (-want +got):\n%s", diff)
@@ -173,6 +207,11 @@ func TestReadJSONLThenValidate(t *testing.T) {
 		`{"type":"order","po_number":"PO-1","msa":"MSA-1","order_date":"2026-01-15","currency":"EUR","purchasing_entity":"ACME","owner":null}`, // Validate: missing fields
 		order(`"lines":[`+okLine+`]`, `"lines":[`+okLine+`,`+okLine+`]`),                                                                       // Validate: line twice
 		`{"type":"msa","number":"MSA-2","company":"NOPE","start":"2025-01-01","end":1}`,                                                        // parser
+		price(`"partner_price":"99.50"`, `"partner_price":99.50`),                                                                              // parser
+		`{"type":"price","sku":"SKU 1","currency":"euro","partner_price":"1,50"}`,                                                              // Validate
+		okPrice,
+		price(`"partner_price":"99.50"`, `"partner_price":"99.5"`), // Validate: another price of SKU-1 in EUR (the same amount, written otherwise)
+		okPrice, // the same price again is fine
 	}, "\n")
 	b, ps, err := ReadJSONL(strings.NewReader(in), "f.jsonl")
 	if err != nil {
@@ -187,6 +226,7 @@ func TestReadJSONLThenValidate(t *testing.T) {
 		{4, "lines[0].quantity", "not 10.5"},
 		{6, "po_number", "more than once"},
 		{9, "end", "must be a date string"},
+		{10, "partner_price", "not a number (99.50)"},
 		{5, "lines[0].quantity", "must be a positive whole number, not -1"},
 		{7, "owner", "required"},
 		{7, "lines", "at least one line"},
@@ -194,6 +234,10 @@ func TestReadJSONLThenValidate(t *testing.T) {
 		{8, "lines[1].line", "appears twice"},
 		{8, "lines[1].subscription_id", "appears twice"},
 		{8, "po_number", "appears twice"},
+		{11, "sku", `"SKU 1" may contain only`},
+		{11, "currency", `"euro" is not a three-letter currency code`},
+		{11, "partner_price", `"1,50" is not a non-negative decimal`},
+		{13, "partner_price", "SKU SKU-1 in EUR has two prices in this import: 99.5 here, 99.50 on line 12"},
 	})
 }
 
@@ -248,6 +292,7 @@ func TestWriteJSONLFormat(t *testing.T) {
 	b := entitle.Batch{
 		Companies: []entitle.Sourced[entitle.Company]{{Record: entitle.Company{Key: "ACME-DIST", Name: "Acme <Distribution>", Kind: "distributor"}}},
 		MSAs:      []entitle.Sourced[entitle.MSA]{{Record: entitle.MSA{Number: "MSA-7", Company: "ACME-DIST", Start: entitle.MustDate("2025-01-01"), End: entitle.MustDate("2028-12-31")}}},
+		Prices:    []entitle.Sourced[entitle.Price]{{Record: entitle.Price{SKU: "EBO-ENT-1Y", Currency: "EUR", PartnerPrice: "99.50"}}},
 		Orders: []entitle.Sourced[entitle.Order]{{Record: entitle.Order{
 			PONumber: "PO-1001", MSA: "MSA-7", OrderDate: entitle.MustDate("2026-01-15"), Currency: "EUR",
 			PurchasingEntity: "ACME-DIST", Resellers: []string{"BETA-RES"}, Owner: "CUST-1", Installers: []string{"MSP-1"},
@@ -263,6 +308,7 @@ func TestWriteJSONLFormat(t *testing.T) {
 	}
 	want := `{"type":"company","key":"ACME-DIST","name":"Acme <Distribution>","kind":"distributor"}
 {"type":"msa","number":"MSA-7","company":"ACME-DIST","start":"2025-01-01","end":"2028-12-31"}
+{"type":"price","sku":"EBO-ENT-1Y","currency":"EUR","partner_price":"99.50"}
 {"type":"order","po_number":"PO-1001","msa":"MSA-7","order_date":"2026-01-15","currency":"EUR","purchasing_entity":"ACME-DIST","resellers":["BETA-RES"],"owner":"CUST-1","installers":["MSP-1"],"bill_to":{"name":"Cust \"1\"","address":"1 rue\nParis","country":"FR"},"installation_site":{"name":"Site\u0001"},"lines":[{"line":1,"sku":"EBO-ENT-1Y","description":"é\\","quantity":10,"unit_price":"120.00","subscription_id":"SUB-000123","start_date":"2026-02-01","end_date":"2027-01-31"}]}
 {"type":"order","po_number":"PO-2","msa":"","order_date":"","currency":"bad\ufffd","purchasing_entity":"","owner":"","lines":[]}
 `
@@ -279,6 +325,8 @@ func TestJSONLRoundTrip(t *testing.T) {
 		BillTo: &entitle.Address{},
 		Lines:  []entitle.Line{{Line: -1, Quantity: -9223372036854775808, Description: "\t\r\n"}, {Quantity: 1<<63 - 1}},
 	}})
+	in.Prices = append(in.Prices, entitle.Sourced[entitle.Price]{Record: entitle.Price{SKU: "\"\u2028", Currency: "\x00", PartnerPrice: "-1e3"}},
+		entitle.Sourced[entitle.Price]{})
 	var buf bytes.Buffer
 	if err := WriteJSONL(&buf, in); err != nil {
 		t.Fatal(err)

@@ -50,5 +50,5 @@ func checkExt(name string) (entitle.Problem, bool) {
 	if ext == "" {
 		what = "no file extension"
 	}
-	return entitle.Problem{File: name, Message: what + "; an import file is .jsonl (companies, MSAs and orders) or .csv (orders, one row per line)"}, false
+	return entitle.Problem{File: name, Message: what + "; an import file is .jsonl (companies, MSAs, orders and prices) or .csv (orders, one row per line)"}, false
 }

@@ -11,9 +11,10 @@ import (
 )
 
 // WriteJSONL writes b as JSONL in the format [ReadJSONL] reads: companies,
-// then MSAs, then orders, one record per line, fields in the SPEC's order,
-// optional fields (resellers, installers, bill_to, installation_site, a
-// line's description, an address's address and country) omitted when empty.
+// then MSAs, then prices, then orders, one record per line, fields in the
+// SPEC's order, optional fields (resellers, installers, bill_to,
+// installation_site, a line's description, an address's address and country)
+// omitted when empty.
 // Reading the output back gives the same records (their File and Line aside).
 func WriteJSONL(w io.Writer, b entitle.Batch) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
@@ -24,6 +25,10 @@ func WriteJSONL(w io.Writer, b entitle.Batch) error {
 	}
 	for _, m := range b.MSAs {
 		buf = appendMSA(buf[:0], m.Record)
+		bw.Write(buf)
+	}
+	for _, p := range b.Prices {
+		buf = appendPrice(buf[:0], p.Record)
 		bw.Write(buf)
 	}
 	for _, o := range b.Orders {
@@ -55,6 +60,16 @@ func appendMSA(b []byte, m entitle.MSA) []byte {
 	b = appendDate(b, m.Start)
 	b = append(b, `,"end":`...)
 	b = appendDate(b, m.End)
+	return append(b, "}\n"...)
+}
+
+func appendPrice(b []byte, p entitle.Price) []byte {
+	b = append(b, `{"type":"price","sku":`...)
+	b = appendString(b, p.SKU)
+	b = append(b, `,"currency":`...)
+	b = appendString(b, p.Currency)
+	b = append(b, `,"partner_price":`...)
+	b = appendString(b, string(p.PartnerPrice))
 	return append(b, "}\n"...)
 }
 

@@ -91,7 +91,7 @@ func (db *DB) Entitlement(ctx context.Context, sub, company string) (Candidate, 
 			if err != nil {
 				return c, err
 			}
-			c.Facts.Roles = append(c.Facts.Roles, entitle.RoleAssignment{Role: entitle.Role(role.String), Company: key})
+			c.Facts.Roles = append(c.Facts.Roles, currentOwner(entitle.RoleAssignment{Role: entitle.Role(role.String), Company: key}, c.Entitlement.Owner))
 			continue
 		}
 		d := entitle.Delegation{ID: id.String, Owner: c.Entitlement.Owner, Delegate: company,
@@ -137,7 +137,7 @@ func (db *DB) entitlementForExplain(ctx context.Context, sub string) (Candidate,
 			rows.Close()
 			return c, err
 		}
-		c.Facts.Roles = append(c.Facts.Roles, entitle.RoleAssignment{Role: role, Company: key})
+		c.Facts.Roles = append(c.Facts.Roles, currentOwner(entitle.RoleAssignment{Role: role, Company: key}, c.Entitlement.Owner))
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -175,6 +175,17 @@ func (db *DB) entitlementForExplain(ctx context.Context, sub string) (Candidate,
 		c.Facts.Delegations = append(c.Facts.Delegations, d)
 	}
 	return c, rows.Err()
+}
+
+// currentOwner returns a role assignment of an entitlement's order as it
+// holds for the entitlement now: the order's owner role names the company
+// that owns the entitlement today, which an ownership transfer may have
+// changed (the order itself, a record of the PO as placed, never changes).
+func currentOwner(a entitle.RoleAssignment, owner string) entitle.RoleAssignment {
+	if a.Role == entitle.RoleOwner {
+		a.Company = owner
+	}
+	return a
 }
 
 // roles returns all role assignments of an order.

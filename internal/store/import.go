@@ -29,6 +29,7 @@ type ImportResult struct {
 	Companies    Counts `json:"companies"`
 	MSAs         Counts `json:"msas"`
 	Orders       Counts `json:"orders"`
+	Prices       Counts `json:"prices"`
 	Entitlements int    `json:"entitlements_created"`
 	DryRun       bool   `json:"dry_run"`
 }
@@ -36,7 +37,9 @@ type ImportResult struct {
 // Import validates b against itself and the recorded data and writes it, all
 // or nothing, in one transaction. Re-importing a record that is already
 // recorded unchanged changes nothing. Companies and MSAs are updated in place
-// when their name, kind or dates changed; orders are never changed by import.
+// when their name, kind or dates changed, and prices when their amount
+// changed (the price list changes over time); orders are never changed by
+// import.
 // When b has problems, Import writes nothing and returns them all.
 //
 // Both backends validate with [entitle.Batch.Validate] and give the same
@@ -60,7 +63,7 @@ func (db *DB) Import(ctx context.Context, b entitle.Batch, opt ImportOptions, no
 		if len(problems) > 0 {
 			return errProblems
 		}
-		w := importWriter{ctx: ctx, d: db.d, tx: tx, cat: cat, res: &res, progress: importProgress{total: b.Len(), fn: opt.Progress}}
+		w := importWriter{ctx: ctx, d: db.d, tx: tx, cat: cat, res: &res, now: now, progress: importProgress{total: b.Len(), fn: opt.Progress}}
 		if err := w.write(b); err != nil {
 			return err
 		}
@@ -93,7 +96,8 @@ func importOutcome(res ImportResult, problems entitle.Problems, err error) (Impo
 
 // importEvent is the audit event of an import, written in its transaction.
 func importEvent(res ImportResult, opt ImportOptions, now time.Time) AuditEvent {
-	detail := fmt.Sprintf("companies %+v, msas %+v, orders %+v, entitlements created %d", res.Companies, res.MSAs, res.Orders, res.Entitlements)
+	detail := fmt.Sprintf("companies %+v, msas %+v, orders %+v, prices %+v, entitlements created %d",
+		res.Companies, res.MSAs, res.Orders, res.Prices, res.Entitlements)
 	return AuditEvent{At: now, Actor: opt.Actor, Action: "import", Outcome: "ok", Detail: detail}
 }
 
@@ -224,6 +228,7 @@ type importWriter struct {
 	tx       *sql.Tx
 	cat      *txCatalog
 	res      *ImportResult
+	now      time.Time // of updated prices
 	progress importProgress
 }
 
@@ -282,6 +287,9 @@ func (w *importWriter) write(b entitle.Batch) error {
 		}
 		w.tick()
 	}
+	if err := writePrices(b.Prices, w.now, &w.res.Prices, w.priceRows(), w.tick); err != nil {
+		return err
+	}
 	if len(b.Orders) == 0 {
 		return nil
 	}
@@ -309,6 +317,23 @@ func (w *importWriter) write(b entitle.Batch) error {
 		w.tick()
 	}
 	return nil
+}
+
+func (w *importWriter) priceRows() priceRows {
+	return priceRows{
+		get: func(sku, currency string) (string, bool, error) {
+			var p string
+			err := w.tx.QueryRowContext(w.ctx, w.d.q(selectPriceSQL), sku, currency).Scan(&p)
+			if errors.Is(err, sql.ErrNoRows) {
+				return "", false, nil
+			}
+			return p, err == nil, err
+		},
+		exec: func(query string, args ...any) error {
+			_, err := w.tx.ExecContext(w.ctx, w.d.q(query), args...)
+			return err
+		},
+	}
 }
 
 type orderInserter struct {

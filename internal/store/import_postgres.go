@@ -37,7 +37,9 @@ import (
 //  4. pgWriter: new rows by COPY (ids of new companies, MSAs and orders
 //     drawn from their sequences first, so that rows can refer to each
 //     other), updated companies and MSAs by one UPDATE … FROM unnest each;
-//     orders in chunks of importChunk, reporting progress after each;
+//     prices (a price list is a few hundred rows) by a statement each, as
+//     on SQLite; orders in chunks of importChunk, reporting progress after
+//     each;
 //  5. the audit event, then commit (or roll back: problems, dry run).
 
 // importLockKey is the advisory lock held by the import running on a
@@ -46,8 +48,9 @@ const importLockKey int64 = 0x656e74696d70
 
 // importChunk is how many records are written per round of COPY statements
 // for orders (orders, role assignments, entitlements, list index): progress
-// is reported after the companies, after the MSAs, and after each round,
-// whose last order is a multiple of importChunk records into the batch.
+// is reported after the companies, after the MSAs, after the prices, and
+// after each round, whose last order is a multiple of importChunk records
+// into the batch.
 const importChunk = 5000
 
 func (db *DB) importPostgres(ctx context.Context, b entitle.Batch, opt ImportOptions, now time.Time) (ImportResult, entitle.Problems, error) {
@@ -74,14 +77,14 @@ func (db *DB) importPostgres(ctx context.Context, b entitle.Batch, opt ImportOpt
 					if len(problems) > 0 {
 						return errProblems
 					}
-					w := pgWriter{ctx: ctx, tx: tx, cat: cat, res: &res, progress: importProgress{total: b.Len(), fn: opt.Progress}}
+					w := pgWriter{ctx: ctx, tx: tx, cat: cat, res: &res, now: now, progress: importProgress{total: b.Len(), fn: opt.Progress}}
 					if err := w.write(b); err != nil {
 						return err
 					}
 					if opt.DryRun {
 						return errDryRun
 					}
-					return pgAppendAudit(ctx, db.d, tx, importEvent(res, opt, now))
+					return db.pgAppendAudit(ctx, tx, importEvent(res, opt, now))
 				})
 			})
 		})
@@ -122,23 +125,6 @@ func pgSerializable(ctx context.Context, c *pgx.Conn, fn func(pgx.Tx) error) err
 		return err
 	}
 	return tx.Commit(ctx)
-}
-
-// pgAppendAudit is appendAudit on a pgx transaction, for an event without
-// a company (an import's).
-func pgAppendAudit(ctx context.Context, d dialect, tx pgx.Tx, e AuditEvent) error {
-	if e.Company != "" {
-		return errors.New("pgAppendAudit: events of a company are not supported")
-	}
-	basis := make([]string, len(e.Basis))
-	for i, b := range e.Basis {
-		basis[i] = string(b)
-	}
-	if e.Actor == "" {
-		e.Actor = "cli"
-	}
-	_, err := tx.Exec(ctx, d.q(insertAuditSQL), e.At.UnixMicro(), e.Actor, nil, e.Action, e.Object, strings.Join(basis, ","), e.Outcome, e.Detail)
-	return err
 }
 
 // pgCatalog answers entitle.Catalog from memory: loadPgCatalog reads, in a
@@ -473,6 +459,7 @@ type pgWriter struct {
 	tx       pgx.Tx
 	cat      *pgCatalog
 	res      *ImportResult
+	now      time.Time // of updated prices
 	progress importProgress
 }
 
@@ -485,7 +472,28 @@ func (w *pgWriter) write(b entitle.Batch) error {
 		return err
 	}
 	w.progress.add(len(b.MSAs))
+	if err := writePrices(b.Prices, w.now, &w.res.Prices, w.priceRows(), func() {}); err != nil {
+		return err
+	}
+	w.progress.add(len(b.Prices))
 	return w.orders(b.Orders)
+}
+
+func (w *pgWriter) priceRows() priceRows {
+	return priceRows{
+		get: func(sku, currency string) (string, bool, error) {
+			var p string
+			err := w.tx.QueryRow(w.ctx, postgres.q(selectPriceSQL), sku, currency).Scan(&p)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return "", false, nil
+			}
+			return p, err == nil, err
+		},
+		exec: func(query string, args ...any) error {
+			_, err := w.tx.Exec(w.ctx, postgres.q(query), args...)
+			return err
+		},
+	}
 }
 
 // nextIDs draws n ids from the sequence of table's id column, ascending.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -627,5 +628,317 @@ func listCandidates(t *testing.T, db *store.DB, c policy.Caller) []store.Candida
 			return out
 		}
 		after = page.Next
+	}
+}
+
+// priceList is a hand-written price list: two SKUs of smallChannel in two
+// currencies, and a third SKU in one.
+func priceList() entitle.Batch {
+	p := func(line int, sku, currency, amount string) entitle.Sourced[entitle.Price] {
+		return entitle.Sourced[entitle.Price]{File: "prices.jsonl", Line: line,
+			Record: entitle.Price{SKU: sku, Currency: currency, PartnerPrice: entitle.Decimal(amount)}}
+	}
+	return entitle.Batch{Prices: []entitle.Sourced[entitle.Price]{
+		p(1, "EBO-ENT-1Y", "EUR", "96.00"),
+		p(2, "EBO-ENT-1Y", "USD", "104.50"),
+		p(3, "EBO-STD-1Y", "EUR", "64.40"),
+		p(4, "EBO-STD-1Y", "USD", "0.000001"),
+		p(5, "EBO-SUP", "EUR", "0"),
+	}}
+}
+
+// recordedPrices returns every recorded price of the SKUs of b, by SKU and
+// currency, checking that Price agrees with Prices.
+func recordedPrices(t *testing.T, db *store.DB, b entitle.Batch) []entitle.Price {
+	t.Helper()
+	ctx := context.Background()
+	var skus []string
+	for _, p := range b.Prices {
+		if !slices.Contains(skus, p.Record.SKU) {
+			skus = append(skus, p.Record.SKU)
+		}
+	}
+	slices.Sort(skus)
+	var out []entitle.Price
+	for _, sku := range skus {
+		ps, err := db.Prices(ctx, sku)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range ps {
+			got, ok, err := db.Price(ctx, p.SKU, p.Currency)
+			if err != nil || !ok || got != p.PartnerPrice {
+				t.Errorf("Price(%s, %s) = %q %v %v; Prices says %q", p.SKU, p.Currency, got, ok, err, p.PartnerPrice)
+			}
+		}
+		out = append(out, ps...)
+	}
+	return out
+}
+
+func pricesOf(b entitle.Batch) []entitle.Price {
+	var out []entitle.Price
+	for _, p := range b.Prices {
+		out = append(out, p.Record)
+	}
+	return out
+}
+
+// priceUpdatedAt returns the updated_at of a price, read from the database
+// itself: no API shows it.
+func priceUpdatedAt(t *testing.T, dsn, sku, currency string) time.Time {
+	t.Helper()
+	driver, path, q := "sqlite", "file:"+filepath.ToSlash(dsn)+"?_pragma=busy_timeout(10000)", `SELECT updated_at FROM prices WHERE sku = ? AND currency = ?`
+	if store.IsPostgres(dsn) {
+		driver, path, q = "pgx", dsn, `SELECT updated_at FROM prices WHERE sku = $1 AND currency = $2`
+	}
+	raw, err := sql.Open(driver, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	var micros int64
+	if err := raw.QueryRow(q, sku, currency).Scan(&micros); err != nil {
+		t.Fatalf("updated_at of %s in %s: %v", sku, currency, err)
+	}
+	return time.UnixMicro(micros).UTC()
+}
+
+// TestImportPrices: a price list imports alone, re-imports unchanged, and
+// changes over time: a new price of a (SKU, currency) replaces the recorded
+// one in place and is counted as updated.
+func TestImportPrices(t *testing.T) {
+	ctx := context.Background()
+	dsn := storetest.DSN(t)
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+
+	if p, ok, err := db.Price(ctx, "EBO-ENT-1Y", "EUR"); err != nil || ok || p != "" {
+		t.Errorf("a price before any import: %q %v %v", p, ok, err)
+	}
+	if ps, err := db.Prices(ctx, "EBO-ENT-1Y"); err != nil || len(ps) != 0 {
+		t.Errorf("prices before any import: %v %v", ps, err)
+	}
+
+	// Alone: every price created, progress to the end, one audit event.
+	b := priceList()
+	var calls [][2]int
+	res, problems, err := db.Import(ctx, b, store.ImportOptions{Actor: "cli", Progress: func(done, total int) {
+		calls = append(calls, [2]int{done, total})
+	}}, importNow)
+	if err != nil || len(problems) > 0 {
+		t.Fatal(err, problems)
+	}
+	if diff := cmp.Diff(store.ImportResult{Prices: store.Counts{Created: 5}}, res); diff != "" {
+		t.Errorf("first import (-want +got):\n%s", diff)
+	}
+	if len(calls) == 0 || calls[len(calls)-1] != [2]int{5, 5} {
+		t.Errorf("progress calls %v, want the last to be (5, 5)", calls)
+	}
+	if diff := cmp.Diff(pricesOf(b), recordedPrices(t, db, b)); diff != "" {
+		t.Errorf("recorded prices (-want +got):\n%s", diff)
+	}
+	events, err := db.AuditEvents(ctx, "", 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(events) != 1 || events[0].Action != "import" || !strings.Contains(events[0].Detail, "prices {Created:5 Updated:0 Unchanged:0}") {
+		t.Errorf("audit events %+v, want one import event that counts the prices", events)
+	}
+	if at := priceUpdatedAt(t, dsn, "EBO-SUP", "EUR"); !at.Equal(importNow) {
+		t.Errorf("updated_at %v, want %v", at, importNow)
+	}
+
+	// Again, later: unchanged, and not touched.
+	later := importNow.Add(24 * time.Hour)
+	if diff := cmp.Diff(store.ImportResult{Prices: store.Counts{Unchanged: 5}}, mustImport(t, db, priceList(), later)); diff != "" {
+		t.Errorf("re-import (-want +got):\n%s", diff)
+	}
+	if at := priceUpdatedAt(t, dsn, "EBO-ENT-1Y", "EUR"); !at.Equal(importNow) {
+		t.Errorf("an unchanged price's updated_at moved to %v", at)
+	}
+
+	// A new price list: one price changed, one new currency, one new SKU,
+	// one written otherwise ("0.0" is not the recorded text "0"), the rest
+	// as before; prices not in the list stay.
+	b = priceList()
+	b.Prices[0].Record.PartnerPrice = "99.00"
+	b.Prices[4].Record.PartnerPrice = "0.0"
+	b.Prices = append(b.Prices[:3],
+		entitle.Sourced[entitle.Price]{Record: entitle.Price{SKU: "EBO-ENT-1Y", Currency: "GBP", PartnerPrice: "84.00"}},
+		entitle.Sourced[entitle.Price]{Record: entitle.Price{SKU: "EBO-NEW", Currency: "EUR", PartnerPrice: "12.34"}},
+		b.Prices[4])
+	res = mustImport(t, db, b, later)
+	if diff := cmp.Diff(store.ImportResult{Prices: store.Counts{Created: 2, Updated: 2, Unchanged: 2}}, res); diff != "" {
+		t.Errorf("changed price list (-want +got):\n%s", diff)
+	}
+	want := []entitle.Price{
+		{SKU: "EBO-ENT-1Y", Currency: "EUR", PartnerPrice: "99.00"},
+		{SKU: "EBO-ENT-1Y", Currency: "GBP", PartnerPrice: "84.00"},
+		{SKU: "EBO-ENT-1Y", Currency: "USD", PartnerPrice: "104.50"},
+		{SKU: "EBO-NEW", Currency: "EUR", PartnerPrice: "12.34"},
+		{SKU: "EBO-STD-1Y", Currency: "EUR", PartnerPrice: "64.40"},
+		{SKU: "EBO-STD-1Y", Currency: "USD", PartnerPrice: "0.000001"}, // not in the new list: kept
+		{SKU: "EBO-SUP", Currency: "EUR", PartnerPrice: "0.0"},
+	}
+	if diff := cmp.Diff(want, recordedPrices(t, db, entitle.Batch{Prices: append(b.Prices, priceList().Prices...)})); diff != "" {
+		t.Errorf("recorded prices (-want +got):\n%s", diff)
+	}
+	for _, c := range []struct {
+		sku, currency string
+		at            time.Time
+	}{{"EBO-ENT-1Y", "EUR", later}, {"EBO-ENT-1Y", "USD", importNow}, {"EBO-NEW", "EUR", later}} {
+		if got := priceUpdatedAt(t, dsn, c.sku, c.currency); !got.Equal(c.at) {
+			t.Errorf("updated_at of %s in %s: %v, want %v", c.sku, c.currency, got, c.at)
+		}
+	}
+
+	// The same price twice in one import: the first counts, the second
+	// finds it unchanged.
+	twice := entitle.Batch{Prices: []entitle.Sourced[entitle.Price]{b.Prices[0], b.Prices[0]}}
+	twice.Prices[0].Record.PartnerPrice, twice.Prices[1].Record.PartnerPrice = "100.00", "100.00"
+	if diff := cmp.Diff(store.ImportResult{Prices: store.Counts{Updated: 1, Unchanged: 1}}, mustImport(t, db, twice, later)); diff != "" {
+		t.Errorf("the same price twice (-want +got):\n%s", diff)
+	}
+}
+
+// TestImportPricesWithTheRest: prices mixed with companies, MSAs and orders
+// in one batch; a dry run says what it would do and writes nothing; one bad
+// price refuses the whole batch.
+func TestImportPricesWithTheRest(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.New(t)
+
+	mixed := smallChannel()
+	mixed.Prices = priceList().Prices
+	want := store.ImportResult{
+		Companies:    store.Counts{Created: len(mixed.Companies)},
+		MSAs:         store.Counts{Created: len(mixed.MSAs)},
+		Orders:       store.Counts{Created: len(mixed.Orders)},
+		Prices:       store.Counts{Created: len(mixed.Prices)},
+		Entitlements: entitlementsOf(mixed),
+		DryRun:       true,
+	}
+	dry, problems, err := db.Import(ctx, mixed, store.ImportOptions{DryRun: true}, importNow)
+	if err != nil || len(problems) > 0 {
+		t.Fatal(err, problems)
+	}
+	if diff := cmp.Diff(want, dry); diff != "" {
+		t.Errorf("dry run (-want +got):\n%s", diff)
+	}
+	if got := recordedPrices(t, db, mixed); len(got) != 0 || auditCount(t, db) != 0 || dataCounts(t, db)["orders"] != 0 {
+		t.Errorf("a dry run wrote prices %v, or orders, or an audit event", got)
+	}
+	want.DryRun = false
+	if diff := cmp.Diff(want, mustImport(t, db, mixed, importNow)); diff != "" {
+		t.Errorf("import (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(pricesOf(mixed), recordedPrices(t, db, mixed)); diff != "" {
+		t.Errorf("recorded prices (-want +got):\n%s", diff)
+	}
+
+	// A dry run of a change: counted as updated, not written.
+	change := priceList()
+	change.Prices[1].Record.PartnerPrice = "110.00"
+	dry, problems, err = db.Import(ctx, change, store.ImportOptions{DryRun: true}, importNow)
+	if err != nil || len(problems) > 0 {
+		t.Fatal(err, problems)
+	}
+	if diff := cmp.Diff(store.ImportResult{Prices: store.Counts{Updated: 1, Unchanged: 4}, DryRun: true}, dry); diff != "" {
+		t.Errorf("dry run of a change (-want +got):\n%s", diff)
+	}
+	if p, _, err := db.Price(ctx, "EBO-ENT-1Y", "USD"); err != nil || p != "104.50" {
+		t.Errorf("after a dry run the price is %q (%v), want 104.50 still", p, err)
+	}
+
+	// Bad prices in a batch that would otherwise rename a company, add an
+	// order and change a price: refused whole, each problem named, as a dry
+	// run or not.
+	bad := smallChannel()
+	bad.Companies[3].Record.Name = "Customer One, renamed"
+	o := smallChannel().Orders[1] // a new order
+	o.Record.PONumber, o.Record.Lines[0].SubscriptionID, o.Record.Lines[1].SubscriptionID = "PO-3", "SUB-31", "SUB-32"
+	bad.Orders = append(bad.Orders, o)
+	bad.Prices = priceList().Prices
+	bad.Prices[0].Record.PartnerPrice = "97.00" // a change, fine alone
+	add := func(line int, sku, currency, amount string) {
+		bad.Prices = append(bad.Prices, entitle.Sourced[entitle.Price]{File: "prices.jsonl", Line: line,
+			Record: entitle.Price{SKU: sku, Currency: currency, PartnerPrice: entitle.Decimal(amount)}})
+	}
+	add(6, "EBO-ENT-1Y", "eur", "1.00")
+	add(7, "EBO-ENT-1Y", "USD", "-104.50")
+	add(8, "EBO-ENT-1Y", "EUR", "98.00")
+	add(9, "EBO ENT", "EUR", "1.00")
+	wantProblems := []string{
+		`prices.jsonl:6: currency: "eur" is not a three-letter currency code such as EUR`,
+		`prices.jsonl:7: partner_price: "-104.50" is not a non-negative decimal such as "120.00"`,
+		"prices.jsonl:8: partner_price: SKU EBO-ENT-1Y in EUR has two prices in this import: 98.00 here, 97.00 on line 1",
+		`prices.jsonl:9: sku: "EBO ENT" may contain only A-Z a-z 0-9 . _ -`,
+	}
+	before, audits, pricesBefore := dataCounts(t, db), auditCount(t, db), recordedPrices(t, db, bad)
+	for _, dryRun := range []bool{false, true} {
+		res, problems, err := db.Import(ctx, bad, store.ImportOptions{DryRun: dryRun}, importNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(wantProblems, problemStrings(problems)); diff != "" {
+			t.Errorf("dry run %v: problems (-want +got):\n%s", dryRun, diff)
+		}
+		if diff := cmp.Diff(store.ImportResult{DryRun: dryRun}, res); diff != "" {
+			t.Errorf("dry run %v: result of a refused import (-want +got):\n%s", dryRun, diff)
+		}
+		if diff := cmp.Diff(before, dataCounts(t, db)); diff != "" {
+			t.Errorf("dry run %v: a refused import changed the tables (-before +after):\n%s", dryRun, diff)
+		}
+		if diff := cmp.Diff(pricesBefore, recordedPrices(t, db, bad)); diff != "" {
+			t.Errorf("dry run %v: a refused import changed the prices (-before +after):\n%s", dryRun, diff)
+		}
+		if n := auditCount(t, db); n != audits {
+			t.Errorf("dry run %v: %d audit events, want %d", dryRun, n, audits)
+		}
+	}
+	if c, err := db.Company(ctx, "CUST-1"); err != nil || c.Name != "Customer One" {
+		t.Errorf("CUST-1 is %+v (%v): the refused import renamed it", c, err)
+	}
+}
+
+// TestImportPricesBackendsAgree: the price list gives the same results and
+// problems on the run's backend as on SQLite.
+func TestImportPricesBackendsAgree(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.New(t)
+	lite, err := store.Open(ctx, filepath.Join(t.TempDir(), "reference.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lite.Close()
+	type outcome struct {
+		Result   store.ImportResult
+		Problems []string
+		Err      string
+	}
+	changed := priceList()
+	changed.Prices[2].Record.PartnerPrice = "70.00"
+	bad := priceList()
+	bad.Prices[3].Record.Currency = "usd"
+	bad.Prices = append(bad.Prices, bad.Prices[0])
+	bad.Prices[len(bad.Prices)-1].Record.PartnerPrice = "1.00"
+	mixed := smallChannel()
+	mixed.Prices = changed.Prices
+	for i, b := range []entitle.Batch{priceList(), priceList(), changed, bad, mixed, priceList()} {
+		var got [2]outcome
+		for j, s := range []*store.DB{lite, db} {
+			res, problems, err := s.Import(ctx, b, store.ImportOptions{}, importNow)
+			got[j] = outcome{res, problemStrings(problems), fmt.Sprint(err)}
+		}
+		if diff := cmp.Diff(got[0], got[1]); diff != "" {
+			t.Errorf("import %d (-sqlite +%s):\n%s", i, storetest.Backend(), diff)
+		}
+	}
+	if diff := cmp.Diff(recordedPrices(t, lite, changed), recordedPrices(t, db, changed)); diff != "" {
+		t.Errorf("recorded prices (-sqlite +%s):\n%s", storetest.Backend(), diff)
 	}
 }

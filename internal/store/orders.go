@@ -31,6 +31,9 @@ func rolesOf(bits int64) []entitle.Role {
 type OrderRecord struct {
 	ID int64
 	entitle.Order
+	// Owners holds, by subscription ID, the company that owns each line's
+	// entitlement now: the order's owner unless an ownership transfer moved it.
+	Owners map[string]string
 }
 
 // loadOrder reads a whole order: the order row, its role assignments and its
@@ -78,18 +81,22 @@ func loadOrder(ctx context.Context, d dialect, q querier, id int64) (OrderRecord
 		return o, err
 	}
 
-	rows, err = q.QueryContext(ctx, d.q(`SELECT line_no, sku, description, quantity, unit_price, subscription_id, start_date, end_date
-		FROM entitlements WHERE order_id = ? ORDER BY line_no`), id)
+	rows, err = q.QueryContext(ctx, d.q(`SELECT e.line_no, e.sku, e.description, e.quantity, e.unit_price, e.subscription_id, e.start_date, e.end_date, c.key
+		FROM entitlements e JOIN companies c ON c.id = e.owner_id WHERE e.order_id = ? ORDER BY e.line_no`), id)
 	if err != nil {
 		return o, err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var l entitle.Line
-		var start, end string
-		if err := rows.Scan(&l.Line, &l.SKU, &l.Description, &l.Quantity, &l.UnitPrice, &l.SubscriptionID, &start, &end); err != nil {
+		var start, end, owner string
+		if err := rows.Scan(&l.Line, &l.SKU, &l.Description, &l.Quantity, &l.UnitPrice, &l.SubscriptionID, &start, &end, &owner); err != nil {
 			return o, err
 		}
+		if o.Owners == nil {
+			o.Owners = map[string]string{}
+		}
+		o.Owners[l.SubscriptionID] = owner
 		if l.StartDate, err = entitle.ParseDate(start); err != nil {
 			return o, err
 		}

@@ -89,6 +89,10 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", Redact(dsn), err)
 	}
+	if err := db.chainOldAuditEvents(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", Redact(dsn), err)
+	}
 	if err := db.prepare(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -181,7 +185,7 @@ func (db *DB) openPostgres(dsn string) error {
 // statements are the prepared queries of the hot read paths.
 type statements struct {
 	entitlementFacts, entitlementRoles, ownerDelegations, userByToken, ownerView *sql.Stmt
-	insertAudit                                                                  *sql.Stmt // on rw: used inside write transactions
+	insertAudit, auditTip, auditHead                                             *sql.Stmt // on rw: used inside write transactions
 }
 
 func (db *DB) prepare(ctx context.Context) error {
@@ -224,11 +228,16 @@ func (db *DB) prepare(ctx context.Context) error {
 		*s.dst = st
 		db.stmtSQL[st] = db.d.q(s.query)
 	}
-	st, err := db.rw.PrepareContext(ctx, db.d.q(insertAuditSQL))
-	if err != nil {
-		return fmt.Errorf("prepare: %w", err)
+	for _, s := range []struct {
+		dst   **sql.Stmt
+		query string
+	}{{&db.stmt.insertAudit, insertAuditSQL}, {&db.stmt.auditTip, auditTipSQL}, {&db.stmt.auditHead, auditHeadSQL}} {
+		st, err := db.rw.PrepareContext(ctx, db.d.q(s.query))
+		if err != nil {
+			return fmt.Errorf("prepare: %w", err)
+		}
+		*s.dst = st
 	}
-	db.stmt.insertAudit = st
 	return nil
 }
 
@@ -295,7 +304,7 @@ func (db *DB) Close() error {
 	}
 	var errs []error
 	for _, st := range []*sql.Stmt{db.stmt.entitlementFacts, db.stmt.entitlementRoles, db.stmt.ownerDelegations, db.stmt.userByToken,
-		db.stmt.ownerView, db.stmt.insertAudit} {
+		db.stmt.ownerView, db.stmt.insertAudit, db.stmt.auditTip, db.stmt.auditHead} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
@@ -373,7 +382,8 @@ func fromMicros(n sql.NullInt64) time.Time {
 
 // tables lists every table, for Counts.
 var tables = []string{"companies", "users", "api_tokens", "msas", "orders", "order_roles", "entitlements",
-	"entitlement_access", "delegations", "delegation_items", "audit_events", "sessions", "invitations", "settings"}
+	"entitlement_access", "delegations", "delegation_items", "audit_events", "sessions", "invitations", "settings",
+	"rate_limits", "prices", "renewal_requests", "transfers"}
 
 // Counts returns the number of rows of each table: what an operator checks
 // after an import, and what tests compare to prove nothing changed.

@@ -14,9 +14,11 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/auth"
 	"github.com/entitle-portal/entitle/internal/coworkers"
 	"github.com/entitle-portal/entitle/internal/disclose"
+	"github.com/entitle-portal/entitle/internal/lifecycle"
 	"github.com/entitle-portal/entitle/internal/mail"
 	"github.com/entitle-portal/entitle/internal/ratelimit"
 	"github.com/entitle-portal/entitle/internal/store"
@@ -47,6 +49,14 @@ type Config struct {
 	// Delivery is how hard invitation mail is retried (coworkers defaults
 	// when zero).
 	Delivery coworkers.Delivery
+	// Lifecycle settings (lifecycle defaults when zero): the direct
+	// premium in percent, how long after its end an entitlement may still be
+	// renewed, the vendor's sales desk address, how long a transfer offer
+	// stays open.
+	DirectPremium entitle.Decimal
+	RenewalGrace  time.Duration
+	SalesDesk     string
+	TransferTTL   time.Duration
 }
 
 // Limits are the server's rate limits; a zero Limit is off.
@@ -73,6 +83,7 @@ type Server struct {
 	handler   http.Handler
 	dummyHash string // a password hash to verify against when the email is unknown
 	co        *coworkers.Service
+	life      *lifecycle.Service
 	limiter   *ratelimit.Limiter
 	limits    Limits
 }
@@ -113,6 +124,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Mailer == nil {
 		cfg.Mailer = mail.Outbox{Dir: "outbox", Now: cfg.Now}
 	}
+	s.life = &lifecycle.Service{DB: cfg.DB, Mailer: cfg.Mailer, Now: cfg.Now, Logger: cfg.Logger, BaseURL: cfg.BaseURL,
+		DirectPremium: cfg.DirectPremium, RenewalGrace: cfg.RenewalGrace, SalesDesk: cfg.SalesDesk, TransferTTL: cfg.TransferTTL}
 	s.co = &coworkers.Service{DB: cfg.DB, Mailer: cfg.Mailer, Now: cfg.Now, Logger: cfg.Logger, BaseURL: cfg.BaseURL,
 		TTL: cfg.InvitationTTL, Limits: s.limits.Invitations, Limiter: s.limiter, Delivery: cfg.Delivery}
 	s.handler = s.routes()

@@ -1,0 +1,382 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/entitle-portal/entitle"
+	"github.com/entitle-portal/entitle/internal/disclose"
+	"github.com/entitle-portal/entitle/internal/lifecycle"
+	"github.com/entitle-portal/entitle/internal/store"
+)
+
+// The lifecycle routes (issue 6): renewal options and requests, company
+// profiles and the partner directory, ownership transfers. The rules and
+// the writes are internal/lifecycle's.
+
+// GET /api/v1/entitlements/{id}/renewal: how to buy or renew it, best first.
+func (s *Server) renewalOptions(w http.ResponseWriter, r *http.Request, c who) error {
+	if q := newQuery(r); q.err != nil {
+		return q.err
+	}
+	opts, err := s.life.Options(r.Context(), c.Caller, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, opts)
+	return nil
+}
+
+// renewalJSON is a renewal request in an answer. The recipient sees the
+// entitlement information and the message only — never who asked (R4, R7);
+// the requester also sees where it went and who of its company asked.
+type renewalJSON struct {
+	ID           int64             `json:"id"`
+	Entitlement  entitlementInfo   `json:"entitlement"`
+	Route        string            `json:"route"`
+	Recipient    *disclose.Partner `json:"recipient,omitempty"`
+	RequestedBy  string            `json:"requested_by,omitempty"`
+	Message      string            `json:"message,omitempty"`
+	Status       string            `json:"status"`
+	Note         string            `json:"note,omitempty"`
+	CreatedAt    time.Time         `json:"created_at"`
+	UpdatedAt    time.Time         `json:"updated_at"`
+	RecipientBox bool              `json:"received"` // the caller's company received it
+}
+
+// entitlementInfo is entitlement information (R1) about a subscription.
+type entitlementInfo struct {
+	SubscriptionID string       `json:"subscription_id"`
+	SKU            string       `json:"sku"`
+	Quantity       int64        `json:"quantity"`
+	StartDate      entitle.Date `json:"start_date"`
+	EndDate        entitle.Date `json:"end_date"`
+	PONumber       string       `json:"po_number,omitempty"`
+}
+
+func infoOf(e entitle.Entitlement) entitlementInfo {
+	return entitlementInfo{SubscriptionID: e.SubscriptionID, SKU: e.SKU, Quantity: e.Quantity, StartDate: e.StartDate, EndDate: e.EndDate, PONumber: e.PONumber}
+}
+
+func (s *Server) renewalJSONOf(r *http.Request, c who, rr store.RenewalRequest) (renewalJSON, error) {
+	out := renewalJSON{ID: rr.ID, Entitlement: infoOf(rr.Entitlement), Route: rr.Route, Message: rr.Message, Status: rr.Status,
+		Note: rr.Note, CreatedAt: rr.CreatedAt, UpdatedAt: rr.UpdatedAt, RecipientBox: rr.Recipient == c.Company}
+	if rr.Requester == c.Company {
+		p, err := s.cfg.DB.Profile(r.Context(), rr.Recipient)
+		if err != nil {
+			return out, err
+		}
+		pp := disclose.PartnerOf(p)
+		out.Recipient, out.RequestedBy = &pp, rr.RequestedBy
+	}
+	return out, nil
+}
+
+// POST /api/v1/entitlements/{id}/renewal-requests {"route","partner","message"}:
+// the owner or a delegate asks for a renewal.
+func (s *Server) requestRenewal(w http.ResponseWriter, r *http.Request, c who) error {
+	if q := newQuery(r); q.err != nil {
+		return q.err
+	}
+	var ask lifecycle.RenewalAsk
+	if err := decode(w, r, &ask); err != nil {
+		return err
+	}
+	rr, err := s.life.RequestRenewal(r.Context(), c.Caller, r.PathValue("id"), ask)
+	if errors.Is(err, lifecycle.ErrRenewalPending) {
+		return errorf(codeConflict, "you asked %s to renew %s already (request %d, %s): wait for its answer, or withdraw it first", rr.Recipient, rr.SubscriptionID, rr.ID, rr.Status)
+	}
+	if err != nil {
+		return err
+	}
+	out, err := s.renewalJSONOf(r, c, rr)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+// box reads ?box=received|sent (default received).
+func (q *query) box() bool {
+	switch q.str("box") {
+	case "", "received":
+		return false
+	case "sent":
+		return true
+	}
+	q.fail("box must be received or sent, not %q", clipParam(q.str("box")))
+	return false
+}
+
+// pageBefore reads a newest-first cursor: the id to continue before.
+func (s *Server) pageBefore(q *query, bound string) (int64, error) {
+	pos, err := s.openCursor(q.str("cursor"), bound)
+	if err != nil || pos == "" {
+		return 0, err
+	}
+	n, err := strconv.ParseInt(pos, 10, 64)
+	if err != nil {
+		return 0, errInvalidCursor
+	}
+	return n, nil
+}
+
+// GET /api/v1/renewal-requests?box=received|sent&open=true: the caller's
+// company's inbox (received: requests to renew what it sold; sent: its own
+// requests), newest first, paged.
+func (s *Server) listRenewalRequests(w http.ResponseWriter, r *http.Request, c who) error {
+	q := newQuery(r, "box", "open", "limit", "cursor")
+	sent := q.box()
+	open := false
+	switch q.str("open") {
+	case "", "false":
+	case "true":
+		open = true
+	default:
+		q.fail("open must be true or false, not %q", clipParam(q.str("open")))
+	}
+	limit := q.limit(100, 500)
+	if q.err != nil {
+		return q.err
+	}
+	bound := bind("renewals", c.Company, strconv.FormatBool(sent), strconv.FormatBool(open))
+	before, err := s.pageBefore(q, bound)
+	if err != nil {
+		return err
+	}
+	rrs, err := s.life.RenewalRequests(r.Context(), c.Caller, sent, open, before, limit+1)
+	if err != nil {
+		return err
+	}
+	out := struct {
+		Items []renewalJSON `json:"items"`
+		Next  string        `json:"next_cursor,omitempty"`
+	}{Items: []renewalJSON{}}
+	if len(rrs) > limit {
+		rrs = rrs[:limit]
+		out.Next = s.sealCursor(strconv.FormatInt(rrs[limit-1].ID, 10), bound)
+	}
+	for _, rr := range rrs {
+		j, err := s.renewalJSONOf(r, c, rr)
+		if err != nil {
+			return err
+		}
+		out.Items = append(out.Items, j)
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// PATCH /api/v1/renewal-requests/{id} {"status","note"}: the recipient marks
+// it quoted, won or lost; the requester withdraws it.
+func (s *Server) updateRenewalRequest(w http.ResponseWriter, r *http.Request, c who) error {
+	if q := newQuery(r); q.err != nil {
+		return q.err
+	}
+	id, err := pathID(r, "renewal request")
+	if err != nil {
+		return err
+	}
+	var body struct {
+		Status string  `json:"status"`
+		Note   *string `json:"note"`
+	}
+	if err := decode(w, r, &body); err != nil {
+		return err
+	}
+	rr, err := s.life.UpdateRenewalRequest(r.Context(), c.Caller, id, body.Status, body.Note)
+	if err != nil {
+		return err
+	}
+	out, err := s.renewalJSONOf(r, c, rr)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// profileJSON is a company's profile.
+type profileJSON struct {
+	Key          string       `json:"key"`
+	Name         string       `json:"name"`
+	Kind         entitle.Kind `json:"kind"`
+	ContactEmail string       `json:"contact_email"`
+	ContactPhone string       `json:"contact_phone"`
+	Website      string       `json:"website"`
+	Listed       bool         `json:"listed"`
+}
+
+func profileJSONOf(p store.Profile) profileJSON {
+	return profileJSON{Key: p.Company.Key, Name: p.Company.Name, Kind: p.Company.Kind, ContactEmail: p.ContactEmail,
+		ContactPhone: p.ContactPhone, Website: p.Website, Listed: p.Listed}
+}
+
+// GET /api/v1/company: the caller's company profile.
+func (s *Server) getCompany(w http.ResponseWriter, r *http.Request, c who) error {
+	if q := newQuery(r); q.err != nil {
+		return q.err
+	}
+	p, err := s.life.Profile(r.Context(), c.Caller)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, profileJSONOf(p))
+	return nil
+}
+
+// PATCH /api/v1/company {"contact_email","contact_phone","website","listed"}:
+// administrators keep their company's profile.
+func (s *Server) patchCompany(w http.ResponseWriter, r *http.Request, c who) error {
+	if q := newQuery(r); q.err != nil {
+		return q.err
+	}
+	var ch lifecycle.ProfileChange
+	if err := decode(w, r, &ch); err != nil {
+		return err
+	}
+	p, err := s.life.SetProfile(r.Context(), c.Caller, ch)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, profileJSONOf(p))
+	return nil
+}
+
+// GET /api/v1/partners: the partner directory.
+func (s *Server) listPartners(w http.ResponseWriter, r *http.Request, c who) error {
+	if q := newQuery(r); q.err != nil {
+		return q.err
+	}
+	ps, err := s.life.Directory(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, items[disclose.Partner]{Items: ps})
+	return nil
+}
+
+// transferJSON is a transfer in an answer.
+type transferJSON struct {
+	ID          int64           `json:"id"`
+	Entitlement entitlementInfo `json:"entitlement"`
+	From        disclose.Party  `json:"from"`
+	To          disclose.Party  `json:"to"`
+	Message     string          `json:"message,omitempty"`
+	Status      string          `json:"status"` // offered, accepted, declined, cancelled, expired, done
+	CreatedAt   time.Time       `json:"created_at"`
+	CreatedBy   string          `json:"created_by,omitempty"` // to the offering company only
+	ExpiresAt   time.Time       `json:"expires_at"`
+	DecidedAt   *time.Time      `json:"decided_at,omitempty"`
+}
+
+func (s *Server) transferJSONOf(r *http.Request, c who, t store.Transfer) (transferJSON, error) {
+	party := s.parties(r.Context())
+	from, err := party(t.From)
+	if err != nil {
+		return transferJSON{}, err
+	}
+	to, err := party(t.To)
+	if err != nil {
+		return transferJSON{}, err
+	}
+	info := infoOf(t.Entitlement)
+	info.PONumber = ""
+	out := transferJSON{ID: t.ID, Entitlement: info, From: from, To: to, Message: t.Message,
+		Status: lifecycle.TransferState(t, s.now()), CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt}
+	if c.Company == t.From || c.Vendor {
+		out.CreatedBy = t.CreatedBy
+	}
+	if !t.DecidedAt.IsZero() {
+		at := t.DecidedAt
+		out.DecidedAt = &at
+	}
+	return out, nil
+}
+
+// POST /api/v1/entitlements/{id}/transfers {"to","message"}: the owner's
+// administrators offer the entitlement to another company; the vendor's
+// move it at once.
+func (s *Server) offerTransfer(w http.ResponseWriter, r *http.Request, c who) error {
+	if q := newQuery(r); q.err != nil {
+		return q.err
+	}
+	var offer lifecycle.TransferOffer
+	if err := decode(w, r, &offer); err != nil {
+		return err
+	}
+	t, err := s.life.OfferTransfer(r.Context(), c.Caller, r.PathValue("id"), offer)
+	if errors.Is(err, lifecycle.ErrTransferPending) {
+		return errorf(codeConflict, "%s is offered to %s already (transfer %d): cancel that offer first", t.SubscriptionID, t.To, t.ID)
+	}
+	if err != nil {
+		return err
+	}
+	out, err := s.transferJSONOf(r, c, t)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+// GET /api/v1/transfers?box=received|sent: offers to and from the caller's
+// company, newest first, paged.
+func (s *Server) listTransfers(w http.ResponseWriter, r *http.Request, c who) error {
+	q := newQuery(r, "box", "limit", "cursor")
+	sent := q.box()
+	limit := q.limit(100, 500)
+	if q.err != nil {
+		return q.err
+	}
+	bound := bind("transfers", c.Company, strconv.FormatBool(sent))
+	before, err := s.pageBefore(q, bound)
+	if err != nil {
+		return err
+	}
+	ts, err := s.life.Transfers(r.Context(), c.Caller, sent, before, limit+1)
+	if err != nil {
+		return err
+	}
+	out := struct {
+		Items []transferJSON `json:"items"`
+		Next  string         `json:"next_cursor,omitempty"`
+	}{Items: []transferJSON{}}
+	if len(ts) > limit {
+		ts = ts[:limit]
+		out.Next = s.sealCursor(strconv.FormatInt(ts[limit-1].ID, 10), bound)
+	}
+	for _, t := range ts {
+		j, err := s.transferJSONOf(r, c, t)
+		if err != nil {
+			return err
+		}
+		out.Items = append(out.Items, j)
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// POST /api/v1/transfers/{id}/{action}: accept, decline or cancel an offer.
+func (s *Server) decideTransfer(w http.ResponseWriter, r *http.Request, c who) error {
+	if q := newQuery(r); q.err != nil {
+		return q.err
+	}
+	id, err := pathID(r, "transfer")
+	if err != nil {
+		return err
+	}
+	t, err := s.life.DecideTransfer(r.Context(), c.Caller, id, r.PathValue("action"))
+	if err != nil {
+		return err
+	}
+	out, err := s.transferJSONOf(r, c, t)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
