@@ -22,6 +22,7 @@ type world struct {
 	delegations []entitle.Delegation
 	vendor      string
 	now         time.Time
+	owners      map[string]string // subscription → owner, where a transfer changed it
 }
 
 // visible is what the policy shows company c on facts gathered in memory —
@@ -30,9 +31,19 @@ func (w world) visible(c policy.Caller, basis entitle.Basis) map[string][]entitl
 	out := map[string][]entitle.Basis{}
 	for _, o := range w.orders {
 		for _, l := range o.Lines {
-			f := policy.Facts{SubscriptionID: l.SubscriptionID, Owner: o.Owner, PurchasingEntity: o.PurchasingEntity, Roles: o.Assignments()}
+			owner := o.Owner
+			if cur, ok := w.owners[l.SubscriptionID]; ok {
+				owner = cur
+			}
+			roles := o.Assignments()
+			for i := range roles {
+				if roles[i].Role == entitle.RoleOwner {
+					roles[i].Company = owner
+				}
+			}
+			f := policy.Facts{SubscriptionID: l.SubscriptionID, Owner: owner, PurchasingEntity: o.PurchasingEntity, Roles: roles}
 			for _, d := range w.delegations {
-				if d.Delegate == c.Company && d.Owner == o.Owner {
+				if d.Delegate == c.Company && d.Owner == owner {
 					f.Delegations = append(f.Delegations, d)
 				}
 			}

@@ -1,0 +1,145 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/entitle-portal/entitle"
+	"github.com/entitle-portal/entitle/internal/policy"
+	"github.com/entitle-portal/entitle/internal/policy/policytest"
+	"github.com/entitle-portal/entitle/internal/store"
+	"github.com/entitle-portal/entitle/internal/store/storetest"
+)
+
+// transfer moves sub from its owner to to directly (the vendor's move).
+func transfer(t *testing.T, db *store.DB, sub, from, to string, now time.Time) {
+	t.Helper()
+	_, err := db.OfferTransfer(context.Background(), store.Transfer{SubscriptionID: sub, From: from, To: to, CreatedAt: now, CreatedBy: "test",
+		ExpiresAt: now.Add(time.Hour)}, true, store.AuditEvent{At: now, Action: "transfer.direct", Outcome: "ok"})
+	if err != nil {
+		t.Fatalf("transfer %s %s→%s: %v", sub, from, to, err)
+	}
+}
+
+// TestListAgreesWithPolicyAfterTransfers: after ownership transfers — to a
+// new company, to a company holding another role on the order, and back —
+// the list index, the facts of a get and the policy on complete in-memory
+// facts agree for every company and basis filter.
+func TestListAgreesWithPolicyAfterTransfers(t *testing.T) {
+	scenarios, err := policytest.LoadAll("../policy/testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range scenarios {
+		t.Run(s.Name, func(t *testing.T) {
+			db := storetest.New(t)
+			b := s.Batch()
+			b.Companies = append(b.Companies, entitle.Sourced[entitle.Company]{Record: entitle.Company{Key: "NEWCO", Name: "New Owner", Kind: entitle.KindCustomer}})
+			mustImport(t, db, b, s.Now)
+			if err := db.AddDelegations(context.Background(), s.Delegations); err != nil {
+				t.Fatal(err)
+			}
+			w := world{delegations: s.Delegations, vendor: s.Vendor, now: s.Now, owners: map[string]string{}}
+			for _, o := range b.Orders {
+				w.orders = append(w.orders, o.Record)
+			}
+			// Line 1 of every order goes to NEWCO; line 2 to the order's
+			// purchasing entity (a company with another role), when it is
+			// not the owner already.
+			for _, o := range w.orders {
+				for i, l := range o.Lines {
+					to := "NEWCO"
+					if i == 1 {
+						to = o.PurchasingEntity
+					}
+					if i > 1 || to == o.Owner {
+						continue
+					}
+					transfer(t, db, l.SubscriptionID, o.Owner, to, s.Now)
+					w.owners[l.SubscriptionID] = to
+				}
+			}
+			companies := append(s.Companies(), "NEWCO")
+			for _, company := range companies {
+				c := policy.Caller{Company: company, Vendor: company == s.Vendor}
+				for _, basis := range basisFilters {
+					got, _ := listAll(t, db, c, store.ListFilter{Basis: basis}, 2, s.Now)
+					if want := w.visible(c, basis); diffLists(got, want) != "[]" {
+						t.Errorf("%s, basis %q: %s", company, basis, diffLists(got, want))
+					}
+				}
+				// A get decides on the same facts.
+				want := w.visible(c, "")
+				for _, o := range w.orders {
+					for _, l := range o.Lines {
+						cand, err := db.Entitlement(context.Background(), l.SubscriptionID, company)
+						if err != nil {
+							t.Fatal(err)
+						}
+						d := policy.Decide(c, policy.Get, cand.Facts, s.Now)
+						if _, ok := want[l.SubscriptionID]; ok != d.Allowed {
+							t.Errorf("%s get %s: allowed %v, want %v", company, l.SubscriptionID, d.Allowed, ok)
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestConcurrentTransferAnswers: an offer accepted by many at once moves the
+// ownership once; the others are told it was accepted already.
+func TestConcurrentTransferAnswers(t *testing.T) {
+	s, err := policytest.Load("../policy/testdata/basics.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := storetest.New(t)
+	b := s.Batch()
+	b.Companies = append(b.Companies, entitle.Sourced[entitle.Company]{Record: entitle.Company{Key: "NEWCO", Name: "New Owner", Kind: entitle.KindCustomer}})
+	mustImport(t, db, b, s.Now)
+	ctx := context.Background()
+	offer, err := db.OfferTransfer(ctx, store.Transfer{SubscriptionID: "S-100", From: "PLANT", To: "NEWCO", CreatedAt: s.Now, CreatedBy: "a@plant.example",
+		ExpiresAt: s.Now.Add(time.Hour)}, false, store.AuditEvent{At: s.Now, Action: "transfer.offer", Outcome: "ok"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A second offer of the same entitlement waits for the first.
+	if _, err := db.OfferTransfer(ctx, store.Transfer{SubscriptionID: "S-100", From: "PLANT", To: "SHOP", CreatedAt: s.Now, CreatedBy: "a@plant.example",
+		ExpiresAt: s.Now.Add(time.Hour)}, false, store.AuditEvent{At: s.Now, Action: "transfer.offer", Outcome: "ok"}); !errors.Is(err, store.ErrTransferPending) {
+		t.Errorf("a second open offer: %v", err)
+	}
+	const n = 8
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = db.DecideTransfer(ctx, offer.ID, func(store.Transfer) error { return nil }, store.TransferAccepted, "b@newco.example",
+				s.Now, store.AuditEvent{At: s.Now, Action: "transfer.accept", Outcome: "ok"})
+		}()
+	}
+	wg.Wait()
+	ok := 0
+	for _, err := range errs {
+		if err == nil {
+			ok++
+		}
+	}
+	if ok != 1 {
+		t.Fatalf("%d accepts succeeded, want 1: %v", ok, errs)
+	}
+	cand, err := db.Entitlement(ctx, "S-100", "NEWCO")
+	if err != nil || cand.Entitlement.Owner != "NEWCO" {
+		t.Errorf("owner after the accept: %q %v", cand.Entitlement.Owner, err)
+	}
+	// PLANT no longer owns it: it can offer it no more.
+	if _, err := db.OfferTransfer(ctx, store.Transfer{SubscriptionID: "S-100", From: "PLANT", To: "SHOP", CreatedAt: s.Now, CreatedBy: "a@plant.example",
+		ExpiresAt: s.Now.Add(time.Hour)}, false, store.AuditEvent{At: s.Now, Action: "transfer.offer", Outcome: "ok"}); !errors.Is(err, store.ErrNotOwner) {
+		t.Errorf("the former owner offers: %v", err)
+	}
+}
