@@ -7,11 +7,17 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
+	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/demo"
+	"github.com/entitle-portal/entitle/internal/lifecycle"
+	"github.com/entitle-portal/entitle/internal/notices"
 	"github.com/entitle-portal/entitle/internal/store"
 	"github.com/entitle-portal/entitle/internal/web"
+	"github.com/entitle-portal/entitle/internal/webhooks"
 )
 
 func serveCommand() command {
@@ -28,6 +34,21 @@ into .eml files in the outbox directory. The SMTP password is read from
 $ENTITLE_SMTP_PASSWORD, never from a flag. A mail that fails for a passing
 reason is tried again in the background (6 attempts over about 15 minutes);
 company administrators see each invitation's delivery and can resend it.
+
+Expiry notices go out from serve itself: at start and every
+--notify-interval (0: never; then run 'entitle notify --now' from cron), at
+the stages of --notify-stages (days before an end date), to the
+administrators of each entitlement's owner and partner of record, one mail
+per company per stage. Several serve processes on one database send each
+notice once.
+
+Webhooks (entitle webhook add) are delivered every --webhook-interval,
+signed, retried with backoff; several serve processes share the work.
+
+Renewals: owners see their partner of record first, then listed partners,
+then buying direct at the partner price plus --direct-premium; renewal
+requests go to the chosen partner's inbox (direct ones to the vendor and
+--sales-desk). Ownership transfer offers stay open --transfer-ttl.
 
 Failed sign-ins are limited per account and per client address, invitations
 per user and per company (--limit-* flags, N/PERIOD such as 10/15m, or off);
@@ -58,12 +79,36 @@ func runServe(e *env, c command, args []string) error {
 	clientIP := f.String("client-ip-header", "", "header a trusted proxy sets to the client address, e.g. X-Forwarded-For (rate limits, logs)")
 	logFormat := f.String("log-format", "text", "request log format: text or json")
 	shutdown := f.Duration("shutdown-timeout", 15*time.Second, "how long to wait for requests in flight on shutdown")
+	premium := f.String("direct-premium", "10%", "how much more buying direct from the vendor costs than the partner price, in percent")
+	renewalGrace := f.Duration("renewal-grace", lifecycle.DefaultRenewalGrace, "how long after its end an entitlement may still be renewed")
+	salesDesk := f.String("sales-desk", "", "address of the vendor's sales desk for direct renewal requests (default: the vendor's administrators)")
+	transferTTL := f.Duration("transfer-ttl", lifecycle.DefaultTransferTTL, "how long an ownership transfer offer stays open")
+	whInterval := f.Duration("webhook-interval", webhooks.DefaultInterval, "how often webhook events are fanned out and due deliveries sent (0: never)")
+	notifyInterval := f.Duration("notify-interval", time.Hour, "how often to send the expiry notices that are due (0: never; see entitle notify)")
+	notifyStages := slices.Clone(notices.DefaultStages)
+	f.Var(&notifyStages, "notify-stages", "days before an end date at which expiry notices go out, comma-separated")
 	pos, err := f.parse(args)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 {
 		return errUsage{"serve takes no arguments"}
+	}
+	pct := entitle.Decimal(strings.TrimSuffix(strings.TrimSpace(*premium), "%"))
+	if err := pct.Validate(); err != nil {
+		return errUsage{fmt.Sprintf("--direct-premium must be a percentage such as 10%%, not %q", *premium)}
+	}
+	if *salesDesk != "" && entitle.CheckPlainEmail(*salesDesk) != nil {
+		return errUsage{fmt.Sprintf("--sales-desk must be a plain address such as sales@vendor.example, not %q", *salesDesk)}
+	}
+	if *renewalGrace <= 0 || *transferTTL <= 0 {
+		return errUsage{"--renewal-grace and --transfer-ttl must be more than 0"}
+	}
+	if *whInterval < 0 {
+		return errUsage{fmt.Sprintf("--webhook-interval must be 0 (off) or more, not %s", *whInterval)}
+	}
+	if *notifyInterval < 0 {
+		return errUsage{fmt.Sprintf("--notify-interval must be 0 (off) or more, not %s", *notifyInterval)}
 	}
 	var logger *slog.Logger
 	switch *logFormat {
@@ -98,12 +143,31 @@ func runServe(e *env, c command, args []string) error {
 	}
 	sender, where := mf.sender(e)
 	srv, err := web.New(e.ctx, web.Config{DB: db, Logger: logger, Now: e.now, Mailer: sender, BaseURL: *baseURL,
-		SecureCookies: *secure, SessionTTL: *sessionTTL, InvitationTTL: *invitationTTL, Limits: &limits, ClientIPHeader: *clientIP})
+		SecureCookies: *secure, SessionTTL: *sessionTTL, InvitationTTL: *invitationTTL, Limits: &limits, ClientIPHeader: *clientIP,
+		DirectPremium: pct, RenewalGrace: *renewalGrace, SalesDesk: *salesDesk, TransferTTL: *transferTTL})
 	if err != nil {
 		ln.Close()
 		return err
 	}
 	defer srv.Close() // after the HTTP server: undelivered invitation mail is recorded as failed
+	// Expiry notices in the background, stopped (and waited for) before the
+	// store closes.
+	notify := &notices.Scheduler{Interval: *notifyInterval, Service: &notices.Service{DB: db, Mailer: sender, Now: e.now,
+		Stages: notifyStages, Logger: logger, BaseURL: *baseURL}}
+	nctx, stopNotices := context.WithCancel(e.ctx)
+	waitNotices := notify.Start(nctx)
+	defer func() { stopNotices(); waitNotices() }()
+	// Webhook deliveries likewise: stopped, with their claims handed back,
+	// before the store closes.
+	wctx, stopWebhooks := context.WithCancel(e.ctx)
+	whDone := make(chan struct{})
+	go func() {
+		defer close(whDone)
+		if *whInterval > 0 {
+			(&webhooks.Dispatcher{DB: db, Logger: logger, Now: e.now}).Run(wctx, *whInterval)
+		}
+	}()
+	defer func() { stopWebhooks(); <-whDone }()
 	hs := &http.Server{
 		Handler:           srv,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -115,6 +179,11 @@ func runServe(e *env, c command, args []string) error {
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(e.ctx) },
 	}
 	fmt.Fprintf(e.stdout, "entitle is serving %s (database %s; %s)\n", url, store.Redact(*f.db), where)
+	if *notifyInterval > 0 {
+		fmt.Fprintf(e.stdout, "Expiry notices go out every %s, %s before an end date.\n", *notifyInterval, notifyStages.Words())
+	} else {
+		fmt.Fprintln(e.stdout, "Expiry notices are off (--notify-interval 0): run 'entitle notify --now' from cron.")
+	}
 	if ch != nil {
 		fmt.Fprintf(e.stdout, "Open %s and sign in as any of these demo users:\n", url)
 		printLogins(e.stdout, *ch)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/entitle-portal/entitle"
@@ -94,15 +93,6 @@ func (s *Service) Transfers(ctx context.Context, c disclose.Caller, sent bool, b
 	return s.DB.Transfers(ctx, c.Company, sent, before, limit)
 }
 
-// TransferState is a transfer's state at now: an offer past its expiry is
-// "expired" even before the next offer closes it.
-func TransferState(t store.Transfer, now time.Time) string {
-	if t.Status == store.TransferOffered && !t.ExpiresAt.After(now) {
-		return store.TransferExpired
-	}
-	return t.Status
-}
-
 // DecideTransfer answers an open offer: "accept" or "decline" (the
 // recipient's administrators, before it expires) or "cancel" (the offering
 // company's administrators). Accepting makes the recipient the owner at
@@ -126,7 +116,7 @@ func (s *Service) DecideTransfer(ctx context.Context, c disclose.Caller, id int6
 			return entitle.Errorf(entitle.CodeForbidden, "only administrators of %s, which made the offer, may cancel it", t.From)
 		case status != store.TransferCancelled && !mayAnswer:
 			return entitle.Errorf(entitle.CodeForbidden, "only administrators of %s, to which it is offered, may accept or decline it", t.To)
-		case status == store.TransferAccepted && TransferState(t, now) == store.TransferExpired:
+		case status == store.TransferAccepted && t.State(now) == store.TransferExpired:
 			return entitle.Errorf(entitle.CodeConflict, "this offer expired on %s: ask %s to offer it again", t.ExpiresAt.Format("2006-01-02 15:04 UTC"), t.From)
 		}
 		return nil

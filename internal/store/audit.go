@@ -22,36 +22,7 @@ type AuditEvent struct {
 	Basis   []entitle.Basis
 	Outcome string // ok, denied, invalid
 	Detail  string
-}
-
-const insertAuditSQL = `INSERT INTO audit_events (at, actor, company_id, action, object, basis, outcome, detail)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
-
-// appendAudit writes an audit event inside tx, so that it commits or rolls
-// back with what it records.
-func (db *DB) appendAudit(ctx context.Context, tx *sql.Tx, e AuditEvent) error {
-	basis := make([]string, len(e.Basis))
-	for i, b := range e.Basis {
-		basis[i] = string(b)
-	}
-	var company any
-	if e.Company != "" {
-		id, err := db.companyID(ctx, e.Company)
-		if errors.Is(err, ErrNotFound) { // created in this very transaction
-			err = tx.QueryRowContext(ctx, db.d.q(`SELECT id FROM companies WHERE key = ?`), e.Company).Scan(&id)
-		}
-		if err != nil {
-			return err
-		}
-		company = id
-	}
-	if e.Actor == "" {
-		e.Actor = "cli"
-	}
-	// The statement prepared once on the single write connection: parsing it
-	// for every event cost more than inserting the row.
-	_, err := tx.StmtContext(ctx, db.stmt.insertAudit).ExecContext(ctx, e.At.UnixMicro(), e.Actor, company, e.Action, e.Object, strings.Join(basis, ","), e.Outcome, e.Detail)
-	return err
+	Hash    []byte // its link in the chain (auditchain.go), when read back; ignored when recording
 }
 
 // Audit records events and returns once they are committed. Concurrent
@@ -116,15 +87,21 @@ func (db *DB) auditWriter() {
 				break drain
 			}
 		}
-		err := db.tx(context.Background(), func(tx *sql.Tx) error {
+		// One transaction for the batch, which extends the chain once. A
+		// transaction run again (PostgreSQL: a deadlock) reads the chain's
+		// end again and hashes every event anew.
+		err := db.chainTx(context.Background(), func(tx *sql.Tx) error {
+			recs := make([]auditRecord, 0, n)
 			for _, req := range batch {
 				for _, e := range req.events {
-					if err := db.appendAudit(context.Background(), tx, e); err != nil {
+					r, err := db.auditRecord(context.Background(), tx, e)
+					if err != nil {
 						return err
 					}
+					recs = append(recs, r)
 				}
 			}
-			return nil
+			return db.chain(context.Background(), tx, true, recs)
 		})
 		for _, req := range batch {
 			req.done <- err
@@ -135,8 +112,7 @@ func (db *DB) auditWriter() {
 // AuditEvents returns up to limit events after id after, oldest first: of
 // one company, or of all when company is "".
 func (db *DB) AuditEvents(ctx context.Context, company string, after int64, limit int) ([]AuditEvent, error) {
-	q := `SELECT a.id, a.at, a.actor, COALESCE(c.key, ''), a.action, a.object, a.basis, a.outcome, a.detail
-		FROM audit_events a LEFT JOIN companies c ON c.id = a.company_id WHERE a.id > ?`
+	q := `SELECT ` + auditColumns + ` FROM ` + auditFrom + ` WHERE a.id > ?`
 	args := []any{after}
 	if company != "" {
 		q += ` AND c.key = ?`
@@ -154,7 +130,7 @@ func (db *DB) AuditEvents(ctx context.Context, company string, after int64, limi
 		var e AuditEvent
 		var at int64
 		var basis string
-		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.Company, &e.Action, &e.Object, &basis, &e.Outcome, &e.Detail); err != nil {
+		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.Company, &e.Action, &e.Object, &basis, &e.Outcome, &e.Detail, &e.Hash); err != nil {
 			return nil, err
 		}
 		e.At = time.UnixMicro(at).UTC()

@@ -135,6 +135,9 @@ func (db *DB) GrantDelegation(ctx context.Context, d entitle.Delegation, ev Audi
 		if err := insertDelegation(ctx, db.d, tx, d); err != nil {
 			return err
 		}
+		if err := db.appendEvent(ctx, tx, Event{Type: EventDelegationGranted, Subject: d.ID, At: d.CreatedAt}); err != nil {
+			return err
+		}
 		ev.Object = d.ID
 		return db.appendAudit(ctx, tx, ev)
 	})
@@ -192,6 +195,9 @@ func (db *DB) RevokeDelegation(ctx context.Context, id, owner, by string, now ti
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, db.d.q(`UPDATE delegations SET revoked_at = ?, revoked_by = ? WHERE id = ?`), now.UnixMicro(), by, id); err != nil {
+			return err
+		}
+		if err := db.appendEvent(ctx, tx, Event{Type: EventDelegationRevoked, Subject: id, At: now}); err != nil {
 			return err
 		}
 		ev.Object = id

@@ -188,28 +188,6 @@ func currentOwner(a entitle.RoleAssignment, owner string) entitle.RoleAssignment
 	return a
 }
 
-// roles returns all role assignments of an order.
-func (db *DB) roles(ctx context.Context, orderID int64) ([]entitle.RoleAssignment, error) {
-	rows, err := db.r().QueryContext(ctx, db.d.q(`SELECT role, company_id FROM order_roles WHERE order_id = ? ORDER BY position`), orderID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []entitle.RoleAssignment
-	for rows.Next() {
-		var a entitle.RoleAssignment
-		var cid int64
-		if err := rows.Scan(&a.Role, &cid); err != nil {
-			return nil, err
-		}
-		if a.Company, err = db.companyKey(ctx, cid); err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
-}
-
 // OrderByPO finds the order with PO number po among the POs placed by
 // purchasing entity pe (R3: a PO is only ever looked up among its purchasing
 // entity's own), with the policy's facts for a member of company.

@@ -64,6 +64,9 @@ func (db *DB) Import(ctx context.Context, b entitle.Batch, opt ImportOptions, no
 			return errProblems
 		}
 		w := importWriter{ctx: ctx, d: db.d, tx: tx, cat: cat, res: &res, now: now, progress: importProgress{total: b.Len(), fn: opt.Progress}}
+		if w.events, err = db.webhooksActive(ctx, tx); err != nil { // webhooks: entitlement.created per new order
+			return err
+		}
 		if err := w.write(b); err != nil {
 			return err
 		}
@@ -230,6 +233,7 @@ type importWriter struct {
 	res      *ImportResult
 	now      time.Time // of updated prices
 	progress importProgress
+	events   bool // write webhook events (an active endpoint exists)
 }
 
 func (w *importWriter) tick() { w.progress.add(1) }
@@ -398,6 +402,9 @@ func (ins *orderInserter) insert(w *importWriter, o entitle.Order) error {
 	var orderID int64
 	if err := ins.order.QueryRowContext(ctx, pe, o.PONumber, msaID, o.OrderDate.String(), o.Currency, owner,
 		bt[0], bt[1], bt[2], site[0], site[1], site[2]).Scan(&orderID); err != nil {
+		return err
+	}
+	if err := w.event(orderID); err != nil {
 		return err
 	}
 	access := map[int64]int64{} // company id → role bits

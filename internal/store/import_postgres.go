@@ -78,6 +78,9 @@ func (db *DB) importPostgres(ctx context.Context, b entitle.Batch, opt ImportOpt
 						return errProblems
 					}
 					w := pgWriter{ctx: ctx, tx: tx, cat: cat, res: &res, now: now, progress: importProgress{total: b.Len(), fn: opt.Progress}}
+					if w.events, err = pgWebhooksActive(ctx, tx); err != nil { // webhooks: entitlement.created per new order
+						return err
+					}
 					if err := w.write(b); err != nil {
 						return err
 					}
@@ -461,6 +464,7 @@ type pgWriter struct {
 	res      *ImportResult
 	now      time.Time // of updated prices
 	progress importProgress
+	events   bool // write webhook events (an active endpoint exists)
 }
 
 func (w *pgWriter) write(b entitle.Batch) error {
@@ -658,7 +662,7 @@ func (w *pgWriter) orders(batch []entitle.Sourced[entitle.Order]) error {
 	for start := 0; start < len(batch); {
 		// Chunks end where the count of records written is a multiple of importChunk.
 		end := min(len(batch), start+importChunk-w.progress.done%importChunk)
-		var orders, roles, ents, access [][]any
+		var orders, roles, ents, access, events [][]any
 		for i := start; i < end; i++ {
 			o := &batch[i].Record
 			if !isNew[i] {
@@ -672,6 +676,9 @@ func (w *pgWriter) orders(batch []entitle.Sourced[entitle.Order]) error {
 			}
 			w.res.Orders.Created++
 			w.res.Entitlements += len(o.Lines)
+			if w.events {
+				events = append(events, w.eventRow(id))
+			}
 		}
 		// In key order, the list index's rows go into its B-tree (and their
 		// foreign keys are looked up) page after page: ~10 % faster.
@@ -685,7 +692,7 @@ func (w *pgWriter) orders(batch []entitle.Sourced[entitle.Order]) error {
 			table   string
 			columns []string
 			rows    [][]any
-		}{{"orders", copyOrderColumns, orders}, {"order_roles", copyRoleColumns, roles}, {"entitlements", copyEntitlementColumns, ents}, {"entitlement_access", copyAccessColumns, access}} {
+		}{{"orders", copyOrderColumns, orders}, {"order_roles", copyRoleColumns, roles}, {"entitlements", copyEntitlementColumns, ents}, {"entitlement_access", copyAccessColumns, access}, {"webhook_events", copyEventColumns, events}} {
 			if err := w.copyRows(t.table, t.columns, t.rows); err != nil {
 				return err
 			}

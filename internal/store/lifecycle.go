@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
 	"time"
 
 	"github.com/entitle-portal/entitle"
@@ -196,6 +197,9 @@ func (db *DB) CreateRenewalRequest(ctx context.Context, r RenewalRequest, ev Aud
 			return ErrNotFound
 		}
 		if err != nil {
+			return err
+		}
+		if err := db.appendEvent(ctx, tx, Event{Type: EventRenewalRequested, Subject: strconv.FormatInt(r.ID, 10), At: r.CreatedAt}); err != nil {
 			return err
 		}
 		return db.appendAudit(ctx, tx, ev)

@@ -383,7 +383,8 @@ func fromMicros(n sql.NullInt64) time.Time {
 // tables lists every table, for Counts.
 var tables = []string{"companies", "users", "api_tokens", "msas", "orders", "order_roles", "entitlements",
 	"entitlement_access", "delegations", "delegation_items", "audit_events", "sessions", "invitations", "settings",
-	"rate_limits", "prices", "renewal_requests", "transfers"}
+	"rate_limits", "prices", "renewal_requests", "transfers", "notice_claims",
+	"webhooks", "webhook_events", "webhook_deliveries"}
 
 // Counts returns the number of rows of each table: what an operator checks
 // after an import, and what tests compare to prove nothing changed.

@@ -36,6 +36,15 @@ const (
 	TransferExpired   = "expired" // not answered in time
 )
 
+// State is the transfer's state at now: an offer past its expiry is
+// expired even before the next offer closes it.
+func (t Transfer) State(now time.Time) string {
+	if t.Status == TransferOffered && !t.ExpiresAt.After(now) {
+		return TransferExpired
+	}
+	return t.Status
+}
+
 // ErrTransferPending: the entitlement has an open offer already.
 var ErrTransferPending = errors.New("transfer already offered")
 
@@ -151,7 +160,7 @@ func (db *DB) OfferTransfer(ctx context.Context, t Transfer, direct bool, ev Aud
 			return err
 		}
 		if direct {
-			if err := db.moveOwner(ctx, tx, t.SubscriptionID, fromID, toID, t.CreatedAt, t.CreatedBy); err != nil {
+			if err := db.moveOwnerWithEvents(ctx, tx, t.ID, t.SubscriptionID, fromID, toID, t.CreatedAt, t.CreatedBy); err != nil {
 				return err
 			}
 		}
@@ -212,7 +221,7 @@ func (db *DB) DecideTransfer(ctx context.Context, id int64, check func(Transfer)
 			if err != nil {
 				return err
 			}
-			if err := db.moveOwner(ctx, tx, t.SubscriptionID, fromID, toID, now, by); err != nil {
+			if err := db.moveOwnerWithEvents(ctx, tx, id, t.SubscriptionID, fromID, toID, now, by); err != nil {
 				return err
 			}
 		}

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -13,68 +12,6 @@ import (
 	"github.com/entitle-portal/entitle/internal/policy"
 	"github.com/entitle-portal/entitle/internal/store"
 )
-
-// delegationJSON is a delegation in an answer. The granting company sees who
-// granted and revoked it; the delegate sees the owner's company name only
-// (R4, R7: never another company's users).
-type delegationJSON struct {
-	ID              string         `json:"id"`
-	Owner           disclose.Party `json:"owner"`
-	Delegate        disclose.Party `json:"delegate"`
-	Scope           string         `json:"scope"` // "all" or "listed"
-	SubscriptionIDs []string       `json:"subscription_ids,omitempty"`
-	Status          string         `json:"status"` // active, expired or revoked
-	ExpiresAt       *time.Time     `json:"expires_at,omitempty"`
-	CreatedAt       time.Time      `json:"created_at"`
-	CreatedBy       string         `json:"created_by,omitempty"`
-	RevokedAt       *time.Time     `json:"revoked_at,omitempty"`
-	RevokedBy       string         `json:"revoked_by,omitempty"`
-}
-
-// parties names companies for one answer, looking each up once.
-func (s *Server) parties(ctx context.Context) func(key string) (disclose.Party, error) {
-	seen := map[string]disclose.Party{}
-	return func(key string) (disclose.Party, error) {
-		if p, ok := seen[key]; ok {
-			return p, nil
-		}
-		co, err := s.cfg.DB.Company(ctx, key)
-		if err != nil {
-			return disclose.Party{}, err
-		}
-		seen[key] = disclose.Party{Key: co.Key, Name: co.Name}
-		return seen[key], nil
-	}
-}
-
-func delegationJSONOf(d entitle.Delegation, granted bool, now time.Time, party func(string) (disclose.Party, error)) (delegationJSON, error) {
-	out := delegationJSON{ID: d.ID, Scope: "all", SubscriptionIDs: d.SubscriptionIDs, CreatedAt: d.CreatedAt, Status: "active"}
-	var err error
-	if out.Owner, err = party(d.Owner); err != nil {
-		return out, err
-	}
-	if out.Delegate, err = party(d.Delegate); err != nil {
-		return out, err
-	}
-	if !d.All() {
-		out.Scope = "listed"
-	}
-	if !d.ExpiresAt.IsZero() {
-		t := d.ExpiresAt
-		out.ExpiresAt = &t
-		if !now.Before(t) {
-			out.Status = "expired"
-		}
-	}
-	if !d.RevokedAt.IsZero() {
-		t := d.RevokedAt
-		out.RevokedAt, out.Status = &t, "revoked"
-	}
-	if granted {
-		out.CreatedBy, out.RevokedBy = d.CreatedBy, d.RevokedBy
-	}
-	return out, nil
-}
 
 type grantRequest struct {
 	Delegate        string    `json:"delegate"`
@@ -139,7 +76,7 @@ func (s *Server) grantDelegation(w http.ResponseWriter, r *http.Request, c who) 
 	if err != nil {
 		return err
 	}
-	out, err := delegationJSONOf(d, true, now, s.parties(r.Context()))
+	out, err := disclose.DelegationOf(d, true, now, s.svc.Parties(r.Context()))
 	if err != nil {
 		return err
 	}
@@ -166,8 +103,8 @@ func reason(reasons []string, fallback string) string {
 }
 
 type delegationsAnswer struct {
-	Granted  []delegationJSON `json:"granted"`
-	Received []delegationJSON `json:"received"`
+	Granted  []disclose.Delegation `json:"granted"`
+	Received []disclose.Delegation `json:"received"`
 }
 
 // GET /api/v1/delegations: what the caller's company granted and received.
@@ -181,17 +118,17 @@ func (s *Server) listDelegations(w http.ResponseWriter, r *http.Request, c who) 
 	if err != nil {
 		return err
 	}
-	out := delegationsAnswer{Granted: []delegationJSON{}, Received: []delegationJSON{}}
-	party := s.parties(ctx)
+	out := delegationsAnswer{Granted: []disclose.Delegation{}, Received: []disclose.Delegation{}}
+	party := s.svc.Parties(ctx)
 	for _, d := range granted {
-		j, err := delegationJSONOf(d, true, now, party)
+		j, err := disclose.DelegationOf(d, true, now, party)
 		if err != nil {
 			return err
 		}
 		out.Granted = append(out.Granted, j)
 	}
 	for _, d := range received {
-		j, err := delegationJSONOf(d, false, now, party)
+		j, err := disclose.DelegationOf(d, false, now, party)
 		if err != nil {
 			return err
 		}

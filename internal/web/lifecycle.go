@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/disclose"
@@ -29,49 +28,8 @@ func (s *Server) renewalOptions(w http.ResponseWriter, r *http.Request, c who) e
 	return nil
 }
 
-// renewalJSON is a renewal request in an answer. The recipient sees the
-// entitlement information and the message only — never who asked (R4, R7);
-// the requester also sees where it went and who of its company asked.
-type renewalJSON struct {
-	ID           int64             `json:"id"`
-	Entitlement  entitlementInfo   `json:"entitlement"`
-	Route        string            `json:"route"`
-	Recipient    *disclose.Partner `json:"recipient,omitempty"`
-	RequestedBy  string            `json:"requested_by,omitempty"`
-	Message      string            `json:"message,omitempty"`
-	Status       string            `json:"status"`
-	Note         string            `json:"note,omitempty"`
-	CreatedAt    time.Time         `json:"created_at"`
-	UpdatedAt    time.Time         `json:"updated_at"`
-	RecipientBox bool              `json:"received"` // the caller's company received it
-}
-
-// entitlementInfo is entitlement information (R1) about a subscription.
-type entitlementInfo struct {
-	SubscriptionID string       `json:"subscription_id"`
-	SKU            string       `json:"sku"`
-	Quantity       int64        `json:"quantity"`
-	StartDate      entitle.Date `json:"start_date"`
-	EndDate        entitle.Date `json:"end_date"`
-	PONumber       string       `json:"po_number,omitempty"`
-}
-
-func infoOf(e entitle.Entitlement) entitlementInfo {
-	return entitlementInfo{SubscriptionID: e.SubscriptionID, SKU: e.SKU, Quantity: e.Quantity, StartDate: e.StartDate, EndDate: e.EndDate, PONumber: e.PONumber}
-}
-
-func (s *Server) renewalJSONOf(r *http.Request, c who, rr store.RenewalRequest) (renewalJSON, error) {
-	out := renewalJSON{ID: rr.ID, Entitlement: infoOf(rr.Entitlement), Route: rr.Route, Message: rr.Message, Status: rr.Status,
-		Note: rr.Note, CreatedAt: rr.CreatedAt, UpdatedAt: rr.UpdatedAt, RecipientBox: rr.Recipient == c.Company}
-	if rr.Requester == c.Company {
-		p, err := s.cfg.DB.Profile(r.Context(), rr.Recipient)
-		if err != nil {
-			return out, err
-		}
-		pp := disclose.PartnerOf(p)
-		out.Recipient, out.RequestedBy = &pp, rr.RequestedBy
-	}
-	return out, nil
+func (s *Server) renewalJSONOf(r *http.Request, c who, rr store.RenewalRequest) (disclose.RenewalRequest, error) {
+	return s.svc.RenewalRequestView(r.Context(), c.Caller, rr)
 }
 
 // POST /api/v1/entitlements/{id}/renewal-requests {"route","partner","message"}:
@@ -152,9 +110,9 @@ func (s *Server) listRenewalRequests(w http.ResponseWriter, r *http.Request, c w
 		return err
 	}
 	out := struct {
-		Items []renewalJSON `json:"items"`
-		Next  string        `json:"next_cursor,omitempty"`
-	}{Items: []renewalJSON{}}
+		Items []disclose.RenewalRequest `json:"items"`
+		Next  string                    `json:"next_cursor,omitempty"`
+	}{Items: []disclose.RenewalRequest{}}
 	if len(rrs) > limit {
 		rrs = rrs[:limit]
 		out.Next = s.sealCursor(strconv.FormatInt(rrs[limit-1].ID, 10), bound)
@@ -259,42 +217,8 @@ func (s *Server) listPartners(w http.ResponseWriter, r *http.Request, c who) err
 	return nil
 }
 
-// transferJSON is a transfer in an answer.
-type transferJSON struct {
-	ID          int64           `json:"id"`
-	Entitlement entitlementInfo `json:"entitlement"`
-	From        disclose.Party  `json:"from"`
-	To          disclose.Party  `json:"to"`
-	Message     string          `json:"message,omitempty"`
-	Status      string          `json:"status"` // offered, accepted, declined, cancelled, expired, done
-	CreatedAt   time.Time       `json:"created_at"`
-	CreatedBy   string          `json:"created_by,omitempty"` // to the offering company only
-	ExpiresAt   time.Time       `json:"expires_at"`
-	DecidedAt   *time.Time      `json:"decided_at,omitempty"`
-}
-
-func (s *Server) transferJSONOf(r *http.Request, c who, t store.Transfer) (transferJSON, error) {
-	party := s.parties(r.Context())
-	from, err := party(t.From)
-	if err != nil {
-		return transferJSON{}, err
-	}
-	to, err := party(t.To)
-	if err != nil {
-		return transferJSON{}, err
-	}
-	info := infoOf(t.Entitlement)
-	info.PONumber = ""
-	out := transferJSON{ID: t.ID, Entitlement: info, From: from, To: to, Message: t.Message,
-		Status: lifecycle.TransferState(t, s.now()), CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt}
-	if c.Company == t.From || c.Vendor {
-		out.CreatedBy = t.CreatedBy
-	}
-	if !t.DecidedAt.IsZero() {
-		at := t.DecidedAt
-		out.DecidedAt = &at
-	}
-	return out, nil
+func (s *Server) transferJSONOf(r *http.Request, c who, t store.Transfer) (disclose.Transfer, error) {
+	return s.svc.TransferView(r.Context(), c.Caller, t, s.now(), s.svc.Parties(r.Context()))
 }
 
 // POST /api/v1/entitlements/{id}/transfers {"to","message"}: the owner's
@@ -342,9 +266,9 @@ func (s *Server) listTransfers(w http.ResponseWriter, r *http.Request, c who) er
 		return err
 	}
 	out := struct {
-		Items []transferJSON `json:"items"`
-		Next  string         `json:"next_cursor,omitempty"`
-	}{Items: []transferJSON{}}
+		Items []disclose.Transfer `json:"items"`
+		Next  string              `json:"next_cursor,omitempty"`
+	}{Items: []disclose.Transfer{}}
 	if len(ts) > limit {
 		ts = ts[:limit]
 		out.Next = s.sealCursor(strconv.FormatInt(ts[limit-1].ID, 10), bound)
