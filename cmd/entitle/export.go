@@ -2,15 +2,11 @@ package main
 
 import (
 	"bufio"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 
-	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/disclose"
 	"github.com/entitle-portal/entitle/internal/store"
 )
@@ -85,37 +81,11 @@ func runExport(e *env, c command, args []string) error {
 			return err
 		}
 		withOwner := caller.Vendor || owns
-		cw := csv.NewWriter(w)
-		header := []string{"subscription_id", "sku", "quantity", "start_date", "end_date", "po_number", "status", "access"}
-		if withOwner {
-			header = append(header, "owner_key", "owner_name", "installation_site_name", "installation_site_address", "installation_site_country")
-		}
-		if err := cw.Write(header); err != nil {
+		cw, err := disclose.NewCSV(w, withOwner)
+		if err != nil {
 			return err
 		}
-		emit = func(x disclose.Entitlement) error {
-			access := make([]string, len(x.Access))
-			for i, b := range x.Access {
-				access[i] = string(b)
-			}
-			row := []string{x.SubscriptionID, x.SKU, strconv.FormatInt(x.Quantity, 10), x.StartDate.String(), x.EndDate.String(),
-				x.PONumber, string(x.Status), strings.Join(access, ";")}
-			if withOwner {
-				owner, site := disclose.Party{}, entitle.Address{}
-				if x.Owner != nil {
-					owner = *x.Owner
-				}
-				if x.InstallationSite != nil {
-					site = *x.InstallationSite
-				}
-				row = append(row, owner.Key, owner.Name, site.Name, site.Address, site.Country)
-			}
-			if err := cw.Write(row); err != nil {
-				return err
-			}
-			cw.Flush()
-			return cw.Error()
-		}
+		emit = cw.Write
 	}
 	n, err := svc.Export(e.ctx, caller, store.ListFilter{}, emit)
 	if err != nil {

@@ -250,15 +250,22 @@ func TestPages(t *testing.T) {
 		}
 		return res.StatusCode, b.String(), res.Header
 	}
-	st, body, _ := page("GET", "/", nil)
-	if st != http.StatusOK || !strings.Contains(body, `<form method="post" action="/login"`) || !strings.Contains(body, `<label for="email">`) {
-		t.Fatalf("/: %d %s", st, body)
+	st, _, h := page("GET", "/", nil)
+	if st != http.StatusSeeOther || h.Get("Location") != "/login?next=%2F" {
+		t.Fatalf("/ signed out: %d %v", st, h)
+	}
+	st, body, _ := page("GET", "/login?next=%2Fdelegations", nil)
+	if st != http.StatusOK || !strings.Contains(body, `<form method="post" action="/login"`) || !strings.Contains(body, `<label for="email">`) || !strings.Contains(body, `value="/delegations"`) {
+		t.Fatalf("/login: %d %s", st, body)
+	}
+	if _, body, _ := page("GET", "/login?next=https%3A%2F%2Fevil.example%2F", nil); !strings.Contains(body, `name="next" value="/"`) {
+		t.Errorf("an outside next= is kept: %s", body)
 	}
 	st, body, _ = page("POST", "/login", url.Values{"email": {"member@shop.example"}, "password": {"nope nope nope"}})
 	if st != http.StatusUnauthorized || !strings.Contains(body, "wrong") || !strings.Contains(body, `value="member@shop.example"`) {
 		t.Errorf("bad login form: %d %s", st, body)
 	}
-	st, _, h := page("POST", "/login", url.Values{"email": {"member@shop.example"}, "password": {testPassword}})
+	st, _, h = page("POST", "/login", url.Values{"email": {"member@shop.example"}, "password": {testPassword}})
 	if st != http.StatusSeeOther || h.Get("Location") != "/" {
 		t.Fatalf("login form: %d %v", st, h)
 	}
@@ -279,7 +286,7 @@ func TestPages(t *testing.T) {
 	if st != http.StatusSeeOther {
 		t.Errorf("logout form: %d", st)
 	}
-	if _, body, _ := page("GET", "/", nil); !strings.Contains(body, `action="/login"`) {
-		t.Error("after sign-out, / is not the sign-in page")
+	if st, _, h := page("GET", "/", nil); st != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/login") {
+		t.Errorf("after sign-out, / does not lead to the sign-in page: %d %v", st, h)
 	}
 }

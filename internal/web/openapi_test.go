@@ -385,7 +385,7 @@ func apiRoutes(t *testing.T) []route {
 		r := route{method: m[1], path: m[2], handler: strings.TrimSpace(m[3])}
 		switch {
 		case r.method == "": // a catch-all
-		case strings.HasPrefix(r.handler, "s.page("): // a page of the portal
+		case strings.HasPrefix(r.handler, "s.page("), strings.HasPrefix(r.handler, "s.portal("): // a page of the portal
 		case strings.HasPrefix(r.path, "/static/"):
 		default:
 			out = append(out, r)

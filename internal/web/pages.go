@@ -3,14 +3,13 @@ package web
 import (
 	"bytes"
 	"embed"
-	"errors"
 	"html/template"
 	"net/http"
+	"strings"
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/auth"
 	"github.com/entitle-portal/entitle/internal/coworkers"
-	"github.com/entitle-portal/entitle/internal/store"
 )
 
 // The portal's pages are server-rendered from templates embedded in the
@@ -37,6 +36,10 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{
 		}
 		return out
 	},
+	"relDays":    relDays,
+	"list":       func(xs ...string) []string { return xs },
+	"when":       when,
+	"basisWords": basisWords,
 }).ParseFS(templateFS, "templates/*.html"))
 
 // pageHandler renders a page; an error is rendered as an error page.
@@ -58,6 +61,12 @@ func (s *Server) page(h pageHandler) http.Handler {
 }
 
 func (s *Server) render(w http.ResponseWriter, status int, name string, data map[string]any) {
+	s.renderView(w, status, name, data)
+}
+
+// renderView renders the page template name with data (a *view, or a map
+// for the pages of signed-out visitors).
+func (s *Server) renderView(w http.ResponseWriter, status int, name string, data any) {
 	var buf bytes.Buffer
 	if err := pages.ExecuteTemplate(&buf, name, data); err != nil {
 		s.cfg.Logger.Error("render", "page", name, "err", err)
@@ -69,29 +78,20 @@ func (s *Server) render(w http.ResponseWriter, status int, name string, data map
 	w.Write(buf.Bytes())
 }
 
-// GET /: the signed-in user's home (what their company sees), else the
-// sign-in page.
-func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
-	c, err := s.authenticate(r)
-	if err != nil {
-		var e *entitle.Error
-		if errors.As(err, &e) && e.Code == codeUnauthenticated {
-			s.render(w, http.StatusOK, "login", map[string]any{"Title": "Sign in"})
-			return nil
-		}
-		return err
-	}
-	page, err := s.svc.List(r.Context(), c.Caller, "", defaultLimit, store.ListFilter{})
-	if err != nil {
-		return err
-	}
-	co, err := s.cfg.DB.Company(r.Context(), c.Company)
-	if err != nil {
-		return err
-	}
-	s.render(w, http.StatusOK, "home", map[string]any{"Title": "My entitlements", "User": c.User, "Company": co,
-		"Items": page.Items, "More": page.Next != ""})
+// GET /login: the sign-in page; ?next= is where to go after (a path of
+// this portal only).
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) error {
+	s.render(w, http.StatusOK, "login", map[string]any{"Title": "Sign in", "Next": localPath(r.URL.Query().Get("next"))})
 	return nil
+}
+
+// localPath returns p when it is a path of this portal, else "/": a
+// sign-in never sends the browser elsewhere (no open redirect).
+func localPath(p string) string {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") || strings.ContainsAny(p, "\r\n") {
+		return "/"
+	}
+	return p
 }
 
 // POST /login (the sign-in form).
@@ -101,16 +101,17 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {
 		return errorf(codeBadRequest, "the form could not be read")
 	}
 	cr := credentials{Email: r.PostForm.Get("email"), Password: r.PostForm.Get("password")}
+	next := localPath(r.PostForm.Get("next"))
 	if _, err := s.signIn(w, r, cr); err != nil {
 		status, body := s.describe(r, err)
 		if status >= 500 {
 			return err
 		}
 		setRetryAfter(w, err)
-		s.render(w, status, "login", map[string]any{"Title": "Sign in", "Email": cr.Email, "Error": body.Error.Message})
+		s.render(w, status, "login", map[string]any{"Title": "Sign in", "Email": cr.Email, "Error": body.Error.Message, "Next": next})
 		return nil
 	}
-	http.Redirect(w, r, "/", http.StatusSeeOther)
+	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
 }
 
