@@ -384,7 +384,7 @@ func fromMicros(n sql.NullInt64) time.Time {
 var tables = []string{"companies", "users", "api_tokens", "msas", "orders", "order_roles", "entitlements",
 	"entitlement_access", "delegations", "delegation_items", "audit_events", "sessions", "invitations", "settings",
 	"rate_limits", "prices", "renewal_requests", "transfers", "notice_claims",
-	"webhooks", "webhook_events", "webhook_deliveries"}
+	"webhooks", "webhook_events", "webhook_deliveries", "announcements", "announcement_dismissals"}
 
 // Counts returns the number of rows of each table: what an operator checks
 // after an import, and what tests compare to prove nothing changed.

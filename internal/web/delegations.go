@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -28,6 +29,23 @@ func (s *Server) grantDelegation(w http.ResponseWriter, r *http.Request, c who) 
 	if err := decode(w, r, &req); err != nil {
 		return err
 	}
+	d, err := s.grant(r.Context(), c, req)
+	if err != nil {
+		return err
+	}
+	out, err := disclose.DelegationOf(d, true, d.CreatedAt, s.svc.Parties(r.Context()))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/delegations/"+d.ID)
+	writeJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+// grant records the delegation req asks for, when the caller may grant it
+// (R5), with its audit event. The API and the portal's grant form both
+// grant through it.
+func (s *Server) grant(ctx context.Context, c who, req grantRequest) (entitle.Delegation, error) {
 	now := s.now()
 	d := entitle.Delegation{Owner: c.Company, Delegate: req.Delegate, CreatedAt: now, CreatedBy: c.Email}
 	var ps entitle.Problems
@@ -53,36 +71,26 @@ func (s *Server) grantDelegation(w http.ResponseWriter, r *http.Request, c who) 
 	}
 	if len(ps) == 0 {
 		if err := d.Validate(); err != nil {
-			return err
+			return entitle.Delegation{}, err
 		}
 	}
 	if err := ps.Err(); err != nil {
-		return err
+		return entitle.Delegation{}, err
 	}
 	var subs []string
 	if !d.All() {
 		subs = d.SubscriptionIDs
 	}
-	dec, err := s.svc.Delegable(r.Context(), c.Caller, subs)
+	dec, err := s.svc.Delegable(ctx, c.Caller, subs)
 	if err != nil {
-		return err
+		return entitle.Delegation{}, err
 	}
 	if !dec.Allowed {
-		return errorf(codeForbidden, "%s", reason(dec.Reasons, "you may not grant this delegation"))
+		return entitle.Delegation{}, errorf(codeForbidden, "%s", reason(dec.Reasons, "you may not grant this delegation"))
 	}
 	ev := store.AuditEvent{At: now, Actor: c.Email, Company: c.Company, Action: "delegation.grant", Basis: dec.Basis, Outcome: "ok",
 		Detail: fmt.Sprintf("to %s, %s", d.Delegate, scopeText(d))}
-	d, err = s.cfg.DB.GrantDelegation(r.Context(), d, ev)
-	if err != nil {
-		return err
-	}
-	out, err := disclose.DelegationOf(d, true, now, s.svc.Parties(r.Context()))
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Location", "/api/v1/delegations/"+d.ID)
-	writeJSON(w, http.StatusCreated, out)
-	return nil
+	return s.cfg.DB.GrantDelegation(ctx, d, ev)
 }
 
 func scopeText(d entitle.Delegation) string {
@@ -112,34 +120,44 @@ func (s *Server) listDelegations(w http.ResponseWriter, r *http.Request, c who) 
 	if q := newQuery(r); q.err != nil {
 		return q.err
 	}
-	ctx := r.Context()
+	out, err := s.delegations(r.Context(), c)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// delegations is what the caller's company granted and received, each as
+// that side may see it (R4, R7); the listing is audited. The API and the
+// portal's Delegations page both list through it.
+func (s *Server) delegations(ctx context.Context, c who) (delegationsAnswer, error) {
 	now := s.now()
 	granted, received, err := s.cfg.DB.Delegations(ctx, c.Company)
 	if err != nil {
-		return err
+		return delegationsAnswer{}, err
 	}
 	out := delegationsAnswer{Granted: []disclose.Delegation{}, Received: []disclose.Delegation{}}
 	party := s.svc.Parties(ctx)
 	for _, d := range granted {
 		j, err := disclose.DelegationOf(d, true, now, party)
 		if err != nil {
-			return err
+			return delegationsAnswer{}, err
 		}
 		out.Granted = append(out.Granted, j)
 	}
 	for _, d := range received {
 		j, err := disclose.DelegationOf(d, false, now, party)
 		if err != nil {
-			return err
+			return delegationsAnswer{}, err
 		}
 		out.Received = append(out.Received, j)
 	}
 	if err := s.cfg.DB.Audit(ctx, store.AuditEvent{At: now, Actor: c.Email, Company: c.Company, Action: "delegation.list", Outcome: "ok",
 		Detail: fmt.Sprintf("%d granted, %d received", len(out.Granted), len(out.Received))}); err != nil {
-		return err
+		return delegationsAnswer{}, err
 	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
+	return out, nil
 }
 
 // DELETE /api/v1/delegations/{id}: an owner admin revokes (R5). It takes
@@ -149,31 +167,39 @@ func (s *Server) revokeDelegation(w http.ResponseWriter, r *http.Request, c who)
 	if q := newQuery(r); q.err != nil {
 		return q.err
 	}
-	ctx := r.Context()
-	id := r.PathValue("id")
+	if _, err := s.revoke(r.Context(), c, r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// revoke ends delegation id when the caller may (R5) and returns it as it
+// was found; another company's is not_found (R7). The API and the portal's
+// Revoke buttons both revoke through it.
+func (s *Server) revoke(ctx context.Context, c who, id string) (entitle.Delegation, error) {
 	missing := errorf(codeNotFound, "delegation %s not found", id)
 	d, err := s.cfg.DB.Delegation(ctx, id)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return missing
+		return entitle.Delegation{}, missing
 	case err != nil:
-		return err
+		return entitle.Delegation{}, err
 	}
 	dec, visible := policy.RevokeDelegation(c.Caller.Caller, d.Owner, d.Delegate)
 	if !visible {
-		return missing
+		return entitle.Delegation{}, missing
 	}
 	if !dec.Allowed {
-		return errorf(codeForbidden, "%s", reason(dec.Reasons, "you may not revoke this delegation"))
+		return entitle.Delegation{}, errorf(codeForbidden, "%s", reason(dec.Reasons, "you may not revoke this delegation"))
 	}
 	now := s.now()
 	ev := store.AuditEvent{At: now, Actor: c.Email, Company: c.Company, Action: "delegation.revoke", Basis: dec.Basis, Outcome: "ok",
 		Detail: "from " + d.Delegate}
 	if err := s.cfg.DB.RevokeDelegation(ctx, id, c.Company, c.Email, now, ev); errors.Is(err, store.ErrNotFound) {
-		return missing
+		return entitle.Delegation{}, missing
 	} else if err != nil {
-		return err
+		return entitle.Delegation{}, err
 	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return d, nil
 }

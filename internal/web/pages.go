@@ -36,8 +36,13 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{
 		}
 		return out
 	},
-	"relDays":    relDays,
-	"list":       func(xs ...string) []string { return xs },
+	"relDays": relDays,
+	"list":    func(xs ...string) []string { return xs },
+	// pageLink is path?query#fragment as one URL: html/template would
+	// escape a query written after "?" in an href.
+	"pageLink": func(path, query, fragment string) template.URL {
+		return template.URL(path + "?" + query + "#" + fragment)
+	},
 	"when":       when,
 	"basisWords": basisWords,
 }).ParseFS(templateFS, "templates/*.html"))

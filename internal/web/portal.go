@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -31,6 +32,7 @@ type view struct {
 	CSRF    string
 	Flash   string // what the last action did
 	Today   entitle.Date
+	Banners []banner // announcements in force the user has not dismissed
 	Data    any
 }
 
@@ -46,15 +48,18 @@ func (s *Server) portal(section string, h portalHandler) http.Handler {
 		if err != nil {
 			var e *entitle.Error
 			if errors.As(err, &e) && e.Code == codeUnauthenticated {
-				http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				next := r.URL.RequestURI()
+				if r.Method != http.MethodGet {
+					next = "/" // a form's action is no page to come back to
+				}
+				http.Redirect(w, r, "/login?next="+url.QueryEscape(next), http.StatusSeeOther)
 				return nil
 			}
 			return err
 		}
 		if r.Method == http.MethodPost {
-			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
-			if err := r.ParseForm(); err != nil {
-				return errorf(codeBadRequest, "the form could not be read")
+			if err := readForm(w, r); err != nil {
+				return err
 			}
 			if !hmac.Equal([]byte(r.PostForm.Get("csrf")), []byte(s.csrfToken(r))) {
 				return errorf(codeForbidden, "this form has expired or did not come from this portal: go back, reload the page and try again")
@@ -64,11 +69,45 @@ func (s *Server) portal(section string, h portalHandler) http.Handler {
 		if err != nil {
 			return err
 		}
+		bs, err := s.banners(r, c)
+		if err != nil {
+			return err
+		}
 		u := c.User
 		v := &view{Section: section, User: &u, Company: co, Vendor: c.Vendor, CSRF: s.csrfToken(r), Flash: r.URL.Query().Get("done"),
-			Today: entitle.DateOf(s.now())}
+			Today: entitle.DateOf(s.now()), Banners: bs}
 		return h(w, r, c, v)
 	})
+}
+
+// maxUpload bounds a file uploaded through the portal (the vendor's
+// import); uploadMemory is how much of it is kept in memory (the rest goes
+// to a temporary file, removed after the request).
+const (
+	maxUpload    = 32 << 20
+	uploadMemory = 8 << 20
+)
+
+// readForm reads a POST's form into r.PostForm: a plain form of at most
+// maxBody bytes, or a multipart one (a file upload) of at most maxUpload,
+// whose fields — the csrf token among them — land in r.PostForm too and
+// whose files in r.MultipartForm.
+func readForm(w http.ResponseWriter, r *http.Request) error {
+	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct != "multipart/form-data" {
+		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		if err := r.ParseForm(); err != nil {
+			return errorf(codeBadRequest, "the form could not be read")
+		}
+		return nil
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxUpload+maxBody) // the file, and room for the other fields
+	if err := r.ParseMultipartForm(uploadMemory); err != nil {
+		if tooLarge := (*http.MaxBytesError)(nil); errors.As(err, &tooLarge) {
+			return errorf(codeTooLarge, "The file is larger than %d MB, the most the portal takes at once: split it into smaller files, or import it at the console with entitle import.", maxUpload>>20)
+		}
+		return errorf(codeBadRequest, "the form could not be read")
+	}
+	return nil
 }
 
 // show renders the page template name with v.

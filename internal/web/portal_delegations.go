@@ -1,19 +1,255 @@
 package web
 
-import "net/http"
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
 
-// Delegations: owner admins grant (company key, scope, expiry) and revoke; everyone sees what was delegated to them.
-// Placeholders until the pages are built: each answers "not found".
+	"github.com/entitle-portal/entitle"
+	"github.com/entitle-portal/entitle/internal/disclose"
+	"github.com/entitle-portal/entitle/internal/policy"
+)
 
+// The Delegations page: owner admins grant access (company key, scope,
+// expiry) and revoke it; everyone sees what was delegated to their company.
+// It lists, grants and revokes through the very functions the API's
+// handlers use (delegations.go: delegations, grant, revoke), so the portal
+// and the API decide alike (R4, R5, R7).
+
+// The grant form's inputs, by id (the browser tests rely on them).
+const (
+	grantDelegate = "grant-delegate"
+	grantScope    = "grant-scope"
+	grantSubs     = "grant-subs"
+	grantExpires  = "grant-expires"
+)
+
+// grantForm is the grant form as the user filled it in, with a message per
+// input id for what was refused ("" for the form as a whole).
+type grantForm struct {
+	Delegate, Scope, Subs, Expires string
+	Errors                         map[string]string
+}
+
+// delegationRow is one delegation as the page shows it.
+type delegationRow struct {
+	disclose.Delegation
+	Subs       []subLink // the listed subscriptions, each with its page
+	Expires    string    // ISO date and time, "" for never
+	ExpiresIn  string    // "in 23 days", "5 days ago"
+	Revocable  bool      // the caller may revoke it now (R5)
+	Since      string    // when it was granted
+	RevokedOn  string    // when it was revoked
+	ScopeWords string    // "All entitlements", "2 listed entitlements"
+}
+
+type subLink struct{ ID, Href string }
+
+type delegationsPage struct {
+	CanGrant  bool // the caller may grant delegations (R5): the form is shown
+	Form      grantForm
+	Granted   []delegationRow
+	Received  []delegationRow
+	MinExpiry string // the earliest expiry date the date picker offers
+}
+
+// GET /delegations.
 func (s *Server) delegationsPage(w http.ResponseWriter, r *http.Request, c who, v *view) error {
-	return errorf(codeNotFound, "this page is not built yet")
+	return s.showDelegations(w, r, c, v, http.StatusOK, grantForm{Scope: "all"})
 }
 
+// showDelegations renders the page with form as filled in (and its errors).
+func (s *Server) showDelegations(w http.ResponseWriter, r *http.Request, c who, v *view, status int, form grantForm) error {
+	ctx := r.Context()
+	may, err := s.svc.Delegable(ctx, c.Caller, nil)
+	if err != nil {
+		return err
+	}
+	list, err := s.delegations(ctx, c)
+	if err != nil {
+		return err
+	}
+	data := delegationsPage{CanGrant: may.Allowed, Form: form, MinExpiry: v.Today.AddDays(1).String()}
+	for _, d := range list.Granted {
+		row := delegationRowOf(d, v.Today)
+		dec, _ := policy.RevokeDelegation(c.Caller.Caller, d.Owner.Key, d.Delegate.Key)
+		row.Revocable = dec.Allowed && d.Status == "active"
+		data.Granted = append(data.Granted, row)
+	}
+	for _, d := range list.Received {
+		data.Received = append(data.Received, delegationRowOf(d, v.Today))
+	}
+	v.Title, v.Data = "Delegations", &data
+	s.show(w, status, "delegations", v)
+	return nil
+}
+
+func delegationRowOf(d disclose.Delegation, today entitle.Date) delegationRow {
+	row := delegationRow{Delegation: d, Since: when(d.CreatedAt), ScopeWords: "All entitlements"}
+	for _, sub := range d.SubscriptionIDs {
+		row.Subs = append(row.Subs, subLink{ID: sub, Href: "/entitlements/" + url.PathEscape(sub)})
+	}
+	if d.Scope == "listed" {
+		row.ScopeWords = strconv.Itoa(len(d.SubscriptionIDs)) + " listed entitlements"
+		if len(d.SubscriptionIDs) == 1 {
+			row.ScopeWords = "1 listed entitlement"
+		}
+	}
+	if d.ExpiresAt != nil {
+		row.Expires, row.ExpiresIn = when(*d.ExpiresAt), relDays(entitle.DateOf(*d.ExpiresAt), today)
+	}
+	if d.RevokedAt != nil {
+		row.RevokedOn = when(*d.RevokedAt)
+	}
+	return row
+}
+
+// POST /delegations: the grant form. Only a caller who may grant gets the
+// form, and only such a caller's post is read (a forged post is refused as
+// the API refuses it); what the API would refuse is shown next to its input.
 func (s *Server) grantDelegationForm(w http.ResponseWriter, r *http.Request, c who, v *view) error {
-	return errorf(codeNotFound, "this page is not built yet")
+	ctx := r.Context()
+	may, err := s.svc.Delegable(ctx, c.Caller, nil)
+	if err != nil {
+		return err
+	}
+	if !may.Allowed {
+		return errorf(codeForbidden, "%s", reason(may.Reasons, "you may not grant delegations"))
+	}
+	f := r.PostForm
+	form := grantForm{Delegate: strings.TrimSpace(f.Get("delegate")), Scope: f.Get("scope"), Subs: f.Get("subscription_ids"),
+		Expires: strings.TrimSpace(f.Get("expires_at")), Errors: map[string]string{}}
+	req := grantRequest{Delegate: form.Delegate}
+	subs := strings.FieldsFunc(form.Subs, func(r rune) bool { return r == ',' || r == ';' || unicode.IsSpace(r) })
+	switch form.Scope {
+	case "all":
+		if len(subs) > 0 {
+			form.Errors[grantSubs] = "to grant only these, choose “Listed entitlements”; to grant all, clear this list"
+		}
+	case "listed":
+		if len(subs) == 0 {
+			form.Errors[grantSubs] = "list at least one subscription ID, or choose “All entitlements”"
+		}
+		// Sorted and without repeats, as grant keeps them: its problems
+		// name the subscriptions by their place in this list.
+		subs = slices.Compact(slices.Sorted(slices.Values(subs)))
+		req.SubscriptionIDs = &subs
+	default:
+		form.Errors[grantScope] = "choose all entitlements or listed ones"
+	}
+	if form.Expires != "" {
+		// Access ends as that day begins (UTC): the date shown is the
+		// first day without access.
+		if day, err := entitle.ParseDate(form.Expires); err != nil {
+			form.Errors[grantExpires] = "enter a date as YYYY-MM-DD, e.g. " + v.Today.AddDays(30).String()
+		} else {
+			req.ExpiresAt = day.Time().UTC().Format(time.RFC3339)
+		}
+	}
+	if len(form.Errors) > 0 {
+		return s.showDelegations(w, r, c, v, http.StatusUnprocessableEntity, form)
+	}
+	d, err := s.grant(ctx, c, req)
+	if err != nil {
+		status, ok := grantErrors(err, subs, form.Errors)
+		if !ok {
+			return err
+		}
+		return s.showDelegations(w, r, c, v, status, form)
+	}
+	to, err := s.svc.Parties(ctx)(d.Delegate)
+	if err != nil {
+		return err
+	}
+	msg := "Access granted: " + to.Name + " now sees " + scopeText(d)
+	if d.All() {
+		msg += " your company owns"
+	}
+	if !d.ExpiresAt.IsZero() {
+		msg += ", until " + when(d.ExpiresAt)
+	}
+	return done(w, r, "/delegations", msg+".")
 }
 
+// grantErrors places what grant refused next to the form's inputs and
+// returns the page's status (the API's); ok is false for an error that is
+// no answer to the form (it is the error page's).
+func grantErrors(err error, subs []string, into map[string]string) (status int, ok bool) {
+	add := func(id, msg string) {
+		if prev := into[id]; prev != "" {
+			msg = prev + "; " + msg
+		}
+		into[id] = msg
+	}
+	var ps entitle.Problems
+	var e *entitle.Error
+	switch {
+	case errors.As(err, &ps):
+		for _, p := range ps {
+			field, index, _ := strings.Cut(strings.TrimSuffix(p.Field, "]"), "[")
+			switch field {
+			case "delegate":
+				add(grantDelegate, p.Message)
+			case "expires_at":
+				add(grantExpires, p.Message)
+			case "subscription_ids":
+				msg := p.Message
+				if i, err := strconv.Atoi(index); err == nil && i < len(subs) && !strings.Contains(msg, strconv.Quote(subs[i])) {
+					msg = subs[i] + ": " + msg
+				}
+				add(grantSubs, msg)
+			default:
+				add("", p.String())
+			}
+		}
+		return http.StatusUnprocessableEntity, true
+	case errors.As(err, &e):
+		status, known := statusOf[e.Code]
+		if !known {
+			status = http.StatusUnprocessableEntity
+		}
+		switch e.Code {
+		case codeInvalid:
+			if rest, isDelegate := strings.CutPrefix(e.Message, "delegate: "); isDelegate {
+				add(grantDelegate, rest)
+			} else {
+				add("", e.Message)
+			}
+		case codeNotFound, codeForbidden: // a listed subscription the caller cannot see, or does not own
+			add(grantSubs, e.Message)
+		default:
+			return 0, false
+		}
+		return status, true
+	}
+	return 0, false
+}
+
+// POST /delegations/{id}/revoke: a Revoke button, here or on an
+// entitlement's page (its hidden field back says where to return). Another
+// company's delegation is the "not found" page (R7).
 func (s *Server) revokeDelegationForm(w http.ResponseWriter, r *http.Request, c who, v *view) error {
-	return errorf(codeNotFound, "this page is not built yet")
+	ctx := r.Context()
+	d, err := s.revoke(ctx, c, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	to, err := s.svc.Parties(ctx)(d.Delegate)
+	if err != nil {
+		return err
+	}
+	back := "/delegations"
+	if b := r.PostForm.Get("back"); b != "" {
+		back = localPath(b)
+	}
+	msg := "Access revoked: " + to.Name + " no longer has access to " + scopeText(d) + " through this delegation."
+	if !d.RevokedAt.IsZero() {
+		msg = "This delegation to " + to.Name + " was already revoked."
+	}
+	return done(w, r, back, msg)
 }
-

@@ -37,7 +37,9 @@ type entitlementsPage struct {
 	Role, SKU, Status string
 	ExpiresBefore     string
 	Problem           string // a filter that could not be read
-	Next, Query       string // the next page's cursor; the filters as a query string
+	Next, First       string // the next and the first page's paths
+	CSV               string // the download of the filtered list
+	Filtered          bool   // some filter is set
 	Paged             bool   // not the first page
 	Roles             []entitle.Basis
 }
@@ -72,10 +74,11 @@ func (s *Server) entitlementsPage(w http.ResponseWriter, r *http.Request, c who,
 			filters.Set(k, val)
 		}
 	}
-	data.Query, data.Paged = filters.Encode(), after != ""
+	data.Filtered, data.Paged = len(filters) > 0, after != ""
+	data.First, data.CSV = withQuery("/", filters), withQuery("/entitlements.csv", filters)
 	if page.Next != "" {
 		filters.Set("cursor", s.sealCursor(page.Next, bound))
-		data.Next = filters.Encode()
+		data.Next = withQuery("/", filters)
 	}
 	s.show(w, http.StatusOK, "entitlements", v)
 	return nil
@@ -104,11 +107,12 @@ func (s *Server) entitlementsCSV(w http.ResponseWriter, r *http.Request, c who, 
 }
 
 type entitlementPage struct {
-	E        entitlementRow
-	Basis    []string // why the caller sees it, in words
-	Access   []disclose.Access
-	Explains bool // the caller may ask who has access (owner, vendor)
-	Renew    bool // the caller may see renewal options
+	E         entitlementRow
+	Basis     []string // why the caller sees it, in words
+	Access    []disclose.Access
+	Explains  bool // the caller may ask who has access (owner, vendor)
+	CanRevoke bool // the caller may revoke the delegations shown (owner admins, R5)
+	Renew     bool // the caller may see renewal options
 }
 
 // GET /entitlements/{id}: one entitlement. Another company's is the same
@@ -129,10 +133,22 @@ func (s *Server) entitlementPage(w http.ResponseWriter, r *http.Request, c who, 
 			return err
 		}
 		data.Access, data.Explains = acc, true
+		if e.Owner != nil {
+			data.CanRevoke = policy.ManageDelegations(c.Caller.Caller, e.Owner.Key, true).Allowed
+		}
 	}
 	v.Title, v.Section, v.Data = "Entitlement "+sub, "entitlements", &data
 	s.show(w, http.StatusOK, "entitlement", v)
 	return nil
+}
+
+// withQuery is path with the query q, if any: built here, whole, because
+// html/template escapes a query string written after "?" in an href.
+func withQuery(path string, q url.Values) string {
+	if len(q) == 0 {
+		return path
+	}
+	return path + "?" + q.Encode()
 }
 
 func hasBasis(bs []entitle.Basis, b entitle.Basis) bool {

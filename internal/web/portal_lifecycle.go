@@ -1,35 +1,461 @@
 package web
 
-import "net/http"
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
 
-// Renewals and transfers: renewal options and the request form, the renewal inbox, transfer offers and answers.
-// Placeholders until the pages are built: each answers "not found".
+	"github.com/entitle-portal/entitle"
+	"github.com/entitle-portal/entitle/internal/disclose"
+	"github.com/entitle-portal/entitle/internal/lifecycle"
+	"github.com/entitle-portal/entitle/internal/policy"
+	"github.com/entitle-portal/entitle/internal/store"
+)
 
+// The lifecycle pages (issue 7 over issue 6's service): how to renew an
+// entitlement, with the renewal request form and, for the owner's
+// administrators, the ownership transfer form; the renewal requests a
+// company received and sent, with their answers; transfer offers, with
+// accept, decline and cancel. Every decision is internal/lifecycle's (and
+// through it internal/policy's), exactly as for the API handlers in
+// lifecycle.go: a page only shows what it was told.
+
+// lifecyclePageSize is how many renewal requests or transfers a box shows.
+const lifecyclePageSize = 25
+
+// lifecycleRefusal is a refused form's answer for the person who filled it
+// in: problems with a field of the form next to that field, anything else
+// they can act on (a conflict, an invalid request) as one alert.
+type lifecycleRefusal struct {
+	Status int
+	Fields map[string]string // form field → message
+	Alert  string
+}
+
+// lifecycleRefusalOf sorts err for a form with fields; ok is false when err is no
+// refusal of the form (not found, forbidden, a failure): the error page
+// answers those.
+func lifecycleRefusalOf(err error, fields ...string) (lifecycleRefusal, bool) {
+	var ps entitle.Problems
+	var e *entitle.Error
+	switch {
+	case errors.As(err, &ps):
+		out := lifecycleRefusal{Status: http.StatusUnprocessableEntity, Fields: map[string]string{}}
+		for _, p := range ps {
+			known := false
+			for _, f := range fields {
+				known = known || p.Field == f
+			}
+			switch {
+			case known && out.Fields[p.Field] == "":
+				out.Fields[p.Field] = p.Message
+			case known:
+				out.Fields[p.Field] += "; " + p.Message
+			case out.Alert == "":
+				out.Alert = p.String()
+			default:
+				out.Alert += "; " + p.String()
+			}
+		}
+		return out, true
+	case errors.As(err, &e) && (e.Code == codeConflict || e.Code == codeInvalid):
+		return lifecycleRefusal{Status: statusOf[e.Code], Alert: e.Message}, true
+	}
+	return lifecycleRefusal{}, false
+}
+
+// renewData is the renewal page: the options, the request form and the
+// transfer form (each as last sent, with its refusal).
+type renewData struct {
+	O               lifecycle.Options
+	PartnerOfRecord *lifecycle.Option  // the recommended route, if any
+	Partners        []lifecycle.Option // listed partners
+	Direct          *lifecycle.Option  // buying from the vendor
+	Route, Partner  string             // the request form as sent (or its default)
+	Message         string
+	Request         lifecycleRefusal
+	// Transfer is whether the caller may offer the entitlement to another
+	// company (the owner's administrators); MoveNow when the vendor's
+	// administrators move it at once instead.
+	Transfer, MoveNow        bool
+	TransferTo, TransferNote string
+	TransferProblem          lifecycleRefusal
+	MaxMessage               int
+}
+
+// renewView fills v with sub's renewal page for c; d carries the forms as
+// sent. A caller who may not see the options gets the error page: 404 when
+// the entitlement does not exist for it (R7), 403 when it may see it but
+// not how to renew it.
+func (s *Server) renewView(r *http.Request, c who, v *view, sub string, d *renewData) error {
+	opts, err := s.life.Options(r.Context(), c.Caller, sub)
+	if err != nil {
+		return err
+	}
+	d.O, d.MaxMessage = opts, lifecycle.MaxMessage
+	for i, o := range opts.Options {
+		switch o.Route {
+		case store.RoutePartnerOfRecord:
+			d.PartnerOfRecord = &opts.Options[i]
+		case store.RoutePartner:
+			d.Partners = append(d.Partners, o)
+		case store.RouteDirect:
+			d.Direct = &opts.Options[i]
+		}
+	}
+	if d.Route == "" {
+		switch {
+		case d.PartnerOfRecord != nil:
+			d.Route = store.RoutePartnerOfRecord
+		case len(d.Partners) > 0:
+			d.Route = store.RoutePartner
+		default:
+			d.Route = store.RouteDirect
+		}
+	}
+	// Options answers only when the caller's decision allows it to see sub,
+	// with that decision's basis: the transfer form is shown on the very
+	// decision lifecycle.OfferTransfer will take.
+	direct, td := policy.OfferTransfer(c.Caller.Caller, policy.Decision{Allowed: true, Basis: opts.Access})
+	d.Transfer, d.MoveNow = td.Allowed, direct
+	v.Title, v.Data = "Renew "+sub, d
+	return nil
+}
+
+// GET /entitlements/{id}/renew: how to renew or buy more of an entitlement.
 func (s *Server) renewPage(w http.ResponseWriter, r *http.Request, c who, v *view) error {
-	return errorf(codeNotFound, "this page is not built yet")
+	var d renewData
+	if err := s.renewView(r, c, v, r.PathValue("id"), &d); err != nil {
+		return err
+	}
+	s.show(w, http.StatusOK, "renew", v)
+	return nil
 }
 
+// POST /entitlements/{id}/renew (route, partner, message): ask for a
+// renewal, as POST /api/v1/entitlements/{id}/renewal-requests does.
 func (s *Server) renewForm(w http.ResponseWriter, r *http.Request, c who, v *view) error {
-	return errorf(codeNotFound, "this page is not built yet")
+	sub := r.PathValue("id")
+	f := r.PostForm
+	ask := lifecycle.RenewalAsk{Route: f.Get("route"), Message: f.Get("message")}
+	if ask.Route == store.RoutePartner {
+		ask.Partner = f.Get("partner") // the select is sent whatever the route chosen
+	}
+	rr, err := s.life.RequestRenewal(r.Context(), c.Caller, sub, ask)
+	if err == nil {
+		out, err := s.svc.RenewalRequestView(r.Context(), c.Caller, rr)
+		if err != nil {
+			return err
+		}
+		to := rr.Recipient
+		if out.Recipient != nil {
+			to = out.Recipient.Name
+		}
+		return done(w, r, "/renewals", fmt.Sprintf("Your renewal request for %s was sent to %s. Their answer will appear here, under Sent.", sub, to))
+	}
+	d := renewData{Route: ask.Route, Partner: f.Get("partner"), Message: ask.Message}
+	if errors.Is(err, lifecycle.ErrRenewalPending) {
+		d.Request = lifecycleRefusal{Status: http.StatusConflict,
+			Alert: fmt.Sprintf("You asked for this renewal already (request %d, %s): wait for its answer, or withdraw it on the Renewals page first.", rr.ID, rr.Status)}
+	} else if ref, ok := lifecycleRefusalOf(err, "route", "partner", "message"); ok {
+		d.Request = ref
+	} else {
+		return err
+	}
+	if err := s.renewView(r, c, v, sub, &d); err != nil {
+		return err
+	}
+	s.show(w, d.Request.Status, "renew", v)
+	return nil
 }
 
-func (s *Server) renewalsPage(w http.ResponseWriter, r *http.Request, c who, v *view) error {
-	return errorf(codeNotFound, "this page is not built yet")
-}
-
-func (s *Server) renewalAnswerForm(w http.ResponseWriter, r *http.Request, c who, v *view) error {
-	return errorf(codeNotFound, "this page is not built yet")
-}
-
-func (s *Server) transfersPage(w http.ResponseWriter, r *http.Request, c who, v *view) error {
-	return errorf(codeNotFound, "this page is not built yet")
-}
-
+// POST /entitlements/{id}/transfer (to, message): the owner's
+// administrators offer the entitlement to another company; the vendor's
+// move it at once (POST /api/v1/entitlements/{id}/transfers).
 func (s *Server) offerTransferForm(w http.ResponseWriter, r *http.Request, c who, v *view) error {
-	return errorf(codeNotFound, "this page is not built yet")
+	sub := r.PathValue("id")
+	offer := lifecycle.TransferOffer{To: r.PostForm.Get("to"), Message: r.PostForm.Get("message")}
+	t, err := s.life.OfferTransfer(r.Context(), c.Caller, sub, offer)
+	if err == nil {
+		out, err := s.transferJSONOf(r, c, t)
+		if err != nil {
+			return err
+		}
+		if t.Status == store.TransferDone {
+			return done(w, r, "/entitlements/"+url.PathEscape(sub), fmt.Sprintf("%s now belongs to %s (%s).", sub, out.To.Name, out.To.Key))
+		}
+		return done(w, r, "/transfers", fmt.Sprintf("You offered %s to %s (%s). Their administrators have until %s to accept it.",
+			sub, out.To.Name, out.To.Key, when(out.ExpiresAt)))
+	}
+	d := renewData{TransferTo: offer.To, TransferNote: offer.Message}
+	var e *entitle.Error
+	switch {
+	case errors.Is(err, lifecycle.ErrTransferPending):
+		d.TransferProblem = lifecycleRefusal{Status: http.StatusConflict,
+			Alert: fmt.Sprintf("%s is offered to %s already (offer %d): cancel that offer on the Transfers page first.", t.SubscriptionID, t.To, t.ID)}
+	case errors.As(err, &e) && e.Code == codeInvalid:
+		// The one invalid value the store finds is the recipient: a company
+		// key that does not exist.
+		d.TransferProblem = lifecycleRefusal{Status: http.StatusUnprocessableEntity, Fields: map[string]string{"to": e.Message}}
+	default:
+		ref, ok := lifecycleRefusalOf(err, "to", "message")
+		if !ok {
+			return err
+		}
+		d.TransferProblem = ref
+	}
+	if err := s.renewView(r, c, v, sub, &d); err != nil {
+		return err
+	}
+	s.show(w, d.TransferProblem.Status, "renew", v)
+	return nil
 }
 
+// renewalRow is a renewal request as the caller's company sees it, with
+// what the caller may do to it.
+type renewalRow struct {
+	disclose.RenewalRequest
+	Closed     bool             // won, lost or withdrawn: nothing more to do
+	FormStatus string           // the answer form's status, as sent
+	FormNote   string           // the answer form's note, as sent (else the request's)
+	Refusal    lifecycleRefusal // the answer form's refusal
+}
+
+type renewalsData struct {
+	Received, Sent         []renewalRow
+	ReceivedNext, SentNext string // the path of the next (older) page of each box
+	Paged                  bool   // a box is not on its first page
+	Alert                  string // a refused answer that is not about a field
+	MaxMessage             int
+}
+
+// renewalBox reads one box of the caller's renewal requests, a page from
+// the cursor named param.
+func (s *Server) renewalBox(r *http.Request, c who, sent bool, param string) (rows []renewalRow, next string, err error) {
+	bound := bind("renewals", c.Company, strconv.FormatBool(sent), "false")
+	cursor := r.URL.Query().Get(param)
+	before := int64(0)
+	if cursor != "" {
+		pos, err := s.openCursor(cursor, bound)
+		if err != nil {
+			return nil, "", err
+		}
+		if before, err = strconv.ParseInt(pos, 10, 64); err != nil {
+			return nil, "", errInvalidCursor
+		}
+	}
+	rrs, err := s.life.RenewalRequests(r.Context(), c.Caller, sent, false, before, lifecyclePageSize+1)
+	if err != nil {
+		return nil, "", err
+	}
+	if len(rrs) > lifecyclePageSize {
+		rrs = rrs[:lifecyclePageSize]
+		next = url.Values{param: {s.sealCursor(strconv.FormatInt(rrs[lifecyclePageSize-1].ID, 10), bound)}}.Encode()
+	}
+	for _, rr := range rrs {
+		out, err := s.svc.RenewalRequestView(r.Context(), c.Caller, rr)
+		if err != nil {
+			return nil, "", err
+		}
+		rows = append(rows, renewalRow{RenewalRequest: out, FormNote: out.Note,
+			Closed: out.Status != lifecycle.RenewalOpen && out.Status != lifecycle.RenewalQuoted})
+	}
+	return rows, next, nil
+}
+
+// renewalsView fills v with the renewal requests page.
+func (s *Server) renewalsView(r *http.Request, c who, v *view, d *renewalsData) error {
+	var err error
+	if d.Received, d.ReceivedNext, err = s.renewalBox(r, c, false, "received"); err != nil {
+		return err
+	}
+	if d.Sent, d.SentNext, err = s.renewalBox(r, c, true, "sent"); err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	d.Paged, d.MaxMessage = q.Get("received") != "" || q.Get("sent") != "", lifecycle.MaxMessage
+	v.Title, v.Data = "Renewal requests", d
+	return nil
+}
+
+// GET /renewals: the renewal requests the company received (to renew what
+// it sold) and sent, newest first.
+func (s *Server) renewalsPage(w http.ResponseWriter, r *http.Request, c who, v *view) error {
+	var d renewalsData
+	if err := s.renewalsView(r, c, v, &d); err != nil {
+		return err
+	}
+	s.show(w, http.StatusOK, "renewals", v)
+	return nil
+}
+
+// renewalDone says what an answer did.
+var renewalDone = map[string]string{
+	lifecycle.RenewalQuoted:    "Renewal request %d for %s is marked quoted; the customer sees your note.",
+	lifecycle.RenewalWon:       "Renewal request %d for %s is marked won.",
+	lifecycle.RenewalLost:      "Renewal request %d for %s is marked lost.",
+	lifecycle.RenewalWithdrawn: "You withdrew renewal request %d for %s.",
+}
+
+// POST /renewals/{id} (status, note): the recipient marks a request
+// quoted, won or lost; the requester withdraws it (PATCH
+// /api/v1/renewal-requests/{id}).
+func (s *Server) renewalAnswerForm(w http.ResponseWriter, r *http.Request, c who, v *view) error {
+	id, err := pathID(r, "renewal request")
+	if err != nil {
+		return err
+	}
+	status := r.PostForm.Get("status")
+	var note *string
+	if _, ok := r.PostForm["note"]; ok {
+		n := r.PostForm.Get("note")
+		note = &n
+	}
+	rr, err := s.life.UpdateRenewalRequest(r.Context(), c.Caller, id, status, note)
+	if err == nil {
+		msg, ok := renewalDone[rr.Status]
+		if !ok {
+			msg = "Renewal request %d for %s is " + rr.Status + "."
+		}
+		return done(w, r, "/renewals", fmt.Sprintf(msg, rr.ID, rr.SubscriptionID))
+	}
+	ref, ok := lifecycleRefusalOf(err, "status", "note")
+	if !ok {
+		return err
+	}
+	d := renewalsData{}
+	if err := s.renewalsView(r, c, v, &d); err != nil {
+		return err
+	}
+	shown := false // the request is on this page: its fields' problems go next to them
+	for _, box := range [][]renewalRow{d.Received, d.Sent} {
+		for i := range box {
+			if box[i].ID == id {
+				box[i].FormStatus, box[i].Refusal, shown = status, ref, true
+				if note != nil {
+					box[i].FormNote = *note
+				}
+			}
+		}
+	}
+	if ref.Alert != "" {
+		d.Alert = fmt.Sprintf("Renewal request %d: %s", id, ref.Alert)
+	}
+	if !shown {
+		for f, m := range ref.Fields {
+			d.Alert += fmt.Sprintf(" Renewal request %d, %s: %s", id, f, m)
+		}
+	}
+	s.show(w, ref.Status, "renewals", v)
+	return nil
+}
+
+// transferRow is a transfer as the caller's company sees it, with what the
+// caller may do to it.
+type transferRow struct {
+	disclose.Transfer
+	MayAnswer, MayCancel bool   // open, and the caller is an administrator of the side that acts
+	Open                 bool   // still offered
+	Deadline             string // the offer's expiry, for people: "in 13 days"
+}
+
+type transfersData struct {
+	Received, Sent         []transferRow
+	ReceivedNext, SentNext string
+	Paged                  bool
+	Alert                  string
+}
+
+// transferBox reads one box of the caller's transfers.
+func (s *Server) transferBox(r *http.Request, c who, v *view, sent bool, param string) (rows []transferRow, next string, err error) {
+	bound := bind("transfers", c.Company, strconv.FormatBool(sent))
+	cursor := r.URL.Query().Get(param)
+	before := int64(0)
+	if cursor != "" {
+		pos, err := s.openCursor(cursor, bound)
+		if err != nil {
+			return nil, "", err
+		}
+		if before, err = strconv.ParseInt(pos, 10, 64); err != nil {
+			return nil, "", errInvalidCursor
+		}
+	}
+	ts, err := s.life.Transfers(r.Context(), c.Caller, sent, before, lifecyclePageSize+1)
+	if err != nil {
+		return nil, "", err
+	}
+	if len(ts) > lifecyclePageSize {
+		ts = ts[:lifecyclePageSize]
+		next = url.Values{param: {s.sealCursor(strconv.FormatInt(ts[lifecyclePageSize-1].ID, 10), bound)}}.Encode()
+	}
+	now, party := s.now(), s.svc.Parties(r.Context())
+	for _, t := range ts {
+		out, err := s.svc.TransferView(r.Context(), c.Caller, t, now, party)
+		if err != nil {
+			return nil, "", err
+		}
+		mayAnswer, mayCancel, _ := policy.TransferParty(c.Caller.Caller, t.From, t.To)
+		open := out.Status == store.TransferOffered
+		rows = append(rows, transferRow{Transfer: out, Open: open, MayAnswer: open && mayAnswer, MayCancel: open && mayCancel,
+			Deadline: relDays(entitle.DateOf(out.ExpiresAt), v.Today)})
+	}
+	return rows, next, nil
+}
+
+func (s *Server) transfersView(r *http.Request, c who, v *view, d *transfersData) error {
+	var err error
+	if d.Received, d.ReceivedNext, err = s.transferBox(r, c, v, false, "received"); err != nil {
+		return err
+	}
+	if d.Sent, d.SentNext, err = s.transferBox(r, c, v, true, "sent"); err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	d.Paged = q.Get("received") != "" || q.Get("sent") != ""
+	v.Title, v.Data = "Ownership transfers", d
+	return nil
+}
+
+// GET /transfers: ownership offered to the company, and offered by it.
+func (s *Server) transfersPage(w http.ResponseWriter, r *http.Request, c who, v *view) error {
+	var d transfersData
+	if err := s.transfersView(r, c, v, &d); err != nil {
+		return err
+	}
+	s.show(w, http.StatusOK, "transfers", v)
+	return nil
+}
+
+// POST /transfers/{id}/{action}: accept, decline or cancel an offer (POST
+// /api/v1/transfers/{id}/{action}).
 func (s *Server) transferAnswerForm(w http.ResponseWriter, r *http.Request, c who, v *view) error {
-	return errorf(codeNotFound, "this page is not built yet")
+	id, err := pathID(r, "transfer")
+	if err != nil {
+		return err
+	}
+	t, err := s.life.DecideTransfer(r.Context(), c.Caller, id, r.PathValue("action"))
+	if err == nil {
+		var msg string
+		switch t.Status {
+		case store.TransferAccepted:
+			msg = fmt.Sprintf("You accepted %s: your company owns it now.", t.SubscriptionID)
+		case store.TransferDeclined:
+			msg = fmt.Sprintf("You declined the offer of %s.", t.SubscriptionID)
+		default:
+			msg = fmt.Sprintf("You cancelled the offer of %s to %s.", t.SubscriptionID, t.To)
+		}
+		return done(w, r, "/transfers", msg)
+	}
+	var e *entitle.Error
+	if !errors.As(err, &e) || e.Code != codeConflict {
+		return err
+	}
+	d := transfersData{Alert: fmt.Sprintf("Transfer %d: %s", id, e.Message)}
+	if err := s.transfersView(r, c, v, &d); err != nil {
+		return err
+	}
+	s.show(w, http.StatusConflict, "transfers", v)
+	return nil
 }
-

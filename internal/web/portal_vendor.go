@@ -1,43 +1,586 @@
 package web
 
-import "net/http"
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
 
-// The vendor's pages (companies, MSAs, import with its validation report, announcements), the audit page, and dismissing an announcement banner.
-// Placeholders until the pages are built: each answers "not found".
+	"github.com/entitle-portal/entitle"
+	"github.com/entitle-portal/entitle/internal/importer"
+	"github.com/entitle-portal/entitle/internal/policy"
+	"github.com/entitle-portal/entitle/internal/store"
+)
 
+// The vendor's pages (companies, MSAs, import with its validation report,
+// announcements), the audit page, and the announcement banners every
+// signed-in user sees until they dismiss them. Who gets what is decided in
+// internal/policy: ReadAudit for the audit page (as the API), VendorPages
+// and ChangeVendorRecord for the vendor's pages, which do not exist for any
+// other company (R7: the same "no page" answer as an unknown path).
+
+// vendorPage is the list page size of the vendor's pages.
+const vendorPage = 100
+
+// vendorOnly returns the answer for a caller who may not see the vendor's
+// pages at all: the very answer of a path that does not exist.
+func vendorOnly(r *http.Request, c who) error {
+	if _, visible := policy.VendorPages(c.Caller.Caller); !visible {
+		return errorf(codeNotFound, "There is no page at %s.", r.URL.Path)
+	}
+	return nil
+}
+
+// mayChangeVendorRecord is ChangeVendorRecord as an error: not found for
+// other companies, forbidden for the vendor's members who are not
+// administrators.
+func mayChangeVendorRecord(r *http.Request, c who) (policy.Decision, error) {
+	d, visible := policy.ChangeVendorRecord(c.Caller.Caller)
+	switch {
+	case !visible:
+		return d, errorf(codeNotFound, "There is no page at %s.", r.URL.Path)
+	case !d.Allowed:
+		return d, errorf(codeForbidden, "%s", reason(d.Reasons, "you may not change the vendor's record"))
+	}
+	return d, nil
+}
+
+// ---- Audit ----
+
+type auditRow struct {
+	store.AuditEvent
+	ISO string // its instant, ISO 8601 (UTC, to the second)
+}
+
+type auditView struct {
+	Rows    []auditRow
+	Order   string // "newest" or "oldest"
+	All     bool   // the caller reads every company's events (the vendor)
+	Company string // the vendor's company filter
+	Problem string // a filter that could not be read
+	Next    string // the next page's URL
+	First   string // the first page's URL
+	Paged   bool   // not the first page
+}
+
+// GET /audit: company administrators page through their own company's
+// events, the vendor's administrators through every company's (or one's,
+// with ?company=KEY), newest or oldest first; nobody else reads any
+// (policy.ReadAudit, exactly as GET /api/v1/audit).
 func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, c who, v *view) error {
-	return errorf(codeNotFound, "this page is not built yet")
+	scope, dec := policy.ReadAudit(c.Caller.Caller)
+	if !dec.Allowed {
+		return errorf(codeForbidden, "%s", reason(dec.Reasons, "you may not read audit events"))
+	}
+	q := newQuery(r, "order", "company", "cursor", "done")
+	data := auditView{Order: cmp.Or(q.str("order"), "newest"), All: scope == "", Company: strings.TrimSpace(q.str("company"))}
+	v.Title, v.Data = "Audit", &data
+	switch {
+	case q.err != nil:
+		data.Problem = q.err.Error()
+	case data.Order != "newest" && data.Order != "oldest":
+		data.Problem = fmt.Sprintf("order must be newest or oldest, not %q", clipParam(data.Order))
+	case data.Company != "" && scope != "":
+		data.Problem = "only the vendor reads other companies' events"
+	case data.Company != "" && !entitle.ValidKey(data.Company):
+		data.Problem = fmt.Sprintf("%q is not a company key", clipParam(data.Company))
+	}
+	if data.Problem != "" {
+		s.show(w, http.StatusUnprocessableEntity, "audit", v)
+		return nil
+	}
+	company := cmp.Or(data.Company, scope)
+	bound := bind("audit-page", c.Company, company, data.Order)
+	pos, err := s.openCursor(q.str("cursor"), bound)
+	if err != nil {
+		return err
+	}
+	var at int64
+	if pos != "" {
+		if at, err = strconv.ParseInt(pos, 10, 64); err != nil {
+			return errInvalidCursor
+		}
+	}
+	limit := defaultLimit
+	var events []store.AuditEvent
+	if data.Order == "newest" {
+		events, err = s.cfg.DB.AuditEventsNewest(r.Context(), company, at, limit+1)
+	} else {
+		events, err = s.cfg.DB.AuditEvents(r.Context(), company, at, limit+1)
+	}
+	if err != nil {
+		return err
+	}
+	filters := url.Values{}
+	if data.Order != "newest" {
+		filters.Set("order", data.Order)
+	}
+	if data.Company != "" {
+		filters.Set("company", data.Company)
+	}
+	data.First, data.Paged = pageURL("/audit", filters), pos != ""
+	if len(events) > limit {
+		events = events[:limit]
+		filters.Set("cursor", s.sealCursor(strconv.FormatInt(events[limit-1].ID, 10), bound))
+		data.Next = pageURL("/audit", filters)
+	}
+	for _, e := range events {
+		data.Rows = append(data.Rows, auditRow{AuditEvent: e, ISO: e.At.UTC().Format("2006-01-02T15:04:05Z")})
+	}
+	s.show(w, http.StatusOK, "audit", v)
+	return nil
 }
 
+// pageURL is path with the query q: a whole URL for an href (a query
+// string written after a "?" in a template would be escaped as one value).
+func pageURL(path string, q url.Values) string {
+	if len(q) == 0 {
+		return path
+	}
+	return path + "?" + q.Encode()
+}
+
+// ---- Companies and MSAs ----
+
+type companiesView struct {
+	Rows  []store.CompanySummary
+	Next  string // the next page's cursor (the last key shown)
+	Paged bool
+}
+
+// GET /vendor/companies: every company of the channel with its profile
+// and its users counted.
 func (s *Server) companiesPage(w http.ResponseWriter, r *http.Request, c who, v *view) error {
-	return errorf(codeNotFound, "this page is not built yet")
+	if err := vendorOnly(r, c); err != nil {
+		return err
+	}
+	q := newQuery(r, "after", "done")
+	if q.err != nil {
+		return q.err
+	}
+	after := q.str("after")
+	rows, err := s.cfg.DB.CompanySummaries(r.Context(), after, vendorPage+1)
+	if err != nil {
+		return err
+	}
+	data := companiesView{Paged: after != ""}
+	if len(rows) > vendorPage {
+		rows = rows[:vendorPage]
+		data.Next = rows[len(rows)-1].Company.Key
+	}
+	data.Rows = rows
+	v.Title, v.Data = "Companies", &data
+	s.show(w, http.StatusOK, "companies", v)
+	return nil
 }
 
+type msaRow struct {
+	store.MSARecord
+	State string // in force, ended, not yet: said in words and as a badge
+	Badge string
+	Ends  string // relative to today
+}
+
+type msasView struct {
+	Rows  []msaRow
+	Next  string
+	Paged bool
+}
+
+// GET /vendor/msas: every MSA, with its counterparty and whether it is in
+// force today.
 func (s *Server) msasPage(w http.ResponseWriter, r *http.Request, c who, v *view) error {
-	return errorf(codeNotFound, "this page is not built yet")
+	if err := vendorOnly(r, c); err != nil {
+		return err
+	}
+	q := newQuery(r, "after", "done")
+	if q.err != nil {
+		return q.err
+	}
+	after := q.str("after")
+	rows, err := s.cfg.DB.MSAs(r.Context(), after, vendorPage+1)
+	if err != nil {
+		return err
+	}
+	data := msasView{Paged: after != ""}
+	if len(rows) > vendorPage {
+		rows = rows[:vendorPage]
+		data.Next = rows[len(rows)-1].Number
+	}
+	for _, m := range rows {
+		row := msaRow{MSARecord: m, Ends: relDays(m.End, v.Today)}
+		switch {
+		case m.InForce(v.Today):
+			row.State, row.Badge = "in force", "active"
+		case v.Today.Before(m.Start):
+			row.State, row.Badge = "not yet in force", "future"
+		default:
+			row.State, row.Badge = "ended", "expired"
+		}
+		data.Rows = append(data.Rows, row)
+	}
+	v.Title, v.Data = "MSAs", &data
+	s.show(w, http.StatusOK, "msas", v)
+	return nil
 }
 
+// ---- Import ----
+
+// maxUploadMB is maxUpload in words.
+const maxUploadMB = maxUpload >> 20
+
+// maxListedProblems bounds the problems an import report lists.
+const maxListedProblems = 1000
+
+type importLine struct {
+	What string
+	store.Counts
+}
+
+type importView struct {
+	CanImport bool   // the caller may import (the vendor's administrators)
+	Reason    string // why not
+	MaxMB     int
+	DryRun    bool   // the "Validate only" box, as last sent
+	FileError string // next to the file field
+	// The report of the last upload, when there is one.
+	Reported     bool
+	File         string
+	Records      int
+	Problems     []string // FILE:LINE: FIELD: MESSAGE
+	More         int      // problems not listed
+	Lines        []importLine
+	Entitlements int // entitlements created
+}
+
+func (s *Server) importView(c who) importView {
+	d, _ := policy.ChangeVendorRecord(c.Caller.Caller)
+	return importView{CanImport: d.Allowed, Reason: reason(d.Reasons, ""), MaxMB: maxUploadMB}
+}
+
+// GET /vendor/import: the upload form.
 func (s *Server) importPage(w http.ResponseWriter, r *http.Request, c who, v *view) error {
-	return errorf(codeNotFound, "this page is not built yet")
+	if err := vendorOnly(r, c); err != nil {
+		return err
+	}
+	data := s.importView(c)
+	v.Title, v.Data = "Import", &data
+	s.show(w, http.StatusOK, "import", v)
+	return nil
 }
 
+// POST /vendor/import (multipart: the file, "Validate only"): reads the
+// file with internal/importer and imports it all or nothing, exactly as
+// `entitle import` does, and shows the report: every problem by file, line
+// and field, or what was created, updated and left unchanged. The report is
+// the answer to the POST itself (no redirect): importing the same file again
+// changes nothing, so a reload repeats nothing.
 func (s *Server) importForm(w http.ResponseWriter, r *http.Request, c who, v *view) error {
-	return errorf(codeNotFound, "this page is not built yet")
+	if _, err := mayChangeVendorRecord(r, c); err != nil {
+		return err
+	}
+	data := s.importView(c)
+	data.DryRun = r.PostForm.Get("dry_run") != ""
+	v.Title, v.Data = "Import", &data
+	fail := func(format string, args ...any) error {
+		data.FileError = fmt.Sprintf(format, args...)
+		s.show(w, http.StatusUnprocessableEntity, "import", v)
+		return nil
+	}
+	if r.MultipartForm == nil {
+		return fail("Choose a .jsonl or .csv file to import: the form must be sent as a file upload.")
+	}
+	f, fh, err := r.FormFile("file")
+	if errors.Is(err, http.ErrMissingFile) {
+		return fail("Choose a .jsonl or .csv file to import.")
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	name := fh.Filename
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 { // some browsers send a path
+		name = name[i+1:]
+	}
+	switch ext := strings.ToLower(filepath.Ext(name)); {
+	case name == "":
+		return fail("Choose a .jsonl or .csv file to import.")
+	case ext != ".jsonl" && ext != ".csv":
+		return fail("%s is not an import file: choose a .jsonl file (companies, MSAs, orders and prices) or a .csv file (orders, one row per line).", name)
+	case fh.Size == 0:
+		return fail("%s is empty: choose a file with records to import.", name)
+	}
+
+	batch, problems, err := importer.Read(f, name)
+	if err != nil {
+		return err
+	}
+	opt := store.ImportOptions{Actor: c.User.Email, DryRun: data.DryRun || len(problems) > 0}
+	res, more, err := s.cfg.DB.Import(r.Context(), batch, opt, s.now())
+	if err != nil {
+		return err
+	}
+	problems = append(problems, more...)
+	slices.SortStableFunc(problems, func(a, b entitle.Problem) int {
+		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line))
+	})
+	data.Reported, data.File, data.Records = true, name, batch.Len()
+	status := http.StatusOK
+	if len(problems) > 0 {
+		status = http.StatusUnprocessableEntity
+		for i, p := range problems {
+			if i == maxListedProblems {
+				data.More = len(problems) - i
+				break
+			}
+			data.Problems = append(data.Problems, p.String())
+		}
+	} else {
+		data.Lines = []importLine{{"Companies", res.Companies}, {"MSAs", res.MSAs}, {"Orders", res.Orders}, {"Prices", res.Prices}}
+		data.Entitlements = res.Entitlements
+	}
+	s.show(w, status, "import", v)
+	return nil
 }
 
+// ---- Announcements ----
+
+// Bounds of an announcement's fields.
+const (
+	maxTitleLen = 120
+	maxTextLen  = 1000
+	maxLinkLen  = 500
+)
+
+type announcementRow struct {
+	store.Announcement
+	First, Last entitle.Date // its first and last day
+	State       string       // scheduled, in force, over, ended
+	Badge       string
+	Over        bool
+}
+
+func announcementRowOf(a store.Announcement, now time.Time) announcementRow {
+	row := announcementRow{Announcement: a, First: entitle.DateOf(a.Starts), Last: entitle.DateOf(a.Ends.Add(-time.Microsecond)), Over: a.Over(now)}
+	switch {
+	case !a.EndedAt.IsZero():
+		row.State, row.Badge = "ended early", "revoked"
+	case row.Over:
+		row.State, row.Badge = "over", "expired"
+	case a.InForce(now):
+		row.State, row.Badge = "showing", "active"
+	default:
+		row.State, row.Badge = "scheduled", "future"
+	}
+	return row
+}
+
+// announcementForm is the post form as sent, with its errors by field.
+type announcementForm struct {
+	Title, Text, Link, Starts, Ends string
+	Errors                          map[string]string // field → message
+}
+
+type announcementsView struct {
+	CanPost bool
+	Reason  string
+	Form    announcementForm
+	Rows    []announcementRow
+	Next    string // the next page's cursor (the last ID shown)
+	Paged   bool
+}
+
+func (s *Server) showAnnouncements(w http.ResponseWriter, r *http.Request, c who, v *view, form announcementForm, status int) error {
+	q := newQuery(r, "before", "done")
+	if q.err != nil {
+		return q.err
+	}
+	var before int64
+	if b := q.str("before"); b != "" {
+		n, err := strconv.ParseInt(b, 10, 64)
+		if err != nil || n <= 0 {
+			return errorf(codeInvalid, "before must be an announcement number, not %q", clipParam(b))
+		}
+		before = n
+	}
+	list, err := s.cfg.DB.Announcements(r.Context(), before, vendorPage+1)
+	if err != nil {
+		return err
+	}
+	d, _ := policy.ChangeVendorRecord(c.Caller.Caller)
+	data := announcementsView{CanPost: d.Allowed, Reason: reason(d.Reasons, ""), Form: form, Paged: before != 0}
+	if len(list) > vendorPage {
+		list = list[:vendorPage]
+		data.Next = strconv.FormatInt(list[len(list)-1].ID, 10)
+	}
+	now := s.now()
+	for _, a := range list {
+		data.Rows = append(data.Rows, announcementRowOf(a, now))
+	}
+	v.Title, v.Data = "Announcements", &data
+	s.show(w, status, "announcements", v)
+	return nil
+}
+
+// GET /vendor/announcements: the post form and every announcement, newest
+// first.
 func (s *Server) announcementsPage(w http.ResponseWriter, r *http.Request, c who, v *view) error {
-	return errorf(codeNotFound, "this page is not built yet")
+	if err := vendorOnly(r, c); err != nil {
+		return err
+	}
+	return s.showAnnouncements(w, r, c, v, announcementForm{Starts: v.Today.String()}, http.StatusOK)
 }
 
+// POST /vendor/announcements: post a time-boxed notice to every user. It
+// shows from the first day (00:00 UTC) through the last.
 func (s *Server) announceForm(w http.ResponseWriter, r *http.Request, c who, v *view) error {
-	return errorf(codeNotFound, "this page is not built yet")
+	dec, err := mayChangeVendorRecord(r, c)
+	if err != nil {
+		return err
+	}
+	f := announcementForm{Title: strings.TrimSpace(r.PostForm.Get("title")), Text: strings.TrimSpace(r.PostForm.Get("text")),
+		Link: strings.TrimSpace(r.PostForm.Get("link")), Starts: strings.TrimSpace(r.PostForm.Get("starts")),
+		Ends: strings.TrimSpace(r.PostForm.Get("ends")), Errors: map[string]string{}}
+	switch n := utf8.RuneCountInString(f.Title); {
+	case n == 0:
+		f.Errors["title"] = "Please enter a title."
+	case n > maxTitleLen:
+		f.Errors["title"] = fmt.Sprintf("Keep the title to %d characters or fewer (it has %d).", maxTitleLen, n)
+	}
+	switch n := utf8.RuneCountInString(f.Text); {
+	case n == 0:
+		f.Errors["text"] = "Please enter the text of the announcement."
+	case n > maxTextLen:
+		f.Errors["text"] = fmt.Sprintf("Keep the text to %d characters or fewer (it has %d).", maxTextLen, n)
+	}
+	if f.Link != "" {
+		u, err := url.Parse(f.Link)
+		if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || len(f.Link) > maxLinkLen {
+			f.Errors["link"] = "Enter a web address starting with https:// (or leave the link empty)."
+		}
+	}
+	today := v.Today
+	first, last := today, entitle.Date{}
+	if f.Starts == "" {
+		f.Starts = today.String()
+	} else if first, err = entitle.ParseDate(f.Starts); err != nil {
+		f.Errors["starts"] = "Enter the first day as a date, YYYY-MM-DD."
+	}
+	if f.Ends == "" {
+		f.Errors["ends"] = "Enter the last day the announcement shows."
+	} else if last, err = entitle.ParseDate(f.Ends); err != nil {
+		f.Errors["ends"] = "Enter the last day as a date, YYYY-MM-DD."
+	}
+	if f.Errors["starts"] == "" && f.Errors["ends"] == "" {
+		switch {
+		case last.Before(first):
+			f.Errors["ends"] = "The last day cannot be before the first day."
+		case last.Before(today):
+			f.Errors["ends"] = "The last day has passed: the announcement would never show."
+		}
+	}
+	if len(f.Errors) > 0 {
+		return s.showAnnouncements(w, r, c, v, f, http.StatusUnprocessableEntity)
+	}
+	now := s.now()
+	a := store.Announcement{Title: f.Title, Text: f.Text, Link: f.Link, Starts: first.Time(), Ends: last.AddDays(1).Time(),
+		CreatedAt: now, CreatedBy: c.User.Email}
+	ev := store.AuditEvent{At: now, Actor: c.User.Email, Company: c.Company, Action: "announcement.post", Basis: dec.Basis, Outcome: "ok",
+		Detail: fmt.Sprintf("%q from %s to %s", f.Title, first, last)}
+	if _, err := s.cfg.DB.PostAnnouncement(r.Context(), a, ev); err != nil {
+		return err
+	}
+	return done(w, r, "/vendor/announcements", fmt.Sprintf("Your announcement was posted: every user sees it from %s through %s, until they dismiss it.", first, last))
 }
 
+// announcementID reads the {id} of an announcement's path; anything else
+// names no announcement.
+func announcementID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, errorf(codeNotFound, "There is no announcement %s.", clipParam(r.PathValue("id")))
+	}
+	return id, nil
+}
+
+// POST /vendor/announcements/{id}/end: end an announcement now, before its
+// last day: it no longer shows to anyone.
 func (s *Server) endAnnouncementForm(w http.ResponseWriter, r *http.Request, c who, v *view) error {
-	return errorf(codeNotFound, "this page is not built yet")
+	dec, err := mayChangeVendorRecord(r, c)
+	if err != nil {
+		return err
+	}
+	id, err := announcementID(r)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	ev := store.AuditEvent{At: now, Actor: c.User.Email, Company: c.Company, Action: "announcement.end", Object: strconv.FormatInt(id, 10),
+		Basis: dec.Basis, Outcome: "ok"}
+	changed, err := s.cfg.DB.EndAnnouncement(r.Context(), id, c.User.Email, now, ev)
+	if errors.Is(err, store.ErrNotFound) {
+		return errorf(codeNotFound, "There is no announcement %d.", id)
+	}
+	if err != nil {
+		return err
+	}
+	msg := "The announcement has ended: it no longer shows to anyone."
+	if !changed {
+		msg = "That announcement was already over."
+	}
+	return done(w, r, "/vendor/announcements", msg)
 }
 
+// banner is an announcement in force as the layout shows it, with a
+// Dismiss button that returns to the page it was on.
+type banner struct {
+	store.Announcement
+	Last entitle.Date // its last day
+	Back string       // where dismissing it returns
+}
+
+// banners returns the announcements in force that the signed-in user has
+// not dismissed, for the top of every page.
+func (s *Server) banners(r *http.Request, c who) ([]banner, error) {
+	list, err := s.cfg.DB.Banners(r.Context(), c.UserID, s.now())
+	if err != nil || len(list) == 0 {
+		return nil, err
+	}
+	back := "/"
+	if r.Method == http.MethodGet {
+		u := *r.URL
+		q := u.Query()
+		q.Del("done")
+		u.RawQuery = q.Encode()
+		back = localPath(u.RequestURI())
+	}
+	out := make([]banner, len(list))
+	for i, a := range list {
+		out[i] = banner{Announcement: a, Last: entitle.DateOf(a.Ends.Add(-time.Microsecond)), Back: back}
+	}
+	return out, nil
+}
+
+// POST /announcements/{id}/dismiss (any signed-in user): the banner no
+// longer shows to this user; back to the page it was on.
 func (s *Server) dismissAnnouncementForm(w http.ResponseWriter, r *http.Request, c who, v *view) error {
-	return errorf(codeNotFound, "this page is not built yet")
+	id, err := announcementID(r)
+	if err != nil {
+		return err
+	}
+	err = s.cfg.DB.DismissAnnouncement(r.Context(), id, c.UserID, s.now())
+	if errors.Is(err, store.ErrNotFound) {
+		return errorf(codeNotFound, "There is no announcement %d.", id)
+	}
+	if err != nil {
+		return err
+	}
+	return done(w, r, localPath(r.PostForm.Get("back")), "The announcement is hidden: you will not see it again.")
 }
-

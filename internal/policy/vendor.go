@@ -1,0 +1,36 @@
+package policy
+
+import "github.com/entitle-portal/entitle"
+
+// The vendor's own pages in the portal: the directory of companies, the
+// MSAs, the import of the ERP's files and the announcements every user sees.
+// They show the vendor's whole record (R6), so they exist for the vendor's
+// members only; to every other company they do not exist at all (R7: the
+// answer is the same not_found as for a page that was never there).
+
+// VendorPages decides whether c may see the vendor's pages: members of the
+// vendor company, whose record it is (R6). visible is false for everybody
+// else, who must get not_found (R7).
+func VendorPages(c Caller) (d Decision, visible bool) {
+	if c.Company == "" || !c.Vendor {
+		return Decision{Reasons: []string{"R7: the vendor's pages do not exist for another company"}}, false
+	}
+	return Decision{Allowed: true, Basis: []entitle.Basis{entitle.BasisVendor},
+		Reasons: []string{"R6: members of the vendor see the vendor's own record"}}, true
+}
+
+// ChangeVendorRecord decides whether c may change the vendor's record from
+// the portal — import the ERP's files, post or end an announcement to every
+// user: the vendor's administrators. visible is as for [VendorPages]: a
+// member of the vendor who is not an administrator is refused (forbidden),
+// anybody else finds nothing (R7).
+func ChangeVendorRecord(c Caller) (d Decision, visible bool) {
+	if d, visible := VendorPages(c); !visible {
+		return d, false
+	}
+	if !c.Admin {
+		return Decision{Reasons: []string{"only administrators of the vendor may import records or post announcements"}}, true
+	}
+	return Decision{Allowed: true, Basis: []entitle.Basis{entitle.BasisVendor},
+		Reasons: []string{"R6: the vendor's administrators keep the vendor's record"}}, true
+}

@@ -1,0 +1,36 @@
+package policy_test
+
+import (
+	"testing"
+
+	"github.com/entitle-portal/entitle/internal/policy"
+)
+
+// TestVendorPages: the vendor's pages, cell by cell: every kind of caller ×
+// seeing them and changing the vendor's record.
+func TestVendorPages(t *testing.T) {
+	for _, tc := range []struct {
+		name                 string
+		c                    policy.Caller
+		visible, see, change bool
+	}{
+		{"nobody", policy.Caller{}, false, false, false},
+		{"a company's member", policy.Caller{Company: "ACME"}, false, false, false},
+		{"a company's admin", policy.Caller{Company: "ACME", Admin: true}, false, false, false},
+		{"a caller claiming vendor without a company", policy.Caller{Vendor: true, Admin: true}, false, false, false},
+		{"the vendor's member", policy.Caller{Company: "MAKER", Vendor: true}, true, true, false},
+		{"the vendor's admin", policy.Caller{Company: "MAKER", Vendor: true, Admin: true}, true, true, true},
+	} {
+		d, visible := policy.VendorPages(tc.c)
+		if visible != tc.visible || d.Allowed != tc.see || len(d.Reasons) == 0 {
+			t.Errorf("%s: VendorPages = %+v, visible %v; want allowed %v, visible %v", tc.name, d, visible, tc.see, tc.visible)
+		}
+		d, visible = policy.ChangeVendorRecord(tc.c)
+		if visible != tc.visible || d.Allowed != tc.change || len(d.Reasons) == 0 {
+			t.Errorf("%s: ChangeVendorRecord = %+v, visible %v; want allowed %v, visible %v", tc.name, d, visible, tc.change, tc.visible)
+		}
+		if d.Allowed && !visible {
+			t.Errorf("%s: allowed but not visible", tc.name)
+		}
+	}
+}

@@ -1,0 +1,120 @@
+package store
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/entitle-portal/entitle"
+)
+
+// Reads for the portal's vendor pages (companies, MSAs) and its audit page
+// (newest first). The vendor's pages show the vendor's whole record (R6);
+// internal/policy decides who gets them.
+
+// CompanySummary is a company as the vendor's directory shows it: its
+// profile and how many users it has.
+type CompanySummary struct {
+	Profile
+	Users  int // every user, disabled ones included
+	Active int // active users
+	Admins int // active administrators
+}
+
+// CompanySummaries returns up to limit companies after the one with key
+// after (""; from the first), by key.
+func (db *DB) CompanySummaries(ctx context.Context, after string, limit int) ([]CompanySummary, error) {
+	rows, err := db.r().QueryContext(ctx, db.d.q(`SELECT c.key, c.name, c.kind, c.contact_email, c.contact_phone, c.website, c.listed,
+		(SELECT COUNT(*) FROM users u WHERE u.company_id = c.id),
+		(SELECT COUNT(*) FROM users u WHERE u.company_id = c.id AND u.status = 'active'),
+		(SELECT COUNT(*) FROM users u WHERE u.company_id = c.id AND u.status = 'active' AND u.admin)
+		FROM companies c WHERE c.key > ? ORDER BY c.key LIMIT ?`), after, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []CompanySummary
+	for rows.Next() {
+		var s CompanySummary
+		p := &s.Profile
+		if err := rows.Scan(&p.Company.Key, &p.Company.Name, &p.Company.Kind, &p.ContactEmail, &p.ContactPhone, &p.Website, &p.Listed,
+			&s.Users, &s.Active, &s.Admins); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// MSARecord is an MSA with its counterparty's name.
+type MSARecord struct {
+	entitle.MSA
+	CompanyName string
+}
+
+// MSAs returns up to limit MSAs after the one numbered after ("": from the
+// first), by number.
+func (db *DB) MSAs(ctx context.Context, after string, limit int) ([]MSARecord, error) {
+	rows, err := db.r().QueryContext(ctx, db.d.q(`SELECT m.number, c.key, c.name, m.start_date, m.end_date
+		FROM msas m JOIN companies c ON c.id = m.company_id WHERE m.number > ? ORDER BY m.number LIMIT ?`), after, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []MSARecord
+	for rows.Next() {
+		var m MSARecord
+		var start, end string
+		if err := rows.Scan(&m.Number, &m.Company, &m.CompanyName, &start, &end); err != nil {
+			return nil, err
+		}
+		if m.Start, err = entitle.ParseDate(start); err != nil {
+			return nil, err
+		}
+		if m.End, err = entitle.ParseDate(end); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// AuditEventsNewest returns up to limit events before the one with ID
+// before (0: from the newest), newest first: of one company, or of all
+// when company is "". [DB.AuditEvents] reads oldest first.
+func (db *DB) AuditEventsNewest(ctx context.Context, company string, before int64, limit int) ([]AuditEvent, error) {
+	var where []string
+	var args []any
+	if before > 0 {
+		where, args = append(where, `a.id < ?`), append(args, before)
+	}
+	if company != "" {
+		where, args = append(where, `a.company_id = (SELECT id FROM companies WHERE key = ?)`), append(args, company)
+	}
+	q := `SELECT ` + auditColumns + ` FROM ` + auditFrom
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, ` AND `)
+	}
+	rows, err := db.r().QueryContext(ctx, db.d.q(q+` ORDER BY a.id DESC LIMIT ?`), append(args, limit)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []AuditEvent
+	for rows.Next() {
+		var e AuditEvent
+		var at int64
+		var basis string
+		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.Company, &e.Action, &e.Object, &basis, &e.Outcome, &e.Detail, &e.Hash); err != nil {
+			return nil, err
+		}
+		e.At = time.UnixMicro(at).UTC()
+		for _, b := range strings.Split(basis, ",") {
+			if b != "" {
+				e.Basis = append(e.Basis, entitle.Basis(b))
+			}
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
