@@ -321,13 +321,18 @@ func (db *DB) chainTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	return retryRaces(ctx, db.d, func() error { return db.tx1(ctx, opts, fn) })
 }
 
-// pgAppendAudit is appendAudit on a pgx transaction (serializable), for an
-// event without a company: an import's.
+// pgAppendAudit is appendAudit on a pgx transaction (serializable): an
+// import's event.
 func (db *DB) pgAppendAudit(ctx context.Context, tx pgx.Tx, e AuditEvent) error {
+	var company any
 	if e.Company != "" {
-		return errors.New("pgAppendAudit: events of a company are not supported")
+		var id int64
+		if err := tx.QueryRow(ctx, `SELECT id FROM companies WHERE key = $1`, e.Company).Scan(&id); err != nil {
+			return fmt.Errorf("audit event of company %q: %w", e.Company, err)
+		}
+		company = id
 	}
-	r := newAuditRecord(e, nil)
+	r := newAuditRecord(e, company)
 	var mark *string
 	if err := tx.QueryRow(ctx, pgChainLockSQL, chainLockKey).Scan(&mark); err != nil {
 		return fmt.Errorf("audit chain: %w", err)

@@ -14,6 +14,7 @@ import (
 type ImportOptions struct {
 	DryRun   bool                  // validate only; write nothing
 	Actor    string                // who imports, for the audit event ("cli" at the console)
+	Company  string                // the actor's company key, for the audit event ("" at the console)
 	Progress func(done, total int) // called as records are written, if set
 }
 
@@ -101,7 +102,7 @@ func importOutcome(res ImportResult, problems entitle.Problems, err error) (Impo
 func importEvent(res ImportResult, opt ImportOptions, now time.Time) AuditEvent {
 	detail := fmt.Sprintf("companies %+v, msas %+v, orders %+v, prices %+v, entitlements created %d",
 		res.Companies, res.MSAs, res.Orders, res.Prices, res.Entitlements)
-	return AuditEvent{At: now, Actor: opt.Actor, Action: "import", Outcome: "ok", Detail: detail}
+	return AuditEvent{At: now, Actor: opt.Actor, Company: opt.Company, Action: "import", Outcome: "ok", Detail: detail}
 }
 
 // importProgress calls ImportOptions.Progress as records are written: each

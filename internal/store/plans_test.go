@@ -20,7 +20,7 @@ import (
 // bigTables are the tables that grow with the channel: no user-facing
 // question may read one of them whole.
 var bigTables = []string{"companies", "entitlements", "orders", "order_roles", "entitlement_access", "delegations",
-	"delegation_items", "users", "api_tokens", "sessions", "audit_events", "msas"}
+	"delegation_items", "users", "api_tokens", "sessions", "audit_events", "msas", "invitations", "renewal_requests", "transfers"}
 
 // userFacing runs every user-facing read of the store once for the probes
 // of a generated channel, with tracing on, and returns what ran, labelled.
@@ -84,6 +84,21 @@ func userFacing(t testing.TB, db *store.DB, ds *benchgen.Dataset, now time.Time)
 	do("session", func() error { _, _, err := db.UserBySession(ctx, auth.HashToken("unknown"), now); return err })
 	do("delegations", func() error { _, _, err := db.Delegations(ctx, o.Owner); return err })
 	do("audit", func() error { _, err := db.AuditEvents(ctx, o.Owner, 0, 100); return err })
+	// The co-workers and lifecycle pages.
+	do("company users", func() error { _, err := db.CompanyUsers(ctx, o.Owner, "", 100); return err })
+	do("open invitations", func() error { _, err := db.OpenInvitations(ctx, o.Owner, 0, 0, 100); return err })
+	do("renewal requests received", func() error { _, err := db.RenewalRequests(ctx, p.LargestReseller, false, true, 0, 100); return err })
+	do("renewal requests sent", func() error { _, err := db.RenewalRequests(ctx, o.Owner, true, false, 0, 100); return err })
+	do("transfers received", func() error { _, err := db.Transfers(ctx, o.Owner, false, 0, 100); return err })
+	do("transfers sent", func() error { _, err := db.Transfers(ctx, o.Owner, true, 0, 100); return err })
+	do("partners of record (sold via)", func() error {
+		rec, _, err := db.OrderByPO(ctx, o.PurchasingEntity, o.PONumber)
+		if err == nil {
+			_, err = db.PartnersOf(ctx, []int64{rec.ID})
+		}
+		return err
+	})
+	do("partner directory", func() error { _, err := db.Directory(ctx); return err })
 	return out
 }
 

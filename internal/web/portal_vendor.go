@@ -322,7 +322,7 @@ func (s *Server) importForm(w http.ResponseWriter, r *http.Request, c who, v *vi
 	if err != nil {
 		return err
 	}
-	opt := store.ImportOptions{Actor: c.User.Email, DryRun: data.DryRun || len(problems) > 0}
+	opt := store.ImportOptions{Actor: c.User.Email, Company: c.Company, DryRun: data.DryRun || len(problems) > 0}
 	res, more, err := s.cfg.DB.Import(r.Context(), batch, opt, s.now())
 	if err != nil {
 		return err

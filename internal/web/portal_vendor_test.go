@@ -378,14 +378,14 @@ func TestVendorImport(t *testing.T) {
 	if _, body := b.upload("new.jsonl", vendValidImport, false); !strings.Contains(body, `<tr><th scope="row">Companies</th><td class="num">0</td><td class="num">0</td><td class="num">1</td></tr>`) {
 		t.Errorf("import again: %s", body)
 	}
-	// Audited with the vendor user as the actor.
+	// Audited with the vendor user as the actor, of the vendor company.
 	events, err := w.db.AuditEventsNewest(ctx, "", 0, 50)
 	if err != nil {
 		t.Fatal(err)
 	}
 	imports := 0
 	for _, e := range events {
-		if e.Action == "import" && e.Actor == "admin@maker.example" {
+		if e.Action == "import" && e.Actor == "admin@maker.example" && e.Company == "MAKER" {
 			imports++
 		}
 	}
