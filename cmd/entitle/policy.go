@@ -15,7 +15,7 @@ func policyCommand() command {
 		summary: "print the disclosure rules as a table",
 		help: `Prints what a company gets on each basis, for each way of asking, as
 computed by the policy code itself (not a hand-written copy), followed by
-the rules R1–R8 it applies.`,
+the rules R1–R8 it applies and the co-worker, lifecycle and vendor rules.`,
 		run: runPolicy,
 	}
 }
@@ -59,6 +59,12 @@ func runPolicy(e *env, c command, args []string) error {
 	fmt.Fprintln(e.stdout, "Who has access and why (R8): the owner and the vendor may ask.")
 	fmt.Fprintln(e.stdout)
 	for _, r := range policy.Rules {
+		fmt.Fprintf(e.stdout, "%s  %s\n", r.ID, wrap(r.Text, 92, "    "))
+	}
+	fmt.Fprintln(e.stdout)
+	fmt.Fprintln(e.stdout, "Co-workers (C), the entitlement lifecycle (L) and the vendor's pages (V):")
+	fmt.Fprintln(e.stdout)
+	for _, r := range policy.MoreRules {
 		fmt.Fprintf(e.stdout, "%s  %s\n", r.ID, wrap(r.Text, 92, "    "))
 	}
 	return nil

@@ -2,7 +2,11 @@ package policy_test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -244,6 +248,36 @@ func TestReadAudit(t *testing.T) {
 		scope, d := policy.ReadAudit(tc.c)
 		if d.Allowed != tc.allowed || scope != tc.scope || len(d.Reasons) == 0 {
 			t.Errorf("%+v: allowed %v scope %q; want %v %q", tc.c, d.Allowed, scope, tc.allowed, tc.scope)
+		}
+	}
+}
+
+// TestMoreRulesNameTheirCode: each rule beyond SPEC §3 names the functions
+// that decide it, and they exist in this package.
+func TestMoreRulesNameTheirCode(t *testing.T) {
+	var src strings.Builder
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src.Write(b)
+	}
+	names := regexp.MustCompile(`\(([A-Z][A-Za-z]+(?:, [A-Z][A-Za-z]+)*)\)\.?$`)
+	for _, r := range policy.MoreRules {
+		m := names.FindStringSubmatch(r.Text)
+		if m == nil {
+			t.Errorf("%s names no function: %s", r.ID, r.Text)
+			continue
+		}
+		for _, fn := range strings.Split(m[1], ", ") {
+			if !strings.Contains(src.String(), "func "+fn+"(") {
+				t.Errorf("%s names %s, which this package does not define", r.ID, fn)
+			}
 		}
 	}
 }

@@ -69,3 +69,18 @@ func Table() []Cell {
 	}
 	return cells
 }
+
+// MoreRules are the rules beyond SPEC §3 that the policy package also
+// decides — co-workers (coworkers.go), the entitlement lifecycle
+// (lifecycle.go) and the vendor's pages (vendor.go) — in words, for
+// `entitle policy`. Each is tested with its function.
+var MoreRules = []Rule{
+	{"C1", "Any active user may invite a co-worker into their own company; only administrators may invite an administrator (Invite)."},
+	{"C2", "Members see their company's users and the invitations they sent; administrators see and manage every invitation of their company (ListCoworkers, ListInvitations, ManageInvitation)."},
+	{"C3", "Only administrators disable, enable, promote or demote a company's users, and the last active administrator can be neither disabled nor demoted (ChangeCoworker)."},
+	{"L1", "The partner of record (sold via) is shown to the owner, its delegates and the vendor (SoldVia)."},
+	{"L2", "The owner, its delegates and the vendor see how to renew; the owner and its delegates ask for renewals, which the recipient sees without the owner's identity (RenewalOptions, RequestRenewal, RenewalRequestParty)."},
+	{"L3", "The owner's administrators offer an entitlement to another company, whose administrators accept or decline; the vendor's administrators move ownership directly (OfferTransfer, TransferParty)."},
+	{"L4", "Administrators keep their own company's profile and directory listing (EditProfile)."},
+	{"V1", "The vendor's pages exist for members of the vendor only; its administrators import and post announcements (VendorPages, ChangeVendorRecord)."},
+}
