@@ -182,7 +182,7 @@ func TestServeSendsNotices(t *testing.T) {
 
 	a := serve(t, db, "--outbox", outbox, "--notify-stages", "30,7")
 	b := serve(t, db, "--outbox", outbox, "--notify-stages", "7,30", "--notify-interval", "1m")
-	if !strings.Contains(a.stdout.String(), "Expiry notices go out every 1h0m0s, 30 and 7 days before an end date.") {
+	if !strings.Contains(a.stdout.String(), "Expiry notices go out every 1h, 30 and 7 days before an end date.") {
 		t.Errorf("serve: %s", a.stdout.String())
 	}
 	// Only the digests of N-90 count: the world's older order may reach a

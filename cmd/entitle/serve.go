@@ -180,7 +180,7 @@ func runServe(e *env, c command, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "entitle is serving %s (database %s; %s)\n", url, store.Redact(*f.db), where)
 	if *notifyInterval > 0 {
-		fmt.Fprintf(e.stdout, "Expiry notices go out every %s, %s before an end date.\n", *notifyInterval, notifyStages.Words())
+		fmt.Fprintf(e.stdout, "Expiry notices go out every %s, %s before an end date.\n", shortDuration(*notifyInterval), notifyStages.Words())
 	} else {
 		fmt.Fprintln(e.stdout, "Expiry notices are off (--notify-interval 0): run 'entitle notify --now' from cron.")
 	}
@@ -229,4 +229,16 @@ func demoChannel(e *env, db *store.DB, name string) (*demo.Channel, error) {
 	}
 	ch, err := seedDemo(e, db)
 	return &ch, err
+}
+
+// shortDuration writes a duration without its zero units: "1h", "90m", "45s".
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return s
 }

@@ -26,13 +26,14 @@ var templateFS embed.FS
 var staticFS embed.FS
 
 var pages = template.Must(template.New("").Funcs(template.FuncMap{
+	// join lists bases for people: "purchasing entity, reseller".
 	"join": func(bs []entitle.Basis) string {
 		out := ""
 		for i, b := range bs {
 			if i > 0 {
 				out += ", "
 			}
-			out += string(b)
+			out += strings.ReplaceAll(string(b), "_", " ")
 		}
 		return out
 	},
