@@ -120,21 +120,6 @@ func (s *Service) partnerOfRecord(ctx context.Context, cand store.Candidate) (st
 	return p, err == nil, err
 }
 
-// admins returns the addresses of a company's active administrators.
-func (s *Service) admins(ctx context.Context, company string) ([]string, error) {
-	users, err := s.DB.UsersOf(ctx, company)
-	if err != nil {
-		return nil, err
-	}
-	var to []string
-	for _, u := range users {
-		if u.Admin && u.Status == entitle.UserActive {
-			to = append(to, u.Email)
-		}
-	}
-	return to, nil
-}
-
 // notify mails a company's administrators (or the addresses given), once;
 // the portal's inbox is the record, mail only the alert: a failure is
 // logged, not returned.
@@ -144,7 +129,7 @@ func (s *Service) notify(ctx context.Context, company string, to []string, subje
 	}
 	if len(to) == 0 {
 		var err error
-		if to, err = s.admins(ctx, company); err != nil {
+		if to, err = s.DB.ActiveAdmins(ctx, company); err != nil {
 			s.log().ErrorContext(ctx, "notification not sent", slog.String("company", company), slog.Any("err", err))
 			return
 		}

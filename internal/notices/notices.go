@@ -346,15 +346,9 @@ func stageObject(stage int) string { return fmt.Sprintf("%d days", stage) }
 
 // admins returns the addresses of the company's active administrators.
 func (r *run) admins(ctx context.Context, company string) ([]string, error) {
-	users, err := r.DB.UsersOf(ctx, company)
+	out, err := r.DB.ActiveAdmins(ctx, company)
 	if err != nil {
-		return nil, fmt.Errorf("notices: users of %s: %w", company, err)
-	}
-	var out []string
-	for _, u := range users {
-		if u.Admin && u.Status == entitle.UserActive {
-			out = append(out, u.Email)
-		}
+		return nil, fmt.Errorf("notices: administrators of %s: %w", company, err)
 	}
 	return out, nil
 }

@@ -14,6 +14,13 @@ type Access struct {
 	Delegations []string // IDs of the active delegations it rests on
 }
 
+// AsksWhoHasAccess decides R8's second half for a caller who sees an
+// entitlement with decision d: "the owner and the vendor can ask who has
+// access to an entitlement and why".
+func AsksWhoHasAccess(c Caller, d Decision) bool {
+	return d.Allowed && (c.Vendor || slices.Contains(d.Basis, entitle.BasisOwner))
+}
+
 // Explain answers R8's second half: "the owner and the vendor can ask who has
 // access to an entitlement and why". The decision says whether caller may ask;
 // when it may, the list holds every company with access, sorted by key. For
@@ -25,7 +32,7 @@ type Access struct {
 // never disagree with what the company is actually shown.
 func Explain(c Caller, f Facts, vendor string, now time.Time) (Decision, []Access) {
 	asker := Decide(c, Get, f, now)
-	if !asker.Allowed || !(c.Vendor || slices.Contains(asker.Basis, entitle.BasisOwner)) {
+	if !AsksWhoHasAccess(c, asker) {
 		return Decision{Reasons: []string{"R8: only the owner and the vendor can ask who has access to an entitlement"}}, nil
 	}
 	candidates := []string{}

@@ -118,8 +118,11 @@ func (db *DB) AuditEvents(ctx context.Context, company string, after int64, limi
 		q += ` AND c.key = ?`
 		args = append(args, company)
 	}
-	q += ` ORDER BY a.id LIMIT ?`
-	args = append(args, limit)
+	return db.queryAuditEvents(ctx, q+` ORDER BY a.id LIMIT ?`, append(args, limit)...)
+}
+
+// queryAuditEvents runs q, a SELECT of auditColumns, and reads the events.
+func (db *DB) queryAuditEvents(ctx context.Context, q string, args ...any) ([]AuditEvent, error) {
 	rows, err := db.r().QueryContext(ctx, db.d.q(q), args...)
 	if err != nil {
 		return nil, err

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"strings"
-	"time"
 
 	"github.com/entitle-portal/entitle"
 )
@@ -95,26 +94,5 @@ func (db *DB) AuditEventsNewest(ctx context.Context, company string, before int6
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, ` AND `)
 	}
-	rows, err := db.r().QueryContext(ctx, db.d.q(q+` ORDER BY a.id DESC LIMIT ?`), append(args, limit)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []AuditEvent
-	for rows.Next() {
-		var e AuditEvent
-		var at int64
-		var basis string
-		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.Company, &e.Action, &e.Object, &basis, &e.Outcome, &e.Detail, &e.Hash); err != nil {
-			return nil, err
-		}
-		e.At = time.UnixMicro(at).UTC()
-		for _, b := range strings.Split(basis, ",") {
-			if b != "" {
-				e.Basis = append(e.Basis, entitle.Basis(b))
-			}
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return db.queryAuditEvents(ctx, q+` ORDER BY a.id DESC LIMIT ?`, append(args, limit)...)
 }

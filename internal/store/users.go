@@ -282,3 +282,24 @@ func (db *DB) ChangeUser(ctx context.Context, id int64, ch UserChange, check fun
 	})
 	return u, err
 }
+
+// ActiveAdmins returns the addresses of a company's active administrators,
+// by email: who is told of what concerns the company (renewal requests,
+// transfers, expiry notices).
+func (db *DB) ActiveAdmins(ctx context.Context, company string) ([]string, error) {
+	rows, err := db.r().QueryContext(ctx, db.d.q(`SELECT u.email FROM users u JOIN companies c ON c.id = u.company_id
+		WHERE c.key = ? AND u.admin AND u.status = ? ORDER BY u.email`), company, string(entitle.UserActive))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var email string
+		if err := rows.Scan(&email); err != nil {
+			return nil, err
+		}
+		out = append(out, email)
+	}
+	return out, rows.Err()
+}

@@ -127,7 +127,7 @@ func (s *Server) entitlementPage(w http.ResponseWriter, r *http.Request, c who, 
 	for _, b := range d.Basis {
 		data.Basis = append(data.Basis, basisWords(b))
 	}
-	if c.Vendor || hasBasis(d.Basis, entitle.BasisOwner) {
+	if policy.AsksWhoHasAccess(c.Caller.Caller, d) {
 		acc, err := s.svc.Explain(r.Context(), c.Caller, sub)
 		if err != nil {
 			return err
@@ -149,13 +149,4 @@ func withQuery(path string, q url.Values) string {
 		return path
 	}
 	return path + "?" + q.Encode()
-}
-
-func hasBasis(bs []entitle.Basis, b entitle.Basis) bool {
-	for _, x := range bs {
-		if x == b {
-			return true
-		}
-	}
-	return false
 }

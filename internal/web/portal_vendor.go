@@ -125,26 +125,17 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, c who, v *vie
 	if data.Company != "" {
 		filters.Set("company", data.Company)
 	}
-	data.First, data.Paged = pageURL("/audit", filters), pos != ""
+	data.First, data.Paged = withQuery("/audit", filters), pos != ""
 	if len(events) > limit {
 		events = events[:limit]
 		filters.Set("cursor", s.sealCursor(strconv.FormatInt(events[limit-1].ID, 10), bound))
-		data.Next = pageURL("/audit", filters)
+		data.Next = withQuery("/audit", filters)
 	}
 	for _, e := range events {
 		data.Rows = append(data.Rows, auditRow{AuditEvent: e, ISO: e.At.UTC().Format("2006-01-02T15:04:05Z")})
 	}
 	s.show(w, http.StatusOK, "audit", v)
 	return nil
-}
-
-// pageURL is path with the query q: a whole URL for an href (a query
-// string written after a "?" in a template would be escaped as one value).
-func pageURL(path string, q url.Values) string {
-	if len(q) == 0 {
-		return path
-	}
-	return path + "?" + q.Encode()
 }
 
 // ---- Companies and MSAs ----
