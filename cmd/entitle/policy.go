@@ -62,7 +62,7 @@ func runPolicy(e *env, c command, args []string) error {
 		fmt.Fprintf(e.stdout, "%s  %s\n", r.ID, wrap(r.Text, 92, "    "))
 	}
 	fmt.Fprintln(e.stdout)
-	fmt.Fprintln(e.stdout, "Co-workers (C), the entitlement lifecycle (L) and the vendor's pages (V):")
+	fmt.Fprintln(e.stdout, "Co-workers (C), the entitlement lifecycle (L), the fields of shared views (F) and the vendor's pages (V):")
 	fmt.Fprintln(e.stdout)
 	for _, r := range policy.MoreRules {
 		fmt.Fprintf(e.stdout, "%s  %s\n", r.ID, wrap(r.Text, 92, "    "))

@@ -5,11 +5,13 @@ import (
 	"time"
 
 	"github.com/entitle-portal/entitle"
+	"github.com/entitle-portal/entitle/internal/policy"
 	"github.com/entitle-portal/entitle/internal/store"
 )
 
 // The views of delegations, renewal requests and transfers: what each
-// company that takes part in one may know of it. The API and webhook
+// company that takes part in one may know of it, field by field as
+// internal/policy decides (views.go there). The API and webhook
 // deliveries both encode them here, so that the two never disagree on what
 // a company is told (R4: the delegate never sees who granted; R7: a company
 // never sees another company's users).
@@ -47,9 +49,9 @@ type Delegation struct {
 	RevokedBy       string     `json:"revoked_by,omitempty"`
 }
 
-// DelegationOf is d as its owner (granted true) or its delegate sees it at
+// DelegationOf is d as c's company — its owner or its delegate — sees it at
 // now.
-func DelegationOf(d entitle.Delegation, granted bool, now time.Time, party func(string) (Party, error)) (Delegation, error) {
+func DelegationOf(c policy.Caller, d entitle.Delegation, now time.Time, party func(string) (Party, error)) (Delegation, error) {
 	out := Delegation{ID: d.ID, Scope: "all", SubscriptionIDs: d.SubscriptionIDs, CreatedAt: d.CreatedAt, Status: "active"}
 	var err error
 	if out.Owner, err = party(d.Owner); err != nil {
@@ -72,7 +74,7 @@ func DelegationOf(d entitle.Delegation, granted bool, now time.Time, party func(
 		t := d.RevokedAt
 		out.RevokedAt, out.Status = &t, "revoked"
 	}
-	if granted {
+	if policy.DelegationActors(c, d.Owner) {
 		out.CreatedBy, out.RevokedBy = d.CreatedBy, d.RevokedBy
 	}
 	return out, nil
@@ -115,13 +117,14 @@ type RenewalRequest struct {
 
 // RenewalRequestView is rr as c's company sees it; c takes part in it.
 func (s *Service) RenewalRequestView(ctx context.Context, c Caller, rr store.RenewalRequest) (RenewalRequest, error) {
+	poNumber, requesterSide := policy.RenewalRequestFields(c.Caller, rr.Requester, rr.Recipient, rr.Route == store.RoutePartner)
 	info := InfoOf(rr.Entitlement)
-	if rr.Route == store.RoutePartner && rr.Recipient == c.Company {
-		info.PONumber = "" // the purchasing entity's PO: not a listed partner's to know
+	if !poNumber {
+		info.PONumber = ""
 	}
 	out := RenewalRequest{ID: rr.ID, Entitlement: info, Route: rr.Route, Message: rr.Message, Status: rr.Status,
 		Note: rr.Note, CreatedAt: rr.CreatedAt, UpdatedAt: rr.UpdatedAt, Received: rr.Recipient == c.Company}
-	if rr.Requester == c.Company {
+	if requesterSide {
 		p, err := s.DB.Profile(ctx, rr.Recipient)
 		if err != nil {
 			return out, err
@@ -162,9 +165,7 @@ func (s *Service) TransferView(ctx context.Context, c Caller, t store.Transfer, 
 	info.PONumber = ""
 	out := Transfer{ID: t.ID, Entitlement: info, From: from, To: to, Message: t.Message,
 		Status: t.State(now), CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt}
-	// Who offered is a user of the offering company: shown to it (and the
-	// vendor); a direct move was made by the vendor's staff (R7).
-	if (c.Company == t.From && t.Status != store.TransferDone) || c.Vendor {
+	if policy.TransferCreator(c.Caller, t.From, t.Status == store.TransferDone) {
 		out.CreatedBy = t.CreatedBy
 	}
 	if !t.DecidedAt.IsZero() {

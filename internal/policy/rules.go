@@ -82,5 +82,6 @@ var MoreRules = []Rule{
 	{"L2", "The owner, its delegates and the vendor see how to renew; the owner and its delegates ask for renewals, which the recipient sees without the owner's identity (RenewalOptions, RequestRenewal, RenewalRequestParty)."},
 	{"L3", "The owner's administrators offer an entitlement to another company, whose administrators accept or decline; the vendor's administrators move ownership directly (OfferTransfer, TransferParty)."},
 	{"L4", "Administrators keep their own company's profile and directory listing (EditProfile)."},
+	{"F1", "Who granted or revoked a delegation is shown to the owner only; a renewal request's recipient never sees who asked, and a listed partner not the PO number; who offered a transfer is shown to the offering company and the vendor (DelegationActors, RenewalRequestFields, TransferCreator)."},
 	{"V1", "The vendor's pages exist for members of the vendor only; its administrators import and post announcements (VendorPages, ChangeVendorRecord)."},
 }

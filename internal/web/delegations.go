@@ -33,7 +33,7 @@ func (s *Server) grantDelegation(w http.ResponseWriter, r *http.Request, c who) 
 	if err != nil {
 		return err
 	}
-	out, err := disclose.DelegationOf(d, true, d.CreatedAt, s.svc.Parties(r.Context()))
+	out, err := disclose.DelegationOf(c.Caller.Caller, d, d.CreatedAt, s.svc.Parties(r.Context()))
 	if err != nil {
 		return err
 	}
@@ -140,14 +140,14 @@ func (s *Server) delegations(ctx context.Context, c who) (delegationsAnswer, err
 	out := delegationsAnswer{Granted: []disclose.Delegation{}, Received: []disclose.Delegation{}}
 	party := s.svc.Parties(ctx)
 	for _, d := range granted {
-		j, err := disclose.DelegationOf(d, true, now, party)
+		j, err := disclose.DelegationOf(c.Caller.Caller, d, now, party)
 		if err != nil {
 			return delegationsAnswer{}, err
 		}
 		out.Granted = append(out.Granted, j)
 	}
 	for _, d := range received {
-		j, err := disclose.DelegationOf(d, false, now, party)
+		j, err := disclose.DelegationOf(c.Caller.Caller, d, now, party)
 		if err != nil {
 			return delegationsAnswer{}, err
 		}

@@ -161,7 +161,7 @@ func (d *Dispatcher) delegation(ctx context.Context, c disclose.Caller, id strin
 	if _, visible := policy.RevokeDelegation(c.Caller, dl.Owner, dl.Delegate); !visible {
 		return Delegation{}, false, nil
 	}
-	out, err := disclose.DelegationOf(dl, c.Company == dl.Owner, now, svcOf(d, now).Parties(ctx))
+	out, err := disclose.DelegationOf(c.Caller, dl, now, svcOf(d, now).Parties(ctx))
 	return out, err == nil, err
 }
 

@@ -1,0 +1,49 @@
+package policy_test
+
+import (
+	"testing"
+
+	"github.com/entitle-portal/entitle/internal/policy"
+)
+
+// TestViewFields: the field rules of delegations, renewal requests and
+// transfers, cell by cell.
+func TestViewFields(t *testing.T) {
+	owner, delegate, other := policy.Caller{Company: "OWN"}, policy.Caller{Company: "DEL"}, policy.Caller{Company: "X"}
+	vendor := policy.Caller{Company: "V", Vendor: true}
+	for _, tc := range []struct {
+		c    policy.Caller
+		want bool
+	}{{owner, true}, {delegate, false}, {other, false}, {vendor, false}, {policy.Caller{}, false}} {
+		if got := policy.DelegationActors(tc.c, "OWN"); got != tc.want {
+			t.Errorf("DelegationActors(%+v) = %v", tc.c, got)
+		}
+	}
+	req, rec := policy.Caller{Company: "REQ"}, policy.Caller{Company: "REC"}
+	for _, tc := range []struct {
+		c                 policy.Caller
+		listed            bool
+		po, requesterSide bool
+	}{
+		{req, false, true, true}, {req, true, true, true},
+		{rec, false, true, false}, // the partner of record holds a role on the order
+		{rec, true, false, false}, // a listed partner does not
+		{other, false, true, false},
+	} {
+		po, side := policy.RenewalRequestFields(tc.c, "REQ", "REC", tc.listed)
+		if po != tc.po || side != tc.requesterSide {
+			t.Errorf("RenewalRequestFields(%+v, listed %v) = %v %v", tc.c, tc.listed, po, side)
+		}
+	}
+	for _, tc := range []struct {
+		c            policy.Caller
+		direct, want bool
+	}{
+		{policy.Caller{Company: "FROM"}, false, true}, {policy.Caller{Company: "FROM"}, true, false},
+		{policy.Caller{Company: "TO"}, false, false}, {vendor, true, true}, {vendor, false, true}, {policy.Caller{}, false, false},
+	} {
+		if got := policy.TransferCreator(tc.c, "FROM", tc.direct); got != tc.want {
+			t.Errorf("TransferCreator(%+v, direct %v) = %v", tc.c, tc.direct, got)
+		}
+	}
+}
