@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -178,17 +179,21 @@ func runServe(e *env, c command, args []string) error {
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(e.ctx) },
 	}
-	fmt.Fprintf(e.stdout, "entitle is serving %s (database %s; %s)\n", url, store.Redact(*f.db), where)
+	// The banner goes out in one write: whoever watches stdout for the
+	// address (a script, a test) then has the demo logins too.
+	var banner strings.Builder
+	fmt.Fprintf(&banner, "entitle is serving %s (database %s; %s)\n", url, store.Redact(*f.db), where)
 	if *notifyInterval > 0 {
-		fmt.Fprintf(e.stdout, "Expiry notices go out every %s, %s before an end date.\n", shortDuration(*notifyInterval), notifyStages.Words())
+		fmt.Fprintf(&banner, "Expiry notices go out every %s, %s before an end date.\n", shortDuration(*notifyInterval), notifyStages.Words())
 	} else {
-		fmt.Fprintln(e.stdout, "Expiry notices are off (--notify-interval 0): run 'entitle notify --now' from cron.")
+		fmt.Fprintln(&banner, "Expiry notices are off (--notify-interval 0): run 'entitle notify --now' from cron.")
 	}
 	if ch != nil {
-		fmt.Fprintf(e.stdout, "Open %s and sign in as any of these demo users:\n", url)
-		printLogins(e.stdout, *ch)
+		fmt.Fprintf(&banner, "Open %s and sign in as any of these demo users:\n", url)
+		printLogins(&banner, *ch)
 	}
-	fmt.Fprintln(e.stdout, "Press Ctrl-C to stop.")
+	fmt.Fprintln(&banner, "Press Ctrl-C to stop.")
+	io.WriteString(e.stdout, banner.String())
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
