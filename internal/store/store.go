@@ -350,6 +350,19 @@ func retryRaces(ctx context.Context, d dialect, fn func() error) error {
 	return fmt.Errorf("gave up after %d attempts: %w", maxTxAttempts, err)
 }
 
+// cancelled is err, or when ctx ended first, ctx's error with err's words:
+// database/sql rolls a transaction back and closes its statements as soon as
+// its context is cancelled, so the statement running then fails with
+// "sql: statement is closed" or "sql: transaction has already been committed
+// or rolled back" — the cancellation is the cause, and callers ask for it
+// with errors.Is(err, context.Canceled).
+func cancelled(ctx context.Context, err error) error {
+	if err == nil || ctx.Err() == nil || errors.Is(err, ctx.Err()) {
+		return err
+	}
+	return fmt.Errorf("%w (%v)", ctx.Err(), err)
+}
+
 // maxTxAttempts bounds the retries of a transaction that keeps losing races.
 const maxTxAttempts = 10
 
@@ -360,9 +373,9 @@ func (db *DB) tx1(ctx context.Context, opts *sql.TxOptions, fn func(*sql.Tx) err
 	}
 	if err := fn(tx); err != nil {
 		tx.Rollback()
-		return err
+		return cancelled(ctx, err)
 	}
-	return tx.Commit()
+	return cancelled(ctx, tx.Commit())
 }
 
 // micros and fromMicros convert instants to and from their stored form.
