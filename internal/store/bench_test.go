@@ -203,11 +203,12 @@ func benchCompanies(ds *benchgen.Dataset) []struct{ name, key string } {
 }
 
 // listVisible pages through what the company sees (store + policy), pages of
-// limit, stopping after maxPages; it returns the number of entitlements.
-func listVisible(ctx context.Context, db *store.DB, c policy.Caller, limit, maxPages int, now time.Time) (int, error) {
+// limit, in the order o, stopping after maxPages; it returns the number of
+// entitlements.
+func listVisible(ctx context.Context, db *store.DB, c policy.Caller, o store.ListOrder, limit, maxPages int, now time.Time) (int, error) {
 	n, after := 0, ""
 	for p := 0; p < maxPages; p++ {
-		page, err := db.List(ctx, c, after, limit, store.ListFilter{}, now)
+		page, err := db.List(ctx, c, after, limit, store.ListFilter{Order: o}, now)
 		if err != nil {
 			return n, err
 		}
@@ -233,7 +234,7 @@ func BenchmarkListFirstPage(b *testing.B) {
 			lat := make(latencies, 0, b.N)
 			for i := 0; i < b.N; i++ {
 				start := time.Now()
-				if _, err := listVisible(context.Background(), db, c, 100, 1, now); err != nil {
+				if _, err := listVisible(context.Background(), db, c, store.BySubscription, 100, 1, now); err != nil {
 					b.Fatal(err)
 				}
 				lat = append(lat, time.Since(start))
@@ -255,7 +256,7 @@ func BenchmarkListComplete(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				start := time.Now()
 				var err error
-				if n, err = listVisible(context.Background(), db, c, 500, 1<<30, now); err != nil {
+				if n, err = listVisible(context.Background(), db, c, store.BySubscription, 500, 1<<30, now); err != nil {
 					b.Fatal(err)
 				}
 				lat = append(lat, time.Since(start))
@@ -263,5 +264,50 @@ func BenchmarkListComplete(b *testing.B) {
 			b.ReportMetric(float64(n), "entitlements")
 			lat.report(b)
 		})
+	}
+}
+
+// BenchmarkListByEndDate is BenchmarkListFirstPage and BenchmarkListComplete
+// in end-date order (what ends first), for the same companies and the
+// vendor: the same index ranges, in (end date, subscription) order.
+func BenchmarkListByEndDate(b *testing.B) {
+	ds, db, now := benchWorld(b)
+	vendor, err := db.VendorKey(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	callers := []struct {
+		name string
+		c    policy.Caller
+	}{{"vendor", policy.Caller{Company: vendor, Vendor: true}}}
+	for _, co := range benchCompanies(ds) {
+		callers = append(callers, struct {
+			name string
+			c    policy.Caller
+		}{co.name, policy.Caller{Company: co.key}})
+	}
+	for _, co := range callers {
+		for _, kind := range []struct {
+			name            string
+			limit, maxPages int
+		}{{"first-page", 100, 1}, {"complete", 500, 1 << 30}} {
+			if co.name == "vendor" && kind.name == "complete" {
+				continue // every entitlement: an export, not a list
+			}
+			b.Run(co.name+"/"+kind.name, func(b *testing.B) {
+				lat := make(latencies, 0, b.N)
+				n := 0
+				for i := 0; i < b.N; i++ {
+					start := time.Now()
+					var err error
+					if n, err = listVisible(context.Background(), db, co.c, store.ByEndDate, kind.limit, kind.maxPages, now); err != nil {
+						b.Fatal(err)
+					}
+					lat = append(lat, time.Since(start))
+				}
+				b.ReportMetric(float64(n), "entitlements")
+				lat.report(b)
+			})
+		}
 	}
 }

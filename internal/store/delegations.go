@@ -159,9 +159,13 @@ func insertDelegation(ctx context.Context, dl dialect, tx *sql.Tx, d entitle.Del
 		return entitle.Errorf(entitle.CodeNotFound, "delegation %s: no company %s or %s", d.ID, d.Owner, d.Delegate)
 	}
 	for _, sub := range d.SubscriptionIDs {
-		if _, err := tx.ExecContext(ctx, dl.q(`INSERT INTO delegation_items (delegation_id, subscription_id, delegate_id)
-			SELECT ?, ?, id FROM companies WHERE key = ?`), d.ID, sub, d.Delegate); err != nil {
+		res, err := tx.ExecContext(ctx, dl.q(`INSERT INTO delegation_items (delegation_id, subscription_id, delegate_id, end_date)
+			SELECT ?, e.subscription_id, g.id, e.end_date FROM companies g, entitlements e WHERE g.key = ? AND e.subscription_id = ?`), d.ID, d.Delegate, sub)
+		if err != nil {
 			return fmt.Errorf("delegation %s, subscription %s: %w", d.ID, sub, err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return entitle.Errorf(entitle.CodeNotFound, "delegation %s: no entitlement %s", d.ID, sub)
 		}
 	}
 	return nil

@@ -277,13 +277,76 @@ func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
 }
 
-// ListFilter narrows a list. Zero fields do not filter.
+// ListFilter narrows a list, and orders it. Zero fields do not filter.
 type ListFilter struct {
 	Basis         entitle.Basis  // only entitlements seen on this basis
 	SKU           string         // exact SKU
 	Status        entitle.Status // on Today
 	Today         entitle.Date   // for Status
 	ExpiresBefore entitle.Date   // end date before it
+	Order         ListOrder      // the order of the list (and of its cursors)
+}
+
+// ListOrder is the order of a list. Every order is total (ties broken by
+// subscription ID) and read from an index in that order, so keyset paging
+// costs the page, whatever the order.
+type ListOrder string
+
+const (
+	// BySubscription: subscription ID, ascending. A cursor is the last
+	// subscription ID.
+	BySubscription ListOrder = ""
+	// ByEndDate: end date, then subscription ID — what ends first. A
+	// cursor is "END_DATE SUBSCRIPTION_ID".
+	ByEndDate ListOrder = "end_date"
+	// ByEndDateDesc: end date descending, then subscription ID descending.
+	ByEndDateDesc ListOrder = "-end_date"
+)
+
+// ListOrders are the orders a list may be asked for.
+var ListOrders = []ListOrder{BySubscription, ByEndDate, ByEndDateDesc}
+
+// key is an entitlement's position in the order: for the end-date orders
+// the date (fixed width) and the subscription ID, so that comparing keys
+// as strings compares the pairs.
+func (o ListOrder) key(e entitle.Entitlement) string {
+	if o == BySubscription {
+		return e.SubscriptionID
+	}
+	return e.EndDate.String() + " " + e.SubscriptionID
+}
+
+// before reports whether key a comes before key b in the order.
+func (o ListOrder) before(a, b string) bool {
+	if o == ByEndDateDesc {
+		return a > b
+	}
+	return a < b
+}
+
+// keyset returns the condition that selects the rows after cursor after,
+// and the ORDER BY, on a branch whose end date and subscription columns are
+// date and sub (an index of the branch holds them in this order).
+func (o ListOrder) keyset(date, sub, after string) (cond string, args []any, orderBy string, err error) {
+	switch o {
+	case BySubscription:
+		return sub + ` > ?`, []any{after}, sub, nil
+	case ByEndDate, ByEndDateDesc:
+		cmp, dir := ">", ""
+		if o == ByEndDateDesc {
+			cmp, dir = "<", " DESC"
+		}
+		orderBy = date + dir + `, ` + sub + dir
+		if after == "" {
+			return "1 = 1", nil, orderBy, nil
+		}
+		d, s, ok := strings.Cut(after, " ")
+		if _, perr := entitle.ParseDate(d); !ok || perr != nil || s == "" {
+			return "", nil, "", entitle.Errorf(entitle.CodeInvalid, "cursor %q is not a position in end-date order", after)
+		}
+		return `(` + date + `, ` + sub + `) ` + cmp + ` (?, ?)`, []any{d, s}, orderBy, nil
+	}
+	return "", nil, "", entitle.Errorf(entitle.CodeInvalid, "no list order %q", string(o))
 }
 
 // sql returns the filter's conditions on entitlements e.
@@ -326,7 +389,7 @@ type branch struct {
 	exhausted bool
 }
 
-// List returns, in subscription ID order after cursor after, up to limit
+// List returns, in the filter's order after cursor after, up to limit
 // candidates the caller's company may see: those on whose order it holds a
 // role (the entitlement_access index), those of owners that delegated all to
 // it, those listed in delegations to it, and for the vendor every one. Each
@@ -335,6 +398,12 @@ type branch struct {
 // every candidate; the policy decides.
 func (db *DB) List(ctx context.Context, c policy.Caller, after string, limit int, f ListFilter, now time.Time) (ListPage, error) {
 	var page ListPage
+	order := f.Order
+	// The order and cursor are checked before anything is read: a bad one
+	// is the caller's error, whoever the caller is.
+	if _, _, _, err := order.keyset("d", "s", after); err != nil {
+		return page, err
+	}
 	cid, err := db.companyID(ctx, c.Company)
 	if errors.Is(err, ErrNotFound) {
 		return page, nil
@@ -344,6 +413,11 @@ func (db *DB) List(ctx context.Context, c policy.Caller, after string, limit int
 	}
 	n := limit + 1
 	cond, condArgs := f.sql()
+	// keyset is the branch's condition on the cursor and its ORDER BY.
+	keyset := func(date, sub string) (string, []any, string) {
+		c, a, o, _ := order.keyset(date, sub, after)
+		return c, a, o
+	}
 	nowMicros := now.UnixMicro()
 
 	// Active delegations naming the company (a short list). Revoked and
@@ -386,46 +460,53 @@ func (db *DB) List(ctx context.Context, c policy.Caller, after string, limit int
 		branches = append(branches, b)
 		return rows.Err()
 	}
+	// Each branch reads one index range in the list's order: ks is the
+	// branch's cursor condition, ksArgs its arguments, by its ORDER BY.
 	// Roles: one range of the list index.
 	if wantRoles {
+		ks, ksArgs, by := keyset("a.end_date", "a.subscription_id")
 		q := `SELECT ` + entitlementColumns + `, a.roles, NULL FROM entitlement_access a JOIN entitlements e ON e.subscription_id = a.subscription_id
-			WHERE a.company_id = ? AND a.subscription_id > ?`
-		args := []any{cid, after}
+			WHERE a.company_id = ? AND ` + ks
+		args := append([]any{cid}, ksArgs...)
 		if roleBit != 0 {
 			q += ` AND (a.roles & ?) <> 0`
 			args = append(args, roleBit)
 		}
 		args = append(append(args, condArgs...), n)
-		if err := run(q+cond+` ORDER BY a.subscription_id LIMIT ?`, args...); err != nil {
+		if err := run(q+cond+` ORDER BY `+by+` LIMIT ?`, args...); err != nil {
 			return page, err
 		}
 	}
-	// The vendor: every entitlement, by primary key.
+	// The vendor: every entitlement, by primary key (or the end-date index).
 	if c.Vendor && (f.Basis == "" || f.Basis == entitle.BasisVendor) {
-		if err := run(`SELECT `+entitlementColumns+`, NULL, NULL FROM entitlements e WHERE e.subscription_id > ?`+cond+` ORDER BY e.subscription_id LIMIT ?`,
-			append(append([]any{after}, condArgs...), n)...); err != nil {
+		ks, ksArgs, by := keyset("e.end_date", "e.subscription_id")
+		if err := run(`SELECT `+entitlementColumns+`, NULL, NULL FROM entitlements e WHERE `+ks+cond+` ORDER BY `+by+` LIMIT ?`,
+			append(append(ksArgs, condArgs...), n)...); err != nil {
 			return page, err
 		}
 	}
 	if wantDelegations {
-		// All-scope delegations: each owner's entitlements, by (owner, subscription).
+		// All-scope delegations: each owner's entitlements, by (owner, subscription)
+		// or (owner, end date, subscription).
 		for _, d := range ds {
 			if !d.all {
 				continue
 			}
-			if err := run(`SELECT `+entitlementColumns+`, NULL, NULL FROM entitlements e WHERE e.owner_id = ? AND e.subscription_id > ?`+cond+` ORDER BY e.subscription_id LIMIT ?`,
-				append(append([]any{d.ownerID, after}, condArgs...), n)...); err != nil {
+			ks, ksArgs, by := keyset("e.end_date", "e.subscription_id")
+			if err := run(`SELECT `+entitlementColumns+`, NULL, NULL FROM entitlements e WHERE e.owner_id = ? AND `+ks+cond+` ORDER BY `+by+` LIMIT ?`,
+				append(append(append([]any{d.ownerID}, ksArgs...), condArgs...), n)...); err != nil {
 				return page, err
 			}
 		}
 		// Listed delegations: one range of delegation_items by delegate.
 		if slices.ContainsFunc(ds, func(d activeDelegation) bool { return !d.all }) {
+			ks, ksArgs, by := keyset("i.end_date", "i.subscription_id")
 			if err := run(`SELECT `+entitlementColumns+`, NULL, i.delegation_id FROM delegation_items i
 				JOIN delegations d ON d.id = i.delegation_id
 				JOIN entitlements e ON e.subscription_id = i.subscription_id AND e.owner_id = d.owner_id
-				WHERE i.delegate_id = ? AND i.subscription_id > ?
+				WHERE i.delegate_id = ? AND `+ks+`
 				AND (d.revoked_at IS NULL OR d.revoked_at > ?) AND (d.expires_at IS NULL OR d.expires_at > ?)`+cond+`
-				ORDER BY i.subscription_id LIMIT ?`, append(append([]any{cid, after, nowMicros, nowMicros}, condArgs...), n)...); err != nil {
+				ORDER BY `+by+` LIMIT ?`, append(append(append(append([]any{cid}, ksArgs...), nowMicros, nowMicros), condArgs...), n)...); err != nil {
 				return page, err
 			}
 		}
@@ -435,30 +516,39 @@ func (db *DB) List(ctx context.Context, c policy.Caller, after string, limit int
 	bound, bounded := "", false
 	for _, b := range branches {
 		if !b.exhausted {
-			last := b.rows[len(b.rows)-1].Entitlement.SubscriptionID
-			if !bounded || last < bound {
+			last := order.key(b.rows[len(b.rows)-1].Entitlement)
+			if !bounded || order.before(last, bound) {
 				bound, bounded = last, true
 			}
 		}
 	}
 	merged := map[string]*Candidate{}
+	keys := map[string]string{} // subscription → its key in the order
 	var subs []string
 	for _, b := range branches {
 		for i := range b.rows {
 			cand := &b.rows[i]
-			sub := cand.Entitlement.SubscriptionID
-			if bounded && sub > bound {
+			sub, key := cand.Entitlement.SubscriptionID, order.key(cand.Entitlement)
+			if bounded && order.before(bound, key) {
 				break
 			}
 			if m, ok := merged[sub]; ok {
 				m.Facts.Roles = append(m.Facts.Roles, cand.Facts.Roles...)
 				continue
 			}
-			merged[sub] = cand
+			merged[sub], keys[sub] = cand, key
 			subs = append(subs, sub)
 		}
 	}
-	slices.Sort(subs)
+	slices.SortFunc(subs, func(a, b string) int {
+		switch {
+		case order.before(keys[a], keys[b]):
+			return -1
+		case order.before(keys[b], keys[a]):
+			return 1
+		}
+		return 0
+	})
 	page.More = bounded || len(subs) > limit
 	if len(subs) > limit {
 		subs = subs[:limit]
@@ -491,7 +581,7 @@ func (db *DB) List(ctx context.Context, c policy.Caller, after string, limit int
 		page.Candidates = append(page.Candidates, *cand)
 	}
 	if page.More && len(subs) > 0 {
-		page.Next = subs[len(subs)-1]
+		page.Next = keys[subs[len(subs)-1]]
 	}
 	return page, nil
 }

@@ -357,7 +357,7 @@ func newOrderInserter(ctx context.Context, d dialect, tx *sql.Tx) (*orderInserte
 		{&ins.role, `INSERT INTO order_roles (order_id, role, company_id, position) VALUES (?, ?, ?, ?)`},
 		{&ins.ent, `INSERT INTO entitlements (subscription_id, order_id, line_no, sku, description, quantity, unit_price,
 			start_date, end_date, po_number, purchasing_entity_id, owner_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
-		{&ins.access, `INSERT INTO entitlement_access (company_id, subscription_id, roles) VALUES (?, ?, ?)`},
+		{&ins.access, `INSERT INTO entitlement_access (company_id, subscription_id, roles, end_date) VALUES (?, ?, ?, ?)`},
 		{&ins.msaID, `SELECT id FROM msas WHERE number = ?`},
 	} {
 		st, err := tx.PrepareContext(ctx, d.q(s.query))
@@ -429,7 +429,7 @@ func (ins *orderInserter) insert(w *importWriter, o entitle.Order) error {
 			return err
 		}
 		for _, cid := range order {
-			if _, err := ins.access.ExecContext(ctx, cid, l.SubscriptionID, access[cid]); err != nil {
+			if _, err := ins.access.ExecContext(ctx, cid, l.SubscriptionID, access[cid], l.EndDate.String()); err != nil {
 				return err
 			}
 		}

@@ -636,7 +636,7 @@ var (
 	copyRoleColumns        = []string{"order_id", "role", "company_id", "position"}
 	copyEntitlementColumns = []string{"subscription_id", "order_id", "line_no", "sku", "description", "quantity", "unit_price",
 		"start_date", "end_date", "po_number", "purchasing_entity_id", "owner_id"}
-	copyAccessColumns = []string{"company_id", "subscription_id", "roles"}
+	copyAccessColumns = []string{"company_id", "subscription_id", "roles", "end_date"}
 )
 
 // orders writes the orders not yet recorded, importChunk of the batch's
@@ -751,7 +751,7 @@ func (w *pgWriter) order(id int64, o *entitle.Order, orders, roles, ents, access
 		*ents = append(*ents, []any{l.SubscriptionID, id, l.Line, l.SKU, l.Description, l.Quantity, string(l.UnitPrice),
 			l.StartDate.String(), l.EndDate.String(), o.PONumber, pe, owner})
 		for _, g := range grants {
-			*access = append(*access, []any{g.company, l.SubscriptionID, g.roles})
+			*access = append(*access, []any{g.company, l.SubscriptionID, g.roles, l.EndDate.String()})
 		}
 	}
 	return nil

@@ -1,11 +1,16 @@
 package store_test
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/pressly/goose/v3"
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/benchgen"
@@ -57,11 +62,13 @@ func (w world) visible(c policy.Caller, basis entitle.Basis) map[string][]entitl
 }
 
 // listAll pages through the store's list for c and applies the policy to each
-// candidate, as the disclose service does.
+// candidate, as the disclose service does. It fails unless the candidates of
+// all pages together come strictly in the filter's order.
 func listAll(t *testing.T, db *store.DB, c policy.Caller, f store.ListFilter, limit int, now time.Time) (map[string][]entitle.Basis, int) {
 	t.Helper()
 	out := map[string][]entitle.Basis{}
 	after, pages := "", 0
+	var prev *entitle.Entitlement
 	for {
 		page, err := db.List(context.Background(), c, after, limit, f, now)
 		if err != nil {
@@ -73,9 +80,11 @@ func listAll(t *testing.T, db *store.DB, c policy.Caller, f store.ListFilter, li
 		}
 		for _, cand := range page.Candidates {
 			sub := cand.Entitlement.SubscriptionID
-			if sub <= after {
-				t.Fatalf("candidate %s not after cursor %s", sub, after)
+			if prev != nil && !inOrder(f.Order, *prev, cand.Entitlement) {
+				t.Fatalf("order %q: %s (ends %s) comes after %s (ends %s)", f.Order, sub, cand.Entitlement.EndDate,
+					prev.SubscriptionID, prev.EndDate)
 			}
+			prev = &cand.Entitlement
 			if _, dup := out[sub]; dup {
 				t.Fatalf("candidate %s listed twice", sub)
 			}
@@ -94,11 +103,24 @@ func listAll(t *testing.T, db *store.DB, c policy.Caller, f store.ListFilter, li
 			}
 			return out, pages
 		}
-		if page.Next == "" || page.Next <= after {
+		if page.Next == "" || page.Next == after {
 			t.Fatalf("cursor %q does not advance from %q", page.Next, after)
 		}
 		after = page.Next
 	}
+}
+
+// inOrder reports whether a comes strictly before b in order o.
+func inOrder(o store.ListOrder, a, b entitle.Entitlement) bool {
+	bySub := cmp.Compare(a.SubscriptionID, b.SubscriptionID)
+	byEnd := cmp.Or(cmp.Compare(a.EndDate.String(), b.EndDate.String()), bySub)
+	switch o {
+	case store.ByEndDate:
+		return byEnd < 0
+	case store.ByEndDateDesc:
+		return byEnd > 0
+	}
+	return bySub < 0
 }
 
 func diffLists(got, want map[string][]entitle.Basis) string {
@@ -148,9 +170,11 @@ func TestListAgreesWithPolicyOnScenarios(t *testing.T) {
 				c := policy.Caller{Company: company, Vendor: company == s.Vendor}
 				for _, b := range basisFilters {
 					for _, limit := range []int{1, 2, 500} {
-						got, _ := listAll(t, db, c, store.ListFilter{Basis: b}, limit, s.Now)
-						if want := w.visible(c, b); len(got) != len(want) || diffLists(got, want) != "[]" {
-							t.Errorf("%s, basis %q, limit %d: %s", company, b, limit, diffLists(got, want))
+						for _, o := range store.ListOrders {
+							got, _ := listAll(t, db, c, store.ListFilter{Basis: b, Order: o}, limit, s.Now)
+							if want := w.visible(c, b); len(got) != len(want) || diffLists(got, want) != "[]" {
+								t.Errorf("%s, basis %q, limit %d, order %q: %s", company, b, limit, o, diffLists(got, want))
+							}
 						}
 					}
 				}
@@ -190,7 +214,8 @@ func TestListAgreesWithPolicyOnGeneratedChannel(t *testing.T) {
 	sku := ds.Batch.Orders[0].Record.Lines[0].SKU
 	filters := []store.ListFilter{{}, {Basis: entitle.BasisDelegate}, {Basis: entitle.BasisReseller}, {SKU: sku},
 		{Status: entitle.StatusActive, Today: today}, {Status: entitle.StatusExpired, Today: today}, {Status: entitle.StatusFuture, Today: today},
-		{ExpiresBefore: today.AddDays(200)}}
+		{ExpiresBefore: today.AddDays(200)}, {Order: store.ByEndDate}, {Order: store.ByEndDateDesc},
+		{Basis: entitle.BasisDelegate, Order: store.ByEndDate}, {Status: entitle.StatusActive, Today: today, Order: store.ByEndDateDesc}}
 	n := 0
 	for company := range companies {
 		c := policy.Caller{Company: company, Vendor: company == "VENDOR"}
@@ -238,16 +263,38 @@ func TestListPagesAreStable(t *testing.T) {
 	db := storetest.New(t)
 	mustImport(t, db, ds.Batch, now)
 	c := policy.Caller{Company: "VENDOR", Vendor: true}
-	all, pages := listAll(t, db, c, store.ListFilter{}, 10, now)
 	total := 0
 	for _, o := range ds.Batch.Orders {
 		total += len(o.Record.Lines)
 	}
-	if len(all) != total {
-		t.Fatalf("vendor lists %d of %d entitlements", len(all), total)
+	for _, o := range store.ListOrders {
+		all, pages := listAll(t, db, c, store.ListFilter{Order: o}, 10, now)
+		if len(all) != total {
+			t.Fatalf("order %q: vendor lists %d of %d entitlements", o, len(all), total)
+		}
+		if want := (total + 9) / 10; pages < want || pages > want+1 {
+			t.Errorf("order %q: %d pages for %d entitlements at 10 a page", o, pages, total)
+		}
 	}
-	if want := (total + 9) / 10; pages < want || pages > want+1 {
-		t.Errorf("%d pages for %d entitlements at 10 a page", pages, total)
+}
+
+// TestListRefusesForeignCursors: a cursor that is no position in the list's
+// order is the caller's error (CodeInvalid), never a database error.
+func TestListRefusesForeignCursors(t *testing.T) {
+	db := storetest.New(t)
+	now := time.Date(2026, 3, 15, 12, 0, 0, 0, time.UTC)
+	c := policy.Caller{Company: "VENDOR", Vendor: true}
+	for _, tc := range []struct {
+		order store.ListOrder
+		after string
+	}{
+		{store.ByEndDate, "SUB-1"}, {store.ByEndDate, "2026-13-01 SUB-1"}, {store.ByEndDateDesc, "2026-01-01"},
+		{store.ByEndDateDesc, "2026-01-01 "}, {"size", ""},
+	} {
+		_, err := db.List(context.Background(), c, tc.after, 10, store.ListFilter{Order: tc.order}, now)
+		if e, ok := errors.AsType[*entitle.Error](err); !ok || e.Code != entitle.CodeInvalid {
+			t.Errorf("order %q after %q: %v, want an invalid-input error", tc.order, tc.after, err)
+		}
 	}
 }
 
@@ -261,4 +308,66 @@ func mustImport(t *testing.T, db *store.DB, b entitle.Batch, now time.Time) stor
 		t.Fatalf("import problems: %v", problems)
 	}
 	return res
+}
+
+// TestListByEndDateMigration: migration 12 copies every end date into the
+// list index and the delegation items of a store that already holds a
+// channel (taken down to version 11 and up again here), after which every
+// company's list by end date holds exactly what its list by subscription
+// does, in end-date order.
+func TestListByEndDateMigration(t *testing.T) {
+	ctx := context.Background()
+	today := entitle.MustDate("2026-03-15")
+	now := today.Time().Add(12 * time.Hour)
+	ds := benchgen.Generate(benchgen.Config{Scale: 0.002, Seed: 5, Today: today})
+	dsn := storetest.DSN(t)
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustImport(t, db, ds.Batch, now)
+	if err := db.AddDelegations(ctx, ds.Delegations); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	raw, _ := rawDB(t, dsn)
+	dialect := goose.DialectSQLite3
+	if storetest.Backend() == "postgres" {
+		dialect = goose.DialectPostgres
+	}
+	p, err := goose.NewProvider(dialect, raw, os.DirFS("migrations/"+storetest.Backend()), goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.DownTo(ctx, 11); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := raw.QueryRow(`SELECT count(*) FROM entitlement_access`).Scan(&n); err != nil || n == 0 {
+		t.Fatalf("version 11 holds %d rows of the list index (%v)", n, err)
+	}
+	db, err = store.Open(ctx, dsn) // migrates up again
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var blank int
+	if err := raw.QueryRow(`SELECT (SELECT count(*) FROM entitlement_access WHERE end_date = '') + (SELECT count(*) FROM delegation_items WHERE end_date = '')`).Scan(&blank); err != nil || blank != 0 {
+		t.Fatalf("%d rows without an end date after the migration (%v)", blank, err)
+	}
+	companies := []string{"VENDOR", ds.Probes.LargestReseller, ds.Probes.LargestDistributor, ds.Probes.SmallCustomer}
+	for _, d := range ds.Delegations {
+		companies = append(companies, d.Delegate)
+	}
+	for _, company := range companies {
+		c := policy.Caller{Company: company, Vendor: company == "VENDOR"}
+		want, _ := listAll(t, db, c, store.ListFilter{}, 50, now)
+		for _, o := range []store.ListOrder{store.ByEndDate, store.ByEndDateDesc} {
+			got, _ := listAll(t, db, c, store.ListFilter{Order: o}, 7, now)
+			if d := diffLists(got, want); d != "[]" {
+				t.Errorf("%s by %s after the migration: %s", company, o, d)
+			}
+		}
+	}
 }

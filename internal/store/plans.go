@@ -64,8 +64,9 @@ func (t tracer) ExecContext(ctx context.Context, query string, args ...any) (sql
 
 // Explain returns the database's plan for s, one line per step: EXPLAIN
 // QUERY PLAN on SQLite, EXPLAIN on PostgreSQL. With indexOnly (PostgreSQL),
-// sequential scans are disabled for the explanation, so that on a small
-// table the plan shows whether an index path exists at all.
+// sequential scans and sorts are disabled for the explanation, so that on a
+// small table the plan shows whether an index path (in the order asked for)
+// exists at all.
 func (db *DB) Explain(ctx context.Context, s Statement, indexOnly bool) (string, error) {
 	conn, err := db.ro.Conn(ctx)
 	if err != nil {
@@ -76,10 +77,12 @@ func (db *DB) Explain(ctx context.Context, s Statement, indexOnly bool) (string,
 	if db.d.name == "postgres" {
 		prefix = "EXPLAIN "
 		if indexOnly {
-			if _, err := conn.ExecContext(ctx, `SET enable_seqscan = off`); err != nil {
-				return "", err
+			for _, setting := range []string{"enable_seqscan", "enable_sort"} {
+				if _, err := conn.ExecContext(ctx, `SET `+setting+` = off`); err != nil {
+					return "", err
+				}
+				defer conn.ExecContext(context.WithoutCancel(ctx), `RESET `+setting)
 			}
-			defer conn.ExecContext(context.WithoutCancel(ctx), `RESET enable_seqscan`)
 		}
 	}
 	rows, err := conn.QueryContext(ctx, prefix+s.Query, s.Args...)
@@ -125,6 +128,21 @@ func (db *DB) FullScans(plan string, tables ...string) []string {
 					out = append(out, l)
 				}
 			}
+		}
+	}
+	return out
+}
+
+// Sorts returns the steps of plan that sort rows (SQLite's temporary
+// B-tree for an ORDER BY, PostgreSQL's Sort nodes): a keyset page read in
+// index order has none, so its cost is the page's, not the range's.
+func (db *DB) Sorts(plan string) []string {
+	var out []string
+	for _, line := range strings.Split(plan, "\n") {
+		l := strings.TrimSpace(strings.TrimLeft(line, " ->"))
+		if db.d.name == "sqlite" && strings.HasPrefix(l, "USE TEMP B-TREE FOR") && strings.Contains(l, "ORDER BY") ||
+			db.d.name != "sqlite" && (strings.HasPrefix(l, "Sort ") || strings.HasPrefix(l, "Incremental Sort ")) {
+			out = append(out, l)
 		}
 	}
 	return out

@@ -62,14 +62,27 @@ func userFacing(t testing.TB, db *store.DB, ds *benchgen.Dataset, now time.Time)
 	})
 	// A delegate of each scope.
 	for _, scope := range []string{"all-scope", "listed"} {
-		i := slices.IndexFunc(ds.Delegations, func(d entitle.Delegation) bool { return d.All() == (scope == "all-scope") })
-		if i < 0 {
-			t.Fatalf("no %s delegation in the channel", scope)
-		}
+		delegate := delegateOf(t, ds, scope == "all-scope", now)
 		do("list first page, "+scope+" delegate", func() error {
-			_, err := db.List(ctx, policy.Caller{Company: ds.Delegations[i].Delegate}, "", 100, store.ListFilter{}, now)
+			_, err := db.List(ctx, policy.Caller{Company: delegate}, "", 100, store.ListFilter{}, now)
 			return err
 		})
+	}
+	// Sorted by end date, both ways, and a page after the first: each branch
+	// reads its own (…, end_date, subscription_id) index.
+	vendor, _ := db.VendorKey(ctx)
+	for _, order := range []store.ListOrder{store.ByEndDate, store.ByEndDateDesc} {
+		for name, c := range map[string]policy.Caller{"largest reseller": {Company: p.LargestReseller}, "vendor": {Company: vendor, Vendor: true},
+			"all-scope delegate": {Company: delegateOf(t, ds, true, now)}, "listed delegate": {Company: delegateOf(t, ds, false, now)}} {
+			do("list by "+string(order)+", second page, "+name, func() error {
+				first, err := db.List(ctx, c, "", 20, store.ListFilter{Order: order}, now)
+				if err != nil || first.Next == "" {
+					return err
+				}
+				_, err = db.List(ctx, c, first.Next, 20, store.ListFilter{Order: order}, now)
+				return err
+			})
+		}
 	}
 	o := ds.Batch.Orders[len(ds.Batch.Orders)/2].Record
 	do("order by PO", func() error {
@@ -100,6 +113,17 @@ func userFacing(t testing.TB, db *store.DB, ds *benchgen.Dataset, now time.Time)
 	})
 	do("partner directory", func() error { _, err := db.Directory(ctx); return err })
 	return out
+}
+
+// delegateOf is the delegate of the channel's first delegation of that
+// scope in force at now.
+func delegateOf(t testing.TB, ds *benchgen.Dataset, all bool, now time.Time) string {
+	t.Helper()
+	i := slices.IndexFunc(ds.Delegations, func(d entitle.Delegation) bool { return d.All() == all && d.ActiveAt(now) })
+	if i < 0 {
+		t.Fatalf("no delegation with all=%v in force in the channel", all)
+	}
+	return ds.Delegations[i].Delegate
 }
 
 // TestPlansUseIndexes: every statement of every user-facing question can be
@@ -152,6 +176,12 @@ func checkPlans(t *testing.T, db *store.DB, ran map[string][]store.Statement, in
 			t.Logf("%-50s #%d  %s", l, i+1, summary(plan))
 			if scans := db.FullScans(plan, bigTables...); len(scans) > 0 {
 				t.Errorf("%s #%d reads a whole table: %s\n%s\n%s", l, i+1, strings.Join(scans, "; "), s.Query, plan)
+			}
+			// A page of a list is read in index order, never sorted.
+			if strings.HasPrefix(l, "list") && strings.Contains(s.Query, "LIMIT") {
+				if sorts := db.Sorts(plan); len(sorts) > 0 {
+					t.Errorf("%s #%d sorts its range instead of reading an index in order: %s\n%s\n%s", l, i+1, strings.Join(sorts, "; "), s.Query, plan)
+				}
 			}
 		}
 	}

@@ -168,6 +168,11 @@ func TestListFilters(t *testing.T) {
 		{"expires_before=" + today.AddDays(355).String(), "NORTH", ""},
 		{"limit=1", "NORTH", "S-100"},
 		{"role=reseller&sku=SKU-S101", "SHOP", "S-101"},
+		// The three end on the same day: the subscription ID breaks the tie.
+		{"sort=end_date", "NORTH", "S-100 S-101 S-200"},
+		{"sort=-end_date", "NORTH", "S-200 S-101 S-100"},
+		{"sort=subscription_id", "NORTH", "S-100 S-101 S-200"},
+		{"sort=-end_date&limit=1", "NORTH", "S-200"},
 	} {
 		if got := strings.Join(list(tc.query, w.member[tc.company]), " "); got != tc.want {
 			t.Errorf("%s ?%s: got %q, want %q", tc.company, tc.query, got, tc.want)
@@ -208,6 +213,7 @@ func TestBadRequests(t *testing.T) {
 		{"bad role", request{method: "GET", path: "/api/v1/entitlements?role=king", token: tok}, 422, "invalid_input", "role"},
 		{"bad status", request{method: "GET", path: "/api/v1/entitlements?status=old", token: tok}, 422, "invalid_input", "status"},
 		{"bad date", request{method: "GET", path: "/api/v1/entitlements?expires_before=31.01.2027", token: tok}, 422, "invalid_input", "expires_before"},
+		{"bad sort", request{method: "GET", path: "/api/v1/entitlements?sort=price", token: tok}, 422, "invalid_input", "sort must be subscription_id, end_date or -end_date"},
 		{"forged cursor", request{method: "GET", path: "/api/v1/entitlements?cursor=U1ZCLTEwMA", token: tok}, 422, "invalid_cursor", "cursor"},
 		{"malformed JSON", request{method: "POST", path: "/api/v1/delegations", token: tok, body: `{"delegate":`}, 400, "bad_request", "not valid JSON"},
 		{"empty body", request{method: "POST", path: "/api/v1/delegations", token: tok, body: ""}, 400, "bad_request", "empty"},
@@ -262,12 +268,34 @@ func TestCursors(t *testing.T) {
 	if res := w.get(next, w.member["NORTH"]); res.status != http.StatusOK || !bytes.Contains(res.body, []byte("S-101")) {
 		t.Errorf("second page: %d %s", res.status, res.body)
 	}
-	// Another company, another filter, an edited cursor: refused.
+	// Paged by end date, last first, one at a time: each entitlement once,
+	// in order.
+	var got []string
+	for path := "/api/v1/entitlements?limit=1&sort=-end_date"; ; {
+		res := w.get(path, w.member["NORTH"])
+		var pg disclose.Page
+		res.json(t, &pg)
+		if res.status != http.StatusOK || len(pg.Items) > 1 || len(got) > 3 {
+			t.Fatalf("%s: %d %s", path, res.status, res.body)
+		}
+		for _, it := range pg.Items {
+			got = append(got, it.SubscriptionID)
+		}
+		if pg.Next == "" {
+			break
+		}
+		path = "/api/v1/entitlements?limit=1&sort=-end_date&cursor=" + url.QueryEscape(pg.Next)
+	}
+	if strings.Join(got, " ") != "S-200 S-101 S-100" {
+		t.Errorf("paged by -end_date: %v", got)
+	}
+	// Another company, another filter or order, an edited cursor: refused.
 	tampered := []byte(p.Next)
 	tampered[len(tampered)/2] ^= 1
 	for name, path := range map[string]string{
 		"other company": next,
 		"other filter":  "/api/v1/entitlements?limit=1&role=purchasing_entity&cursor=" + url.QueryEscape(p.Next),
+		"other order":   "/api/v1/entitlements?limit=1&sort=end_date&cursor=" + url.QueryEscape(p.Next),
 		"edited":        "/api/v1/entitlements?limit=1&cursor=" + url.QueryEscape(string(tampered)),
 	} {
 		token := w.member["NORTH"]

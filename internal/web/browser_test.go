@@ -570,13 +570,17 @@ func (b *tab) entitlementRows() []string {
 }
 
 // apiEntitlements lists every subscription ID the API gives the browser's
-// session, page after page.
-func (b *tab) apiEntitlements() []string {
+// session, page after page, with the query's parameters (e.g. a sort) if
+// any.
+func (b *tab) apiEntitlements(query ...string) []string {
 	b.t.Helper()
 	var ids []string
 	cursor := ""
 	for {
 		path := "/api/v1/entitlements?limit=500"
+		for _, q := range query {
+			path += "&" + q
+		}
 		if cursor != "" {
 			path += "&cursor=" + url.QueryEscape(cursor)
 		}

@@ -44,20 +44,33 @@ func listFilter(q *query) store.ListFilter {
 		}
 		f.ExpiresBefore = d
 	}
+	switch o := q.str("sort"); o {
+	case "", "subscription_id":
+	case string(store.ByEndDate), string(store.ByEndDateDesc):
+		f.Order = store.ListOrder(o)
+	default:
+		q.fail("sort must be subscription_id, end_date or -end_date, not %q", clipParam(o))
+	}
 	return f
+}
+
+// listBinding is what a list cursor is bound to: the company, the filters
+// and the order, so a cursor is never read against another list.
+func listBinding(company string, f store.ListFilter) string {
+	return bind("entitlements", company, string(f.Basis), f.SKU, string(f.Status), f.ExpiresBefore.String(), string(f.Order))
 }
 
 const basisList = "delegate, installer, owner, purchasing_entity, reseller, vendor"
 
 // GET /api/v1/entitlements?role=&sku=&status=&expires_before=&limit=&cursor=
 func (s *Server) listEntitlements(w http.ResponseWriter, r *http.Request, c who) error {
-	q := newQuery(r, "role", "sku", "status", "expires_before", "limit", "cursor")
+	q := newQuery(r, "role", "sku", "status", "expires_before", "sort", "limit", "cursor")
 	f := listFilter(q)
 	limit := q.limit(defaultLimit, maxLimit)
 	if q.err != nil {
 		return q.err
 	}
-	bound := bind("entitlements", c.Company, string(f.Basis), f.SKU, string(f.Status), f.ExpiresBefore.String())
+	bound := listBinding(c.Company, f)
 	after, err := s.openCursor(q.str("cursor"), bound)
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/disclose"
 	"github.com/entitle-portal/entitle/internal/policy"
+	"github.com/entitle-portal/entitle/internal/store"
 )
 
 // The entitlement pages: My entitlements (filters, keyset paging, badges,
@@ -36,27 +37,39 @@ type entitlementsPage struct {
 	Rows              []entitlementRow
 	Role, SKU, Status string
 	ExpiresBefore     string
+	Sort              string // "", "end_date" or "-end_date"
 	Problem           string // a filter that could not be read
 	Next, First       string // the next and the first page's paths
 	CSV               string // the download of the filtered list
 	Filtered          bool   // some filter is set
 	Paged             bool   // not the first page
 	Roles             []entitle.Basis
+	Sorts             []sortChoice // the orders, for the form
+	// The column headers that sort the whole list: the first page in that
+	// order (End toggles between ends first and ends last), and the
+	// header's aria-sort when the list is in its order.
+	BySubscription, ByEnd         string
+	SubscriptionSorted, EndSorted string
 }
+
+// sortChoice is one order of My entitlements, in words.
+type sortChoice struct{ Value, Words string }
+
+var sortChoices = []sortChoice{{"", "subscription ID"}, {string(store.ByEndDate), "ends first"}, {string(store.ByEndDateDesc), "ends last"}}
 
 // GET / (signed in): My entitlements.
 func (s *Server) entitlementsPage(w http.ResponseWriter, r *http.Request, c who, v *view) error {
-	q := newQuery(r, "role", "sku", "status", "expires_before", "cursor", "done")
+	q := newQuery(r, "role", "sku", "status", "expires_before", "sort", "cursor", "done")
 	f := listFilter(q)
 	data := entitlementsPage{Role: q.str("role"), SKU: q.str("sku"), Status: q.str("status"), ExpiresBefore: q.str("expires_before"),
-		Roles: entitle.Bases}
+		Sort: string(f.Order), Roles: entitle.Bases, Sorts: sortChoices}
 	v.Title, v.Data = "My entitlements", &data
 	if q.err != nil {
 		data.Problem = q.err.Error()
 		s.show(w, http.StatusUnprocessableEntity, "entitlements", v)
 		return nil
 	}
-	bound := bind("entitlements", c.Company, string(f.Basis), f.SKU, string(f.Status), f.ExpiresBefore.String())
+	bound := listBinding(c.Company, f)
 	after, err := s.openCursor(q.str("cursor"), bound)
 	if err != nil {
 		return err
@@ -75,6 +88,20 @@ func (s *Server) entitlementsPage(w http.ResponseWriter, r *http.Request, c who,
 		}
 	}
 	data.Filtered, data.Paged = len(filters) > 0, after != ""
+	data.BySubscription = withQuery("/", filters)
+	byEnd := store.ByEndDate
+	switch f.Order {
+	case store.BySubscription:
+		data.SubscriptionSorted = "ascending"
+	case store.ByEndDate:
+		data.EndSorted, byEnd = "ascending", store.ByEndDateDesc
+	case store.ByEndDateDesc:
+		data.EndSorted = "descending"
+	}
+	data.ByEnd = withQuery("/", withParam(filters, "sort", string(byEnd)))
+	if f.Order != store.BySubscription {
+		filters.Set("sort", string(f.Order))
+	}
 	data.First, data.CSV = withQuery("/", filters), withQuery("/entitlements.csv", filters)
 	if page.Next != "" {
 		filters.Set("cursor", s.sealCursor(page.Next, bound))
@@ -87,7 +114,7 @@ func (s *Server) entitlementsPage(w http.ResponseWriter, r *http.Request, c who,
 // GET /entitlements.csv: exactly what the caller may see (with the list's
 // filters), as CSV; audited as an export.
 func (s *Server) entitlementsCSV(w http.ResponseWriter, r *http.Request, c who, v *view) error {
-	q := newQuery(r, "role", "sku", "status", "expires_before")
+	q := newQuery(r, "role", "sku", "status", "expires_before", "sort")
 	f := listFilter(q)
 	if q.err != nil {
 		return q.err
@@ -140,6 +167,16 @@ func (s *Server) entitlementPage(w http.ResponseWriter, r *http.Request, c who, 
 	v.Title, v.Section, v.Data = "Entitlement "+sub, "entitlements", &data
 	s.show(w, http.StatusOK, "entitlement", v)
 	return nil
+}
+
+// withParam is a copy of q with k set to v.
+func withParam(q url.Values, k, v string) url.Values {
+	c := make(url.Values, len(q)+1)
+	for key, vals := range q {
+		c[key] = vals
+	}
+	c.Set(k, v)
+	return c
 }
 
 // withQuery is path with the query q, if any: built here, whole, because

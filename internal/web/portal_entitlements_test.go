@@ -60,6 +60,21 @@ func TestEntitlementsPage(t *testing.T) {
 	if st, body := fetch(t, w, shop, "/?status=bogus"); st != http.StatusUnprocessableEntity || !strings.Contains(body, "status must be future, active or expired") {
 		t.Errorf("a bad filter: %d %s", st, body)
 	}
+	if st, body := fetch(t, w, shop, "/?sort=price"); st != http.StatusUnprocessableEntity || !strings.Contains(body, "sort must be subscription_id, end_date or -end_date") {
+		t.Errorf("a bad order: %d %s", st, body)
+	}
+	// Ends last: the rows, the End header's state and link, and the CSV
+	// link in that order.
+	_, body = fetch(t, w, shop, "/?sort=-end_date")
+	if i, j := strings.Index(body, `href="/entitlements/S-101"`), strings.Index(body, `href="/entitlements/S-100"`); i < 0 || j < 0 || i > j {
+		t.Errorf("SHOP's list, ends last (same end date: S-101 first): %s", body)
+	}
+	for _, want := range []string{`aria-sort="descending"><a class="sort" href="/?sort=end_date">End</a>`,
+		`<a class="sort" href="/">Subscription</a>`, `href="/entitlements.csv?sort=-end_date"`, `<option value="-end_date" selected>ends last</option>`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("SHOP's list, ends last, lacks %s", want)
+		}
+	}
 	// The CSV is what the API lists.
 	res, err := shop.Get(w.srv.URL + "/entitlements.csv")
 	if err != nil {
