@@ -40,6 +40,11 @@ type Options struct {
 	// RequestsAllowed says whether the caller may ask for a renewal now.
 	RequestsAllowed bool   `json:"requests_allowed"`
 	RequestsRefusal string `json:"requests_refusal,omitempty"`
+	// TransferAllowed says whether the caller may offer (the owner's
+	// administrators) or make (the vendor's) an ownership transfer, as
+	// OfferTransfer decides; TransferDirect that it takes effect at once.
+	TransferAllowed bool `json:"transfer_allowed"`
+	TransferDirect  bool `json:"transfer_direct,omitempty"`
 }
 
 // Options says how the owner (or a delegate, or the vendor) can renew sub:
@@ -59,6 +64,8 @@ func (s *Service) Options(ctx context.Context, c disclose.Caller, sub string) (O
 	e := cand.Entitlement
 	out := Options{SubscriptionID: e.SubscriptionID, SKU: e.SKU, Quantity: e.Quantity, EndDate: e.EndDate,
 		Status: e.StatusOn(entitle.DateOf(now)), Access: d.Basis, Options: []Option{}}
+	direct, td := policy.OfferTransfer(c.Caller, d)
+	out.TransferAllowed, out.TransferDirect = td.Allowed, direct && td.Allowed
 	if err := s.renewable(e, now); err != nil {
 		out.RequestsRefusal = err.Error()
 	} else if rd := policy.RequestRenewal(d); rd.Allowed {

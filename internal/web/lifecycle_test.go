@@ -89,6 +89,8 @@ func TestSoldVia(t *testing.T) {
 type optionsAnswer struct {
 	Recommendation  string
 	RequestsAllowed bool `json:"requests_allowed"`
+	TransferAllowed bool `json:"transfer_allowed"`
+	TransferDirect  bool `json:"transfer_direct"`
 	Options         []struct {
 		Route       string
 		Recommended bool
@@ -130,16 +132,32 @@ func TestRenewalOptions(t *testing.T) {
 		}
 	}
 	for _, tc := range []struct {
+		name   string
 		token  string
 		status int
+		// transfer_allowed and transfer_direct, as policy.OfferTransfer
+		// decides: the owner's admins offer, the vendor's move at once.
+		transfer, direct bool
 	}{
-		{w.admin["MAKER"], http.StatusOK},
-		{w.admin["SHOP"], http.StatusForbidden},
-		{w.admin["FITTER"], http.StatusForbidden},
-		{w.admin["NOBODY"], http.StatusNotFound},
+		{"owner member", w.member["PLANT"], http.StatusOK, false, false},
+		{"owner admin", w.admin["PLANT"], http.StatusOK, true, false},
+		{"vendor admin", w.admin["MAKER"], http.StatusOK, true, true},
+		{"reseller", w.admin["SHOP"], http.StatusForbidden, false, false},
+		{"installer", w.admin["FITTER"], http.StatusForbidden, false, false},
+		{"outsider", w.admin["NOBODY"], http.StatusNotFound, false, false},
 	} {
-		if res := w.get("/api/v1/entitlements/S-100/renewal", tc.token); res.status != tc.status {
-			t.Errorf("options: %d %s; want %d", res.status, res.body, tc.status)
+		res := w.get("/api/v1/entitlements/S-100/renewal", tc.token)
+		if res.status != tc.status {
+			t.Errorf("%s: options: %d %s; want %d", tc.name, res.status, res.body, tc.status)
+			continue
+		}
+		if res.status != http.StatusOK {
+			continue
+		}
+		var o optionsAnswer
+		res.json(t, &o)
+		if o.TransferAllowed != tc.transfer || o.TransferDirect != tc.direct {
+			t.Errorf("%s: transfer_allowed %v, transfer_direct %v; want %v, %v", tc.name, o.TransferAllowed, o.TransferDirect, tc.transfer, tc.direct)
 		}
 	}
 }

@@ -115,11 +115,9 @@ func (s *Server) renewView(r *http.Request, c who, v *view, sub string, d *renew
 			d.Route = store.RouteDirect
 		}
 	}
-	// Options answers only when the caller's decision allows it to see sub,
-	// with that decision's basis: the transfer form is shown on the very
-	// decision lifecycle.OfferTransfer will take.
-	direct, td := policy.OfferTransfer(c.Caller.Caller, policy.Decision{Allowed: true, Basis: opts.Access})
-	d.Transfer, d.MoveNow = td.Allowed, direct
+	// The transfer form is shown on the decision lifecycle.OfferTransfer
+	// takes (policy.OfferTransfer on the same facts).
+	d.Transfer, d.MoveNow = opts.TransferAllowed, opts.TransferDirect
 	v.Title, v.Data = "Renew "+sub, d
 	return nil
 }
