@@ -3,7 +3,6 @@ package notices_test
 import (
 	"context"
 	"io"
-	"log"
 	"mime"
 	"mime/multipart"
 	"mime/quotedprintable"
@@ -18,9 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/emersion/go-smtp"
-
 	"github.com/entitle-portal/entitle"
+	"github.com/entitle-portal/entitle/internal/mail/mailtest"
 	"github.com/entitle-portal/entitle/internal/store"
 	"github.com/entitle-portal/entitle/internal/store/storetest"
 )
@@ -252,66 +250,14 @@ func noticesIn(t testing.TB, mails []sentMail) map[notice]bool {
 	return out
 }
 
-// mailServer is a real SMTP server (github.com/emersion/go-smtp) on a
-// loopback port. It keeps what it is sent and answers the first failFirst
-// messages with 451 (try again later).
-type mailServer struct {
-	addr string
-
-	mu        sync.Mutex
-	failFirst int
-	tries     int
-	got       []string
-}
-
-func startMailServer(t testing.TB, failFirst int) *mailServer {
+// sentMails parses the messages the test's SMTP server was sent.
+func sentMails(t testing.TB, ms *mailtest.Server) []sentMail {
 	t.Helper()
-	ms := &mailServer{failFirst: failFirst}
-	s := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &mailSession{srv: ms}, nil }))
-	s.Domain = "localhost"
-	s.ReadTimeout, s.WriteTimeout = 10*time.Second, 10*time.Second
-	s.ErrorLog = log.New(io.Discard, "", 0)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ms.addr = ln.Addr().String()
-	go s.Serve(ln)
-	t.Cleanup(func() { s.Close() })
-	return ms
-}
-
-func (ms *mailServer) messages(t testing.TB) []sentMail {
-	ms.mu.Lock()
-	raw := slices.Clone(ms.got)
-	ms.mu.Unlock()
-	out := make([]sentMail, len(raw))
-	for i, r := range raw {
-		out[i] = parseMail(t, r)
+	var out []sentMail
+	for _, r := range ms.Messages() {
+		out = append(out, parseMail(t, r))
 	}
 	return out
-}
-
-type mailSession struct{ srv *mailServer }
-
-func (s *mailSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (s *mailSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
-func (s *mailSession) Reset()                               {}
-func (s *mailSession) Logout() error                        { return nil }
-
-func (s *mailSession) Data(r io.Reader) error {
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	s.srv.mu.Lock()
-	defer s.srv.mu.Unlock()
-	s.srv.tries++
-	if s.srv.tries <= s.srv.failFirst {
-		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "busy, try again later"}
-	}
-	s.srv.got = append(s.srv.got, string(data))
-	return nil
 }
 
 // closedAddr is an address where nothing listens: every delivery fails for

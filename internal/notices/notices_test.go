@@ -13,6 +13,7 @@ import (
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/mail"
+	"github.com/entitle-portal/entitle/internal/mail/mailtest"
 	"github.com/entitle-portal/entitle/internal/notices"
 	"github.com/entitle-portal/entitle/internal/store"
 	"github.com/entitle-portal/entitle/internal/store/storetest"
@@ -344,8 +345,9 @@ func TestFailedSendIsRetried(t *testing.T) {
 		t.Errorf("claim after a failed send: %+v", c)
 	}
 
-	ms := startMailServer(t, 1) // 451 to the first message
-	s.Mailer = mail.SMTP{Addr: ms.addr, From: from, TLS: mail.TLSNone}
+	ms := mailtest.Start(t)
+	ms.Set(nil, 1) // 451 to the first message
+	s.Mailer = mail.SMTP{Addr: ms.Addr, From: from, TLS: mail.TLSNone}
 	clk.add(time.Hour)
 	if rep := run(t, s); rep.Failed != 1 {
 		t.Fatalf("server busy: %+v", rep)
@@ -358,7 +360,7 @@ func TestFailedSendIsRetried(t *testing.T) {
 		clk.add(time.Hour)
 		run(t, s)
 	}
-	mails := ms.messages(t)
+	mails := sentMails(t, ms)
 	if len(mails) != 1 || !slices.Equal(mails[0].subs(), []string{"S-1", "S-2"}) {
 		t.Fatalf("delivered %d digests", len(mails))
 	}
@@ -432,10 +434,10 @@ func TestConcurrentServices(t *testing.T) {
 	}
 	load(t, dbs[0], orders...)
 	clk := &clock{t: day0}
-	ms := startMailServer(t, 0)
+	ms := mailtest.Start(t)
 	var svcs []*notices.Service
 	for _, db := range dbs {
-		svcs = append(svcs, service(db, clk, mail.SMTP{Addr: ms.addr, From: from, TLS: mail.TLSNone}))
+		svcs = append(svcs, service(db, clk, mail.SMTP{Addr: ms.Addr, From: from, TLS: mail.TLSNone}))
 	}
 	var mu sync.Mutex
 	var total notices.Report
@@ -458,7 +460,7 @@ func TestConcurrentServices(t *testing.T) {
 		}
 		clk.add(24 * time.Hour)
 	}
-	mails := ms.messages(t)
+	mails := sentMails(t, ms)
 	got := noticesIn(t, mails)
 	if diff := cmp.Diff(expected(orders), got); diff != "" {
 		t.Errorf("notices (-want +got):\n%s", diff)

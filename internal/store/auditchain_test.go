@@ -71,7 +71,7 @@ func chainStoreAt(tb testing.TB, dsn string) *store.DB {
 // access to the database would; q rebinds ? placeholders for the backend.
 func rawDB(t *testing.T, dsn string) (*sql.DB, func(string) string) {
 	t.Helper()
-	driver, path, q := "sqlite", "file:"+filepath.ToSlash(dsn)+"?_pragma=busy_timeout(10000)", func(s string) string { return s }
+	driver, path, q := "sqlite", "file:"+filepath.ToSlash(dsn)+"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)", func(s string) string { return s }
 	if storetest.Backend() == "postgres" {
 		driver, path = "pgx", dsn
 		q = func(s string) string {

@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -805,28 +804,11 @@ func TestLastAdminConcurrentDemotions(t *testing.T) {
 func TestMigrationKeepsInvitations(t *testing.T) {
 	ctx := context.Background()
 	dsn := storetest.DSN(t)
-	driver, dialect, sqlDSN, q := "sqlite", goose.DialectSQLite3, "file:"+dsn+"?_pragma=foreign_keys(1)", func(s string) string { return s }
+	raw, q := rawDB(t, dsn)
+	dialect := goose.DialectSQLite3
 	if storetest.Backend() == "postgres" {
-		driver, dialect, sqlDSN = "pgx", goose.DialectPostgres, dsn
-		q = func(s string) string {
-			var out strings.Builder
-			n := 0
-			for _, r := range s {
-				if r == '?' {
-					n++
-					fmt.Fprintf(&out, "$%d", n)
-					continue
-				}
-				out.WriteRune(r)
-			}
-			return out.String()
-		}
+		dialect = goose.DialectPostgres
 	}
-	raw, err := sql.Open(driver, sqlDSN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
 	p, err := goose.NewProvider(dialect, raw, os.DirFS("migrations/"+storetest.Backend()), goose.WithDisableGlobalRegistry(true))
 	if err != nil {
 		t.Fatal(err)
@@ -892,13 +874,9 @@ func TestMigrationKeepsInvitations(t *testing.T) {
 	}
 
 	// The table's indexes survived (SQLite rebuilds the table).
-	raw, err = sql.Open(driver, sqlDSN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
+	raw, _ = rawDB(t, dsn)
 	indexes := `SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'invitations' AND name IN ('invitations_one_open', 'invitations_company')`
-	if driver == "pgx" {
+	if storetest.Backend() == "postgres" {
 		indexes = `SELECT COUNT(*) FROM pg_indexes WHERE tablename = 'invitations' AND indexname IN ('invitations_one_open', 'invitations_company')`
 	}
 	var n int

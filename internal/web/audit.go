@@ -7,6 +7,7 @@ import (
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/policy"
+	"github.com/entitle-portal/entitle/internal/store"
 )
 
 type auditEventJSON struct {
@@ -65,10 +66,8 @@ func (s *Server) auditEvents(w http.ResponseWriter, r *http.Request, c who) erro
 		return err
 	}
 	page := auditPage{Items: []auditEventJSON{}}
-	if len(events) > limit {
-		events = events[:limit]
-		page.Next = s.sealCursor(strconv.FormatInt(events[limit-1].ID, 10), bound)
-	}
+	events, last := cutPage(events, limit, func(e store.AuditEvent) string { return strconv.FormatInt(e.ID, 10) })
+	page.Next = s.sealCursor(last, bound)
 	for _, e := range events {
 		page.Items = append(page.Items, auditEventJSON{ID: e.ID, At: e.At, Actor: e.Actor, Company: e.Company, Action: e.Action,
 			Object: e.Object, Basis: e.Basis, Outcome: e.Outcome, Detail: e.Detail})

@@ -16,6 +16,7 @@ import (
 
 	"github.com/entitle-portal/entitle/internal/coworkers"
 	"github.com/entitle-portal/entitle/internal/mail"
+	"github.com/entitle-portal/entitle/internal/mail/mailtest"
 	"github.com/entitle-portal/entitle/internal/ratelimit"
 	"github.com/entitle-portal/entitle/internal/web"
 )
@@ -389,15 +390,15 @@ func TestCompanyUsers(t *testing.T) {
 // invitation mail arrives with a text and an HTML part naming the inviter
 // and the company, its link lets the co-worker join.
 func TestInvitationOverSMTP(t *testing.T) {
-	ms := startMailServer(t)
+	ms := mailtest.Start(t)
 	w := newWorldWith(t, func(c *web.Config) {
-		c.Mailer = mail.SMTP{Addr: ms.addr, From: "portal@vendor.example", TLS: mail.TLSNone}
+		c.Mailer = mail.SMTP{Addr: ms.Addr, From: "portal@vendor.example", TLS: mail.TLSNone}
 	})
 	res, inv := w.inviteAs(t, w.member["SHOP"], "Colleague@Shop.example", false)
 	if res.status != http.StatusCreated || inv.Mail.Status != "sent" {
 		t.Fatalf("invite: %d %s", res.status, res.body)
 	}
-	msgs := ms.messages()
+	msgs := ms.Messages()
 	if len(msgs) != 1 {
 		t.Fatalf("%d messages delivered", len(msgs))
 	}
@@ -416,9 +417,9 @@ func TestInvitationOverSMTP(t *testing.T) {
 // as failed; a busy server is retried in the background until the mail is
 // taken; a server that stays busy is given up on; an administrator resends.
 func TestInvitationMailFailures(t *testing.T) {
-	ms := startMailServer(t)
+	ms := mailtest.Start(t)
 	w := newWorldWith(t, func(c *web.Config) {
-		c.Mailer = mail.SMTP{Addr: ms.addr, From: "portal@vendor.example", TLS: mail.TLSNone}
+		c.Mailer = mail.SMTP{Addr: ms.Addr, From: "portal@vendor.example", TLS: mail.TLSNone}
 		c.Delivery = coworkers.Delivery{Attempts: 3, Backoff: time.Millisecond}
 	})
 	find := func(email string) invitationItem {
@@ -432,7 +433,7 @@ func TestInvitationMailFailures(t *testing.T) {
 	}
 
 	// Refused: failed after one attempt, with the server's answer.
-	ms.set([]string{"gone@shop.example"}, 0)
+	ms.Set([]string{"gone@shop.example"}, 0)
 	res, inv := w.inviteAs(t, w.member["SHOP"], "gone@shop.example", false)
 	if res.status != http.StatusCreated || inv.Mail.Status != "failed" || inv.Mail.Attempts != 1 || !strings.Contains(inv.Mail.Error, "550") {
 		t.Errorf("refused recipient: %d %s", res.status, res.body)
@@ -442,14 +443,14 @@ func TestInvitationMailFailures(t *testing.T) {
 		t.Errorf("listed: %+v", got)
 	}
 	// The address is fixed on the server's side; the admin resends.
-	ms.set(nil, 0)
+	ms.Set(nil, 0)
 	res = w.do(request{method: "POST", path: fmt.Sprintf("/api/v1/invitations/%d/resend", inv.ID), token: w.admin["SHOP"]})
 	if res.status != http.StatusOK || !strings.Contains(string(res.body), `"status":"sent"`) {
 		t.Errorf("resend: %d %s", res.status, res.body)
 	}
 
 	// Busy once: retried in the background, then sent.
-	ms.set(nil, 1)
+	ms.Set(nil, 1)
 	_, inv = w.inviteAs(t, w.member["SHOP"], "busy@shop.example", false)
 	if inv.Mail.Status != "retrying" || inv.Mail.Attempts != 1 || !strings.Contains(inv.Mail.Error, "451") {
 		t.Errorf("first attempt: %+v", inv.Mail)
@@ -460,13 +461,13 @@ func TestInvitationMailFailures(t *testing.T) {
 	}
 
 	// Busy for good: given up after the configured attempts.
-	ms.set(nil, 1000)
+	ms.Set(nil, 1000)
 	_, inv = w.inviteAs(t, w.member["SHOP"], "never@shop.example", false)
 	w.web.WaitMail()
 	if got := find("never@shop.example"); got.Mail.Status != "failed" || got.Mail.Attempts != 3 || !strings.Contains(got.Mail.Error, "451") {
 		t.Errorf("given up: %+v", got.Mail)
 	}
-	if n := len(ms.messages()); n != 2 {
+	if n := len(ms.Messages()); n != 2 {
 		t.Errorf("%d messages delivered, want 2 (the resent and the retried one)", n)
 	}
 }

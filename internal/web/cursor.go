@@ -51,3 +51,14 @@ func (s *Server) cursorTag(position []byte, bound string) []byte {
 
 // bind joins what a cursor is bound to.
 func bind(parts ...string) string { return strings.Join(parts, "\x00") }
+
+// cutPage trims rows, read with one more than limit, to limit, and returns
+// the position of the last row kept when more follow ("" at the end): the
+// next page starts after it.
+func cutPage[T any](rows []T, limit int, position func(T) string) ([]T, string) {
+	if len(rows) <= limit {
+		return rows, ""
+	}
+	rows = rows[:limit]
+	return rows, position(rows[limit-1])
+}

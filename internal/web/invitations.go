@@ -114,10 +114,8 @@ func (s *Server) listInvitations(w http.ResponseWriter, r *http.Request, c who) 
 		return err
 	}
 	out := invitationsAnswer{Invitations: []invitationJSON{}}
-	if len(invs) > limit {
-		invs = invs[:limit]
-		out.NextCursor = s.sealCursor(strconv.FormatInt(invs[limit-1].ID, 10), bound)
-	}
+	invs, last := cutPage(invs, limit, func(i store.Invitation) string { return strconv.FormatInt(i.ID, 10) })
+	out.NextCursor = s.sealCursor(last, bound)
 	now := s.now()
 	for _, inv := range invs {
 		out.Invitations = append(out.Invitations, invitationJSONOf(inv, now))

@@ -113,10 +113,8 @@ func (s *Server) listRenewalRequests(w http.ResponseWriter, r *http.Request, c w
 		Items []disclose.RenewalRequest `json:"items"`
 		Next  string                    `json:"next_cursor,omitempty"`
 	}{Items: []disclose.RenewalRequest{}}
-	if len(rrs) > limit {
-		rrs = rrs[:limit]
-		out.Next = s.sealCursor(strconv.FormatInt(rrs[limit-1].ID, 10), bound)
-	}
+	rrs, last := cutPage(rrs, limit, func(rr store.RenewalRequest) string { return strconv.FormatInt(rr.ID, 10) })
+	out.Next = s.sealCursor(last, bound)
 	for _, rr := range rrs {
 		j, err := s.renewalJSONOf(r, c, rr)
 		if err != nil {
@@ -269,10 +267,8 @@ func (s *Server) listTransfers(w http.ResponseWriter, r *http.Request, c who) er
 		Items []disclose.Transfer `json:"items"`
 		Next  string              `json:"next_cursor,omitempty"`
 	}{Items: []disclose.Transfer{}}
-	if len(ts) > limit {
-		ts = ts[:limit]
-		out.Next = s.sealCursor(strconv.FormatInt(ts[limit-1].ID, 10), bound)
-	}
+	ts, last := cutPage(ts, limit, func(t store.Transfer) string { return strconv.FormatInt(t.ID, 10) })
+	out.Next = s.sealCursor(last, bound)
 	for _, t := range ts {
 		j, err := s.transferJSONOf(r, c, t)
 		if err != nil {

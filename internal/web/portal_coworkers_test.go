@@ -15,6 +15,7 @@ import (
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/coworkers"
 	"github.com/entitle-portal/entitle/internal/mail"
+	"github.com/entitle-portal/entitle/internal/mail/mailtest"
 	"github.com/entitle-portal/entitle/internal/ratelimit"
 	"github.com/entitle-portal/entitle/internal/web"
 )
@@ -288,12 +289,12 @@ func TestCoworkersInvitations(t *testing.T) {
 // TestCoworkersMailStatus: a delivery the mail server refused shows as
 // failed, with the server's answer.
 func TestCoworkersMailStatus(t *testing.T) {
-	ms := startMailServer(t)
+	ms := mailtest.Start(t)
 	w := newWorldWith(t, func(c *web.Config) {
-		c.Mailer = mail.SMTP{Addr: ms.addr, From: "portal@vendor.example", TLS: mail.TLSNone}
+		c.Mailer = mail.SMTP{Addr: ms.Addr, From: "portal@vendor.example", TLS: mail.TLSNone}
 		c.Delivery = coworkers.Delivery{Attempts: 2, Backoff: time.Millisecond}
 	})
-	ms.set([]string{"gone@shop.example"}, 0)
+	ms.Set([]string{"gone@shop.example"}, 0)
 	admin := signIn(t, w, "admin@shop.example")
 	st, body, h := cwPost(t, w, admin, "/coworkers/invite", url.Values{"email": {"gone@shop.example"}})
 	page := cwDone(t, w, admin, "invite", st, body, h, coworkers.MsgInvited)

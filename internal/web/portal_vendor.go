@@ -126,9 +126,9 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, c who, v *vie
 		filters.Set("company", data.Company)
 	}
 	data.First, data.Paged = withQuery("/audit", filters), pos != ""
-	if len(events) > limit {
-		events = events[:limit]
-		filters.Set("cursor", s.sealCursor(strconv.FormatInt(events[limit-1].ID, 10), bound))
+	events, last := cutPage(events, limit, func(e store.AuditEvent) string { return strconv.FormatInt(e.ID, 10) })
+	if last != "" {
+		filters.Set("cursor", s.sealCursor(last, bound))
 		data.Next = withQuery("/audit", filters)
 	}
 	for _, e := range events {
@@ -162,10 +162,7 @@ func (s *Server) companiesPage(w http.ResponseWriter, r *http.Request, c who, v 
 		return err
 	}
 	data := companiesView{Paged: after != ""}
-	if len(rows) > vendorPage {
-		rows = rows[:vendorPage]
-		data.Next = rows[len(rows)-1].Company.Key
-	}
+	rows, data.Next = cutPage(rows, vendorPage, func(c store.CompanySummary) string { return c.Company.Key })
 	data.Rows = rows
 	v.Title, v.Data = "Companies", &data
 	s.show(w, http.StatusOK, "companies", v)
@@ -201,10 +198,7 @@ func (s *Server) msasPage(w http.ResponseWriter, r *http.Request, c who, v *view
 		return err
 	}
 	data := msasView{Paged: after != ""}
-	if len(rows) > vendorPage {
-		rows = rows[:vendorPage]
-		data.Next = rows[len(rows)-1].Number
-	}
+	rows, data.Next = cutPage(rows, vendorPage, func(m store.MSARecord) string { return m.Number })
 	for _, m := range rows {
 		row := msaRow{MSARecord: m, Ends: relDays(m.End, v.Today)}
 		switch {
@@ -407,10 +401,7 @@ func (s *Server) showAnnouncements(w http.ResponseWriter, r *http.Request, c who
 	}
 	d, _ := policy.ChangeVendorRecord(c.Caller.Caller)
 	data := announcementsView{CanPost: d.Allowed, Reason: reason(d.Reasons, ""), Form: form, Paged: before != 0}
-	if len(list) > vendorPage {
-		list = list[:vendorPage]
-		data.Next = strconv.FormatInt(list[len(list)-1].ID, 10)
-	}
+	list, data.Next = cutPage(list, vendorPage, func(a store.Announcement) string { return strconv.FormatInt(a.ID, 10) })
 	now := s.now()
 	for _, a := range list {
 		data.Rows = append(data.Rows, announcementRowOf(a, now))

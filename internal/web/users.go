@@ -45,10 +45,8 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, c who) error 
 		return err
 	}
 	out := usersAnswer{Users: []userJSON{}}
-	if len(us) > limit {
-		us = us[:limit]
-		out.NextCursor = s.sealCursor(us[limit-1].Email, bound)
-	}
+	us, last := cutPage(us, limit, func(u store.UserRecord) string { return u.Email })
+	out.NextCursor = s.sealCursor(last, bound)
 	for _, u := range us {
 		out.Users = append(out.Users, userJSONOf(u))
 	}
