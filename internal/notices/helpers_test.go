@@ -13,7 +13,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,26 +25,6 @@ import (
 // day0 is the first "today" of every test: noon UTC, so that the date is
 // the same in any zone a reader thinks in.
 var day0 = time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
-
-// clock is the tests' injected clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-func (c *clock) today() entitle.Date { return entitle.DateOf(c.Now()) }
 
 // The channel of the tests: names are distinct enough that a leak is found
 // by searching the mail for them.

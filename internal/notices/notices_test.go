@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/entitle-portal/entitle"
+	"github.com/entitle-portal/entitle/internal/clocktest"
 	"github.com/entitle-portal/entitle/internal/mail"
 	"github.com/entitle-portal/entitle/internal/mail/mailtest"
 	"github.com/entitle-portal/entitle/internal/notices"
@@ -22,11 +23,11 @@ import (
 const from = "portal@maker.example"
 
 // service is a notices service on db with clk, mailing into outbox.
-func service(db *store.DB, clk *clock, m mail.Sender) *notices.Service {
+func service(db *store.DB, clk *clocktest.Clock, m mail.Sender) *notices.Service {
 	return &notices.Service{DB: db, Mailer: m, Now: clk.Now, BaseURL: "https://portal.example"}
 }
 
-func outbox(t *testing.T, clk *clock) (mail.Outbox, string) {
+func outbox(t *testing.T, clk *clocktest.Clock) (mail.Outbox, string) {
 	dir := t.TempDir()
 	return mail.Outbox{Dir: dir, From: from, Now: clk.Now}, dir
 }
@@ -69,7 +70,7 @@ func TestStageBoundaries(t *testing.T) {
 		sub{id: "S-31", endIn: 31}, sub{id: "S-30", endIn: 30}, sub{id: "S-8", endIn: 8}, sub{id: "S-7", endIn: 7},
 		sub{id: "S-0", endIn: 0}, sub{id: "S-EXPIRED", endIn: -1}, sub{id: "S-FAR", endIn: 400},
 		sub{id: "S-NOTYET", startIn: 10, endIn: 45}))
-	clk := &clock{t: day0}
+	clk := clocktest.New(day0)
 	ob, dir := outbox(t, clk)
 	rep := run(t, service(db, clk, ob))
 	got := map[string][]string{}
@@ -116,7 +117,7 @@ func TestDigests(t *testing.T) {
 		CreatedAt: day0.Add(-time.Hour), CreatedBy: "ann@plant.example"}}); err != nil {
 		t.Fatal(err)
 	}
-	clk := &clock{t: day0}
+	clk := clocktest.New(day0)
 	ob, dir := outbox(t, clk)
 	rep := run(t, service(db, clk, ob))
 	if rep.Digests != 5 || rep.Entitlements != 8 {
@@ -214,7 +215,7 @@ func TestDirectPurchaseAndNoAdmin(t *testing.T) {
 		order("D-1", "SOLO", nil, "SOLO", sub{id: "S-1", endIn: 5}),
 		order("N-1", "NORTH", []string{"LONELY"}, "PLANT", sub{id: "S-2", endIn: 5}),
 	)
-	clk := &clock{t: day0}
+	clk := clocktest.New(day0)
 	ob, dir := outbox(t, clk)
 	s := service(db, clk, ob)
 	rep := run(t, s)
@@ -244,7 +245,7 @@ func TestDirectPurchaseAndNoAdmin(t *testing.T) {
 	}
 
 	// LONELY gets an administrator two days later: the 7-day notice goes out.
-	clk.add(48 * time.Hour)
+	clk.Advance(48 * time.Hour)
 	if _, err := db.AddUser(context.Background(), entitle.User{Email: "lee@lonely.example", Name: "Lee", Company: "LONELY", Admin: true}, "", clk.Now()); err != nil {
 		t.Fatal(err)
 	}
@@ -309,15 +310,15 @@ func expected(orders []entitle.Order) map[notice]bool {
 func TestDailyRuns(t *testing.T) {
 	orders := stagedChannel()
 	db := newWorld(t, orders...)
-	clk := &clock{t: day0}
+	clk := clocktest.New(day0)
 	ob, dir := outbox(t, clk)
 	s := service(db, clk, ob)
 	for day := 0; day < 205; day++ {
 		for range 3 {
 			run(t, s)
-			clk.add(time.Hour)
+			clk.Advance(time.Hour)
 		}
-		clk.add(21 * time.Hour)
+		clk.Advance(21 * time.Hour)
 	}
 	got := noticesIn(t, readOutbox(t, dir))
 	if diff := cmp.Diff(expected(orders), got); diff != "" {
@@ -331,7 +332,7 @@ func TestDailyRuns(t *testing.T) {
 func TestFailedSendIsRetried(t *testing.T) {
 	ctx := context.Background()
 	db := newWorld(t, order("D-1", "SOLO", nil, "SOLO", sub{id: "S-1", endIn: 10}, sub{id: "S-2", endIn: 12}))
-	clk := &clock{t: day0}
+	clk := clocktest.New(day0)
 	s := service(db, clk, mail.SMTP{Addr: closedAddr(t), From: from, TLS: mail.TLSNone})
 	rep := run(t, s)
 	if rep.Digests != 0 || rep.Failed != 1 || rep.Details[0].Outcome != notices.Failed || !strings.Contains(rep.Details[0].Error, "not delivered") {
@@ -348,16 +349,16 @@ func TestFailedSendIsRetried(t *testing.T) {
 	ms := mailtest.Start(t)
 	ms.Set(nil, 1) // 451 to the first message
 	s.Mailer = mail.SMTP{Addr: ms.Addr, From: from, TLS: mail.TLSNone}
-	clk.add(time.Hour)
+	clk.Advance(time.Hour)
 	if rep := run(t, s); rep.Failed != 1 {
 		t.Fatalf("server busy: %+v", rep)
 	}
-	clk.add(time.Hour)
+	clk.Advance(time.Hour)
 	if rep := run(t, s); rep.Digests != 1 || rep.Entitlements != 2 {
 		t.Fatalf("server working: %+v", rep)
 	}
 	for range 3 {
-		clk.add(time.Hour)
+		clk.Advance(time.Hour)
 		run(t, s)
 	}
 	mails := sentMails(t, ms)
@@ -392,19 +393,19 @@ func TestFailedSendIsRetried(t *testing.T) {
 func TestLeaseTakeover(t *testing.T) {
 	ctx := context.Background()
 	db := newWorld(t, order("D-1", "SOLO", nil, "SOLO", sub{id: "S-1", endIn: 10}))
-	clk := &clock{t: day0}
+	clk := clocktest.New(day0)
 	// The dead run: its claim is all that is left of it.
-	batch := store.NoticeBatch{Company: "SOLO", Stage: 30, Items: []store.NoticeItem{{SubscriptionID: "S-1", EndDate: clk.today().AddDays(10)}}}
+	batch := store.NoticeBatch{Company: "SOLO", Stage: 30, Items: []store.NoticeItem{{SubscriptionID: "S-1", EndDate: entitle.DateOf(clk.Now()).AddDays(10)}}}
 	if got, err := db.ClaimNotices(ctx, batch, "dead-run", clk.Now(), notices.DefaultLease, nil); err != nil || len(got) != 1 {
 		t.Fatal(got, err)
 	}
 	ob, dir := outbox(t, clk)
 	s := service(db, clk, ob)
-	clk.add(notices.DefaultLease - time.Minute)
+	clk.Advance(notices.DefaultLease - time.Minute)
 	if rep := run(t, s); rep.Digests != 0 || rep.Failed != 0 {
 		t.Errorf("within the lease: %+v", rep)
 	}
-	clk.add(time.Minute)
+	clk.Advance(time.Minute)
 	if rep := run(t, s); rep.Digests != 1 {
 		t.Errorf("after the lease: %+v", rep)
 	}
@@ -433,7 +434,7 @@ func TestConcurrentServices(t *testing.T) {
 		dbs = append(dbs, db)
 	}
 	load(t, dbs[0], orders...)
-	clk := &clock{t: day0}
+	clk := clocktest.New(day0)
 	ms := mailtest.Start(t)
 	var svcs []*notices.Service
 	for _, db := range dbs {
@@ -458,7 +459,7 @@ func TestConcurrentServices(t *testing.T) {
 			}
 			wg.Wait()
 		}
-		clk.add(24 * time.Hour)
+		clk.Advance(24 * time.Hour)
 	}
 	mails := sentMails(t, ms)
 	got := noticesIn(t, mails)
@@ -475,7 +476,7 @@ func TestConcurrentServices(t *testing.T) {
 // returns once its context ends.
 func TestScheduler(t *testing.T) {
 	db := newWorld(t, order("D-1", "SOLO", nil, "SOLO", sub{id: "S-1", endIn: 10}))
-	clk := &clock{t: day0}
+	clk := clocktest.New(day0)
 	ob, dir := outbox(t, clk)
 	ctx, cancel := context.WithCancel(context.Background())
 	sc := &notices.Scheduler{Service: service(db, clk, ob), Interval: 20 * time.Millisecond}
@@ -485,7 +486,7 @@ func TestScheduler(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	// A new day: the next run finds the next stage due.
-	clk.add(4 * 24 * time.Hour)
+	clk.Advance(4 * 24 * time.Hour)
 	for len(readOutbox(t, dir)) < 2 && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/auth"
+	"github.com/entitle-portal/entitle/internal/clocktest"
 	"github.com/entitle-portal/entitle/internal/mail"
 	"github.com/entitle-portal/entitle/internal/store"
 	"github.com/entitle-portal/entitle/internal/store/storetest"
@@ -30,31 +31,13 @@ import (
 // responseHooks see every response of every test request.
 var responseHooks []func(t testing.TB, req *http.Request, status int, header http.Header, body []byte)
 
-// clock is a settable clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // testServer is a running server on a fresh store.
 type testServer struct {
 	t      testing.TB
 	db     *store.DB
 	srv    *httptest.Server
 	web    *web.Server
-	clock  *clock
+	clock  *clocktest.Clock
 	outbox string
 }
 
@@ -70,7 +53,7 @@ func newServer(t testing.TB, now time.Time) *testServer {
 func newServerWith(t testing.TB, now time.Time, configure func(*web.Config)) *testServer {
 	t.Helper()
 	db := storetest.New(t)
-	clk := &clock{t: now}
+	clk := clocktest.New(now)
 	outbox := t.TempDir()
 	cfg := web.Config{DB: db, Now: clk.Now, BaseURL: "http://portal.example",
 		Mailer: mail.Outbox{Dir: outbox, From: "portal@vendor.example", Now: clk.Now}}

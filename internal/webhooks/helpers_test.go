@@ -15,6 +15,7 @@ import (
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/auth"
+	"github.com/entitle-portal/entitle/internal/clocktest"
 	"github.com/entitle-portal/entitle/internal/policy/policytest"
 	"github.com/entitle-portal/entitle/internal/store"
 	"github.com/entitle-portal/entitle/internal/store/storetest"
@@ -27,24 +28,6 @@ import (
 // vendor; NOBODY holds no role; AGENT is a company to delegate to) on a real
 // store of the run's backend, a real HTTP receiver per company, the real
 // API server to compare payloads with, and a settable clock.
-
-// clock is a settable clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // receipt is one request a receiver got.
 type receipt struct {
@@ -66,7 +49,7 @@ type envelope struct {
 type receiver struct {
 	srv    *httptest.Server
 	secret string
-	clock  *clock
+	clock  *clocktest.Clock
 	mu     sync.Mutex
 	got    []receipt
 	n      int
@@ -74,7 +57,7 @@ type receiver struct {
 	delay  time.Duration
 }
 
-func newReceiver(t testing.TB, clk *clock) *receiver {
+func newReceiver(t testing.TB, clk *clocktest.Clock) *receiver {
 	r := &receiver{clock: clk}
 	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		body, _ := io.ReadAll(req.Body)
@@ -117,7 +100,7 @@ type harness struct {
 	ctx    context.Context
 	db     *store.DB
 	dsn    string
-	clock  *clock
+	clock  *clocktest.Clock
 	disp   *webhooks.Dispatcher
 	api    *httptest.Server
 	tokens map[string]string
@@ -139,7 +122,7 @@ func newHarness(t *testing.T) *harness {
 	}
 	b := s.Batch()
 	b.Companies = append(b.Companies, entitle.Sourced[entitle.Company]{Record: entitle.Company{Key: "AGENT", Name: "Agent Services", Kind: entitle.KindCustomer}})
-	h := &harness{t: t, ctx: context.Background(), dsn: storetest.DSN(t), clock: &clock{t: s.Now},
+	h := &harness{t: t, ctx: context.Background(), dsn: storetest.DSN(t), clock: clocktest.New(s.Now),
 		tokens: map[string]string{}, hooks: map[string]store.Webhook{}, recv: map[string]*receiver{}, orders: entitle.Batch{Orders: b.Orders}}
 	h.db = h.open()
 	b.Orders = nil
