@@ -324,29 +324,51 @@ func (o ListOrder) before(a, b string) bool {
 	return a < b
 }
 
-// keyset returns the condition that selects the rows after cursor after,
-// and the ORDER BY, on a branch whose end date and subscription columns are
-// date and sub (an index of the branch holds them in this order).
-func (o ListOrder) keyset(date, sub, after string) (cond string, args []any, orderBy string, err error) {
+// position is a cursor read in its list's order: the last subscription
+// shown and, in the end-date orders, its end date. The zero position (no
+// cursor) is before the first row.
+type position struct {
+	order     ListOrder
+	date, sub string
+	first     bool
+}
+
+// position reads cursor after in order o.
+func (o ListOrder) position(after string) (position, error) {
+	p := position{order: o, sub: after, first: after == ""}
 	switch o {
 	case BySubscription:
-		return sub + ` > ?`, []any{after}, sub, nil
+		return p, nil
 	case ByEndDate, ByEndDateDesc:
-		cmp, dir := ">", ""
-		if o == ByEndDateDesc {
-			cmp, dir = "<", " DESC"
-		}
-		orderBy = date + dir + `, ` + sub + dir
-		if after == "" {
-			return "1 = 1", nil, orderBy, nil
+		if p.first {
+			return p, nil
 		}
 		d, s, ok := strings.Cut(after, " ")
-		if _, perr := entitle.ParseDate(d); !ok || perr != nil || s == "" {
-			return "", nil, "", entitle.Errorf(entitle.CodeInvalid, "cursor %q is not a position in end-date order", after)
+		if _, err := entitle.ParseDate(d); !ok || err != nil || s == "" {
+			return p, entitle.Errorf(entitle.CodeInvalid, "cursor %q is not a position in end-date order", after)
 		}
-		return `(` + date + `, ` + sub + `) ` + cmp + ` (?, ?)`, []any{d, s}, orderBy, nil
+		p.date, p.sub = d, s
+		return p, nil
 	}
-	return "", nil, "", entitle.Errorf(entitle.CodeInvalid, "no list order %q", string(o))
+	return p, entitle.Errorf(entitle.CodeInvalid, "no list order %q", string(o))
+}
+
+// keyset returns the condition that selects the rows after p, and the
+// ORDER BY, on a branch whose end date and subscription columns are date and
+// sub (an index of the branch holds them in this order).
+func (p position) keyset(date, sub string) (cond string, args []any, orderBy string) {
+	if p.order == BySubscription {
+		return sub + ` > ?`, []any{p.sub}, sub
+	}
+	cmp, dir := ">", ""
+	if p.order == ByEndDateDesc {
+		cmp, dir = "<", " DESC"
+	}
+	orderBy = date + dir + `, ` + sub + dir
+	if p.first {
+		return "1 = 1", nil, orderBy
+	}
+	return `(` + date + `, ` + sub + `) ` + cmp + ` (?, ?)`, []any{p.date, p.sub}, orderBy
 }
 
 // sql returns the filter's conditions on entitlements e.
@@ -383,7 +405,7 @@ type ListPage struct {
 	Next string
 }
 
-// branch is one index range of the list: its rows in subscription order.
+// branch is one index range of the list: its rows in the list's order.
 type branch struct {
 	rows      []Candidate
 	exhausted bool
@@ -399,9 +421,10 @@ type branch struct {
 func (db *DB) List(ctx context.Context, c policy.Caller, after string, limit int, f ListFilter, now time.Time) (ListPage, error) {
 	var page ListPage
 	order := f.Order
-	// The order and cursor are checked before anything is read: a bad one
-	// is the caller's error, whoever the caller is.
-	if _, _, _, err := order.keyset("d", "s", after); err != nil {
+	// The order and cursor are read before anything else: a bad one is the
+	// caller's error, whoever the caller is.
+	pos, err := order.position(after)
+	if err != nil {
 		return page, err
 	}
 	cid, err := db.companyID(ctx, c.Company)
@@ -413,11 +436,6 @@ func (db *DB) List(ctx context.Context, c policy.Caller, after string, limit int
 	}
 	n := limit + 1
 	cond, condArgs := f.sql()
-	// keyset is the branch's condition on the cursor and its ORDER BY.
-	keyset := func(date, sub string) (string, []any, string) {
-		c, a, o, _ := order.keyset(date, sub, after)
-		return c, a, o
-	}
 	nowMicros := now.UnixMicro()
 
 	// Active delegations naming the company (a short list). Revoked and
@@ -464,7 +482,7 @@ func (db *DB) List(ctx context.Context, c policy.Caller, after string, limit int
 	// branch's cursor condition, ksArgs its arguments, by its ORDER BY.
 	// Roles: one range of the list index.
 	if wantRoles {
-		ks, ksArgs, by := keyset("a.end_date", "a.subscription_id")
+		ks, ksArgs, by := pos.keyset("a.end_date", "a.subscription_id")
 		q := `SELECT ` + entitlementColumns + `, a.roles, NULL FROM entitlement_access a JOIN entitlements e ON e.subscription_id = a.subscription_id
 			WHERE a.company_id = ? AND ` + ks
 		args := append([]any{cid}, ksArgs...)
@@ -479,7 +497,7 @@ func (db *DB) List(ctx context.Context, c policy.Caller, after string, limit int
 	}
 	// The vendor: every entitlement, by primary key (or the end-date index).
 	if c.Vendor && (f.Basis == "" || f.Basis == entitle.BasisVendor) {
-		ks, ksArgs, by := keyset("e.end_date", "e.subscription_id")
+		ks, ksArgs, by := pos.keyset("e.end_date", "e.subscription_id")
 		if err := run(`SELECT `+entitlementColumns+`, NULL, NULL FROM entitlements e WHERE `+ks+cond+` ORDER BY `+by+` LIMIT ?`,
 			append(append(ksArgs, condArgs...), n)...); err != nil {
 			return page, err
@@ -492,7 +510,7 @@ func (db *DB) List(ctx context.Context, c policy.Caller, after string, limit int
 			if !d.all {
 				continue
 			}
-			ks, ksArgs, by := keyset("e.end_date", "e.subscription_id")
+			ks, ksArgs, by := pos.keyset("e.end_date", "e.subscription_id")
 			if err := run(`SELECT `+entitlementColumns+`, NULL, NULL FROM entitlements e WHERE e.owner_id = ? AND `+ks+cond+` ORDER BY `+by+` LIMIT ?`,
 				append(append(append([]any{d.ownerID}, ksArgs...), condArgs...), n)...); err != nil {
 				return page, err
@@ -500,7 +518,7 @@ func (db *DB) List(ctx context.Context, c policy.Caller, after string, limit int
 		}
 		// Listed delegations: one range of delegation_items by delegate.
 		if slices.ContainsFunc(ds, func(d activeDelegation) bool { return !d.all }) {
-			ks, ksArgs, by := keyset("i.end_date", "i.subscription_id")
+			ks, ksArgs, by := pos.keyset("i.end_date", "i.subscription_id")
 			if err := run(`SELECT `+entitlementColumns+`, NULL, i.delegation_id FROM delegation_items i
 				JOIN delegations d ON d.id = i.delegation_id
 				JOIN entitlements e ON e.subscription_id = i.subscription_id AND e.owner_id = d.owner_id
