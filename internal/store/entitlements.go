@@ -306,18 +306,18 @@ const (
 // ListOrders are the orders a list may be asked for.
 var ListOrders = []ListOrder{BySubscription, ByEndDate, ByEndDateDesc}
 
-// key is an entitlement's position in the order: for the end-date orders
+// listKey is an entitlement's position in the order: for the end-date orders
 // the date (fixed width) and the subscription ID, so that comparing keys
 // as strings compares the pairs.
-func (o ListOrder) key(e entitle.Entitlement) string {
+func listKey(o ListOrder, e entitle.Entitlement) string {
 	if o == BySubscription {
 		return e.SubscriptionID
 	}
 	return e.EndDate.String() + " " + e.SubscriptionID
 }
 
-// before reports whether key a comes before key b in the order.
-func (o ListOrder) before(a, b string) bool {
+// orderBefore reports whether key a comes before key b in the order.
+func orderBefore(o ListOrder, a, b string) bool {
 	if o == ByEndDateDesc {
 		return a > b
 	}
@@ -333,8 +333,8 @@ type position struct {
 	first     bool
 }
 
-// position reads cursor after in order o.
-func (o ListOrder) position(after string) (position, error) {
+// readPosition reads cursor after in order o.
+func readPosition(o ListOrder, after string) (position, error) {
 	p := position{order: o, sub: after, first: after == ""}
 	switch o {
 	case BySubscription:
@@ -371,8 +371,8 @@ func (p position) keyset(date, sub string) (cond string, args []any, orderBy str
 	return `(` + date + `, ` + sub + `) ` + cmp + ` (?, ?)`, []any{p.date, p.sub}, orderBy
 }
 
-// sql returns the filter's conditions on entitlements e.
-func (f ListFilter) sql() (string, []any) {
+// filterSQL returns the filter's conditions on entitlements e.
+func filterSQL(f ListFilter) (string, []any) {
 	var conds []string
 	var args []any
 	if f.SKU != "" {
@@ -423,7 +423,7 @@ func (db *DB) List(ctx context.Context, c policy.Caller, after string, limit int
 	order := f.Order
 	// The order and cursor are read before anything else: a bad one is the
 	// caller's error, whoever the caller is.
-	pos, err := order.position(after)
+	pos, err := readPosition(order, after)
 	if err != nil {
 		return page, err
 	}
@@ -435,7 +435,7 @@ func (db *DB) List(ctx context.Context, c policy.Caller, after string, limit int
 		return page, err
 	}
 	n := limit + 1
-	cond, condArgs := f.sql()
+	cond, condArgs := filterSQL(f)
 	nowMicros := now.UnixMicro()
 
 	// Active delegations naming the company (a short list). Revoked and
@@ -534,8 +534,8 @@ func (db *DB) List(ctx context.Context, c policy.Caller, after string, limit int
 	bound, bounded := "", false
 	for _, b := range branches {
 		if !b.exhausted {
-			last := order.key(b.rows[len(b.rows)-1].Entitlement)
-			if !bounded || order.before(last, bound) {
+			last := listKey(order, b.rows[len(b.rows)-1].Entitlement)
+			if !bounded || orderBefore(order, last, bound) {
 				bound, bounded = last, true
 			}
 		}
@@ -546,8 +546,8 @@ func (db *DB) List(ctx context.Context, c policy.Caller, after string, limit int
 	for _, b := range branches {
 		for i := range b.rows {
 			cand := &b.rows[i]
-			sub, key := cand.Entitlement.SubscriptionID, order.key(cand.Entitlement)
-			if bounded && order.before(bound, key) {
+			sub, key := cand.Entitlement.SubscriptionID, listKey(order, cand.Entitlement)
+			if bounded && orderBefore(order, bound, key) {
 				break
 			}
 			if m, ok := merged[sub]; ok {
@@ -560,9 +560,9 @@ func (db *DB) List(ctx context.Context, c policy.Caller, after string, limit int
 	}
 	slices.SortFunc(subs, func(a, b string) int {
 		switch {
-		case order.before(keys[a], keys[b]):
+		case orderBefore(order, keys[a], keys[b]):
 			return -1
-		case order.before(keys[b], keys[a]):
+		case orderBefore(order, keys[b], keys[a]):
 			return 1
 		}
 		return 0
