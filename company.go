@@ -93,3 +93,12 @@ func (c Company) Validate() error {
 	}
 	return ps.Err()
 }
+
+// CompanySummary is a company as the vendor's directory shows it: its
+// profile and how many users it has.
+type CompanySummary struct {
+	Profile
+	Users  int // every user, disabled ones included
+	Active int // active users
+	Admins int // active administrators
+}

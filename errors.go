@@ -1,6 +1,7 @@
 package entitle
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -107,3 +108,6 @@ func (ps Problems) At(file string, line int) Problems {
 	}
 	return out
 }
+
+// ErrNotFound is returned when a record does not exist.
+var ErrNotFound = errors.New("not found")

@@ -29,3 +29,9 @@ func (m MSA) Validate() error {
 	}
 	return ps.Err()
 }
+
+// MSARecord is an MSA with its counterparty's name.
+type MSARecord struct {
+	MSA
+	CompanyName string
+}

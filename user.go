@@ -42,3 +42,21 @@ func (u User) Validate() error {
 	}
 	return ps.Err()
 }
+
+// UserRecord is a user with what only the store and authentication see.
+type UserRecord struct {
+	User
+	PasswordHash string
+}
+
+// UserChange is a change of one user's standing in their company: nil
+// fields stay as they are.
+type UserChange struct {
+	Status *UserStatus
+	Admin  *bool
+}
+
+// Actor is u acting, in a deployment whose vendor company has key vendor.
+func (u User) Actor(vendor string) Actor {
+	return Actor{Company: u.Company, Vendor: vendor != "" && vendor == u.Company, Admin: u.Admin, UserID: u.ID, Email: u.Email, Name: u.Name}
+}

@@ -371,7 +371,7 @@ func runAuditExport(e *env, c command, args []string) error {
 	}
 	defer db.Close()
 	if *company != "" {
-		if _, err := db.Company(e.ctx, *company); errors.Is(err, store.ErrNotFound) {
+		if _, err := db.Company(e.ctx, *company); errors.Is(err, entitle.ErrNotFound) {
 			return fmt.Errorf("no company %s is recorded", *company)
 		} else if err != nil {
 			return err

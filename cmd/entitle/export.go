@@ -7,8 +7,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/disclose"
-	"github.com/entitle-portal/entitle/internal/store"
 )
 
 func exportCommand() command {
@@ -87,7 +87,7 @@ func runExport(e *env, c command, args []string) error {
 		}
 		emit = cw.Write
 	}
-	n, err := svc.Export(e.ctx, caller, store.ListFilter{}, emit)
+	n, err := svc.Export(e.ctx, caller, entitle.ListFilter{}, emit)
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,6 @@ import (
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/importer"
-	"github.com/entitle-portal/entitle/internal/store"
 )
 
 func importCommand() command {
@@ -40,7 +39,7 @@ type importSummary struct {
 	Files    []string `json:"files"`
 	Records  int      `json:"records"`
 	Problems int      `json:"problems"`
-	store.ImportResult
+	entitle.ImportResult
 }
 
 func runImport(e *env, c command, args []string) error {
@@ -86,7 +85,7 @@ func runImport(e *env, c command, args []string) error {
 		return err
 	}
 	defer db.Close()
-	opt := store.ImportOptions{DryRun: *dryRun || len(problems) > 0, Actor: "cli"}
+	opt := entitle.ImportOptions{DryRun: *dryRun || len(problems) > 0, Actor: "cli"}
 	if tty && batch.Len() > 5000 {
 		fmt.Fprintf(e.stderr, "checking %d records against each other and the database…\n", batch.Len())
 		bar := progressbar.Default(int64(batch.Len()), "writing")
@@ -123,7 +122,7 @@ func runImport(e *env, c command, args []string) error {
 	fmt.Fprintf(e.stdout, "%s %d records from %s:\n", verb, batch.Len(), strings.Join(files, ", "))
 	for _, line := range []struct {
 		what string
-		c    store.Counts
+		c    entitle.Counts
 	}{{"companies", res.Companies}, {"MSAs", res.MSAs}, {"orders", res.Orders}, {"prices", res.Prices}} {
 		fmt.Fprintf(e.stdout, "  %-13s %d new, %d updated, %d unchanged\n", line.what, line.c.Created, line.c.Updated, line.c.Unchanged)
 	}

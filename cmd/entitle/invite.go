@@ -8,7 +8,6 @@ import (
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/coworkers"
-	"github.com/entitle-portal/entitle/internal/store"
 )
 
 func inviteCommand() command {
@@ -63,7 +62,7 @@ func runInvite(e *env, c command, args []string) error {
 		if u.Status != entitle.UserActive {
 			return entitle.Errorf(entitle.CodeForbidden, "%s is disabled: a disabled user invites nobody", u.Email)
 		}
-		from = coworkers.Inviter{UserID: u.ID, Email: u.Email, Name: u.Name}
+		from = entitle.Actor{UserID: u.ID, Email: u.Email, Name: u.Name}
 		from.Company, from.Admin = u.Company, u.Admin
 		if vendor, err := db.VendorKey(e.ctx); err == nil {
 			from.Vendor = vendor != "" && vendor == u.Company
@@ -89,7 +88,7 @@ func runInvite(e *env, c command, args []string) error {
 		role = "an administrator"
 	}
 	fmt.Fprintf(e.stdout, "invited %s to join %s as %s; the link works until %s\n", inv.Email, inv.Company, role, inv.ExpiresAt.Format(time.RFC3339))
-	if inv.Mail.Status != store.MailSent {
+	if inv.Mail.Status != entitle.MailSent {
 		return fmt.Errorf("the invitation is recorded, but its mail was not delivered: %s (%s); resend it from the portal's co-workers page", inv.Mail.Error, where)
 	}
 	fmt.Fprintf(e.stdout, "%s\n", strings.ToUpper(where[:1])+where[1:])

@@ -57,13 +57,13 @@ func seedDemo(e *env, db *store.DB) (demo.Channel, error) {
 	for _, o := range ch.Batch.Orders {
 		_, _, err := db.OrderByPO(e.ctx, o.Record.PurchasingEntity, o.Record.PONumber)
 		switch {
-		case errors.Is(err, store.ErrNotFound):
+		case errors.Is(err, entitle.ErrNotFound):
 			batch.Orders = append(batch.Orders, o)
 		case err != nil:
 			return ch, err
 		}
 	}
-	_, problems, err := db.Import(e.ctx, batch, store.ImportOptions{Actor: "cli"}, now)
+	_, problems, err := db.Import(e.ctx, batch, entitle.ImportOptions{Actor: "cli"}, now)
 	if err != nil {
 		return ch, err
 	}
@@ -72,7 +72,7 @@ func seedDemo(e *env, db *store.DB) (demo.Channel, error) {
 	}
 	// One hash for the shared demo password: argon2id is slow by design.
 	hashes := map[string]string{}
-	var users []store.UserRecord
+	var users []entitle.UserRecord
 	for _, u := range ch.Users {
 		if _, err := db.UserByEmail(e.ctx, u.Email); err == nil {
 			continue
@@ -84,7 +84,7 @@ func seedDemo(e *env, db *store.DB) (demo.Channel, error) {
 			}
 			hashes[u.Password] = h
 		}
-		users = append(users, store.UserRecord{User: u.User, PasswordHash: h})
+		users = append(users, entitle.UserRecord{User: u.User, PasswordHash: h})
 	}
 	if err := db.AddUsers(e.ctx, users, now); err != nil {
 		return ch, err
@@ -118,7 +118,7 @@ func seedDemo(e *env, db *store.DB) (demo.Channel, error) {
 			continue
 		}
 		cur.ContactEmail, cur.ContactPhone, cur.Website, cur.Listed = p.ContactEmail, p.ContactPhone, p.Website, p.Listed
-		if err := db.SetProfile(e.ctx, cur, store.AuditEvent{At: now, Actor: "cli", Company: p.Company, Action: "company.profile",
+		if err := db.SetProfile(e.ctx, cur, entitle.AuditEvent{At: now, Actor: "cli", Company: p.Company, Action: "company.profile",
 			Object: p.Company, Outcome: "ok", Detail: "demo"}); err != nil {
 			return ch, err
 		}

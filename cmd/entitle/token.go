@@ -5,7 +5,6 @@ import (
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/auth"
-	"github.com/entitle-portal/entitle/internal/store"
 )
 
 func tokenCreateCommand() command {
@@ -38,7 +37,7 @@ func runTokenCreate(e *env, c command, args []string) error {
 	if _, err := db.AddToken(e.ctx, u.ID, *label, hash, e.now()); err != nil {
 		return err
 	}
-	if err := db.Audit(e.ctx, store.AuditEvent{At: e.now(), Actor: "cli", Company: u.Company, Action: "token.create", Object: u.Email, Outcome: "ok", Detail: *label}); err != nil {
+	if err := db.Audit(e.ctx, entitle.AuditEvent{At: e.now(), Actor: "cli", Company: u.Company, Action: "token.create", Object: u.Email, Outcome: "ok", Detail: *label}); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stderr, "API token %q for %s (%s); it is shown only once:\n", *label, u.Email, u.Company)
@@ -65,7 +64,7 @@ func runTokenRevoke(e *env, c command, args []string) error {
 		return err
 	}
 	defer db.Close()
-	n, err := db.RevokeTokens(e.ctx, u.ID, *label, e.now(), store.AuditEvent{At: e.now(), Actor: "cli", Company: u.Company,
+	n, err := db.RevokeTokens(e.ctx, u.ID, *label, e.now(), entitle.AuditEvent{At: e.now(), Actor: "cli", Company: u.Company,
 		Action: "token.revoke", Object: u.Email, Outcome: "ok", Detail: *label})
 	if err != nil {
 		return err

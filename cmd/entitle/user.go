@@ -80,7 +80,7 @@ func runUserAdd(e *env, c command, args []string) error {
 	if u.Admin {
 		role = "administrator"
 	}
-	if err := db.Audit(e.ctx, store.AuditEvent{At: e.now(), Actor: "cli", Company: u.Company, Action: "user.add", Object: u.Email, Outcome: "ok", Detail: role}); err != nil {
+	if err := db.Audit(e.ctx, entitle.AuditEvent{At: e.now(), Actor: "cli", Company: u.Company, Action: "user.add", Object: u.Email, Outcome: "ok", Detail: role}); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "added %s (%s) to %s as %s\n", u.Email, u.Name, u.Company, role)
@@ -118,9 +118,9 @@ func readPassword(e *env, fromStdin bool) (string, error) {
 }
 
 // userByEmail finds a user, with a clear message when there is none.
-func userByEmail(e *env, db *store.DB, email string) (store.UserRecord, error) {
+func userByEmail(e *env, db *store.DB, email string) (entitle.UserRecord, error) {
 	u, err := db.UserByEmail(e.ctx, email)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, entitle.ErrNotFound) {
 		return u, entitle.Errorf(entitle.CodeNotFound, "no user with email %s", entitle.NormalizeEmail(email))
 	}
 	return u, err
@@ -130,26 +130,26 @@ func userByEmail(e *env, db *store.DB, email string) (store.UserRecord, error) {
 // --email on f (the command has defined its own flags), parses args (no
 // positional arguments), opens the store and finds the user. The caller
 // closes the store.
-func openUser(e *env, f *flags, args []string) (*store.DB, store.UserRecord, error) {
+func openUser(e *env, f *flags, args []string) (*store.DB, entitle.UserRecord, error) {
 	email := f.String("email", "", "the user's email (required)")
 	pos, err := f.parse(args)
 	if err != nil {
-		return nil, store.UserRecord{}, err
+		return nil, entitle.UserRecord{}, err
 	}
 	if len(pos) > 0 {
-		return nil, store.UserRecord{}, errUsage{"unexpected arguments: " + strings.Join(pos, " ")}
+		return nil, entitle.UserRecord{}, errUsage{"unexpected arguments: " + strings.Join(pos, " ")}
 	}
 	if *email == "" {
-		return nil, store.UserRecord{}, errUsage{"missing --email"}
+		return nil, entitle.UserRecord{}, errUsage{"missing --email"}
 	}
 	db, err := f.open()
 	if err != nil {
-		return nil, store.UserRecord{}, err
+		return nil, entitle.UserRecord{}, err
 	}
 	u, err := userByEmail(e, db, *email)
 	if err != nil {
 		db.Close()
-		return nil, store.UserRecord{}, err
+		return nil, entitle.UserRecord{}, err
 	}
 	return db, u, nil
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/entitle-portal/entitle"
-	"github.com/entitle-portal/entitle/internal/store"
 )
 
 func userDisableCommand() command {
@@ -36,9 +35,9 @@ func runUserStatus(e *env, c command, args []string, status entitle.UserStatus) 
 	if status == entitle.UserDisabled {
 		action = "user.disable"
 	}
-	err = db.SetUserStatus(e.ctx, u.Email, status, store.AuditEvent{At: e.now(), Actor: "cli", Company: u.Company,
+	err = db.SetUserStatus(e.ctx, u.Email, status, entitle.AuditEvent{At: e.now(), Actor: "cli", Company: u.Company,
 		Action: action, Object: u.Email, Outcome: "ok"})
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, entitle.ErrNotFound) {
 		return entitle.Errorf(entitle.CodeNotFound, "no user with email %s", u.Email)
 	}
 	if err != nil {

@@ -68,8 +68,8 @@ func runWebhookAdd(e *env, c command, args []string) error {
 	}
 	defer db.Close()
 	now := e.now()
-	w, err := db.AddWebhook(e.ctx, store.Webhook{Company: *company, URL: u, Events: types, Secret: secret, CreatedAt: now, CreatedBy: "cli"},
-		store.AuditEvent{At: now, Actor: "cli", Company: *company, Action: "webhook.add", Outcome: "ok", Detail: u + " (" + eventsText(types) + ")"})
+	w, err := db.AddWebhook(e.ctx, entitle.Webhook{Company: *company, URL: u, Events: types, Secret: secret, CreatedAt: now, CreatedBy: "cli"},
+		entitle.AuditEvent{At: now, Actor: "cli", Company: *company, Action: "webhook.add", Outcome: "ok", Detail: u + " (" + eventsText(types) + ")"})
 	if err != nil {
 		return err
 	}
@@ -173,8 +173,8 @@ func runWebhookRemove(e *env, c command, args []string) error {
 	}
 	defer db.Close()
 	now := e.now()
-	err = db.RemoveWebhook(e.ctx, w.ID, now, store.AuditEvent{At: now, Actor: "cli", Company: w.Company, Action: "webhook.remove", Outcome: "ok", Detail: w.URL})
-	if errors.Is(err, store.ErrNotFound) {
+	err = db.RemoveWebhook(e.ctx, w.ID, now, entitle.AuditEvent{At: now, Actor: "cli", Company: w.Company, Action: "webhook.remove", Outcome: "ok", Detail: w.URL})
+	if errors.Is(err, entitle.ErrNotFound) {
 		return entitle.Errorf(entitle.CodeNotFound, "no active webhook %d", w.ID)
 	}
 	if err != nil {
@@ -186,31 +186,31 @@ func runWebhookRemove(e *env, c command, args []string) error {
 
 // openWebhook parses a command's flags and opens the store and the active
 // endpoint named by --id.
-func openWebhook(e *env, f *flags, args []string, id *int64) (*store.DB, store.Webhook, error) {
+func openWebhook(e *env, f *flags, args []string, id *int64) (*store.DB, entitle.Webhook, error) {
 	pos, err := f.parse(args)
 	if err != nil {
-		return nil, store.Webhook{}, err
+		return nil, entitle.Webhook{}, err
 	}
 	switch {
 	case len(pos) > 0:
-		return nil, store.Webhook{}, errUsage{"unexpected arguments: " + strings.Join(pos, " ")}
+		return nil, entitle.Webhook{}, errUsage{"unexpected arguments: " + strings.Join(pos, " ")}
 	case *id <= 0:
-		return nil, store.Webhook{}, errUsage{"--id is required"}
+		return nil, entitle.Webhook{}, errUsage{"--id is required"}
 	}
 	db, err := f.open()
 	if err != nil {
-		return nil, store.Webhook{}, err
+		return nil, entitle.Webhook{}, err
 	}
 	w, err := db.Webhook(e.ctx, *id)
 	if err == nil && !w.RemovedAt.IsZero() {
-		err = store.ErrNotFound
+		err = entitle.ErrNotFound
 	}
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, entitle.ErrNotFound) {
 		err = entitle.Errorf(entitle.CodeNotFound, "no active webhook %d", *id)
 	}
 	if err != nil {
 		db.Close()
-		return nil, store.Webhook{}, err
+		return nil, entitle.Webhook{}, err
 	}
 	return db, w, nil
 }
@@ -239,7 +239,7 @@ func runWebhookTest(e *env, c command, args []string) error {
 	if err != nil {
 		return err
 	}
-	if dl.State != store.DeliveryDelivered {
+	if dl.State != entitle.DeliveryDelivered {
 		return fmt.Errorf("ping %s to %s %s: %s", dl.PublicID, w.URL, dl.State, dl.LastError)
 	}
 	fmt.Fprintf(e.stdout, "ping %s delivered to %s: HTTP %s\n", dl.PublicID, w.URL, strconv.Itoa(dl.LastStatus))

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/store"
 	"github.com/entitle-portal/entitle/internal/webhooks"
 )
@@ -103,7 +104,7 @@ func TestWebhookCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	evs, err := st.WebhookEvents(context.Background())
-	if err != nil || len(evs) != 3 || evs[2].Type != store.EventEntitlementCreated { // two pings, then the order
+	if err != nil || len(evs) != 3 || evs[2].Type != entitle.EventEntitlementCreated { // two pings, then the order
 		t.Errorf("events: %+v %v", evs, err)
 	}
 	st.Close()

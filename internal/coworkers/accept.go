@@ -7,7 +7,6 @@ import (
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/auth"
-	"github.com/entitle-portal/entitle/internal/store"
 )
 
 // Acceptance is what an invited co-worker sends from the invitation link.
@@ -22,7 +21,7 @@ type Acceptance struct {
 // characters, not the email address). The token works once: of two
 // concurrent accepts exactly one wins. An unknown, expired, used or revoked
 // token is a CodeInvalidToken error that says which.
-func (s *Service) Accept(ctx context.Context, a Acceptance) (store.UserRecord, error) {
+func (s *Service) Accept(ctx context.Context, a Acceptance) (entitle.UserRecord, error) {
 	var ps entitle.Problems
 	if a.Token == "" {
 		ps.Add("token", "required: the token of the invitation link")
@@ -32,22 +31,22 @@ func (s *Service) Accept(ctx context.Context, a Acceptance) (store.UserRecord, e
 		ps.Add("name", "required: your name as your co-workers know it")
 	}
 	if err := ps.Err(); err != nil {
-		return store.UserRecord{}, err
+		return entitle.UserRecord{}, err
 	}
 	hash := auth.HashToken(a.Token)
 	email, err := s.DB.InvitationEmail(ctx, hash)
 	if err != nil {
-		return store.UserRecord{}, tokenError(err)
+		return entitle.UserRecord{}, tokenError(err)
 	}
 	if err := auth.CheckPassword(a.Password, email); err != nil {
-		return store.UserRecord{}, entitle.Problems{{Field: "password", Message: err.Error()}}
+		return entitle.UserRecord{}, entitle.Problems{{Field: "password", Message: err.Error()}}
 	}
 	pw, err := auth.HashPassword(a.Password)
 	if err != nil {
-		return store.UserRecord{}, err
+		return entitle.UserRecord{}, err
 	}
 	now := s.now()
-	u, err := s.DB.AcceptInvitation(ctx, hash, name, pw, now, store.AuditEvent{At: now, Action: "invitation.accept", Outcome: "ok"})
+	u, err := s.DB.AcceptInvitation(ctx, hash, name, pw, now, entitle.AuditEvent{At: now, Action: "invitation.accept", Outcome: "ok"})
 	if err != nil {
 		return u, tokenError(err)
 	}
@@ -56,18 +55,18 @@ func (s *Service) Accept(ctx context.Context, a Acceptance) (store.UserRecord, e
 
 // Lookup returns the invitation whose link carries token, if the link still
 // works: for the page behind the link, before the co-worker fills in the form.
-func (s *Service) Lookup(ctx context.Context, token string) (store.Invitation, error) {
+func (s *Service) Lookup(ctx context.Context, token string) (entitle.Invitation, error) {
 	inv, err := s.DB.InvitationByToken(ctx, auth.HashToken(token))
 	if err != nil {
 		return inv, tokenError(err)
 	}
 	switch inv.State(s.now()) {
-	case store.InvitationAccepted:
-		return inv, tokenError(store.ErrInvitationUsed)
-	case store.InvitationRevoked:
-		return inv, tokenError(store.ErrInvitationRevoked)
-	case store.InvitationExpired:
-		return inv, tokenError(store.ErrInvitationExpired)
+	case entitle.InvitationAccepted:
+		return inv, tokenError(entitle.ErrInvitationUsed)
+	case entitle.InvitationRevoked:
+		return inv, tokenError(entitle.ErrInvitationRevoked)
+	case entitle.InvitationExpired:
+		return inv, tokenError(entitle.ErrInvitationExpired)
 	}
 	return inv, nil
 }
@@ -75,13 +74,13 @@ func (s *Service) Lookup(ctx context.Context, token string) (store.Invitation, e
 // tokenError says why an invitation link does not work.
 func tokenError(err error) error {
 	switch {
-	case errors.Is(err, store.ErrInvitationUnknown):
+	case errors.Is(err, entitle.ErrInvitationUnknown):
 		return entitle.Errorf(CodeInvalidToken, "This invitation link is not valid. Check that you copied the whole link, or ask your co-worker to invite you again.")
-	case errors.Is(err, store.ErrInvitationExpired):
+	case errors.Is(err, entitle.ErrInvitationExpired):
 		return entitle.Errorf(CodeInvalidToken, "This invitation has expired. Ask your co-worker to invite you again.")
-	case errors.Is(err, store.ErrInvitationUsed):
+	case errors.Is(err, entitle.ErrInvitationUsed):
 		return entitle.Errorf(CodeInvalidToken, "This invitation has already been used. Sign in with your email address and password.")
-	case errors.Is(err, store.ErrInvitationRevoked):
+	case errors.Is(err, entitle.ErrInvitationRevoked):
 		return entitle.Errorf(CodeInvalidToken, "This invitation was withdrawn. Ask your co-worker to invite you again.")
 	}
 	return err

@@ -93,22 +93,11 @@ func (s *Service) ttl() time.Duration {
 	return s.TTL
 }
 
-// Inviter is who sends, lists, revokes or resends invitations: a user
-// (through the API) or the vendor's operator (the CLI).
-type Inviter struct {
-	policy.Caller
-	UserID int64  // 0 for the operator
-	Email  string // the audit trail's actor; "cli" for the operator
-	Name   string // how the mail names the inviter
-}
-
 // Operator is the vendor's operator at the command line, acting as an
 // administrator of company.
-func Operator(company string) Inviter {
-	return Inviter{Caller: policy.Caller{Company: company, Admin: true}, Email: "cli"}
+func Operator(company string) entitle.Actor {
+	return entitle.Actor{Company: company, Admin: true, Email: "cli"}
 }
-
-func (in Inviter) operator() bool { return in.UserID == 0 }
 
 // Invite invites the co-worker at email into the inviter's company (SPEC
 // §4), as an administrator of it when asAdmin. The outcomes are those of
@@ -116,33 +105,33 @@ func (in Inviter) operator() bool { return in.UserID == 0 }
 // it is the one answer that tells an address is known), or the invitation,
 // with how its mail went so far. A refusal by a rate limit is a
 // *ratelimit.Exceeded.
-func (s *Service) Invite(ctx context.Context, from Inviter, email string, asAdmin bool) (store.Invitation, error) {
+func (s *Service) Invite(ctx context.Context, from entitle.Actor, email string, asAdmin bool) (entitle.Invitation, error) {
 	email = strings.TrimSpace(email)
 	switch {
 	case email == "":
-		return store.Invitation{}, entitle.Errorf(CodeEmailRequired, MsgEmailRequired)
+		return entitle.Invitation{}, entitle.Errorf(CodeEmailRequired, MsgEmailRequired)
 	case entitle.CheckPlainEmail(email) != nil:
-		return store.Invitation{}, entitle.Errorf(CodeInvalidEmail, MsgInvalidEmail)
+		return entitle.Invitation{}, entitle.Errorf(CodeInvalidEmail, MsgInvalidEmail)
 	}
 	email = entitle.NormalizeEmail(email)
-	if d := policy.Invite(from.Caller, asAdmin); !d.Allowed {
-		return store.Invitation{}, entitle.Errorf(entitle.CodeForbidden, "%s", reason(d))
+	if d := policy.Invite(from, asAdmin); !d.Allowed {
+		return entitle.Invitation{}, entitle.Errorf(entitle.CodeForbidden, "%s", reason(d))
 	}
 	now := s.now()
-	ev := store.AuditEvent{At: now, Actor: from.Email, Company: from.Company, Action: "invitation.create", Object: email, Outcome: "ok"}
+	ev := entitle.AuditEvent{At: now, Actor: from.Email, Company: from.Company, Action: "invitation.create", Object: email, Outcome: "ok"}
 	if asAdmin {
 		ev.Detail = "as administrator"
 	}
 	if err := s.limit(ctx, from, now); err != nil {
-		return store.Invitation{}, s.refused(ctx, ev, err)
+		return entitle.Invitation{}, s.refused(ctx, ev, err)
 	}
 	token, err := NewSecret()
 	if err != nil {
-		return store.Invitation{}, err
+		return entitle.Invitation{}, err
 	}
-	inv, err := s.DB.CreateInvitation(ctx, store.Invitation{Email: email, Company: from.Company, InviterID: from.UserID, Admin: asAdmin,
+	inv, err := s.DB.CreateInvitation(ctx, entitle.Invitation{Email: email, Company: from.Company, InviterID: from.UserID, Admin: asAdmin,
 		TokenHash: auth.HashToken(token), CreatedAt: now, ExpiresAt: now.Add(s.ttl())}, ev)
-	if errors.Is(err, store.ErrAlreadyInvited) {
+	if errors.Is(err, entitle.ErrAlreadyInvited) {
 		ev.Outcome = CodeAlreadyInvited
 		return inv, s.refused(ctx, ev, entitle.Errorf(CodeAlreadyInvited, MsgAlreadyInvited))
 	}
@@ -155,8 +144,8 @@ func (s *Service) Invite(ctx context.Context, from Inviter, email string, asAdmi
 
 // limit takes one invitation from the inviter's and the company's hourly
 // allowance. The operator is not limited.
-func (s *Service) limit(ctx context.Context, from Inviter, now time.Time) error {
-	if s.Limiter == nil || from.operator() {
+func (s *Service) limit(ctx context.Context, from entitle.Actor, now time.Time) error {
+	if s.Limiter == nil || !from.User() {
 		return nil
 	}
 	user := fmt.Sprintf("invite-user:%d", from.UserID)
@@ -174,7 +163,7 @@ func (s *Service) limit(ctx context.Context, from Inviter, now time.Time) error 
 }
 
 // refused records a refused attempt in the audit trail and returns why.
-func (s *Service) refused(ctx context.Context, ev store.AuditEvent, why error) error {
+func (s *Service) refused(ctx context.Context, ev entitle.AuditEvent, why error) error {
 	var ex *ratelimit.Exceeded
 	switch {
 	case errors.As(why, &ex):
@@ -191,8 +180,8 @@ func (s *Service) refused(ctx context.Context, ev store.AuditEvent, why error) e
 // Invitations returns a page of the open invitations of the inviter's
 // company that the inviter may see (an administrator all, a member their
 // own), after the invitation with ID after.
-func (s *Service) Invitations(ctx context.Context, by Inviter, after int64, limit int) ([]store.Invitation, error) {
-	all, d := policy.ListInvitations(by.Caller, by.Company)
+func (s *Service) Invitations(ctx context.Context, by entitle.Actor, after int64, limit int) ([]entitle.Invitation, error) {
+	all, d := policy.ListInvitations(by, by.Company)
 	if !d.Allowed {
 		return nil, entitle.Errorf(entitle.CodeForbidden, "%s", reason(d))
 	}
@@ -204,9 +193,9 @@ func (s *Service) Invitations(ctx context.Context, by Inviter, after int64, limi
 }
 
 // Revoke withdraws an open invitation: its link stops working at once.
-func (s *Service) Revoke(ctx context.Context, by Inviter, id int64) (store.Invitation, error) {
+func (s *Service) Revoke(ctx context.Context, by entitle.Actor, id int64) (entitle.Invitation, error) {
 	now := s.now()
-	ev := store.AuditEvent{At: now, Actor: by.Email, Company: by.Company, Action: "invitation.revoke", Outcome: "ok"}
+	ev := entitle.AuditEvent{At: now, Actor: by.Email, Company: by.Company, Action: "invitation.revoke", Outcome: "ok"}
 	inv, err := s.DB.RevokeInvitation(ctx, id, s.manage(by), now, ev)
 	return inv, s.invitationError(id, inv, err)
 }
@@ -214,9 +203,9 @@ func (s *Service) Revoke(ctx context.Context, by Inviter, id int64) (store.Invit
 // Resend gives an open invitation (expired or not) a new link, valid for the
 // full TTL again, and mails it; the old link stops working at once. It counts
 // against the same rate limits as an invitation.
-func (s *Service) Resend(ctx context.Context, by Inviter, id int64) (store.Invitation, error) {
+func (s *Service) Resend(ctx context.Context, by entitle.Actor, id int64) (entitle.Invitation, error) {
 	now := s.now()
-	ev := store.AuditEvent{At: now, Actor: by.Email, Company: by.Company, Action: "invitation.resend", Outcome: "ok"}
+	ev := entitle.AuditEvent{At: now, Actor: by.Email, Company: by.Company, Action: "invitation.resend", Outcome: "ok"}
 	// Refuse a foreign or closed invitation before counting the attempt.
 	cur, err := s.DB.Invitation(ctx, id)
 	if err == nil {
@@ -242,12 +231,12 @@ func (s *Service) Resend(ctx context.Context, by Inviter, id int64) (store.Invit
 }
 
 // manage returns the check of a change to an invitation by by.
-func (s *Service) manage(by Inviter) func(store.Invitation) error {
-	return func(inv store.Invitation) error {
-		d, visible := policy.ManageInvitation(by.Caller, inv.Company, by.UserID != 0 && inv.InviterID == by.UserID)
+func (s *Service) manage(by entitle.Actor) func(entitle.Invitation) error {
+	return func(inv entitle.Invitation) error {
+		d, visible := policy.ManageInvitation(by, inv.Company, by.UserID != 0 && inv.InviterID == by.UserID)
 		switch {
 		case !visible:
-			return store.ErrNotFound
+			return entitle.ErrNotFound
 		case !d.Allowed:
 			return entitle.Errorf(entitle.CodeForbidden, "%s", reason(d))
 		}
@@ -256,15 +245,15 @@ func (s *Service) manage(by Inviter) func(store.Invitation) error {
 }
 
 // invitationError words the store's answers about invitation id.
-func (s *Service) invitationError(id int64, inv store.Invitation, err error) error {
+func (s *Service) invitationError(id int64, inv entitle.Invitation, err error) error {
 	switch {
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, entitle.ErrNotFound):
 		return entitle.Errorf(entitle.CodeNotFound, "invitation %d not found", id)
-	case errors.Is(err, store.ErrInvitationClosed) && !inv.AcceptedAt.IsZero():
+	case errors.Is(err, entitle.ErrInvitationClosed) && !inv.AcceptedAt.IsZero():
 		return entitle.Errorf(entitle.CodeConflict, "the invitation of %s was accepted already: %s is a user now", inv.Email, inv.Email)
-	case errors.Is(err, store.ErrInvitationClosed):
+	case errors.Is(err, entitle.ErrInvitationClosed):
 		return entitle.Errorf(entitle.CodeConflict, "the invitation of %s was withdrawn: invite %s again instead", inv.Email, inv.Email)
-	case errors.Is(err, store.ErrAlreadyInvited):
+	case errors.Is(err, entitle.ErrAlreadyInvited):
 		return entitle.Errorf(entitle.CodeConflict, "%s has become a user meanwhile: no invitation needed", inv.Email)
 	}
 	return err

@@ -21,7 +21,7 @@ func newStore(t *testing.T) *store.DB {
 	t.Helper()
 	db := storetest.New(t)
 	b := entitle.Batch{Companies: []entitle.Sourced[entitle.Company]{{Record: entitle.Company{Key: "ACME", Name: "Acme Ltd", Kind: entitle.KindCustomer}}}}
-	if _, problems, err := db.Import(context.Background(), b, store.ImportOptions{}, now); err != nil || len(problems) > 0 {
+	if _, problems, err := db.Import(context.Background(), b, entitle.ImportOptions{}, now); err != nil || len(problems) > 0 {
 		t.Fatalf("import: %v %v", err, problems)
 	}
 	return db
@@ -53,7 +53,7 @@ func TestCloseStopsRetries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if inv.Mail.Status != store.MailRetrying || inv.Mail.Attempts != 1 {
+	if inv.Mail.Status != entitle.MailRetrying || inv.Mail.Attempts != 1 {
 		t.Fatalf("after the first attempt: %+v", inv.Mail)
 	}
 	done := make(chan struct{})
@@ -67,7 +67,7 @@ func TestCloseStopsRetries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Mail.Status != store.MailFailed || got.Mail.Attempts != 1 || !strings.Contains(got.Mail.Error, "server stopped") {
+	if got.Mail.Status != entitle.MailFailed || got.Mail.Attempts != 1 || !strings.Contains(got.Mail.Error, "server stopped") {
 		t.Errorf("after Close: %+v", got.Mail)
 	}
 	// A closed service makes no background attempts: a new invitation's
@@ -76,7 +76,7 @@ func TestCloseStopsRetries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if inv.Mail.Status != store.MailFailed || !strings.Contains(inv.Mail.Error, "stopping") {
+	if inv.Mail.Status != entitle.MailFailed || !strings.Contains(inv.Mail.Error, "stopping") {
 		t.Errorf("invited after Close: %+v", inv.Mail)
 	}
 }
@@ -95,7 +95,7 @@ func TestMailNeverCarriesTheStoredHash(t *testing.T) {
 	if _, err := svc.Lookup(context.Background(), inv.TokenHash); err == nil {
 		t.Error("the stored hash works as a link token")
 	}
-	if inv.Mail.Status != store.MailSent || !inv.ExpiresAt.Equal(now.Add(7*24*time.Hour)) {
+	if inv.Mail.Status != entitle.MailSent || !inv.ExpiresAt.Equal(now.Add(7*24*time.Hour)) {
 		t.Errorf("invitation: %+v", inv)
 	}
 }

@@ -12,8 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/mail"
-	"github.com/entitle-portal/entitle/internal/store"
 )
 
 var invitationHTML = template.Must(template.New("invitation").Parse(`<!doctype html>
@@ -27,7 +27,7 @@ var invitationHTML = template.Must(template.New("invitation").Parse(`<!doctype h
 
 // message composes the invitation mail with its link. The secret token is
 // only ever in the mail; the database holds its hash.
-func (s *Service) message(ctx context.Context, from Inviter, inv store.Invitation, token string) (mail.Message, error) {
+func (s *Service) message(ctx context.Context, from entitle.Actor, inv entitle.Invitation, token string) (mail.Message, error) {
 	co, err := s.DB.Company(ctx, inv.Company)
 	if err != nil {
 		return mail.Message{}, err
@@ -39,7 +39,7 @@ func (s *Service) message(ctx context.Context, from Inviter, inv store.Invitatio
 		}
 	}
 	who, name := vendorName, vendorName // the operator invites on the vendor's behalf
-	if !from.operator() {
+	if !!from.User() {
 		name = from.Name
 		if name == "" {
 			name = from.Email
@@ -100,32 +100,32 @@ func (d Delivery) timeout() time.Duration {
 // goes on trying in the background. It returns the state after the first
 // attempt. The invitation is committed already: a failure here never undoes
 // it; the administrator sees it and may resend.
-func (s *Service) deliver(ctx context.Context, from Inviter, inv store.Invitation, token string) store.MailState {
+func (s *Service) deliver(ctx context.Context, from entitle.Actor, inv entitle.Invitation, token string) entitle.MailState {
 	m, err := s.message(ctx, from, inv, token)
 	if err != nil {
 		s.log().ErrorContext(ctx, "invitation mail not composed", slog.Int64("invitation", inv.ID), slog.Any("err", err))
-		st := store.MailState{Status: store.MailFailed, Error: "the mail could not be composed (see the server log)", At: s.now()}
+		st := entitle.MailState{Status: entitle.MailFailed, Error: "the mail could not be composed (see the server log)", At: s.now()}
 		s.record(ctx, inv, st)
 		return st
 	}
 	st := s.attempt(ctx, inv, m, 1)
-	if st.Status == store.MailRetrying && !s.background(inv, m) {
+	if st.Status == entitle.MailRetrying && !s.background(inv, m) {
 		st = s.gaveUp(inv, st, "the server is stopping")
 	}
 	return st
 }
 
 // attempt makes delivery attempt n and records its outcome.
-func (s *Service) attempt(ctx context.Context, inv store.Invitation, m mail.Message, n int) store.MailState {
+func (s *Service) attempt(ctx context.Context, inv entitle.Invitation, m mail.Message, n int) entitle.MailState {
 	actx, cancel := context.WithTimeout(ctx, s.timeout())
 	err := s.Mailer.Send(actx, m)
 	cancel()
-	st := store.MailState{Status: store.MailSent, Attempts: n, At: s.now()}
+	st := entitle.MailState{Status: entitle.MailSent, Attempts: n, At: s.now()}
 	if err != nil {
 		s.log().WarnContext(ctx, "invitation mail not delivered", slog.Int64("invitation", inv.ID), slog.Int("attempt", n), slog.Any("err", err))
-		st.Status, st.Error = store.MailRetrying, mailReason(err)
+		st.Status, st.Error = entitle.MailRetrying, mailReason(err)
 		if mail.IsPermanent(err) || n >= s.attempts() {
-			st.Status = store.MailFailed
+			st.Status = entitle.MailFailed
 		}
 	}
 	s.record(ctx, inv, st)
@@ -133,7 +133,7 @@ func (s *Service) attempt(ctx context.Context, inv store.Invitation, m mail.Mess
 }
 
 // background goes on trying to deliver m, unless the service is stopping.
-func (s *Service) background(inv store.Invitation, m mail.Message) bool {
+func (s *Service) background(inv entitle.Invitation, m mail.Message) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.stopped {
@@ -153,11 +153,11 @@ func (s *Service) background(inv store.Invitation, m mail.Message) bool {
 			select {
 			case <-stop:
 				t.Stop()
-				s.gaveUp(inv, store.MailState{Attempts: n - 1, At: s.now()}, "the server stopped before the mail was delivered")
+				s.gaveUp(inv, entitle.MailState{Attempts: n - 1, At: s.now()}, "the server stopped before the mail was delivered")
 				return
 			case <-t.C:
 			}
-			if st := s.attempt(ctx, inv, m, n); st.Status != store.MailRetrying {
+			if st := s.attempt(ctx, inv, m, n); st.Status != entitle.MailRetrying {
 				return
 			}
 			wait *= 2
@@ -167,15 +167,15 @@ func (s *Service) background(inv store.Invitation, m mail.Message) bool {
 }
 
 // gaveUp records that no further attempt follows.
-func (s *Service) gaveUp(inv store.Invitation, st store.MailState, why string) store.MailState {
-	st.Status, st.Error = store.MailFailed, why+": send it again"
+func (s *Service) gaveUp(inv entitle.Invitation, st entitle.MailState, why string) entitle.MailState {
+	st.Status, st.Error = entitle.MailFailed, why+": send it again"
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	s.record(ctx, inv, st)
 	return st
 }
 
-func (s *Service) record(ctx context.Context, inv store.Invitation, st store.MailState) {
+func (s *Service) record(ctx context.Context, inv entitle.Invitation, st entitle.MailState) {
 	if err := s.DB.RecordMail(context.WithoutCancel(ctx), inv.ID, inv.TokenHash, st); err != nil {
 		s.log().ErrorContext(ctx, "invitation mail state not recorded", slog.Int64("invitation", inv.ID), slog.Any("err", err))
 	}

@@ -6,13 +6,12 @@ import (
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/policy"
-	"github.com/entitle-portal/entitle/internal/store"
 )
 
 // Users returns a page of the users of by's company, by email, after the
 // address after. Any member sees their co-workers.
-func (s *Service) Users(ctx context.Context, by Inviter, after string, limit int) ([]store.UserRecord, error) {
-	d, _ := policy.ListCoworkers(by.Caller, by.Company)
+func (s *Service) Users(ctx context.Context, by entitle.Actor, after string, limit int) ([]entitle.UserRecord, error) {
+	d, _ := policy.ListCoworkers(by, by.Company)
 	if !d.Allowed {
 		return nil, entitle.Errorf(entitle.CodeForbidden, "%s", reason(d))
 	}
@@ -30,11 +29,11 @@ type Change struct {
 // once), enable, promote to or demote from administrator. The last active
 // administrator of a company can be neither disabled nor demoted; the check
 // and the change are one transaction. Every effective change is audited.
-func (s *Service) ChangeUser(ctx context.Context, by Inviter, id int64, ch Change) (store.UserRecord, error) {
+func (s *Service) ChangeUser(ctx context.Context, by entitle.Actor, id int64, ch Change) (entitle.UserRecord, error) {
 	if ch.Status != nil && *ch.Status != entitle.UserActive && *ch.Status != entitle.UserDisabled {
-		return store.UserRecord{}, entitle.Problems{{Field: "status", Message: `must be "active" or "disabled", not "` + string(*ch.Status) + `"`}}
+		return entitle.UserRecord{}, entitle.Problems{{Field: "status", Message: `must be "active" or "disabled", not "` + string(*ch.Status) + `"`}}
 	}
-	check := func(u store.UserRecord, others int) error {
+	check := func(u entitle.UserRecord, others int) error {
 		pc := policy.UserChange{}
 		if ch.Status != nil {
 			pc.Disable = *ch.Status == entitle.UserDisabled
@@ -43,18 +42,18 @@ func (s *Service) ChangeUser(ctx context.Context, by Inviter, id int64, ch Chang
 		if ch.Admin != nil {
 			pc.Promote, pc.Demote = *ch.Admin, !*ch.Admin
 		}
-		d, visible := policy.ChangeCoworker(by.Caller, u.User, pc, others)
+		d, visible := policy.ChangeCoworker(by, u.User, pc, others)
 		switch {
 		case !visible:
-			return store.ErrNotFound
+			return entitle.ErrNotFound
 		case !d.Allowed:
 			return entitle.Errorf(entitle.CodeForbidden, "%s", reason(d))
 		}
 		return nil
 	}
-	ev := store.AuditEvent{At: s.now(), Actor: by.Email, Company: by.Company, Outcome: "ok"}
-	u, err := s.DB.ChangeUser(ctx, id, store.UserChange{Status: ch.Status, Admin: ch.Admin}, check, ev)
-	if errors.Is(err, store.ErrNotFound) {
+	ev := entitle.AuditEvent{At: s.now(), Actor: by.Email, Company: by.Company, Outcome: "ok"}
+	u, err := s.DB.ChangeUser(ctx, id, entitle.UserChange{Status: ch.Status, Admin: ch.Admin}, check, ev)
+	if errors.Is(err, entitle.ErrNotFound) {
 		return u, entitle.Errorf(entitle.CodeNotFound, "user %d not found", id)
 	}
 	return u, err

@@ -29,35 +29,29 @@ func (s *Service) now() time.Time {
 	return time.Now().UTC()
 }
 
-// Caller is an authenticated user asking.
-type Caller struct {
-	policy.Caller
-	Email string // for the audit trail; "cli" for an operator's export
-}
-
 // CallerFor returns the caller for user u.
-func (s *Service) CallerFor(ctx context.Context, u entitle.User) (Caller, error) {
+func (s *Service) CallerFor(ctx context.Context, u entitle.User) (entitle.Actor, error) {
 	vendor, err := s.DB.VendorKey(ctx)
 	if err != nil {
-		return Caller{}, err
+		return entitle.Actor{}, err
 	}
-	return Caller{Caller: policy.Caller{Company: u.Company, Vendor: vendor != "" && vendor == u.Company, Admin: u.Admin}, Email: u.Email}, nil
+	return u.Actor(vendor), nil
 }
 
 // CallerForCompany returns a caller acting as a member of company (the
 // console's export --company). It fails when the company does not exist.
-func (s *Service) CallerForCompany(ctx context.Context, company, actor string) (Caller, error) {
+func (s *Service) CallerForCompany(ctx context.Context, company, actor string) (entitle.Actor, error) {
 	if _, err := s.DB.Company(ctx, company); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return Caller{}, entitle.Errorf(entitle.CodeNotFound, "no company with key %s", company)
+		if errors.Is(err, entitle.ErrNotFound) {
+			return entitle.Actor{}, entitle.Errorf(entitle.CodeNotFound, "no company with key %s", company)
 		}
-		return Caller{}, err
+		return entitle.Actor{}, err
 	}
 	vendor, err := s.DB.VendorKey(ctx)
 	if err != nil {
-		return Caller{}, err
+		return entitle.Actor{}, err
 	}
-	return Caller{Caller: policy.Caller{Company: company, Vendor: vendor == company}, Email: actor}, nil
+	return entitle.Actor{Company: company, Vendor: vendor == company, Email: actor}, nil
 }
 
 // Party names a company in an answer.
@@ -95,7 +89,7 @@ type Partner struct {
 }
 
 // PartnerOf is the partner named by a company profile.
-func PartnerOf(p store.Profile) Partner {
+func PartnerOf(p entitle.Profile) Partner {
 	return Partner{Key: p.Company.Key, Name: p.Company.Name, ContactEmail: p.ContactEmail, ContactPhone: p.ContactPhone, Website: p.Website}
 }
 
@@ -130,7 +124,7 @@ func (s *Service) soldVia(ctx context.Context, items []*Entitlement, orders []in
 }
 
 // project builds the entitlement object a decision allows.
-func project(c store.Candidate, d policy.Decision, today entitle.Date, owners map[int64]store.OwnerView) Entitlement {
+func project(c entitle.Candidate, d policy.Decision, today entitle.Date, owners map[int64]entitle.OwnerView) Entitlement {
 	e := c.Entitlement
 	out := Entitlement{
 		SubscriptionID: e.SubscriptionID, SKU: e.SKU, Quantity: e.Quantity,
@@ -190,23 +184,23 @@ const MaxLimit = 500
 
 // List returns one page of the entitlements the caller may see, in
 // subscription ID order after cursor after, and audits the disclosure.
-func (s *Service) List(ctx context.Context, c Caller, after string, limit int, f store.ListFilter) (Page, error) {
+func (s *Service) List(ctx context.Context, c entitle.Actor, after string, limit int, f entitle.ListFilter) (Page, error) {
 	now := s.now()
 	page, err := s.list(ctx, c, after, limit, f, now)
 	if err != nil {
 		return page, err
 	}
-	return page, s.DB.Audit(ctx, store.AuditEvent{At: now, Actor: c.Email, Company: c.Company, Action: "entitlement.list",
+	return page, s.DB.Audit(ctx, entitle.AuditEvent{At: now, Actor: c.Email, Company: c.Company, Action: "entitlement.list",
 		Object: after, Outcome: "ok", Detail: fmt.Sprintf("%d items", len(page.Items))})
 }
 
-func (s *Service) list(ctx context.Context, c Caller, after string, limit int, f store.ListFilter, now time.Time) (Page, error) {
+func (s *Service) list(ctx context.Context, c entitle.Actor, after string, limit int, f entitle.ListFilter, now time.Time) (Page, error) {
 	if limit < 1 || limit > MaxLimit {
 		return Page{}, entitle.Errorf(entitle.CodeInvalid, "limit must be between 1 and %d", MaxLimit)
 	}
 	today := entitle.DateOf(now)
 	f.Today = today
-	lp, err := s.DB.List(ctx, c.Caller, after, limit, f, now)
+	lp, err := s.DB.List(ctx, c, after, limit, f, now)
 	if err != nil {
 		return Page{}, err
 	}
@@ -214,12 +208,12 @@ func (s *Service) list(ctx context.Context, c Caller, after string, limit int, f
 	decisions := make([]policy.Decision, len(lp.Candidates))
 	var ownerOrders []int64
 	for i, cand := range lp.Candidates {
-		decisions[i] = policy.Decide(c.Caller, policy.List, cand.Facts, now)
+		decisions[i] = policy.Decide(c, policy.List, cand.Facts, now)
 		if decisions[i].Views.Has(policy.ViewOwner) {
 			ownerOrders = append(ownerOrders, cand.OrderID)
 		}
 	}
-	var owners map[int64]store.OwnerView
+	var owners map[int64]entitle.OwnerView
 	if len(ownerOrders) > 0 {
 		if owners, err = s.DB.OwnerViews(ctx, ownerOrders); err != nil {
 			return Page{}, err
@@ -261,7 +255,7 @@ func hasBasis(bs []entitle.Basis, b entitle.Basis) bool {
 
 // Export calls emit for every entitlement the caller may see, in
 // subscription ID order, and audits the export as one disclosure.
-func (s *Service) Export(ctx context.Context, c Caller, f store.ListFilter, emit func(Entitlement) error) (int, error) {
+func (s *Service) Export(ctx context.Context, c entitle.Actor, f entitle.ListFilter, emit func(Entitlement) error) (int, error) {
 	now := s.now()
 	n, after := 0, ""
 	for {
@@ -280,13 +274,13 @@ func (s *Service) Export(ctx context.Context, c Caller, f store.ListFilter, emit
 		}
 		after = page.Next
 	}
-	return n, s.DB.Audit(ctx, store.AuditEvent{At: now, Actor: c.Email, Company: c.Company, Action: "entitlement.export",
+	return n, s.DB.Audit(ctx, entitle.AuditEvent{At: now, Actor: c.Email, Company: c.Company, Action: "entitlement.export",
 		Outcome: "ok", Detail: fmt.Sprintf("%d entitlements", n)})
 }
 
 // Get returns one entitlement by subscription ID, or not_found when it does
 // not exist or the caller may not see it (R7). Both are audited.
-func (s *Service) Get(ctx context.Context, c Caller, sub string) (Entitlement, policy.Decision, error) {
+func (s *Service) Get(ctx context.Context, c entitle.Actor, sub string) (Entitlement, policy.Decision, error) {
 	now := s.now()
 	e, d, err := s.get(ctx, c, sub, now)
 	if err != nil && !isNotFound(err) {
@@ -296,26 +290,26 @@ func (s *Service) Get(ctx context.Context, c Caller, sub string) (Entitlement, p
 	if err != nil {
 		outcome = "not_found"
 	}
-	if aerr := s.DB.Audit(ctx, store.AuditEvent{At: now, Actor: c.Email, Company: c.Company, Action: "entitlement.get",
+	if aerr := s.DB.Audit(ctx, entitle.AuditEvent{At: now, Actor: c.Email, Company: c.Company, Action: "entitlement.get",
 		Object: sub, Basis: d.Basis, Outcome: outcome}); aerr != nil {
 		return Entitlement{}, policy.Decision{}, aerr
 	}
 	return e, d, err
 }
 
-func (s *Service) get(ctx context.Context, c Caller, sub string, now time.Time) (Entitlement, policy.Decision, error) {
+func (s *Service) get(ctx context.Context, c entitle.Actor, sub string, now time.Time) (Entitlement, policy.Decision, error) {
 	cand, err := s.DB.Entitlement(ctx, sub, c.Company)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, entitle.ErrNotFound) {
 		return Entitlement{}, policy.Decision{}, notFound("entitlement", sub)
 	}
 	if err != nil {
 		return Entitlement{}, policy.Decision{}, err
 	}
-	d := policy.Decide(c.Caller, policy.Get, cand.Facts, now)
+	d := policy.Decide(c, policy.Get, cand.Facts, now)
 	if !d.Allowed {
 		return Entitlement{}, policy.Decision{}, notFound("entitlement", sub)
 	}
-	var owners map[int64]store.OwnerView
+	var owners map[int64]entitle.OwnerView
 	if d.Views.Has(policy.ViewOwner) {
 		if owners, err = s.DB.OwnerViews(ctx, []int64{cand.OrderID}); err != nil {
 			return Entitlement{}, policy.Decision{}, err
@@ -349,7 +343,7 @@ type Access struct {
 
 // Explain answers who has access to an entitlement and why (R8), for the
 // owner and the vendor; anyone else gets not_found (R7).
-func (s *Service) Explain(ctx context.Context, c Caller, sub string) ([]Access, error) {
+func (s *Service) Explain(ctx context.Context, c entitle.Actor, sub string) ([]Access, error) {
 	now := s.now()
 	out, err := s.explain(ctx, c, sub, now)
 	if err != nil && !isNotFound(err) {
@@ -359,16 +353,16 @@ func (s *Service) Explain(ctx context.Context, c Caller, sub string) ([]Access, 
 	if err != nil {
 		outcome = "not_found"
 	}
-	if aerr := s.DB.Audit(ctx, store.AuditEvent{At: now, Actor: c.Email, Company: c.Company, Action: "entitlement.access",
+	if aerr := s.DB.Audit(ctx, entitle.AuditEvent{At: now, Actor: c.Email, Company: c.Company, Action: "entitlement.access",
 		Object: sub, Outcome: outcome}); aerr != nil {
 		return nil, aerr
 	}
 	return out, err
 }
 
-func (s *Service) explain(ctx context.Context, c Caller, sub string, now time.Time) ([]Access, error) {
+func (s *Service) explain(ctx context.Context, c entitle.Actor, sub string, now time.Time) ([]Access, error) {
 	cand, err := s.DB.Entitlement(ctx, sub, "")
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, entitle.ErrNotFound) {
 		return nil, notFound("entitlement", sub)
 	}
 	if err != nil {
@@ -378,7 +372,7 @@ func (s *Service) explain(ctx context.Context, c Caller, sub string, now time.Ti
 	if err != nil {
 		return nil, err
 	}
-	d, access := policy.Explain(c.Caller, cand.Facts, vendor, now)
+	d, access := policy.Explain(c, cand.Facts, vendor, now)
 	if !d.Allowed {
 		return nil, notFound("entitlement", sub)
 	}
@@ -397,12 +391,12 @@ func (s *Service) explain(ctx context.Context, c Caller, sub string, now time.Ti
 // caller's own when pe is "" (the vendor names one) — and has the policy
 // decide (R2, R3). way is policy.LookupByPO (the order's entitlements) or
 // policy.OrderDetails.
-func (s *Service) lookup(ctx context.Context, c Caller, po, pe string, way policy.Way, now time.Time) (store.OrderRecord, policy.Decision, error) {
+func (s *Service) lookup(ctx context.Context, c entitle.Actor, po, pe string, way policy.Way, now time.Time) (entitle.OrderRecord, policy.Decision, error) {
 	if pe == "" {
 		pe = c.Company // a PO is looked up among the caller's own POs
 	}
 	o, f, err := s.DB.OrderByPO(ctx, pe, po)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, entitle.ErrNotFound) {
 		return o, policy.Decision{}, notFound("order", po)
 	}
 	if err != nil {
@@ -411,9 +405,9 @@ func (s *Service) lookup(ctx context.Context, c Caller, po, pe string, way polic
 	if way == policy.LookupByPO && len(o.Lines) > 0 {
 		f.SubscriptionID = o.Lines[0].SubscriptionID
 	}
-	d := policy.Decide(c.Caller, way, f, now)
+	d := policy.Decide(c, way, f, now)
 	if !d.Allowed {
-		return store.OrderRecord{}, policy.Decision{}, notFound("order", po)
+		return entitle.OrderRecord{}, policy.Decision{}, notFound("order", po)
 	}
 	return o, d, nil
 }
@@ -421,7 +415,7 @@ func (s *Service) lookup(ctx context.Context, c Caller, po, pe string, way polic
 // Explanation is what `entitle check` prints: the decision for each way of
 // asking about one entitlement, and who has access when the caller may ask.
 type Explanation struct {
-	Caller    Caller
+	Caller    entitle.Actor
 	Get       policy.Decision
 	Exists    bool
 	ByPO      policy.Decision // looking up the entitlement's PO number among the caller's own
@@ -433,7 +427,7 @@ type Explanation struct {
 // Check explains what the caller may see of subscription sub and why, without
 // disclosing anything the caller could not see (a denied entitlement is
 // reported as not found).
-func (s *Service) Check(ctx context.Context, c Caller, sub string) (Explanation, error) {
+func (s *Service) Check(ctx context.Context, c entitle.Actor, sub string) (Explanation, error) {
 	now := s.now()
 	x := Explanation{Caller: c}
 	_, d, err := s.get(ctx, c, sub, now)
@@ -471,12 +465,12 @@ func (s *Service) Check(ctx context.Context, c Caller, sub string) (Explanation,
 	if err != nil {
 		return x, err
 	}
-	x.Delegable = policy.ManageDelegations(c.Caller, cand.Entitlement.Owner, owns)
+	x.Delegable = policy.ManageDelegations(c, cand.Entitlement.Owner, owns)
 	if acc, err := s.explain(ctx, c, sub, now); err == nil {
 		x.Access = acc
 	} else if !isNotFound(err) {
 		return x, err
 	}
-	return x, s.DB.Audit(ctx, store.AuditEvent{At: now, Actor: c.Email, Company: c.Company, Action: "entitlement.check",
+	return x, s.DB.Audit(ctx, entitle.AuditEvent{At: now, Actor: c.Email, Company: c.Company, Action: "entitlement.check",
 		Object: sub, Basis: x.Get.Basis, Outcome: "ok", Detail: strings.Join(x.Get.Reasons, "; ")})
 }

@@ -7,7 +7,6 @@ import (
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/policy"
-	"github.com/entitle-portal/entitle/internal/store"
 )
 
 // Order is the order-details object (R2): only ever built for a decision
@@ -44,7 +43,7 @@ type OrderLine struct {
 
 // Order returns the details of the caller's own order with PO number po (R2,
 // R3); the vendor names the purchasing entity pe. Anything else: not_found.
-func (s *Service) Order(ctx context.Context, c Caller, po, pe string) (Order, policy.Decision, error) {
+func (s *Service) Order(ctx context.Context, c entitle.Actor, po, pe string) (Order, policy.Decision, error) {
 	now := s.now()
 	o, d, err := s.lookup(ctx, c, po, pe, policy.OrderDetails, now)
 	var out Order
@@ -59,12 +58,12 @@ func (s *Service) Order(ctx context.Context, c Caller, po, pe string) (Order, po
 
 // OrderEntitlements returns the entitlements of the caller's own order with
 // PO number po (R3); the vendor names the purchasing entity pe.
-func (s *Service) OrderEntitlements(ctx context.Context, c Caller, po, pe string) ([]Entitlement, policy.Decision, error) {
+func (s *Service) OrderEntitlements(ctx context.Context, c entitle.Actor, po, pe string) ([]Entitlement, policy.Decision, error) {
 	now := s.now()
 	o, d, err := s.lookup(ctx, c, po, pe, policy.LookupByPO, now)
 	var out []Entitlement
 	if err == nil {
-		var owners map[int64]store.OwnerView
+		var owners map[int64]entitle.OwnerView
 		if d.Views.Has(policy.ViewOwner) {
 			owners, err = s.DB.OwnerViews(ctx, []int64{o.ID})
 		}
@@ -75,9 +74,9 @@ func (s *Service) OrderEntitlements(ctx context.Context, c Caller, po, pe string
 			if cur := o.Owners[e.SubscriptionID]; cur != "" && cur != o.Owner {
 				e.Owner = cur
 				// Transferred since the order: decided on who owns it now.
-				ed = policy.Decide(c.Caller, policy.LookupByPO, entitlementFacts(o, e), now)
+				ed = policy.Decide(c, policy.LookupByPO, entitlementFacts(o, e), now)
 			}
-			out = append(out, project(store.Candidate{Entitlement: e, OrderID: o.ID}, ed, today, owners))
+			out = append(out, project(entitle.Candidate{Entitlement: e, OrderID: o.ID}, ed, today, owners))
 		}
 		if err == nil {
 			err = s.nameOwners(ctx, out)
@@ -91,17 +90,17 @@ func (s *Service) OrderEntitlements(ctx context.Context, c Caller, po, pe string
 
 // entitlementFacts are the policy's facts about one entitlement of order o,
 // owned by whoever owns it now.
-func entitlementFacts(o store.OrderRecord, e entitle.Entitlement) policy.Facts {
+func entitlementFacts(o entitle.OrderRecord, e entitle.Entitlement) entitle.Facts {
 	roles := o.Assignments()
 	for i, a := range roles {
 		if a.Role == entitle.RoleOwner {
 			roles[i].Company = e.Owner
 		}
 	}
-	return policy.Facts{SubscriptionID: e.SubscriptionID, Owner: e.Owner, PurchasingEntity: o.PurchasingEntity, Roles: roles}
+	return entitle.Facts{SubscriptionID: e.SubscriptionID, Owner: e.Owner, PurchasingEntity: o.PurchasingEntity, Roles: roles}
 }
 
-func (s *Service) auditLookup(ctx context.Context, c Caller, action, po string, d policy.Decision, err error) error {
+func (s *Service) auditLookup(ctx context.Context, c entitle.Actor, action, po string, d policy.Decision, err error) error {
 	if err != nil && !isNotFound(err) {
 		return err
 	}
@@ -109,11 +108,11 @@ func (s *Service) auditLookup(ctx context.Context, c Caller, action, po string, 
 	if err != nil {
 		outcome = "not_found"
 	}
-	return s.DB.Audit(ctx, store.AuditEvent{At: s.now(), Actor: c.Email, Company: c.Company, Action: action,
+	return s.DB.Audit(ctx, entitle.AuditEvent{At: s.now(), Actor: c.Email, Company: c.Company, Action: action,
 		Object: po, Basis: d.Basis, Outcome: outcome})
 }
 
-func (s *Service) projectOrder(ctx context.Context, o store.OrderRecord, d policy.Decision) (Order, error) {
+func (s *Service) projectOrder(ctx context.Context, o entitle.OrderRecord, d policy.Decision) (Order, error) {
 	if !d.Views.Has(policy.ViewOrder) {
 		return Order{}, fmt.Errorf("order %s: decision without the order view", o.PONumber)
 	}
@@ -156,25 +155,25 @@ func (s *Service) projectOrder(ctx context.Context, o store.OrderRecord, d polic
 // Delegable decides R5 for the caller: may it grant or revoke delegations of
 // the listed subscriptions (nil: of all it owns)? A subscription the caller
 // cannot see is not_found (R7); one it sees but does not own is refused.
-func (s *Service) Delegable(ctx context.Context, c Caller, subs []string) (policy.Decision, error) {
+func (s *Service) Delegable(ctx context.Context, c entitle.Actor, subs []string) (policy.Decision, error) {
 	now := s.now()
 	owns, err := s.DB.Owns(ctx, c.Company)
 	if err != nil {
 		return policy.Decision{}, err
 	}
 	if subs == nil {
-		return policy.ManageDelegations(c.Caller, c.Company, owns), nil
+		return policy.ManageDelegations(c, c.Company, owns), nil
 	}
 	d := policy.Decision{}
 	for _, sub := range subs {
 		cand, err := s.DB.Entitlement(ctx, sub, c.Company)
-		if errors.Is(err, store.ErrNotFound) || err == nil && !policy.Decide(c.Caller, policy.Get, cand.Facts, now).Allowed {
+		if errors.Is(err, entitle.ErrNotFound) || err == nil && !policy.Decide(c, policy.Get, cand.Facts, now).Allowed {
 			return policy.Decision{}, notFound("entitlement", sub)
 		}
 		if err != nil {
 			return policy.Decision{}, err
 		}
-		if d = policy.ManageDelegations(c.Caller, cand.Entitlement.Owner, owns); !d.Allowed {
+		if d = policy.ManageDelegations(c, cand.Entitlement.Owner, owns); !d.Allowed {
 			return d, nil
 		}
 	}

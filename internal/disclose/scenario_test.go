@@ -10,7 +10,6 @@ import (
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/disclose"
 	"github.com/entitle-portal/entitle/internal/policy/policytest"
-	"github.com/entitle-portal/entitle/internal/store"
 	"github.com/entitle-portal/entitle/internal/store/storetest"
 )
 
@@ -19,7 +18,7 @@ func load(t *testing.T, s *policytest.Scenario) *disclose.Service {
 	t.Helper()
 	ctx := context.Background()
 	db := storetest.New(t)
-	_, problems, err := db.Import(ctx, s.Batch(), store.ImportOptions{}, s.Now)
+	_, problems, err := db.Import(ctx, s.Batch(), entitle.ImportOptions{}, s.Now)
 	if err != nil || len(problems) > 0 {
 		t.Fatalf("import: %v %v", err, problems)
 	}
@@ -56,7 +55,8 @@ func TestScenarios(t *testing.T) {
 
 func answer(svc *disclose.Service, e policytest.Expect) (policytest.Result, error) {
 	ctx := context.Background()
-	c := disclose.Caller{Caller: e.Caller, Email: "tester@" + strings.ToLower(e.Caller.Company) + ".example"}
+	c := e.Actor
+	c.Email = "tester@" + strings.ToLower(e.Actor.Company) + ".example"
 	notFound := func(err error) bool {
 		var ee *entitle.Error
 		return errors.As(err, &ee) && ee.Code == entitle.CodeNotFound
@@ -67,7 +67,7 @@ func answer(svc *disclose.Service, e policytest.Expect) (policytest.Result, erro
 		r := policytest.Result{List: map[string][]entitle.Basis{}}
 		after, last := "", ""
 		for {
-			page, err := svc.List(ctx, c, after, 2, store.ListFilter{})
+			page, err := svc.List(ctx, c, after, 2, entitle.ListFilter{})
 			if err != nil {
 				return r, err
 			}

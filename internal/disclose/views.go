@@ -6,7 +6,6 @@ import (
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/policy"
-	"github.com/entitle-portal/entitle/internal/store"
 )
 
 // The views of delegations, renewal requests and transfers: what each
@@ -51,7 +50,7 @@ type Delegation struct {
 
 // DelegationOf is d as c's company — its owner or its delegate — sees it at
 // now.
-func DelegationOf(c policy.Caller, d entitle.Delegation, now time.Time, party func(string) (Party, error)) (Delegation, error) {
+func DelegationOf(c entitle.Actor, d entitle.Delegation, now time.Time, party func(string) (Party, error)) (Delegation, error) {
 	out := Delegation{ID: d.ID, Scope: "all", SubscriptionIDs: d.SubscriptionIDs, CreatedAt: d.CreatedAt, Status: "active"}
 	var err error
 	if out.Owner, err = party(d.Owner); err != nil {
@@ -116,8 +115,8 @@ type RenewalRequest struct {
 }
 
 // RenewalRequestView is rr as c's company sees it; c takes part in it.
-func (s *Service) RenewalRequestView(ctx context.Context, c Caller, rr store.RenewalRequest) (RenewalRequest, error) {
-	poNumber, requesterSide := policy.RenewalRequestFields(c.Caller, rr.Requester, rr.Recipient, rr.Route == store.RoutePartner)
+func (s *Service) RenewalRequestView(ctx context.Context, c entitle.Actor, rr entitle.RenewalRequest) (RenewalRequest, error) {
+	poNumber, requesterSide := policy.RenewalRequestFields(c, rr.Requester, rr.Recipient, rr.Route == entitle.RoutePartner)
 	info := InfoOf(rr.Entitlement)
 	if !poNumber {
 		info.PONumber = ""
@@ -152,7 +151,7 @@ type Transfer struct {
 }
 
 // TransferView is t as c's company sees it at now; c takes part in it.
-func (s *Service) TransferView(ctx context.Context, c Caller, t store.Transfer, now time.Time, party func(string) (Party, error)) (Transfer, error) {
+func (s *Service) TransferView(ctx context.Context, c entitle.Actor, t entitle.Transfer, now time.Time, party func(string) (Party, error)) (Transfer, error) {
 	from, err := party(t.From)
 	if err != nil {
 		return Transfer{}, err
@@ -165,7 +164,7 @@ func (s *Service) TransferView(ctx context.Context, c Caller, t store.Transfer, 
 	info.PONumber = ""
 	out := Transfer{ID: t.ID, Entitlement: info, From: from, To: to, Message: t.Message,
 		Status: t.State(now), CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt}
-	if policy.TransferCreator(c.Caller, t.From, t.Status == store.TransferDone) {
+	if policy.TransferCreator(c, t.From, t.Status == entitle.TransferDone) {
 		out.CreatedBy = t.CreatedBy
 	}
 	if !t.DecidedAt.IsZero() {

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/entitle-portal/entitle"
-	"github.com/entitle-portal/entitle/internal/disclose"
 	"github.com/entitle-portal/entitle/internal/mail"
 	"github.com/entitle-portal/entitle/internal/policy"
 	"github.com/entitle-portal/entitle/internal/store"
@@ -80,15 +79,15 @@ func (s *Service) log() *slog.Logger {
 
 // entitlement returns sub with the caller's disclosure decision (policy.Get);
 // not_found when it does not exist or the caller may not see it (R7).
-func (s *Service) entitlement(ctx context.Context, c disclose.Caller, sub string, now time.Time) (store.Candidate, policy.Decision, error) {
+func (s *Service) entitlement(ctx context.Context, c entitle.Actor, sub string, now time.Time) (entitle.Candidate, policy.Decision, error) {
 	cand, err := s.DB.Entitlement(ctx, sub, c.Company)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, entitle.ErrNotFound) {
 		return cand, policy.Decision{}, notFound("entitlement", sub)
 	}
 	if err != nil {
 		return cand, policy.Decision{}, err
 	}
-	d := policy.Decide(c.Caller, policy.Get, cand.Facts, now)
+	d := policy.Decide(c, policy.Get, cand.Facts, now)
 	if !d.Allowed {
 		return cand, d, notFound("entitlement", sub)
 	}
@@ -107,14 +106,14 @@ func forbidden(d policy.Decision, fallback string) error {
 }
 
 // partnerOfRecord returns the partner of record of cand, if any.
-func (s *Service) partnerOfRecord(ctx context.Context, cand store.Candidate) (store.Profile, bool, error) {
+func (s *Service) partnerOfRecord(ctx context.Context, cand entitle.Candidate) (entitle.Profile, bool, error) {
 	ps, err := s.DB.PartnersOf(ctx, []int64{cand.OrderID})
 	if err != nil {
-		return store.Profile{}, false, err
+		return entitle.Profile{}, false, err
 	}
 	key, ok := ps[cand.OrderID]
 	if !ok {
-		return store.Profile{}, false, nil
+		return entitle.Profile{}, false, nil
 	}
 	p, err := s.DB.Profile(ctx, key)
 	return p, err == nil, err

@@ -8,7 +8,6 @@ import (
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/disclose"
 	"github.com/entitle-portal/entitle/internal/policy"
-	"github.com/entitle-portal/entitle/internal/store"
 )
 
 // ProfileChange is a change of a company's profile: nil fields stay.
@@ -20,7 +19,7 @@ type ProfileChange struct {
 }
 
 // Profile returns the caller's company profile.
-func (s *Service) Profile(ctx context.Context, c disclose.Caller) (store.Profile, error) {
+func (s *Service) Profile(ctx context.Context, c entitle.Actor) (entitle.Profile, error) {
 	return s.DB.Profile(ctx, c.Company)
 }
 
@@ -30,9 +29,9 @@ var listable = []entitle.Kind{entitle.KindDistributor, entitle.KindReseller, ent
 // SetProfile changes the caller's company profile (its administrators): how
 // customers reach it, and whether it is listed in the partner directory
 // (distributors, resellers and MSPs only).
-func (s *Service) SetProfile(ctx context.Context, c disclose.Caller, ch ProfileChange) (store.Profile, error) {
-	if d := policy.EditProfile(c.Caller, c.Company); !d.Allowed {
-		return store.Profile{}, forbidden(d, "you may not change this profile")
+func (s *Service) SetProfile(ctx context.Context, c entitle.Actor, ch ProfileChange) (entitle.Profile, error) {
+	if d := policy.EditProfile(c, c.Company); !d.Allowed {
+		return entitle.Profile{}, forbidden(d, "you may not change this profile")
 	}
 	p, err := s.DB.Profile(ctx, c.Company)
 	if err != nil {
@@ -69,7 +68,7 @@ func (s *Service) SetProfile(ctx context.Context, c disclose.Caller, ch ProfileC
 	if err := ps.Err(); err != nil {
 		return p, err
 	}
-	ev := store.AuditEvent{At: s.now(), Actor: c.Email, Company: c.Company, Action: "company.profile", Object: c.Company, Outcome: "ok"}
+	ev := entitle.AuditEvent{At: s.now(), Actor: c.Email, Company: c.Company, Action: "company.profile", Object: c.Company, Outcome: "ok"}
 	return p, s.DB.SetProfile(ctx, p, ev)
 }
 

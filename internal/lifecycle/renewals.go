@@ -11,7 +11,6 @@ import (
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/disclose"
 	"github.com/entitle-portal/entitle/internal/policy"
-	"github.com/entitle-portal/entitle/internal/store"
 )
 
 // Option is one way to buy or renew an entitlement.
@@ -52,7 +51,7 @@ type Options struct {
 // the directory, then buying direct from the vendor at the partner price
 // plus the direct premium — with figures from the price list. The answer is
 // audited as a disclosure.
-func (s *Service) Options(ctx context.Context, c disclose.Caller, sub string) (Options, error) {
+func (s *Service) Options(ctx context.Context, c entitle.Actor, sub string) (Options, error) {
 	now := s.now()
 	cand, d, err := s.entitlement(ctx, c, sub, now)
 	if err != nil {
@@ -64,7 +63,7 @@ func (s *Service) Options(ctx context.Context, c disclose.Caller, sub string) (O
 	e := cand.Entitlement
 	out := Options{SubscriptionID: e.SubscriptionID, SKU: e.SKU, Quantity: e.Quantity, EndDate: e.EndDate,
 		Status: e.StatusOn(entitle.DateOf(now)), Access: d.Basis, Options: []Option{}}
-	direct, td := policy.OfferTransfer(c.Caller, d)
+	direct, td := policy.OfferTransfer(c, d)
 	out.TransferAllowed, out.TransferDirect = td.Allowed, direct && td.Allowed
 	if err := s.renewable(e, now); err != nil {
 		out.RequestsRefusal = err.Error()
@@ -92,7 +91,7 @@ func (s *Service) Options(ctx context.Context, c disclose.Caller, sub string) (O
 	}
 	if hasPOR {
 		p := disclose.PartnerOf(por)
-		o := Option{Route: store.RoutePartnerOfRecord, Recommended: true, Partner: &p}
+		o := Option{Route: entitle.RoutePartnerOfRecord, Recommended: true, Partner: &p}
 		priceOf(&o, price)
 		out.Options = append(out.Options, o)
 		out.Recommendation = fmt.Sprintf("We recommend renewing through %s, who sold you this subscription: partners offer the best price and manage your entitlements with you.", por.Company.Name)
@@ -110,7 +109,7 @@ func (s *Service) Options(ctx context.Context, c disclose.Caller, sub string) (O
 			continue
 		}
 		p := disclose.PartnerOf(prof)
-		o := Option{Route: store.RoutePartner, Partner: &p}
+		o := Option{Route: entitle.RoutePartner, Partner: &p}
 		priceOf(&o, price)
 		out.Options = append(out.Options, o)
 	}
@@ -126,7 +125,7 @@ func (s *Service) Options(ctx context.Context, c disclose.Caller, sub string) (O
 			return Options{}, err
 		}
 		p := disclose.PartnerOf(v)
-		o := Option{Route: store.RouteDirect, Partner: &p, Premium: s.premium()}
+		o := Option{Route: entitle.RouteDirect, Partner: &p, Premium: s.premium()}
 		priceOf(&o, price.PlusPercent(s.premium()))
 		out.Options = append(out.Options, o)
 	}
@@ -160,33 +159,33 @@ const MaxMessage = 2000
 
 // ErrRenewalPending is returned (with the pending request) when the same
 // request is open already.
-var ErrRenewalPending = store.ErrRenewalPending
+var ErrRenewalPending = entitle.ErrRenewalPending
 
 // RequestRenewal sends a renewal request for sub to the partner of record,
 // a listed partner or the vendor; the recipient's administrators (the
 // vendor's sales desk, for direct) are told by mail, and the request waits
 // in the recipient's inbox. The recipient sees the entitlement information
 // and the message only (R4).
-func (s *Service) RequestRenewal(ctx context.Context, c disclose.Caller, sub string, ask RenewalAsk) (store.RenewalRequest, error) {
+func (s *Service) RequestRenewal(ctx context.Context, c entitle.Actor, sub string, ask RenewalAsk) (entitle.RenewalRequest, error) {
 	now := s.now()
 	cand, d, err := s.entitlement(ctx, c, sub, now)
 	if err != nil {
-		return store.RenewalRequest{}, s.audit(ctx, c, "renewal.request", sub, d, "not_found", err)
+		return entitle.RenewalRequest{}, s.audit(ctx, c, "renewal.request", sub, d, "not_found", err)
 	}
 	if rd := policy.RequestRenewal(d); !rd.Allowed {
-		return store.RenewalRequest{}, s.audit(ctx, c, "renewal.request", sub, d, "denied", forbidden(rd, "you may not ask for this renewal"))
+		return entitle.RenewalRequest{}, s.audit(ctx, c, "renewal.request", sub, d, "denied", forbidden(rd, "you may not ask for this renewal"))
 	}
 	e := cand.Entitlement
 	if err := s.renewable(e, now); err != nil {
-		return store.RenewalRequest{}, entitle.Errorf(entitle.CodeInvalid, "%s", err.Error())
+		return entitle.RenewalRequest{}, entitle.Errorf(entitle.CodeInvalid, "%s", err.Error())
 	}
 	msg := strings.TrimSpace(ask.Message)
 	if utf8.RuneCountInString(msg) > MaxMessage {
-		return store.RenewalRequest{}, entitle.Problems{{Field: "message", Message: fmt.Sprintf("at most %d characters", MaxMessage)}}
+		return entitle.RenewalRequest{}, entitle.Problems{{Field: "message", Message: fmt.Sprintf("at most %d characters", MaxMessage)}}
 	}
-	r := store.RenewalRequest{SubscriptionID: sub, Requester: c.Company, RequestedBy: c.Email, Message: msg, CreatedAt: now}
+	r := entitle.RenewalRequest{SubscriptionID: sub, Requester: c.Company, RequestedBy: c.Email, Message: msg, CreatedAt: now}
 	switch ask.Route {
-	case "", store.RoutePartnerOfRecord:
+	case "", entitle.RoutePartnerOfRecord:
 		por, ok, err := s.partnerOfRecord(ctx, cand)
 		if err != nil {
 			return r, err
@@ -194,17 +193,17 @@ func (s *Service) RequestRenewal(ctx context.Context, c disclose.Caller, sub str
 		if !ok {
 			return r, entitle.Problems{{Field: "route", Message: `this subscription was bought direct: it has no partner of record; choose a listed partner ("route":"partner") or "direct"`}}
 		}
-		r.Route, r.Recipient = store.RoutePartnerOfRecord, por.Company.Key
-	case store.RoutePartner:
+		r.Route, r.Recipient = entitle.RoutePartnerOfRecord, por.Company.Key
+	case entitle.RoutePartner:
 		p, err := s.DB.Profile(ctx, ask.Partner)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && !p.Listed) {
+		if errors.Is(err, entitle.ErrNotFound) || (err == nil && !p.Listed) {
 			return r, entitle.Problems{{Field: "partner", Message: fmt.Sprintf("%q is not a partner of the directory (GET /api/v1/partners lists them)", ask.Partner)}}
 		}
 		if err != nil {
 			return r, err
 		}
-		r.Route, r.Recipient = store.RoutePartner, p.Company.Key
-	case store.RouteDirect:
+		r.Route, r.Recipient = entitle.RoutePartner, p.Company.Key
+	case entitle.RouteDirect:
 		vendor, err := s.DB.VendorKey(ctx)
 		if err != nil {
 			return r, err
@@ -212,34 +211,34 @@ func (s *Service) RequestRenewal(ctx context.Context, c disclose.Caller, sub str
 		if vendor == "" {
 			return r, entitle.Problems{{Field: "route", Message: "no vendor is recorded to buy direct from"}}
 		}
-		r.Route, r.Recipient = store.RouteDirect, vendor
+		r.Route, r.Recipient = entitle.RouteDirect, vendor
 	default:
 		return r, entitle.Problems{{Field: "route", Message: fmt.Sprintf(`must be "partner_of_record", "partner" or "direct", not %q`, ask.Route)}}
 	}
 	if r.Recipient == c.Company {
 		return r, entitle.Problems{{Field: "route", Message: "your own company cannot renew from itself: choose another partner or \"direct\""}}
 	}
-	if r.Route != store.RoutePartner && ask.Partner != "" {
+	if r.Route != entitle.RoutePartner && ask.Partner != "" {
 		return r, entitle.Problems{{Field: "partner", Message: `only with "route":"partner"`}}
 	}
-	ev := store.AuditEvent{At: now, Actor: c.Email, Company: c.Company, Action: "renewal.request", Object: sub, Basis: d.Basis, Outcome: "ok",
+	ev := entitle.AuditEvent{At: now, Actor: c.Email, Company: c.Company, Action: "renewal.request", Object: sub, Basis: d.Basis, Outcome: "ok",
 		Detail: r.Route + " to " + r.Recipient}
 	r, err = s.DB.CreateRenewalRequest(ctx, r, ev)
-	if errors.Is(err, store.ErrRenewalPending) {
+	if errors.Is(err, entitle.ErrRenewalPending) {
 		return r, err
 	}
 	if err != nil {
 		return r, err
 	}
 	var to []string
-	if r.Route == store.RouteDirect && s.SalesDesk != "" {
+	if r.Route == entitle.RouteDirect && s.SalesDesk != "" {
 		to = []string{s.SalesDesk}
 	}
 	s.notify(ctx, r.Recipient, to, fmt.Sprintf("Renewal request for subscription %s", sub), s.renewalText(r))
 	return r, nil
 }
 
-func (s *Service) renewalText(r store.RenewalRequest) string {
+func (s *Service) renewalText(r entitle.RenewalRequest) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "A customer asks to renew this subscription:\n\n")
 	fmt.Fprintf(&b, "  Subscription: %s\n  SKU:          %s\n  Quantity:     %d\n  Ends:         %s\n  PO number:    %s\n\n",
@@ -255,7 +254,7 @@ func (s *Service) renewalText(r store.RenewalRequest) string {
 
 // RenewalRequests returns a page of the renewal requests the caller's
 // company received (or, with sent, made), newest first.
-func (s *Service) RenewalRequests(ctx context.Context, c disclose.Caller, sent, open bool, before int64, limit int) ([]store.RenewalRequest, error) {
+func (s *Service) RenewalRequests(ctx context.Context, c entitle.Actor, sent, open bool, before int64, limit int) ([]entitle.RenewalRequest, error) {
 	if c.Company == "" {
 		return nil, entitle.Errorf(entitle.CodeForbidden, "only members of a company have renewal requests")
 	}
@@ -276,19 +275,19 @@ const (
 // its requester withdraws it.
 // A request won, lost or withdrawn is closed. To any other company the
 // request does not exist (R7).
-func (s *Service) UpdateRenewalRequest(ctx context.Context, c disclose.Caller, id int64, status string, notePtr *string) (store.RenewalRequest, error) {
+func (s *Service) UpdateRenewalRequest(ctx context.Context, c entitle.Actor, id int64, status string, notePtr *string) (entitle.RenewalRequest, error) {
 	var note *string
 	if notePtr != nil {
 		n := strings.TrimSpace(*notePtr)
 		note = &n
 	}
 	if note != nil && utf8.RuneCountInString(*note) > MaxMessage {
-		return store.RenewalRequest{}, entitle.Problems{{Field: "note", Message: fmt.Sprintf("at most %d characters", MaxMessage)}}
+		return entitle.RenewalRequest{}, entitle.Problems{{Field: "note", Message: fmt.Sprintf("at most %d characters", MaxMessage)}}
 	}
 	now := s.now()
 	missing := notFound("renewal request", fmt.Sprint(id))
-	check := func(r store.RenewalRequest) error {
-		asRecipient, asRequester := policy.RenewalRequestParty(c.Caller, r.Requester, r.Recipient)
+	check := func(r entitle.RenewalRequest) error {
+		asRecipient, asRequester := policy.RenewalRequestParty(c, r.Requester, r.Recipient)
 		switch {
 		case !asRecipient && !asRequester:
 			return missing
@@ -303,9 +302,9 @@ func (s *Service) UpdateRenewalRequest(ctx context.Context, c disclose.Caller, i
 		}
 		return entitle.Problems{{Field: "status", Message: fmt.Sprintf(`you asked for this renewal: you may only withdraw it ("withdrawn"), not set %q`, status)}}
 	}
-	ev := store.AuditEvent{At: now, Actor: c.Email, Company: c.Company, Action: "renewal." + status, Object: fmt.Sprint(id), Outcome: "ok"}
+	ev := entitle.AuditEvent{At: now, Actor: c.Email, Company: c.Company, Action: "renewal." + status, Object: fmt.Sprint(id), Outcome: "ok"}
 	r, err := s.DB.UpdateRenewalRequest(ctx, id, check, status, note, c.Email, now, ev)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, entitle.ErrNotFound) {
 		return r, missing
 	}
 	if err != nil {
@@ -321,8 +320,8 @@ func (s *Service) UpdateRenewalRequest(ctx context.Context, c disclose.Caller, i
 
 // audit records an answer about sub and returns result unchanged (or the
 // audit's own failure).
-func (s *Service) audit(ctx context.Context, c disclose.Caller, action, sub string, d policy.Decision, outcome string, result error) error {
-	if err := s.DB.Audit(ctx, store.AuditEvent{At: s.now(), Actor: c.Email, Company: c.Company, Action: action, Object: sub, Basis: d.Basis, Outcome: outcome}); err != nil {
+func (s *Service) audit(ctx context.Context, c entitle.Actor, action, sub string, d policy.Decision, outcome string, result error) error {
+	if err := s.DB.Audit(ctx, entitle.AuditEvent{At: s.now(), Actor: c.Email, Company: c.Company, Action: action, Object: sub, Basis: d.Basis, Outcome: outcome}); err != nil {
 		return err
 	}
 	return result

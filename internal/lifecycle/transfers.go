@@ -8,9 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/entitle-portal/entitle"
-	"github.com/entitle-portal/entitle/internal/disclose"
 	"github.com/entitle-portal/entitle/internal/policy"
-	"github.com/entitle-portal/entitle/internal/store"
 )
 
 // TransferOffer is what the owner sends to offer an entitlement to another
@@ -22,21 +20,21 @@ type TransferOffer struct {
 
 // ErrTransferPending is returned (with the open offer) when sub is offered
 // already.
-var ErrTransferPending = store.ErrTransferPending
+var ErrTransferPending = entitle.ErrTransferPending
 
 // OfferTransfer offers sub to another company: the owner's administrators
 // make the offer, the recipient's administrators accept or decline it before
 // it expires (TransferTTL). The vendor's administrators move the ownership
 // directly (e.g. after an acquisition). Both sides are told by mail.
-func (s *Service) OfferTransfer(ctx context.Context, c disclose.Caller, sub string, offer TransferOffer) (store.Transfer, error) {
+func (s *Service) OfferTransfer(ctx context.Context, c entitle.Actor, sub string, offer TransferOffer) (entitle.Transfer, error) {
 	now := s.now()
 	cand, d, err := s.entitlement(ctx, c, sub, now)
 	if err != nil {
-		return store.Transfer{}, s.audit(ctx, c, "transfer.offer", sub, d, "not_found", err)
+		return entitle.Transfer{}, s.audit(ctx, c, "transfer.offer", sub, d, "not_found", err)
 	}
-	direct, td := policy.OfferTransfer(c.Caller, d)
+	direct, td := policy.OfferTransfer(c, d)
 	if !td.Allowed {
-		return store.Transfer{}, s.audit(ctx, c, "transfer.offer", sub, d, "denied", forbidden(td, "you may not transfer this entitlement"))
+		return entitle.Transfer{}, s.audit(ctx, c, "transfer.offer", sub, d, "denied", forbidden(td, "you may not transfer this entitlement"))
 	}
 	var ps entitle.Problems
 	to := strings.TrimSpace(offer.To)
@@ -52,20 +50,20 @@ func (s *Service) OfferTransfer(ctx context.Context, c disclose.Caller, sub stri
 		ps.Add("message", "at most %d characters", MaxMessage)
 	}
 	if err := ps.Err(); err != nil {
-		return store.Transfer{}, err
+		return entitle.Transfer{}, err
 	}
 	action := "transfer.offer"
 	if direct {
 		action = "transfer.direct"
 	}
-	t := store.Transfer{SubscriptionID: sub, From: owner, To: to, Message: msg, CreatedAt: now, CreatedBy: c.Email, ExpiresAt: now.Add(s.transferTTL())}
-	ev := store.AuditEvent{At: now, Actor: c.Email, Company: c.Company, Action: action, Object: sub, Basis: td.Basis, Outcome: "ok",
+	t := entitle.Transfer{SubscriptionID: sub, From: owner, To: to, Message: msg, CreatedAt: now, CreatedBy: c.Email, ExpiresAt: now.Add(s.transferTTL())}
+	ev := entitle.AuditEvent{At: now, Actor: c.Email, Company: c.Company, Action: action, Object: sub, Basis: td.Basis, Outcome: "ok",
 		Detail: "from " + owner + " to " + to}
 	t, err = s.DB.OfferTransfer(ctx, t, direct, ev)
 	switch {
-	case errors.Is(err, store.ErrTransferPending):
+	case errors.Is(err, entitle.ErrTransferPending):
 		return t, err
-	case errors.Is(err, store.ErrNotOwner):
+	case errors.Is(err, entitle.ErrNotOwner):
 		return t, entitle.Errorf(entitle.CodeConflict, "your company no longer owns %s", sub)
 	case err != nil:
 		return t, err
@@ -86,7 +84,7 @@ func (s *Service) OfferTransfer(ctx context.Context, c disclose.Caller, sub stri
 
 // Transfers returns a page of the transfers the caller's company was offered
 // (or, with sent, offered), newest first.
-func (s *Service) Transfers(ctx context.Context, c disclose.Caller, sent bool, before int64, limit int) ([]store.Transfer, error) {
+func (s *Service) Transfers(ctx context.Context, c entitle.Actor, sent bool, before int64, limit int) ([]entitle.Transfer, error) {
 	if c.Company == "" {
 		return nil, entitle.Errorf(entitle.CodeForbidden, "only members of a company have transfers")
 	}
@@ -98,41 +96,41 @@ func (s *Service) Transfers(ctx context.Context, c disclose.Caller, sent bool, b
 // company's administrators). Accepting makes the recipient the owner at
 // once: the former owner's delegations of it end, and the former owner
 // loses access unless it holds another role on the order.
-func (s *Service) DecideTransfer(ctx context.Context, c disclose.Caller, id int64, answer string) (store.Transfer, error) {
+func (s *Service) DecideTransfer(ctx context.Context, c entitle.Actor, id int64, answer string) (entitle.Transfer, error) {
 	now := s.now()
 	missing := notFound("transfer", fmt.Sprint(id))
-	status := map[string]string{"accept": store.TransferAccepted, "decline": store.TransferDeclined, "cancel": store.TransferCancelled}[answer]
+	status := map[string]string{"accept": entitle.TransferAccepted, "decline": entitle.TransferDeclined, "cancel": entitle.TransferCancelled}[answer]
 	if status == "" {
-		return store.Transfer{}, entitle.Errorf(entitle.CodeNotFound, "no action %q on a transfer: accept, decline or cancel", answer)
+		return entitle.Transfer{}, entitle.Errorf(entitle.CodeNotFound, "no action %q on a transfer: accept, decline or cancel", answer)
 	}
-	check := func(t store.Transfer) error {
-		mayAnswer, mayCancel, visible := policy.TransferParty(c.Caller, t.From, t.To)
+	check := func(t entitle.Transfer) error {
+		mayAnswer, mayCancel, visible := policy.TransferParty(c, t.From, t.To)
 		switch {
 		case !visible:
 			return missing
-		case t.Status != store.TransferOffered:
+		case t.Status != entitle.TransferOffered:
 			return entitle.Errorf(entitle.CodeConflict, "this transfer is %s already", t.Status)
-		case status == store.TransferCancelled && !mayCancel:
+		case status == entitle.TransferCancelled && !mayCancel:
 			return entitle.Errorf(entitle.CodeForbidden, "only administrators of %s, which made the offer, may cancel it", t.From)
-		case status != store.TransferCancelled && !mayAnswer:
+		case status != entitle.TransferCancelled && !mayAnswer:
 			return entitle.Errorf(entitle.CodeForbidden, "only administrators of %s, to which it is offered, may accept or decline it", t.To)
-		case status == store.TransferAccepted && t.State(now) == store.TransferExpired:
+		case status == entitle.TransferAccepted && t.State(now) == entitle.TransferExpired:
 			return entitle.Errorf(entitle.CodeConflict, "this offer expired on %s: ask %s to offer it again", t.ExpiresAt.Format("2006-01-02 15:04 UTC"), t.From)
 		}
 		return nil
 	}
-	ev := store.AuditEvent{At: now, Actor: c.Email, Company: c.Company, Action: "transfer." + answer, Outcome: "ok"}
+	ev := entitle.AuditEvent{At: now, Actor: c.Email, Company: c.Company, Action: "transfer." + answer, Outcome: "ok"}
 	t, err := s.DB.DecideTransfer(ctx, id, check, status, c.Email, now, ev)
 	switch {
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, entitle.ErrNotFound):
 		return t, missing
-	case errors.Is(err, store.ErrNotOwner):
+	case errors.Is(err, entitle.ErrNotOwner):
 		return t, entitle.Errorf(entitle.CodeConflict, "%s no longer owns %s: the offer cannot be accepted", t.From, t.SubscriptionID)
 	case err != nil:
 		return t, err
 	}
 	other := t.From
-	if status == store.TransferCancelled {
+	if status == entitle.TransferCancelled {
 		other = t.To
 	}
 	s.notify(ctx, other, nil, fmt.Sprintf("Transfer of %s %s", t.SubscriptionID, status),

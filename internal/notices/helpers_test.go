@@ -112,7 +112,7 @@ func load(t *testing.T, db *store.DB, orders ...entitle.Order) {
 	for _, o := range orders {
 		b.Orders = append(b.Orders, entitle.Sourced[entitle.Order]{Record: o})
 	}
-	if _, problems, err := db.Import(ctx, b, store.ImportOptions{}, day0); err != nil || len(problems) > 0 {
+	if _, problems, err := db.Import(ctx, b, entitle.ImportOptions{}, day0); err != nil || len(problems) > 0 {
 		t.Fatalf("import: %v %v", err, problems)
 	}
 	for _, u := range users {

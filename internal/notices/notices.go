@@ -101,7 +101,7 @@ func (s *Service) log() *slog.Logger {
 // due is a notice a run found due: one entitlement for one recipient at one
 // stage.
 type due struct {
-	store.NoticeItem
+	entitle.NoticeItem
 	owner   bool   // the recipient is the entitlement's owner
 	partner string // the partner of record ("" for a direct purchase)
 }
@@ -162,7 +162,7 @@ func (s *Service) dueNotices(ctx context.Context, stages Stages, now time.Time) 
 	today := entitle.DateOf(now)
 	cutoff := now.Add(-s.lease())
 	groups := map[key][]due{}
-	for after := (store.ExpiringAfter{}); ; {
+	for after := (entitle.ExpiringAfter{}); ; {
 		page, err := s.DB.ExpiringEntitlements(ctx, today, today.AddDays(stages[0]), after, pageSize)
 		if err != nil {
 			return nil, fmt.Errorf("notices: %w", err)
@@ -182,7 +182,7 @@ func (s *Service) dueNotices(ctx context.Context, stages Stages, now time.Time) 
 					continue
 				}
 				k := key{co, stage}
-				groups[k] = append(groups[k], due{NoticeItem: store.NoticeItem{SubscriptionID: x.SubscriptionID, EndDate: x.EndDate},
+				groups[k] = append(groups[k], due{NoticeItem: entitle.NoticeItem{SubscriptionID: x.SubscriptionID, EndDate: x.EndDate},
 					owner: co == x.Owner, partner: partner})
 			}
 		}
@@ -190,7 +190,7 @@ func (s *Service) dueNotices(ctx context.Context, stages Stages, now time.Time) 
 			return groups, nil
 		}
 		last := page[len(page)-1]
-		after = store.ExpiringAfter{EndDate: last.EndDate, SubscriptionID: last.SubscriptionID}
+		after = entitle.ExpiringAfter{EndDate: last.EndDate, SubscriptionID: last.SubscriptionID}
 	}
 }
 
@@ -198,7 +198,7 @@ func (s *Service) dueNotices(ctx context.Context, stages Stages, now time.Time) 
 // with claims may be claimed: never claimed, or unsent with its claim
 // released or taken before cutoff. It only spares the database the claims
 // that would fail; ClaimNotices decides.
-func claimable(claims []store.NoticeClaim, stage int, company string, cutoff time.Time) bool {
+func claimable(claims []entitle.NoticeClaim, stage int, company string, cutoff time.Time) bool {
 	for _, c := range claims {
 		if c.Stage == stage && c.Company == company {
 			return c.SentAt.IsZero() && (c.ClaimedAt.IsZero() || !c.ClaimedAt.After(cutoff))
@@ -219,7 +219,7 @@ type run struct {
 // to see it.
 type line struct {
 	due
-	cand     store.Candidate
+	cand     entitle.Candidate
 	decision policy.Decision
 	site     string // the installation site's name: owner & location, only with ViewOwner
 }
@@ -243,13 +243,13 @@ func (r *run) digest(ctx context.Context, k key, dues []due, rep *Report) error 
 	var lines []line
 	for _, d := range dues {
 		cand, err := r.DB.Entitlement(ctx, d.SubscriptionID, k.company)
-		if errors.Is(err, store.ErrNotFound) {
+		if errors.Is(err, entitle.ErrNotFound) {
 			continue
 		}
 		if err != nil {
 			return fmt.Errorf("notices: %w", err)
 		}
-		dec := policy.Decide(policy.Caller{Company: k.company}, policy.List, cand.Facts, now)
+		dec := policy.Decide(entitle.Actor{Company: k.company}, policy.List, cand.Facts, now)
 		if !dec.Allowed {
 			rep.Withheld++
 			r.log().WarnContext(ctx, "expiry notice withheld: the policy does not allow it",
@@ -262,11 +262,11 @@ func (r *run) digest(ctx context.Context, k key, dues []due, rep *Report) error 
 		return nil
 	}
 
-	batch := store.NoticeBatch{Company: k.company, Stage: k.stage}
+	batch := entitle.NoticeBatch{Company: k.company, Stage: k.stage}
 	for _, l := range lines {
 		batch.Items = append(batch.Items, l.NoticeItem)
 	}
-	claimed, err := r.DB.ClaimNotices(ctx, batch, r.token, now, r.lease(), func(claimed []string) store.AuditEvent {
+	claimed, err := r.DB.ClaimNotices(ctx, batch, r.token, now, r.lease(), func(claimed []string) entitle.AuditEvent {
 		var basis []entitle.Basis
 		for _, l := range lines {
 			if _, ok := slices.BinarySearch(claimed, l.SubscriptionID); ok {
@@ -278,7 +278,7 @@ func (r *run) digest(ctx context.Context, k key, dues []due, rep *Report) error 
 			}
 		}
 		slices.Sort(basis)
-		return store.AuditEvent{At: now, Actor: actor, Company: k.company, Action: "notice.expiry", Object: stageObject(k.stage),
+		return entitle.AuditEvent{At: now, Actor: actor, Company: k.company, Action: "notice.expiry", Object: stageObject(k.stage),
 			Basis: basis, Outcome: "ok", Detail: clip(fmt.Sprintf("%s to %s", count(len(claimed), "entitlement"), strings.Join(admins, ", ")), 1000)}
 	})
 	if err != nil {
@@ -312,7 +312,7 @@ func (r *run) digest(ctx context.Context, k key, dues []due, rep *Report) error 
 		r.log().WarnContext(ctx, "expiry notice not delivered; the next run tries again",
 			slog.String("company", k.company), slog.Int("stage", k.stage), slog.Any("err", err))
 		reason := mailReason(err)
-		ev := store.AuditEvent{At: r.now(), Actor: actor, Company: k.company, Action: "notice.expiry", Object: stageObject(k.stage),
+		ev := entitle.AuditEvent{At: r.now(), Actor: actor, Company: k.company, Action: "notice.expiry", Object: stageObject(k.stage),
 			Outcome: "failed", Detail: clip(reason, 1000)}
 		if rerr := r.DB.ReleaseNotices(settle, batch, r.token, clip(err.Error(), 500), ev); rerr != nil {
 			return fmt.Errorf("notices: release claims after a failed send: %w", rerr)

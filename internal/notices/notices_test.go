@@ -395,7 +395,7 @@ func TestLeaseTakeover(t *testing.T) {
 	db := newWorld(t, order("D-1", "SOLO", nil, "SOLO", sub{id: "S-1", endIn: 10}))
 	clk := clocktest.New(day0)
 	// The dead run: its claim is all that is left of it.
-	batch := store.NoticeBatch{Company: "SOLO", Stage: 30, Items: []store.NoticeItem{{SubscriptionID: "S-1", EndDate: entitle.DateOf(clk.Now()).AddDays(10)}}}
+	batch := entitle.NoticeBatch{Company: "SOLO", Stage: 30, Items: []entitle.NoticeItem{{SubscriptionID: "S-1", EndDate: entitle.DateOf(clk.Now()).AddDays(10)}}}
 	if got, err := db.ClaimNotices(ctx, batch, "dead-run", clk.Now(), notices.DefaultLease, nil); err != nil || len(got) != 1 {
 		t.Fatal(got, err)
 	}

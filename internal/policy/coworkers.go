@@ -11,7 +11,7 @@ import "github.com/entitle-portal/entitle"
 // invite a co-worker by email; on joining, the co-worker belongs to the
 // inviter's company" (SPEC §4). Only an administrator may invite someone to
 // join as an administrator.
-func Invite(c Caller, asAdmin bool) Decision {
+func Invite(c entitle.Actor, asAdmin bool) Decision {
 	switch {
 	case c.Company == "":
 		return Decision{Reasons: []string{"§4: only a member of a company may invite co-workers"}}
@@ -23,7 +23,7 @@ func Invite(c Caller, asAdmin bool) Decision {
 
 // ListCoworkers decides whether c may list the users of company: any member
 // may see who their co-workers are (and who administers the company).
-func ListCoworkers(c Caller, company string) (d Decision, visible bool) {
+func ListCoworkers(c entitle.Actor, company string) (d Decision, visible bool) {
 	if c.Company == "" || c.Company != company {
 		return Decision{Reasons: []string{"R7: another company's users do not exist for you"}}, false
 	}
@@ -33,7 +33,7 @@ func ListCoworkers(c Caller, company string) (d Decision, visible bool) {
 // ListInvitations decides which of company's open invitations c may see:
 // administrators see all of them (all true), other members the ones they
 // sent themselves (all false).
-func ListInvitations(c Caller, company string) (all bool, d Decision) {
+func ListInvitations(c entitle.Actor, company string) (all bool, d Decision) {
 	switch {
 	case c.Company == "" || c.Company != company:
 		return false, Decision{Reasons: []string{"R7: another company's invitations do not exist for you"}}
@@ -48,7 +48,7 @@ func ListInvitations(c Caller, company string) (all bool, d Decision) {
 // their company, a member the ones they sent. Another member's invitation is
 // refused (the member knows the company invites people); another company's
 // does not exist for c (visible false).
-func ManageInvitation(c Caller, company string, mine bool) (d Decision, visible bool) {
+func ManageInvitation(c entitle.Actor, company string, mine bool) (d Decision, visible bool) {
 	switch {
 	case c.Company == "" || c.Company != company:
 		return Decision{Reasons: []string{"R7: another company's invitation does not exist for you"}}, false
@@ -72,7 +72,7 @@ type UserChange struct {
 // not exist for c (visible false). "The last active admin of a company
 // cannot be demoted or disabled" (issue 5): a company always keeps someone
 // who can administer it.
-func ChangeCoworker(c Caller, target entitle.User, ch UserChange, otherActiveAdmins int) (d Decision, visible bool) {
+func ChangeCoworker(c entitle.Actor, target entitle.User, ch UserChange, otherActiveAdmins int) (d Decision, visible bool) {
 	switch {
 	case c.Company == "" || c.Company != target.Company:
 		return Decision{Reasons: []string{"R7: another company's user does not exist for you"}}, false

@@ -14,19 +14,19 @@ import (
 // special powers over another company's users or invitations: here it is just
 // another company.
 var (
-	nobody       = policy.Caller{}
-	acmeMember   = policy.Caller{Company: "ACME"}
-	acmeAdmin    = policy.Caller{Company: "ACME", Admin: true}
-	otherMember  = policy.Caller{Company: "OTHER"}
-	otherAdmin   = policy.Caller{Company: "OTHER", Admin: true}
-	vendorMember = policy.Caller{Company: "MAKER", Vendor: true}
-	vendorAdmin  = policy.Caller{Company: "MAKER", Vendor: true, Admin: true}
+	nobody       = entitle.Actor{}
+	acmeMember   = entitle.Actor{Company: "ACME"}
+	acmeAdmin    = entitle.Actor{Company: "ACME", Admin: true}
+	otherMember  = entitle.Actor{Company: "OTHER"}
+	otherAdmin   = entitle.Actor{Company: "OTHER", Admin: true}
+	vendorMember = entitle.Actor{Company: "MAKER", Vendor: true}
+	vendorAdmin  = entitle.Actor{Company: "MAKER", Vendor: true, Admin: true}
 )
 
 // callerKinds names every kind of caller, for messages and loops.
 var callerKinds = []struct {
 	name string
-	c    policy.Caller
+	c    entitle.Actor
 }{
 	{"no company", nobody},
 	{"member", acmeMember},
@@ -57,7 +57,7 @@ func checkReasons(t *testing.T, cell string, d policy.Decision) {
 func TestInvite(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
-		c       policy.Caller
+		c       entitle.Actor
 		asAdmin bool
 		allowed bool
 	}{
@@ -90,7 +90,7 @@ func TestInvite(t *testing.T) {
 func TestListCoworkers(t *testing.T) {
 	for _, tc := range []struct {
 		name             string
-		c                policy.Caller
+		c                entitle.Actor
 		allowed, visible bool
 	}{
 		{"no company", nobody, false, false},
@@ -122,7 +122,7 @@ func TestListCoworkers(t *testing.T) {
 func TestListInvitations(t *testing.T) {
 	for _, tc := range []struct {
 		name         string
-		c            policy.Caller
+		c            entitle.Actor
 		allowed, all bool
 	}{
 		{"no company", nobody, false, false},
@@ -154,7 +154,7 @@ func TestListInvitations(t *testing.T) {
 func TestManageInvitation(t *testing.T) {
 	for _, tc := range []struct {
 		name             string
-		c                policy.Caller
+		c                entitle.Actor
 		mine             bool
 		allowed, visible bool
 	}{
@@ -364,10 +364,10 @@ func TestChangeCoworkerVendorOwnCompany(t *testing.T) {
 	checkLastAdminReason(t, "vendor last admin", u, d)
 }
 
-// TestCoworkersDenyByDefault: the zero Caller is allowed nothing, whatever
+// TestCoworkersDenyByDefault: the zero entitle.Actor is allowed nothing, whatever
 // is asked — even about a company or a user whose key is empty too.
 func TestCoworkersDenyByDefault(t *testing.T) {
-	var zero policy.Caller
+	var zero entitle.Actor
 	for _, asAdmin := range []bool{false, true} {
 		if d := policy.Invite(zero, asAdmin); d.Allowed {
 			t.Errorf("Invite asAdmin=%v allowed", asAdmin)

@@ -17,7 +17,7 @@ type Access struct {
 // AsksWhoHasAccess decides R8's second half for a caller who sees an
 // entitlement with decision d: "the owner and the vendor can ask who has
 // access to an entitlement and why".
-func AsksWhoHasAccess(c Caller, d Decision) bool {
+func AsksWhoHasAccess(c entitle.Actor, d Decision) bool {
 	return d.Allowed && (c.Vendor || slices.Contains(d.Basis, entitle.BasisOwner))
 }
 
@@ -30,7 +30,7 @@ func AsksWhoHasAccess(c Caller, d Decision) bool {
 //
 // Each company's access is computed by Decide itself, so the explanation can
 // never disagree with what the company is actually shown.
-func Explain(c Caller, f Facts, vendor string, now time.Time) (Decision, []Access) {
+func Explain(c entitle.Actor, f entitle.Facts, vendor string, now time.Time) (Decision, []Access) {
 	asker := Decide(c, Get, f, now)
 	if !AsksWhoHasAccess(c, asker) {
 		return Decision{Reasons: []string{"R8: only the owner and the vendor can ask who has access to an entitlement"}}, nil
@@ -49,7 +49,7 @@ func Explain(c Caller, f Facts, vendor string, now time.Time) (Decision, []Acces
 	candidates = slices.Compact(candidates)
 	var out []Access
 	for _, k := range candidates {
-		d := Decide(Caller{Company: k, Vendor: k == vendor}, Get, f, now)
+		d := Decide(entitle.Actor{Company: k, Vendor: k == vendor}, Get, f, now)
 		if d.Allowed {
 			out = append(out, Access{Company: k, Basis: d.Basis, Delegations: d.Delegations})
 		}

@@ -46,7 +46,7 @@ func RequestRenewal(d Decision) Decision {
 // requester to recipient: as its recipient (may mark it quoted, won or
 // lost), as its requester (may read and withdraw it), or not at all — then
 // the request does not exist for c (R7).
-func RenewalRequestParty(c Caller, requester, recipient string) (asRecipient, asRequester bool) {
+func RenewalRequestParty(c entitle.Actor, requester, recipient string) (asRecipient, asRequester bool) {
 	if c.Company == "" {
 		return false, false
 	}
@@ -55,7 +55,7 @@ func RenewalRequestParty(c Caller, requester, recipient string) (asRecipient, as
 
 // EditProfile decides whether c may change company's profile (contact
 // details, directory listing): its administrators.
-func EditProfile(c Caller, company string) Decision {
+func EditProfile(c entitle.Actor, company string) Decision {
 	switch {
 	case c.Company == "" || c.Company != company:
 		return Decision{Reasons: []string{"R7: another company's profile is not yours to change"}}
@@ -69,7 +69,7 @@ func EditProfile(c Caller, company string) Decision {
 // decision d) to another company: the owner's administrators offer it
 // (the recipient accepts or declines); the vendor's administrators transfer
 // directly (e.g. after an acquisition). direct is true for the vendor.
-func OfferTransfer(c Caller, d Decision) (direct bool, dec Decision) {
+func OfferTransfer(c entitle.Actor, d Decision) (direct bool, dec Decision) {
 	switch {
 	case !d.Allowed:
 		return false, Decision{Reasons: []string{"R7: the entitlement does not exist for you"}}
@@ -87,7 +87,7 @@ func OfferTransfer(c Caller, d Decision) (direct bool, dec Decision) {
 // the recipient's administrators accept or decline it, the offering
 // company's administrators cancel it; members of either see it. To anyone
 // else it does not exist (visible false).
-func TransferParty(c Caller, from, to string) (mayAnswer, mayCancel, visible bool) {
+func TransferParty(c entitle.Actor, from, to string) (mayAnswer, mayCancel, visible bool) {
 	switch {
 	case c.Company == "":
 		return false, false, false

@@ -45,17 +45,17 @@ func TestOfferTransfer(t *testing.T) {
 	owner, vendor := allowedOn(entitle.BasisOwner), allowedOn(entitle.BasisVendor)
 	for _, tc := range []struct {
 		name           string
-		c              policy.Caller
+		c              entitle.Actor
 		d              policy.Decision
 		direct, allows bool
 	}{
-		{"owner admin offers", policy.Caller{Company: "CUST", Admin: true}, owner, false, true},
-		{"owner member may not", policy.Caller{Company: "CUST"}, owner, false, false},
-		{"vendor admin moves directly", policy.Caller{Company: "V", Vendor: true, Admin: true}, vendor, true, true},
-		{"vendor member may not", policy.Caller{Company: "V", Vendor: true}, vendor, false, false},
-		{"reseller admin may not", policy.Caller{Company: "RES", Admin: true}, allowedOn(entitle.BasisReseller), false, false},
-		{"delegate admin may not", policy.Caller{Company: "MSP", Admin: true}, allowedOn(entitle.BasisDelegate), false, false},
-		{"not entitled", policy.Caller{Company: "X", Admin: true}, policy.Decision{}, false, false},
+		{"owner admin offers", entitle.Actor{Company: "CUST", Admin: true}, owner, false, true},
+		{"owner member may not", entitle.Actor{Company: "CUST"}, owner, false, false},
+		{"vendor admin moves directly", entitle.Actor{Company: "V", Vendor: true, Admin: true}, vendor, true, true},
+		{"vendor member may not", entitle.Actor{Company: "V", Vendor: true}, vendor, false, false},
+		{"reseller admin may not", entitle.Actor{Company: "RES", Admin: true}, allowedOn(entitle.BasisReseller), false, false},
+		{"delegate admin may not", entitle.Actor{Company: "MSP", Admin: true}, allowedOn(entitle.BasisDelegate), false, false},
+		{"not entitled", entitle.Actor{Company: "X", Admin: true}, policy.Decision{}, false, false},
 	} {
 		direct, d := policy.OfferTransfer(tc.c, tc.d)
 		if direct != tc.direct || d.Allowed != tc.allows || len(d.Reasons) == 0 {
@@ -66,17 +66,17 @@ func TestOfferTransfer(t *testing.T) {
 
 func TestTransferAndRenewalParties(t *testing.T) {
 	for _, tc := range []struct {
-		c                        policy.Caller
+		c                        entitle.Actor
 		answer, cancel, visible  bool
 		asRecipient, asRequester bool
 	}{
-		{policy.Caller{Company: "TO", Admin: true}, true, false, true, true, false},
-		{policy.Caller{Company: "TO"}, false, false, true, true, false},
-		{policy.Caller{Company: "FROM", Admin: true}, false, true, true, false, true},
-		{policy.Caller{Company: "FROM"}, false, false, true, false, true},
-		{policy.Caller{Company: "OTHER", Admin: true}, false, false, false, false, false},
-		{policy.Caller{Company: "V", Vendor: true, Admin: true}, false, false, false, false, false},
-		{policy.Caller{}, false, false, false, false, false},
+		{entitle.Actor{Company: "TO", Admin: true}, true, false, true, true, false},
+		{entitle.Actor{Company: "TO"}, false, false, true, true, false},
+		{entitle.Actor{Company: "FROM", Admin: true}, false, true, true, false, true},
+		{entitle.Actor{Company: "FROM"}, false, false, true, false, true},
+		{entitle.Actor{Company: "OTHER", Admin: true}, false, false, false, false, false},
+		{entitle.Actor{Company: "V", Vendor: true, Admin: true}, false, false, false, false, false},
+		{entitle.Actor{}, false, false, false, false, false},
 	} {
 		answer, cancel, visible := policy.TransferParty(tc.c, "FROM", "TO")
 		if answer != tc.answer || cancel != tc.cancel || visible != tc.visible {
@@ -92,14 +92,14 @@ func TestTransferAndRenewalParties(t *testing.T) {
 
 func TestEditProfile(t *testing.T) {
 	for _, tc := range []struct {
-		c     policy.Caller
+		c     entitle.Actor
 		allow bool
 	}{
-		{policy.Caller{Company: "RES", Admin: true}, true},
-		{policy.Caller{Company: "RES"}, false},
-		{policy.Caller{Company: "OTHER", Admin: true}, false},
-		{policy.Caller{Company: "V", Vendor: true, Admin: true}, false},
-		{policy.Caller{}, false},
+		{entitle.Actor{Company: "RES", Admin: true}, true},
+		{entitle.Actor{Company: "RES"}, false},
+		{entitle.Actor{Company: "OTHER", Admin: true}, false},
+		{entitle.Actor{Company: "V", Vendor: true, Admin: true}, false},
+		{entitle.Actor{}, false},
 	} {
 		if d := policy.EditProfile(tc.c, "RES"); d.Allowed != tc.allow || len(d.Reasons) == 0 {
 			t.Errorf("EditProfile(%+v) = %+v", tc.c, d)

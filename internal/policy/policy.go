@@ -70,30 +70,6 @@ func (v View) String() string {
 	return strings.Join(names, ",")
 }
 
-// Caller is who is asking: a member of Company, which may be the vendor.
-type Caller struct {
-	Company string // company key
-	Vendor  bool   // Company is the vendor, the operator of the deployment
-	Admin   bool   // the user is an administrator of Company
-}
-
-// Facts is what the policy needs to know about one entitlement or one order.
-// The store gathers it; the policy decides.
-type Facts struct {
-	// SubscriptionID of the entitlement asked about; "" when asking about an
-	// order as a whole (OrderDetails).
-	SubscriptionID string
-	// Owner is the owner company's key; PurchasingEntity the company that
-	// placed the PO.
-	Owner, PurchasingEntity string
-	// Roles are the order's role assignments. Only those naming the caller's
-	// company matter to Decide, so a store may pass just those.
-	Roles []entitle.RoleAssignment
-	// Delegations are delegations that name the caller's company as delegate,
-	// in any state: revoked and expired ones are ignored here, not by the store.
-	Delegations []entitle.Delegation
-}
-
 // Decision is the policy's answer. The zero Decision denies.
 type Decision struct {
 	Allowed bool
@@ -108,7 +84,7 @@ type Decision struct {
 // Decide applies R1–R4 and R6 to one entitlement (List, Get, LookupByPO) or
 // one order (OrderDetails) for caller at instant now. Deny by default: only a
 // rule below allows.
-func Decide(c Caller, way Way, f Facts, now time.Time) Decision {
+func Decide(c entitle.Actor, way Way, f entitle.Facts, now time.Time) Decision {
 	var d Decision
 	var pe, owner bool
 	for _, r := range f.Roles {
@@ -226,7 +202,7 @@ func (d Decision) roleWords() string {
 // owner to delegate. The owner's administrators may (ManageDelegations).
 // The delegate knows of the delegation and is told it may not; to any other
 // company it does not exist (visible false): the answer is not_found.
-func RevokeDelegation(c Caller, owner, delegate string) (d Decision, visible bool) {
+func RevokeDelegation(c entitle.Actor, owner, delegate string) (d Decision, visible bool) {
 	switch {
 	case c.Company != "" && c.Company == delegate:
 		return Decision{Reasons: []string{"R5: only the owner company may revoke a delegation; ask " + owner}}, true
@@ -242,7 +218,7 @@ func RevokeDelegation(c Caller, owner, delegate string) (d Decision, visible boo
 // administrator reads its own company's (scope = its key); an administrator
 // of the vendor reads every company's (scope = "", all); nobody else reads
 // any.
-func ReadAudit(c Caller) (scope string, d Decision) {
+func ReadAudit(c entitle.Actor) (scope string, d Decision) {
 	switch {
 	case !c.Admin:
 		return "", Decision{Reasons: []string{"only administrators of your company may read its audit events"}}
@@ -260,7 +236,7 @@ func ReadAudit(c Caller) (scope string, d Decision) {
 //
 // R5. Only the owner company (its administrators) may grant or revoke
 // delegations of its entitlements. A delegate cannot re-delegate.
-func ManageDelegations(c Caller, owner string, ownsAny bool) Decision {
+func ManageDelegations(c entitle.Actor, owner string, ownsAny bool) Decision {
 	switch {
 	case c.Company == "" || c.Company != owner || !ownsAny:
 		return Decision{Reasons: []string{"R5: only the owner company may grant or revoke delegations of its entitlements; a delegate cannot re-delegate"}}

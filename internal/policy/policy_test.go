@@ -90,8 +90,8 @@ func TestScenariosCoverEveryCell(t *testing.T) {
 
 var now = time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 
-func callerWith(b entitle.Basis) policy.Caller {
-	return policy.Caller{Company: "ME", Vendor: b == entitle.BasisVendor, Admin: true}
+func callerWith(b entitle.Basis) entitle.Actor {
+	return entitle.Actor{Company: "ME", Vendor: b == entitle.BasisVendor, Admin: true}
 }
 
 func wayOf(w string) policy.Way {
@@ -103,8 +103,8 @@ func wayOf(w string) policy.Way {
 	return policy.Get
 }
 
-func factsWith(b entitle.Basis, way string) policy.Facts {
-	f := policy.Facts{SubscriptionID: "S", Owner: "O", PurchasingEntity: "P",
+func factsWith(b entitle.Basis, way string) entitle.Facts {
+	f := entitle.Facts{SubscriptionID: "S", Owner: "O", PurchasingEntity: "P",
 		Roles: []entitle.RoleAssignment{{Role: entitle.RolePurchasingEntity, Company: "P"}, {Role: entitle.RoleOwner, Company: "O"}}}
 	switch b {
 	case entitle.BasisDelegate:
@@ -153,16 +153,16 @@ func TestTable(t *testing.T) {
 func TestDenyByDefault(t *testing.T) {
 	for _, w := range policy.Ways {
 		// No company, no facts: nothing is allowed.
-		if d := policy.Decide(policy.Caller{}, w, policy.Facts{}, now); d.Allowed || d.Views != 0 {
+		if d := policy.Decide(entitle.Actor{}, w, entitle.Facts{}, now); d.Allowed || d.Views != 0 {
 			t.Errorf("%s: empty facts allowed: %+v", w, d)
 		}
 		// An empty company key never matches an empty role assignment.
-		f := policy.Facts{Roles: []entitle.RoleAssignment{{Role: entitle.RoleOwner}}}
-		if d := policy.Decide(policy.Caller{}, w, f, now); d.Allowed {
+		f := entitle.Facts{Roles: []entitle.RoleAssignment{{Role: entitle.RoleOwner}}}
+		if d := policy.Decide(entitle.Actor{}, w, f, now); d.Allowed {
 			t.Errorf("%s: empty caller matched an empty assignment", w)
 		}
 	}
-	if d := policy.Decide(policy.Caller{Company: "ME"}, policy.Way(99), factsWith(entitle.BasisReseller, "get"), now); d.Allowed {
+	if d := policy.Decide(entitle.Actor{Company: "ME"}, policy.Way(99), factsWith(entitle.BasisReseller, "get"), now); d.Allowed {
 		t.Error("an unknown way of asking was allowed")
 	}
 }
@@ -173,12 +173,12 @@ func TestDenyByDefault(t *testing.T) {
 func TestDelegationFromNonOwner(t *testing.T) {
 	f := factsWith("", "get")
 	f.Delegations = []entitle.Delegation{{ID: "D", Owner: "P", Delegate: "ME", SubscriptionIDs: []string{"S"}}}
-	if d := policy.Decide(policy.Caller{Company: "ME"}, policy.Get, f, now); d.Allowed {
+	if d := policy.Decide(entitle.Actor{Company: "ME"}, policy.Get, f, now); d.Allowed {
 		t.Fatalf("delegation from the purchasing entity allowed access: %+v", d)
 	}
 	// A delegation naming another company does not help the caller.
 	f.Delegations = []entitle.Delegation{{ID: "D", Owner: "O", Delegate: "YOU"}}
-	if d := policy.Decide(policy.Caller{Company: "ME"}, policy.Get, f, now); d.Allowed {
+	if d := policy.Decide(entitle.Actor{Company: "ME"}, policy.Get, f, now); d.Allowed {
 		t.Fatalf("someone else's delegation allowed access: %+v", d)
 	}
 }
@@ -194,7 +194,7 @@ func TestReasonsNameTheirRule(t *testing.T) {
 }
 
 func ExampleDecide() {
-	f := policy.Facts{
+	f := entitle.Facts{
 		SubscriptionID: "SUB-1", Owner: "PLANT", PurchasingEntity: "NORTH",
 		Roles: []entitle.RoleAssignment{
 			{Role: entitle.RolePurchasingEntity, Company: "NORTH"},
@@ -202,9 +202,9 @@ func ExampleDecide() {
 			{Role: entitle.RoleReseller, Company: "SHOP"},
 		},
 	}
-	d := policy.Decide(policy.Caller{Company: "SHOP"}, policy.Get, f, time.Now())
+	d := policy.Decide(entitle.Actor{Company: "SHOP"}, policy.Get, f, time.Now())
 	fmt.Println(d.Allowed, d.Views, d.Basis, d.Reasons[0])
-	d = policy.Decide(policy.Caller{Company: "SHOP"}, policy.LookupByPO, f, time.Now())
+	d = policy.Decide(entitle.Actor{Company: "SHOP"}, policy.LookupByPO, f, time.Now())
 	fmt.Println(d.Allowed)
 	// Output:
 	// true entitlement [reseller] R1: your company is a reseller on the order
@@ -215,15 +215,15 @@ func ExampleDecide() {
 // and who may not even learn it exists (R5, R7).
 func TestRevokeDelegation(t *testing.T) {
 	for _, tc := range []struct {
-		c                policy.Caller
+		c                entitle.Actor
 		allowed, visible bool
 	}{
-		{policy.Caller{Company: "OWNER", Admin: true}, true, true},
-		{policy.Caller{Company: "OWNER"}, false, true},                 // a member, not an administrator
-		{policy.Caller{Company: "DELEGATE", Admin: true}, false, true}, // knows it, may not revoke
-		{policy.Caller{Company: "OTHER", Admin: true}, false, false},   // R7: does not exist
-		{policy.Caller{Company: "VENDOR", Vendor: true, Admin: true}, false, false},
-		{policy.Caller{}, false, false},
+		{entitle.Actor{Company: "OWNER", Admin: true}, true, true},
+		{entitle.Actor{Company: "OWNER"}, false, true},                 // a member, not an administrator
+		{entitle.Actor{Company: "DELEGATE", Admin: true}, false, true}, // knows it, may not revoke
+		{entitle.Actor{Company: "OTHER", Admin: true}, false, false},   // R7: does not exist
+		{entitle.Actor{Company: "VENDOR", Vendor: true, Admin: true}, false, false},
+		{entitle.Actor{}, false, false},
 	} {
 		d, visible := policy.RevokeDelegation(tc.c, "OWNER", "DELEGATE")
 		if d.Allowed != tc.allowed || visible != tc.visible || len(d.Reasons) == 0 {
@@ -236,14 +236,14 @@ func TestRevokeDelegation(t *testing.T) {
 // vendor's administrators everyone's, members none (R7).
 func TestReadAudit(t *testing.T) {
 	for _, tc := range []struct {
-		c       policy.Caller
+		c       entitle.Actor
 		allowed bool
 		scope   string
 	}{
-		{policy.Caller{Company: "SHOP", Admin: true}, true, "SHOP"},
-		{policy.Caller{Company: "SHOP"}, false, ""},
-		{policy.Caller{Company: "MAKER", Vendor: true, Admin: true}, true, ""},
-		{policy.Caller{Company: "MAKER", Vendor: true}, false, ""},
+		{entitle.Actor{Company: "SHOP", Admin: true}, true, "SHOP"},
+		{entitle.Actor{Company: "SHOP"}, false, ""},
+		{entitle.Actor{Company: "MAKER", Vendor: true, Admin: true}, true, ""},
+		{entitle.Actor{Company: "MAKER", Vendor: true}, false, ""},
 	} {
 		scope, d := policy.ReadAudit(tc.c)
 		if d.Allowed != tc.allowed || scope != tc.scope || len(d.Reasons) == 0 {

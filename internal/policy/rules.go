@@ -41,9 +41,9 @@ func Table() []Cell {
 	const me, other, sub = "ME", "OTHER", "SUB-1"
 	var cells []Cell
 	for _, b := range append(append([]entitle.Basis{}, entitle.Bases...), "") {
-		f := Facts{SubscriptionID: sub, Owner: other, PurchasingEntity: other,
+		f := entitle.Facts{SubscriptionID: sub, Owner: other, PurchasingEntity: other,
 			Roles: []entitle.RoleAssignment{{Role: entitle.RolePurchasingEntity, Company: other}, {Role: entitle.RoleOwner, Company: other}}}
-		c := Caller{Company: me}
+		c := entitle.Actor{Company: me}
 		switch b {
 		case entitle.BasisDelegate:
 			f.Delegations = []entitle.Delegation{{ID: "D-1", Owner: other, Delegate: me, SubscriptionIDs: []string{sub}}}

@@ -11,7 +11,7 @@ import "github.com/entitle-portal/entitle"
 // VendorPages decides whether c may see the vendor's pages: members of the
 // vendor company, whose record it is (R6). visible is false for everybody
 // else, who must get not_found (R7).
-func VendorPages(c Caller) (d Decision, visible bool) {
+func VendorPages(c entitle.Actor) (d Decision, visible bool) {
 	if c.Company == "" || !c.Vendor {
 		return Decision{Reasons: []string{"R7: the vendor's pages do not exist for another company"}}, false
 	}
@@ -24,7 +24,7 @@ func VendorPages(c Caller) (d Decision, visible bool) {
 // user: the vendor's administrators. visible is as for [VendorPages]: a
 // member of the vendor who is not an administrator is refused (forbidden),
 // anybody else finds nothing (R7).
-func ChangeVendorRecord(c Caller) (d Decision, visible bool) {
+func ChangeVendorRecord(c entitle.Actor) (d Decision, visible bool) {
 	if d, visible := VendorPages(c); !visible {
 		return d, false
 	}

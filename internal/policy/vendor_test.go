@@ -3,6 +3,7 @@ package policy_test
 import (
 	"testing"
 
+	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/policy"
 )
 
@@ -11,15 +12,15 @@ import (
 func TestVendorPages(t *testing.T) {
 	for _, tc := range []struct {
 		name                 string
-		c                    policy.Caller
+		c                    entitle.Actor
 		visible, see, change bool
 	}{
-		{"nobody", policy.Caller{}, false, false, false},
-		{"a company's member", policy.Caller{Company: "ACME"}, false, false, false},
-		{"a company's admin", policy.Caller{Company: "ACME", Admin: true}, false, false, false},
-		{"a caller claiming vendor without a company", policy.Caller{Vendor: true, Admin: true}, false, false, false},
-		{"the vendor's member", policy.Caller{Company: "MAKER", Vendor: true}, true, true, false},
-		{"the vendor's admin", policy.Caller{Company: "MAKER", Vendor: true, Admin: true}, true, true, true},
+		{"nobody", entitle.Actor{}, false, false, false},
+		{"a company's member", entitle.Actor{Company: "ACME"}, false, false, false},
+		{"a company's admin", entitle.Actor{Company: "ACME", Admin: true}, false, false, false},
+		{"a caller claiming vendor without a company", entitle.Actor{Vendor: true, Admin: true}, false, false, false},
+		{"the vendor's member", entitle.Actor{Company: "MAKER", Vendor: true}, true, true, false},
+		{"the vendor's admin", entitle.Actor{Company: "MAKER", Vendor: true, Admin: true}, true, true, true},
 	} {
 		d, visible := policy.VendorPages(tc.c)
 		if visible != tc.visible || d.Allowed != tc.see || len(d.Reasons) == 0 {

@@ -3,25 +3,26 @@ package policy_test
 import (
 	"testing"
 
+	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/policy"
 )
 
 // TestViewFields: the field rules of delegations, renewal requests and
 // transfers, cell by cell.
 func TestViewFields(t *testing.T) {
-	owner, delegate, other := policy.Caller{Company: "OWN"}, policy.Caller{Company: "DEL"}, policy.Caller{Company: "X"}
-	vendor := policy.Caller{Company: "V", Vendor: true}
+	owner, delegate, other := entitle.Actor{Company: "OWN"}, entitle.Actor{Company: "DEL"}, entitle.Actor{Company: "X"}
+	vendor := entitle.Actor{Company: "V", Vendor: true}
 	for _, tc := range []struct {
-		c    policy.Caller
+		c    entitle.Actor
 		want bool
-	}{{owner, true}, {delegate, false}, {other, false}, {vendor, false}, {policy.Caller{}, false}} {
+	}{{owner, true}, {delegate, false}, {other, false}, {vendor, false}, {entitle.Actor{}, false}} {
 		if got := policy.DelegationActors(tc.c, "OWN"); got != tc.want {
 			t.Errorf("DelegationActors(%+v) = %v", tc.c, got)
 		}
 	}
-	req, rec := policy.Caller{Company: "REQ"}, policy.Caller{Company: "REC"}
+	req, rec := entitle.Actor{Company: "REQ"}, entitle.Actor{Company: "REC"}
 	for _, tc := range []struct {
-		c                 policy.Caller
+		c                 entitle.Actor
 		listed            bool
 		po, requesterSide bool
 	}{
@@ -36,11 +37,11 @@ func TestViewFields(t *testing.T) {
 		}
 	}
 	for _, tc := range []struct {
-		c            policy.Caller
+		c            entitle.Actor
 		direct, want bool
 	}{
-		{policy.Caller{Company: "FROM"}, false, true}, {policy.Caller{Company: "FROM"}, true, false},
-		{policy.Caller{Company: "TO"}, false, false}, {vendor, true, true}, {vendor, false, true}, {policy.Caller{}, false, false},
+		{entitle.Actor{Company: "FROM"}, false, true}, {entitle.Actor{Company: "FROM"}, true, false},
+		{entitle.Actor{Company: "TO"}, false, false}, {vendor, true, true}, {vendor, false, true}, {entitle.Actor{}, false, false},
 	} {
 		if got := policy.TransferCreator(tc.c, "FROM", tc.direct); got != tc.want {
 			t.Errorf("TransferCreator(%+v, direct %v) = %v", tc.c, tc.direct, got)

@@ -6,39 +6,14 @@ import (
 	"errors"
 	"strconv"
 	"time"
+
+	"github.com/entitle-portal/entitle"
 )
-
-// Announcement is a time-boxed notice the vendor posts to every user of the
-// portal — e.g. a webinar with its date and a registration link. It shows as
-// a banner from Starts until Ends (exclusive) unless it was ended early or
-// the user dismissed it.
-type Announcement struct {
-	ID        int64
-	Title     string
-	Text      string
-	Link      string    // an https URL, or ""
-	Starts    time.Time // in force from this instant…
-	Ends      time.Time // …until this one, exclusive
-	CreatedAt time.Time
-	CreatedBy string    // the email of the vendor user who posted it
-	EndedAt   time.Time // zero unless ended before Ends
-	EndedBy   string
-}
-
-// InForce reports whether a shows at instant now (dismissals aside).
-func (a Announcement) InForce(now time.Time) bool {
-	return !now.Before(a.Starts) && now.Before(a.Ends) && a.EndedAt.IsZero()
-}
-
-// Over reports whether a will never show again: past its end, or ended.
-func (a Announcement) Over(now time.Time) bool {
-	return !now.Before(a.Ends) || !a.EndedAt.IsZero()
-}
 
 const announcementColumns = `a.id, a.title, a.body, a.link, a.starts_at, a.ends_at, a.created_at, a.created_by, a.ended_at, a.ended_by`
 
-func scanAnnouncement(row interface{ Scan(...any) error }) (Announcement, error) {
-	var a Announcement
+func scanAnnouncement(row interface{ Scan(...any) error }) (entitle.Announcement, error) {
+	var a entitle.Announcement
 	var starts, ends, created int64
 	var ended sql.NullInt64
 	err := row.Scan(&a.ID, &a.Title, &a.Text, &a.Link, &starts, &ends, &created, &a.CreatedBy, &ended, &a.EndedBy)
@@ -50,7 +25,7 @@ func scanAnnouncement(row interface{ Scan(...any) error }) (Announcement, error)
 // PostAnnouncement records a new announcement (its ID is ignored) with its
 // audit event, whose Object becomes the new announcement's ID, and returns
 // it as recorded.
-func (db *DB) PostAnnouncement(ctx context.Context, a Announcement, ev AuditEvent) (Announcement, error) {
+func (db *DB) PostAnnouncement(ctx context.Context, a entitle.Announcement, ev entitle.AuditEvent) (entitle.Announcement, error) {
 	if !a.Starts.Before(a.Ends) {
 		return a, errors.New("an announcement must start before it ends")
 	}
@@ -71,17 +46,17 @@ func (db *DB) PostAnnouncement(ctx context.Context, a Announcement, ev AuditEven
 }
 
 // Announcement returns the announcement with id (ErrNotFound).
-func (db *DB) Announcement(ctx context.Context, id int64) (Announcement, error) {
+func (db *DB) Announcement(ctx context.Context, id int64) (entitle.Announcement, error) {
 	a, err := scanAnnouncement(db.r().QueryRowContext(ctx, db.d.q(`SELECT `+announcementColumns+` FROM announcements a WHERE a.id = ?`), id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return a, ErrNotFound
+		return a, entitle.ErrNotFound
 	}
 	return a, err
 }
 
 // Announcements returns up to limit announcements, newest first, before
 // the one with ID before (0: from the newest).
-func (db *DB) Announcements(ctx context.Context, before int64, limit int) ([]Announcement, error) {
+func (db *DB) Announcements(ctx context.Context, before int64, limit int) ([]entitle.Announcement, error) {
 	q, args := `SELECT `+announcementColumns+` FROM announcements a`, []any{}
 	if before > 0 {
 		q, args = q+` WHERE a.id < ?`, append(args, before)
@@ -91,7 +66,7 @@ func (db *DB) Announcements(ctx context.Context, before int64, limit int) ([]Ann
 
 // Banners returns the announcements in force at now that the user with ID
 // user has not dismissed, the first to start first.
-func (db *DB) Banners(ctx context.Context, user int64, now time.Time) ([]Announcement, error) {
+func (db *DB) Banners(ctx context.Context, user int64, now time.Time) ([]entitle.Announcement, error) {
 	t := now.UnixMicro()
 	return db.announcements(ctx, `SELECT `+announcementColumns+` FROM announcements a
 		WHERE a.ends_at > ? AND a.starts_at <= ? AND a.ended_at IS NULL
@@ -99,13 +74,13 @@ func (db *DB) Banners(ctx context.Context, user int64, now time.Time) ([]Announc
 		ORDER BY a.starts_at, a.id`, t, t, user)
 }
 
-func (db *DB) announcements(ctx context.Context, q string, args ...any) ([]Announcement, error) {
+func (db *DB) announcements(ctx context.Context, q string, args ...any) ([]entitle.Announcement, error) {
 	rows, err := db.r().QueryContext(ctx, db.d.q(q), args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []Announcement
+	var out []entitle.Announcement
 	for rows.Next() {
 		a, err := scanAnnouncement(rows)
 		if err != nil {
@@ -119,7 +94,7 @@ func (db *DB) announcements(ctx context.Context, q string, args ...any) ([]Annou
 // EndAnnouncement ends the announcement with id at now, before its time,
 // with its audit event (ErrNotFound). One already over is left as it is
 // and no event is recorded; changed says whether it was ended now.
-func (db *DB) EndAnnouncement(ctx context.Context, id int64, by string, now time.Time, ev AuditEvent) (changed bool, err error) {
+func (db *DB) EndAnnouncement(ctx context.Context, id int64, by string, now time.Time, ev entitle.AuditEvent) (changed bool, err error) {
 	err = db.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, db.d.q(`UPDATE announcements SET ended_at = ?, ended_by = ? WHERE id = ? AND ended_at IS NULL AND ends_at > ?`),
 			now.UnixMicro(), by, id, now.UnixMicro())
@@ -133,7 +108,7 @@ func (db *DB) EndAnnouncement(ctx context.Context, id int64, by string, now time
 		var one int
 		err = tx.QueryRowContext(ctx, db.d.q(`SELECT 1 FROM announcements WHERE id = ?`), id).Scan(&one)
 		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
+			return entitle.ErrNotFound
 		}
 		return err
 	})
@@ -148,7 +123,7 @@ func (db *DB) DismissAnnouncement(ctx context.Context, id, user int64, now time.
 		var one int
 		err := tx.QueryRowContext(ctx, db.d.q(`SELECT 1 FROM announcements WHERE id = ?`), id).Scan(&one)
 		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
+			return entitle.ErrNotFound
 		}
 		if err != nil {
 			return err

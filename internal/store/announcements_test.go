@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/entitle-portal/entitle"
-	"github.com/entitle-portal/entitle/internal/store"
 	"github.com/entitle-portal/entitle/internal/store/storetest"
 )
 
@@ -27,11 +26,11 @@ func TestAnnouncements(t *testing.T) {
 		t.Fatal(err)
 	}
 	day := 24 * time.Hour
-	post := func(title string, starts, ends time.Time) store.Announcement {
+	post := func(title string, starts, ends time.Time) entitle.Announcement {
 		t.Helper()
-		a, err := db.PostAnnouncement(ctx, store.Announcement{Title: title, Text: "Join us.", Link: "https://vendor.example/webinar",
+		a, err := db.PostAnnouncement(ctx, entitle.Announcement{Title: title, Text: "Join us.", Link: "https://vendor.example/webinar",
 			Starts: starts, Ends: ends, CreatedAt: importNow, CreatedBy: "ops@vendor.example"},
-			store.AuditEvent{At: importNow, Actor: "ops@vendor.example", Company: "VENDOR", Action: "announcement.post", Object: title, Outcome: "ok"})
+			entitle.AuditEvent{At: importNow, Actor: "ops@vendor.example", Company: "VENDOR", Action: "announcement.post", Object: title, Outcome: "ok"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -44,11 +43,11 @@ func TestAnnouncements(t *testing.T) {
 		webinar.CreatedBy != "ops@vendor.example" || !webinar.EndedAt.IsZero() {
 		t.Errorf("posted: %+v", webinar)
 	}
-	if _, err := db.PostAnnouncement(ctx, store.Announcement{Title: "x", Starts: importNow, Ends: importNow}, store.AuditEvent{}); err == nil {
+	if _, err := db.PostAnnouncement(ctx, entitle.Announcement{Title: "x", Starts: importNow, Ends: importNow}, entitle.AuditEvent{}); err == nil {
 		t.Error("an announcement that ends when it starts was posted")
 	}
 
-	titles := func(as []store.Announcement, err error) []string {
+	titles := func(as []entitle.Announcement, err error) []string {
 		t.Helper()
 		if err != nil {
 			t.Fatal(err)
@@ -85,31 +84,31 @@ func TestAnnouncements(t *testing.T) {
 	}
 	same("alice after dismissing", titles(db.Banners(ctx, alice.ID, importNow)))
 	same("bob", titles(db.Banners(ctx, bob.ID, importNow)), "Webinar")
-	if err := db.DismissAnnouncement(ctx, 9999, alice.ID, importNow); !errors.Is(err, store.ErrNotFound) {
+	if err := db.DismissAnnouncement(ctx, 9999, alice.ID, importNow); !errors.Is(err, entitle.ErrNotFound) {
 		t.Errorf("dismissing no announcement: %v", err)
 	}
 
 	// Ending early hides it from everyone, once.
 	changed, err := db.EndAnnouncement(ctx, webinar.ID, "ops@vendor.example", importNow,
-		store.AuditEvent{At: importNow, Actor: "ops@vendor.example", Company: "VENDOR", Action: "announcement.end", Outcome: "ok"})
+		entitle.AuditEvent{At: importNow, Actor: "ops@vendor.example", Company: "VENDOR", Action: "announcement.end", Outcome: "ok"})
 	if err != nil || !changed {
 		t.Fatalf("end: %v %v", changed, err)
 	}
 	same("bob after the end", titles(db.Banners(ctx, bob.ID, importNow)))
-	if changed, err := db.EndAnnouncement(ctx, webinar.ID, "x", importNow, store.AuditEvent{}); err != nil || changed {
+	if changed, err := db.EndAnnouncement(ctx, webinar.ID, "x", importNow, entitle.AuditEvent{}); err != nil || changed {
 		t.Errorf("ending again: %v %v", changed, err)
 	}
-	if changed, err := db.EndAnnouncement(ctx, past.ID, "x", importNow, store.AuditEvent{}); err != nil || changed {
+	if changed, err := db.EndAnnouncement(ctx, past.ID, "x", importNow, entitle.AuditEvent{}); err != nil || changed {
 		t.Errorf("ending one already over: %v %v", changed, err)
 	}
-	if _, err := db.EndAnnouncement(ctx, 9999, "x", importNow, store.AuditEvent{}); !errors.Is(err, store.ErrNotFound) {
+	if _, err := db.EndAnnouncement(ctx, 9999, "x", importNow, entitle.AuditEvent{}); !errors.Is(err, entitle.ErrNotFound) {
 		t.Errorf("ending no announcement: %v", err)
 	}
 	got, err := db.Announcement(ctx, webinar.ID)
 	if err != nil || !got.EndedAt.Equal(importNow) || got.EndedBy != "ops@vendor.example" || got.InForce(importNow) || !got.Over(importNow) {
 		t.Errorf("ended: %+v %v", got, err)
 	}
-	if _, err := db.Announcement(ctx, 9999); !errors.Is(err, store.ErrNotFound) {
+	if _, err := db.Announcement(ctx, 9999); !errors.Is(err, entitle.ErrNotFound) {
 		t.Errorf("no announcement: %v", err)
 	}
 	if !later.Starts.After(importNow) || later.InForce(importNow) || later.Over(importNow) {

@@ -10,26 +10,11 @@ import (
 	"github.com/entitle-portal/entitle"
 )
 
-// AuditEvent is one disclosure or change: who, which company, what, on what
-// basis, with what outcome, when.
-type AuditEvent struct {
-	ID      int64
-	At      time.Time
-	Actor   string // user email, or "cli"
-	Company string // the actor's company key; "" for the console
-	Action  string // e.g. entitlement.export, import, user.add
-	Object  string
-	Basis   []entitle.Basis
-	Outcome string // ok, denied, invalid
-	Detail  string
-	Hash    []byte // its link in the chain (auditchain.go), when read back; ignored when recording
-}
-
 // Audit records events and returns once they are committed. Concurrent
 // calls are committed together (group commit): one transaction, one sync to
 // disk, for all the events waiting at that moment, so that disclosures — each
 // of which is a write — never queue one by one behind the single writer.
-func (db *DB) Audit(ctx context.Context, events ...AuditEvent) error {
+func (db *DB) Audit(ctx context.Context, events ...entitle.AuditEvent) error {
 	req := auditRequest{events: events, done: make(chan error, 1)}
 	db.auditMu.RLock()
 	if db.auditClosed {
@@ -52,7 +37,7 @@ func (db *DB) Audit(ctx context.Context, events ...AuditEvent) error {
 }
 
 type auditRequest struct {
-	events []AuditEvent
+	events []entitle.AuditEvent
 	done   chan error
 }
 
@@ -111,7 +96,7 @@ func (db *DB) auditWriter() {
 
 // AuditEvents returns up to limit events after id after, oldest first: of
 // one company, or of all when company is "".
-func (db *DB) AuditEvents(ctx context.Context, company string, after int64, limit int) ([]AuditEvent, error) {
+func (db *DB) AuditEvents(ctx context.Context, company string, after int64, limit int) ([]entitle.AuditEvent, error) {
 	q := `SELECT ` + auditColumns + ` FROM ` + auditFrom + ` WHERE a.id > ?`
 	args := []any{after}
 	if company != "" {
@@ -122,15 +107,15 @@ func (db *DB) AuditEvents(ctx context.Context, company string, after int64, limi
 }
 
 // queryAuditEvents runs q, a SELECT of auditColumns, and reads the events.
-func (db *DB) queryAuditEvents(ctx context.Context, q string, args ...any) ([]AuditEvent, error) {
+func (db *DB) queryAuditEvents(ctx context.Context, q string, args ...any) ([]entitle.AuditEvent, error) {
 	rows, err := db.r().QueryContext(ctx, db.d.q(q), args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []AuditEvent
+	var out []entitle.AuditEvent
 	for rows.Next() {
-		var e AuditEvent
+		var e entitle.AuditEvent
 		var at int64
 		var basis string
 		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.Company, &e.Action, &e.Object, &basis, &e.Outcome, &e.Detail, &e.Hash); err != nil {

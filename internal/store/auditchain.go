@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/entitle-portal/entitle"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -138,7 +139,7 @@ type link struct {
 }
 
 // newAuditRecord is e as stored, with its company's row id.
-func newAuditRecord(e AuditEvent, companyID any) auditRecord {
+func newAuditRecord(e entitle.AuditEvent, companyID any) auditRecord {
 	basis := make([]string, 0, len(e.Basis))
 	for _, b := range e.Basis {
 		if b != "" {
@@ -154,11 +155,11 @@ func newAuditRecord(e AuditEvent, companyID any) auditRecord {
 
 // auditRecord resolves e's company (perhaps created in tx itself) and
 // returns e as stored.
-func (db *DB) auditRecord(ctx context.Context, tx *sql.Tx, e AuditEvent) (auditRecord, error) {
+func (db *DB) auditRecord(ctx context.Context, tx *sql.Tx, e entitle.AuditEvent) (auditRecord, error) {
 	var company any
 	if e.Company != "" {
 		id, err := db.companyID(ctx, e.Company)
-		if errors.Is(err, ErrNotFound) { // created in this very transaction
+		if errors.Is(err, entitle.ErrNotFound) { // created in this very transaction
 			err = tx.QueryRowContext(ctx, db.d.q(`SELECT id FROM companies WHERE key = ?`), e.Company).Scan(&id)
 		}
 		if err != nil {
@@ -209,7 +210,7 @@ func scanTip(row *sql.Row) (link, error) {
 
 // appendAudit writes an audit event inside tx, so that it commits or rolls
 // back with what it records, as the next link of the chain.
-func (db *DB) appendAudit(ctx context.Context, tx *sql.Tx, e AuditEvent) error {
+func (db *DB) appendAudit(ctx context.Context, tx *sql.Tx, e entitle.AuditEvent) error {
 	r, err := db.auditRecord(ctx, tx, e)
 	if err != nil {
 		return err
@@ -323,7 +324,7 @@ func (db *DB) chainTx(ctx context.Context, fn func(*sql.Tx) error) error {
 
 // pgAppendAudit is appendAudit on a pgx transaction (serializable): an
 // import's event.
-func (db *DB) pgAppendAudit(ctx context.Context, tx pgx.Tx, e AuditEvent) error {
+func (db *DB) pgAppendAudit(ctx context.Context, tx pgx.Tx, e entitle.AuditEvent) error {
 	var company any
 	if e.Company != "" {
 		var id int64

@@ -52,7 +52,7 @@ func chainStoreAt(tb testing.TB, dsn string) *store.DB {
 	}
 	_, ps, err := db.Import(ctx, entitle.Batch{Companies: []entitle.Sourced[entitle.Company]{
 		company(1, "VENDOR", entitle.KindVendor), company(2, "ACME", entitle.KindReseller), company(3, "BETA", entitle.KindCustomer),
-	}}, store.ImportOptions{}, chainNow)
+	}}, entitle.ImportOptions{}, chainNow)
 	if err != nil || len(ps) > 0 {
 		tb.Fatal(err, ps)
 	}
@@ -110,7 +110,7 @@ func rawExec(t *testing.T, raw *sql.DB, q func(string) string, stmts ...string) 
 // auditchain.go, as an outside auditor would: SHA-256 of the previous hash
 // and the event's fields, integers as 8 bytes big-endian, strings prefixed
 // with their length as 4 bytes big-endian.
-func outsideHash(prev []byte, e store.AuditEvent) []byte {
+func outsideHash(prev []byte, e entitle.AuditEvent) []byte {
 	h := sha256.New()
 	h.Write(prev)
 	var n [8]byte
@@ -132,9 +132,9 @@ func outsideHash(prev []byte, e store.AuditEvent) []byte {
 }
 
 // trail reads the whole trail through AuditEvents.
-func trail(t *testing.T, db *store.DB) []store.AuditEvent {
+func trail(t *testing.T, db *store.DB) []entitle.AuditEvent {
 	t.Helper()
-	var out []store.AuditEvent
+	var out []entitle.AuditEvent
 	var after int64
 	for {
 		page, err := db.AuditEvents(context.Background(), "", after, 1000)
@@ -187,7 +187,7 @@ func verifyProblem(t *testing.T, db *store.DB, cps ...store.AuditCheckpoint) *st
 func auditN(t *testing.T, db *store.DB, n int, company string) {
 	t.Helper()
 	for i := range n {
-		if err := db.Audit(context.Background(), store.AuditEvent{At: chainNow.Add(time.Duration(i) * time.Second), Actor: "ann@acme.example",
+		if err := db.Audit(context.Background(), entitle.AuditEvent{At: chainNow.Add(time.Duration(i) * time.Second), Actor: "ann@acme.example",
 			Company: company, Action: "entitlement.get", Object: fmt.Sprintf("S-%d", i), Basis: []entitle.Basis{entitle.BasisReseller}, Outcome: "ok"}); err != nil {
 			t.Fatal(err)
 		}
@@ -205,12 +205,12 @@ func hammer(t *testing.T, dbs ...*store.DB) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ok := func(store.UserRecord, int) error { return nil }
+	ok := func(entitle.UserRecord, int) error { return nil }
 	for h, db := range dbs {
 		for g := range 6 {
 			wg.Go(func() {
 				for i := range 30 {
-					err := db.Audit(ctx, store.AuditEvent{At: chainNow, Actor: "ann@acme.example", Company: []string{"ACME", "BETA", ""}[i%3],
+					err := db.Audit(ctx, entitle.AuditEvent{At: chainNow, Actor: "ann@acme.example", Company: []string{"ACME", "BETA", ""}[i%3],
 						Action: "entitlement.list", Object: fmt.Sprintf("h%d g%d i%d", h, g, i), Outcome: "ok"})
 					if err != nil {
 						t.Errorf("audit: %v", err)
@@ -226,8 +226,8 @@ func hammer(t *testing.T, dbs ...*store.DB) {
 					status = entitle.UserDisabled
 				}
 				// Status and admin: two events in one transaction, when both change.
-				if _, err := db.ChangeUser(ctx, bob.ID, store.UserChange{Status: &status, Admin: &admin}, ok,
-					store.AuditEvent{At: chainNow, Actor: "cli", Company: "BETA", Outcome: "ok"}); err != nil {
+				if _, err := db.ChangeUser(ctx, bob.ID, entitle.UserChange{Status: &status, Admin: &admin}, ok,
+					entitle.AuditEvent{At: chainNow, Actor: "cli", Company: "BETA", Outcome: "ok"}); err != nil {
 					t.Errorf("change user: %v", err)
 					return
 				}
@@ -236,7 +236,7 @@ func hammer(t *testing.T, dbs ...*store.DB) {
 		wg.Go(func() {
 			for i := range 10 {
 				if err := db.CreateSession(ctx, bob.ID, fmt.Sprintf("session-%d-%d", h, i), "", chainNow, chainNow.Add(time.Hour),
-					store.AuditEvent{At: chainNow, Actor: "bob@beta.example", Company: "BETA", Action: "login", Outcome: "ok"}); err != nil {
+					entitle.AuditEvent{At: chainNow, Actor: "bob@beta.example", Company: "BETA", Action: "login", Outcome: "ok"}); err != nil {
 					t.Errorf("session: %v", err)
 					return
 				}
@@ -244,7 +244,7 @@ func hammer(t *testing.T, dbs ...*store.DB) {
 		})
 		wg.Go(func() {
 			if _, ps, err := db.Import(ctx, entitle.Batch{Companies: []entitle.Sourced[entitle.Company]{{File: "c.jsonl", Line: 1,
-				Record: entitle.Company{Key: fmt.Sprintf("NEW%d", h), Name: "New", Kind: entitle.KindCustomer}}}}, store.ImportOptions{}, chainNow); err != nil || len(ps) > 0 {
+				Record: entitle.Company{Key: fmt.Sprintf("NEW%d", h), Name: "New", Kind: entitle.KindCustomer}}}}, entitle.ImportOptions{}, chainNow); err != nil || len(ps) > 0 {
 				t.Errorf("import: %v %v", err, ps)
 				return
 			}
@@ -311,7 +311,7 @@ func TestAuditChainRetries(t *testing.T) {
 		wg.Go(func() {
 			for j := range 5 {
 				status := []entitle.UserStatus{entitle.UserActive, entitle.UserDisabled}[(i+j)%2]
-				if err := db.SetUserStatus(ctx, "bob@beta.example", status, store.AuditEvent{At: chainNow, Actor: "cli", Company: "BETA",
+				if err := db.SetUserStatus(ctx, "bob@beta.example", status, entitle.AuditEvent{At: chainNow, Actor: "cli", Company: "BETA",
 					Action: "user.status", Object: fmt.Sprintf("%d-%d", i, j), Outcome: "ok"}); err != nil {
 					t.Errorf("set status: %v", err)
 				}
@@ -342,7 +342,7 @@ func TestAuditImportUnderLoad(t *testing.T) {
 					return
 				default:
 				}
-				if err := db.Audit(ctx, store.AuditEvent{At: chainNow, Actor: "cli", Action: "entitlement.get", Object: fmt.Sprintf("%d-%d", g, i), Outcome: "ok"}); err != nil {
+				if err := db.Audit(ctx, entitle.AuditEvent{At: chainNow, Actor: "cli", Action: "entitlement.get", Object: fmt.Sprintf("%d-%d", g, i), Outcome: "ok"}); err != nil {
 					t.Errorf("audit: %v", err)
 					return
 				}
@@ -352,10 +352,10 @@ func TestAuditImportUnderLoad(t *testing.T) {
 	}
 	time.Sleep(50 * time.Millisecond)
 	for range 3 {
-		if _, ps, err := db.Import(ctx, ds.Batch, store.ImportOptions{}, chainNow); err != nil || len(ps) > 0 {
+		if _, ps, err := db.Import(ctx, ds.Batch, entitle.ImportOptions{}, chainNow); err != nil || len(ps) > 0 {
 			t.Errorf("import under load: %v %v", err, ps)
 		}
-		if err := db.SetUserStatus(ctx, "nobody@example.com", entitle.UserActive, store.AuditEvent{At: chainNow, Outcome: "ok"}); err != store.ErrNotFound {
+		if err := db.SetUserStatus(ctx, "nobody@example.com", entitle.UserActive, entitle.AuditEvent{At: chainNow, Outcome: "ok"}); err != entitle.ErrNotFound {
 			t.Errorf("set status of nobody: %v", err)
 		}
 	}
@@ -714,8 +714,8 @@ func zeroHash() string {
 //
 //	go test -run '^$' -bench 'Audit' -benchtime 2s ./internal/store/
 func BenchmarkAudit(b *testing.B) {
-	ev := func(i int) store.AuditEvent {
-		return store.AuditEvent{At: chainNow.Add(time.Duration(i) * time.Microsecond), Actor: "ann@acme.example", Company: "ACME",
+	ev := func(i int) entitle.AuditEvent {
+		return entitle.AuditEvent{At: chainNow.Add(time.Duration(i) * time.Microsecond), Actor: "ann@acme.example", Company: "ACME",
 			Action: "entitlement.get", Object: fmt.Sprintf("S-%d", i), Basis: []entitle.Basis{"reseller"}, Outcome: "ok"}
 	}
 	b.Run("serial", func(b *testing.B) {
@@ -752,7 +752,7 @@ func BenchmarkAudit(b *testing.B) {
 			if i%2 == 0 {
 				status = entitle.UserDisabled
 			}
-			if err := db.SetUserStatus(ctx, "bob@beta.example", status, store.AuditEvent{At: chainNow, Actor: "cli", Company: "BETA",
+			if err := db.SetUserStatus(ctx, "bob@beta.example", status, entitle.AuditEvent{At: chainNow, Actor: "cli", Company: "BETA",
 				Action: "user.status", Object: "bob@beta.example", Outcome: "ok", Detail: string(status)}); err != nil {
 				b.Fatal(err)
 			}

@@ -108,7 +108,7 @@ func importBytes(db *store.DB, data []byte, now time.Time) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	_, problems, err = db.Import(context.Background(), batch, store.ImportOptions{}, now)
+	_, problems, err = db.Import(context.Background(), batch, entitle.ImportOptions{}, now)
 	if err == nil && len(problems) > 0 {
 		err = problems
 	}
@@ -183,7 +183,7 @@ func BenchmarkGet(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				d := policy.Decide(policy.Caller{Company: g.Company, Vendor: g.Company == vendor}, policy.Get, cand.Facts, now)
+				d := policy.Decide(entitle.Actor{Company: g.Company, Vendor: g.Company == vendor}, policy.Get, cand.Facts, now)
 				lat = append(lat, time.Since(start))
 				if d.Allowed != tc.want {
 					b.Fatalf("%s on %s: allowed=%v, want %v", g.Company, g.SubscriptionID, d.Allowed, tc.want)
@@ -205,10 +205,10 @@ func benchCompanies(ds *benchgen.Dataset) []struct{ name, key string } {
 // listVisible pages through what the company sees (store + policy), pages of
 // limit, in the order o, stopping after maxPages; it returns the number of
 // entitlements.
-func listVisible(ctx context.Context, db *store.DB, c policy.Caller, o store.ListOrder, limit, maxPages int, now time.Time) (int, error) {
+func listVisible(ctx context.Context, db *store.DB, c entitle.Actor, o entitle.ListOrder, limit, maxPages int, now time.Time) (int, error) {
 	n, after := 0, ""
 	for p := 0; p < maxPages; p++ {
-		page, err := db.List(ctx, c, after, limit, store.ListFilter{Order: o}, now)
+		page, err := db.List(ctx, c, after, limit, entitle.ListFilter{Order: o}, now)
 		if err != nil {
 			return n, err
 		}
@@ -230,11 +230,11 @@ func BenchmarkListFirstPage(b *testing.B) {
 	ds, db, now := benchWorld(b)
 	for _, co := range benchCompanies(ds) {
 		b.Run(co.name, func(b *testing.B) {
-			c := policy.Caller{Company: co.key}
+			c := entitle.Actor{Company: co.key}
 			lat := make(latencies, 0, b.N)
 			for i := 0; i < b.N; i++ {
 				start := time.Now()
-				if _, err := listVisible(context.Background(), db, c, store.BySubscription, 100, 1, now); err != nil {
+				if _, err := listVisible(context.Background(), db, c, entitle.BySubscription, 100, 1, now); err != nil {
 					b.Fatal(err)
 				}
 				lat = append(lat, time.Since(start))
@@ -250,13 +250,13 @@ func BenchmarkListComplete(b *testing.B) {
 	ds, db, now := benchWorld(b)
 	for _, co := range benchCompanies(ds) {
 		b.Run(co.name, func(b *testing.B) {
-			c := policy.Caller{Company: co.key}
+			c := entitle.Actor{Company: co.key}
 			lat := make(latencies, 0, b.N)
 			n := 0
 			for i := 0; i < b.N; i++ {
 				start := time.Now()
 				var err error
-				if n, err = listVisible(context.Background(), db, c, store.BySubscription, 500, 1<<30, now); err != nil {
+				if n, err = listVisible(context.Background(), db, c, entitle.BySubscription, 500, 1<<30, now); err != nil {
 					b.Fatal(err)
 				}
 				lat = append(lat, time.Since(start))
@@ -278,13 +278,13 @@ func BenchmarkListByEndDate(b *testing.B) {
 	}
 	callers := []struct {
 		name string
-		c    policy.Caller
-	}{{"vendor", policy.Caller{Company: vendor, Vendor: true}}}
+		c    entitle.Actor
+	}{{"vendor", entitle.Actor{Company: vendor, Vendor: true}}}
 	for _, co := range benchCompanies(ds) {
 		callers = append(callers, struct {
 			name string
-			c    policy.Caller
-		}{co.name, policy.Caller{Company: co.key}})
+			c    entitle.Actor
+		}{co.name, entitle.Actor{Company: co.key}})
 	}
 	for _, co := range callers {
 		for _, kind := range []struct {
@@ -300,7 +300,7 @@ func BenchmarkListByEndDate(b *testing.B) {
 				for i := 0; i < b.N; i++ {
 					start := time.Now()
 					var err error
-					if n, err = listVisible(context.Background(), db, co.c, store.ByEndDate, kind.limit, kind.maxPages, now); err != nil {
+					if n, err = listVisible(context.Background(), db, co.c, entitle.ByEndDate, kind.limit, kind.maxPages, now); err != nil {
 						b.Fatal(err)
 					}
 					lat = append(lat, time.Since(start))

@@ -22,7 +22,7 @@ func (db *DB) Company(ctx context.Context, key string) (entitle.Company, error) 
 	err := db.ro.QueryRowContext(ctx, db.d.q(`SELECT key, name, kind FROM companies WHERE key = ?`), key).
 		Scan(&c.Key, &c.Name, &c.Kind)
 	if errors.Is(err, sql.ErrNoRows) {
-		return c, ErrNotFound
+		return c, entitle.ErrNotFound
 	}
 	return c, err
 }
@@ -78,7 +78,7 @@ func (db *DB) companyID(ctx context.Context, key string) (int64, error) {
 	}
 	err := db.keys.QueryRowContext(ctx, db.d.q(`SELECT id FROM companies WHERE key = ?`), key).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, ErrNotFound
+		return 0, entitle.ErrNotFound
 	}
 	if err != nil {
 		return 0, err

@@ -8,7 +8,6 @@ import (
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/benchgen"
-	"github.com/entitle-portal/entitle/internal/policy"
 	"github.com/entitle-portal/entitle/internal/store"
 	"github.com/entitle-portal/entitle/internal/store/storetest"
 )
@@ -27,7 +26,7 @@ func TestConcurrentColdReads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ps, err := db.Import(ctx, ds.Batch, store.ImportOptions{}, now); err != nil || len(ps) > 0 {
+	if _, ps, err := db.Import(ctx, ds.Batch, entitle.ImportOptions{}, now); err != nil || len(ps) > 0 {
 		t.Fatal(err, ps)
 	}
 	if err := db.AddDelegations(ctx, ds.Delegations); err != nil {
@@ -56,7 +55,7 @@ func TestConcurrentColdReads(t *testing.T) {
 				if _, err := db.Entitlement(ctx, sub, ""); err != nil {
 					t.Errorf("explain %s: %v", sub, err)
 				}
-				if _, err := db.List(ctx, policy.Caller{Company: o.PurchasingEntity}, "", 50, store.ListFilter{}, now); err != nil {
+				if _, err := db.List(ctx, entitle.Actor{Company: o.PurchasingEntity}, "", 50, entitle.ListFilter{}, now); err != nil {
 					t.Errorf("list %s: %v", o.PurchasingEntity, err)
 				}
 			}()

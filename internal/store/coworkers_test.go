@@ -74,7 +74,7 @@ func auditMark(t *testing.T, db *store.DB) int64 {
 }
 
 // auditSince returns the events after mark and moves mark past them.
-func auditSince(t *testing.T, db *store.DB, mark *int64) []store.AuditEvent {
+func auditSince(t *testing.T, db *store.DB, mark *int64) []entitle.AuditEvent {
 	t.Helper()
 	evs, err := db.AuditEvents(context.Background(), "", *mark, 1000)
 	if err != nil {
@@ -88,7 +88,7 @@ func auditSince(t *testing.T, db *store.DB, mark *int64) []store.AuditEvent {
 
 // wantAudit checks that exactly the events with actions were written since
 // mark, on object, and moves mark past them.
-func wantAudit(t *testing.T, db *store.DB, mark *int64, object string, actions ...string) []store.AuditEvent {
+func wantAudit(t *testing.T, db *store.DB, mark *int64, object string, actions ...string) []entitle.AuditEvent {
 	t.Helper()
 	evs := auditSince(t, db, mark)
 	var got []string
@@ -107,13 +107,13 @@ func wantAudit(t *testing.T, db *store.DB, mark *int64, object string, actions .
 	return evs
 }
 
-func ev(action, actor, company string) store.AuditEvent {
-	return store.AuditEvent{At: coNow, Actor: actor, Company: company, Action: action, Outcome: "ok"}
+func ev(action, actor, company string) entitle.AuditEvent {
+	return entitle.AuditEvent{At: coNow, Actor: actor, Company: company, Action: action, Outcome: "ok"}
 }
 
-func allow(store.Invitation) error { return nil }
+func allow(entitle.Invitation) error { return nil }
 
-func ids(invs []store.Invitation) []int64 {
+func ids(invs []entitle.Invitation) []int64 {
 	out := []int64{}
 	for _, inv := range invs {
 		out = append(out, inv.ID)
@@ -130,7 +130,7 @@ func openIDs(t *testing.T, db *store.DB, company string, inviter, after int64, l
 	return ids(invs)
 }
 
-func mustInvitation(t *testing.T, db *store.DB, id int64) store.Invitation {
+func mustInvitation(t *testing.T, db *store.DB, id int64) entitle.Invitation {
 	t.Helper()
 	inv, err := db.Invitation(context.Background(), id)
 	if err != nil {
@@ -153,13 +153,13 @@ func TestInvitationLifecycle(t *testing.T) {
 	mark := auditMark(t, db)
 	week := coNow.Add(7 * 24 * time.Hour)
 
-	create := func(email, company string, inviter entitle.User, admin bool, hash string) store.Invitation {
+	create := func(email, company string, inviter entitle.User, admin bool, hash string) entitle.Invitation {
 		t.Helper()
 		actor := inviter.Email
 		if inviter.ID == 0 {
 			actor = "cli"
 		}
-		inv, err := db.CreateInvitation(ctx, store.Invitation{Email: email, Company: company, InviterID: inviter.ID, Admin: admin,
+		inv, err := db.CreateInvitation(ctx, entitle.Invitation{Email: email, Company: company, InviterID: inviter.ID, Admin: admin,
 			TokenHash: hash, CreatedAt: coNow, ExpiresAt: week}, ev("invitation.create", actor, inviter.Company))
 		if err != nil {
 			t.Fatalf("invite %s: %v", email, err)
@@ -169,16 +169,16 @@ func TestInvitationLifecycle(t *testing.T) {
 
 	// By a user: the address normalized, the inviter read back, mail queued.
 	carol := create("  Carol@ACME.example ", "ACME", ann, false, "h-carol")
-	want := store.Invitation{ID: carol.ID, Email: "carol@acme.example", Company: "ACME", InviterID: ann.ID,
+	want := entitle.Invitation{ID: carol.ID, Email: "carol@acme.example", Company: "ACME", InviterID: ann.ID,
 		InviterEmail: "ann@acme.example", InviterName: "ann", TokenHash: "h-carol", CreatedAt: coNow, ExpiresAt: week,
-		Mail: store.MailState{Status: store.MailQueued}}
+		Mail: entitle.MailState{Status: entitle.MailQueued}}
 	if diff := cmp.Diff(want, carol); diff != "" {
 		t.Errorf("created invitation (-want +got):\n%s", diff)
 	}
-	if s := carol.State(coNow); s != store.InvitationPending || !carol.Open() {
+	if s := carol.State(coNow); s != entitle.InvitationPending || !carol.Open() {
 		t.Errorf("new invitation: state %s, open %v", s, carol.Open())
 	}
-	if s := carol.State(week); s != store.InvitationExpired || !carol.Open() {
+	if s := carol.State(week); s != entitle.InvitationExpired || !carol.Open() {
 		t.Errorf("at its expiry: state %s, open %v", s, carol.Open())
 	}
 	evs := wantAudit(t, db, &mark, "carol@acme.example", "invitation.create")
@@ -188,8 +188,8 @@ func TestInvitationLifecycle(t *testing.T) {
 
 	// By the operator, as administrator: no inviter.
 	dave := create("dave@acme.example", "ACME", entitle.User{}, true, "h-dave")
-	want = store.Invitation{ID: dave.ID, Email: "dave@acme.example", Company: "ACME", Admin: true, TokenHash: "h-dave",
-		CreatedAt: coNow, ExpiresAt: week, Mail: store.MailState{Status: store.MailQueued}}
+	want = entitle.Invitation{ID: dave.ID, Email: "dave@acme.example", Company: "ACME", Admin: true, TokenHash: "h-dave",
+		CreatedAt: coNow, ExpiresAt: week, Mail: entitle.MailState{Status: entitle.MailQueued}}
 	if diff := cmp.Diff(want, dave); diff != "" {
 		t.Errorf("operator's invitation (-want +got):\n%s", diff)
 	}
@@ -197,7 +197,7 @@ func TestInvitationLifecycle(t *testing.T) {
 	if len(evs) == 1 && (evs[0].Actor != "cli" || evs[0].Company != "") {
 		t.Errorf("audit event %+v", evs[0])
 	}
-	for _, inv := range []store.Invitation{carol, dave} {
+	for _, inv := range []entitle.Invitation{carol, dave} {
 		if got := mustInvitation(t, db, inv.ID); !cmp.Equal(got, inv) {
 			t.Errorf("Invitation(%d) = %+v, want %+v", inv.ID, got, inv)
 		}
@@ -206,13 +206,13 @@ func TestInvitationLifecycle(t *testing.T) {
 			t.Errorf("InvitationByToken(%s) = %+v, %v; want %+v", inv.TokenHash, got, err, inv)
 		}
 	}
-	if _, err := db.Invitation(ctx, 1<<40); !errors.Is(err, store.ErrNotFound) {
+	if _, err := db.Invitation(ctx, 1<<40); !errors.Is(err, entitle.ErrNotFound) {
 		t.Errorf("unknown invitation: %v", err)
 	}
-	if _, err := db.InvitationByToken(ctx, "h-nobody"); !errors.Is(err, store.ErrInvitationUnknown) {
+	if _, err := db.InvitationByToken(ctx, "h-nobody"); !errors.Is(err, entitle.ErrInvitationUnknown) {
 		t.Errorf("unknown token: %v", err)
 	}
-	if _, err := db.CreateInvitation(ctx, store.Invitation{Email: "x@nowhere.example", Company: "NOWHERE", TokenHash: "h-x",
+	if _, err := db.CreateInvitation(ctx, entitle.Invitation{Email: "x@nowhere.example", Company: "NOWHERE", TokenHash: "h-x",
 		CreatedAt: coNow, ExpiresAt: week}, ev("invitation.create", "cli", "")); err == nil ||
 		!strings.Contains(err.Error(), "no company with key NOWHERE") {
 		t.Errorf("invitation to an unknown company: %v", err)
@@ -256,7 +256,7 @@ func TestInvitationLifecycle(t *testing.T) {
 	}
 
 	// The mail state of the current link is recorded, not audited.
-	sent := store.MailState{Status: store.MailSent, Attempts: 1, At: coNow.Add(time.Minute)}
+	sent := entitle.MailState{Status: entitle.MailSent, Attempts: 1, At: coNow.Add(time.Minute)}
 	if err := db.RecordMail(ctx, carol.ID, "h-carol", sent); err != nil {
 		t.Fatal(err)
 	}
@@ -267,9 +267,9 @@ func TestInvitationLifecycle(t *testing.T) {
 
 	// A new link: the old one stops working, the mail is queued again, the
 	// invitation runs longer; one audit event.
-	var seen store.Invitation
+	var seen entitle.Invitation
 	twoWeeks := coNow.Add(14 * 24 * time.Hour)
-	re, err := db.ReissueInvitation(ctx, carol.ID, func(inv store.Invitation) error { seen = inv; return nil },
+	re, err := db.ReissueInvitation(ctx, carol.ID, func(inv entitle.Invitation) error { seen = inv; return nil },
 		"h-carol-2", twoWeeks, ev("invitation.resend", "ann@acme.example", "ACME"))
 	if err != nil {
 		t.Fatal(err)
@@ -278,14 +278,14 @@ func TestInvitationLifecycle(t *testing.T) {
 		t.Errorf("reissue check saw %+v", seen)
 	}
 	want = carol
-	want.TokenHash, want.ExpiresAt, want.Mail = "h-carol-2", twoWeeks, store.MailState{Status: store.MailQueued}
+	want.TokenHash, want.ExpiresAt, want.Mail = "h-carol-2", twoWeeks, entitle.MailState{Status: entitle.MailQueued}
 	if diff := cmp.Diff(want, re); diff != "" {
 		t.Errorf("reissued (-want +got):\n%s", diff)
 	}
 	if got := mustInvitation(t, db, carol.ID); !cmp.Equal(got, want) {
 		t.Errorf("reissued, read back: %+v, want %+v", got, want)
 	}
-	if _, err := db.InvitationByToken(ctx, "h-carol"); !errors.Is(err, store.ErrInvitationUnknown) {
+	if _, err := db.InvitationByToken(ctx, "h-carol"); !errors.Is(err, entitle.ErrInvitationUnknown) {
 		t.Errorf("old link after reissue: %v", err)
 	}
 	if got, err := db.InvitationByToken(ctx, "h-carol-2"); err != nil || got.ID != carol.ID {
@@ -294,13 +294,13 @@ func TestInvitationLifecycle(t *testing.T) {
 	wantAudit(t, db, &mark, "carol@acme.example", "invitation.resend")
 
 	// The outcome of the old link's mail is not the invitation's any more.
-	if err := db.RecordMail(ctx, carol.ID, "h-carol", store.MailState{Status: store.MailFailed, Attempts: 5, Error: "old link", At: coNow}); err != nil {
+	if err := db.RecordMail(ctx, carol.ID, "h-carol", entitle.MailState{Status: entitle.MailFailed, Attempts: 5, Error: "old link", At: coNow}); err != nil {
 		t.Fatal(err)
 	}
-	if got := mustInvitation(t, db, carol.ID).Mail; !cmp.Equal(got, store.MailState{Status: store.MailQueued}) {
+	if got := mustInvitation(t, db, carol.ID).Mail; !cmp.Equal(got, entitle.MailState{Status: entitle.MailQueued}) {
 		t.Errorf("old link's outcome recorded: %+v", got)
 	}
-	retrying := store.MailState{Status: store.MailRetrying, Attempts: 2, Error: "mail server said 451", At: coNow.Add(2 * time.Minute)}
+	retrying := entitle.MailState{Status: entitle.MailRetrying, Attempts: 2, Error: "mail server said 451", At: coNow.Add(2 * time.Minute)}
 	if err := db.RecordMail(ctx, carol.ID, "h-carol-2", retrying); err != nil {
 		t.Fatal(err)
 	}
@@ -310,7 +310,7 @@ func TestInvitationLifecycle(t *testing.T) {
 
 	// A refusing check: its error, unchanged; nothing changes.
 	errNo := errors.New("not yours")
-	refuse := func(store.Invitation) error { return errNo }
+	refuse := func(entitle.Invitation) error { return errNo }
 	before := mustInvitation(t, db, carol.ID)
 	if _, err := db.ReissueInvitation(ctx, carol.ID, refuse, "h-carol-3", coNow.Add(30*24*time.Hour), ev("invitation.resend", "bob@acme.example", "ACME")); err != errNo {
 		t.Errorf("refused reissue: %v, want %v", err, errNo)
@@ -325,8 +325,8 @@ func TestInvitationLifecycle(t *testing.T) {
 
 	// Revoke: closed at once, once.
 	revokedAt := coNow.Add(time.Hour)
-	seen = store.Invitation{}
-	rv, err := db.RevokeInvitation(ctx, erin.ID, func(inv store.Invitation) error { seen = inv; return nil }, revokedAt,
+	seen = entitle.Invitation{}
+	rv, err := db.RevokeInvitation(ctx, erin.ID, func(inv entitle.Invitation) error { seen = inv; return nil }, revokedAt,
 		ev("invitation.revoke", "ann@acme.example", "ACME"))
 	if err != nil {
 		t.Fatal(err)
@@ -340,26 +340,26 @@ func TestInvitationLifecycle(t *testing.T) {
 		t.Errorf("revoked (-want +got):\n%s", diff)
 	}
 	got := mustInvitation(t, db, erin.ID)
-	if !cmp.Equal(got, want) || got.State(coNow) != store.InvitationRevoked || got.Open() {
+	if !cmp.Equal(got, want) || got.State(coNow) != entitle.InvitationRevoked || got.Open() {
 		t.Errorf("revoked, read back: %+v (state %s)", got, got.State(coNow))
 	}
 	wantAudit(t, db, &mark, "erin@acme.example", "invitation.revoke")
-	if _, err := db.RevokeInvitation(ctx, erin.ID, allow, revokedAt.Add(time.Hour), ev("invitation.revoke", "ann@acme.example", "ACME")); !errors.Is(err, store.ErrInvitationClosed) {
+	if _, err := db.RevokeInvitation(ctx, erin.ID, allow, revokedAt.Add(time.Hour), ev("invitation.revoke", "ann@acme.example", "ACME")); !errors.Is(err, entitle.ErrInvitationClosed) {
 		t.Errorf("second revoke: %v", err)
 	}
-	if _, err := db.ReissueInvitation(ctx, erin.ID, allow, "h-erin-2", twoWeeks, ev("invitation.resend", "ann@acme.example", "ACME")); !errors.Is(err, store.ErrInvitationClosed) {
+	if _, err := db.ReissueInvitation(ctx, erin.ID, allow, "h-erin-2", twoWeeks, ev("invitation.resend", "ann@acme.example", "ACME")); !errors.Is(err, entitle.ErrInvitationClosed) {
 		t.Errorf("reissue of a revoked invitation: %v", err)
 	}
 	if got := mustInvitation(t, db, erin.ID); !got.RevokedAt.Equal(revokedAt) || got.TokenHash != "h-erin" {
 		t.Errorf("closed invitation changed: %+v", got)
 	}
-	if _, err := db.RevokeInvitation(ctx, 1<<40, allow, coNow, ev("invitation.revoke", "cli", "")); !errors.Is(err, store.ErrNotFound) {
+	if _, err := db.RevokeInvitation(ctx, 1<<40, allow, coNow, ev("invitation.revoke", "cli", "")); !errors.Is(err, entitle.ErrNotFound) {
 		t.Errorf("revoke of an unknown invitation: %v", err)
 	}
-	if _, err := db.ReissueInvitation(ctx, 1<<40, allow, "h-none", twoWeeks, ev("invitation.resend", "cli", "")); !errors.Is(err, store.ErrNotFound) {
+	if _, err := db.ReissueInvitation(ctx, 1<<40, allow, "h-none", twoWeeks, ev("invitation.resend", "cli", "")); !errors.Is(err, entitle.ErrNotFound) {
 		t.Errorf("reissue of an unknown invitation: %v", err)
 	}
-	if _, err := db.AcceptInvitation(ctx, "h-erin", "Erin", "pw", coNow.Add(3*time.Hour), ev("invitation.accept", "", "")); !errors.Is(err, store.ErrInvitationRevoked) {
+	if _, err := db.AcceptInvitation(ctx, "h-erin", "Erin", "pw", coNow.Add(3*time.Hour), ev("invitation.accept", "", "")); !errors.Is(err, entitle.ErrInvitationRevoked) {
 		t.Errorf("accept of a revoked invitation: %v", err)
 	}
 	if got, want := openIDs(t, db, "ACME", 0, 0, 10), []int64{carol.ID, dave.ID, gina.ID}; !slices.Equal(got, want) {
@@ -370,7 +370,7 @@ func TestInvitationLifecycle(t *testing.T) {
 	// An address that has become a user's (of any company) is not invited again.
 	coUser(t, db, "BETA", "Gina@acme.example", false)
 	mark = auditMark(t, db)
-	if _, err := db.ReissueInvitation(ctx, gina.ID, allow, "h-gina-2", twoWeeks, ev("invitation.resend", "ann@acme.example", "ACME")); !errors.Is(err, store.ErrAlreadyInvited) {
+	if _, err := db.ReissueInvitation(ctx, gina.ID, allow, "h-gina-2", twoWeeks, ev("invitation.resend", "ann@acme.example", "ACME")); !errors.Is(err, entitle.ErrAlreadyInvited) {
 		t.Errorf("reissue to a user's address: %v", err)
 	}
 	if got := mustInvitation(t, db, gina.ID); !cmp.Equal(got, gina) {
@@ -395,26 +395,26 @@ func TestInvitationLifecycle(t *testing.T) {
 	if len(evs) == 1 && (evs[0].Actor != "dave@acme.example" || evs[0].Company != "ACME") {
 		t.Errorf("accept audit event %+v", evs[0])
 	}
-	if got := mustInvitation(t, db, dave.ID); got.State(acceptAt) != store.InvitationAccepted || !got.AcceptedAt.Equal(acceptAt) || got.Open() {
+	if got := mustInvitation(t, db, dave.ID); got.State(acceptAt) != entitle.InvitationAccepted || !got.AcceptedAt.Equal(acceptAt) || got.Open() {
 		t.Errorf("accepted invitation: %+v", got)
 	}
-	if _, err := db.AcceptInvitation(ctx, "h-dave", "Dave", "pw", acceptAt, ev("invitation.accept", "", "")); !errors.Is(err, store.ErrInvitationUsed) {
+	if _, err := db.AcceptInvitation(ctx, "h-dave", "Dave", "pw", acceptAt, ev("invitation.accept", "", "")); !errors.Is(err, entitle.ErrInvitationUsed) {
 		t.Errorf("second accept: %v", err)
 	}
-	if _, err := db.RevokeInvitation(ctx, dave.ID, allow, acceptAt, ev("invitation.revoke", "ann@acme.example", "ACME")); !errors.Is(err, store.ErrInvitationClosed) {
+	if _, err := db.RevokeInvitation(ctx, dave.ID, allow, acceptAt, ev("invitation.revoke", "ann@acme.example", "ACME")); !errors.Is(err, entitle.ErrInvitationClosed) {
 		t.Errorf("revoke of an accepted invitation: %v", err)
 	}
-	if _, err := db.ReissueInvitation(ctx, dave.ID, allow, "h-dave-2", twoWeeks, ev("invitation.resend", "ann@acme.example", "ACME")); !errors.Is(err, store.ErrInvitationClosed) {
+	if _, err := db.ReissueInvitation(ctx, dave.ID, allow, "h-dave-2", twoWeeks, ev("invitation.resend", "ann@acme.example", "ACME")); !errors.Is(err, entitle.ErrInvitationClosed) {
 		t.Errorf("reissue of an accepted invitation: %v", err)
 	}
 	wantAudit(t, db, &mark, "")
 
 	// A replaced link cannot be accepted; the current one can, as a user
 	// who is not an administrator; an expired one cannot.
-	if _, err := db.AcceptInvitation(ctx, "h-carol", "Carol", "pw", acceptAt, ev("invitation.accept", "", "")); !errors.Is(err, store.ErrInvitationUnknown) {
+	if _, err := db.AcceptInvitation(ctx, "h-carol", "Carol", "pw", acceptAt, ev("invitation.accept", "", "")); !errors.Is(err, entitle.ErrInvitationUnknown) {
 		t.Errorf("accept of a replaced link: %v", err)
 	}
-	if _, err := db.AcceptInvitation(ctx, "h-frank", "Frank", "pw", week, ev("invitation.accept", "", "")); !errors.Is(err, store.ErrInvitationExpired) {
+	if _, err := db.AcceptInvitation(ctx, "h-frank", "Frank", "pw", week, ev("invitation.accept", "", "")); !errors.Is(err, entitle.ErrInvitationExpired) {
 		t.Errorf("accept at expiry: %v", err)
 	}
 	wantAudit(t, db, &mark, "")
@@ -441,9 +441,9 @@ func TestInvitationDuplicates(t *testing.T) {
 	coUser(t, db, "BETA", "zed@beta.example", true)
 	week := coNow.Add(7 * 24 * time.Hour)
 	n := 0
-	invite := func(email, company string, created, expires time.Time) (store.Invitation, error) {
+	invite := func(email, company string, created, expires time.Time) (entitle.Invitation, error) {
 		n++
-		return db.CreateInvitation(ctx, store.Invitation{Email: email, Company: company, InviterID: ann.ID,
+		return db.CreateInvitation(ctx, entitle.Invitation{Email: email, Company: company, InviterID: ann.ID,
 			TokenHash: fmt.Sprintf("h-%d", n), CreatedAt: created, ExpiresAt: expires}, ev("invitation.create", "ann@acme.example", "ACME"))
 	}
 	pat, err := invite("pat@acme.example", "ACME", coNow, week)
@@ -461,7 +461,7 @@ func TestInvitationDuplicates(t *testing.T) {
 		{"zed@beta.example", "BETA"},       // a user of the same company
 		{"\tpat@acme.EXAMPLE\n", "VENDOR"}, // any company
 	} {
-		if _, err := invite(tc.email, tc.company, coNow.Add(time.Hour), week); !errors.Is(err, store.ErrAlreadyInvited) {
+		if _, err := invite(tc.email, tc.company, coNow.Add(time.Hour), week); !errors.Is(err, entitle.ErrAlreadyInvited) {
 			t.Errorf("invite %q to %s: %v, want ErrAlreadyInvited", tc.email, tc.company, err)
 		}
 	}
@@ -476,7 +476,7 @@ func TestInvitationDuplicates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := invite("quinn@acme.example", "BETA", coNow.Add(time.Hour-time.Microsecond), week); !errors.Is(err, store.ErrAlreadyInvited) {
+	if _, err := invite("quinn@acme.example", "BETA", coNow.Add(time.Hour-time.Microsecond), week); !errors.Is(err, entitle.ErrAlreadyInvited) {
 		t.Errorf("a microsecond before expiry: %v", err)
 	}
 	mark = auditMark(t, db)
@@ -485,11 +485,11 @@ func TestInvitationDuplicates(t *testing.T) {
 	if err != nil {
 		t.Fatalf("invitation after the old one expired: %v", err)
 	}
-	if quinn2.Company != "BETA" || quinn2.Email != "quinn@acme.example" || !quinn2.Open() || quinn2.State(later) != store.InvitationPending {
+	if quinn2.Company != "BETA" || quinn2.Email != "quinn@acme.example" || !quinn2.Open() || quinn2.State(later) != entitle.InvitationPending {
 		t.Errorf("new invitation %+v", quinn2)
 	}
 	old := mustInvitation(t, db, quinn.ID)
-	if !old.RevokedAt.Equal(later) || old.State(later) != store.InvitationRevoked {
+	if !old.RevokedAt.Equal(later) || old.State(later) != entitle.InvitationRevoked {
 		t.Errorf("the expired invitation was not closed: %+v", old)
 	}
 	wantAudit(t, db, &mark, "quinn@acme.example", "invitation.create")
@@ -499,7 +499,7 @@ func TestInvitationDuplicates(t *testing.T) {
 	if got, want := openIDs(t, db, "BETA", 0, 0, 10), []int64{quinn2.ID}; !slices.Equal(got, want) {
 		t.Errorf("open invitations of BETA %v, want %v", got, want)
 	}
-	if _, err := db.AcceptInvitation(ctx, old.TokenHash, "Quinn", "pw", later, ev("invitation.accept", "", "")); !errors.Is(err, store.ErrInvitationRevoked) {
+	if _, err := db.AcceptInvitation(ctx, old.TokenHash, "Quinn", "pw", later, ev("invitation.accept", "", "")); !errors.Is(err, entitle.ErrInvitationRevoked) {
 		t.Errorf("accept of the closed invitation: %v", err)
 	}
 
@@ -515,7 +515,7 @@ func TestInvitationDuplicates(t *testing.T) {
 	if _, err := db.AcceptInvitation(ctx, pat2.TokenHash, "Pat", "pw", later, ev("invitation.accept", "", "")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := invite("pat@acme.example", "BETA", later, week); !errors.Is(err, store.ErrAlreadyInvited) {
+	if _, err := invite("pat@acme.example", "BETA", later, week); !errors.Is(err, entitle.ErrAlreadyInvited) {
 		t.Errorf("invitation of an accepted address: %v", err)
 	}
 }
@@ -538,7 +538,7 @@ func TestConcurrentInvitationsOfOneAddress(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				<-start
-				_, errs[i] = db.CreateInvitation(ctx, store.Invitation{Email: email, Company: []string{"ACME", "BETA"}[i%2], InviterID: ann.ID,
+				_, errs[i] = db.CreateInvitation(ctx, entitle.Invitation{Email: email, Company: []string{"ACME", "BETA"}[i%2], InviterID: ann.ID,
 					TokenHash: fmt.Sprintf("h-%d-%d", round, i), CreatedAt: coNow, ExpiresAt: coNow.Add(time.Hour)},
 					ev("invitation.create", "ann@acme.example", "ACME"))
 			}()
@@ -550,7 +550,7 @@ func TestConcurrentInvitationsOfOneAddress(t *testing.T) {
 			switch {
 			case err == nil:
 				ok++
-			case !errors.Is(err, store.ErrAlreadyInvited):
+			case !errors.Is(err, entitle.ErrAlreadyInvited):
 				t.Errorf("round %d: %v", round, err)
 			}
 		}
@@ -589,7 +589,7 @@ func TestChangeUser(t *testing.T) {
 	others := func(id int64) int {
 		t.Helper()
 		n := -1
-		if _, err := db.ChangeUser(ctx, id, store.UserChange{}, func(u store.UserRecord, o int) error {
+		if _, err := db.ChangeUser(ctx, id, entitle.UserChange{}, func(u entitle.UserRecord, o int) error {
 			if u.ID != id {
 				t.Errorf("check saw user %d, want %d", u.ID, id)
 			}
@@ -610,10 +610,10 @@ func TestChangeUser(t *testing.T) {
 	}
 	wantAudit(t, db, &mark, "")
 
-	change := func(u entitle.User, ch store.UserChange, actions ...string) store.UserRecord {
+	change := func(u entitle.User, ch entitle.UserChange, actions ...string) entitle.UserRecord {
 		t.Helper()
-		var seen store.UserRecord
-		got, err := db.ChangeUser(ctx, u.ID, ch, func(u store.UserRecord, _ int) error { seen = u; return nil }, byAnn)
+		var seen entitle.UserRecord
+		got, err := db.ChangeUser(ctx, u.ID, ch, func(u entitle.UserRecord, _ int) error { seen = u; return nil }, byAnn)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -637,49 +637,49 @@ func TestChangeUser(t *testing.T) {
 	}
 
 	// Disable: the user's sessions end, others' stay.
-	got := change(cat, store.UserChange{Status: status(entitle.UserDisabled)}, "user.disable")
+	got := change(cat, entitle.UserChange{Status: status(entitle.UserDisabled)}, "user.disable")
 	if got.Status != entitle.UserDisabled || got.Admin {
 		t.Errorf("disabled: %+v", got)
 	}
-	if _, _, err := db.UserBySession(ctx, "s-cat@acme.example", coNow); !errors.Is(err, store.ErrNotFound) {
+	if _, _, err := db.UserBySession(ctx, "s-cat@acme.example", coNow); !errors.Is(err, entitle.ErrNotFound) {
 		t.Errorf("session of a disabled user: %v", err)
 	}
 	if u, _, err := db.UserBySession(ctx, "s-bob@acme.example", coNow); err != nil || u.ID != bob.ID {
 		t.Errorf("session of another user: %+v, %v", u, err)
 	}
-	change(cat, store.UserChange{Status: status(entitle.UserDisabled)}) // no-op
-	got = change(cat, store.UserChange{Status: status(entitle.UserActive)}, "user.enable")
+	change(cat, entitle.UserChange{Status: status(entitle.UserDisabled)}) // no-op
+	got = change(cat, entitle.UserChange{Status: status(entitle.UserActive)}, "user.enable")
 	if got.Status != entitle.UserActive {
 		t.Errorf("enabled: %+v", got)
 	}
-	if _, _, err := db.UserBySession(ctx, "s-cat@acme.example", coNow); !errors.Is(err, store.ErrNotFound) {
+	if _, _, err := db.UserBySession(ctx, "s-cat@acme.example", coNow); !errors.Is(err, entitle.ErrNotFound) {
 		t.Errorf("a session came back with enable: %v", err)
 	}
-	if got = change(cat, store.UserChange{Admin: admin(true)}, "user.promote"); !got.Admin {
+	if got = change(cat, entitle.UserChange{Admin: admin(true)}, "user.promote"); !got.Admin {
 		t.Errorf("promoted: %+v", got)
 	}
-	change(cat, store.UserChange{Admin: admin(true), Status: status(entitle.UserActive)}) // no-op
+	change(cat, entitle.UserChange{Admin: admin(true), Status: status(entitle.UserActive)}) // no-op
 	if got := others(ann.ID); got != 2 {
 		t.Errorf("after promoting cat, ann has %d other active administrators, want 2", got)
 	}
-	if got = change(cat, store.UserChange{Admin: admin(false)}, "user.demote"); got.Admin {
+	if got = change(cat, entitle.UserChange{Admin: admin(false)}, "user.demote"); got.Admin {
 		t.Errorf("demoted: %+v", got)
 	}
-	change(cat, store.UserChange{}) // no-op
+	change(cat, entitle.UserChange{}) // no-op
 	// Both at once: two events, status first.
-	if got = change(cat, store.UserChange{Status: status(entitle.UserDisabled), Admin: admin(true)}, "user.disable", "user.promote"); !got.Admin || got.Status != entitle.UserDisabled {
+	if got = change(cat, entitle.UserChange{Status: status(entitle.UserDisabled), Admin: admin(true)}, "user.disable", "user.promote"); !got.Admin || got.Status != entitle.UserDisabled {
 		t.Errorf("disabled and promoted: %+v", got)
 	}
 	if got := others(ann.ID); got != 1 {
 		t.Errorf("a disabled administrator counted: ann has %d others, want 1", got)
 	}
-	change(dan, store.UserChange{Status: status(entitle.UserActive)}, "user.enable")
+	change(dan, entitle.UserChange{Status: status(entitle.UserActive)}, "user.enable")
 	if got := others(ann.ID); got != 2 {
 		t.Errorf("after enabling dan, ann has %d others, want 2", got)
 	}
 	// Disabling an administrator: the others see one fewer.
-	change(bob, store.UserChange{Status: status(entitle.UserDisabled)}, "user.disable")
-	change(dan, store.UserChange{Admin: admin(false)}, "user.demote")
+	change(bob, entitle.UserChange{Status: status(entitle.UserDisabled)}, "user.disable")
+	change(dan, entitle.UserChange{Admin: admin(false)}, "user.demote")
 	if got := others(ann.ID); got != 0 {
 		t.Errorf("ann alone: check saw %d others, want 0", got)
 	}
@@ -693,8 +693,8 @@ func TestChangeUser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, ch := range []store.UserChange{{Admin: admin(false)}, {Status: status(entitle.UserDisabled)}, {Admin: admin(false), Status: status(entitle.UserDisabled)}} {
-		if _, err := db.ChangeUser(ctx, ann.ID, ch, func(_ store.UserRecord, others int) error {
+	for _, ch := range []entitle.UserChange{{Admin: admin(false)}, {Status: status(entitle.UserDisabled)}, {Admin: admin(false), Status: status(entitle.UserDisabled)}} {
+		if _, err := db.ChangeUser(ctx, ann.ID, ch, func(_ entitle.UserRecord, others int) error {
 			if others == 0 {
 				return errLast
 			}
@@ -713,10 +713,10 @@ func TestChangeUser(t *testing.T) {
 
 	// Unknown user: not found, the check never called.
 	called := false
-	if _, err := db.ChangeUser(ctx, 1<<40, store.UserChange{Status: status(entitle.UserDisabled)}, func(store.UserRecord, int) error {
+	if _, err := db.ChangeUser(ctx, 1<<40, entitle.UserChange{Status: status(entitle.UserDisabled)}, func(entitle.UserRecord, int) error {
 		called = true
 		return nil
-	}, byAnn); !errors.Is(err, store.ErrNotFound) || called {
+	}, byAnn); !errors.Is(err, entitle.ErrNotFound) || called {
 		t.Errorf("unknown user: %v (check called: %v)", err, called)
 	}
 	wantAudit(t, db, &mark, "")
@@ -735,7 +735,7 @@ func TestLastAdminConcurrentDemotions(t *testing.T) {
 	coUser(t, db, "ACME", "c@acme.example", false)
 	coUser(t, db, "BETA", "z@beta.example", true) // another company's: never counted
 	errLast := errors.New("the last active administrator stays")
-	lastAdmin := func(_ store.UserRecord, others int) error {
+	lastAdmin := func(_ entitle.UserRecord, others int) error {
 		if others == 0 {
 			return errLast
 		}
@@ -747,14 +747,14 @@ func TestLastAdminConcurrentDemotions(t *testing.T) {
 	for round := range rounds {
 		// Reset: both active administrators.
 		for _, u := range []entitle.User{a, b} {
-			if _, err := db.ChangeUser(ctx, u.ID, store.UserChange{Status: &active, Admin: &admin}, func(store.UserRecord, int) error { return nil },
+			if _, err := db.ChangeUser(ctx, u.ID, entitle.UserChange{Status: &active, Admin: &admin}, func(entitle.UserRecord, int) error { return nil },
 				ev("", "cli", "")); err != nil {
 				t.Fatal(err)
 			}
 		}
-		ch := store.UserChange{Admin: &isAdmin} // demote
+		ch := entitle.UserChange{Admin: &isAdmin} // demote
 		if round%2 == 1 {
-			ch = store.UserChange{Status: &disabled}
+			ch = entitle.UserChange{Status: &disabled}
 		}
 		var errs [2]error
 		start := make(chan struct{})
@@ -855,9 +855,9 @@ func TestMigrationKeepsInvitations(t *testing.T) {
 	if v, err := db.Version(ctx); err != nil || v < 4 {
 		t.Fatalf("version %d, %v; want at least 4", v, err)
 	}
-	want := store.Invitation{ID: openID, Email: "bob@acme.example", Company: "ACME", InviterID: userID, InviterEmail: "ann@acme.example",
+	want := entitle.Invitation{ID: openID, Email: "bob@acme.example", Company: "ACME", InviterID: userID, InviterEmail: "ann@acme.example",
 		InviterName: "Ann", TokenHash: "h-bob", CreatedAt: coNow, ExpiresAt: coNow.Add(7 * 24 * time.Hour),
-		Mail: store.MailState{Status: store.MailSent, Attempts: 1, At: coNow}}
+		Mail: entitle.MailState{Status: entitle.MailSent, Attempts: 1, At: coNow}}
 	got, err := db.Invitation(ctx, openID)
 	if err != nil {
 		t.Fatal(err)
@@ -889,12 +889,12 @@ func TestMigrationKeepsInvitations(t *testing.T) {
 		t.Errorf("a second open invitation of one address was recorded")
 	}
 	// New invitations: by the operator, as administrator, mail queued.
-	op, err := db.CreateInvitation(ctx, store.Invitation{Email: "dee@acme.example", Company: "ACME", Admin: true, TokenHash: "h-dee",
+	op, err := db.CreateInvitation(ctx, entitle.Invitation{Email: "dee@acme.example", Company: "ACME", Admin: true, TokenHash: "h-dee",
 		CreatedAt: coNow, ExpiresAt: coNow.Add(time.Hour)}, ev("invitation.create", "cli", ""))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if op.InviterID != 0 || !op.Admin || op.Mail.Status != store.MailQueued {
+	if op.InviterID != 0 || !op.Admin || op.Mail.Status != entitle.MailQueued {
 		t.Errorf("new invitation after the migration: %+v", op)
 	}
 }

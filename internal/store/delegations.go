@@ -102,7 +102,7 @@ func (db *DB) delegationItems(ctx context.Context, id string) ([]string, error) 
 // event, in one transaction. The delegate must exist, and every listed
 // subscription must be owned by the granting company at that moment (R5 is
 // decided by the policy before; this keeps the record true under races).
-func (db *DB) GrantDelegation(ctx context.Context, d entitle.Delegation, ev AuditEvent) (entitle.Delegation, error) {
+func (db *DB) GrantDelegation(ctx context.Context, d entitle.Delegation, ev entitle.AuditEvent) (entitle.Delegation, error) {
 	if d.ID == "" {
 		b := make([]byte, 12)
 		if _, err := rand.Read(b); err != nil {
@@ -135,7 +135,7 @@ func (db *DB) GrantDelegation(ctx context.Context, d entitle.Delegation, ev Audi
 		if err := insertDelegation(ctx, db.d, tx, d); err != nil {
 			return err
 		}
-		if err := db.appendEvent(ctx, tx, Event{Type: EventDelegationGranted, Subject: d.ID, At: d.CreatedAt}); err != nil {
+		if err := db.appendEvent(ctx, tx, entitle.Event{Type: entitle.EventDelegationGranted, Subject: d.ID, At: d.CreatedAt}); err != nil {
 			return err
 		}
 		ev.Object = d.ID
@@ -176,7 +176,7 @@ func (db *DB) Delegation(ctx context.Context, id string) (entitle.Delegation, er
 	d, all, err := scanDelegation(db.r().QueryRowContext(ctx, db.d.q(`SELECT `+delegationColumns+`
 		FROM delegations d JOIN companies o ON o.id = d.owner_id JOIN companies g ON g.id = d.delegate_id WHERE d.id = ?`), id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return d, ErrNotFound
+		return d, entitle.ErrNotFound
 	}
 	if err != nil || all {
 		return d, err
@@ -187,13 +187,13 @@ func (db *DB) Delegation(ctx context.Context, id string) (entitle.Delegation, er
 
 // RevokeDelegation ends delegation id of owner at now, with its audit event,
 // in one transaction. Revoking one already revoked changes nothing.
-func (db *DB) RevokeDelegation(ctx context.Context, id, owner, by string, now time.Time, ev AuditEvent) error {
+func (db *DB) RevokeDelegation(ctx context.Context, id, owner, by string, now time.Time, ev entitle.AuditEvent) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		var revoked sql.NullInt64
 		err := tx.QueryRowContext(ctx, db.d.q(`SELECT d.revoked_at FROM delegations d JOIN companies o ON o.id = d.owner_id
 			WHERE d.id = ? AND o.key = ?`), id, owner).Scan(&revoked)
 		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
+			return entitle.ErrNotFound
 		}
 		if err != nil || revoked.Valid {
 			return err
@@ -201,7 +201,7 @@ func (db *DB) RevokeDelegation(ctx context.Context, id, owner, by string, now ti
 		if _, err := tx.ExecContext(ctx, db.d.q(`UPDATE delegations SET revoked_at = ?, revoked_by = ? WHERE id = ?`), now.UnixMicro(), by, id); err != nil {
 			return err
 		}
-		if err := db.appendEvent(ctx, tx, Event{Type: EventDelegationRevoked, Subject: id, At: now}); err != nil {
+		if err := db.appendEvent(ctx, tx, entitle.Event{Type: entitle.EventDelegationRevoked, Subject: id, At: now}); err != nil {
 			return err
 		}
 		ev.Object = id

@@ -9,22 +9,13 @@ import (
 	"time"
 
 	"github.com/entitle-portal/entitle"
-	"github.com/entitle-portal/entitle/internal/policy"
 )
-
-// Candidate is an entitlement with the policy's facts about it. The store
-// returns candidates; only the policy says whether and how they are shown.
-type Candidate struct {
-	Entitlement entitle.Entitlement
-	OrderID     int64
-	Facts       policy.Facts
-}
 
 const entitlementColumns = `e.subscription_id, e.sku, e.quantity, e.start_date, e.end_date, e.po_number, e.line_no, e.order_id, e.purchasing_entity_id, e.owner_id`
 
 // scanEntitlement reads entitlementColumns (plus extra destinations).
-func (db *DB) scanEntitlement(ctx context.Context, row interface{ Scan(...any) error }, extra ...any) (Candidate, error) {
-	var c Candidate
+func (db *DB) scanEntitlement(ctx context.Context, row interface{ Scan(...any) error }, extra ...any) (entitle.Candidate, error) {
+	var c entitle.Candidate
 	e := &c.Entitlement
 	var start, end string
 	var pe, owner int64
@@ -57,13 +48,13 @@ func (db *DB) scanEntitlement(ctx context.Context, row interface{ Scan(...any) e
 //
 // It is the hot path of every "may I see this" question: one prepared
 // query of index lookups.
-func (db *DB) Entitlement(ctx context.Context, sub, company string) (Candidate, error) {
+func (db *DB) Entitlement(ctx context.Context, sub, company string) (entitle.Candidate, error) {
 	if company == "" {
 		return db.entitlementForExplain(ctx, sub)
 	}
-	var c Candidate
+	var c entitle.Candidate
 	cid, err := db.companyID(ctx, company)
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, entitle.ErrNotFound) {
 		cid = -1 // no such company: no delegation names it
 	} else if err != nil {
 		return c, err
@@ -106,15 +97,15 @@ func (db *DB) Entitlement(ctx context.Context, sub, company string) (Candidate, 
 		return c, err
 	}
 	if !found {
-		return c, ErrNotFound
+		return c, entitle.ErrNotFound
 	}
 	return c, nil
 }
 
 // entitlementForExplain returns sub with all its order's role assignments
 // and every delegation of the owner that covers it, in any state.
-func (db *DB) entitlementForExplain(ctx context.Context, sub string) (Candidate, error) {
-	var c Candidate
+func (db *DB) entitlementForExplain(ctx context.Context, sub string) (entitle.Candidate, error) {
+	var c entitle.Candidate
 	db.traceStmt(db.stmt.entitlementRoles, sub)
 	rows, err := db.stmt.entitlementRoles.QueryContext(ctx, sub)
 	if err != nil {
@@ -144,7 +135,7 @@ func (db *DB) entitlementForExplain(ctx context.Context, sub string) (Candidate,
 		return c, err
 	}
 	if !found {
-		return c, ErrNotFound
+		return c, entitle.ErrNotFound
 	}
 	ownerID, err := db.companyID(ctx, c.Entitlement.Owner)
 	if err != nil {
@@ -191,34 +182,27 @@ func currentOwner(a entitle.RoleAssignment, owner string) entitle.RoleAssignment
 // OrderByPO finds the order with PO number po among the POs placed by
 // purchasing entity pe (R3: a PO is only ever looked up among its purchasing
 // entity's own), with the policy's facts for a member of company.
-func (db *DB) OrderByPO(ctx context.Context, pe, po string) (OrderRecord, policy.Facts, error) {
+func (db *DB) OrderByPO(ctx context.Context, pe, po string) (entitle.OrderRecord, entitle.Facts, error) {
 	var id int64
 	err := db.r().QueryRowContext(ctx, db.d.q(`SELECT o.id FROM orders o JOIN companies c ON c.id = o.purchasing_entity_id
 		WHERE c.key = ? AND o.po_number = ?`), pe, po).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return OrderRecord{}, policy.Facts{}, ErrNotFound
+		return entitle.OrderRecord{}, entitle.Facts{}, entitle.ErrNotFound
 	}
 	if err != nil {
-		return OrderRecord{}, policy.Facts{}, err
+		return entitle.OrderRecord{}, entitle.Facts{}, err
 	}
 	o, err := loadOrder(ctx, db.d, db.r(), id)
 	if err != nil {
-		return o, policy.Facts{}, err
+		return o, entitle.Facts{}, err
 	}
-	return o, policy.Facts{Owner: o.Owner, PurchasingEntity: o.PurchasingEntity, Roles: o.Assignments()}, nil
-}
-
-// OwnerView is owner & location (R4): the owner company and the order's
-// installation site.
-type OwnerView struct {
-	Owner entitle.Company
-	Site  *entitle.Address
+	return o, entitle.Facts{Owner: o.Owner, PurchasingEntity: o.PurchasingEntity, Roles: o.Assignments()}, nil
 }
 
 // OwnerViews returns the owner & location of orders, by order id. Callers ask
 // only for orders whose decision includes policy.ViewOwner.
-func (db *DB) OwnerViews(ctx context.Context, orderIDs []int64) (map[int64]OwnerView, error) {
-	out := map[int64]OwnerView{}
+func (db *DB) OwnerViews(ctx context.Context, orderIDs []int64) (map[int64]entitle.OwnerView, error) {
+	out := map[int64]entitle.OwnerView{}
 	ids := slices.Compact(slices.Sorted(slices.Values(orderIDs)))
 	if len(ids) == 1 { // a get: the prepared query
 		db.traceStmt(db.stmt.ownerView, ids[0])
@@ -264,9 +248,9 @@ func (db *DB) OwnerViews(ctx context.Context, orderIDs []int64) (map[int64]Owner
 // their owner c.
 const ownerViewColumns = `o.id, c.key, c.name, c.kind, o.site_name, o.site_address, o.site_country`
 
-func scanOwnerView(row interface{ Scan(...any) error }) (int64, OwnerView, error) {
+func scanOwnerView(row interface{ Scan(...any) error }) (int64, entitle.OwnerView, error) {
 	var id int64
-	var v OwnerView
+	var v entitle.OwnerView
 	var site [3]sql.NullString
 	err := row.Scan(&id, &v.Owner.Key, &v.Owner.Name, &v.Owner.Kind, &site[0], &site[1], &site[2])
 	v.Site = address(site)
@@ -277,48 +261,19 @@ func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
 }
 
-// ListFilter narrows a list, and orders it. Zero fields do not filter.
-type ListFilter struct {
-	Basis         entitle.Basis  // only entitlements seen on this basis
-	SKU           string         // exact SKU
-	Status        entitle.Status // on Today
-	Today         entitle.Date   // for Status
-	ExpiresBefore entitle.Date   // end date before it
-	Order         ListOrder      // the order of the list (and of its cursors)
-}
-
-// ListOrder is the order of a list. Every order is total (ties broken by
-// subscription ID) and read from an index in that order, so keyset paging
-// costs the page, whatever the order.
-type ListOrder string
-
-const (
-	// BySubscription: subscription ID, ascending. A cursor is the last
-	// subscription ID.
-	BySubscription ListOrder = ""
-	// ByEndDate: end date, then subscription ID — what ends first. A
-	// cursor is "END_DATE SUBSCRIPTION_ID".
-	ByEndDate ListOrder = "end_date"
-	// ByEndDateDesc: end date descending, then subscription ID descending.
-	ByEndDateDesc ListOrder = "-end_date"
-)
-
-// ListOrders are the orders a list may be asked for.
-var ListOrders = []ListOrder{BySubscription, ByEndDate, ByEndDateDesc}
-
 // listKey is an entitlement's position in the order: for the end-date orders
 // the date (fixed width) and the subscription ID, so that comparing keys
 // as strings compares the pairs.
-func listKey(o ListOrder, e entitle.Entitlement) string {
-	if o == BySubscription {
+func listKey(o entitle.ListOrder, e entitle.Entitlement) string {
+	if o == entitle.BySubscription {
 		return e.SubscriptionID
 	}
 	return e.EndDate.String() + " " + e.SubscriptionID
 }
 
 // orderBefore reports whether key a comes before key b in the order.
-func orderBefore(o ListOrder, a, b string) bool {
-	if o == ByEndDateDesc {
+func orderBefore(o entitle.ListOrder, a, b string) bool {
+	if o == entitle.ByEndDateDesc {
 		return a > b
 	}
 	return a < b
@@ -328,18 +283,18 @@ func orderBefore(o ListOrder, a, b string) bool {
 // shown and, in the end-date orders, its end date. The zero position (no
 // cursor) is before the first row.
 type position struct {
-	order     ListOrder
+	order     entitle.ListOrder
 	date, sub string
 	first     bool
 }
 
 // readPosition reads cursor after in order o.
-func readPosition(o ListOrder, after string) (position, error) {
+func readPosition(o entitle.ListOrder, after string) (position, error) {
 	p := position{order: o, sub: after, first: after == ""}
 	switch o {
-	case BySubscription:
+	case entitle.BySubscription:
 		return p, nil
-	case ByEndDate, ByEndDateDesc:
+	case entitle.ByEndDate, entitle.ByEndDateDesc:
 		if p.first {
 			return p, nil
 		}
@@ -357,11 +312,11 @@ func readPosition(o ListOrder, after string) (position, error) {
 // ORDER BY, on a branch whose end date and subscription columns are date and
 // sub (an index of the branch holds them in this order).
 func (p position) keyset(date, sub string) (cond string, args []any, orderBy string) {
-	if p.order == BySubscription {
+	if p.order == entitle.BySubscription {
 		return sub + ` > ?`, []any{p.sub}, sub
 	}
 	cmp, dir := ">", ""
-	if p.order == ByEndDateDesc {
+	if p.order == entitle.ByEndDateDesc {
 		cmp, dir = "<", " DESC"
 	}
 	orderBy = date + dir + `, ` + sub + dir
@@ -372,7 +327,7 @@ func (p position) keyset(date, sub string) (cond string, args []any, orderBy str
 }
 
 // filterSQL returns the filter's conditions on entitlements e.
-func filterSQL(f ListFilter) (string, []any) {
+func filterSQL(f entitle.ListFilter) (string, []any) {
 	var conds []string
 	var args []any
 	if f.SKU != "" {
@@ -396,18 +351,9 @@ func filterSQL(f ListFilter) (string, []any) {
 	return " AND " + strings.Join(conds, " AND "), args
 }
 
-// ListPage is one page of candidates for a caller's list.
-type ListPage struct {
-	Candidates []Candidate
-	// More is true when entitlements after the last candidate may be visible;
-	// the next page starts after Next.
-	More bool
-	Next string
-}
-
 // branch is one index range of the list: its rows in the list's order.
 type branch struct {
-	rows      []Candidate
+	rows      []entitle.Candidate
 	exhausted bool
 }
 
@@ -418,8 +364,8 @@ type branch struct {
 // branch is an index range read in key order, merged here; cost grows with
 // the page, not with the number of entitlements. Facts are complete for
 // every candidate; the policy decides.
-func (db *DB) List(ctx context.Context, c policy.Caller, after string, limit int, f ListFilter, now time.Time) (ListPage, error) {
-	var page ListPage
+func (db *DB) List(ctx context.Context, c entitle.Actor, after string, limit int, f entitle.ListFilter, now time.Time) (entitle.ListPage, error) {
+	var page entitle.ListPage
 	order := f.Order
 	// The order and cursor are read before anything else: a bad one is the
 	// caller's error, whoever the caller is.
@@ -428,7 +374,7 @@ func (db *DB) List(ctx context.Context, c policy.Caller, after string, limit int
 		return page, err
 	}
 	cid, err := db.companyID(ctx, c.Company)
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, entitle.ErrNotFound) {
 		return page, nil
 	}
 	if err != nil {
@@ -540,7 +486,7 @@ func (db *DB) List(ctx context.Context, c policy.Caller, after string, limit int
 			}
 		}
 	}
-	merged := map[string]*Candidate{}
+	merged := map[string]*entitle.Candidate{}
 	keys := map[string]string{} // subscription → its key in the order
 	var subs []string
 	for _, b := range branches {
@@ -613,7 +559,7 @@ type activeDelegation struct {
 }
 
 // pageRoles fills in the company's roles on the page's entitlements.
-func (db *DB) pageRoles(ctx context.Context, cid int64, company string, subs []string, merged map[string]*Candidate) error {
+func (db *DB) pageRoles(ctx context.Context, cid int64, company string, subs []string, merged map[string]*entitle.Candidate) error {
 	args := append([]any{cid}, anys(subs)...)
 	rows, err := db.r().QueryContext(ctx, db.d.q(`SELECT subscription_id, roles FROM entitlement_access
 		WHERE company_id = ? AND subscription_id IN (`+placeholders(len(subs))+`)`), args...)

@@ -10,31 +10,6 @@ import (
 	"github.com/entitle-portal/entitle"
 )
 
-// ImportOptions tune an import.
-type ImportOptions struct {
-	DryRun   bool                  // validate only; write nothing
-	Actor    string                // who imports, for the audit event ("cli" at the console)
-	Company  string                // the actor's company key, for the audit event ("" at the console)
-	Progress func(done, total int) // called as records are written, if set
-}
-
-// Counts says what an import did with one kind of record.
-type Counts struct {
-	Created   int `json:"created"`
-	Updated   int `json:"updated"`
-	Unchanged int `json:"unchanged"`
-}
-
-// ImportResult summarizes an import.
-type ImportResult struct {
-	Companies    Counts `json:"companies"`
-	MSAs         Counts `json:"msas"`
-	Orders       Counts `json:"orders"`
-	Prices       Counts `json:"prices"`
-	Entitlements int    `json:"entitlements_created"`
-	DryRun       bool   `json:"dry_run"`
-}
-
 // Import validates b against itself and the recorded data and writes it, all
 // or nothing, in one transaction. Re-importing a record that is already
 // recorded unchanged changes nothing. Companies and MSAs are updated in place
@@ -46,11 +21,11 @@ type ImportResult struct {
 // Both backends validate with [entitle.Batch.Validate] and give the same
 // results; PostgreSQL loads what validation needs in bulk and writes with
 // COPY (import_postgres.go).
-func (db *DB) Import(ctx context.Context, b entitle.Batch, opt ImportOptions, now time.Time) (ImportResult, entitle.Problems, error) {
+func (db *DB) Import(ctx context.Context, b entitle.Batch, opt entitle.ImportOptions, now time.Time) (entitle.ImportResult, entitle.Problems, error) {
 	if db.d.name == postgres.name {
 		return db.importPostgres(ctx, b, opt, now)
 	}
-	res := ImportResult{DryRun: opt.DryRun}
+	res := entitle.ImportResult{DryRun: opt.DryRun}
 	var problems entitle.Problems
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		cat, err := newTxCatalog(ctx, db.d, tx)
@@ -86,23 +61,23 @@ var (
 )
 
 // importOutcome turns how an import's transaction ended into Import's results.
-func importOutcome(res ImportResult, problems entitle.Problems, err error) (ImportResult, entitle.Problems, error) {
+func importOutcome(res entitle.ImportResult, problems entitle.Problems, err error) (entitle.ImportResult, entitle.Problems, error) {
 	switch {
 	case errors.Is(err, errProblems):
-		return ImportResult{DryRun: res.DryRun}, problems, nil
+		return entitle.ImportResult{DryRun: res.DryRun}, problems, nil
 	case errors.Is(err, errDryRun):
 		return res, nil, nil
 	case err != nil:
-		return ImportResult{DryRun: res.DryRun}, nil, err
+		return entitle.ImportResult{DryRun: res.DryRun}, nil, err
 	}
 	return res, nil, nil
 }
 
 // importEvent is the audit event of an import, written in its transaction.
-func importEvent(res ImportResult, opt ImportOptions, now time.Time) AuditEvent {
+func importEvent(res entitle.ImportResult, opt entitle.ImportOptions, now time.Time) entitle.AuditEvent {
 	detail := fmt.Sprintf("companies %+v, msas %+v, orders %+v, prices %+v, entitlements created %d",
 		res.Companies, res.MSAs, res.Orders, res.Prices, res.Entitlements)
-	return AuditEvent{At: now, Actor: opt.Actor, Company: opt.Company, Action: "import", Outcome: "ok", Detail: detail}
+	return entitle.AuditEvent{At: now, Actor: opt.Actor, Company: opt.Company, Action: "import", Outcome: "ok", Detail: detail}
 }
 
 // importProgress calls ImportOptions.Progress as records are written: each
@@ -231,7 +206,7 @@ type importWriter struct {
 	d        dialect
 	tx       *sql.Tx
 	cat      *txCatalog
-	res      *ImportResult
+	res      *entitle.ImportResult
 	now      time.Time // of updated prices
 	progress importProgress
 	events   bool // write webhook events (an active endpoint exists)

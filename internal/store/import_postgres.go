@@ -53,8 +53,8 @@ const importLockKey int64 = 0x656e74696d70
 // into the batch.
 const importChunk = 5000
 
-func (db *DB) importPostgres(ctx context.Context, b entitle.Batch, opt ImportOptions, now time.Time) (ImportResult, entitle.Problems, error) {
-	res := ImportResult{DryRun: opt.DryRun}
+func (db *DB) importPostgres(ctx context.Context, b entitle.Batch, opt entitle.ImportOptions, now time.Time) (entitle.ImportResult, entitle.Problems, error) {
+	res := entitle.ImportResult{DryRun: opt.DryRun}
 	var problems entitle.Problems
 	conn, err := db.rw.Conn(ctx)
 	if err != nil {
@@ -65,7 +65,7 @@ func (db *DB) importPostgres(ctx context.Context, b entitle.Batch, opt ImportOpt
 		c := driverConn.(*stdlib.Conn).Conn()
 		return pgWithImportLock(ctx, c, func() error {
 			return retryRaces(ctx, db.d, func() error {
-				res, problems = ImportResult{DryRun: opt.DryRun}, nil
+				res, problems = entitle.ImportResult{DryRun: opt.DryRun}, nil
 				return pgSerializable(ctx, c, func(tx pgx.Tx) error {
 					cat, err := loadPgCatalog(ctx, tx, b)
 					if err != nil {
@@ -461,7 +461,7 @@ type pgWriter struct {
 	ctx      context.Context
 	tx       pgx.Tx
 	cat      *pgCatalog
-	res      *ImportResult
+	res      *entitle.ImportResult
 	now      time.Time // of updated prices
 	progress importProgress
 	events   bool // write webhook events (an active endpoint exists)

@@ -17,7 +17,6 @@ import (
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/benchgen"
-	"github.com/entitle-portal/entitle/internal/policy"
 	"github.com/entitle-portal/entitle/internal/store"
 	"github.com/entitle-portal/entitle/internal/store/storetest"
 )
@@ -70,16 +69,16 @@ func TestImportGeneratedChannel(t *testing.T) {
 	db := storetest.New(t)
 
 	var calls [][2]int
-	res, problems, err := db.Import(ctx, b, store.ImportOptions{Actor: "cli", Progress: func(done, total int) {
+	res, problems, err := db.Import(ctx, b, entitle.ImportOptions{Actor: "cli", Progress: func(done, total int) {
 		calls = append(calls, [2]int{done, total})
 	}}, importNow)
 	if err != nil || len(problems) > 0 {
 		t.Fatal(err, problems)
 	}
-	want := store.ImportResult{
-		Companies:    store.Counts{Created: len(b.Companies)},
-		MSAs:         store.Counts{Created: len(b.MSAs)},
-		Orders:       store.Counts{Created: len(b.Orders)},
+	want := entitle.ImportResult{
+		Companies:    entitle.Counts{Created: len(b.Companies)},
+		MSAs:         entitle.Counts{Created: len(b.MSAs)},
+		Orders:       entitle.Counts{Created: len(b.Orders)},
 		Entitlements: entitlementsOf(b),
 	}
 	if diff := cmp.Diff(want, res); diff != "" {
@@ -111,14 +110,14 @@ func TestImportGeneratedChannel(t *testing.T) {
 	}
 
 	// Again: nothing changes, and the result says so.
-	res, problems, err = db.Import(ctx, b, store.ImportOptions{}, importNow)
+	res, problems, err = db.Import(ctx, b, entitle.ImportOptions{}, importNow)
 	if err != nil || len(problems) > 0 {
 		t.Fatal(err, problems)
 	}
-	want = store.ImportResult{
-		Companies: store.Counts{Unchanged: len(b.Companies)},
-		MSAs:      store.Counts{Unchanged: len(b.MSAs)},
-		Orders:    store.Counts{Unchanged: len(b.Orders)},
+	want = entitle.ImportResult{
+		Companies: entitle.Counts{Unchanged: len(b.Companies)},
+		MSAs:      entitle.Counts{Unchanged: len(b.MSAs)},
+		Orders:    entitle.Counts{Unchanged: len(b.Orders)},
 	}
 	if diff := cmp.Diff(want, res); diff != "" {
 		t.Errorf("re-import (-want +got):\n%s", diff)
@@ -143,9 +142,9 @@ func TestImportUpdatesCompaniesAndMSAs(t *testing.T) {
 	b.Companies[4].Record.Kind = entitle.KindMSP
 	b.MSAs[1].Record.End = entitle.MustDate("2027-12-31")
 	res := mustImport(t, db, b, importNow)
-	want := store.ImportResult{
-		Companies: store.Counts{Updated: 2, Unchanged: len(b.Companies) - 2},
-		MSAs:      store.Counts{Updated: 1, Unchanged: len(b.MSAs) - 1},
+	want := entitle.ImportResult{
+		Companies: entitle.Counts{Updated: 2, Unchanged: len(b.Companies) - 2},
+		MSAs:      entitle.Counts{Updated: 1, Unchanged: len(b.MSAs) - 1},
 	}
 	if diff := cmp.Diff(want, res); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
@@ -164,7 +163,7 @@ func TestImportUpdatesCompaniesAndMSAs(t *testing.T) {
 	if res.Orders.Created != 1 || res.Entitlements != 2 {
 		t.Errorf("order under the extended MSA: %+v", res)
 	}
-	want = store.ImportResult{Companies: store.Counts{Unchanged: len(b.Companies)}, MSAs: store.Counts{Unchanged: len(b.MSAs)}}
+	want = entitle.ImportResult{Companies: entitle.Counts{Unchanged: len(b.Companies)}, MSAs: entitle.Counts{Unchanged: len(b.MSAs)}}
 	if diff := cmp.Diff(want, mustImport(t, db, b, importNow)); diff != "" {
 		t.Errorf("again (-want +got):\n%s", diff)
 	}
@@ -301,14 +300,14 @@ func TestImportProblemsWriteNothing(t *testing.T) {
 	mustImport(t, db, smallChannel(), importNow)
 	before, audits := dataCounts(t, db), auditCount(t, db)
 	for _, dryRun := range []bool{false, true} {
-		res, problems, err := db.Import(ctx, badBatch(), store.ImportOptions{DryRun: dryRun}, importNow)
+		res, problems, err := db.Import(ctx, badBatch(), entitle.ImportOptions{DryRun: dryRun}, importNow)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if diff := cmp.Diff(badBatchProblems, problemStrings(problems)); diff != "" {
 			t.Errorf("dry run %v: problems (-want +got):\n%s", dryRun, diff)
 		}
-		if diff := cmp.Diff(store.ImportResult{DryRun: dryRun}, res); diff != "" {
+		if diff := cmp.Diff(entitle.ImportResult{DryRun: dryRun}, res); diff != "" {
 			t.Errorf("dry run %v: result of a refused import (-want +got):\n%s", dryRun, diff)
 		}
 		if diff := cmp.Diff(before, dataCounts(t, db)); diff != "" {
@@ -335,7 +334,7 @@ func TestImportDryRun(t *testing.T) {
 	mustImport(t, db, half, importNow)
 	before, audits := dataCounts(t, db), auditCount(t, db)
 
-	dry, problems, err := db.Import(ctx, ds.Batch, store.ImportOptions{DryRun: true}, importNow)
+	dry, problems, err := db.Import(ctx, ds.Batch, entitle.ImportOptions{DryRun: true}, importNow)
 	if err != nil || len(problems) > 0 {
 		t.Fatal(err, problems)
 	}
@@ -345,10 +344,10 @@ func TestImportDryRun(t *testing.T) {
 	if n := auditCount(t, db); n != audits {
 		t.Errorf("a dry run added %d audit events", n-audits)
 	}
-	want := store.ImportResult{
-		Companies:    store.Counts{Unchanged: len(ds.Batch.Companies)},
-		MSAs:         store.Counts{Unchanged: len(ds.Batch.MSAs)},
-		Orders:       store.Counts{Created: len(ds.Batch.Orders) - len(half.Orders), Unchanged: len(half.Orders)},
+	want := entitle.ImportResult{
+		Companies:    entitle.Counts{Unchanged: len(ds.Batch.Companies)},
+		MSAs:         entitle.Counts{Unchanged: len(ds.Batch.MSAs)},
+		Orders:       entitle.Counts{Created: len(ds.Batch.Orders) - len(half.Orders), Unchanged: len(half.Orders)},
 		Entitlements: entitlementsOf(ds.Batch) - entitlementsOf(half),
 		DryRun:       true,
 	}
@@ -374,7 +373,7 @@ func TestImportFailingHalfWayLeavesNothing(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		var at int
-		_, _, err := db.Import(ctx, b, store.ImportOptions{Progress: func(done, total int) {
+		_, _, err := db.Import(ctx, b, entitle.ImportOptions{Progress: func(done, total int) {
 			if at == 0 && done >= total/2 { // among the orders
 				at = done
 				cancel()
@@ -410,7 +409,7 @@ func TestImportFailingHalfWayLeavesNothing(t *testing.T) {
 		defer db.Close()
 		empty := dataCounts(t, db)
 		drop := refuseEntitlement(t, dsn, lastSub)
-		_, _, err = db.Import(context.Background(), b, store.ImportOptions{}, importNow)
+		_, _, err = db.Import(context.Background(), b, entitle.ImportOptions{}, importNow)
 		if err == nil || !strings.Contains(err.Error(), "deliberately refused") {
 			t.Fatalf("import with a refused last row: err %v", err)
 		}
@@ -483,7 +482,7 @@ func TestConcurrentImports(t *testing.T) {
 		defer db.Close()
 		dbs[i] = db
 	}
-	var results [2]store.ImportResult
+	var results [2]entitle.ImportResult
 	var errs [2]error
 	var wg sync.WaitGroup
 	start := make(chan struct{})
@@ -493,7 +492,7 @@ func TestConcurrentImports(t *testing.T) {
 			defer wg.Done()
 			<-start
 			var problems entitle.Problems
-			results[i], problems, errs[i] = dbs[i].Import(ctx, batch, store.ImportOptions{}, importNow)
+			results[i], problems, errs[i] = dbs[i].Import(ctx, batch, entitle.ImportOptions{}, importNow)
 			if errs[i] == nil && len(problems) > 0 {
 				errs[i] = problems
 			}
@@ -506,16 +505,16 @@ func TestConcurrentImports(t *testing.T) {
 			t.Fatalf("import %d: %v", i+1, err)
 		}
 	}
-	sum := func(f func(store.ImportResult) int) int { return f(results[0]) + f(results[1]) }
+	sum := func(f func(entitle.ImportResult) int) int { return f(results[0]) + f(results[1]) }
 	for _, c := range []struct {
 		what      string
 		got, want int
 	}{
-		{"companies created", sum(func(r store.ImportResult) int { return r.Companies.Created }), len(b.Companies)},
-		{"companies unchanged", sum(func(r store.ImportResult) int { return r.Companies.Unchanged }), len(b.Companies)},
-		{"orders created", sum(func(r store.ImportResult) int { return r.Orders.Created }), n},
-		{"orders unchanged", sum(func(r store.ImportResult) int { return r.Orders.Unchanged }), overlap},
-		{"entitlements created", sum(func(r store.ImportResult) int { return r.Entitlements }), entitlementsOf(b)},
+		{"companies created", sum(func(r entitle.ImportResult) int { return r.Companies.Created }), len(b.Companies)},
+		{"companies unchanged", sum(func(r entitle.ImportResult) int { return r.Companies.Unchanged }), len(b.Companies)},
+		{"orders created", sum(func(r entitle.ImportResult) int { return r.Orders.Created }), n},
+		{"orders unchanged", sum(func(r entitle.ImportResult) int { return r.Orders.Unchanged }), overlap},
+		{"entitlements created", sum(func(r entitle.ImportResult) int { return r.Entitlements }), entitlementsOf(b)},
 	} {
 		if c.got != c.want {
 			t.Errorf("%s: %d, want %d (results %+v)", c.what, c.got, c.want, results)
@@ -528,10 +527,10 @@ func TestConcurrentImports(t *testing.T) {
 	if diff := cmp.Diff(dataCounts(t, sequential), dataCounts(t, dbs[0])); diff != "" {
 		t.Errorf("concurrent imports differ from sequential ones (-sequential +concurrent):\n%s", diff)
 	}
-	if diff := cmp.Diff(store.ImportResult{
-		Companies: store.Counts{Unchanged: len(b.Companies)},
-		MSAs:      store.Counts{Unchanged: len(b.MSAs)},
-		Orders:    store.Counts{Unchanged: n},
+	if diff := cmp.Diff(entitle.ImportResult{
+		Companies: entitle.Counts{Unchanged: len(b.Companies)},
+		MSAs:      entitle.Counts{Unchanged: len(b.MSAs)},
+		Orders:    entitle.Counts{Unchanged: n},
 	}, mustImport(t, dbs[1], b, importNow)); diff != "" {
 		t.Errorf("re-import after the concurrent imports (-want +got):\n%s", diff)
 	}
@@ -553,11 +552,11 @@ func TestImportBackendsAgree(t *testing.T) {
 	t.Logf("comparing %s with SQLite", storetest.Backend())
 
 	type outcome struct {
-		Result   store.ImportResult
+		Result   entitle.ImportResult
 		Problems []string
 		Err      string
 	}
-	both := func(b entitle.Batch, opt store.ImportOptions) {
+	both := func(b entitle.Batch, opt entitle.ImportOptions) {
 		t.Helper()
 		var got [2]outcome
 		for i, s := range []*store.DB{lite, db} {
@@ -568,13 +567,13 @@ func TestImportBackendsAgree(t *testing.T) {
 			t.Errorf("(-sqlite +%s):\n%s", storetest.Backend(), diff)
 		}
 	}
-	both(smallChannel(), store.ImportOptions{DryRun: true})
-	both(smallChannel(), store.ImportOptions{})
-	both(badBatch(), store.ImportOptions{})
-	both(ds.Batch, store.ImportOptions{DryRun: true})
-	both(ds.Batch, store.ImportOptions{})
-	both(ds.Batch, store.ImportOptions{})
-	both(smallChannel(), store.ImportOptions{})
+	both(smallChannel(), entitle.ImportOptions{DryRun: true})
+	both(smallChannel(), entitle.ImportOptions{})
+	both(badBatch(), entitle.ImportOptions{})
+	both(ds.Batch, entitle.ImportOptions{DryRun: true})
+	both(ds.Batch, entitle.ImportOptions{})
+	both(ds.Batch, entitle.ImportOptions{})
+	both(smallChannel(), entitle.ImportOptions{})
 	if diff := cmp.Diff(dataCounts(t, lite), dataCounts(t, db)); diff != "" {
 		t.Errorf("table counts (-sqlite +%s):\n%s", storetest.Backend(), diff)
 	}
@@ -602,24 +601,24 @@ func compareStores(t *testing.T, want, got *store.DB, ds *benchgen.Dataset) {
 	t.Helper()
 	p := ds.Probes
 	for _, company := range []string{p.LargestReseller, p.LargestDistributor, p.MedianReseller, p.SmallCustomer, p.Outsider, "VENDOR"} {
-		c := policy.Caller{Company: company, Vendor: company == "VENDOR"}
+		c := entitle.Actor{Company: company, Vendor: company == "VENDOR"}
 		w, g := listCandidates(t, want, c), listCandidates(t, got, c)
 		if len(w) == 0 && company != p.Outsider {
 			t.Errorf("%s lists nothing", company)
 		}
-		if diff := cmp.Diff(w, g, cmpopts.IgnoreFields(store.Candidate{}, "OrderID"), cmpopts.EquateEmpty(),
+		if diff := cmp.Diff(w, g, cmpopts.IgnoreFields(entitle.Candidate{}, "OrderID"), cmpopts.EquateEmpty(),
 			cmp.Comparer(func(a, b entitle.Date) bool { return a == b })); diff != "" {
 			t.Errorf("the list of %s differs (-want +got):\n%s", company, diff)
 		}
 	}
 }
 
-func listCandidates(t *testing.T, db *store.DB, c policy.Caller) []store.Candidate {
+func listCandidates(t *testing.T, db *store.DB, c entitle.Actor) []entitle.Candidate {
 	t.Helper()
-	var out []store.Candidate
+	var out []entitle.Candidate
 	after := ""
 	for {
-		page, err := db.List(context.Background(), c, after, 100, store.ListFilter{}, importNow)
+		page, err := db.List(context.Background(), c, after, 100, entitle.ListFilter{}, importNow)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -726,13 +725,13 @@ func TestImportPrices(t *testing.T) {
 	// Alone: every price created, progress to the end, one audit event.
 	b := priceList()
 	var calls [][2]int
-	res, problems, err := db.Import(ctx, b, store.ImportOptions{Actor: "cli", Progress: func(done, total int) {
+	res, problems, err := db.Import(ctx, b, entitle.ImportOptions{Actor: "cli", Progress: func(done, total int) {
 		calls = append(calls, [2]int{done, total})
 	}}, importNow)
 	if err != nil || len(problems) > 0 {
 		t.Fatal(err, problems)
 	}
-	if diff := cmp.Diff(store.ImportResult{Prices: store.Counts{Created: 5}}, res); diff != "" {
+	if diff := cmp.Diff(entitle.ImportResult{Prices: entitle.Counts{Created: 5}}, res); diff != "" {
 		t.Errorf("first import (-want +got):\n%s", diff)
 	}
 	if len(calls) == 0 || calls[len(calls)-1] != [2]int{5, 5} {
@@ -754,7 +753,7 @@ func TestImportPrices(t *testing.T) {
 
 	// Again, later: unchanged, and not touched.
 	later := importNow.Add(24 * time.Hour)
-	if diff := cmp.Diff(store.ImportResult{Prices: store.Counts{Unchanged: 5}}, mustImport(t, db, priceList(), later)); diff != "" {
+	if diff := cmp.Diff(entitle.ImportResult{Prices: entitle.Counts{Unchanged: 5}}, mustImport(t, db, priceList(), later)); diff != "" {
 		t.Errorf("re-import (-want +got):\n%s", diff)
 	}
 	if at := priceUpdatedAt(t, dsn, "EBO-ENT-1Y", "EUR"); !at.Equal(importNow) {
@@ -772,7 +771,7 @@ func TestImportPrices(t *testing.T) {
 		entitle.Sourced[entitle.Price]{Record: entitle.Price{SKU: "EBO-NEW", Currency: "EUR", PartnerPrice: "12.34"}},
 		b.Prices[4])
 	res = mustImport(t, db, b, later)
-	if diff := cmp.Diff(store.ImportResult{Prices: store.Counts{Created: 2, Updated: 2, Unchanged: 2}}, res); diff != "" {
+	if diff := cmp.Diff(entitle.ImportResult{Prices: entitle.Counts{Created: 2, Updated: 2, Unchanged: 2}}, res); diff != "" {
 		t.Errorf("changed price list (-want +got):\n%s", diff)
 	}
 	want := []entitle.Price{
@@ -800,7 +799,7 @@ func TestImportPrices(t *testing.T) {
 	// finds it unchanged.
 	twice := entitle.Batch{Prices: []entitle.Sourced[entitle.Price]{b.Prices[0], b.Prices[0]}}
 	twice.Prices[0].Record.PartnerPrice, twice.Prices[1].Record.PartnerPrice = "100.00", "100.00"
-	if diff := cmp.Diff(store.ImportResult{Prices: store.Counts{Updated: 1, Unchanged: 1}}, mustImport(t, db, twice, later)); diff != "" {
+	if diff := cmp.Diff(entitle.ImportResult{Prices: entitle.Counts{Updated: 1, Unchanged: 1}}, mustImport(t, db, twice, later)); diff != "" {
 		t.Errorf("the same price twice (-want +got):\n%s", diff)
 	}
 }
@@ -814,15 +813,15 @@ func TestImportPricesWithTheRest(t *testing.T) {
 
 	mixed := smallChannel()
 	mixed.Prices = priceList().Prices
-	want := store.ImportResult{
-		Companies:    store.Counts{Created: len(mixed.Companies)},
-		MSAs:         store.Counts{Created: len(mixed.MSAs)},
-		Orders:       store.Counts{Created: len(mixed.Orders)},
-		Prices:       store.Counts{Created: len(mixed.Prices)},
+	want := entitle.ImportResult{
+		Companies:    entitle.Counts{Created: len(mixed.Companies)},
+		MSAs:         entitle.Counts{Created: len(mixed.MSAs)},
+		Orders:       entitle.Counts{Created: len(mixed.Orders)},
+		Prices:       entitle.Counts{Created: len(mixed.Prices)},
 		Entitlements: entitlementsOf(mixed),
 		DryRun:       true,
 	}
-	dry, problems, err := db.Import(ctx, mixed, store.ImportOptions{DryRun: true}, importNow)
+	dry, problems, err := db.Import(ctx, mixed, entitle.ImportOptions{DryRun: true}, importNow)
 	if err != nil || len(problems) > 0 {
 		t.Fatal(err, problems)
 	}
@@ -843,11 +842,11 @@ func TestImportPricesWithTheRest(t *testing.T) {
 	// A dry run of a change: counted as updated, not written.
 	change := priceList()
 	change.Prices[1].Record.PartnerPrice = "110.00"
-	dry, problems, err = db.Import(ctx, change, store.ImportOptions{DryRun: true}, importNow)
+	dry, problems, err = db.Import(ctx, change, entitle.ImportOptions{DryRun: true}, importNow)
 	if err != nil || len(problems) > 0 {
 		t.Fatal(err, problems)
 	}
-	if diff := cmp.Diff(store.ImportResult{Prices: store.Counts{Updated: 1, Unchanged: 4}, DryRun: true}, dry); diff != "" {
+	if diff := cmp.Diff(entitle.ImportResult{Prices: entitle.Counts{Updated: 1, Unchanged: 4}, DryRun: true}, dry); diff != "" {
 		t.Errorf("dry run of a change (-want +got):\n%s", diff)
 	}
 	if p, _, err := db.Price(ctx, "EBO-ENT-1Y", "USD"); err != nil || p != "104.50" {
@@ -880,14 +879,14 @@ func TestImportPricesWithTheRest(t *testing.T) {
 	}
 	before, audits, pricesBefore := dataCounts(t, db), auditCount(t, db), recordedPrices(t, db, bad)
 	for _, dryRun := range []bool{false, true} {
-		res, problems, err := db.Import(ctx, bad, store.ImportOptions{DryRun: dryRun}, importNow)
+		res, problems, err := db.Import(ctx, bad, entitle.ImportOptions{DryRun: dryRun}, importNow)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if diff := cmp.Diff(wantProblems, problemStrings(problems)); diff != "" {
 			t.Errorf("dry run %v: problems (-want +got):\n%s", dryRun, diff)
 		}
-		if diff := cmp.Diff(store.ImportResult{DryRun: dryRun}, res); diff != "" {
+		if diff := cmp.Diff(entitle.ImportResult{DryRun: dryRun}, res); diff != "" {
 			t.Errorf("dry run %v: result of a refused import (-want +got):\n%s", dryRun, diff)
 		}
 		if diff := cmp.Diff(before, dataCounts(t, db)); diff != "" {
@@ -916,7 +915,7 @@ func TestImportPricesBackendsAgree(t *testing.T) {
 	}
 	defer lite.Close()
 	type outcome struct {
-		Result   store.ImportResult
+		Result   entitle.ImportResult
 		Problems []string
 		Err      string
 	}
@@ -931,7 +930,7 @@ func TestImportPricesBackendsAgree(t *testing.T) {
 	for i, b := range []entitle.Batch{priceList(), priceList(), changed, bad, mixed, priceList()} {
 		var got [2]outcome
 		for j, s := range []*store.DB{lite, db} {
-			res, problems, err := s.Import(ctx, b, store.ImportOptions{}, importNow)
+			res, problems, err := s.Import(ctx, b, entitle.ImportOptions{}, importNow)
 			got[j] = outcome{res, problemStrings(problems), fmt.Sprint(err)}
 		}
 		if diff := cmp.Diff(got[0], got[1]); diff != "" {

@@ -9,73 +9,13 @@ import (
 	"github.com/entitle-portal/entitle"
 )
 
-// ErrAlreadyInvited: a user or an open, unexpired invitation has the address.
-var ErrAlreadyInvited = errors.New("already invited")
-
-// Invitation is a co-worker invitation as recorded (the token only as hash).
-type Invitation struct {
-	ID      int64
-	Email   string
-	Company string // the company the new user joins
-	// InviterID is the inviting user; 0 when the vendor's operator invited
-	// (the CLI). InviterEmail and InviterName are read, never written.
-	InviterID                 int64
-	InviterEmail, InviterName string
-	Admin                     bool // the new user joins as a company administrator
-	TokenHash                 string
-	CreatedAt, ExpiresAt      time.Time
-	AcceptedAt, RevokedAt     time.Time // zero when not
-	Mail                      MailState
-}
-
-// MailState is how the delivery of an invitation's mail went.
-type MailState struct {
-	Status   string    // MailQueued, MailSent, MailRetrying or MailFailed
-	Attempts int       // delivery attempts of the current link
-	Error    string    // why the last attempt failed, in words for an administrator
-	At       time.Time // the last attempt; zero before the first
-}
-
-// The delivery states of an invitation's mail.
-const (
-	MailQueued   = "queued"   // committed, not tried yet
-	MailSent     = "sent"     // handed to the mail server (or written to the outbox)
-	MailRetrying = "retrying" // the last attempt failed; another follows
-	MailFailed   = "failed"   // given up: an administrator may resend
-)
-
-// The states of an invitation.
-const (
-	InvitationPending  = "pending"
-	InvitationExpired  = "expired"
-	InvitationAccepted = "accepted"
-	InvitationRevoked  = "revoked"
-)
-
-// State is the invitation's state at now.
-func (inv Invitation) State(now time.Time) string {
-	switch {
-	case !inv.AcceptedAt.IsZero():
-		return InvitationAccepted
-	case !inv.RevokedAt.IsZero():
-		return InvitationRevoked
-	case !inv.ExpiresAt.After(now):
-		return InvitationExpired
-	}
-	return InvitationPending
-}
-
-// Open reports whether the invitation is neither accepted nor revoked (it
-// may have expired: it can then be sent again).
-func (inv Invitation) Open() bool { return inv.AcceptedAt.IsZero() && inv.RevokedAt.IsZero() }
-
 const invitationColumns = `i.id, i.email, c.key, COALESCE(i.inviter_id, 0), COALESCE(u.email, ''), COALESCE(u.name, ''), i.admin,
 	i.token_hash, i.created_at, i.expires_at, i.accepted_at, i.revoked_at, i.mail_status, i.mail_attempts, i.mail_error, i.mail_at`
 
 const invitationFrom = ` FROM invitations i JOIN companies c ON c.id = i.company_id LEFT JOIN users u ON u.id = i.inviter_id`
 
-func scanInvitation(row interface{ Scan(...any) error }) (Invitation, error) {
-	var inv Invitation
+func scanInvitation(row interface{ Scan(...any) error }) (entitle.Invitation, error) {
+	var inv entitle.Invitation
 	var created, expires int64
 	var accepted, revoked, mailAt sql.NullInt64
 	err := row.Scan(&inv.ID, &inv.Email, &inv.Company, &inv.InviterID, &inv.InviterEmail, &inv.InviterName, &inv.Admin,
@@ -90,23 +30,23 @@ func scanInvitation(row interface{ Scan(...any) error }) (Invitation, error) {
 // (ErrAlreadyInvited). An expired open invitation is closed first. Checking
 // and writing happen in one write transaction, so two co-workers inviting the
 // same address at the same instant make exactly one invitation.
-func (db *DB) CreateInvitation(ctx context.Context, inv Invitation, ev AuditEvent) (Invitation, error) {
+func (db *DB) CreateInvitation(ctx context.Context, inv entitle.Invitation, ev entitle.AuditEvent) (entitle.Invitation, error) {
 	inv.Email = entitle.NormalizeEmail(inv.Email)
-	inv.Mail = MailState{Status: MailQueued}
+	inv.Mail = entitle.MailState{Status: entitle.MailQueued}
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, db.d.q(`SELECT COUNT(*) FROM users WHERE email = ?`), inv.Email).Scan(&n); err != nil {
 			return err
 		}
 		if n > 0 {
-			return ErrAlreadyInvited
+			return entitle.ErrAlreadyInvited
 		}
 		var openID, expires int64
 		err := tx.QueryRowContext(ctx, db.d.q(`SELECT id, expires_at FROM invitations WHERE email = ? AND accepted_at IS NULL AND revoked_at IS NULL`),
 			inv.Email).Scan(&openID, &expires)
 		switch {
 		case err == nil && expires > inv.CreatedAt.UnixMicro():
-			return ErrAlreadyInvited
+			return entitle.ErrAlreadyInvited
 		case err == nil:
 			if _, err := tx.ExecContext(ctx, db.d.q(`UPDATE invitations SET revoked_at = ? WHERE id = ?`), inv.CreatedAt.UnixMicro(), openID); err != nil {
 				return err
@@ -120,7 +60,7 @@ func (db *DB) CreateInvitation(ctx context.Context, inv Invitation, ev AuditEven
 		}
 		err = tx.QueryRowContext(ctx, db.d.q(`INSERT INTO invitations (email, company_id, inviter_id, admin, token_hash, created_at, expires_at, mail_status)
 			SELECT ?, id, ?, ?, ?, ?, ?, ? FROM companies WHERE key = ? RETURNING id`),
-			inv.Email, inviter, inv.Admin, inv.TokenHash, inv.CreatedAt.UnixMicro(), inv.ExpiresAt.UnixMicro(), MailQueued, inv.Company).Scan(&inv.ID)
+			inv.Email, inviter, inv.Admin, inv.TokenHash, inv.CreatedAt.UnixMicro(), inv.ExpiresAt.UnixMicro(), entitle.MailQueued, inv.Company).Scan(&inv.ID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return entitle.Errorf(entitle.CodeNotFound, "no company with key %s", inv.Company)
 		}
@@ -137,14 +77,14 @@ func (db *DB) CreateInvitation(ctx context.Context, inv Invitation, ev AuditEven
 }
 
 // Invitation returns the invitation with id (ErrNotFound).
-func (db *DB) Invitation(ctx context.Context, id int64) (Invitation, error) {
+func (db *DB) Invitation(ctx context.Context, id int64) (entitle.Invitation, error) {
 	return db.invitation(ctx, db.r(), id)
 }
 
-func (db *DB) invitation(ctx context.Context, q querier, id int64) (Invitation, error) {
+func (db *DB) invitation(ctx context.Context, q querier, id int64) (entitle.Invitation, error) {
 	inv, err := scanInvitation(q.QueryRowContext(ctx, db.d.q(`SELECT `+invitationColumns+invitationFrom+` WHERE i.id = ?`), id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return inv, ErrNotFound
+		return inv, entitle.ErrNotFound
 	}
 	return inv, err
 }
@@ -152,7 +92,7 @@ func (db *DB) invitation(ctx context.Context, q querier, id int64) (Invitation, 
 // OpenInvitations returns a page of the company's open invitations (neither
 // accepted nor revoked; expired ones included), oldest first, after the
 // invitation with ID after. With inviterID set, only that user's.
-func (db *DB) OpenInvitations(ctx context.Context, company string, inviterID, after int64, limit int) ([]Invitation, error) {
+func (db *DB) OpenInvitations(ctx context.Context, company string, inviterID, after int64, limit int) ([]entitle.Invitation, error) {
 	q, args := `SELECT `+invitationColumns+invitationFrom+`
 		WHERE i.company_id = (SELECT id FROM companies WHERE key = ?) AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.id > ?`,
 		[]any{company, after}
@@ -164,7 +104,7 @@ func (db *DB) OpenInvitations(ctx context.Context, company string, inviterID, af
 		return nil, err
 	}
 	defer rows.Close()
-	var out []Invitation
+	var out []entitle.Invitation
 	for rows.Next() {
 		inv, err := scanInvitation(rows)
 		if err != nil {
@@ -175,15 +115,12 @@ func (db *DB) OpenInvitations(ctx context.Context, company string, inviterID, af
 	return out, rows.Err()
 }
 
-// ErrInvitationClosed: the invitation was accepted or revoked already.
-var ErrInvitationClosed = errors.New("invitation closed")
-
 // RevokeInvitation closes the open invitation id: its link stops working at
 // once. check sees the invitation first, inside the transaction, and may
 // refuse (its error is returned as is). A closed invitation gives
 // ErrInvitationClosed (with the invitation), an unknown one ErrNotFound.
-func (db *DB) RevokeInvitation(ctx context.Context, id int64, check func(Invitation) error, now time.Time, ev AuditEvent) (Invitation, error) {
-	var inv Invitation
+func (db *DB) RevokeInvitation(ctx context.Context, id int64, check func(entitle.Invitation) error, now time.Time, ev entitle.AuditEvent) (entitle.Invitation, error) {
+	var inv entitle.Invitation
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		var err error
 		if inv, err = db.invitation(ctx, tx, id); err != nil {
@@ -193,7 +130,7 @@ func (db *DB) RevokeInvitation(ctx context.Context, id int64, check func(Invitat
 			return err
 		}
 		if !inv.Open() {
-			return ErrInvitationClosed
+			return entitle.ErrInvitationClosed
 		}
 		if _, err := tx.ExecContext(ctx, db.d.q(`UPDATE invitations SET revoked_at = ? WHERE id = ?`), now.UnixMicro(), id); err != nil {
 			return err
@@ -211,8 +148,8 @@ func (db *DB) RevokeInvitation(ctx context.Context, id int64, check func(Invitat
 // invitation first, inside the transaction, and may refuse. A closed
 // invitation gives ErrInvitationClosed; an address that has become a user's
 // meanwhile gives ErrAlreadyInvited.
-func (db *DB) ReissueInvitation(ctx context.Context, id int64, check func(Invitation) error, tokenHash string, expires time.Time, ev AuditEvent) (Invitation, error) {
-	var inv Invitation
+func (db *DB) ReissueInvitation(ctx context.Context, id int64, check func(entitle.Invitation) error, tokenHash string, expires time.Time, ev entitle.AuditEvent) (entitle.Invitation, error) {
+	var inv entitle.Invitation
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		var err error
 		if inv, err = db.invitation(ctx, tx, id); err != nil {
@@ -222,20 +159,20 @@ func (db *DB) ReissueInvitation(ctx context.Context, id int64, check func(Invita
 			return err
 		}
 		if !inv.Open() {
-			return ErrInvitationClosed
+			return entitle.ErrInvitationClosed
 		}
 		var n int
 		if err := tx.QueryRowContext(ctx, db.d.q(`SELECT COUNT(*) FROM users WHERE email = ?`), inv.Email).Scan(&n); err != nil {
 			return err
 		}
 		if n > 0 {
-			return ErrAlreadyInvited
+			return entitle.ErrAlreadyInvited
 		}
 		if _, err := tx.ExecContext(ctx, db.d.q(`UPDATE invitations SET token_hash = ?, expires_at = ?, mail_status = ?, mail_attempts = 0, mail_error = '', mail_at = NULL
-			WHERE id = ?`), tokenHash, expires.UnixMicro(), MailQueued, id); err != nil {
+			WHERE id = ?`), tokenHash, expires.UnixMicro(), entitle.MailQueued, id); err != nil {
 			return err
 		}
-		inv.TokenHash, inv.ExpiresAt, inv.Mail = tokenHash, expires.UTC().Truncate(time.Microsecond), MailState{Status: MailQueued}
+		inv.TokenHash, inv.ExpiresAt, inv.Mail = tokenHash, expires.UTC().Truncate(time.Microsecond), entitle.MailState{Status: entitle.MailQueued}
 		ev.Object = inv.Email
 		return db.appendAudit(ctx, tx, ev)
 	})
@@ -245,7 +182,7 @@ func (db *DB) ReissueInvitation(ctx context.Context, id int64, check func(Invita
 // RecordMail records how the delivery of the invitation's link with
 // tokenHash went. A link replaced meanwhile (ReissueInvitation) is not the
 // invitation's any more: its outcome is not recorded.
-func (db *DB) RecordMail(ctx context.Context, id int64, tokenHash string, m MailState) error {
+func (db *DB) RecordMail(ctx context.Context, id int64, tokenHash string, m entitle.MailState) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, db.d.q(`UPDATE invitations SET mail_status = ?, mail_attempts = ?, mail_error = ?, mail_at = ?
 			WHERE id = ? AND token_hash = ?`), m.Status, m.Attempts, m.Error, micros(m.At), id, tokenHash)
@@ -253,22 +190,14 @@ func (db *DB) RecordMail(ctx context.Context, id int64, tokenHash string, m Mail
 	})
 }
 
-// Why an invitation token does not work.
-var (
-	ErrInvitationUnknown = errors.New("invitation unknown")
-	ErrInvitationExpired = errors.New("invitation expired")
-	ErrInvitationUsed    = errors.New("invitation already used")
-	ErrInvitationRevoked = errors.New("invitation revoked")
-)
-
 // AcceptInvitation turns the open invitation with tokenHash into a user of
 // the inviting company (an administrator if the invitation says so), named
 // name, with passwordHash, and records the audit event; all in one
 // transaction. The invitation is closed in the same transaction, so of two
 // concurrent accepts of one token exactly one wins; the other gets
 // ErrInvitationUsed. The user must not exist yet.
-func (db *DB) AcceptInvitation(ctx context.Context, tokenHash, name, passwordHash string, now time.Time, ev AuditEvent) (UserRecord, error) {
-	var u UserRecord
+func (db *DB) AcceptInvitation(ctx context.Context, tokenHash, name, passwordHash string, now time.Time, ev entitle.AuditEvent) (entitle.UserRecord, error) {
+	var u entitle.UserRecord
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		var id, companyID, expires int64
 		var accepted, revoked sql.NullInt64
@@ -277,15 +206,15 @@ func (db *DB) AcceptInvitation(ctx context.Context, tokenHash, name, passwordHas
 			Scan(&id, &u.Email, &companyID, &u.Company, &u.Admin, &expires, &accepted, &revoked)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
-			return ErrInvitationUnknown
+			return entitle.ErrInvitationUnknown
 		case err != nil:
 			return err
 		case accepted.Valid:
-			return ErrInvitationUsed
+			return entitle.ErrInvitationUsed
 		case revoked.Valid:
-			return ErrInvitationRevoked
+			return entitle.ErrInvitationRevoked
 		case expires <= now.UnixMicro():
-			return ErrInvitationExpired
+			return entitle.ErrInvitationExpired
 		}
 		var n int
 		if err := tx.QueryRowContext(ctx, db.d.q(`SELECT COUNT(*) FROM users WHERE email = ?`), u.Email).Scan(&n); err != nil {
@@ -304,7 +233,7 @@ func (db *DB) AcceptInvitation(ctx context.Context, tokenHash, name, passwordHas
 			return err
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
-			return ErrInvitationUsed
+			return entitle.ErrInvitationUsed
 		}
 		if err := tx.QueryRowContext(ctx, db.d.q(`INSERT INTO users (email, name, company_id, admin, status, password_hash, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`),
@@ -319,10 +248,10 @@ func (db *DB) AcceptInvitation(ctx context.Context, tokenHash, name, passwordHas
 
 // InvitationByToken returns the invitation whose link carries the token
 // with tokenHash (ErrInvitationUnknown).
-func (db *DB) InvitationByToken(ctx context.Context, tokenHash string) (Invitation, error) {
+func (db *DB) InvitationByToken(ctx context.Context, tokenHash string) (entitle.Invitation, error) {
 	inv, err := scanInvitation(db.r().QueryRowContext(ctx, db.d.q(`SELECT `+invitationColumns+invitationFrom+` WHERE i.token_hash = ?`), tokenHash))
 	if errors.Is(err, sql.ErrNoRows) {
-		return inv, ErrInvitationUnknown
+		return inv, entitle.ErrInvitationUnknown
 	}
 	return inv, err
 }
@@ -333,7 +262,7 @@ func (db *DB) InvitationEmail(ctx context.Context, tokenHash string) (string, er
 	var email string
 	err := db.ro.QueryRowContext(ctx, db.d.q(`SELECT email FROM invitations WHERE token_hash = ?`), tokenHash).Scan(&email)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", ErrInvitationUnknown
+		return "", entitle.ErrInvitationUnknown
 	}
 	return email, err
 }

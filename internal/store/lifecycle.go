@@ -10,35 +10,25 @@ import (
 	"github.com/entitle-portal/entitle"
 )
 
-// Profile is how a company's customers reach it, and whether it is listed
-// in the partner directory.
-type Profile struct {
-	Company      entitle.Company
-	ContactEmail string
-	ContactPhone string
-	Website      string
-	Listed       bool
-}
-
 const profileColumns = `key, name, kind, contact_email, contact_phone, website, listed`
 
-func scanProfile(row interface{ Scan(...any) error }) (Profile, error) {
-	var p Profile
+func scanProfile(row interface{ Scan(...any) error }) (entitle.Profile, error) {
+	var p entitle.Profile
 	err := row.Scan(&p.Company.Key, &p.Company.Name, &p.Company.Kind, &p.ContactEmail, &p.ContactPhone, &p.Website, &p.Listed)
 	return p, err
 }
 
 // Profile returns the profile of the company with key (ErrNotFound).
-func (db *DB) Profile(ctx context.Context, key string) (Profile, error) {
+func (db *DB) Profile(ctx context.Context, key string) (entitle.Profile, error) {
 	p, err := scanProfile(db.r().QueryRowContext(ctx, db.d.q(`SELECT `+profileColumns+` FROM companies WHERE key = ?`), key))
 	if errors.Is(err, sql.ErrNoRows) {
-		return p, ErrNotFound
+		return p, entitle.ErrNotFound
 	}
 	return p, err
 }
 
 // SetProfile records a company's profile with its audit event.
-func (db *DB) SetProfile(ctx context.Context, p Profile, ev AuditEvent) error {
+func (db *DB) SetProfile(ctx context.Context, p entitle.Profile, ev entitle.AuditEvent) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, db.d.q(`UPDATE companies SET contact_email = ?, contact_phone = ?, website = ?, listed = ? WHERE key = ?`),
 			p.ContactEmail, p.ContactPhone, p.Website, p.Listed, p.Company.Key)
@@ -46,20 +36,20 @@ func (db *DB) SetProfile(ctx context.Context, p Profile, ev AuditEvent) error {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
-			return ErrNotFound
+			return entitle.ErrNotFound
 		}
 		return db.appendAudit(ctx, tx, ev)
 	})
 }
 
 // Directory returns the companies listed in the partner directory, by name.
-func (db *DB) Directory(ctx context.Context) ([]Profile, error) {
+func (db *DB) Directory(ctx context.Context) ([]entitle.Profile, error) {
 	rows, err := db.r().QueryContext(ctx, db.d.q(`SELECT `+profileColumns+` FROM companies WHERE listed ORDER BY name, key`))
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []Profile
+	var out []entitle.Profile
 	for rows.Next() {
 		p, err := scanProfile(rows)
 		if err != nil {
@@ -117,39 +107,14 @@ func (db *DB) PartnersOf(ctx context.Context, orderIDs []int64) (map[int64]strin
 	return out, nil
 }
 
-// RenewalRequest is one request to renew an entitlement.
-type RenewalRequest struct {
-	ID             int64
-	SubscriptionID string
-	Requester      string // company key
-	RequestedBy    string // user email
-	Route          string // RoutePartnerOfRecord, RoutePartner or RouteDirect
-	Recipient      string // company key
-	Message        string
-	Status         string // open, quoted, won, lost, withdrawn
-	Note           string
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
-	UpdatedBy      string
-	// The entitlement as the recipient may know it (R1 information only).
-	Entitlement entitle.Entitlement
-}
-
-// How a renewal request was routed.
-const (
-	RoutePartnerOfRecord = "partner_of_record"
-	RoutePartner         = "partner"
-	RouteDirect          = "direct"
-)
-
 const renewalColumns = `r.id, r.subscription_id, rc.key, r.requested_by, r.route, pc.key, r.message, r.status, r.note,
 	r.created_at, r.updated_at, r.updated_by, e.sku, e.quantity, e.start_date, e.end_date, e.po_number`
 
 const renewalFrom = ` FROM renewal_requests r JOIN companies rc ON rc.id = r.requester_company_id
 	JOIN companies pc ON pc.id = r.recipient_company_id JOIN entitlements e ON e.subscription_id = r.subscription_id`
 
-func scanRenewal(row interface{ Scan(...any) error }) (RenewalRequest, error) {
-	var r RenewalRequest
+func scanRenewal(row interface{ Scan(...any) error }) (entitle.RenewalRequest, error) {
+	var r entitle.RenewalRequest
 	var created, updated int64
 	var start, end string
 	err := row.Scan(&r.ID, &r.SubscriptionID, &r.Requester, &r.RequestedBy, &r.Route, &r.Recipient, &r.Message, &r.Status, &r.Note,
@@ -166,14 +131,10 @@ func scanRenewal(row interface{ Scan(...any) error }) (RenewalRequest, error) {
 	return r, err
 }
 
-// ErrRenewalPending: the requester already has an open request for the
-// entitlement with the same recipient.
-var ErrRenewalPending = errors.New("renewal already requested")
-
 // CreateRenewalRequest records a renewal request with its audit event,
 // unless the requester has an open (or quoted) request for the entitlement
 // with the same recipient (ErrRenewalPending, with that request).
-func (db *DB) CreateRenewalRequest(ctx context.Context, r RenewalRequest, ev AuditEvent) (RenewalRequest, error) {
+func (db *DB) CreateRenewalRequest(ctx context.Context, r entitle.RenewalRequest, ev entitle.AuditEvent) (entitle.RenewalRequest, error) {
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		var open int64
 		err := tx.QueryRowContext(ctx, db.d.q(`SELECT r.id FROM renewal_requests r
@@ -183,7 +144,7 @@ func (db *DB) CreateRenewalRequest(ctx context.Context, r RenewalRequest, ev Aud
 		switch {
 		case err == nil:
 			r.ID = open
-			return ErrRenewalPending
+			return entitle.ErrRenewalPending
 		case !errors.Is(err, sql.ErrNoRows):
 			return err
 		}
@@ -194,17 +155,17 @@ func (db *DB) CreateRenewalRequest(ctx context.Context, r RenewalRequest, ev Aud
 			r.SubscriptionID, r.RequestedBy, r.Route, r.Message, r.CreatedAt.UnixMicro(), r.CreatedAt.UnixMicro(), r.RequestedBy,
 			r.Requester, r.Recipient).Scan(&r.ID)
 		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
+			return entitle.ErrNotFound
 		}
 		if err != nil {
 			return err
 		}
-		if err := db.appendEvent(ctx, tx, Event{Type: EventRenewalRequested, Subject: strconv.FormatInt(r.ID, 10), At: r.CreatedAt}); err != nil {
+		if err := db.appendEvent(ctx, tx, entitle.Event{Type: entitle.EventRenewalRequested, Subject: strconv.FormatInt(r.ID, 10), At: r.CreatedAt}); err != nil {
 			return err
 		}
 		return db.appendAudit(ctx, tx, ev)
 	})
-	if errors.Is(err, ErrRenewalPending) {
+	if errors.Is(err, entitle.ErrRenewalPending) {
 		pending, perr := db.RenewalRequest(ctx, r.ID)
 		if perr != nil {
 			return r, perr
@@ -218,14 +179,14 @@ func (db *DB) CreateRenewalRequest(ctx context.Context, r RenewalRequest, ev Aud
 }
 
 // RenewalRequest returns the request with id (ErrNotFound).
-func (db *DB) RenewalRequest(ctx context.Context, id int64) (RenewalRequest, error) {
+func (db *DB) RenewalRequest(ctx context.Context, id int64) (entitle.RenewalRequest, error) {
 	return db.renewalRequest(ctx, db.r(), id)
 }
 
-func (db *DB) renewalRequest(ctx context.Context, q querier, id int64) (RenewalRequest, error) {
+func (db *DB) renewalRequest(ctx context.Context, q querier, id int64) (entitle.RenewalRequest, error) {
 	r, err := scanRenewal(q.QueryRowContext(ctx, db.d.q(`SELECT `+renewalColumns+renewalFrom+` WHERE r.id = ?`), id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return r, ErrNotFound
+		return r, entitle.ErrNotFound
 	}
 	return r, err
 }
@@ -233,7 +194,7 @@ func (db *DB) renewalRequest(ctx context.Context, q querier, id int64) (RenewalR
 // RenewalRequests returns a page of the requests a company received (or,
 // with sent, made), newest first, before the request with ID before (0: from
 // the newest). With open, only those not yet closed (open or quoted).
-func (db *DB) RenewalRequests(ctx context.Context, company string, sent, open bool, before int64, limit int) ([]RenewalRequest, error) {
+func (db *DB) RenewalRequests(ctx context.Context, company string, sent, open bool, before int64, limit int) ([]entitle.RenewalRequest, error) {
 	side := "r.recipient_company_id"
 	if sent {
 		side = "r.requester_company_id"
@@ -251,7 +212,7 @@ func (db *DB) RenewalRequests(ctx context.Context, company string, sent, open bo
 		return nil, err
 	}
 	defer rows.Close()
-	var out []RenewalRequest
+	var out []entitle.RenewalRequest
 	for rows.Next() {
 		r, err := scanRenewal(rows)
 		if err != nil {
@@ -265,8 +226,8 @@ func (db *DB) RenewalRequests(ctx context.Context, company string, sent, open bo
 // UpdateRenewalRequest changes a request's status and (unless note is nil)
 // its note in one transaction: check sees the request first and may refuse (its error is
 // returned as is).
-func (db *DB) UpdateRenewalRequest(ctx context.Context, id int64, check func(RenewalRequest) error, status string, note *string, by string, now time.Time, ev AuditEvent) (RenewalRequest, error) {
-	var r RenewalRequest
+func (db *DB) UpdateRenewalRequest(ctx context.Context, id int64, check func(entitle.RenewalRequest) error, status string, note *string, by string, now time.Time, ev entitle.AuditEvent) (entitle.RenewalRequest, error) {
+	var r entitle.RenewalRequest
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		var err error
 		if r, err = db.renewalRequest(ctx, tx, id); err != nil {
@@ -293,7 +254,7 @@ func (db *DB) OrderCurrency(ctx context.Context, orderID int64) (string, error) 
 	var cur string
 	err := db.r().QueryRowContext(ctx, db.d.q(`SELECT currency FROM orders WHERE id = ?`), orderID).Scan(&cur)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", ErrNotFound
+		return "", entitle.ErrNotFound
 	}
 	return cur, err
 }

@@ -32,7 +32,7 @@ type world struct {
 
 // visible is what the policy shows company c on facts gathered in memory —
 // all of them, no index involved: subscription → basis.
-func (w world) visible(c policy.Caller, basis entitle.Basis) map[string][]entitle.Basis {
+func (w world) visible(c entitle.Actor, basis entitle.Basis) map[string][]entitle.Basis {
 	out := map[string][]entitle.Basis{}
 	for _, o := range w.orders {
 		for _, l := range o.Lines {
@@ -46,7 +46,7 @@ func (w world) visible(c policy.Caller, basis entitle.Basis) map[string][]entitl
 					roles[i].Company = owner
 				}
 			}
-			f := policy.Facts{SubscriptionID: l.SubscriptionID, Owner: owner, PurchasingEntity: o.PurchasingEntity, Roles: roles}
+			f := entitle.Facts{SubscriptionID: l.SubscriptionID, Owner: owner, PurchasingEntity: o.PurchasingEntity, Roles: roles}
 			for _, d := range w.delegations {
 				if d.Delegate == c.Company && d.Owner == owner {
 					f.Delegations = append(f.Delegations, d)
@@ -64,7 +64,7 @@ func (w world) visible(c policy.Caller, basis entitle.Basis) map[string][]entitl
 // listAll pages through the store's list for c and applies the policy to each
 // candidate, as the disclose service does. It fails unless the candidates of
 // all pages together come strictly in the filter's order.
-func listAll(t *testing.T, db *store.DB, c policy.Caller, f store.ListFilter, limit int, now time.Time) (map[string][]entitle.Basis, int) {
+func listAll(t *testing.T, db *store.DB, c entitle.Actor, f entitle.ListFilter, limit int, now time.Time) (map[string][]entitle.Basis, int) {
 	t.Helper()
 	out := map[string][]entitle.Basis{}
 	after, pages := "", 0
@@ -111,13 +111,13 @@ func listAll(t *testing.T, db *store.DB, c policy.Caller, f store.ListFilter, li
 }
 
 // inOrder reports whether a comes strictly before b in order o.
-func inOrder(o store.ListOrder, a, b entitle.Entitlement) bool {
+func inOrder(o entitle.ListOrder, a, b entitle.Entitlement) bool {
 	bySub := cmp.Compare(a.SubscriptionID, b.SubscriptionID)
 	byEnd := cmp.Or(cmp.Compare(a.EndDate.String(), b.EndDate.String()), bySub)
 	switch o {
-	case store.ByEndDate:
+	case entitle.ByEndDate:
 		return byEnd < 0
-	case store.ByEndDateDesc:
+	case entitle.ByEndDateDesc:
 		return byEnd > 0
 	}
 	return bySub < 0
@@ -167,11 +167,11 @@ func TestListAgreesWithPolicyOnScenarios(t *testing.T) {
 				w.orders = append(w.orders, o.Record)
 			}
 			for _, company := range s.Companies() {
-				c := policy.Caller{Company: company, Vendor: company == s.Vendor}
+				c := entitle.Actor{Company: company, Vendor: company == s.Vendor}
 				for _, b := range basisFilters {
 					for _, limit := range []int{1, 2, 500} {
-						for _, o := range store.ListOrders {
-							got, _ := listAll(t, db, c, store.ListFilter{Basis: b, Order: o}, limit, s.Now)
+						for _, o := range entitle.ListOrders {
+							got, _ := listAll(t, db, c, entitle.ListFilter{Basis: b, Order: o}, limit, s.Now)
 							if want := w.visible(c, b); len(got) != len(want) || diffLists(got, want) != "[]" {
 								t.Errorf("%s, basis %q, limit %d, order %q: %s", company, b, limit, o, diffLists(got, want))
 							}
@@ -212,13 +212,13 @@ func TestListAgreesWithPolicyOnGeneratedChannel(t *testing.T) {
 		companies[d.Delegate] = true
 	}
 	sku := ds.Batch.Orders[0].Record.Lines[0].SKU
-	filters := []store.ListFilter{{}, {Basis: entitle.BasisDelegate}, {Basis: entitle.BasisReseller}, {SKU: sku},
+	filters := []entitle.ListFilter{{}, {Basis: entitle.BasisDelegate}, {Basis: entitle.BasisReseller}, {SKU: sku},
 		{Status: entitle.StatusActive, Today: today}, {Status: entitle.StatusExpired, Today: today}, {Status: entitle.StatusFuture, Today: today},
-		{ExpiresBefore: today.AddDays(200)}, {Order: store.ByEndDate}, {Order: store.ByEndDateDesc},
-		{Basis: entitle.BasisDelegate, Order: store.ByEndDate}, {Status: entitle.StatusActive, Today: today, Order: store.ByEndDateDesc}}
+		{ExpiresBefore: today.AddDays(200)}, {Order: entitle.ByEndDate}, {Order: entitle.ByEndDateDesc},
+		{Basis: entitle.BasisDelegate, Order: entitle.ByEndDate}, {Status: entitle.StatusActive, Today: today, Order: entitle.ByEndDateDesc}}
 	n := 0
 	for company := range companies {
-		c := policy.Caller{Company: company, Vendor: company == "VENDOR"}
+		c := entitle.Actor{Company: company, Vendor: company == "VENDOR"}
 		for fi, f := range filters {
 			if fi > 0 && n%5 != 0 {
 				continue // every filter on a fifth of the companies keeps the test quick
@@ -238,7 +238,7 @@ func TestListAgreesWithPolicyOnGeneratedChannel(t *testing.T) {
 	}
 }
 
-func matches(w world, sub string, f store.ListFilter) bool {
+func matches(w world, sub string, f entitle.ListFilter) bool {
 	for _, o := range w.orders {
 		for _, l := range o.Lines {
 			if l.SubscriptionID != sub {
@@ -262,13 +262,13 @@ func TestListPagesAreStable(t *testing.T) {
 	ds := benchgen.Generate(benchgen.Config{Scale: 0.002, Seed: 3, Today: today})
 	db := storetest.New(t)
 	mustImport(t, db, ds.Batch, now)
-	c := policy.Caller{Company: "VENDOR", Vendor: true}
+	c := entitle.Actor{Company: "VENDOR", Vendor: true}
 	total := 0
 	for _, o := range ds.Batch.Orders {
 		total += len(o.Record.Lines)
 	}
-	for _, o := range store.ListOrders {
-		all, pages := listAll(t, db, c, store.ListFilter{Order: o}, 10, now)
+	for _, o := range entitle.ListOrders {
+		all, pages := listAll(t, db, c, entitle.ListFilter{Order: o}, 10, now)
 		if len(all) != total {
 			t.Fatalf("order %q: vendor lists %d of %d entitlements", o, len(all), total)
 		}
@@ -283,24 +283,24 @@ func TestListPagesAreStable(t *testing.T) {
 func TestListRefusesForeignCursors(t *testing.T) {
 	db := storetest.New(t)
 	now := time.Date(2026, 3, 15, 12, 0, 0, 0, time.UTC)
-	c := policy.Caller{Company: "VENDOR", Vendor: true}
+	c := entitle.Actor{Company: "VENDOR", Vendor: true}
 	for _, tc := range []struct {
-		order store.ListOrder
+		order entitle.ListOrder
 		after string
 	}{
-		{store.ByEndDate, "SUB-1"}, {store.ByEndDate, "2026-13-01 SUB-1"}, {store.ByEndDateDesc, "2026-01-01"},
-		{store.ByEndDateDesc, "2026-01-01 "}, {"size", ""},
+		{entitle.ByEndDate, "SUB-1"}, {entitle.ByEndDate, "2026-13-01 SUB-1"}, {entitle.ByEndDateDesc, "2026-01-01"},
+		{entitle.ByEndDateDesc, "2026-01-01 "}, {"size", ""},
 	} {
-		_, err := db.List(context.Background(), c, tc.after, 10, store.ListFilter{Order: tc.order}, now)
+		_, err := db.List(context.Background(), c, tc.after, 10, entitle.ListFilter{Order: tc.order}, now)
 		if e, ok := errors.AsType[*entitle.Error](err); !ok || e.Code != entitle.CodeInvalid {
 			t.Errorf("order %q after %q: %v, want an invalid-input error", tc.order, tc.after, err)
 		}
 	}
 }
 
-func mustImport(t *testing.T, db *store.DB, b entitle.Batch, now time.Time) store.ImportResult {
+func mustImport(t *testing.T, db *store.DB, b entitle.Batch, now time.Time) entitle.ImportResult {
 	t.Helper()
-	res, problems, err := db.Import(context.Background(), b, store.ImportOptions{}, now)
+	res, problems, err := db.Import(context.Background(), b, entitle.ImportOptions{}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -361,10 +361,10 @@ func TestListByEndDateMigration(t *testing.T) {
 		companies = append(companies, d.Delegate)
 	}
 	for _, company := range companies {
-		c := policy.Caller{Company: company, Vendor: company == "VENDOR"}
-		want, _ := listAll(t, db, c, store.ListFilter{}, 50, now)
-		for _, o := range []store.ListOrder{store.ByEndDate, store.ByEndDateDesc} {
-			got, _ := listAll(t, db, c, store.ListFilter{Order: o}, 7, now)
+		c := entitle.Actor{Company: company, Vendor: company == "VENDOR"}
+		want, _ := listAll(t, db, c, entitle.ListFilter{}, 50, now)
+		for _, o := range []entitle.ListOrder{entitle.ByEndDate, entitle.ByEndDateDesc} {
+			got, _ := listAll(t, db, c, entitle.ListFilter{Order: o}, 7, now)
 			if d := diffLists(got, want); d != "[]" {
 				t.Errorf("%s by %s after the migration: %s", company, o, d)
 			}

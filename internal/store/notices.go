@@ -16,45 +16,13 @@ import (
 // date, and the claims that make each (entitlement, stage, recipient
 // company) notice go out once, however many processes run the notices.
 
-// Expiring is an entitlement whose end date falls in the notices' window:
-// what a notice run needs to choose its stage and its recipients. These are
-// facts, not answers: what a notice tells a company is decided by the
-// policy, on the facts of DB.Entitlement.
-type Expiring struct {
-	SubscriptionID string
-	EndDate        entitle.Date
-	Owner          string                   // the current owner's key
-	Roles          []entitle.RoleAssignment // the order's, in the order listed; the owner role names the current owner
-	Claims         []NoticeClaim            // every claim made for it: any stage, any company
-}
-
-// NoticeClaim is the state of one (entitlement, stage, recipient company)
-// notice.
-type NoticeClaim struct {
-	SubscriptionID string
-	Stage          int // days before the end date
-	Company        string
-	ClaimedAt      time.Time // zero: released after a failed send, free to take
-	SentAt         time.Time // zero: not sent
-	Attempts       int
-	LastError      string
-}
-
-// ExpiringAfter is a position in the (end date, subscription ID) order of
-// ExpiringEntitlements: the last entitlement of the previous page. The zero
-// value is the beginning.
-type ExpiringAfter struct {
-	EndDate        entitle.Date
-	SubscriptionID string
-}
-
 // ExpiringEntitlements returns up to limit entitlements whose end date is in
 // [from, to], after position after, in (end date, subscription ID) order:
 // one range of the entitlements_end index, paged by key. Each comes with its
 // order's role assignments and the claims already made for it.
-func (db *DB) ExpiringEntitlements(ctx context.Context, from, to entitle.Date, after ExpiringAfter, limit int) ([]Expiring, error) {
+func (db *DB) ExpiringEntitlements(ctx context.Context, from, to entitle.Date, after entitle.ExpiringAfter, limit int) ([]entitle.Expiring, error) {
 	if after.EndDate.IsZero() || after.EndDate.Before(from) {
-		after = ExpiringAfter{EndDate: from} // (from, "") precedes every entitlement ending on from
+		after = entitle.ExpiringAfter{EndDate: from} // (from, "") precedes every entitlement ending on from
 	}
 	rows, err := db.r().QueryContext(ctx, db.d.q(`SELECT e.subscription_id, e.end_date, e.owner_id, e.order_id FROM entitlements e
 		WHERE (e.end_date, e.subscription_id) > (?, ?) AND e.end_date <= ?
@@ -62,11 +30,11 @@ func (db *DB) ExpiringEntitlements(ctx context.Context, from, to entitle.Date, a
 	if err != nil {
 		return nil, err
 	}
-	var out []Expiring
+	var out []entitle.Expiring
 	var orders []int64
 	orderOf := map[string]int64{}
 	for rows.Next() {
-		var x Expiring
+		var x entitle.Expiring
 		var end string
 		var owner, order int64
 		if err := rows.Scan(&x.SubscriptionID, &end, &owner, &order); err != nil {
@@ -152,8 +120,8 @@ func (db *DB) orderRoles(ctx context.Context, orders []int64) (map[int64][]entit
 }
 
 // NoticeClaims returns the claims made for subs, by subscription ID.
-func (db *DB) NoticeClaims(ctx context.Context, subs []string) (map[string][]NoticeClaim, error) {
-	out := map[string][]NoticeClaim{}
+func (db *DB) NoticeClaims(ctx context.Context, subs []string) (map[string][]entitle.NoticeClaim, error) {
+	out := map[string][]entitle.NoticeClaim{}
 	for len(subs) > 0 {
 		chunk := subs[:min(len(subs), 500)]
 		subs = subs[len(chunk):]
@@ -164,7 +132,7 @@ func (db *DB) NoticeClaims(ctx context.Context, subs []string) (map[string][]Not
 			return nil, err
 		}
 		for rows.Next() {
-			var c NoticeClaim
+			var c entitle.NoticeClaim
 			var cid int64
 			var claimed, sent sql.NullInt64
 			if err := rows.Scan(&c.SubscriptionID, &c.Stage, &cid, &claimed, &sent, &c.Attempts, &c.LastError); err != nil {
@@ -186,28 +154,6 @@ func (db *DB) NoticeClaims(ctx context.Context, subs []string) (map[string][]Not
 	return out, nil
 }
 
-// NoticeBatch is the notices of one stage to one company: what one digest
-// lists.
-type NoticeBatch struct {
-	Company string
-	Stage   int
-	Items   []NoticeItem
-}
-
-// NoticeItem is one entitlement of a NoticeBatch.
-type NoticeItem struct {
-	SubscriptionID string
-	EndDate        entitle.Date
-}
-
-func (b NoticeBatch) subs() []string {
-	out := make([]string, len(b.Items))
-	for i, it := range b.Items {
-		out[i] = it.SubscriptionID
-	}
-	return out
-}
-
 // claimChunk bounds the rows one claim statement names.
 const claimChunk = 200
 
@@ -223,8 +169,8 @@ const claimChunk = 200
 // When anything was claimed, the event audit returns for the claimed IDs is
 // appended in the same transaction: the disclosure is recorded before the
 // mail goes out.
-func (db *DB) ClaimNotices(ctx context.Context, batch NoticeBatch, token string, now time.Time, lease time.Duration,
-	audit func(claimed []string) AuditEvent) ([]string, error) {
+func (db *DB) ClaimNotices(ctx context.Context, batch entitle.NoticeBatch, token string, now time.Time, lease time.Duration,
+	audit func(claimed []string) entitle.AuditEvent) ([]string, error) {
 	cid, err := db.companyID(ctx, batch.Company)
 	if err != nil {
 		return nil, fmt.Errorf("company %s: %w", batch.Company, err)
@@ -301,19 +247,19 @@ func collect(ctx context.Context, tx *sql.Tx, query string, args []any, got map[
 // notices token still holds, and returns how many those were. Fewer than
 // the batch means another run took some over while this one was sending
 // (the send outlived the lease): they may go out twice.
-func (db *DB) MarkNoticesSent(ctx context.Context, batch NoticeBatch, token string, now time.Time) (int, error) {
+func (db *DB) MarkNoticesSent(ctx context.Context, batch entitle.NoticeBatch, token string, now time.Time) (int, error) {
 	return db.settleNotices(ctx, batch, token, `sent_at = ?, last_error = ''`, []any{now.UnixMicro()}, nil)
 }
 
 // ReleaseNotices gives up token's claims of batch after a failed send,
 // recording why, so that a later run takes them over at once; ev (the failed
 // delivery) is audited in the same transaction.
-func (db *DB) ReleaseNotices(ctx context.Context, batch NoticeBatch, token, reason string, ev AuditEvent) error {
+func (db *DB) ReleaseNotices(ctx context.Context, batch entitle.NoticeBatch, token, reason string, ev entitle.AuditEvent) error {
 	_, err := db.settleNotices(ctx, batch, token, `claimed_at = NULL, last_error = ?`, []any{reason}, &ev)
 	return err
 }
 
-func (db *DB) settleNotices(ctx context.Context, batch NoticeBatch, token, set string, setArgs []any, ev *AuditEvent) (int, error) {
+func (db *DB) settleNotices(ctx context.Context, batch entitle.NoticeBatch, token, set string, setArgs []any, ev *entitle.AuditEvent) (int, error) {
 	cid, err := db.companyID(ctx, batch.Company)
 	if err != nil {
 		return 0, fmt.Errorf("company %s: %w", batch.Company, err)
@@ -321,7 +267,7 @@ func (db *DB) settleNotices(ctx context.Context, batch NoticeBatch, token, set s
 	var n int64
 	err = db.tx(ctx, func(tx *sql.Tx) error {
 		n = 0
-		for subs := batch.subs(); len(subs) > 0; {
+		for subs := batchSubs(batch); len(subs) > 0; {
 			chunk := subs[:min(len(subs), claimChunk)]
 			subs = subs[len(chunk):]
 			args := append(append(slices.Clone(setArgs), cid, batch.Stage, token), anys(chunk)...)
@@ -368,4 +314,13 @@ func (db *DB) PruneNoticeClaims(ctx context.Context, before entitle.Date) (int64
 		return err
 	})
 	return n, err
+}
+
+// batchSubs lists the subscription IDs of batch b.
+func batchSubs(b entitle.NoticeBatch) []string {
+	out := make([]string, len(b.Items))
+	for i, it := range b.Items {
+		out[i] = it.SubscriptionID
+	}
+	return out
 }

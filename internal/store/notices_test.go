@@ -19,7 +19,7 @@ func noticesChannel(t *testing.T) (*store.DB, entitle.Date) {
 	ctx := context.Background()
 	ds := generated(0.002, 11)
 	db := storetest.New(t)
-	if _, ps, err := db.Import(ctx, ds.Batch, store.ImportOptions{}, importNow); err != nil || len(ps) > 0 {
+	if _, ps, err := db.Import(ctx, ds.Batch, entitle.ImportOptions{}, importNow); err != nil || len(ps) > 0 {
 		t.Fatal(err, ps)
 	}
 	return db, entitle.DateOf(importNow)
@@ -32,15 +32,15 @@ func TestExpiringEntitlements(t *testing.T) {
 	ctx := context.Background()
 	db, today := noticesChannel(t)
 	from, to := today, today.AddDays(180)
-	whole, err := db.ExpiringEntitlements(ctx, from, to, store.ExpiringAfter{}, 100000)
+	whole, err := db.ExpiringEntitlements(ctx, from, to, entitle.ExpiringAfter{}, 100000)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(whole) < 20 {
 		t.Fatalf("only %d entitlements end in the window: the test needs more", len(whole))
 	}
-	var paged []store.Expiring
-	for after := (store.ExpiringAfter{}); ; {
+	var paged []entitle.Expiring
+	for after := (entitle.ExpiringAfter{}); ; {
 		page, err := db.ExpiringEntitlements(ctx, from, to, after, 7)
 		if err != nil {
 			t.Fatal(err)
@@ -50,7 +50,7 @@ func TestExpiringEntitlements(t *testing.T) {
 			break
 		}
 		last := page[len(page)-1]
-		after = store.ExpiringAfter{EndDate: last.EndDate, SubscriptionID: last.SubscriptionID}
+		after = entitle.ExpiringAfter{EndDate: last.EndDate, SubscriptionID: last.SubscriptionID}
 	}
 	if diff := cmp.Diff(whole, paged, cmp.AllowUnexported(entitle.Date{})); diff != "" {
 		t.Errorf("paged differs from one read (-whole +paged):\n%s", diff)
@@ -84,23 +84,23 @@ func TestExpiringEntitlements(t *testing.T) {
 func TestNoticeClaims(t *testing.T) {
 	ctx := context.Background()
 	db, today := noticesChannel(t)
-	xs, err := db.ExpiringEntitlements(ctx, today, today.AddDays(30), store.ExpiringAfter{}, 3)
+	xs, err := db.ExpiringEntitlements(ctx, today, today.AddDays(30), entitle.ExpiringAfter{}, 3)
 	if err != nil || len(xs) != 3 {
 		t.Fatal(xs, err)
 	}
-	batch := store.NoticeBatch{Company: xs[0].Owner, Stage: 30}
+	batch := entitle.NoticeBatch{Company: xs[0].Owner, Stage: 30}
 	var subs []string
 	for _, x := range xs {
-		batch.Items = append(batch.Items, store.NoticeItem{SubscriptionID: x.SubscriptionID, EndDate: x.EndDate})
+		batch.Items = append(batch.Items, entitle.NoticeItem{SubscriptionID: x.SubscriptionID, EndDate: x.EndDate})
 		subs = append(subs, x.SubscriptionID)
 	}
 	slices.Sort(subs)
 	lease := 15 * time.Minute
 	now := importNow
 	audits := 0
-	audit := func(claimed []string) store.AuditEvent {
+	audit := func(claimed []string) entitle.AuditEvent {
 		audits++
-		return store.AuditEvent{At: now, Actor: "notices", Company: batch.Company, Action: "notice.expiry", Object: "30 days", Outcome: "ok"}
+		return entitle.AuditEvent{At: now, Actor: "notices", Company: batch.Company, Action: "notice.expiry", Object: "30 days", Outcome: "ok"}
 	}
 	claim := func(token string, at time.Time) []string {
 		t.Helper()
@@ -117,7 +117,7 @@ func TestNoticeClaims(t *testing.T) {
 		t.Errorf("claimed while a's claim is live: %v", got)
 	}
 	// a fails to send and releases: b takes the claims at once.
-	if err := db.ReleaseNotices(ctx, batch, "a", "connection refused", store.AuditEvent{At: now, Company: batch.Company,
+	if err := db.ReleaseNotices(ctx, batch, "a", "connection refused", entitle.AuditEvent{At: now, Company: batch.Company,
 		Action: "notice.expiry", Outcome: "failed"}); err != nil {
 		t.Fatal(err)
 	}
@@ -166,11 +166,11 @@ func TestNoticeClaims(t *testing.T) {
 func TestNoticePlans(t *testing.T) {
 	ctx := context.Background()
 	db, today := noticesChannel(t)
-	xs, err := db.ExpiringEntitlements(ctx, today, today.AddDays(30), store.ExpiringAfter{}, 2)
+	xs, err := db.ExpiringEntitlements(ctx, today, today.AddDays(30), entitle.ExpiringAfter{}, 2)
 	if err != nil || len(xs) != 2 {
 		t.Fatal(xs, err)
 	}
-	batch := store.NoticeBatch{Company: xs[0].Owner, Stage: 30, Items: []store.NoticeItem{{SubscriptionID: xs[0].SubscriptionID, EndDate: xs[0].EndDate}}}
+	batch := entitle.NoticeBatch{Company: xs[0].Owner, Stage: 30, Items: []entitle.NoticeItem{{SubscriptionID: xs[0].SubscriptionID, EndDate: xs[0].EndDate}}}
 	if _, err := db.ClaimNotices(ctx, batch, "t", importNow, time.Minute, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -178,11 +178,11 @@ func TestNoticePlans(t *testing.T) {
 	var label string
 	stop := db.Trace(func(s store.Statement) { ran[label] = append(ran[label], s) })
 	label = "expiring, first page"
-	if _, err := db.ExpiringEntitlements(ctx, today, today.AddDays(180), store.ExpiringAfter{}, 500); err != nil {
+	if _, err := db.ExpiringEntitlements(ctx, today, today.AddDays(180), entitle.ExpiringAfter{}, 500); err != nil {
 		t.Fatal(err)
 	}
 	label = "expiring, next page"
-	if _, err := db.ExpiringEntitlements(ctx, today, today.AddDays(180), store.ExpiringAfter{EndDate: xs[1].EndDate, SubscriptionID: xs[1].SubscriptionID}, 500); err != nil {
+	if _, err := db.ExpiringEntitlements(ctx, today, today.AddDays(180), entitle.ExpiringAfter{EndDate: xs[1].EndDate, SubscriptionID: xs[1].SubscriptionID}, 500); err != nil {
 		t.Fatal(err)
 	}
 	stop()

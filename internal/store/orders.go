@@ -27,19 +27,10 @@ func rolesOf(bits int64) []entitle.Role {
 	return out
 }
 
-// OrderRecord is an order as recorded, with its id.
-type OrderRecord struct {
-	ID int64
-	entitle.Order
-	// Owners holds, by subscription ID, the company that owns each line's
-	// entitlement now: the order's owner unless an ownership transfer moved it.
-	Owners map[string]string
-}
-
 // loadOrder reads a whole order: the order row, its role assignments and its
 // lines. Company keys are read by join, so it works inside a transaction.
-func loadOrder(ctx context.Context, d dialect, q querier, id int64) (OrderRecord, error) {
-	o := OrderRecord{ID: id}
+func loadOrder(ctx context.Context, d dialect, q querier, id int64) (entitle.OrderRecord, error) {
+	o := entitle.OrderRecord{ID: id}
 	var orderDate string
 	var bt, site [3]sql.NullString
 	err := q.QueryRowContext(ctx, d.q(`SELECT o.po_number, m.number, o.order_date, o.currency, pe.key, ow.key,
@@ -49,7 +40,7 @@ func loadOrder(ctx context.Context, d dialect, q querier, id int64) (OrderRecord
 		WHERE o.id = ?`), id).Scan(&o.PONumber, &o.MSA, &orderDate, &o.Currency, &o.PurchasingEntity, &o.Owner,
 		&bt[0], &bt[1], &bt[2], &site[0], &site[1], &site[2])
 	if errors.Is(err, sql.ErrNoRows) {
-		return o, ErrNotFound
+		return o, entitle.ErrNotFound
 	}
 	if err != nil {
 		return o, err

@@ -65,9 +65,9 @@ func TestPlansOnLargeChannel(t *testing.T) {
 	// and a session for 2,000 of them, so that those tables are not empty
 	// (an empty table is rightly read whole).
 	if counts["users"] == 0 {
-		users := make([]store.UserRecord, len(ds.Users))
+		users := make([]entitle.UserRecord, len(ds.Users))
 		for i, u := range ds.Users {
-			users[i] = store.UserRecord{User: u, PasswordHash: "$argon2id$unused"}
+			users[i] = entitle.UserRecord{User: u, PasswordHash: "$argon2id$unused"}
 		}
 		if err := db.AddUsers(ctx, users, now); err != nil {
 			t.Fatal(err)
@@ -81,7 +81,7 @@ func TestPlansOnLargeChannel(t *testing.T) {
 				t.Fatal(err)
 			}
 			if err := db.CreateSession(ctx, u.ID, fmt.Sprintf("%064x", i), "", now, now.Add(time.Hour),
-				store.AuditEvent{At: now, Actor: u.Email, Company: u.Company, Action: "login", Outcome: "ok"}); err != nil {
+				entitle.AuditEvent{At: now, Actor: u.Email, Company: u.Company, Action: "login", Outcome: "ok"}); err != nil {
 				t.Fatal(err)
 			}
 		}

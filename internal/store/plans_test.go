@@ -12,7 +12,6 @@ import (
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/auth"
 	"github.com/entitle-portal/entitle/internal/benchgen"
-	"github.com/entitle-portal/entitle/internal/policy"
 	"github.com/entitle-portal/entitle/internal/store"
 	"github.com/entitle-portal/entitle/internal/store/storetest"
 )
@@ -33,7 +32,7 @@ func userFacing(t testing.TB, db *store.DB, ds *benchgen.Dataset, now time.Time)
 	defer stop()
 	do := func(l string, f func() error) {
 		label = l
-		if err := f(); err != nil && err != store.ErrNotFound {
+		if err := f(); err != nil && err != entitle.ErrNotFound {
 			t.Fatalf("%s: %v", l, err)
 		}
 	}
@@ -45,17 +44,17 @@ func userFacing(t testing.TB, db *store.DB, ds *benchgen.Dataset, now time.Time)
 	for name, co := range map[string]string{"largest reseller": p.LargestReseller, "largest distributor": p.LargestDistributor,
 		"small customer": p.SmallCustomer, "outsider": p.Outsider} {
 		do("list first page, "+name, func() error {
-			_, err := db.List(ctx, policy.Caller{Company: co}, "", 100, store.ListFilter{}, now)
+			_, err := db.List(ctx, entitle.Actor{Company: co}, "", 100, entitle.ListFilter{}, now)
 			return err
 		})
 	}
 	do("list first page, vendor", func() error {
 		vendor, _ := db.VendorKey(ctx)
-		_, err := db.List(ctx, policy.Caller{Company: vendor, Vendor: true}, "", 100, store.ListFilter{}, now)
+		_, err := db.List(ctx, entitle.Actor{Company: vendor, Vendor: true}, "", 100, entitle.ListFilter{}, now)
 		return err
 	})
 	do("list filtered (role, sku, status, expires_before)", func() error {
-		_, err := db.List(ctx, policy.Caller{Company: p.LargestReseller}, "", 100, store.ListFilter{Basis: entitle.BasisReseller,
+		_, err := db.List(ctx, entitle.Actor{Company: p.LargestReseller}, "", 100, entitle.ListFilter{Basis: entitle.BasisReseller,
 			// The rarest SKU: the filter a planner is most tempted to answer by reading everything.
 			SKU: "NO-SUCH-SKU", Status: entitle.StatusActive, Today: entitle.DateOf(now), ExpiresBefore: entitle.DateOf(now).AddDays(90)}, now)
 		return err
@@ -64,22 +63,22 @@ func userFacing(t testing.TB, db *store.DB, ds *benchgen.Dataset, now time.Time)
 	for _, scope := range []string{"all-scope", "listed"} {
 		delegate := delegateOf(t, ds, scope == "all-scope", now)
 		do("list first page, "+scope+" delegate", func() error {
-			_, err := db.List(ctx, policy.Caller{Company: delegate}, "", 100, store.ListFilter{}, now)
+			_, err := db.List(ctx, entitle.Actor{Company: delegate}, "", 100, entitle.ListFilter{}, now)
 			return err
 		})
 	}
 	// Sorted by end date, both ways, and a page after the first: each branch
 	// reads its own (…, end_date, subscription_id) index.
 	vendor, _ := db.VendorKey(ctx)
-	for _, order := range []store.ListOrder{store.ByEndDate, store.ByEndDateDesc} {
-		for name, c := range map[string]policy.Caller{"largest reseller": {Company: p.LargestReseller}, "vendor": {Company: vendor, Vendor: true},
+	for _, order := range []entitle.ListOrder{entitle.ByEndDate, entitle.ByEndDateDesc} {
+		for name, c := range map[string]entitle.Actor{"largest reseller": {Company: p.LargestReseller}, "vendor": {Company: vendor, Vendor: true},
 			"all-scope delegate": {Company: delegateOf(t, ds, true, now)}, "listed delegate": {Company: delegateOf(t, ds, false, now)}} {
 			do("list by "+string(order)+", second page, "+name, func() error {
-				first, err := db.List(ctx, c, "", 20, store.ListFilter{Order: order}, now)
+				first, err := db.List(ctx, c, "", 20, entitle.ListFilter{Order: order}, now)
 				if err != nil || first.Next == "" {
 					return err
 				}
-				_, err = db.List(ctx, c, first.Next, 20, store.ListFilter{Order: order}, now)
+				_, err = db.List(ctx, c, first.Next, 20, entitle.ListFilter{Order: order}, now)
 				return err
 			})
 		}
@@ -137,7 +136,7 @@ func TestPlansUseIndexes(t *testing.T) {
 	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 	ds := benchgen.Generate(benchgen.Config{Scale: 0.002, Seed: 11, Today: entitle.DateOf(now)})
 	db := storetest.New(t)
-	if _, ps, err := db.Import(ctx, ds.Batch, store.ImportOptions{}, now); err != nil || len(ps) > 0 {
+	if _, ps, err := db.Import(ctx, ds.Batch, entitle.ImportOptions{}, now); err != nil || len(ps) > 0 {
 		t.Fatal(err, ps)
 	}
 	if err := db.AddDelegations(ctx, ds.Delegations); err != nil {

@@ -11,18 +11,9 @@ import (
 // (newest first). The vendor's pages show the vendor's whole record (R6);
 // internal/policy decides who gets them.
 
-// CompanySummary is a company as the vendor's directory shows it: its
-// profile and how many users it has.
-type CompanySummary struct {
-	Profile
-	Users  int // every user, disabled ones included
-	Active int // active users
-	Admins int // active administrators
-}
-
 // CompanySummaries returns up to limit companies after the one with key
 // after (""; from the first), by key.
-func (db *DB) CompanySummaries(ctx context.Context, after string, limit int) ([]CompanySummary, error) {
+func (db *DB) CompanySummaries(ctx context.Context, after string, limit int) ([]entitle.CompanySummary, error) {
 	rows, err := db.r().QueryContext(ctx, db.d.q(`SELECT c.key, c.name, c.kind, c.contact_email, c.contact_phone, c.website, c.listed,
 		(SELECT COUNT(*) FROM users u WHERE u.company_id = c.id),
 		(SELECT COUNT(*) FROM users u WHERE u.company_id = c.id AND u.status = 'active'),
@@ -32,9 +23,9 @@ func (db *DB) CompanySummaries(ctx context.Context, after string, limit int) ([]
 		return nil, err
 	}
 	defer rows.Close()
-	var out []CompanySummary
+	var out []entitle.CompanySummary
 	for rows.Next() {
-		var s CompanySummary
+		var s entitle.CompanySummary
 		p := &s.Profile
 		if err := rows.Scan(&p.Company.Key, &p.Company.Name, &p.Company.Kind, &p.ContactEmail, &p.ContactPhone, &p.Website, &p.Listed,
 			&s.Users, &s.Active, &s.Admins); err != nil {
@@ -45,24 +36,18 @@ func (db *DB) CompanySummaries(ctx context.Context, after string, limit int) ([]
 	return out, rows.Err()
 }
 
-// MSARecord is an MSA with its counterparty's name.
-type MSARecord struct {
-	entitle.MSA
-	CompanyName string
-}
-
 // MSAs returns up to limit MSAs after the one numbered after ("": from the
 // first), by number.
-func (db *DB) MSAs(ctx context.Context, after string, limit int) ([]MSARecord, error) {
+func (db *DB) MSAs(ctx context.Context, after string, limit int) ([]entitle.MSARecord, error) {
 	rows, err := db.r().QueryContext(ctx, db.d.q(`SELECT m.number, c.key, c.name, m.start_date, m.end_date
 		FROM msas m JOIN companies c ON c.id = m.company_id WHERE m.number > ? ORDER BY m.number LIMIT ?`), after, limit)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []MSARecord
+	var out []entitle.MSARecord
 	for rows.Next() {
-		var m MSARecord
+		var m entitle.MSARecord
 		var start, end string
 		if err := rows.Scan(&m.Number, &m.Company, &m.CompanyName, &start, &end); err != nil {
 			return nil, err
@@ -81,7 +66,7 @@ func (db *DB) MSAs(ctx context.Context, after string, limit int) ([]MSARecord, e
 // AuditEventsNewest returns up to limit events before the one with ID
 // before (0: from the newest), newest first: of one company, or of all
 // when company is "". [DB.AuditEvents] reads oldest first.
-func (db *DB) AuditEventsNewest(ctx context.Context, company string, before int64, limit int) ([]AuditEvent, error) {
+func (db *DB) AuditEventsNewest(ctx context.Context, company string, before int64, limit int) ([]entitle.AuditEvent, error) {
 	var where []string
 	var args []any
 	if before > 0 {

@@ -7,7 +7,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/entitle-portal/entitle"
-	"github.com/entitle-portal/entitle/internal/store"
 	"github.com/entitle-portal/entitle/internal/store/storetest"
 )
 
@@ -32,10 +31,10 @@ func TestCompanySummaries(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.ContactEmail, p.Website, p.Listed = "sales@res1.example", "https://res1.example", true
-	if err := db.SetProfile(ctx, p, store.AuditEvent{At: importNow, Actor: "cli", Action: "company.profile", Outcome: "ok"}); err != nil {
+	if err := db.SetProfile(ctx, p, entitle.AuditEvent{At: importNow, Actor: "cli", Action: "company.profile", Outcome: "ok"}); err != nil {
 		t.Fatal(err)
 	}
-	var all []store.CompanySummary
+	var all []entitle.CompanySummary
 	for after := ""; ; {
 		page, err := db.CompanySummaries(ctx, after, 2)
 		if err != nil {
@@ -78,9 +77,9 @@ func TestMSAs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []store.MSARecord
+	var got []entitle.MSARecord
 	got = append(append(got, first...), rest...)
-	var want []store.MSARecord
+	var want []entitle.MSARecord
 	names := map[string]string{}
 	for _, c := range smallChannel().Companies {
 		names[c.Record.Key] = c.Record.Name
@@ -88,7 +87,7 @@ func TestMSAs(t *testing.T) {
 	for _, n := range []string{"MSA-C1", "MSA-D1", "MSA-R1"} {
 		for _, m := range smallChannel().MSAs {
 			if m.Record.Number == n {
-				want = append(want, store.MSARecord{MSA: m.Record, CompanyName: names[m.Record.Company]})
+				want = append(want, entitle.MSARecord{MSA: m.Record, CompanyName: names[m.Record.Company]})
 			}
 		}
 	}
@@ -103,9 +102,9 @@ func TestAuditEventsNewest(t *testing.T) {
 	ctx := context.Background()
 	db := storetest.New(t)
 	mustImport(t, db, smallChannel(), importNow)
-	var events []store.AuditEvent
+	var events []entitle.AuditEvent
 	for i, co := range []string{"CUST-1", "RES-1", "CUST-1", "", "CUST-1", "RES-1", "CUST-1"} {
-		events = append(events, store.AuditEvent{At: importNow, Actor: "x@y.example", Company: co, Action: "entitlement.list",
+		events = append(events, entitle.AuditEvent{At: importNow, Actor: "x@y.example", Company: co, Action: "entitlement.list",
 			Object: string(rune('a' + i)), Outcome: "ok", Basis: []entitle.Basis{entitle.BasisOwner}})
 	}
 	if err := db.Audit(ctx, events...); err != nil {
@@ -116,7 +115,7 @@ func TestAuditEventsNewest(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var newest []store.AuditEvent
+		var newest []entitle.AuditEvent
 		for before := int64(0); ; {
 			page, err := db.AuditEventsNewest(ctx, company, before, 2)
 			if err != nil {

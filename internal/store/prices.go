@@ -67,7 +67,7 @@ type priceRows struct {
 // left unchanged; c counts which. A price's text is its value: "120.0" over
 // "120.00" is an update, as an order line's unit price is compared as text.
 // tick is called after each price.
-func writePrices(ps []entitle.Sourced[entitle.Price], now time.Time, c *Counts, rows priceRows, tick func()) error {
+func writePrices(ps []entitle.Sourced[entitle.Price], now time.Time, c *entitle.Counts, rows priceRows, tick func()) error {
 	for _, s := range ps {
 		p := s.Record
 		old, ok, err := rows.get(p.SKU, p.Currency)

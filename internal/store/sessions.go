@@ -7,12 +7,14 @@ import (
 	"encoding/hex"
 	"errors"
 	"time"
+
+	"github.com/entitle-portal/entitle"
 )
 
 // CreateSession records a sign-in session of a user under the hash of its
 // secret, replacing the session with hash old, if any (rotation at login),
 // with its audit event, in one transaction.
-func (db *DB) CreateSession(ctx context.Context, userID int64, hash, old string, now, expires time.Time, ev AuditEvent) error {
+func (db *DB) CreateSession(ctx context.Context, userID int64, hash, old string, now, expires time.Time, ev entitle.AuditEvent) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		if old != "" {
 			if _, err := tx.ExecContext(ctx, db.d.q(`DELETE FROM sessions WHERE hash = ?`), old); err != nil {
@@ -29,13 +31,13 @@ func (db *DB) CreateSession(ctx context.Context, userID int64, hash, old string,
 
 // UserBySession returns the user of the unexpired session with hash, and
 // when the session was last seen.
-func (db *DB) UserBySession(ctx context.Context, hash string, now time.Time) (UserRecord, time.Time, error) {
+func (db *DB) UserBySession(ctx context.Context, hash string, now time.Time) (entitle.UserRecord, time.Time, error) {
 	var last int64
 	u, err := scanUser(db.r().QueryRowContext(ctx, db.d.q(`SELECT `+userColumns+`, s.last_seen_at
 		FROM sessions s JOIN users u ON u.id = s.user_id JOIN companies c ON c.id = u.company_id
 		WHERE s.hash = ? AND s.expires_at > ?`), hash, now.UnixMicro()), &last)
 	if errors.Is(err, sql.ErrNoRows) {
-		return u, time.Time{}, ErrNotFound
+		return u, time.Time{}, entitle.ErrNotFound
 	}
 	return u, time.UnixMicro(last).UTC(), err
 }
@@ -50,7 +52,7 @@ func (db *DB) TouchSession(ctx context.Context, hash string, now, expires time.T
 
 // DeleteSession ends a session, with the audit event of the user's sign-out
 // (filled in with the session's user) when there was one.
-func (db *DB) DeleteSession(ctx context.Context, hash string, ev AuditEvent) error {
+func (db *DB) DeleteSession(ctx context.Context, hash string, ev entitle.AuditEvent) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		var email, company string
 		err := tx.QueryRowContext(ctx, db.d.q(`SELECT u.email, c.key FROM sessions s JOIN users u ON u.id = s.user_id

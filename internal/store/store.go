@@ -32,9 +32,6 @@ import (
 	_ "modernc.org/sqlite" // the pure-Go SQLite driver: no C toolchain needed
 )
 
-// ErrNotFound is returned when a record does not exist.
-var ErrNotFound = errors.New("not found")
-
 //go:embed migrations
 var migrations embed.FS
 

@@ -9,57 +9,14 @@ import (
 	"github.com/entitle-portal/entitle"
 )
 
-// Transfer is an offer (or, by the vendor, a direct move) of one
-// entitlement's ownership from one company to another.
-type Transfer struct {
-	ID             int64
-	SubscriptionID string
-	From, To       string // company keys
-	Message        string
-	Status         string // TransferOffered, TransferAccepted, TransferDeclined, TransferCancelled, TransferDone
-	CreatedAt      time.Time
-	CreatedBy      string
-	ExpiresAt      time.Time
-	DecidedAt      time.Time // zero while offered
-	DecidedBy      string
-	// The entitlement offered, as the recipient may know it (R1 information).
-	Entitlement entitle.Entitlement
-}
-
-// The states of a transfer.
-const (
-	TransferOffered   = "offered"
-	TransferAccepted  = "accepted"
-	TransferDeclined  = "declined"
-	TransferCancelled = "cancelled"
-	TransferDone      = "done"    // moved directly by the vendor
-	TransferExpired   = "expired" // not answered in time
-)
-
-// State is the transfer's state at now: an offer past its expiry is
-// expired even before the next offer closes it.
-func (t Transfer) State(now time.Time) string {
-	if t.Status == TransferOffered && !t.ExpiresAt.After(now) {
-		return TransferExpired
-	}
-	return t.Status
-}
-
-// ErrTransferPending: the entitlement has an open offer already.
-var ErrTransferPending = errors.New("transfer already offered")
-
-// ErrNotOwner: the company offering or giving up the entitlement does not
-// own it (any more).
-var ErrNotOwner = errors.New("not the owner")
-
 const transferColumns = `t.id, t.subscription_id, fc.key, tc.key, t.message, t.status, t.created_at, t.created_by, t.expires_at, t.decided_at, t.decided_by,
 	e.sku, e.quantity, e.start_date, e.end_date`
 
 const transferFrom = ` FROM transfers t JOIN companies fc ON fc.id = t.from_company_id JOIN companies tc ON tc.id = t.to_company_id
 	JOIN entitlements e ON e.subscription_id = t.subscription_id`
 
-func scanTransfer(row interface{ Scan(...any) error }) (Transfer, error) {
-	var t Transfer
+func scanTransfer(row interface{ Scan(...any) error }) (entitle.Transfer, error) {
+	var t entitle.Transfer
 	var created, expires int64
 	var decided sql.NullInt64
 	var start, end string
@@ -78,21 +35,21 @@ func scanTransfer(row interface{ Scan(...any) error }) (Transfer, error) {
 }
 
 // Transfer returns the transfer with id (ErrNotFound).
-func (db *DB) Transfer(ctx context.Context, id int64) (Transfer, error) {
+func (db *DB) Transfer(ctx context.Context, id int64) (entitle.Transfer, error) {
 	return db.transfer(ctx, db.r(), id)
 }
 
-func (db *DB) transfer(ctx context.Context, q querier, id int64) (Transfer, error) {
+func (db *DB) transfer(ctx context.Context, q querier, id int64) (entitle.Transfer, error) {
 	t, err := scanTransfer(q.QueryRowContext(ctx, db.d.q(`SELECT `+transferColumns+transferFrom+` WHERE t.id = ?`), id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return t, ErrNotFound
+		return t, entitle.ErrNotFound
 	}
 	return t, err
 }
 
 // Transfers returns a page of the transfers a company offered (sent) or was
 // offered, newest first, before the transfer with ID before (0: newest).
-func (db *DB) Transfers(ctx context.Context, company string, sent bool, before int64, limit int) ([]Transfer, error) {
+func (db *DB) Transfers(ctx context.Context, company string, sent bool, before int64, limit int) ([]entitle.Transfer, error) {
 	side := "t.to_company_id"
 	if sent {
 		side = "t.from_company_id"
@@ -106,7 +63,7 @@ func (db *DB) Transfers(ctx context.Context, company string, sent bool, before i
 		return nil, err
 	}
 	defer rows.Close()
-	var out []Transfer
+	var out []entitle.Transfer
 	for rows.Next() {
 		t, err := scanTransfer(rows)
 		if err != nil {
@@ -121,37 +78,37 @@ func (db *DB) Transfers(ctx context.Context, company string, sent bool, before i
 // t.To, with its audit event, if t.From owns the entitlement now
 // (ErrNotOwner) and no other offer is open (ErrTransferPending). With
 // direct, the vendor's move: the ownership changes at once (status done).
-func (db *DB) OfferTransfer(ctx context.Context, t Transfer, direct bool, ev AuditEvent) (Transfer, error) {
+func (db *DB) OfferTransfer(ctx context.Context, t entitle.Transfer, direct bool, ev entitle.AuditEvent) (entitle.Transfer, error) {
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		fromID, toID, err := db.transferParties(ctx, tx, t.SubscriptionID, t.From, t.To)
 		if err != nil {
 			return err
 		}
 		var open, expires int64
-		err = tx.QueryRowContext(ctx, db.d.q(`SELECT id, expires_at FROM transfers WHERE subscription_id = ? AND status = ?`), t.SubscriptionID, TransferOffered).Scan(&open, &expires)
+		err = tx.QueryRowContext(ctx, db.d.q(`SELECT id, expires_at FROM transfers WHERE subscription_id = ? AND status = ?`), t.SubscriptionID, entitle.TransferOffered).Scan(&open, &expires)
 		switch {
 		case err == nil && expires <= t.CreatedAt.UnixMicro():
 			// An offer nobody answered in time is closed by the next one.
 			if _, err := tx.ExecContext(ctx, db.d.q(`UPDATE transfers SET status = ?, decided_at = ? WHERE id = ?`),
-				TransferExpired, expires, open); err != nil {
+				entitle.TransferExpired, expires, open); err != nil {
 				return err
 			}
 		case err == nil && direct:
 			// The vendor's move supersedes an open offer.
 			if _, err := tx.ExecContext(ctx, db.d.q(`UPDATE transfers SET status = ?, decided_at = ?, decided_by = ? WHERE id = ?`),
-				TransferCancelled, t.CreatedAt.UnixMicro(), t.CreatedBy, open); err != nil {
+				entitle.TransferCancelled, t.CreatedAt.UnixMicro(), t.CreatedBy, open); err != nil {
 				return err
 			}
 		case err == nil:
 			t.ID = open
-			return ErrTransferPending
+			return entitle.ErrTransferPending
 		case !errors.Is(err, sql.ErrNoRows):
 			return err
 		}
-		t.Status = TransferOffered
+		t.Status = entitle.TransferOffered
 		var decided any
 		if direct {
-			t.Status, t.DecidedAt, t.DecidedBy = TransferDone, t.CreatedAt, t.CreatedBy
+			t.Status, t.DecidedAt, t.DecidedBy = entitle.TransferDone, t.CreatedAt, t.CreatedBy
 			decided = t.CreatedAt.UnixMicro()
 		}
 		if err := tx.QueryRowContext(ctx, db.d.q(`INSERT INTO transfers (subscription_id, from_company_id, to_company_id, message, status,
@@ -166,7 +123,7 @@ func (db *DB) OfferTransfer(ctx context.Context, t Transfer, direct bool, ev Aud
 		}
 		return db.appendAudit(ctx, tx, ev)
 	})
-	if errors.Is(err, ErrTransferPending) {
+	if errors.Is(err, entitle.ErrTransferPending) {
 		pending, perr := db.Transfer(ctx, t.ID)
 		if perr != nil {
 			return t, perr
@@ -185,13 +142,13 @@ func (db *DB) transferParties(ctx context.Context, tx *sql.Tx, sub, from, to str
 	var owner string
 	err = tx.QueryRowContext(ctx, db.d.q(`SELECT c.key, c.id FROM entitlements e JOIN companies c ON c.id = e.owner_id WHERE e.subscription_id = ?`), sub).Scan(&owner, &fromID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, 0, ErrNotFound
+		return 0, 0, entitle.ErrNotFound
 	}
 	if err != nil {
 		return 0, 0, err
 	}
 	if owner != from {
-		return 0, 0, ErrNotOwner
+		return 0, 0, entitle.ErrNotOwner
 	}
 	err = tx.QueryRowContext(ctx, db.d.q(`SELECT id FROM companies WHERE key = ?`), to).Scan(&toID)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -206,8 +163,8 @@ func (db *DB) transferParties(ctx context.Context, tx *sql.Tx, sub, from, to str
 // company still owns the entitlement (ErrNotOwner otherwise) — in the same
 // transaction: see moveOwner. An offer past its expiry can only be
 // cancelled or declined.
-func (db *DB) DecideTransfer(ctx context.Context, id int64, check func(Transfer) error, status, by string, now time.Time, ev AuditEvent) (Transfer, error) {
-	var t Transfer
+func (db *DB) DecideTransfer(ctx context.Context, id int64, check func(entitle.Transfer) error, status, by string, now time.Time, ev entitle.AuditEvent) (entitle.Transfer, error) {
+	var t entitle.Transfer
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		var err error
 		if t, err = db.transfer(ctx, tx, id); err != nil {
@@ -216,7 +173,7 @@ func (db *DB) DecideTransfer(ctx context.Context, id int64, check func(Transfer)
 		if err := check(t); err != nil {
 			return err
 		}
-		if status == TransferAccepted {
+		if status == entitle.TransferAccepted {
 			fromID, toID, err := db.transferParties(ctx, tx, t.SubscriptionID, t.From, t.To)
 			if err != nil {
 				return err
@@ -226,7 +183,7 @@ func (db *DB) DecideTransfer(ctx context.Context, id int64, check func(Transfer)
 			}
 		}
 		res, err := tx.ExecContext(ctx, db.d.q(`UPDATE transfers SET status = ?, decided_at = ?, decided_by = ? WHERE id = ? AND status = ?`),
-			status, now.UnixMicro(), by, id, TransferOffered)
+			status, now.UnixMicro(), by, id, entitle.TransferOffered)
 		if err != nil {
 			return err
 		}
@@ -252,7 +209,7 @@ func (db *DB) moveOwner(ctx context.Context, tx *sql.Tx, sub string, fromID, toI
 		return err
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
-		return ErrNotOwner
+		return entitle.ErrNotOwner
 	}
 	for _, q := range []struct {
 		sql  string

@@ -17,8 +17,8 @@ import (
 // transfer moves sub from its owner to to directly (the vendor's move).
 func transfer(t *testing.T, db *store.DB, sub, from, to string, now time.Time) {
 	t.Helper()
-	_, err := db.OfferTransfer(context.Background(), store.Transfer{SubscriptionID: sub, From: from, To: to, CreatedAt: now, CreatedBy: "test",
-		ExpiresAt: now.Add(time.Hour)}, true, store.AuditEvent{At: now, Action: "transfer.direct", Outcome: "ok"})
+	_, err := db.OfferTransfer(context.Background(), entitle.Transfer{SubscriptionID: sub, From: from, To: to, CreatedAt: now, CreatedBy: "test",
+		ExpiresAt: now.Add(time.Hour)}, true, entitle.AuditEvent{At: now, Action: "transfer.direct", Outcome: "ok"})
 	if err != nil {
 		t.Fatalf("transfer %s %s→%s: %v", sub, from, to, err)
 	}
@@ -64,9 +64,9 @@ func TestListAgreesWithPolicyAfterTransfers(t *testing.T) {
 			}
 			companies := append(s.Companies(), "NEWCO")
 			for _, company := range companies {
-				c := policy.Caller{Company: company, Vendor: company == s.Vendor}
+				c := entitle.Actor{Company: company, Vendor: company == s.Vendor}
 				for _, basis := range basisFilters {
-					got, _ := listAll(t, db, c, store.ListFilter{Basis: basis}, 2, s.Now)
+					got, _ := listAll(t, db, c, entitle.ListFilter{Basis: basis}, 2, s.Now)
 					if want := w.visible(c, basis); diffLists(got, want) != "[]" {
 						t.Errorf("%s, basis %q: %s", company, basis, diffLists(got, want))
 					}
@@ -102,14 +102,14 @@ func TestConcurrentTransferAnswers(t *testing.T) {
 	b.Companies = append(b.Companies, entitle.Sourced[entitle.Company]{Record: entitle.Company{Key: "NEWCO", Name: "New Owner", Kind: entitle.KindCustomer}})
 	mustImport(t, db, b, s.Now)
 	ctx := context.Background()
-	offer, err := db.OfferTransfer(ctx, store.Transfer{SubscriptionID: "S-100", From: "PLANT", To: "NEWCO", CreatedAt: s.Now, CreatedBy: "a@plant.example",
-		ExpiresAt: s.Now.Add(time.Hour)}, false, store.AuditEvent{At: s.Now, Action: "transfer.offer", Outcome: "ok"})
+	offer, err := db.OfferTransfer(ctx, entitle.Transfer{SubscriptionID: "S-100", From: "PLANT", To: "NEWCO", CreatedAt: s.Now, CreatedBy: "a@plant.example",
+		ExpiresAt: s.Now.Add(time.Hour)}, false, entitle.AuditEvent{At: s.Now, Action: "transfer.offer", Outcome: "ok"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// A second offer of the same entitlement waits for the first.
-	if _, err := db.OfferTransfer(ctx, store.Transfer{SubscriptionID: "S-100", From: "PLANT", To: "SHOP", CreatedAt: s.Now, CreatedBy: "a@plant.example",
-		ExpiresAt: s.Now.Add(time.Hour)}, false, store.AuditEvent{At: s.Now, Action: "transfer.offer", Outcome: "ok"}); !errors.Is(err, store.ErrTransferPending) {
+	if _, err := db.OfferTransfer(ctx, entitle.Transfer{SubscriptionID: "S-100", From: "PLANT", To: "SHOP", CreatedAt: s.Now, CreatedBy: "a@plant.example",
+		ExpiresAt: s.Now.Add(time.Hour)}, false, entitle.AuditEvent{At: s.Now, Action: "transfer.offer", Outcome: "ok"}); !errors.Is(err, entitle.ErrTransferPending) {
 		t.Errorf("a second open offer: %v", err)
 	}
 	const n = 8
@@ -119,8 +119,8 @@ func TestConcurrentTransferAnswers(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, errs[i] = db.DecideTransfer(ctx, offer.ID, func(store.Transfer) error { return nil }, store.TransferAccepted, "b@newco.example",
-				s.Now, store.AuditEvent{At: s.Now, Action: "transfer.accept", Outcome: "ok"})
+			_, errs[i] = db.DecideTransfer(ctx, offer.ID, func(entitle.Transfer) error { return nil }, entitle.TransferAccepted, "b@newco.example",
+				s.Now, entitle.AuditEvent{At: s.Now, Action: "transfer.accept", Outcome: "ok"})
 		}()
 	}
 	wg.Wait()
@@ -138,8 +138,8 @@ func TestConcurrentTransferAnswers(t *testing.T) {
 		t.Errorf("owner after the accept: %q %v", cand.Entitlement.Owner, err)
 	}
 	// PLANT no longer owns it: it can offer it no more.
-	if _, err := db.OfferTransfer(ctx, store.Transfer{SubscriptionID: "S-100", From: "PLANT", To: "SHOP", CreatedAt: s.Now, CreatedBy: "a@plant.example",
-		ExpiresAt: s.Now.Add(time.Hour)}, false, store.AuditEvent{At: s.Now, Action: "transfer.offer", Outcome: "ok"}); !errors.Is(err, store.ErrNotOwner) {
+	if _, err := db.OfferTransfer(ctx, entitle.Transfer{SubscriptionID: "S-100", From: "PLANT", To: "SHOP", CreatedAt: s.Now, CreatedBy: "a@plant.example",
+		ExpiresAt: s.Now.Add(time.Hour)}, false, entitle.AuditEvent{At: s.Now, Action: "transfer.offer", Outcome: "ok"}); !errors.Is(err, entitle.ErrNotOwner) {
 		t.Errorf("the former owner offers: %v", err)
 	}
 }

@@ -11,12 +11,6 @@ import (
 	"github.com/entitle-portal/entitle"
 )
 
-// UserRecord is a user with what only the store and authentication see.
-type UserRecord struct {
-	entitle.User
-	PasswordHash string
-}
-
 // AddUser records a new user. The email must be new (compared
 // case-insensitively) and the company must exist.
 func (db *DB) AddUser(ctx context.Context, u entitle.User, passwordHash string, now time.Time) (entitle.User, error) {
@@ -53,7 +47,7 @@ func (db *DB) AddUser(ctx context.Context, u entitle.User, passwordHash string, 
 
 // AddUsers records many users in one transaction (the demo and benchmark
 // channels); companies must exist and emails be new.
-func (db *DB) AddUsers(ctx context.Context, users []UserRecord, now time.Time) error {
+func (db *DB) AddUsers(ctx context.Context, users []entitle.UserRecord, now time.Time) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		ins, err := tx.PrepareContext(ctx, db.d.q(`INSERT INTO users (email, name, company_id, admin, status, password_hash, created_at)
 			SELECT ?, ?, id, ?, ?, ?, ? FROM companies WHERE key = ?`))
@@ -83,8 +77,8 @@ func (db *DB) AddUsers(ctx context.Context, users []UserRecord, now time.Time) e
 
 const userColumns = `u.id, u.email, u.name, c.key, u.admin, u.status, u.password_hash, u.created_at`
 
-func scanUser(row interface{ Scan(...any) error }, extra ...any) (UserRecord, error) {
-	var u UserRecord
+func scanUser(row interface{ Scan(...any) error }, extra ...any) (entitle.UserRecord, error) {
+	var u entitle.UserRecord
 	var created int64
 	err := row.Scan(append([]any{&u.ID, &u.Email, &u.Name, &u.Company, &u.Admin, &u.Status, &u.PasswordHash, &created}, extra...)...)
 	u.CreatedAt = time.UnixMicro(created).UTC()
@@ -92,24 +86,24 @@ func scanUser(row interface{ Scan(...any) error }, extra ...any) (UserRecord, er
 }
 
 // UserByEmail returns the user with email (compared case-insensitively).
-func (db *DB) UserByEmail(ctx context.Context, email string) (UserRecord, error) {
+func (db *DB) UserByEmail(ctx context.Context, email string) (entitle.UserRecord, error) {
 	u, err := scanUser(db.r().QueryRowContext(ctx, db.d.q(`SELECT `+userColumns+`
 		FROM users u JOIN companies c ON c.id = u.company_id WHERE u.email = ?`), entitle.NormalizeEmail(email)))
 	if errors.Is(err, sql.ErrNoRows) {
-		return u, ErrNotFound
+		return u, entitle.ErrNotFound
 	}
 	return u, err
 }
 
 // UsersOf returns the users of a company, by email.
-func (db *DB) UsersOf(ctx context.Context, company string) ([]UserRecord, error) {
+func (db *DB) UsersOf(ctx context.Context, company string) ([]entitle.UserRecord, error) {
 	rows, err := db.r().QueryContext(ctx, db.d.q(`SELECT `+userColumns+`
 		FROM users u JOIN companies c ON c.id = u.company_id WHERE c.key = ? ORDER BY u.email`), company)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []UserRecord
+	var out []entitle.UserRecord
 	for rows.Next() {
 		u, err := scanUser(rows)
 		if err != nil {
@@ -133,12 +127,12 @@ func (db *DB) AddToken(ctx context.Context, userID int64, name, hash string, now
 
 // UserByToken returns the user owning the unrevoked token with hash, and
 // when the token was last used (zero if never).
-func (db *DB) UserByToken(ctx context.Context, hash string) (UserRecord, time.Time, error) {
+func (db *DB) UserByToken(ctx context.Context, hash string) (entitle.UserRecord, time.Time, error) {
 	var last sql.NullInt64
 	db.traceStmt(db.stmt.userByToken, hash)
 	u, err := scanUser(db.stmt.userByToken.QueryRowContext(ctx, hash), &last)
 	if errors.Is(err, sql.ErrNoRows) {
-		return u, time.Time{}, ErrNotFound
+		return u, time.Time{}, entitle.ErrNotFound
 	}
 	return u, fromMicros(last), err
 }
@@ -146,14 +140,14 @@ func (db *DB) UserByToken(ctx context.Context, hash string) (UserRecord, time.Ti
 // SetUserStatus enables or disables the user with email, with its audit
 // event, in one transaction. A disabled user's sessions and tokens stop
 // working on the next request: authentication reads the status every time.
-func (db *DB) SetUserStatus(ctx context.Context, email string, status entitle.UserStatus, ev AuditEvent) error {
+func (db *DB) SetUserStatus(ctx context.Context, email string, status entitle.UserStatus, ev entitle.AuditEvent) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, db.d.q(`UPDATE users SET status = ? WHERE email = ?`), string(status), entitle.NormalizeEmail(email))
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrNotFound
+			return entitle.ErrNotFound
 		}
 		return db.appendAudit(ctx, tx, ev)
 	})
@@ -161,7 +155,7 @@ func (db *DB) SetUserStatus(ctx context.Context, email string, status entitle.Us
 
 // RevokeTokens revokes the user's unrevoked API tokens — those labelled
 // name, or all when name is "" — with its audit event, and returns how many.
-func (db *DB) RevokeTokens(ctx context.Context, userID int64, name string, now time.Time, ev AuditEvent) (int, error) {
+func (db *DB) RevokeTokens(ctx context.Context, userID int64, name string, now time.Time, ev entitle.AuditEvent) (int, error) {
 	var n int64
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		q, args := `UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`, []any{now.UnixMicro(), userID}
@@ -182,25 +176,25 @@ func (db *DB) RevokeTokens(ctx context.Context, userID int64, name string, now t
 }
 
 // UserByID returns the user with id (ErrNotFound).
-func (db *DB) UserByID(ctx context.Context, id int64) (UserRecord, error) {
+func (db *DB) UserByID(ctx context.Context, id int64) (entitle.UserRecord, error) {
 	u, err := scanUser(db.r().QueryRowContext(ctx, db.d.q(`SELECT `+userColumns+`
 		FROM users u JOIN companies c ON c.id = u.company_id WHERE u.id = ?`), id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return u, ErrNotFound
+		return u, entitle.ErrNotFound
 	}
 	return u, err
 }
 
 // CompanyUsers returns a page of the company's users by email, after the
 // address after.
-func (db *DB) CompanyUsers(ctx context.Context, company, after string, limit int) ([]UserRecord, error) {
+func (db *DB) CompanyUsers(ctx context.Context, company, after string, limit int) ([]entitle.UserRecord, error) {
 	rows, err := db.r().QueryContext(ctx, db.d.q(`SELECT `+userColumns+`
 		FROM users u JOIN companies c ON c.id = u.company_id WHERE c.key = ? AND u.email > ? ORDER BY u.email LIMIT ?`), company, after, limit)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []UserRecord
+	var out []entitle.UserRecord
 	for rows.Next() {
 		u, err := scanUser(rows)
 		if err != nil {
@@ -209,13 +203,6 @@ func (db *DB) CompanyUsers(ctx context.Context, company, after string, limit int
 		out = append(out, u)
 	}
 	return out, rows.Err()
-}
-
-// UserChange is a change of one user's standing in their company: nil
-// fields stay as they are.
-type UserChange struct {
-	Status *entitle.UserStatus
-	Admin  *bool
 }
 
 // ChangeUser applies ch to the user with id, in one transaction: check first
@@ -227,14 +214,14 @@ type UserChange struct {
 // ends the user's sessions; their API tokens stop working while disabled
 // (authentication reads the status on every request). A change to what the
 // user already is changes and records nothing.
-func (db *DB) ChangeUser(ctx context.Context, id int64, ch UserChange, check func(u UserRecord, otherActiveAdmins int) error, ev AuditEvent) (UserRecord, error) {
-	var u UserRecord
+func (db *DB) ChangeUser(ctx context.Context, id int64, ch entitle.UserChange, check func(u entitle.UserRecord, otherActiveAdmins int) error, ev entitle.AuditEvent) (entitle.UserRecord, error) {
+	var u entitle.UserRecord
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		var err error
 		u, err = scanUser(tx.QueryRowContext(ctx, db.d.q(`SELECT `+userColumns+`
 			FROM users u JOIN companies c ON c.id = u.company_id WHERE u.id = ?`), id))
 		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
+			return entitle.ErrNotFound
 		}
 		if err != nil {
 			return err

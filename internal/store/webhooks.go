@@ -22,69 +22,6 @@ import (
 // (event, endpoint) the receiving company may know of — claimed by
 // dispatchers like jobs of a queue.
 
-// The event types. A change writes an event only while an active endpoint
-// exists (see webhooksActive); what each tells which company is decided by
-// internal/webhooks through the policy when the event is fanned out.
-const (
-	EventEntitlementCreated   = "entitlement.created"   // subject: the new order's id (its entitlements)
-	EventEntitlementChanged   = "entitlement.changed"   // subject: a subscription ID
-	EventOwnershipTransferred = "ownership.transferred" // subject: a transfer's id
-	EventDelegationGranted    = "delegation.granted"    // subject: a delegation's id
-	EventDelegationRevoked    = "delegation.revoked"    // subject: a delegation's id
-	EventRenewalRequested     = "renewal.requested"     // subject: a renewal request's id
-	EventPing                 = "ping"                  // subject: the endpoint's id; `entitle webhook test`
-)
-
-// EventTypes lists the event types an endpoint may subscribe to.
-var EventTypes = []string{EventEntitlementCreated, EventEntitlementChanged, EventOwnershipTransferred,
-	EventDelegationGranted, EventDelegationRevoked, EventRenewalRequested}
-
-// Event is one change, as the outbox records it.
-type Event struct {
-	ID      int64
-	Type    string
-	Subject string
-	At      time.Time
-}
-
-// Webhook is an endpoint of one company.
-type Webhook struct {
-	ID        int64
-	Company   string // key
-	URL       string
-	Events    []string // the types it receives; nil: all
-	Secret    string   // set by AddWebhook and on claimed deliveries only
-	CreatedAt time.Time
-	CreatedBy string
-	RemovedAt time.Time // zero while active
-}
-
-// Wants reports whether the endpoint receives events of type typ. Every
-// endpoint receives its own pings.
-func (w Webhook) Wants(typ string) bool {
-	return w.Events == nil || typ == EventPing || slices.Contains(w.Events, typ)
-}
-
-// DeliveryStats counts an endpoint's deliveries (those still kept, see
-// PruneWebhooks) by state.
-type DeliveryStats struct {
-	Pending, Delivered, Failed, Cancelled int
-	LastError                             string // of the latest attempt that failed
-	LastErrorAt                           time.Time
-}
-
-// The states of a delivery.
-const (
-	DeliveryPending   = "pending"   // waiting for its next attempt
-	DeliveryDelivered = "delivered" // a 2xx answer
-	DeliveryFailed    = "failed"    // every attempt failed
-	DeliveryCancelled = "cancelled" // its endpoint was removed, or the company may no longer see it
-)
-
-// ErrClaimLost: the claim on an event or a delivery is no longer this
-// dispatcher's (its lease ran out and another took it over).
-var ErrClaimLost = errors.New("the claim was lost")
-
 // webhooksActive reports whether an active endpoint exists, as q sees the
 // database. Inside a write transaction it decides whether the change writes
 // its event: the answer is never cached, so that a change serialized after
@@ -111,7 +48,7 @@ func pgWebhooksActive(ctx context.Context, tx pgx.Tx) (bool, error) {
 // appendEvent writes event e inside tx, the change's own transaction — so
 // that no change commits without its event, and no event without its change
 // — unless no active endpoint exists.
-func (db *DB) appendEvent(ctx context.Context, tx *sql.Tx, e Event) error {
+func (db *DB) appendEvent(ctx context.Context, tx *sql.Tx, e entitle.Event) error {
 	on, err := db.webhooksActive(ctx, tx)
 	if err != nil || !on {
 		return err
@@ -119,7 +56,7 @@ func (db *DB) appendEvent(ctx context.Context, tx *sql.Tx, e Event) error {
 	return insertEvent(ctx, db.d, tx, e)
 }
 
-func insertEvent(ctx context.Context, d dialect, q querier, e Event) error {
+func insertEvent(ctx context.Context, d dialect, q querier, e entitle.Event) error {
 	_, err := q.ExecContext(ctx, d.q(`INSERT INTO webhook_events (type, subject, at) VALUES (?, ?, ?)`), e.Type, e.Subject, e.At.UnixMicro())
 	if err != nil {
 		return fmt.Errorf("webhook event %s: %w", e.Type, err)
@@ -133,7 +70,7 @@ func (w *importWriter) event(orderID int64) error {
 	if !w.events {
 		return nil
 	}
-	return insertEvent(w.ctx, w.d, w.tx, Event{Type: EventEntitlementCreated, Subject: strconv.FormatInt(orderID, 10), At: w.now})
+	return insertEvent(w.ctx, w.d, w.tx, entitle.Event{Type: entitle.EventEntitlementCreated, Subject: strconv.FormatInt(orderID, 10), At: w.now})
 }
 
 // copyEventColumns are the columns of webhook_events an import writes by COPY.
@@ -142,7 +79,7 @@ var copyEventColumns = []string{"type", "subject", "at"}
 // eventRow is the entitlement.created event of a new order of an import
 // (PostgreSQL), for COPY.
 func (w *pgWriter) eventRow(orderID int64) []any {
-	return []any{EventEntitlementCreated, strconv.FormatInt(orderID, 10), w.now.UnixMicro()}
+	return []any{entitle.EventEntitlementCreated, strconv.FormatInt(orderID, 10), w.now.UnixMicro()}
 }
 
 // moveOwnerWithEvents is moveOwner writing the events of the ownership
@@ -180,9 +117,9 @@ func (db *DB) moveOwnerWithEvents(ctx context.Context, tx *sql.Tx, transferID in
 	if err := db.moveOwner(ctx, tx, sub, fromID, toID, now, by); err != nil {
 		return err
 	}
-	events := []Event{
-		{Type: EventEntitlementChanged, Subject: sub, At: now},
-		{Type: EventOwnershipTransferred, Subject: strconv.FormatInt(transferID, 10), At: now},
+	events := []entitle.Event{
+		{Type: entitle.EventEntitlementChanged, Subject: sub, At: now},
+		{Type: entitle.EventOwnershipTransferred, Subject: strconv.FormatInt(transferID, 10), At: now},
 	}
 	for _, id := range covering {
 		var revoked sql.NullInt64
@@ -190,7 +127,7 @@ func (db *DB) moveOwnerWithEvents(ctx context.Context, tx *sql.Tx, transferID in
 			return err
 		}
 		if revoked.Valid {
-			events = append(events, Event{Type: EventDelegationRevoked, Subject: id, At: now})
+			events = append(events, entitle.Event{Type: entitle.EventDelegationRevoked, Subject: id, At: now})
 		}
 	}
 	for _, e := range events {
@@ -204,7 +141,7 @@ func (db *DB) moveOwnerWithEvents(ctx context.Context, tx *sql.Tx, transferID in
 // AddWebhook records an endpoint of w.Company with its audit event (whose
 // Object becomes the endpoint's id). The caller validates the URL and event
 // types (internal/webhooks) and draws the secret.
-func (db *DB) AddWebhook(ctx context.Context, w Webhook, ev AuditEvent) (Webhook, error) {
+func (db *DB) AddWebhook(ctx context.Context, w entitle.Webhook, ev entitle.AuditEvent) (entitle.Webhook, error) {
 	if w.Secret == "" || w.URL == "" {
 		return w, errors.New("a webhook needs a URL and a secret")
 	}
@@ -244,8 +181,8 @@ func parseEventsText(s string) []string {
 
 const webhookColumns = `w.id, c.key, w.url, w.events, w.created_at, w.created_by, w.removed_at`
 
-func scanWebhook(row interface{ Scan(...any) error }, extra ...any) (Webhook, error) {
-	var w Webhook
+func scanWebhook(row interface{ Scan(...any) error }, extra ...any) (entitle.Webhook, error) {
+	var w entitle.Webhook
 	var events string
 	var created int64
 	var removed sql.NullInt64
@@ -256,18 +193,18 @@ func scanWebhook(row interface{ Scan(...any) error }, extra ...any) (Webhook, er
 
 // Webhook returns the endpoint with id, active or removed, without its
 // secret (ErrNotFound).
-func (db *DB) Webhook(ctx context.Context, id int64) (Webhook, error) {
+func (db *DB) Webhook(ctx context.Context, id int64) (entitle.Webhook, error) {
 	w, err := scanWebhook(db.r().QueryRowContext(ctx, db.d.q(`SELECT `+webhookColumns+`
 		FROM webhooks w JOIN companies c ON c.id = w.company_id WHERE w.id = ?`), id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return w, ErrNotFound
+		return w, entitle.ErrNotFound
 	}
 	return w, err
 }
 
 // Webhooks returns the active endpoints of company (of every company when
 // ""), by id, without their secrets or statistics (WebhookStats).
-func (db *DB) Webhooks(ctx context.Context, company string) ([]Webhook, error) {
+func (db *DB) Webhooks(ctx context.Context, company string) ([]entitle.Webhook, error) {
 	q, args := `SELECT `+webhookColumns+` FROM webhooks w JOIN companies c ON c.id = w.company_id WHERE w.removed_at IS NULL`, []any{}
 	if company != "" {
 		q, args = q+` AND c.key = ?`, append(args, company)
@@ -276,7 +213,7 @@ func (db *DB) Webhooks(ctx context.Context, company string) ([]Webhook, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []Webhook
+	var out []entitle.Webhook
 	for rows.Next() {
 		w, err := scanWebhook(rows)
 		if err != nil {
@@ -291,8 +228,8 @@ func (db *DB) Webhooks(ctx context.Context, company string) ([]Webhook, error) {
 
 // WebhookStats counts the deliveries to endpoint webhookID still kept by
 // state, with the error of the latest failed attempt.
-func (db *DB) WebhookStats(ctx context.Context, webhookID int64) (DeliveryStats, error) {
-	var s DeliveryStats
+func (db *DB) WebhookStats(ctx context.Context, webhookID int64) (entitle.DeliveryStats, error) {
+	var s entitle.DeliveryStats
 	rows, err := db.r().QueryContext(ctx, db.d.q(`SELECT state, COUNT(*) FROM webhook_deliveries WHERE webhook_id = ? GROUP BY state`), webhookID)
 	if err != nil {
 		return s, err
@@ -305,13 +242,13 @@ func (db *DB) WebhookStats(ctx context.Context, webhookID int64) (DeliveryStats,
 			return s, err
 		}
 		switch state {
-		case DeliveryPending:
+		case entitle.DeliveryPending:
 			s.Pending = n
-		case DeliveryDelivered:
+		case entitle.DeliveryDelivered:
 			s.Delivered = n
-		case DeliveryFailed:
+		case entitle.DeliveryFailed:
 			s.Failed = n
-		case DeliveryCancelled:
+		case entitle.DeliveryCancelled:
 			s.Cancelled = n
 		}
 	}
@@ -332,17 +269,17 @@ func (db *DB) WebhookStats(ctx context.Context, webhookID int64) (DeliveryStats,
 // RemoveWebhook removes the active endpoint id at now, with its audit
 // event: its secret is erased and its pending deliveries are cancelled, in
 // one transaction (ErrNotFound when no such endpoint is active).
-func (db *DB) RemoveWebhook(ctx context.Context, id int64, now time.Time, ev AuditEvent) error {
+func (db *DB) RemoveWebhook(ctx context.Context, id int64, now time.Time, ev entitle.AuditEvent) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, db.d.q(`UPDATE webhooks SET removed_at = ?, secret = '' WHERE id = ? AND removed_at IS NULL`), now.UnixMicro(), id)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
-			return ErrNotFound
+			return entitle.ErrNotFound
 		}
 		if _, err := tx.ExecContext(ctx, db.d.q(`UPDATE webhook_deliveries SET state = ?, last_error = 'endpoint removed', claim = '', claimed_until = NULL
-			WHERE webhook_id = ? AND state = ?`), DeliveryCancelled, id, DeliveryPending); err != nil {
+			WHERE webhook_id = ? AND state = ?`), entitle.DeliveryCancelled, id, entitle.DeliveryPending); err != nil {
 			return err
 		}
 		ev.Object = strconv.FormatInt(id, 10)
@@ -352,15 +289,15 @@ func (db *DB) RemoveWebhook(ctx context.Context, id int64, now time.Time, ev Aud
 
 // WebhookEvents returns the events in the outbox (waiting to be fanned
 // out, or kept with their deliveries), oldest first.
-func (db *DB) WebhookEvents(ctx context.Context) ([]Event, error) {
+func (db *DB) WebhookEvents(ctx context.Context) ([]entitle.Event, error) {
 	rows, err := db.r().QueryContext(ctx, `SELECT id, type, subject, at FROM webhook_events ORDER BY id`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []Event
+	var out []entitle.Event
 	for rows.Next() {
-		var e Event
+		var e entitle.Event
 		var at int64
 		if err := rows.Scan(&e.ID, &e.Type, &e.Subject, &at); err != nil {
 			return nil, err
@@ -374,8 +311,8 @@ func (db *DB) WebhookEvents(ctx context.Context) ([]Event, error) {
 // ClaimEvents claims up to limit events not yet fanned out — those never
 // claimed, or whose claim's lease ran out — for token until now + lease, in
 // one guarded UPDATE: of two dispatchers, only one gets each event.
-func (db *DB) ClaimEvents(ctx context.Context, token string, now time.Time, lease time.Duration, limit int) ([]Event, error) {
-	var out []Event
+func (db *DB) ClaimEvents(ctx context.Context, token string, now time.Time, lease time.Duration, limit int) ([]entitle.Event, error) {
+	var out []entitle.Event
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		out = out[:0]
 		rows, err := tx.QueryContext(ctx, db.d.q(`UPDATE webhook_events SET claim = ?, claimed_until = ?
@@ -387,7 +324,7 @@ func (db *DB) ClaimEvents(ctx context.Context, token string, now time.Time, leas
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var e Event
+			var e entitle.Event
 			var at int64
 			if err := rows.Scan(&e.ID, &e.Type, &e.Subject, &at); err != nil {
 				return err
@@ -397,17 +334,8 @@ func (db *DB) ClaimEvents(ctx context.Context, token string, now time.Time, leas
 		}
 		return rows.Err()
 	})
-	slices.SortFunc(out, func(a, b Event) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(out, func(a, b entitle.Event) int { return cmp.Compare(a.ID, b.ID) })
 	return out, err
-}
-
-// NewDelivery is a delivery of an event to one endpoint, as fan-out decided
-// it, with the audit event of its disclosure.
-type NewDelivery struct {
-	WebhookID int64
-	PublicID  string
-	Body      []byte
-	Audit     AuditEvent
 }
 
 // FanOut records the deliveries of event e, which token claimed, in one
@@ -415,7 +343,7 @@ type NewDelivery struct {
 // with its audit event, due at now; then e is marked fanned out — or
 // deleted, when nobody is to receive it. It returns how many deliveries it
 // recorded, or ErrClaimLost (recording nothing) when e is no longer token's.
-func (db *DB) FanOut(ctx context.Context, e Event, token string, ds []NewDelivery, now time.Time) (int, error) {
+func (db *DB) FanOut(ctx context.Context, e entitle.Event, token string, ds []entitle.NewDelivery, now time.Time) (int, error) {
 	var n int
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		n = 0
@@ -423,7 +351,7 @@ func (db *DB) FanOut(ctx context.Context, e Event, token string, ds []NewDeliver
 		var fanned sql.NullInt64
 		err := tx.QueryRowContext(ctx, db.d.q(`SELECT claim, fanned_out_at FROM webhook_events WHERE id = ?`), e.ID).Scan(&claim, &fanned)
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && (claim != token || fanned.Valid)) {
-			return ErrClaimLost
+			return entitle.ErrClaimLost
 		}
 		if err != nil {
 			return err
@@ -431,7 +359,7 @@ func (db *DB) FanOut(ctx context.Context, e Event, token string, ds []NewDeliver
 		for _, d := range ds {
 			res, err := tx.ExecContext(ctx, db.d.q(`INSERT INTO webhook_deliveries (public_id, webhook_id, event_id, body, state, next_attempt_at, created_at)
 				SELECT ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM webhooks WHERE id = ? AND removed_at IS NULL)
-				ON CONFLICT DO NOTHING`), d.PublicID, d.WebhookID, e.ID, string(d.Body), DeliveryPending, now.UnixMicro(), now.UnixMicro(), d.WebhookID)
+				ON CONFLICT DO NOTHING`), d.PublicID, d.WebhookID, e.ID, string(d.Body), entitle.DeliveryPending, now.UnixMicro(), now.UnixMicro(), d.WebhookID)
 			if err != nil {
 				return fmt.Errorf("delivery of event %d to webhook %d: %w", e.ID, d.WebhookID, err)
 			}
@@ -453,35 +381,18 @@ func (db *DB) FanOut(ctx context.Context, e Event, token string, ds []NewDeliver
 	return n, err
 }
 
-// Delivery is one event's delivery to one endpoint.
-type Delivery struct {
-	ID            int64
-	PublicID      string
-	Webhook       Webhook // with its secret when claimed
-	Event         Event
-	Body          []byte
-	State         string
-	Attempts      int // made so far
-	NextAttemptAt time.Time
-	LastAttemptAt time.Time
-	LastStatus    int
-	LastError     string
-	DeliveredAt   time.Time
-	CreatedAt     time.Time
-}
-
 const deliveryColumns = `d.id, d.public_id, d.body, d.state, d.attempts, d.next_attempt_at, d.last_attempt_at, d.last_status, d.last_error,
 	d.delivered_at, d.created_at, ev.id, ev.type, ev.subject, ev.at, w.secret, ` + webhookColumns
 
 const deliveryFrom = ` FROM webhook_deliveries d JOIN webhook_events ev ON ev.id = d.event_id
 	JOIN webhooks w ON w.id = d.webhook_id JOIN companies c ON c.id = w.company_id`
 
-func scanDelivery(row interface{ Scan(...any) error }) (Delivery, error) {
-	var d Delivery
+func scanDelivery(row interface{ Scan(...any) error }) (entitle.Delivery, error) {
+	var d entitle.Delivery
 	var body string
 	var next, created, evAt int64
 	var last, delivered sql.NullInt64
-	var w Webhook
+	var w entitle.Webhook
 	var events string
 	var wCreated int64
 	var removed sql.NullInt64
@@ -500,10 +411,10 @@ func scanDelivery(row interface{ Scan(...any) error }) (Delivery, error) {
 
 // Delivery returns the delivery with id, without its endpoint's secret
 // (ErrNotFound).
-func (db *DB) Delivery(ctx context.Context, id int64) (Delivery, error) {
+func (db *DB) Delivery(ctx context.Context, id int64) (entitle.Delivery, error) {
 	d, err := scanDelivery(db.r().QueryRowContext(ctx, db.d.q(`SELECT `+deliveryColumns+deliveryFrom+` WHERE d.id = ?`), id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return d, ErrNotFound
+		return d, entitle.ErrNotFound
 	}
 	d.Webhook.Secret = ""
 	return d, err
@@ -511,13 +422,13 @@ func (db *DB) Delivery(ctx context.Context, id int64) (Delivery, error) {
 
 // Deliveries returns the deliveries to endpoint webhookID still kept, oldest
 // first, without the endpoint's secret.
-func (db *DB) Deliveries(ctx context.Context, webhookID int64) ([]Delivery, error) {
+func (db *DB) Deliveries(ctx context.Context, webhookID int64) ([]entitle.Delivery, error) {
 	rows, err := db.r().QueryContext(ctx, db.d.q(`SELECT `+deliveryColumns+deliveryFrom+` WHERE d.webhook_id = ? ORDER BY d.id`), webhookID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []Delivery
+	var out []entitle.Delivery
 	for rows.Next() {
 		d, err := scanDelivery(rows)
 		if err != nil {
@@ -534,7 +445,7 @@ func (db *DB) Deliveries(ctx context.Context, webhookID int64) ([]Delivery, erro
 // lease, in one UPDATE guarded on that very state, so that of several
 // dispatchers (processes) only one gets each delivery. It returns them with
 // their endpoints (and secrets) and events, soonest due first.
-func (db *DB) ClaimDeliveries(ctx context.Context, token string, now time.Time, lease time.Duration, limit int) ([]Delivery, error) {
+func (db *DB) ClaimDeliveries(ctx context.Context, token string, now time.Time, lease time.Duration, limit int) ([]entitle.Delivery, error) {
 	return db.claimDeliveries(ctx, token, now, lease, `SELECT id FROM webhook_deliveries
 		WHERE state = 'pending' AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until <= ?)
 		ORDER BY next_attempt_at, id LIMIT ?`, now.UnixMicro(), now.UnixMicro(), limit)
@@ -542,13 +453,13 @@ func (db *DB) ClaimDeliveries(ctx context.Context, token string, now time.Time, 
 
 // ClaimDelivery claims delivery id as ClaimDeliveries would, if it is due;
 // none (and no error) otherwise.
-func (db *DB) ClaimDelivery(ctx context.Context, id int64, token string, now time.Time, lease time.Duration) ([]Delivery, error) {
+func (db *DB) ClaimDelivery(ctx context.Context, id int64, token string, now time.Time, lease time.Duration) ([]entitle.Delivery, error) {
 	return db.claimDeliveries(ctx, token, now, lease, `SELECT id FROM webhook_deliveries
 		WHERE id = ? AND state = 'pending' AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until <= ?)`, id, now.UnixMicro(), now.UnixMicro())
 }
 
-func (db *DB) claimDeliveries(ctx context.Context, token string, now time.Time, lease time.Duration, due string, dueArgs ...any) ([]Delivery, error) {
-	var out []Delivery
+func (db *DB) claimDeliveries(ctx context.Context, token string, now time.Time, lease time.Duration, due string, dueArgs ...any) ([]entitle.Delivery, error) {
+	var out []entitle.Delivery
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		out = out[:0]
 		args := append([]any{token, now.Add(lease).UnixMicro()}, dueArgs...)
@@ -590,22 +501,9 @@ func (db *DB) claimDeliveries(ctx context.Context, token string, now time.Time, 
 	return out, err
 }
 
-// Outcome is what became of a claimed delivery.
-type Outcome struct {
-	State     string // DeliveryPending (to retry, or released), DeliveryDelivered, DeliveryFailed or DeliveryCancelled
-	Attempted bool   // an attempt was made (counted); false: released or cancelled without sending
-	Status    int    // the HTTP status of the answer, 0 for none
-	Error     string // why the attempt failed, or why it was cancelled
-	// NextAttemptAt is when a pending delivery is due again.
-	NextAttemptAt time.Time
-	// Body is the body sent, when it differs from the one recorded (nil:
-	// unchanged).
-	Body []byte
-}
-
 // FinishDelivery records the outcome of delivery id at now, if token still
 // holds its claim (ErrClaimLost otherwise), and releases the claim.
-func (db *DB) FinishDelivery(ctx context.Context, id int64, token string, o Outcome, now time.Time) error {
+func (db *DB) FinishDelivery(ctx context.Context, id int64, token string, o entitle.DeliveryOutcome, now time.Time) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		set := `state = ?, claim = '', claimed_until = NULL`
 		args := []any{o.State}
@@ -617,10 +515,10 @@ func (db *DB) FinishDelivery(ctx context.Context, id int64, token string, o Outc
 			args = append(args, o.Error)
 		}
 		switch o.State {
-		case DeliveryDelivered:
+		case entitle.DeliveryDelivered:
 			set += `, delivered_at = ?`
 			args = append(args, now.UnixMicro())
-		case DeliveryPending:
+		case entitle.DeliveryPending:
 			if !o.NextAttemptAt.IsZero() {
 				set += `, next_attempt_at = ?`
 				args = append(args, o.NextAttemptAt.UnixMicro())
@@ -636,7 +534,7 @@ func (db *DB) FinishDelivery(ctx context.Context, id int64, token string, o Outc
 			return err
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
-			return ErrClaimLost
+			return entitle.ErrClaimLost
 		}
 		return nil
 	})
@@ -646,24 +544,24 @@ func (db *DB) FinishDelivery(ctx context.Context, id int64, token string, o Outc
 // event fanned out to that endpoint alone, and its delivery, with the
 // audit event ev (whose Object becomes publicID). It returns the delivery's
 // id (ErrNotFound: no such active endpoint).
-func (db *DB) AddPing(ctx context.Context, webhookID int64, publicID string, body []byte, now time.Time, ev AuditEvent) (int64, error) {
+func (db *DB) AddPing(ctx context.Context, webhookID int64, publicID string, body []byte, now time.Time, ev entitle.AuditEvent) (int64, error) {
 	var id int64
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		var one int
 		err := tx.QueryRowContext(ctx, db.d.q(`SELECT 1 FROM webhooks WHERE id = ? AND removed_at IS NULL`), webhookID).Scan(&one)
 		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
+			return entitle.ErrNotFound
 		}
 		if err != nil {
 			return err
 		}
 		var eventID int64
 		if err := tx.QueryRowContext(ctx, db.d.q(`INSERT INTO webhook_events (type, subject, at, fanned_out_at) VALUES (?, ?, ?, ?) RETURNING id`),
-			EventPing, strconv.FormatInt(webhookID, 10), now.UnixMicro(), now.UnixMicro()).Scan(&eventID); err != nil {
+			entitle.EventPing, strconv.FormatInt(webhookID, 10), now.UnixMicro(), now.UnixMicro()).Scan(&eventID); err != nil {
 			return err
 		}
 		if err := tx.QueryRowContext(ctx, db.d.q(`INSERT INTO webhook_deliveries (public_id, webhook_id, event_id, body, state, next_attempt_at, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`), publicID, webhookID, eventID, string(body), DeliveryPending, now.UnixMicro(), now.UnixMicro()).Scan(&id); err != nil {
+			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`), publicID, webhookID, eventID, string(body), entitle.DeliveryPending, now.UnixMicro(), now.UnixMicro()).Scan(&id); err != nil {
 			return err
 		}
 		ev.Object = publicID

@@ -41,7 +41,7 @@ func newWebhookWorld(t *testing.T) *webhookWorld {
 
 func (w *webhookWorld) importBatch(b entitle.Batch) {
 	w.t.Helper()
-	if _, ps, err := w.db.Import(context.Background(), b, store.ImportOptions{}, w.now); err != nil || len(ps) > 0 {
+	if _, ps, err := w.db.Import(context.Background(), b, entitle.ImportOptions{}, w.now); err != nil || len(ps) > 0 {
 		w.t.Fatal(err, ps)
 	}
 }
@@ -59,10 +59,10 @@ func (w *webhookWorld) events() []string {
 	return out
 }
 
-func (w *webhookWorld) addWebhook(company string) store.Webhook {
+func (w *webhookWorld) addWebhook(company string) entitle.Webhook {
 	w.t.Helper()
-	h, err := w.db.AddWebhook(context.Background(), store.Webhook{Company: company, URL: "https://hooks.example/" + company, Secret: "whsec_x",
-		CreatedAt: w.now, CreatedBy: "cli"}, store.AuditEvent{At: w.now, Actor: "cli", Company: company, Action: "webhook.add", Outcome: "ok"})
+	h, err := w.db.AddWebhook(context.Background(), entitle.Webhook{Company: company, URL: "https://hooks.example/" + company, Secret: "whsec_x",
+		CreatedAt: w.now, CreatedBy: "cli"}, entitle.AuditEvent{At: w.now, Actor: "cli", Company: company, Action: "webhook.add", Outcome: "ok"})
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -74,7 +74,7 @@ func (w *webhookWorld) addWebhook(company string) store.Webhook {
 func (w *webhookWorld) changes(round int) (delegations []string, renewal int64, transfers []int64) {
 	w.t.Helper()
 	ctx := context.Background()
-	ev := store.AuditEvent{At: w.now, Actor: "admin@plant.example", Company: "PLANT", Action: "test", Outcome: "ok"}
+	ev := entitle.AuditEvent{At: w.now, Actor: "admin@plant.example", Company: "PLANT", Action: "test", Outcome: "ok"}
 	grant := func(subs ...string) string {
 		d, err := w.db.GrantDelegation(ctx, entitle.Delegation{Owner: "PLANT", Delegate: "AGENT", SubscriptionIDs: subs, CreatedAt: w.now, CreatedBy: "admin@plant.example"}, ev)
 		if err != nil {
@@ -86,25 +86,25 @@ func (w *webhookWorld) changes(round int) (delegations []string, renewal int64, 
 	if err := w.db.RevokeDelegation(ctx, revoked, "PLANT", "admin@plant.example", w.now, ev); err != nil {
 		w.t.Fatal(err)
 	}
-	r, err := w.db.CreateRenewalRequest(ctx, store.RenewalRequest{SubscriptionID: "S-100", Requester: "PLANT", RequestedBy: "admin@plant.example",
-		Route: store.RoutePartnerOfRecord, Recipient: "SHOP", Message: "round " + strconv.Itoa(round), CreatedAt: w.now}, ev)
+	r, err := w.db.CreateRenewalRequest(ctx, entitle.RenewalRequest{SubscriptionID: "S-100", Requester: "PLANT", RequestedBy: "admin@plant.example",
+		Route: entitle.RoutePartnerOfRecord, Recipient: "SHOP", Message: "round " + strconv.Itoa(round), CreatedAt: w.now}, ev)
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	if _, err := w.db.UpdateRenewalRequest(ctx, r.ID, func(store.RenewalRequest) error { return nil }, "withdrawn", nil, "admin@plant.example", w.now, ev); err != nil {
+	if _, err := w.db.UpdateRenewalRequest(ctx, r.ID, func(entitle.RenewalRequest) error { return nil }, "withdrawn", nil, "admin@plant.example", w.now, ev); err != nil {
 		w.t.Fatal(err)
 	}
 	// S-101 goes to OTHERCO and back (an offer accepted, then the vendor's
 	// direct move): the first ends the listed delegation of S-101.
-	t, err := w.db.OfferTransfer(ctx, store.Transfer{SubscriptionID: "S-101", From: "PLANT", To: "OTHERCO", CreatedAt: w.now,
+	t, err := w.db.OfferTransfer(ctx, entitle.Transfer{SubscriptionID: "S-101", From: "PLANT", To: "OTHERCO", CreatedAt: w.now,
 		CreatedBy: "admin@plant.example", ExpiresAt: w.now.Add(time.Hour)}, false, ev)
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	if _, err := w.db.DecideTransfer(ctx, t.ID, func(store.Transfer) error { return nil }, store.TransferAccepted, "admin@otherco.example", w.now, ev); err != nil {
+	if _, err := w.db.DecideTransfer(ctx, t.ID, func(entitle.Transfer) error { return nil }, entitle.TransferAccepted, "admin@otherco.example", w.now, ev); err != nil {
 		w.t.Fatal(err)
 	}
-	back, err := w.db.OfferTransfer(ctx, store.Transfer{SubscriptionID: "S-101", From: "OTHERCO", To: "PLANT", CreatedAt: w.now,
+	back, err := w.db.OfferTransfer(ctx, entitle.Transfer{SubscriptionID: "S-101", From: "OTHERCO", To: "PLANT", CreatedAt: w.now,
 		CreatedBy: "ops@maker.example", ExpiresAt: w.now.Add(time.Hour)}, true, ev)
 	if err != nil {
 		w.t.Fatal(err)
@@ -134,13 +134,13 @@ func TestWebhookEvents(t *testing.T) {
 		o.Lines[i].SubscriptionID += "-2"
 	}
 	// A dry run and a refused import write nothing, a real one an event per new order.
-	if _, _, err := w.db.Import(ctx, more, store.ImportOptions{DryRun: true}, w.now); err != nil {
+	if _, _, err := w.db.Import(ctx, more, entitle.ImportOptions{DryRun: true}, w.now); err != nil {
 		t.Fatal(err)
 	}
 	bad := more
 	bad.Orders = []entitle.Sourced[entitle.Order]{more.Orders[0]}
 	bad.Orders[0].Record.Owner = "GHOST"
-	if _, ps, err := w.db.Import(ctx, bad, store.ImportOptions{}, w.now); err != nil || len(ps) == 0 {
+	if _, ps, err := w.db.Import(ctx, bad, entitle.ImportOptions{}, w.now); err != nil || len(ps) == 0 {
 		t.Fatalf("a bad import was not refused: %v %v", err, ps)
 	}
 	if got := w.events(); len(got) != 0 {
@@ -171,23 +171,23 @@ func TestWebhookEvents(t *testing.T) {
 	}
 	// A refused change writes nothing: a revocation of what is not there,
 	// a renewal already pending, a transfer by a company that no longer owns.
-	ev := store.AuditEvent{At: w.now, Actor: "x", Action: "test", Outcome: "ok"}
-	if _, err := w.db.CreateRenewalRequest(ctx, store.RenewalRequest{SubscriptionID: "S-101", Requester: "PLANT", RequestedBy: "x",
-		Route: store.RoutePartnerOfRecord, Recipient: "SHOP", CreatedAt: w.now}, ev); err != nil {
+	ev := entitle.AuditEvent{At: w.now, Actor: "x", Action: "test", Outcome: "ok"}
+	if _, err := w.db.CreateRenewalRequest(ctx, entitle.RenewalRequest{SubscriptionID: "S-101", Requester: "PLANT", RequestedBy: "x",
+		Route: entitle.RoutePartnerOfRecord, Recipient: "SHOP", CreatedAt: w.now}, ev); err != nil {
 		t.Fatal(err)
 	}
 	before := w.events()
-	if err := w.db.RevokeDelegation(ctx, "dlg_nope", "PLANT", "x", w.now, ev); !errors.Is(err, store.ErrNotFound) {
+	if err := w.db.RevokeDelegation(ctx, "dlg_nope", "PLANT", "x", w.now, ev); !errors.Is(err, entitle.ErrNotFound) {
 		t.Errorf("revoke of nothing: %v", err)
 	}
 	if err := w.db.RevokeDelegation(ctx, dls[0], "PLANT", "x", w.now, ev); err != nil { // revoked already: no change
 		t.Errorf("revoke again: %v", err)
 	}
-	if _, err := w.db.CreateRenewalRequest(ctx, store.RenewalRequest{SubscriptionID: "S-101", Requester: "PLANT", RequestedBy: "x",
-		Route: store.RoutePartnerOfRecord, Recipient: "SHOP", CreatedAt: w.now}, ev); !errors.Is(err, store.ErrRenewalPending) {
+	if _, err := w.db.CreateRenewalRequest(ctx, entitle.RenewalRequest{SubscriptionID: "S-101", Requester: "PLANT", RequestedBy: "x",
+		Route: entitle.RoutePartnerOfRecord, Recipient: "SHOP", CreatedAt: w.now}, ev); !errors.Is(err, entitle.ErrRenewalPending) {
 		t.Errorf("renewal again: %v", err)
 	}
-	if _, err := w.db.OfferTransfer(ctx, store.Transfer{SubscriptionID: "S-200", From: "PLANT", To: "NOBODY", CreatedAt: w.now, ExpiresAt: w.now.Add(time.Hour)}, true, ev); !errors.Is(err, store.ErrNotOwner) {
+	if _, err := w.db.OfferTransfer(ctx, entitle.Transfer{SubscriptionID: "S-200", From: "PLANT", To: "NOBODY", CreatedAt: w.now, ExpiresAt: w.now.Add(time.Hour)}, true, ev); !errors.Is(err, entitle.ErrNotOwner) {
 		t.Errorf("transfer by a non-owner: %v", err)
 	}
 	if diff := cmp.Diff(before, w.events()); diff != "" {
@@ -197,7 +197,7 @@ func TestWebhookEvents(t *testing.T) {
 	if err := w.db.RemoveWebhook(ctx, h.ID, w.now, ev); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.db.RemoveWebhook(ctx, h.ID, w.now, ev); !errors.Is(err, store.ErrNotFound) {
+	if err := w.db.RemoveWebhook(ctx, h.ID, w.now, ev); !errors.Is(err, entitle.ErrNotFound) {
 		t.Errorf("removed twice: %v", err)
 	}
 	w.changes(3)
@@ -231,7 +231,7 @@ func TestWebhookClaims(t *testing.T) {
 	w.importBatch(w.load)
 	now, lease := w.now, time.Minute
 	evs, err := w.db.ClaimEvents(ctx, "one", now, lease, 10)
-	if err != nil || len(evs) != 2 || evs[0].Type != store.EventEntitlementCreated {
+	if err != nil || len(evs) != 2 || evs[0].Type != entitle.EventEntitlementCreated {
 		t.Fatalf("claim: %+v %v", evs, err)
 	}
 	if again, err := w.db.ClaimEvents(ctx, "two", now.Add(lease-time.Second), lease, 10); err != nil || len(again) != 0 {
@@ -243,17 +243,17 @@ func TestWebhookClaims(t *testing.T) {
 	if err != nil || len(evs) != 1 {
 		t.Fatalf("take over: %+v %v", evs, err)
 	}
-	nd := func(h store.Webhook, id string) store.NewDelivery {
-		return store.NewDelivery{WebhookID: h.ID, PublicID: id, Body: []byte(`{"id":"` + id + `"}`),
-			Audit: store.AuditEvent{At: now, Actor: "webhook:" + strconv.FormatInt(h.ID, 10), Company: h.Company, Action: "webhook.test", Outcome: "ok"}}
+	nd := func(h entitle.Webhook, id string) entitle.NewDelivery {
+		return entitle.NewDelivery{WebhookID: h.ID, PublicID: id, Body: []byte(`{"id":"` + id + `"}`),
+			Audit: entitle.AuditEvent{At: now, Actor: "webhook:" + strconv.FormatInt(h.ID, 10), Company: h.Company, Action: "webhook.test", Outcome: "ok"}}
 	}
-	if _, err := w.db.FanOut(ctx, evs[0], "one", []store.NewDelivery{nd(a, "whd_lost")}, now); !errors.Is(err, store.ErrClaimLost) {
+	if _, err := w.db.FanOut(ctx, evs[0], "one", []entitle.NewDelivery{nd(a, "whd_lost")}, now); !errors.Is(err, entitle.ErrClaimLost) {
 		t.Fatalf("fan-out with a lost claim: %v", err)
 	}
-	if n, err := w.db.FanOut(ctx, evs[0], "two", []store.NewDelivery{nd(a, "whd_a"), nd(b, "whd_b")}, now); err != nil || n != 2 {
+	if n, err := w.db.FanOut(ctx, evs[0], "two", []entitle.NewDelivery{nd(a, "whd_a"), nd(b, "whd_b")}, now); err != nil || n != 2 {
 		t.Fatalf("fan-out: %d %v", n, err)
 	}
-	if _, err := w.db.FanOut(ctx, evs[0], "two", []store.NewDelivery{nd(a, "whd_again")}, now); !errors.Is(err, store.ErrClaimLost) {
+	if _, err := w.db.FanOut(ctx, evs[0], "two", []entitle.NewDelivery{nd(a, "whd_again")}, now); !errors.Is(err, entitle.ErrClaimLost) {
 		t.Fatalf("fanned out twice: %v", err)
 	}
 	// The other event: nobody to receive it, so it goes.
@@ -275,14 +275,14 @@ func TestWebhookClaims(t *testing.T) {
 	if again, err := w.db.ClaimDeliveries(ctx, "y", now, lease, 10); err != nil || len(again) != 0 {
 		t.Fatalf("deliveries claimed twice: %+v %v", again, err)
 	}
-	failed := store.Outcome{State: store.DeliveryPending, Attempted: true, Status: 500, Error: "HTTP 500", NextAttemptAt: now.Add(time.Hour)}
-	if err := w.db.FinishDelivery(ctx, ds[0].ID, "y", failed, now); !errors.Is(err, store.ErrClaimLost) {
+	failed := entitle.DeliveryOutcome{State: entitle.DeliveryPending, Attempted: true, Status: 500, Error: "HTTP 500", NextAttemptAt: now.Add(time.Hour)}
+	if err := w.db.FinishDelivery(ctx, ds[0].ID, "y", failed, now); !errors.Is(err, entitle.ErrClaimLost) {
 		t.Errorf("finished by another: %v", err)
 	}
 	if err := w.db.FinishDelivery(ctx, ds[0].ID, "x", failed, now); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.db.FinishDelivery(ctx, ds[1].ID, "x", store.Outcome{State: store.DeliveryDelivered, Attempted: true, Status: 204}, now); err != nil {
+	if err := w.db.FinishDelivery(ctx, ds[1].ID, "x", entitle.DeliveryOutcome{State: entitle.DeliveryDelivered, Attempted: true, Status: 204}, now); err != nil {
 		t.Fatal(err)
 	}
 	// The failed one is due again in an hour, not before; the delivered never.
@@ -300,10 +300,10 @@ func TestWebhookClaims(t *testing.T) {
 		t.Errorf("stats of %d: %+v %v", b.ID, st, err)
 	}
 	// Removing the endpoint cancels its pending delivery, claimed or not.
-	if err := w.db.RemoveWebhook(ctx, a.ID, now, store.AuditEvent{At: now, Actor: "cli", Action: "webhook.remove", Outcome: "ok"}); err != nil {
+	if err := w.db.RemoveWebhook(ctx, a.ID, now, entitle.AuditEvent{At: now, Actor: "cli", Action: "webhook.remove", Outcome: "ok"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.db.FinishDelivery(ctx, ds[0].ID, "z", failed, now); !errors.Is(err, store.ErrClaimLost) {
+	if err := w.db.FinishDelivery(ctx, ds[0].ID, "z", failed, now); !errors.Is(err, entitle.ErrClaimLost) {
 		t.Errorf("finished after removal: %v", err)
 	}
 	if st, err := w.db.WebhookStats(ctx, a.ID); err != nil || st.Pending != 0 || st.Cancelled != 1 {

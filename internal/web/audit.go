@@ -7,7 +7,6 @@ import (
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/policy"
-	"github.com/entitle-portal/entitle/internal/store"
 )
 
 type auditEventJSON struct {
@@ -30,8 +29,8 @@ type auditPage struct {
 // GET /api/v1/audit?limit=&cursor=: a company administrator pages through
 // the events of their own company, oldest first; the vendor through all
 // (or one company's, with ?company=KEY). Nobody else sees any (R7).
-func (s *Server) auditEvents(w http.ResponseWriter, r *http.Request, c who) error {
-	scope, dec := policy.ReadAudit(c.Caller.Caller)
+func (s *Server) auditEvents(w http.ResponseWriter, r *http.Request, c entitle.Actor) error {
+	scope, dec := policy.ReadAudit(c)
 	if !dec.Allowed {
 		return errorf(codeForbidden, "%s", reason(dec.Reasons, "you may not read audit events"))
 	}
@@ -66,7 +65,7 @@ func (s *Server) auditEvents(w http.ResponseWriter, r *http.Request, c who) erro
 		return err
 	}
 	page := auditPage{Items: []auditEventJSON{}}
-	events, last := cutPage(events, limit, func(e store.AuditEvent) string { return strconv.FormatInt(e.ID, 10) })
+	events, last := cutPage(events, limit, func(e entitle.AuditEvent) string { return strconv.FormatInt(e.ID, 10) })
 	page.Next = s.sealCursor(last, bound)
 	for _, e := range events {
 		page.Items = append(page.Items, auditEventJSON{ID: e.ID, At: e.At, Actor: e.Actor, Company: e.Company, Action: e.Action,

@@ -11,7 +11,6 @@ import (
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/auth"
 	"github.com/entitle-portal/entitle/internal/disclose"
-	"github.com/entitle-portal/entitle/internal/store"
 )
 
 // sessionCookie carries a random session secret; the database holds only its
@@ -23,67 +22,60 @@ const sessionCookie = "entitle_session"
 // enough that reads stay reads.
 const touchEvery = time.Minute
 
-// who is the authenticated user of a request.
-type who struct {
-	disclose.Caller
-	User   entitle.User
-	UserID int64
-}
-
 var errUnauthenticated = errorf(codeUnauthenticated, "sign in first: send a session cookie from POST /api/v1/login or an Authorization: Bearer token")
 
 // authenticate finds the request's user from its bearer token, else its
 // session cookie. A revoked token, an expired session and a disabled user
 // all fail here, on the very next request: nothing is cached.
-func (s *Server) authenticate(r *http.Request) (who, error) {
+func (s *Server) authenticate(r *http.Request) (entitle.Actor, error) {
 	ctx := r.Context()
 	now := s.now()
-	var u store.UserRecord
+	var u entitle.UserRecord
 	if h := r.Header.Get("Authorization"); h != "" {
 		scheme, token, ok := strings.Cut(h, " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
-			return who{}, errorf(codeUnauthenticated, "the Authorization header must be \"Bearer TOKEN\"")
+			return entitle.Actor{}, errorf(codeUnauthenticated, "the Authorization header must be \"Bearer TOKEN\"")
 		}
 		hash := auth.HashToken(strings.TrimSpace(token))
 		rec, last, err := s.cfg.DB.UserByToken(ctx, hash)
-		if errors.Is(err, store.ErrNotFound) {
-			return who{}, errorf(codeUnauthenticated, "the API token is not valid (unknown or revoked)")
+		if errors.Is(err, entitle.ErrNotFound) {
+			return entitle.Actor{}, errorf(codeUnauthenticated, "the API token is not valid (unknown or revoked)")
 		}
 		if err != nil {
-			return who{}, err
+			return entitle.Actor{}, err
 		}
 		if now.Sub(last) > touchEvery {
 			if err := s.cfg.DB.TouchToken(ctx, hash, now); err != nil {
-				return who{}, err
+				return entitle.Actor{}, err
 			}
 		}
 		u = rec
 	} else if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
 		hash := auth.HashToken(c.Value)
 		rec, last, err := s.cfg.DB.UserBySession(ctx, hash, now)
-		if errors.Is(err, store.ErrNotFound) {
-			return who{}, errorf(codeUnauthenticated, "your session has ended: sign in again")
+		if errors.Is(err, entitle.ErrNotFound) {
+			return entitle.Actor{}, errorf(codeUnauthenticated, "your session has ended: sign in again")
 		}
 		if err != nil {
-			return who{}, err
+			return entitle.Actor{}, err
 		}
 		if now.Sub(last) > touchEvery {
 			if err := s.cfg.DB.TouchSession(ctx, hash, now, now.Add(s.cfg.SessionTTL)); err != nil {
-				return who{}, err
+				return entitle.Actor{}, err
 			}
 		}
 		u = rec
 	} else {
-		return who{}, errUnauthenticated
+		return entitle.Actor{}, errUnauthenticated
 	}
 	if u.Status != entitle.UserActive {
-		return who{}, errorf(codeUnauthenticated, "this account is disabled: ask an administrator of your company")
+		return entitle.Actor{}, errorf(codeUnauthenticated, "this account is disabled: ask an administrator of your company")
 	}
 	c, err := s.svc.CallerFor(ctx, u.User)
 	if err != nil {
-		return who{}, err
+		return entitle.Actor{}, err
 	}
-	return who{Caller: c, User: u.User, UserID: u.ID}, nil
+	return c, nil
 }
 
 type credentials struct {
@@ -100,19 +92,19 @@ var errBadLogin = errorf(codeInvalidCredentials, "the email address or the passw
 // account's and the client address's limits (an unknown address's too, so
 // that a limit tells nothing about which accounts exist); while either is
 // exceeded, even the right password is refused with rate_limited.
-func (s *Server) signIn(w http.ResponseWriter, r *http.Request, cr credentials) (store.UserRecord, error) {
+func (s *Server) signIn(w http.ResponseWriter, r *http.Request, cr credentials) (entitle.UserRecord, error) {
 	ctx := r.Context()
 	email := entitle.NormalizeEmail(cr.Email)
 	if email == "" || cr.Password == "" {
-		return store.UserRecord{}, errorf(codeInvalid, "enter your email address and your password")
+		return entitle.UserRecord{}, errorf(codeInvalid, "enter your email address and your password")
 	}
 	now := s.now()
 	account, addr := "login-account:"+email, "login-address:"+s.clientAddr(r)
 	if err := s.limiter.Check(ctx, s.limits.LoginPerAccount, "failed sign-ins for this account", account, now); err != nil {
-		return store.UserRecord{}, s.auditLogin(ctx, email, "", "rate_limited", err)
+		return entitle.UserRecord{}, s.auditLogin(ctx, email, "", "rate_limited", err)
 	}
 	if err := s.limiter.Check(ctx, s.limits.LoginPerAddress, "failed sign-ins from your address", addr, now); err != nil {
-		return store.UserRecord{}, s.auditLogin(ctx, email, "", "rate_limited", err)
+		return entitle.UserRecord{}, s.auditLogin(ctx, email, "", "rate_limited", err)
 	}
 	failed := func(company, outcome string) error {
 		if err := s.limiter.Hit(ctx, s.limits.LoginPerAccount, account, now); err != nil {
@@ -125,7 +117,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, cr credentials) 
 	}
 	u, err := s.cfg.DB.UserByEmail(ctx, email)
 	switch {
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, entitle.ErrNotFound):
 		auth.VerifyPassword(s.dummyHash, cr.Password) // the same work as for a real account
 		return u, failed("", "unknown_email")
 	case err != nil:
@@ -171,7 +163,7 @@ func (s *Server) clientAddr(r *http.Request) string {
 
 // openSession signs u in: a new session, replacing the request's previous
 // one if any, recorded with its "login" audit event.
-func (s *Server) openSession(w http.ResponseWriter, r *http.Request, u store.UserRecord) error {
+func (s *Server) openSession(w http.ResponseWriter, r *http.Request, u entitle.UserRecord) error {
 	value, err := newSecret()
 	if err != nil {
 		return err
@@ -181,7 +173,7 @@ func (s *Server) openSession(w http.ResponseWriter, r *http.Request, u store.Use
 		old = auth.HashToken(c.Value)
 	}
 	now := s.now()
-	ev := store.AuditEvent{At: now, Actor: u.Email, Company: u.Company, Action: "login", Outcome: "ok"}
+	ev := entitle.AuditEvent{At: now, Actor: u.Email, Company: u.Company, Action: "login", Outcome: "ok"}
 	if err := s.cfg.DB.CreateSession(r.Context(), u.ID, auth.HashToken(value), old, now, now.Add(s.cfg.SessionTTL), ev); err != nil {
 		return err
 	}
@@ -190,7 +182,7 @@ func (s *Server) openSession(w http.ResponseWriter, r *http.Request, u store.Use
 }
 
 func (s *Server) auditLogin(ctx context.Context, email, company, outcome string, result error) error {
-	if err := s.cfg.DB.Audit(ctx, store.AuditEvent{At: s.now(), Actor: email, Company: company, Action: "login", Outcome: outcome}); err != nil {
+	if err := s.cfg.DB.Audit(ctx, entitle.AuditEvent{At: s.now(), Actor: email, Company: company, Action: "login", Outcome: outcome}); err != nil {
 		return err
 	}
 	return result
@@ -199,7 +191,7 @@ func (s *Server) auditLogin(ctx context.Context, email, company, outcome string,
 // signOut ends the request's session, if any, and clears the cookie.
 func (s *Server) signOut(w http.ResponseWriter, r *http.Request) error {
 	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
-		ev := store.AuditEvent{At: s.now(), Action: "logout", Outcome: "ok"}
+		ev := entitle.AuditEvent{At: s.now(), Action: "logout", Outcome: "ok"}
 		if err := s.cfg.DB.DeleteSession(r.Context(), auth.HashToken(c.Value), ev); err != nil {
 			return err
 		}
@@ -227,7 +219,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	body, err := s.meBody(r.Context(), u.User)
+	body, err := s.meBody(r.Context(), u.User.Actor(""))
 	if err != nil {
 		return err
 	}
@@ -258,7 +250,7 @@ type meAnswer struct {
 	Company disclose.Party `json:"company"`
 }
 
-func (s *Server) meBody(ctx context.Context, u entitle.User) (meAnswer, error) {
+func (s *Server) meBody(ctx context.Context, u entitle.Actor) (meAnswer, error) {
 	co, err := s.cfg.DB.Company(ctx, u.Company)
 	if err != nil {
 		return meAnswer{}, err
@@ -267,11 +259,11 @@ func (s *Server) meBody(ctx context.Context, u entitle.User) (meAnswer, error) {
 }
 
 // GET /api/v1/me
-func (s *Server) me(w http.ResponseWriter, r *http.Request, c who) error {
+func (s *Server) me(w http.ResponseWriter, r *http.Request, c entitle.Actor) error {
 	if q := newQuery(r); q.err != nil {
 		return q.err
 	}
-	body, err := s.meBody(r.Context(), c.User)
+	body, err := s.meBody(r.Context(), c)
 	if err != nil {
 		return err
 	}

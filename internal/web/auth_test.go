@@ -10,7 +10,6 @@ import (
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/auth"
-	"github.com/entitle-portal/entitle/internal/store"
 )
 
 func login(w *world, c *http.Client, email, password string) response {
@@ -98,7 +97,7 @@ func TestLoginRotatesSession(t *testing.T) {
 func TestLoginRefusals(t *testing.T) {
 	w := newWorld(t)
 	if err := w.db.SetUserStatus(context.Background(), "member@plant.example", entitle.UserDisabled,
-		store.AuditEvent{At: w.clock.Now(), Action: "user.disable", Outcome: "ok"}); err != nil {
+		entitle.AuditEvent{At: w.clock.Now(), Action: "user.disable", Outcome: "ok"}); err != nil {
 		t.Fatal(err)
 	}
 	var bodies []string
@@ -137,7 +136,7 @@ func TestDisabledUserAndRevokedToken(t *testing.T) {
 			t.Fatalf("before: %d", res.status)
 		}
 	}
-	if err := w.db.SetUserStatus(ctx, "member@shop.example", entitle.UserDisabled, store.AuditEvent{At: w.clock.Now(), Action: "user.disable", Outcome: "ok"}); err != nil {
+	if err := w.db.SetUserStatus(ctx, "member@shop.example", entitle.UserDisabled, entitle.AuditEvent{At: w.clock.Now(), Action: "user.disable", Outcome: "ok"}); err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range []request{{method: "GET", path: "/api/v1/me", client: c}, {method: "GET", path: "/api/v1/me", token: token}} {
@@ -145,7 +144,7 @@ func TestDisabledUserAndRevokedToken(t *testing.T) {
 			t.Errorf("disabled: %d %s", res.status, res.body)
 		}
 	}
-	if err := w.db.SetUserStatus(ctx, "member@shop.example", entitle.UserActive, store.AuditEvent{At: w.clock.Now(), Action: "user.enable", Outcome: "ok"}); err != nil {
+	if err := w.db.SetUserStatus(ctx, "member@shop.example", entitle.UserActive, entitle.AuditEvent{At: w.clock.Now(), Action: "user.enable", Outcome: "ok"}); err != nil {
 		t.Fatal(err)
 	}
 	if res := w.get("/api/v1/me", token); res.status != http.StatusOK {
@@ -155,7 +154,7 @@ func TestDisabledUserAndRevokedToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n, err := w.db.RevokeTokens(ctx, u.ID, "", w.clock.Now(), store.AuditEvent{At: w.clock.Now(), Action: "token.revoke", Outcome: "ok"}); err != nil || n != 1 {
+	if n, err := w.db.RevokeTokens(ctx, u.ID, "", w.clock.Now(), entitle.AuditEvent{At: w.clock.Now(), Action: "token.revoke", Outcome: "ok"}); err != nil || n != 1 {
 		t.Fatalf("revoke: %d %v", n, err)
 	}
 	if res := w.get("/api/v1/me", token); res.status != http.StatusUnauthorized {

@@ -21,7 +21,6 @@ import (
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/auth"
 	"github.com/entitle-portal/entitle/internal/demo"
-	"github.com/entitle-portal/entitle/internal/store"
 )
 
 // This file is the harness of the browser tests (browser_*_test.go): the
@@ -222,9 +221,9 @@ func newDemoPortal(t *testing.T) *demoPortal {
 		t.Fatal(demoHashErr)
 	}
 	ctx := context.Background()
-	var users []store.UserRecord
+	var users []entitle.UserRecord
 	for _, u := range ch.Users {
-		users = append(users, store.UserRecord{User: u.User, PasswordHash: demoHash})
+		users = append(users, entitle.UserRecord{User: u.User, PasswordHash: demoHash})
 	}
 	if err := ts.db.AddUsers(ctx, users, demoNow); err != nil {
 		t.Fatal(err)
@@ -235,7 +234,7 @@ func newDemoPortal(t *testing.T) *demoPortal {
 			t.Fatal(err)
 		}
 		cur.ContactEmail, cur.ContactPhone, cur.Website, cur.Listed = p.ContactEmail, p.ContactPhone, p.Website, p.Listed
-		if err := ts.db.SetProfile(ctx, cur, store.AuditEvent{At: demoNow, Actor: "cli", Company: p.Company, Action: "company.profile",
+		if err := ts.db.SetProfile(ctx, cur, entitle.AuditEvent{At: demoNow, Actor: "cli", Company: p.Company, Action: "company.profile",
 			Object: p.Company, Outcome: "ok", Detail: "demo"}); err != nil {
 			t.Fatal(err)
 		}

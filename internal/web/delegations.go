@@ -11,7 +11,6 @@ import (
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/disclose"
 	"github.com/entitle-portal/entitle/internal/policy"
-	"github.com/entitle-portal/entitle/internal/store"
 )
 
 type grantRequest struct {
@@ -21,7 +20,7 @@ type grantRequest struct {
 }
 
 // POST /api/v1/delegations: an owner admin grants access (R5).
-func (s *Server) grantDelegation(w http.ResponseWriter, r *http.Request, c who) error {
+func (s *Server) grantDelegation(w http.ResponseWriter, r *http.Request, c entitle.Actor) error {
 	if q := newQuery(r); q.err != nil {
 		return q.err
 	}
@@ -33,7 +32,7 @@ func (s *Server) grantDelegation(w http.ResponseWriter, r *http.Request, c who) 
 	if err != nil {
 		return err
 	}
-	out, err := disclose.DelegationOf(c.Caller.Caller, d, d.CreatedAt, s.svc.Parties(r.Context()))
+	out, err := disclose.DelegationOf(c, d, d.CreatedAt, s.svc.Parties(r.Context()))
 	if err != nil {
 		return err
 	}
@@ -45,7 +44,7 @@ func (s *Server) grantDelegation(w http.ResponseWriter, r *http.Request, c who) 
 // grant records the delegation req asks for, when the caller may grant it
 // (R5), with its audit event. The API and the portal's grant form both
 // grant through it.
-func (s *Server) grant(ctx context.Context, c who, req grantRequest) (entitle.Delegation, error) {
+func (s *Server) grant(ctx context.Context, c entitle.Actor, req grantRequest) (entitle.Delegation, error) {
 	now := s.now()
 	d := entitle.Delegation{Owner: c.Company, Delegate: req.Delegate, CreatedAt: now, CreatedBy: c.Email}
 	var ps entitle.Problems
@@ -81,14 +80,14 @@ func (s *Server) grant(ctx context.Context, c who, req grantRequest) (entitle.De
 	if !d.All() {
 		subs = d.SubscriptionIDs
 	}
-	dec, err := s.svc.Delegable(ctx, c.Caller, subs)
+	dec, err := s.svc.Delegable(ctx, c, subs)
 	if err != nil {
 		return entitle.Delegation{}, err
 	}
 	if !dec.Allowed {
 		return entitle.Delegation{}, errorf(codeForbidden, "%s", reason(dec.Reasons, "you may not grant this delegation"))
 	}
-	ev := store.AuditEvent{At: now, Actor: c.Email, Company: c.Company, Action: "delegation.grant", Basis: dec.Basis, Outcome: "ok",
+	ev := entitle.AuditEvent{At: now, Actor: c.Email, Company: c.Company, Action: "delegation.grant", Basis: dec.Basis, Outcome: "ok",
 		Detail: fmt.Sprintf("to %s, %s", d.Delegate, scopeText(d))}
 	return s.cfg.DB.GrantDelegation(ctx, d, ev)
 }
@@ -116,7 +115,7 @@ type delegationsAnswer struct {
 }
 
 // GET /api/v1/delegations: what the caller's company granted and received.
-func (s *Server) listDelegations(w http.ResponseWriter, r *http.Request, c who) error {
+func (s *Server) listDelegations(w http.ResponseWriter, r *http.Request, c entitle.Actor) error {
 	if q := newQuery(r); q.err != nil {
 		return q.err
 	}
@@ -131,7 +130,7 @@ func (s *Server) listDelegations(w http.ResponseWriter, r *http.Request, c who) 
 // delegations is what the caller's company granted and received, each as
 // that side may see it (R4, R7); the listing is audited. The API and the
 // portal's Delegations page both list through it.
-func (s *Server) delegations(ctx context.Context, c who) (delegationsAnswer, error) {
+func (s *Server) delegations(ctx context.Context, c entitle.Actor) (delegationsAnswer, error) {
 	now := s.now()
 	granted, received, err := s.cfg.DB.Delegations(ctx, c.Company)
 	if err != nil {
@@ -140,20 +139,20 @@ func (s *Server) delegations(ctx context.Context, c who) (delegationsAnswer, err
 	out := delegationsAnswer{Granted: []disclose.Delegation{}, Received: []disclose.Delegation{}}
 	party := s.svc.Parties(ctx)
 	for _, d := range granted {
-		j, err := disclose.DelegationOf(c.Caller.Caller, d, now, party)
+		j, err := disclose.DelegationOf(c, d, now, party)
 		if err != nil {
 			return delegationsAnswer{}, err
 		}
 		out.Granted = append(out.Granted, j)
 	}
 	for _, d := range received {
-		j, err := disclose.DelegationOf(c.Caller.Caller, d, now, party)
+		j, err := disclose.DelegationOf(c, d, now, party)
 		if err != nil {
 			return delegationsAnswer{}, err
 		}
 		out.Received = append(out.Received, j)
 	}
-	if err := s.cfg.DB.Audit(ctx, store.AuditEvent{At: now, Actor: c.Email, Company: c.Company, Action: "delegation.list", Outcome: "ok",
+	if err := s.cfg.DB.Audit(ctx, entitle.AuditEvent{At: now, Actor: c.Email, Company: c.Company, Action: "delegation.list", Outcome: "ok",
 		Detail: fmt.Sprintf("%d granted, %d received", len(out.Granted), len(out.Received))}); err != nil {
 		return delegationsAnswer{}, err
 	}
@@ -163,7 +162,7 @@ func (s *Server) delegations(ctx context.Context, c who) (delegationsAnswer, err
 // DELETE /api/v1/delegations/{id}: an owner admin revokes (R5). It takes
 // effect on the very next request of the delegate: nothing caches access.
 // Revoking a revoked delegation again changes nothing and answers 204.
-func (s *Server) revokeDelegation(w http.ResponseWriter, r *http.Request, c who) error {
+func (s *Server) revokeDelegation(w http.ResponseWriter, r *http.Request, c entitle.Actor) error {
 	if q := newQuery(r); q.err != nil {
 		return q.err
 	}
@@ -177,16 +176,16 @@ func (s *Server) revokeDelegation(w http.ResponseWriter, r *http.Request, c who)
 // revoke ends delegation id when the caller may (R5) and returns it as it
 // was found; another company's is not_found (R7). The API and the portal's
 // Revoke buttons both revoke through it.
-func (s *Server) revoke(ctx context.Context, c who, id string) (entitle.Delegation, error) {
+func (s *Server) revoke(ctx context.Context, c entitle.Actor, id string) (entitle.Delegation, error) {
 	missing := errorf(codeNotFound, "delegation %s not found", id)
 	d, err := s.cfg.DB.Delegation(ctx, id)
 	switch {
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, entitle.ErrNotFound):
 		return entitle.Delegation{}, missing
 	case err != nil:
 		return entitle.Delegation{}, err
 	}
-	dec, visible := policy.RevokeDelegation(c.Caller.Caller, d.Owner, d.Delegate)
+	dec, visible := policy.RevokeDelegation(c, d.Owner, d.Delegate)
 	if !visible {
 		return entitle.Delegation{}, missing
 	}
@@ -194,9 +193,9 @@ func (s *Server) revoke(ctx context.Context, c who, id string) (entitle.Delegati
 		return entitle.Delegation{}, errorf(codeForbidden, "%s", reason(dec.Reasons, "you may not revoke this delegation"))
 	}
 	now := s.now()
-	ev := store.AuditEvent{At: now, Actor: c.Email, Company: c.Company, Action: "delegation.revoke", Basis: dec.Basis, Outcome: "ok",
+	ev := entitle.AuditEvent{At: now, Actor: c.Email, Company: c.Company, Action: "delegation.revoke", Basis: dec.Basis, Outcome: "ok",
 		Detail: "from " + d.Delegate}
-	if err := s.cfg.DB.RevokeDelegation(ctx, id, c.Company, c.Email, now, ev); errors.Is(err, store.ErrNotFound) {
+	if err := s.cfg.DB.RevokeDelegation(ctx, id, c.Company, c.Email, now, ev); errors.Is(err, entitle.ErrNotFound) {
 		return entitle.Delegation{}, missing
 	} else if err != nil {
 		return entitle.Delegation{}, err

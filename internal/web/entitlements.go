@@ -5,7 +5,6 @@ import (
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/disclose"
-	"github.com/entitle-portal/entitle/internal/store"
 )
 
 // Page sizes of lists.
@@ -16,8 +15,8 @@ const (
 
 // listFilter reads the list filters of SPEC §5: role, sku, status,
 // expires_before.
-func listFilter(q *query) store.ListFilter {
-	var f store.ListFilter
+func listFilter(q *query) entitle.ListFilter {
+	var f entitle.ListFilter
 	if role := q.str("role"); role != "" {
 		b, ok := entitle.ParseBasis(role)
 		if !ok {
@@ -46,8 +45,8 @@ func listFilter(q *query) store.ListFilter {
 	}
 	switch o := q.str("sort"); o {
 	case "", "subscription_id":
-	case string(store.ByEndDate), string(store.ByEndDateDesc):
-		f.Order = store.ListOrder(o)
+	case string(entitle.ByEndDate), string(entitle.ByEndDateDesc):
+		f.Order = entitle.ListOrder(o)
 	default:
 		q.fail("sort must be subscription_id, end_date or -end_date, not %q", clipParam(o))
 	}
@@ -56,14 +55,14 @@ func listFilter(q *query) store.ListFilter {
 
 // listBinding is what a list cursor is bound to: the company, the filters
 // and the order, so a cursor is never read against another list.
-func listBinding(company string, f store.ListFilter) string {
+func listBinding(company string, f entitle.ListFilter) string {
 	return bind("entitlements", company, string(f.Basis), f.SKU, string(f.Status), f.ExpiresBefore.String(), string(f.Order))
 }
 
 const basisList = "delegate, installer, owner, purchasing_entity, reseller, vendor"
 
 // GET /api/v1/entitlements?role=&sku=&status=&expires_before=&limit=&cursor=
-func (s *Server) listEntitlements(w http.ResponseWriter, r *http.Request, c who) error {
+func (s *Server) listEntitlements(w http.ResponseWriter, r *http.Request, c entitle.Actor) error {
 	q := newQuery(r, "role", "sku", "status", "expires_before", "sort", "limit", "cursor")
 	f := listFilter(q)
 	limit := q.limit(defaultLimit, maxLimit)
@@ -75,7 +74,7 @@ func (s *Server) listEntitlements(w http.ResponseWriter, r *http.Request, c who)
 	if err != nil {
 		return err
 	}
-	page, err := s.svc.List(r.Context(), c.Caller, after, limit, f)
+	page, err := s.svc.List(r.Context(), c, after, limit, f)
 	if err != nil {
 		return err
 	}
@@ -85,11 +84,11 @@ func (s *Server) listEntitlements(w http.ResponseWriter, r *http.Request, c who)
 }
 
 // GET /api/v1/entitlements/{id}
-func (s *Server) getEntitlement(w http.ResponseWriter, r *http.Request, c who) error {
+func (s *Server) getEntitlement(w http.ResponseWriter, r *http.Request, c entitle.Actor) error {
 	if q := newQuery(r); q.err != nil {
 		return q.err
 	}
-	e, _, err := s.svc.Get(r.Context(), c.Caller, r.PathValue("id"))
+	e, _, err := s.svc.Get(r.Context(), c, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -103,11 +102,11 @@ type items[T any] struct {
 
 // GET /api/v1/entitlements/{id}/access: who has access and why (R8), for the
 // owner and the vendor.
-func (s *Server) entitlementAccess(w http.ResponseWriter, r *http.Request, c who) error {
+func (s *Server) entitlementAccess(w http.ResponseWriter, r *http.Request, c entitle.Actor) error {
 	if q := newQuery(r); q.err != nil {
 		return q.err
 	}
-	acc, err := s.svc.Explain(r.Context(), c.Caller, r.PathValue("id"))
+	acc, err := s.svc.Explain(r.Context(), c, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -117,7 +116,7 @@ func (s *Server) entitlementAccess(w http.ResponseWriter, r *http.Request, c who
 
 // orderKey reads an order lookup's purchasing entity: the caller's own, or
 // for the vendor the one it names.
-func orderKey(r *http.Request, c who) (string, error) {
+func orderKey(r *http.Request, c entitle.Actor) (string, error) {
 	q := newQuery(r, "purchasing_entity")
 	if q.err != nil {
 		return "", q.err
@@ -131,12 +130,12 @@ func orderKey(r *http.Request, c who) (string, error) {
 
 // GET /api/v1/orders/{po}: order details (R2), looked up among the caller's
 // own POs (R3).
-func (s *Server) getOrder(w http.ResponseWriter, r *http.Request, c who) error {
+func (s *Server) getOrder(w http.ResponseWriter, r *http.Request, c entitle.Actor) error {
 	pe, err := orderKey(r, c)
 	if err != nil {
 		return err
 	}
-	o, _, err := s.svc.Order(r.Context(), c.Caller, r.PathValue("po"), pe)
+	o, _, err := s.svc.Order(r.Context(), c, r.PathValue("po"), pe)
 	if err != nil {
 		return err
 	}
@@ -145,12 +144,12 @@ func (s *Server) getOrder(w http.ResponseWriter, r *http.Request, c who) error {
 }
 
 // GET /api/v1/orders/{po}/entitlements (R3).
-func (s *Server) orderEntitlements(w http.ResponseWriter, r *http.Request, c who) error {
+func (s *Server) orderEntitlements(w http.ResponseWriter, r *http.Request, c entitle.Actor) error {
 	pe, err := orderKey(r, c)
 	if err != nil {
 		return err
 	}
-	es, _, err := s.svc.OrderEntitlements(r.Context(), c.Caller, r.PathValue("po"), pe)
+	es, _, err := s.svc.OrderEntitlements(r.Context(), c, r.PathValue("po"), pe)
 	if err != nil {
 		return err
 	}

@@ -6,12 +6,14 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/entitle-portal/entitle"
 )
 
 // apiHandler is a JSON API handler for an authenticated user. It writes its
 // answer on success and returns an error otherwise; the adapter answers the
 // error.
-type apiHandler func(w http.ResponseWriter, r *http.Request, c who) error
+type apiHandler func(w http.ResponseWriter, r *http.Request, c entitle.Actor) error
 
 // publicHandler is an API handler that needs no user.
 type publicHandler func(w http.ResponseWriter, r *http.Request) error

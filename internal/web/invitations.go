@@ -5,8 +5,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/coworkers"
-	"github.com/entitle-portal/entitle/internal/store"
 )
 
 // The co-worker routes (SPEC §4): inviting, the pending invitations, and
@@ -43,7 +43,7 @@ type mailJSON struct {
 	Error         string     `json:"error,omitempty"`
 }
 
-func invitationJSONOf(inv store.Invitation, now time.Time) invitationJSON {
+func invitationJSONOf(inv entitle.Invitation, now time.Time) invitationJSON {
 	out := invitationJSON{ID: inv.ID, Email: inv.Email, Admin: inv.Admin, Status: inv.State(now), CreatedAt: inv.CreatedAt, ExpiresAt: inv.ExpiresAt,
 		Mail: mailJSON{Status: inv.Mail.Status, Attempts: inv.Mail.Attempts, Error: inv.Mail.Error}}
 	if inv.InviterID != 0 {
@@ -61,14 +61,10 @@ type inviteAnswer struct {
 	Invitation invitationJSON `json:"invitation"`
 }
 
-func (c who) inviter() coworkers.Inviter {
-	return coworkers.Inviter{Caller: c.Caller.Caller, UserID: c.UserID, Email: c.Email, Name: c.User.Name}
-}
-
 // POST /api/v1/invitations {"email","admin"}: any active user invites a
 // co-worker into their own company (SPEC §4); an administrator may invite an
 // administrator.
-func (s *Server) invite(w http.ResponseWriter, r *http.Request, c who) error {
+func (s *Server) invite(w http.ResponseWriter, r *http.Request, c entitle.Actor) error {
 	if q := newQuery(r); q.err != nil {
 		return q.err
 	}
@@ -76,7 +72,7 @@ func (s *Server) invite(w http.ResponseWriter, r *http.Request, c who) error {
 	if err := decode(w, r, &req); err != nil {
 		return err
 	}
-	inv, err := s.co.Invite(r.Context(), c.inviter(), req.Email, req.Admin)
+	inv, err := s.co.Invite(r.Context(), c, req.Email, req.Admin)
 	if err != nil {
 		return err
 	}
@@ -92,7 +88,7 @@ type invitationsAnswer struct {
 // GET /api/v1/invitations: the open invitations of the caller's company
 // (pending and expired; an administrator sees all, a member their own),
 // oldest first, paged.
-func (s *Server) listInvitations(w http.ResponseWriter, r *http.Request, c who) error {
+func (s *Server) listInvitations(w http.ResponseWriter, r *http.Request, c entitle.Actor) error {
 	q := newQuery(r, "limit", "cursor")
 	limit := q.limit(100, 500)
 	if q.err != nil {
@@ -109,12 +105,12 @@ func (s *Server) listInvitations(w http.ResponseWriter, r *http.Request, c who) 
 			return errInvalidCursor
 		}
 	}
-	invs, err := s.co.Invitations(r.Context(), c.inviter(), after, limit+1)
+	invs, err := s.co.Invitations(r.Context(), c, after, limit+1)
 	if err != nil {
 		return err
 	}
 	out := invitationsAnswer{Invitations: []invitationJSON{}}
-	invs, last := cutPage(invs, limit, func(i store.Invitation) string { return strconv.FormatInt(i.ID, 10) })
+	invs, last := cutPage(invs, limit, func(i entitle.Invitation) string { return strconv.FormatInt(i.ID, 10) })
 	out.NextCursor = s.sealCursor(last, bound)
 	now := s.now()
 	for _, inv := range invs {
@@ -136,7 +132,7 @@ func pathID(r *http.Request, what string) (int64, error) {
 
 // DELETE /api/v1/invitations/{id}: withdraw an open invitation; its link
 // stops working at once. Answers the invitation, now revoked.
-func (s *Server) revokeInvitation(w http.ResponseWriter, r *http.Request, c who) error {
+func (s *Server) revokeInvitation(w http.ResponseWriter, r *http.Request, c entitle.Actor) error {
 	if q := newQuery(r); q.err != nil {
 		return q.err
 	}
@@ -144,7 +140,7 @@ func (s *Server) revokeInvitation(w http.ResponseWriter, r *http.Request, c who)
 	if err != nil {
 		return err
 	}
-	inv, err := s.co.Revoke(r.Context(), c.inviter(), id)
+	inv, err := s.co.Revoke(r.Context(), c, id)
 	if err != nil {
 		return err
 	}
@@ -160,7 +156,7 @@ type resendAnswer struct {
 // POST /api/v1/invitations/{id}/resend: a new link for an open invitation
 // (expired or not), valid for the full period again, mailed at once; the
 // old link stops working.
-func (s *Server) resendInvitation(w http.ResponseWriter, r *http.Request, c who) error {
+func (s *Server) resendInvitation(w http.ResponseWriter, r *http.Request, c entitle.Actor) error {
 	if q := newQuery(r); q.err != nil {
 		return q.err
 	}
@@ -168,7 +164,7 @@ func (s *Server) resendInvitation(w http.ResponseWriter, r *http.Request, c who)
 	if err != nil {
 		return err
 	}
-	inv, err := s.co.Resend(r.Context(), c.inviter(), id)
+	inv, err := s.co.Resend(r.Context(), c, id)
 	if err != nil {
 		return err
 	}
@@ -196,7 +192,7 @@ func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) error 
 	if err := s.openSession(w, r, u); err != nil {
 		return err
 	}
-	body, err := s.meBody(r.Context(), u.User)
+	body, err := s.meBody(r.Context(), u.User.Actor(""))
 	if err != nil {
 		return err
 	}

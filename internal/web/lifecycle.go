@@ -8,7 +8,6 @@ import (
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/disclose"
 	"github.com/entitle-portal/entitle/internal/lifecycle"
-	"github.com/entitle-portal/entitle/internal/store"
 )
 
 // The lifecycle routes (issue 6): renewal options and requests, company
@@ -16,11 +15,11 @@ import (
 // the writes are internal/lifecycle's.
 
 // GET /api/v1/entitlements/{id}/renewal: how to buy or renew it, best first.
-func (s *Server) renewalOptions(w http.ResponseWriter, r *http.Request, c who) error {
+func (s *Server) renewalOptions(w http.ResponseWriter, r *http.Request, c entitle.Actor) error {
 	if q := newQuery(r); q.err != nil {
 		return q.err
 	}
-	opts, err := s.life.Options(r.Context(), c.Caller, r.PathValue("id"))
+	opts, err := s.life.Options(r.Context(), c, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -28,13 +27,13 @@ func (s *Server) renewalOptions(w http.ResponseWriter, r *http.Request, c who) e
 	return nil
 }
 
-func (s *Server) renewalJSONOf(r *http.Request, c who, rr store.RenewalRequest) (disclose.RenewalRequest, error) {
-	return s.svc.RenewalRequestView(r.Context(), c.Caller, rr)
+func (s *Server) renewalJSONOf(r *http.Request, c entitle.Actor, rr entitle.RenewalRequest) (disclose.RenewalRequest, error) {
+	return s.svc.RenewalRequestView(r.Context(), c, rr)
 }
 
 // POST /api/v1/entitlements/{id}/renewal-requests {"route","partner","message"}:
 // the owner or a delegate asks for a renewal.
-func (s *Server) requestRenewal(w http.ResponseWriter, r *http.Request, c who) error {
+func (s *Server) requestRenewal(w http.ResponseWriter, r *http.Request, c entitle.Actor) error {
 	if q := newQuery(r); q.err != nil {
 		return q.err
 	}
@@ -42,7 +41,7 @@ func (s *Server) requestRenewal(w http.ResponseWriter, r *http.Request, c who) e
 	if err := decode(w, r, &ask); err != nil {
 		return err
 	}
-	rr, err := s.life.RequestRenewal(r.Context(), c.Caller, r.PathValue("id"), ask)
+	rr, err := s.life.RequestRenewal(r.Context(), c, r.PathValue("id"), ask)
 	if errors.Is(err, lifecycle.ErrRenewalPending) {
 		return errorf(codeConflict, "you asked %s to renew %s already (request %d, %s): wait for its answer, or withdraw it first", rr.Recipient, rr.SubscriptionID, rr.ID, rr.Status)
 	}
@@ -85,7 +84,7 @@ func (s *Server) pageBefore(q *query, bound string) (int64, error) {
 // GET /api/v1/renewal-requests?box=received|sent&open=true: the caller's
 // company's inbox (received: requests to renew what it sold; sent: its own
 // requests), newest first, paged.
-func (s *Server) listRenewalRequests(w http.ResponseWriter, r *http.Request, c who) error {
+func (s *Server) listRenewalRequests(w http.ResponseWriter, r *http.Request, c entitle.Actor) error {
 	q := newQuery(r, "box", "open", "limit", "cursor")
 	sent := q.box()
 	open := false
@@ -105,7 +104,7 @@ func (s *Server) listRenewalRequests(w http.ResponseWriter, r *http.Request, c w
 	if err != nil {
 		return err
 	}
-	rrs, err := s.life.RenewalRequests(r.Context(), c.Caller, sent, open, before, limit+1)
+	rrs, err := s.life.RenewalRequests(r.Context(), c, sent, open, before, limit+1)
 	if err != nil {
 		return err
 	}
@@ -113,7 +112,7 @@ func (s *Server) listRenewalRequests(w http.ResponseWriter, r *http.Request, c w
 		Items []disclose.RenewalRequest `json:"items"`
 		Next  string                    `json:"next_cursor,omitempty"`
 	}{Items: []disclose.RenewalRequest{}}
-	rrs, last := cutPage(rrs, limit, func(rr store.RenewalRequest) string { return strconv.FormatInt(rr.ID, 10) })
+	rrs, last := cutPage(rrs, limit, func(rr entitle.RenewalRequest) string { return strconv.FormatInt(rr.ID, 10) })
 	out.Next = s.sealCursor(last, bound)
 	for _, rr := range rrs {
 		j, err := s.renewalJSONOf(r, c, rr)
@@ -128,7 +127,7 @@ func (s *Server) listRenewalRequests(w http.ResponseWriter, r *http.Request, c w
 
 // PATCH /api/v1/renewal-requests/{id} {"status","note"}: the recipient marks
 // it quoted, won or lost; the requester withdraws it.
-func (s *Server) updateRenewalRequest(w http.ResponseWriter, r *http.Request, c who) error {
+func (s *Server) updateRenewalRequest(w http.ResponseWriter, r *http.Request, c entitle.Actor) error {
 	if q := newQuery(r); q.err != nil {
 		return q.err
 	}
@@ -143,7 +142,7 @@ func (s *Server) updateRenewalRequest(w http.ResponseWriter, r *http.Request, c 
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	rr, err := s.life.UpdateRenewalRequest(r.Context(), c.Caller, id, body.Status, body.Note)
+	rr, err := s.life.UpdateRenewalRequest(r.Context(), c, id, body.Status, body.Note)
 	if err != nil {
 		return err
 	}
@@ -166,17 +165,17 @@ type profileJSON struct {
 	Listed       bool         `json:"listed"`
 }
 
-func profileJSONOf(p store.Profile) profileJSON {
+func profileJSONOf(p entitle.Profile) profileJSON {
 	return profileJSON{Key: p.Company.Key, Name: p.Company.Name, Kind: p.Company.Kind, ContactEmail: p.ContactEmail,
 		ContactPhone: p.ContactPhone, Website: p.Website, Listed: p.Listed}
 }
 
 // GET /api/v1/company: the caller's company profile.
-func (s *Server) getCompany(w http.ResponseWriter, r *http.Request, c who) error {
+func (s *Server) getCompany(w http.ResponseWriter, r *http.Request, c entitle.Actor) error {
 	if q := newQuery(r); q.err != nil {
 		return q.err
 	}
-	p, err := s.life.Profile(r.Context(), c.Caller)
+	p, err := s.life.Profile(r.Context(), c)
 	if err != nil {
 		return err
 	}
@@ -186,7 +185,7 @@ func (s *Server) getCompany(w http.ResponseWriter, r *http.Request, c who) error
 
 // PATCH /api/v1/company {"contact_email","contact_phone","website","listed"}:
 // administrators keep their company's profile.
-func (s *Server) patchCompany(w http.ResponseWriter, r *http.Request, c who) error {
+func (s *Server) patchCompany(w http.ResponseWriter, r *http.Request, c entitle.Actor) error {
 	if q := newQuery(r); q.err != nil {
 		return q.err
 	}
@@ -194,7 +193,7 @@ func (s *Server) patchCompany(w http.ResponseWriter, r *http.Request, c who) err
 	if err := decode(w, r, &ch); err != nil {
 		return err
 	}
-	p, err := s.life.SetProfile(r.Context(), c.Caller, ch)
+	p, err := s.life.SetProfile(r.Context(), c, ch)
 	if err != nil {
 		return err
 	}
@@ -203,7 +202,7 @@ func (s *Server) patchCompany(w http.ResponseWriter, r *http.Request, c who) err
 }
 
 // GET /api/v1/partners: the partner directory.
-func (s *Server) listPartners(w http.ResponseWriter, r *http.Request, c who) error {
+func (s *Server) listPartners(w http.ResponseWriter, r *http.Request, c entitle.Actor) error {
 	if q := newQuery(r); q.err != nil {
 		return q.err
 	}
@@ -215,14 +214,14 @@ func (s *Server) listPartners(w http.ResponseWriter, r *http.Request, c who) err
 	return nil
 }
 
-func (s *Server) transferJSONOf(r *http.Request, c who, t store.Transfer) (disclose.Transfer, error) {
-	return s.svc.TransferView(r.Context(), c.Caller, t, s.now(), s.svc.Parties(r.Context()))
+func (s *Server) transferJSONOf(r *http.Request, c entitle.Actor, t entitle.Transfer) (disclose.Transfer, error) {
+	return s.svc.TransferView(r.Context(), c, t, s.now(), s.svc.Parties(r.Context()))
 }
 
 // POST /api/v1/entitlements/{id}/transfers {"to","message"}: the owner's
 // administrators offer the entitlement to another company; the vendor's
 // move it at once.
-func (s *Server) offerTransfer(w http.ResponseWriter, r *http.Request, c who) error {
+func (s *Server) offerTransfer(w http.ResponseWriter, r *http.Request, c entitle.Actor) error {
 	if q := newQuery(r); q.err != nil {
 		return q.err
 	}
@@ -230,7 +229,7 @@ func (s *Server) offerTransfer(w http.ResponseWriter, r *http.Request, c who) er
 	if err := decode(w, r, &offer); err != nil {
 		return err
 	}
-	t, err := s.life.OfferTransfer(r.Context(), c.Caller, r.PathValue("id"), offer)
+	t, err := s.life.OfferTransfer(r.Context(), c, r.PathValue("id"), offer)
 	if errors.Is(err, lifecycle.ErrTransferPending) {
 		return errorf(codeConflict, "%s is offered to %s already (transfer %d): cancel that offer first", t.SubscriptionID, t.To, t.ID)
 	}
@@ -247,7 +246,7 @@ func (s *Server) offerTransfer(w http.ResponseWriter, r *http.Request, c who) er
 
 // GET /api/v1/transfers?box=received|sent: offers to and from the caller's
 // company, newest first, paged.
-func (s *Server) listTransfers(w http.ResponseWriter, r *http.Request, c who) error {
+func (s *Server) listTransfers(w http.ResponseWriter, r *http.Request, c entitle.Actor) error {
 	q := newQuery(r, "box", "limit", "cursor")
 	sent := q.box()
 	limit := q.limit(100, 500)
@@ -259,7 +258,7 @@ func (s *Server) listTransfers(w http.ResponseWriter, r *http.Request, c who) er
 	if err != nil {
 		return err
 	}
-	ts, err := s.life.Transfers(r.Context(), c.Caller, sent, before, limit+1)
+	ts, err := s.life.Transfers(r.Context(), c, sent, before, limit+1)
 	if err != nil {
 		return err
 	}
@@ -267,7 +266,7 @@ func (s *Server) listTransfers(w http.ResponseWriter, r *http.Request, c who) er
 		Items []disclose.Transfer `json:"items"`
 		Next  string              `json:"next_cursor,omitempty"`
 	}{Items: []disclose.Transfer{}}
-	ts, last := cutPage(ts, limit, func(t store.Transfer) string { return strconv.FormatInt(t.ID, 10) })
+	ts, last := cutPage(ts, limit, func(t entitle.Transfer) string { return strconv.FormatInt(t.ID, 10) })
 	out.Next = s.sealCursor(last, bound)
 	for _, t := range ts {
 		j, err := s.transferJSONOf(r, c, t)
@@ -281,7 +280,7 @@ func (s *Server) listTransfers(w http.ResponseWriter, r *http.Request, c who) er
 }
 
 // POST /api/v1/transfers/{id}/{action}: accept, decline or cancel an offer.
-func (s *Server) decideTransfer(w http.ResponseWriter, r *http.Request, c who) error {
+func (s *Server) decideTransfer(w http.ResponseWriter, r *http.Request, c entitle.Actor) error {
 	if q := newQuery(r); q.err != nil {
 		return q.err
 	}
@@ -289,7 +288,7 @@ func (s *Server) decideTransfer(w http.ResponseWriter, r *http.Request, c who) e
 	if err != nil {
 		return err
 	}
-	t, err := s.life.DecideTransfer(r.Context(), c.Caller, id, r.PathValue("action"))
+	t, err := s.life.DecideTransfer(r.Context(), c, id, r.PathValue("action"))
 	if err != nil {
 		return err
 	}

@@ -220,7 +220,7 @@ func buildHTTPWorld() error {
 		if err != nil {
 			return err
 		}
-		if _, problems, err = db.Import(ctx, batch, store.ImportOptions{}, now); err == nil && len(problems) > 0 {
+		if _, problems, err = db.Import(ctx, batch, entitle.ImportOptions{}, now); err == nil && len(problems) > 0 {
 			err = problems
 		}
 		if err != nil {
@@ -243,14 +243,14 @@ func buildHTTPWorld() error {
 			first[u.Company] = u
 		}
 	}
-	var missing []store.UserRecord
+	var missing []entitle.UserRecord
 	for co := range need {
 		u, ok := first[co]
 		if !ok {
 			return fmt.Errorf("benchgen has no user for %s", co)
 		}
-		if _, err := db.UserByEmail(ctx, u.Email); errors.Is(err, store.ErrNotFound) {
-			missing = append(missing, store.UserRecord{User: u})
+		if _, err := db.UserByEmail(ctx, u.Email); errors.Is(err, entitle.ErrNotFound) {
+			missing = append(missing, entitle.UserRecord{User: u})
 		} else if err != nil {
 			return err
 		}
@@ -276,7 +276,7 @@ func buildHTTPWorld() error {
 		hash := auth.HashToken(token)
 		owner, _, err := db.UserByToken(ctx, hash)
 		switch {
-		case errors.Is(err, store.ErrNotFound):
+		case errors.Is(err, entitle.ErrNotFound):
 			if _, err := db.AddToken(ctx, rec.ID, "bench-http", hash, now); err != nil {
 				return err
 			}

@@ -26,7 +26,7 @@ import (
 type view struct {
 	Title   string
 	Section string // the navigation entry of the page
-	User    *entitle.User
+	User    *entitle.Actor
 	Company entitle.Company
 	Vendor  bool
 	CSRF    string
@@ -38,7 +38,7 @@ type view struct {
 
 // portalHandler is a signed-in page: it renders v (or returns an error,
 // rendered as an error page).
-type portalHandler func(w http.ResponseWriter, r *http.Request, c who, v *view) error
+type portalHandler func(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error
 
 // portal adapts a signed-in page: without a session it sends the browser to
 // the sign-in page and back; a POST must carry the session's CSRF token.
@@ -73,7 +73,7 @@ func (s *Server) portal(section string, h portalHandler) http.Handler {
 		if err != nil {
 			return err
 		}
-		u := c.User
+		u := c
 		v := &view{Section: section, User: &u, Company: co, Vendor: c.Vendor, CSRF: s.csrfToken(r), Flash: r.URL.Query().Get("done"),
 			Today: entitle.DateOf(s.now()), Banners: bs}
 		return h(w, r, c, v)

@@ -11,7 +11,6 @@ import (
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/coworkers"
 	"github.com/entitle-portal/entitle/internal/policy"
-	"github.com/entitle-portal/entitle/internal/store"
 )
 
 // The Co-workers page: the invite form with SPEC §4's outcomes word for
@@ -42,7 +41,7 @@ type inviteFormData struct {
 
 // invitationRow is one open invitation as the page shows it.
 type invitationRow struct {
-	store.Invitation
+	entitle.Invitation
 	State     string // pending or expired
 	Expires   string // ISO date
 	ExpiresAt string // ISO date and time, UTC
@@ -78,7 +77,7 @@ type coworkersPage struct {
 }
 
 // GET /coworkers: the invite form, the pending invitations and the users.
-func (s *Server) coworkersPage(w http.ResponseWriter, r *http.Request, c who, v *view) error {
+func (s *Server) coworkersPage(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
 	q := newQuery(r, invitationsCursor, usersCursor, "done")
 	if q.err != nil {
 		return q.err
@@ -92,7 +91,7 @@ func (s *Server) coworkersPage(w http.ResponseWriter, r *http.Request, c who, v 
 
 // coworkersLists fills the page's two lists, from the pages the cursors
 // name (the first pages when empty).
-func (s *Server) coworkersLists(r *http.Request, c who, v *view, data *coworkersPage, icur, ucur string) error {
+func (s *Server) coworkersLists(r *http.Request, c entitle.Actor, v *view, data *coworkersPage, icur, ucur string) error {
 	ctx := r.Context()
 	now := s.now()
 	// The same cursors as the API's lists: bound to the company (and, for
@@ -113,15 +112,15 @@ func (s *Server) coworkersLists(r *http.Request, c who, v *view, data *coworkers
 	if err != nil {
 		return err
 	}
-	invs, err := s.co.Invitations(ctx, c.inviter(), after, coworkersPageSize+1)
+	invs, err := s.co.Invitations(ctx, c, after, coworkersPageSize+1)
 	if err != nil {
 		return err
 	}
-	us, err := s.co.Users(ctx, c.inviter(), upos, coworkersPageSize+1)
+	us, err := s.co.Users(ctx, c, upos, coworkersPageSize+1)
 	if err != nil {
 		return err
 	}
-	all, _ := policy.ListInvitations(c.Caller.Caller, c.Company)
+	all, _ := policy.ListInvitations(c, c.Company)
 	data.Admin = all
 	next := url.Values{}
 	if icur != "" {
@@ -165,7 +164,7 @@ func (s *Server) coworkersLists(r *http.Request, c who, v *view, data *coworkers
 		default:
 			row.InvitedBy = inv.InviterEmail
 		}
-		d, _ := policy.ManageInvitation(c.Caller.Caller, inv.Company, c.UserID != 0 && inv.InviterID == c.UserID)
+		d, _ := policy.ManageInvitation(c, inv.Company, c.UserID != 0 && inv.InviterID == c.UserID)
 		row.Manage = d.Allowed
 		data.Invitations = append(data.Invitations, row)
 	}
@@ -173,7 +172,7 @@ func (s *Server) coworkersLists(r *http.Request, c who, v *view, data *coworkers
 		// Whether the caller administers this user at all; a change that
 		// would leave the company without an administrator is refused
 		// when it is asked for, with the policy's reason.
-		d, _ := policy.ChangeCoworker(c.Caller.Caller, u.User, policy.UserChange{}, 1)
+		d, _ := policy.ChangeCoworker(c, u.User, policy.UserChange{}, 1)
 		data.Users = append(data.Users, userRow{User: u.User, Since: u.CreatedAt.UTC().Format("2006-01-02"), You: u.ID == c.UserID, Manage: d.Allowed})
 		data.ManageUsers = data.ManageUsers || d.Allowed
 	}
@@ -199,22 +198,22 @@ func linkLifetime(d time.Duration) string {
 
 // deliveryWords says how the delivery of an invitation's mail went, beside
 // its status: the attempts and the last one's time where they matter.
-func deliveryWords(m store.MailState) string {
+func deliveryWords(m entitle.MailState) string {
 	attempts := "1 attempt"
 	if m.Attempts != 1 {
 		attempts = strconv.Itoa(m.Attempts) + " attempts"
 	}
 	switch m.Status {
-	case store.MailQueued:
+	case entitle.MailQueued:
 		return "not tried yet"
-	case store.MailSent:
+	case entitle.MailSent:
 		if m.Attempts > 1 {
 			return "after " + attempts
 		}
 		return ""
-	case store.MailRetrying:
+	case entitle.MailRetrying:
 		return attempts + " so far, the last " + when(m.At) + "; trying again"
-	case store.MailFailed:
+	case entitle.MailFailed:
 		return "gave up after " + attempts + ", the last " + when(m.At)
 	}
 	return ""
@@ -229,8 +228,8 @@ func cloneValues(v url.Values) url.Values {
 }
 
 // showCoworkers renders the page with status.
-func (s *Server) showCoworkers(w http.ResponseWriter, r *http.Request, c who, v *view, status int, data *coworkersPage) error {
-	data.Form.CanAdmin = policy.Invite(c.Caller.Caller, true).Allowed
+func (s *Server) showCoworkers(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view, status int, data *coworkersPage) error {
+	data.Form.CanAdmin = policy.Invite(c, true).Allowed
 	data.LinkWorks = linkLifetime(s.cfg.InvitationTTL)
 	v.Title, v.Section, v.Data = "Co-workers", "coworkers", data
 	s.show(w, status, "coworkers", v)
@@ -240,7 +239,7 @@ func (s *Server) showCoworkers(w http.ResponseWriter, r *http.Request, c who, v 
 // refusedOnPage renders the page again (first pages of its lists) after a
 // refused form, with status and Retry-After as the API answers err. An
 // error that is not the user's (5xx) is returned for the error page.
-func (s *Server) refusedOnPage(w http.ResponseWriter, r *http.Request, c who, v *view, data *coworkersPage, err error, set func(message string)) error {
+func (s *Server) refusedOnPage(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view, data *coworkersPage, err error, set func(message string)) error {
 	status, body := s.describe(r, err)
 	if status >= http.StatusInternalServerError {
 		return err
@@ -256,10 +255,10 @@ func (s *Server) refusedOnPage(w http.ResponseWriter, r *http.Request, c who, v 
 // POST /coworkers/invite (email, admin): invite a co-worker (SPEC §4). Sent:
 // back to the page with §4's message; refused: the page again with the
 // message next to the field and the API's status (422, 409, 429, 403).
-func (s *Server) inviteForm(w http.ResponseWriter, r *http.Request, c who, v *view) error {
+func (s *Server) inviteForm(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
 	email := r.PostForm.Get("email")
 	asAdmin := r.PostForm.Get("admin") != ""
-	if _, err := s.co.Invite(r.Context(), c.inviter(), email, asAdmin); err != nil {
+	if _, err := s.co.Invite(r.Context(), c, email, asAdmin); err != nil {
 		data := coworkersPage{Form: inviteFormData{Email: email, Admin: asAdmin}}
 		return s.refusedOnPage(w, r, c, v, &data, err, func(m string) { data.Form.Error = m })
 	}
@@ -268,7 +267,7 @@ func (s *Server) inviteForm(w http.ResponseWriter, r *http.Request, c who, v *vi
 
 // POST /coworkers/invitations/{id}/revoke: withdraw an open invitation; its
 // link stops working at once.
-func (s *Server) revokeInvitationForm(w http.ResponseWriter, r *http.Request, c who, v *view) error {
+func (s *Server) revokeInvitationForm(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
 	inv, err := s.invitationAction(r, c, s.co.Revoke)
 	if err != nil {
 		data := coworkersPage{}
@@ -279,7 +278,7 @@ func (s *Server) revokeInvitationForm(w http.ResponseWriter, r *http.Request, c 
 
 // POST /coworkers/invitations/{id}/resend: a new link, valid for the full
 // period again, mailed at once; the old link stops working.
-func (s *Server) resendInvitationForm(w http.ResponseWriter, r *http.Request, c who, v *view) error {
+func (s *Server) resendInvitationForm(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
 	inv, err := s.invitationAction(r, c, s.co.Resend)
 	if err != nil {
 		data := coworkersPage{}
@@ -290,19 +289,19 @@ func (s *Server) resendInvitationForm(w http.ResponseWriter, r *http.Request, c 
 
 // invitationAction applies act (revoke or resend) to the invitation of the
 // route's {id}.
-func (s *Server) invitationAction(r *http.Request, c who, act func(ctx context.Context, by coworkers.Inviter, id int64) (store.Invitation, error)) (store.Invitation, error) {
+func (s *Server) invitationAction(r *http.Request, c entitle.Actor, act func(ctx context.Context, by entitle.Actor, id int64) (entitle.Invitation, error)) (entitle.Invitation, error) {
 	id, err := pathID(r, "invitation")
 	if err != nil {
-		return store.Invitation{}, err
+		return entitle.Invitation{}, err
 	}
-	return act(r.Context(), c.inviter(), id)
+	return act(r.Context(), c, id)
 }
 
 // POST /coworkers/users/{id} (status "active" or "disabled", or admin
 // "true" or "false"): an administrator changes a co-worker's standing. A
 // refusal (e.g. the last administrator) is shown on the page, with the
 // API's status.
-func (s *Server) changeUserForm(w http.ResponseWriter, r *http.Request, c who, v *view) error {
+func (s *Server) changeUserForm(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
 	refused := func(err error) error {
 		data := coworkersPage{}
 		return s.refusedOnPage(w, r, c, v, &data, err, func(m string) { data.Problem = m })
@@ -326,7 +325,7 @@ func (s *Server) changeUserForm(w http.ResponseWriter, r *http.Request, c who, v
 	if ch.Status == nil && ch.Admin == nil {
 		return refused(errorf(codeInvalid, `give "status" ("active" or "disabled") or "admin" (true or false), or both`))
 	}
-	u, err := s.co.ChangeUser(r.Context(), c.inviter(), id, ch)
+	u, err := s.co.ChangeUser(r.Context(), c, id, ch)
 	if err != nil {
 		return refused(err)
 	}

@@ -59,14 +59,14 @@ type delegationsPage struct {
 }
 
 // GET /delegations.
-func (s *Server) delegationsPage(w http.ResponseWriter, r *http.Request, c who, v *view) error {
+func (s *Server) delegationsPage(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
 	return s.showDelegations(w, r, c, v, http.StatusOK, grantForm{Scope: "all"})
 }
 
 // showDelegations renders the page with form as filled in (and its errors).
-func (s *Server) showDelegations(w http.ResponseWriter, r *http.Request, c who, v *view, status int, form grantForm) error {
+func (s *Server) showDelegations(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view, status int, form grantForm) error {
 	ctx := r.Context()
-	may, err := s.svc.Delegable(ctx, c.Caller, nil)
+	may, err := s.svc.Delegable(ctx, c, nil)
 	if err != nil {
 		return err
 	}
@@ -77,7 +77,7 @@ func (s *Server) showDelegations(w http.ResponseWriter, r *http.Request, c who, 
 	data := delegationsPage{CanGrant: may.Allowed, Form: form, MinExpiry: v.Today.AddDays(1).String()}
 	for _, d := range list.Granted {
 		row := delegationRowOf(d, v.Today)
-		dec, _ := policy.RevokeDelegation(c.Caller.Caller, d.Owner.Key, d.Delegate.Key)
+		dec, _ := policy.RevokeDelegation(c, d.Owner.Key, d.Delegate.Key)
 		row.Revocable = dec.Allowed && d.Status == "active"
 		data.Granted = append(data.Granted, row)
 	}
@@ -112,9 +112,9 @@ func delegationRowOf(d disclose.Delegation, today entitle.Date) delegationRow {
 // POST /delegations: the grant form. Only a caller who may grant gets the
 // form, and only such a caller's post is read (a forged post is refused as
 // the API refuses it); what the API would refuse is shown next to its input.
-func (s *Server) grantDelegationForm(w http.ResponseWriter, r *http.Request, c who, v *view) error {
+func (s *Server) grantDelegationForm(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
 	ctx := r.Context()
-	may, err := s.svc.Delegable(ctx, c.Caller, nil)
+	may, err := s.svc.Delegable(ctx, c, nil)
 	if err != nil {
 		return err
 	}
@@ -233,7 +233,7 @@ func grantErrors(err error, subs []string, into map[string]string) (status int, 
 // POST /delegations/{id}/revoke: a Revoke button, here or on an
 // entitlement's page (its hidden field back says where to return). Another
 // company's delegation is the "not found" page (R7).
-func (s *Server) revokeDelegationForm(w http.ResponseWriter, r *http.Request, c who, v *view) error {
+func (s *Server) revokeDelegationForm(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
 	ctx := r.Context()
 	d, err := s.revoke(ctx, c, r.PathValue("id"))
 	if err != nil {

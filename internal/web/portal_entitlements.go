@@ -7,7 +7,6 @@ import (
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/disclose"
 	"github.com/entitle-portal/entitle/internal/policy"
-	"github.com/entitle-portal/entitle/internal/store"
 )
 
 // The entitlement pages: My entitlements (filters, keyset paging, badges,
@@ -55,10 +54,10 @@ type entitlementsPage struct {
 // sortChoice is one order of My entitlements, in words.
 type sortChoice struct{ Value, Words string }
 
-var sortChoices = []sortChoice{{"", "subscription ID"}, {string(store.ByEndDate), "ends first"}, {string(store.ByEndDateDesc), "ends last"}}
+var sortChoices = []sortChoice{{"", "subscription ID"}, {string(entitle.ByEndDate), "ends first"}, {string(entitle.ByEndDateDesc), "ends last"}}
 
 // GET / (signed in): My entitlements.
-func (s *Server) entitlementsPage(w http.ResponseWriter, r *http.Request, c who, v *view) error {
+func (s *Server) entitlementsPage(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
 	q := newQuery(r, "role", "sku", "status", "expires_before", "sort", "cursor", "done")
 	f := listFilter(q)
 	data := entitlementsPage{Role: q.str("role"), SKU: q.str("sku"), Status: q.str("status"), ExpiresBefore: q.str("expires_before"),
@@ -74,7 +73,7 @@ func (s *Server) entitlementsPage(w http.ResponseWriter, r *http.Request, c who,
 	if err != nil {
 		return err
 	}
-	page, err := s.svc.List(r.Context(), c.Caller, after, defaultLimit, f)
+	page, err := s.svc.List(r.Context(), c, after, defaultLimit, f)
 	if err != nil {
 		return err
 	}
@@ -89,17 +88,17 @@ func (s *Server) entitlementsPage(w http.ResponseWriter, r *http.Request, c who,
 	}
 	data.Filtered, data.Paged = len(filters) > 0, after != ""
 	data.BySubscription = withQuery("/", filters)
-	byEnd := store.ByEndDate
+	byEnd := entitle.ByEndDate
 	switch f.Order {
-	case store.BySubscription:
+	case entitle.BySubscription:
 		data.SubscriptionSorted = "ascending"
-	case store.ByEndDate:
-		data.EndSorted, byEnd = "ascending", store.ByEndDateDesc
-	case store.ByEndDateDesc:
+	case entitle.ByEndDate:
+		data.EndSorted, byEnd = "ascending", entitle.ByEndDateDesc
+	case entitle.ByEndDateDesc:
 		data.EndSorted = "descending"
 	}
 	data.ByEnd = withQuery("/", withParam(filters, "sort", string(byEnd)))
-	if f.Order != store.BySubscription {
+	if f.Order != entitle.BySubscription {
 		filters.Set("sort", string(f.Order))
 	}
 	data.First, data.CSV = withQuery("/", filters), withQuery("/entitlements.csv", filters)
@@ -113,7 +112,7 @@ func (s *Server) entitlementsPage(w http.ResponseWriter, r *http.Request, c who,
 
 // GET /entitlements.csv: exactly what the caller may see (with the list's
 // filters), as CSV; audited as an export.
-func (s *Server) entitlementsCSV(w http.ResponseWriter, r *http.Request, c who, v *view) error {
+func (s *Server) entitlementsCSV(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
 	q := newQuery(r, "role", "sku", "status", "expires_before", "sort")
 	f := listFilter(q)
 	if q.err != nil {
@@ -129,7 +128,7 @@ func (s *Server) entitlementsCSV(w http.ResponseWriter, r *http.Request, c who, 
 	if err != nil {
 		return err
 	}
-	_, err = s.svc.Export(r.Context(), c.Caller, f, cw.Write)
+	_, err = s.svc.Export(r.Context(), c, f, cw.Write)
 	return err
 }
 
@@ -144,9 +143,9 @@ type entitlementPage struct {
 
 // GET /entitlements/{id}: one entitlement. Another company's is the same
 // "not found" page as one that does not exist (R7).
-func (s *Server) entitlementPage(w http.ResponseWriter, r *http.Request, c who, v *view) error {
+func (s *Server) entitlementPage(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
 	sub := r.PathValue("id")
-	e, d, err := s.svc.Get(r.Context(), c.Caller, sub)
+	e, d, err := s.svc.Get(r.Context(), c, sub)
 	if err != nil {
 		return err
 	}
@@ -154,14 +153,14 @@ func (s *Server) entitlementPage(w http.ResponseWriter, r *http.Request, c who, 
 	for _, b := range d.Basis {
 		data.Basis = append(data.Basis, basisWords(b))
 	}
-	if policy.AsksWhoHasAccess(c.Caller.Caller, d) {
-		acc, err := s.svc.Explain(r.Context(), c.Caller, sub)
+	if policy.AsksWhoHasAccess(c, d) {
+		acc, err := s.svc.Explain(r.Context(), c, sub)
 		if err != nil {
 			return err
 		}
 		data.Access, data.Explains = acc, true
 		if e.Owner != nil {
-			data.CanRevoke = policy.ManageDelegations(c.Caller.Caller, e.Owner.Key, true).Allowed
+			data.CanRevoke = policy.ManageDelegations(c, e.Owner.Key, true).Allowed
 		}
 	}
 	v.Title, v.Section, v.Data = "Entitlement "+sub, "entitlements", &data

@@ -11,7 +11,6 @@ import (
 	"github.com/entitle-portal/entitle/internal/disclose"
 	"github.com/entitle-portal/entitle/internal/lifecycle"
 	"github.com/entitle-portal/entitle/internal/policy"
-	"github.com/entitle-portal/entitle/internal/store"
 )
 
 // The lifecycle pages (issue 7 over issue 6's service): how to renew an
@@ -89,30 +88,30 @@ type renewData struct {
 // sent. A caller who may not see the options gets the error page: 404 when
 // the entitlement does not exist for it (R7), 403 when it may see it but
 // not how to renew it.
-func (s *Server) renewView(r *http.Request, c who, v *view, sub string, d *renewData) error {
-	opts, err := s.life.Options(r.Context(), c.Caller, sub)
+func (s *Server) renewView(r *http.Request, c entitle.Actor, v *view, sub string, d *renewData) error {
+	opts, err := s.life.Options(r.Context(), c, sub)
 	if err != nil {
 		return err
 	}
 	d.O, d.MaxMessage = opts, lifecycle.MaxMessage
 	for i, o := range opts.Options {
 		switch o.Route {
-		case store.RoutePartnerOfRecord:
+		case entitle.RoutePartnerOfRecord:
 			d.PartnerOfRecord = &opts.Options[i]
-		case store.RoutePartner:
+		case entitle.RoutePartner:
 			d.Partners = append(d.Partners, o)
-		case store.RouteDirect:
+		case entitle.RouteDirect:
 			d.Direct = &opts.Options[i]
 		}
 	}
 	if d.Route == "" {
 		switch {
 		case d.PartnerOfRecord != nil:
-			d.Route = store.RoutePartnerOfRecord
+			d.Route = entitle.RoutePartnerOfRecord
 		case len(d.Partners) > 0:
-			d.Route = store.RoutePartner
+			d.Route = entitle.RoutePartner
 		default:
-			d.Route = store.RouteDirect
+			d.Route = entitle.RouteDirect
 		}
 	}
 	// The transfer form is shown on the decision lifecycle.OfferTransfer
@@ -123,7 +122,7 @@ func (s *Server) renewView(r *http.Request, c who, v *view, sub string, d *renew
 }
 
 // GET /entitlements/{id}/renew: how to renew or buy more of an entitlement.
-func (s *Server) renewPage(w http.ResponseWriter, r *http.Request, c who, v *view) error {
+func (s *Server) renewPage(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
 	var d renewData
 	if err := s.renewView(r, c, v, r.PathValue("id"), &d); err != nil {
 		return err
@@ -134,16 +133,16 @@ func (s *Server) renewPage(w http.ResponseWriter, r *http.Request, c who, v *vie
 
 // POST /entitlements/{id}/renew (route, partner, message): ask for a
 // renewal, as POST /api/v1/entitlements/{id}/renewal-requests does.
-func (s *Server) renewForm(w http.ResponseWriter, r *http.Request, c who, v *view) error {
+func (s *Server) renewForm(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
 	sub := r.PathValue("id")
 	f := r.PostForm
 	ask := lifecycle.RenewalAsk{Route: f.Get("route"), Message: f.Get("message")}
-	if ask.Route == store.RoutePartner {
+	if ask.Route == entitle.RoutePartner {
 		ask.Partner = f.Get("partner") // the select is sent whatever the route chosen
 	}
-	rr, err := s.life.RequestRenewal(r.Context(), c.Caller, sub, ask)
+	rr, err := s.life.RequestRenewal(r.Context(), c, sub, ask)
 	if err == nil {
-		out, err := s.svc.RenewalRequestView(r.Context(), c.Caller, rr)
+		out, err := s.svc.RenewalRequestView(r.Context(), c, rr)
 		if err != nil {
 			return err
 		}
@@ -172,16 +171,16 @@ func (s *Server) renewForm(w http.ResponseWriter, r *http.Request, c who, v *vie
 // POST /entitlements/{id}/transfer (to, message): the owner's
 // administrators offer the entitlement to another company; the vendor's
 // move it at once (POST /api/v1/entitlements/{id}/transfers).
-func (s *Server) offerTransferForm(w http.ResponseWriter, r *http.Request, c who, v *view) error {
+func (s *Server) offerTransferForm(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
 	sub := r.PathValue("id")
 	offer := lifecycle.TransferOffer{To: r.PostForm.Get("to"), Message: r.PostForm.Get("message")}
-	t, err := s.life.OfferTransfer(r.Context(), c.Caller, sub, offer)
+	t, err := s.life.OfferTransfer(r.Context(), c, sub, offer)
 	if err == nil {
 		out, err := s.transferJSONOf(r, c, t)
 		if err != nil {
 			return err
 		}
-		if t.Status == store.TransferDone {
+		if t.Status == entitle.TransferDone {
 			return done(w, r, "/entitlements/"+url.PathEscape(sub), fmt.Sprintf("%s now belongs to %s (%s).", sub, out.To.Name, out.To.Key))
 		}
 		return done(w, r, "/transfers", fmt.Sprintf("You offered %s to %s (%s). Their administrators have until %s to accept it.",
@@ -231,7 +230,7 @@ type renewalsData struct {
 
 // renewalBox reads one box of the caller's renewal requests, a page from
 // the cursor named param.
-func (s *Server) renewalBox(r *http.Request, c who, sent bool, param string) (rows []renewalRow, next string, err error) {
+func (s *Server) renewalBox(r *http.Request, c entitle.Actor, sent bool, param string) (rows []renewalRow, next string, err error) {
 	bound := bind("renewals", c.Company, strconv.FormatBool(sent), "false")
 	cursor := r.URL.Query().Get(param)
 	before := int64(0)
@@ -244,7 +243,7 @@ func (s *Server) renewalBox(r *http.Request, c who, sent bool, param string) (ro
 			return nil, "", errInvalidCursor
 		}
 	}
-	rrs, err := s.life.RenewalRequests(r.Context(), c.Caller, sent, false, before, lifecyclePageSize+1)
+	rrs, err := s.life.RenewalRequests(r.Context(), c, sent, false, before, lifecyclePageSize+1)
 	if err != nil {
 		return nil, "", err
 	}
@@ -253,7 +252,7 @@ func (s *Server) renewalBox(r *http.Request, c who, sent bool, param string) (ro
 		next = url.Values{param: {s.sealCursor(strconv.FormatInt(rrs[lifecyclePageSize-1].ID, 10), bound)}}.Encode()
 	}
 	for _, rr := range rrs {
-		out, err := s.svc.RenewalRequestView(r.Context(), c.Caller, rr)
+		out, err := s.svc.RenewalRequestView(r.Context(), c, rr)
 		if err != nil {
 			return nil, "", err
 		}
@@ -264,7 +263,7 @@ func (s *Server) renewalBox(r *http.Request, c who, sent bool, param string) (ro
 }
 
 // renewalsView fills v with the renewal requests page.
-func (s *Server) renewalsView(r *http.Request, c who, v *view, d *renewalsData) error {
+func (s *Server) renewalsView(r *http.Request, c entitle.Actor, v *view, d *renewalsData) error {
 	var err error
 	if d.Received, d.ReceivedNext, err = s.renewalBox(r, c, false, "received"); err != nil {
 		return err
@@ -280,7 +279,7 @@ func (s *Server) renewalsView(r *http.Request, c who, v *view, d *renewalsData) 
 
 // GET /renewals: the renewal requests the company received (to renew what
 // it sold) and sent, newest first.
-func (s *Server) renewalsPage(w http.ResponseWriter, r *http.Request, c who, v *view) error {
+func (s *Server) renewalsPage(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
 	var d renewalsData
 	if err := s.renewalsView(r, c, v, &d); err != nil {
 		return err
@@ -300,7 +299,7 @@ var renewalDone = map[string]string{
 // POST /renewals/{id} (status, note): the recipient marks a request
 // quoted, won or lost; the requester withdraws it (PATCH
 // /api/v1/renewal-requests/{id}).
-func (s *Server) renewalAnswerForm(w http.ResponseWriter, r *http.Request, c who, v *view) error {
+func (s *Server) renewalAnswerForm(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
 	id, err := pathID(r, "renewal request")
 	if err != nil {
 		return err
@@ -311,7 +310,7 @@ func (s *Server) renewalAnswerForm(w http.ResponseWriter, r *http.Request, c who
 		n := r.PostForm.Get("note")
 		note = &n
 	}
-	rr, err := s.life.UpdateRenewalRequest(r.Context(), c.Caller, id, status, note)
+	rr, err := s.life.UpdateRenewalRequest(r.Context(), c, id, status, note)
 	if err == nil {
 		msg, ok := renewalDone[rr.Status]
 		if !ok {
@@ -367,7 +366,7 @@ type transfersData struct {
 }
 
 // transferBox reads one box of the caller's transfers.
-func (s *Server) transferBox(r *http.Request, c who, v *view, sent bool, param string) (rows []transferRow, next string, err error) {
+func (s *Server) transferBox(r *http.Request, c entitle.Actor, v *view, sent bool, param string) (rows []transferRow, next string, err error) {
 	bound := bind("transfers", c.Company, strconv.FormatBool(sent))
 	cursor := r.URL.Query().Get(param)
 	before := int64(0)
@@ -380,7 +379,7 @@ func (s *Server) transferBox(r *http.Request, c who, v *view, sent bool, param s
 			return nil, "", errInvalidCursor
 		}
 	}
-	ts, err := s.life.Transfers(r.Context(), c.Caller, sent, before, lifecyclePageSize+1)
+	ts, err := s.life.Transfers(r.Context(), c, sent, before, lifecyclePageSize+1)
 	if err != nil {
 		return nil, "", err
 	}
@@ -390,19 +389,19 @@ func (s *Server) transferBox(r *http.Request, c who, v *view, sent bool, param s
 	}
 	now, party := s.now(), s.svc.Parties(r.Context())
 	for _, t := range ts {
-		out, err := s.svc.TransferView(r.Context(), c.Caller, t, now, party)
+		out, err := s.svc.TransferView(r.Context(), c, t, now, party)
 		if err != nil {
 			return nil, "", err
 		}
-		mayAnswer, mayCancel, _ := policy.TransferParty(c.Caller.Caller, t.From, t.To)
-		open := out.Status == store.TransferOffered
+		mayAnswer, mayCancel, _ := policy.TransferParty(c, t.From, t.To)
+		open := out.Status == entitle.TransferOffered
 		rows = append(rows, transferRow{Transfer: out, Open: open, MayAnswer: open && mayAnswer, MayCancel: open && mayCancel,
 			Deadline: relDays(entitle.DateOf(out.ExpiresAt), v.Today)})
 	}
 	return rows, next, nil
 }
 
-func (s *Server) transfersView(r *http.Request, c who, v *view, d *transfersData) error {
+func (s *Server) transfersView(r *http.Request, c entitle.Actor, v *view, d *transfersData) error {
 	var err error
 	if d.Received, d.ReceivedNext, err = s.transferBox(r, c, v, false, "received"); err != nil {
 		return err
@@ -417,7 +416,7 @@ func (s *Server) transfersView(r *http.Request, c who, v *view, d *transfersData
 }
 
 // GET /transfers: ownership offered to the company, and offered by it.
-func (s *Server) transfersPage(w http.ResponseWriter, r *http.Request, c who, v *view) error {
+func (s *Server) transfersPage(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
 	var d transfersData
 	if err := s.transfersView(r, c, v, &d); err != nil {
 		return err
@@ -428,18 +427,18 @@ func (s *Server) transfersPage(w http.ResponseWriter, r *http.Request, c who, v 
 
 // POST /transfers/{id}/{action}: accept, decline or cancel an offer (POST
 // /api/v1/transfers/{id}/{action}).
-func (s *Server) transferAnswerForm(w http.ResponseWriter, r *http.Request, c who, v *view) error {
+func (s *Server) transferAnswerForm(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
 	id, err := pathID(r, "transfer")
 	if err != nil {
 		return err
 	}
-	t, err := s.life.DecideTransfer(r.Context(), c.Caller, id, r.PathValue("action"))
+	t, err := s.life.DecideTransfer(r.Context(), c, id, r.PathValue("action"))
 	if err == nil {
 		var msg string
 		switch t.Status {
-		case store.TransferAccepted:
+		case entitle.TransferAccepted:
 			msg = fmt.Sprintf("You accepted %s: your company owns it now.", t.SubscriptionID)
-		case store.TransferDeclined:
+		case entitle.TransferDeclined:
 			msg = fmt.Sprintf("You declined the offer of %s.", t.SubscriptionID)
 		default:
 			msg = fmt.Sprintf("You cancelled the offer of %s to %s.", t.SubscriptionID, t.To)

@@ -33,7 +33,7 @@ type orderLineRow struct {
 }
 
 // GET /orders, GET /orders?po=…[&purchasing_entity=…].
-func (s *Server) ordersPage(w http.ResponseWriter, r *http.Request, c who, v *view) error {
+func (s *Server) ordersPage(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
 	q := newQuery(r, "po", "purchasing_entity", "done")
 	data := ordersPage{PO: strings.TrimSpace(q.str("po")), PE: strings.TrimSpace(q.str("purchasing_entity"))}
 	_, data.Asked = q.v["po"]
@@ -56,7 +56,7 @@ func (s *Server) ordersPage(w http.ResponseWriter, r *http.Request, c who, v *vi
 		s.show(w, http.StatusUnprocessableEntity, "orders", v)
 		return nil
 	}
-	o, _, err := s.svc.Order(r.Context(), c.Caller, data.PO, data.PE)
+	o, _, err := s.svc.Order(r.Context(), c, data.PO, data.PE)
 	var e *entitle.Error
 	if errors.As(err, &e) && e.Code == codeNotFound {
 		data.Problem = "No order with PO number " + data.PO + " among your company's purchase orders."

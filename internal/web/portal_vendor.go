@@ -16,7 +16,6 @@ import (
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/importer"
 	"github.com/entitle-portal/entitle/internal/policy"
-	"github.com/entitle-portal/entitle/internal/store"
 )
 
 // The vendor's pages (companies, MSAs, import with its validation report,
@@ -31,8 +30,8 @@ const vendorPage = 100
 
 // vendorOnly returns the answer for a caller who may not see the vendor's
 // pages at all: the very answer of a path that does not exist.
-func vendorOnly(r *http.Request, c who) error {
-	if _, visible := policy.VendorPages(c.Caller.Caller); !visible {
+func vendorOnly(r *http.Request, c entitle.Actor) error {
+	if _, visible := policy.VendorPages(c); !visible {
 		return errorf(codeNotFound, "There is no page at %s.", r.URL.Path)
 	}
 	return nil
@@ -41,8 +40,8 @@ func vendorOnly(r *http.Request, c who) error {
 // mayChangeVendorRecord is ChangeVendorRecord as an error: not found for
 // other companies, forbidden for the vendor's members who are not
 // administrators.
-func mayChangeVendorRecord(r *http.Request, c who) (policy.Decision, error) {
-	d, visible := policy.ChangeVendorRecord(c.Caller.Caller)
+func mayChangeVendorRecord(r *http.Request, c entitle.Actor) (policy.Decision, error) {
+	d, visible := policy.ChangeVendorRecord(c)
 	switch {
 	case !visible:
 		return d, errorf(codeNotFound, "There is no page at %s.", r.URL.Path)
@@ -55,7 +54,7 @@ func mayChangeVendorRecord(r *http.Request, c who) (policy.Decision, error) {
 // ---- Audit ----
 
 type auditRow struct {
-	store.AuditEvent
+	entitle.AuditEvent
 	ISO string // its instant, ISO 8601 (UTC, to the second)
 }
 
@@ -74,8 +73,8 @@ type auditView struct {
 // events, the vendor's administrators through every company's (or one's,
 // with ?company=KEY), newest or oldest first; nobody else reads any
 // (policy.ReadAudit, exactly as GET /api/v1/audit).
-func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, c who, v *view) error {
-	scope, dec := policy.ReadAudit(c.Caller.Caller)
+func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
+	scope, dec := policy.ReadAudit(c)
 	if !dec.Allowed {
 		return errorf(codeForbidden, "%s", reason(dec.Reasons, "you may not read audit events"))
 	}
@@ -109,7 +108,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, c who, v *vie
 		}
 	}
 	limit := defaultLimit
-	var events []store.AuditEvent
+	var events []entitle.AuditEvent
 	if data.Order == "newest" {
 		events, err = s.cfg.DB.AuditEventsNewest(r.Context(), company, at, limit+1)
 	} else {
@@ -126,7 +125,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, c who, v *vie
 		filters.Set("company", data.Company)
 	}
 	data.First, data.Paged = withQuery("/audit", filters), pos != ""
-	events, last := cutPage(events, limit, func(e store.AuditEvent) string { return strconv.FormatInt(e.ID, 10) })
+	events, last := cutPage(events, limit, func(e entitle.AuditEvent) string { return strconv.FormatInt(e.ID, 10) })
 	if last != "" {
 		filters.Set("cursor", s.sealCursor(last, bound))
 		data.Next = withQuery("/audit", filters)
@@ -141,14 +140,14 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, c who, v *vie
 // ---- Companies and MSAs ----
 
 type companiesView struct {
-	Rows  []store.CompanySummary
+	Rows  []entitle.CompanySummary
 	Next  string // the next page's cursor (the last key shown)
 	Paged bool
 }
 
 // GET /vendor/companies: every company of the channel with its profile
 // and its users counted.
-func (s *Server) companiesPage(w http.ResponseWriter, r *http.Request, c who, v *view) error {
+func (s *Server) companiesPage(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
 	if err := vendorOnly(r, c); err != nil {
 		return err
 	}
@@ -162,7 +161,7 @@ func (s *Server) companiesPage(w http.ResponseWriter, r *http.Request, c who, v 
 		return err
 	}
 	data := companiesView{Paged: after != ""}
-	rows, data.Next = cutPage(rows, vendorPage, func(c store.CompanySummary) string { return c.Company.Key })
+	rows, data.Next = cutPage(rows, vendorPage, func(c entitle.CompanySummary) string { return c.Company.Key })
 	data.Rows = rows
 	v.Title, v.Data = "Companies", &data
 	s.show(w, http.StatusOK, "companies", v)
@@ -170,7 +169,7 @@ func (s *Server) companiesPage(w http.ResponseWriter, r *http.Request, c who, v 
 }
 
 type msaRow struct {
-	store.MSARecord
+	entitle.MSARecord
 	State string // in force, ended, not yet: said in words and as a badge
 	Badge string
 	Ends  string // relative to today
@@ -184,7 +183,7 @@ type msasView struct {
 
 // GET /vendor/msas: every MSA, with its counterparty and whether it is in
 // force today.
-func (s *Server) msasPage(w http.ResponseWriter, r *http.Request, c who, v *view) error {
+func (s *Server) msasPage(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
 	if err := vendorOnly(r, c); err != nil {
 		return err
 	}
@@ -198,7 +197,7 @@ func (s *Server) msasPage(w http.ResponseWriter, r *http.Request, c who, v *view
 		return err
 	}
 	data := msasView{Paged: after != ""}
-	rows, data.Next = cutPage(rows, vendorPage, func(m store.MSARecord) string { return m.Number })
+	rows, data.Next = cutPage(rows, vendorPage, func(m entitle.MSARecord) string { return m.Number })
 	for _, m := range rows {
 		row := msaRow{MSARecord: m, Ends: relDays(m.End, v.Today)}
 		switch {
@@ -226,7 +225,7 @@ const maxListedProblems = 1000
 
 type importLine struct {
 	What string
-	store.Counts
+	entitle.Counts
 }
 
 type importView struct {
@@ -245,13 +244,13 @@ type importView struct {
 	Entitlements int // entitlements created
 }
 
-func (s *Server) importView(c who) importView {
-	d, _ := policy.ChangeVendorRecord(c.Caller.Caller)
+func (s *Server) importView(c entitle.Actor) importView {
+	d, _ := policy.ChangeVendorRecord(c)
 	return importView{CanImport: d.Allowed, Reason: reason(d.Reasons, ""), MaxMB: maxUploadMB}
 }
 
 // GET /vendor/import: the upload form.
-func (s *Server) importPage(w http.ResponseWriter, r *http.Request, c who, v *view) error {
+func (s *Server) importPage(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
 	if err := vendorOnly(r, c); err != nil {
 		return err
 	}
@@ -267,7 +266,7 @@ func (s *Server) importPage(w http.ResponseWriter, r *http.Request, c who, v *vi
 // and field, or what was created, updated and left unchanged. The report is
 // the answer to the POST itself (no redirect): importing the same file again
 // changes nothing, so a reload repeats nothing.
-func (s *Server) importForm(w http.ResponseWriter, r *http.Request, c who, v *view) error {
+func (s *Server) importForm(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
 	if _, err := mayChangeVendorRecord(r, c); err != nil {
 		return err
 	}
@@ -307,7 +306,7 @@ func (s *Server) importForm(w http.ResponseWriter, r *http.Request, c who, v *vi
 	if err != nil {
 		return err
 	}
-	opt := store.ImportOptions{Actor: c.User.Email, Company: c.Company, DryRun: data.DryRun || len(problems) > 0}
+	opt := entitle.ImportOptions{Actor: c.Email, Company: c.Company, DryRun: data.DryRun || len(problems) > 0}
 	res, more, err := s.cfg.DB.Import(r.Context(), batch, opt, s.now())
 	if err != nil {
 		return err
@@ -345,14 +344,14 @@ const (
 )
 
 type announcementRow struct {
-	store.Announcement
+	entitle.Announcement
 	First, Last entitle.Date // its first and last day
 	State       string       // scheduled, in force, over, ended
 	Badge       string
 	Over        bool
 }
 
-func announcementRowOf(a store.Announcement, now time.Time) announcementRow {
+func announcementRowOf(a entitle.Announcement, now time.Time) announcementRow {
 	row := announcementRow{Announcement: a, First: entitle.DateOf(a.Starts), Last: entitle.DateOf(a.Ends.Add(-time.Microsecond)), Over: a.Over(now)}
 	switch {
 	case !a.EndedAt.IsZero():
@@ -382,7 +381,7 @@ type announcementsView struct {
 	Paged   bool
 }
 
-func (s *Server) showAnnouncements(w http.ResponseWriter, r *http.Request, c who, v *view, form announcementForm, status int) error {
+func (s *Server) showAnnouncements(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view, form announcementForm, status int) error {
 	q := newQuery(r, "before", "done")
 	if q.err != nil {
 		return q.err
@@ -399,9 +398,9 @@ func (s *Server) showAnnouncements(w http.ResponseWriter, r *http.Request, c who
 	if err != nil {
 		return err
 	}
-	d, _ := policy.ChangeVendorRecord(c.Caller.Caller)
+	d, _ := policy.ChangeVendorRecord(c)
 	data := announcementsView{CanPost: d.Allowed, Reason: reason(d.Reasons, ""), Form: form, Paged: before != 0}
-	list, data.Next = cutPage(list, vendorPage, func(a store.Announcement) string { return strconv.FormatInt(a.ID, 10) })
+	list, data.Next = cutPage(list, vendorPage, func(a entitle.Announcement) string { return strconv.FormatInt(a.ID, 10) })
 	now := s.now()
 	for _, a := range list {
 		data.Rows = append(data.Rows, announcementRowOf(a, now))
@@ -413,7 +412,7 @@ func (s *Server) showAnnouncements(w http.ResponseWriter, r *http.Request, c who
 
 // GET /vendor/announcements: the post form and every announcement, newest
 // first.
-func (s *Server) announcementsPage(w http.ResponseWriter, r *http.Request, c who, v *view) error {
+func (s *Server) announcementsPage(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
 	if err := vendorOnly(r, c); err != nil {
 		return err
 	}
@@ -422,7 +421,7 @@ func (s *Server) announcementsPage(w http.ResponseWriter, r *http.Request, c who
 
 // POST /vendor/announcements: post a time-boxed notice to every user. It
 // shows from the first day (00:00 UTC) through the last.
-func (s *Server) announceForm(w http.ResponseWriter, r *http.Request, c who, v *view) error {
+func (s *Server) announceForm(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
 	dec, err := mayChangeVendorRecord(r, c)
 	if err != nil {
 		return err
@@ -472,9 +471,9 @@ func (s *Server) announceForm(w http.ResponseWriter, r *http.Request, c who, v *
 		return s.showAnnouncements(w, r, c, v, f, http.StatusUnprocessableEntity)
 	}
 	now := s.now()
-	a := store.Announcement{Title: f.Title, Text: f.Text, Link: f.Link, Starts: first.Time(), Ends: last.AddDays(1).Time(),
-		CreatedAt: now, CreatedBy: c.User.Email}
-	ev := store.AuditEvent{At: now, Actor: c.User.Email, Company: c.Company, Action: "announcement.post", Basis: dec.Basis, Outcome: "ok",
+	a := entitle.Announcement{Title: f.Title, Text: f.Text, Link: f.Link, Starts: first.Time(), Ends: last.AddDays(1).Time(),
+		CreatedAt: now, CreatedBy: c.Email}
+	ev := entitle.AuditEvent{At: now, Actor: c.Email, Company: c.Company, Action: "announcement.post", Basis: dec.Basis, Outcome: "ok",
 		Detail: fmt.Sprintf("%q from %s to %s", f.Title, first, last)}
 	if _, err := s.cfg.DB.PostAnnouncement(r.Context(), a, ev); err != nil {
 		return err
@@ -494,7 +493,7 @@ func announcementID(r *http.Request) (int64, error) {
 
 // POST /vendor/announcements/{id}/end: end an announcement now, before its
 // last day: it no longer shows to anyone.
-func (s *Server) endAnnouncementForm(w http.ResponseWriter, r *http.Request, c who, v *view) error {
+func (s *Server) endAnnouncementForm(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
 	dec, err := mayChangeVendorRecord(r, c)
 	if err != nil {
 		return err
@@ -504,10 +503,10 @@ func (s *Server) endAnnouncementForm(w http.ResponseWriter, r *http.Request, c w
 		return err
 	}
 	now := s.now()
-	ev := store.AuditEvent{At: now, Actor: c.User.Email, Company: c.Company, Action: "announcement.end", Object: strconv.FormatInt(id, 10),
+	ev := entitle.AuditEvent{At: now, Actor: c.Email, Company: c.Company, Action: "announcement.end", Object: strconv.FormatInt(id, 10),
 		Basis: dec.Basis, Outcome: "ok"}
-	changed, err := s.cfg.DB.EndAnnouncement(r.Context(), id, c.User.Email, now, ev)
-	if errors.Is(err, store.ErrNotFound) {
+	changed, err := s.cfg.DB.EndAnnouncement(r.Context(), id, c.Email, now, ev)
+	if errors.Is(err, entitle.ErrNotFound) {
 		return errorf(codeNotFound, "There is no announcement %d.", id)
 	}
 	if err != nil {
@@ -523,14 +522,14 @@ func (s *Server) endAnnouncementForm(w http.ResponseWriter, r *http.Request, c w
 // banner is an announcement in force as the layout shows it, with a
 // Dismiss button that returns to the page it was on.
 type banner struct {
-	store.Announcement
+	entitle.Announcement
 	Last entitle.Date // its last day
 	Back string       // where dismissing it returns
 }
 
 // banners returns the announcements in force that the signed-in user has
 // not dismissed, for the top of every page.
-func (s *Server) banners(r *http.Request, c who) ([]banner, error) {
+func (s *Server) banners(r *http.Request, c entitle.Actor) ([]banner, error) {
 	list, err := s.cfg.DB.Banners(r.Context(), c.UserID, s.now())
 	if err != nil || len(list) == 0 {
 		return nil, err
@@ -552,13 +551,13 @@ func (s *Server) banners(r *http.Request, c who) ([]banner, error) {
 
 // POST /announcements/{id}/dismiss (any signed-in user): the banner no
 // longer shows to this user; back to the page it was on.
-func (s *Server) dismissAnnouncementForm(w http.ResponseWriter, r *http.Request, c who, v *view) error {
+func (s *Server) dismissAnnouncementForm(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
 	id, err := announcementID(r)
 	if err != nil {
 		return err
 	}
 	err = s.cfg.DB.DismissAnnouncement(r.Context(), id, c.UserID, s.now())
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, entitle.ErrNotFound) {
 		return errorf(codeNotFound, "There is no announcement %d.", id)
 	}
 	if err != nil {

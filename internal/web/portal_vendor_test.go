@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/entitle-portal/entitle"
-	"github.com/entitle-portal/entitle/internal/store"
 )
 
 // The audit page, the vendor's pages (companies, MSAs, import,
@@ -164,13 +163,13 @@ func TestAuditPage(t *testing.T) {
 			t.Errorf("%s: the navigation links to the audit page", email)
 		}
 	}
-	var events []store.AuditEvent
+	var events []entitle.AuditEvent
 	for i := range 130 {
 		co := "PLANT"
 		if i%10 == 0 {
 			co = "SHOP"
 		}
-		events = append(events, store.AuditEvent{At: w.clock.Now(), Actor: "robot@" + strings.ToLower(co) + ".example", Company: co,
+		events = append(events, entitle.AuditEvent{At: w.clock.Now(), Actor: "robot@" + strings.ToLower(co) + ".example", Company: co,
 			Action: "entitlement.get", Object: fmt.Sprintf("OBJ-%03d", i), Basis: []entitle.Basis{entitle.BasisOwner}, Outcome: "ok"})
 	}
 	if err := w.db.Audit(ctx, events...); err != nil {
@@ -250,7 +249,7 @@ func TestVendorCompaniesAndMSAs(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.ContactEmail, p.Listed = "sales@shop.example", true
-	if err := w.db.SetProfile(ctx, p, store.AuditEvent{At: w.clock.Now(), Actor: "cli", Action: "company.profile", Outcome: "ok"}); err != nil {
+	if err := w.db.SetProfile(ctx, p, entitle.AuditEvent{At: w.clock.Now(), Actor: "cli", Action: "company.profile", Outcome: "ok"}); err != nil {
 		t.Fatal(err)
 	}
 	for _, email := range []string{"member@maker.example", "admin@maker.example"} {

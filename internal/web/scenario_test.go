@@ -33,7 +33,7 @@ func TestScenariosOverHTTP(t *testing.T) {
 			t.Parallel()
 			ts := newServer(t, s.Now)
 			ts.importBatch(s.Batch(), s.Delegations)
-			tokens := map[policy.Caller]string{}
+			tokens := map[entitle.Actor]string{}
 			for _, co := range s.Companies() {
 				for _, admin := range []bool{true, false} {
 					kind := "member"
@@ -41,15 +41,15 @@ func TestScenariosOverHTTP(t *testing.T) {
 						kind = "admin"
 					}
 					email := kind + "@" + strings.ToLower(co) + ".example"
-					tokens[policy.Caller{Company: co, Admin: admin}] = ts.user(co, email, admin)
+					tokens[entitle.Actor{Company: co, Admin: admin}] = ts.user(co, email, admin)
 				}
 			}
 			for _, e := range s.Expects {
-				c := e.Caller
+				c := e.Actor
 				c.Vendor = false
 				token, ok := tokens[c]
 				if !ok {
-					t.Fatalf("line %d: no user for %+v", e.Line, e.Caller)
+					t.Fatalf("line %d: no user for %+v", e.Line, e.Actor)
 				}
 				got, err := answerHTTP(ts, s, e, token)
 				if err != nil {
@@ -139,7 +139,7 @@ func answerHTTP(ts *testServer, s *policytest.Scenario, e policytest.Expect, tok
 		res.json(ts.t, &body)
 		r := policytest.Result{Views: policy.ViewEntitlement, PE: pe}
 		if pe == "" {
-			r.PE = e.Caller.Company
+			r.PE = e.Actor.Company
 		}
 		for i, it := range body.Items {
 			r.Subs = append(r.Subs, it.SubscriptionID)
@@ -154,7 +154,7 @@ func answerHTTP(ts *testServer, s *policytest.Scenario, e policytest.Expect, tok
 	case "grant":
 		delegate := ""
 		for _, co := range s.Companies() {
-			if co != e.Caller.Company {
+			if co != e.Actor.Company {
 				delegate = co
 				break
 			}

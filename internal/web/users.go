@@ -6,7 +6,6 @@ import (
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/coworkers"
-	"github.com/entitle-portal/entitle/internal/store"
 )
 
 // userJSON is a co-worker in an answer.
@@ -19,7 +18,7 @@ type userJSON struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-func userJSONOf(u store.UserRecord) userJSON {
+func userJSONOf(u entitle.UserRecord) userJSON {
 	return userJSON{ID: u.ID, Email: u.Email, Name: u.Name, Admin: u.Admin, Status: string(u.Status), CreatedAt: u.CreatedAt}
 }
 
@@ -29,7 +28,7 @@ type usersAnswer struct {
 }
 
 // GET /api/v1/users: the users of the caller's company, by email, paged.
-func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, c who) error {
+func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, c entitle.Actor) error {
 	q := newQuery(r, "limit", "cursor")
 	limit := q.limit(100, 500)
 	if q.err != nil {
@@ -40,12 +39,12 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, c who) error 
 	if err != nil {
 		return err
 	}
-	us, err := s.co.Users(r.Context(), c.inviter(), after, limit+1)
+	us, err := s.co.Users(r.Context(), c, after, limit+1)
 	if err != nil {
 		return err
 	}
 	out := usersAnswer{Users: []userJSON{}}
-	us, last := cutPage(us, limit, func(u store.UserRecord) string { return u.Email })
+	us, last := cutPage(us, limit, func(u entitle.UserRecord) string { return u.Email })
 	out.NextCursor = s.sealCursor(last, bound)
 	for _, u := range us {
 		out.Users = append(out.Users, userJSONOf(u))
@@ -61,7 +60,7 @@ type userPatch struct {
 
 // PATCH /api/v1/users/{id} {"status","admin"}: a company administrator
 // disables or enables a co-worker, or makes them an administrator or not.
-func (s *Server) changeUser(w http.ResponseWriter, r *http.Request, c who) error {
+func (s *Server) changeUser(w http.ResponseWriter, r *http.Request, c entitle.Actor) error {
 	if q := newQuery(r); q.err != nil {
 		return q.err
 	}
@@ -82,7 +81,7 @@ func (s *Server) changeUser(w http.ResponseWriter, r *http.Request, c who) error
 		ch.Status = &st
 	}
 	ch.Admin = p.Admin
-	u, err := s.co.ChangeUser(r.Context(), c.inviter(), id, ch)
+	u, err := s.co.ChangeUser(r.Context(), c, id, ch)
 	if err != nil {
 		return err
 	}

@@ -76,7 +76,7 @@ func newServerWith(t testing.TB, now time.Time, configure func(*web.Config)) *te
 func (ts *testServer) importBatch(b entitle.Batch, ds []entitle.Delegation) {
 	ts.t.Helper()
 	ctx := context.Background()
-	_, problems, err := ts.db.Import(ctx, b, store.ImportOptions{}, ts.clock.Now())
+	_, problems, err := ts.db.Import(ctx, b, entitle.ImportOptions{}, ts.clock.Now())
 	if err != nil || len(problems) > 0 {
 		ts.t.Fatalf("import: %v %v", err, problems)
 	}

@@ -9,11 +9,10 @@ import (
 	"strings"
 
 	"github.com/entitle-portal/entitle"
-	"github.com/entitle-portal/entitle/internal/store"
 )
 
 // EventTypes lists the event types an endpoint may subscribe to.
-var EventTypes = store.EventTypes
+var EventTypes = entitle.EventTypes
 
 // ParseEvents reads an endpoint's subscription: "all" (or "") for every
 // event type, else a comma-separated list of types. It returns nil for all,

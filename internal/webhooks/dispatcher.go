@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/store"
 )
 
@@ -233,11 +234,11 @@ func (d *Dispatcher) fanOut(ctx context.Context, token string, rep *Report) erro
 	}
 }
 
-func (d *Dispatcher) fanOutOne(ctx context.Context, token string, ev store.Event, hooks []store.Webhook) (int, error) {
+func (d *Dispatcher) fanOutOne(ctx context.Context, token string, ev entitle.Event, hooks []entitle.Webhook) (int, error) {
 	now := d.now()
-	var ds []store.NewDelivery
+	var ds []entitle.NewDelivery
 	for _, w := range hooks {
-		if !w.Wants(ev.Type) || ev.Type == store.EventPing {
+		if !w.Wants(ev.Type) || ev.Type == entitle.EventPing {
 			continue
 		}
 		id, err := newPublicID()
@@ -251,15 +252,15 @@ func (d *Dispatcher) fanOutOne(ctx context.Context, token string, ev store.Event
 		if !ok {
 			continue // R7: the company may know nothing of it, not even that it happened
 		}
-		ds = append(ds, store.NewDelivery{WebhookID: w.ID, PublicID: id, Body: r.body, Audit: d.auditEvent(w, ev, id, r, now, 1)})
+		ds = append(ds, entitle.NewDelivery{WebhookID: w.ID, PublicID: id, Body: r.body, Audit: d.auditEvent(w, ev, id, r, now, 1)})
 	}
 	return d.DB.FanOut(ctx, ev, token, ds, now)
 }
 
 // auditEvent is the audit event of disclosing ev to w's company (attempt
 // is the attempt the body is for).
-func (d *Dispatcher) auditEvent(w store.Webhook, ev store.Event, id string, r rendered, now time.Time, attempt int) store.AuditEvent {
-	return store.AuditEvent{At: now, Actor: actorOf(w), Company: w.Company, Action: "webhook." + ev.Type, Object: id,
+func (d *Dispatcher) auditEvent(w entitle.Webhook, ev entitle.Event, id string, r rendered, now time.Time, attempt int) entitle.AuditEvent {
+	return entitle.AuditEvent{At: now, Actor: actorOf(w), Company: w.Company, Action: "webhook." + ev.Type, Object: id,
 		Basis: r.basis, Outcome: "ok", Detail: fmt.Sprintf("delivery to webhook %d, attempt %d", w.ID, attempt)}
 }
 
@@ -276,9 +277,9 @@ func (d *Dispatcher) sendDue(ctx context.Context, token string, rep *Report) err
 	return nil
 }
 
-func (d *Dispatcher) sendAll(ctx context.Context, token string, batch []store.Delivery, rep *Report) {
+func (d *Dispatcher) sendAll(ctx context.Context, token string, batch []entitle.Delivery, rep *Report) {
 	var mu sync.Mutex
-	work := make(chan store.Delivery)
+	work := make(chan entitle.Delivery)
 	var wg sync.WaitGroup
 	for range min(d.workers(), len(batch)) {
 		wg.Go(func() {
@@ -307,15 +308,15 @@ func (d *Dispatcher) sendAll(ctx context.Context, token string, batch []store.De
 // company as it is now: a company that may no longer see it (a delegation
 // revoked meanwhile, R5) gets nothing more — the delivery is cancelled —
 // and one that may see less gets less.
-func (d *Dispatcher) attempt(ctx context.Context, token string, dl store.Delivery, rep *Report) {
+func (d *Dispatcher) attempt(ctx context.Context, token string, dl entitle.Delivery, rep *Report) {
 	now := d.now()
-	finish := func(o store.Outcome) {
+	finish := func(o entitle.DeliveryOutcome) {
 		// Recorded even when ctx ends meanwhile: a claim left behind would
 		// hold the delivery for a whole lease.
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
 		switch err := d.DB.FinishDelivery(fctx, dl.ID, token, o, d.now()); {
-		case errors.Is(err, store.ErrClaimLost):
+		case errors.Is(err, entitle.ErrClaimLost):
 			// The endpoint was removed meanwhile, or the lease ran out and
 			// another dispatcher took the delivery over (it may send it again).
 			d.log().WarnContext(ctx, "webhook delivery claim lost", slog.String("delivery", dl.PublicID), slog.String("state", o.State))
@@ -324,13 +325,13 @@ func (d *Dispatcher) attempt(ctx context.Context, token string, dl store.Deliver
 		}
 	}
 	if !dl.Webhook.RemovedAt.IsZero() || dl.Webhook.Secret == "" {
-		finish(store.Outcome{State: store.DeliveryCancelled, Error: "endpoint removed"})
+		finish(entitle.DeliveryOutcome{State: entitle.DeliveryCancelled, Error: "endpoint removed"})
 		rep.Cancelled++
 		return
 	}
 	body := dl.Body
 	var changed []byte
-	if dl.Attempts > 0 && dl.Event.Type != store.EventPing {
+	if dl.Attempts > 0 && dl.Event.Type != entitle.EventPing {
 		r, ok, err := d.render(ctx, dl.Event, dl.Webhook, dl.PublicID, now)
 		if err == nil && ok {
 			err = d.DB.Audit(ctx, d.auditEvent(dl.Webhook, dl.Event, dl.PublicID, r, now, dl.Attempts+1))
@@ -338,10 +339,10 @@ func (d *Dispatcher) attempt(ctx context.Context, token string, dl store.Deliver
 		switch {
 		case err != nil:
 			d.log().ErrorContext(ctx, "webhook delivery not rendered", slog.String("delivery", dl.PublicID), slog.Any("err", err))
-			finish(store.Outcome{State: store.DeliveryPending, NextAttemptAt: now.Add(d.backoff(1))})
+			finish(entitle.DeliveryOutcome{State: entitle.DeliveryPending, NextAttemptAt: now.Add(d.backoff(1))})
 			return
 		case !ok:
-			finish(store.Outcome{State: store.DeliveryCancelled, Error: "the company may no longer see this event"})
+			finish(entitle.DeliveryOutcome{State: entitle.DeliveryCancelled, Error: "the company may no longer see this event"})
 			rep.Cancelled++
 			return
 		}
@@ -353,23 +354,23 @@ func (d *Dispatcher) attempt(ctx context.Context, token string, dl store.Deliver
 	if ctx.Err() != nil {
 		// Shutting down: give the claim back, uncounted, for the next round
 		// (of this process or another) to send it again.
-		finish(store.Outcome{State: store.DeliveryPending})
+		finish(entitle.DeliveryOutcome{State: entitle.DeliveryPending})
 		return
 	}
 	rep.Attempts++
-	o := store.Outcome{Attempted: true, Status: status, Body: changed}
+	o := entitle.DeliveryOutcome{Attempted: true, Status: status, Body: changed}
 	attempts := dl.Attempts + 1
 	switch {
 	case err == nil:
-		o.State = store.DeliveryDelivered
+		o.State = entitle.DeliveryDelivered
 		rep.Delivered++
-	case attempts >= d.maxAttempts() || dl.Event.Type == store.EventPing:
-		o.State, o.Error = store.DeliveryFailed, err.Error()
+	case attempts >= d.maxAttempts() || dl.Event.Type == entitle.EventPing:
+		o.State, o.Error = entitle.DeliveryFailed, err.Error()
 		rep.Failed++
 		d.log().WarnContext(ctx, "webhook delivery failed", slog.String("delivery", dl.PublicID), slog.Int64("webhook", dl.Webhook.ID),
 			slog.Int("attempts", attempts), slog.Any("err", err))
 	default:
-		o.State, o.Error, o.NextAttemptAt = store.DeliveryPending, err.Error(), now.Add(d.backoff(attempts))
+		o.State, o.Error, o.NextAttemptAt = entitle.DeliveryPending, err.Error(), now.Add(d.backoff(attempts))
 		rep.Retrying++
 	}
 	finish(o)
@@ -378,7 +379,7 @@ func (d *Dispatcher) attempt(ctx context.Context, token string, dl store.Deliver
 // post sends body to the delivery's endpoint, signed at now. Any 2xx
 // answer within the timeout is a success; anything else an error saying
 // what happened.
-func (d *Dispatcher) post(ctx context.Context, dl store.Delivery, body []byte, now time.Time) (int, error) {
+func (d *Dispatcher) post(ctx context.Context, dl entitle.Delivery, body []byte, now time.Time) (int, error) {
 	ctx, cancel := context.WithTimeout(ctx, d.timeout())
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, dl.Webhook.URL, bytes.NewReader(body))
@@ -421,37 +422,37 @@ func printable(b []byte) string {
 // Ping sends a ping to the active endpoint webhookID now, on behalf of
 // actor (for the audit trail), and returns the delivery as recorded after
 // its one attempt.
-func (d *Dispatcher) Ping(ctx context.Context, webhookID int64, actor string) (store.Delivery, error) {
+func (d *Dispatcher) Ping(ctx context.Context, webhookID int64, actor string) (entitle.Delivery, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	w, err := d.DB.Webhook(ctx, webhookID)
 	if err == nil && !w.RemovedAt.IsZero() {
-		err = store.ErrNotFound
+		err = entitle.ErrNotFound
 	}
 	if err != nil {
-		return store.Delivery{}, err
+		return entitle.Delivery{}, err
 	}
 	now := d.now()
 	id, err := newPublicID()
 	if err != nil {
-		return store.Delivery{}, err
+		return entitle.Delivery{}, err
 	}
-	body, err := json.Marshal(Envelope{ID: id, Type: store.EventPing, CreatedAt: now.Truncate(time.Microsecond), Data: PingData{Webhook: webhookID}})
+	body, err := json.Marshal(Envelope{ID: id, Type: entitle.EventPing, CreatedAt: now.Truncate(time.Microsecond), Data: PingData{Webhook: webhookID}})
 	if err != nil {
-		return store.Delivery{}, err
+		return entitle.Delivery{}, err
 	}
-	did, err := d.DB.AddPing(ctx, webhookID, id, body, now, store.AuditEvent{At: now, Actor: actor, Company: w.Company,
+	did, err := d.DB.AddPing(ctx, webhookID, id, body, now, entitle.AuditEvent{At: now, Actor: actor, Company: w.Company,
 		Action: "webhook.ping", Outcome: "ok", Detail: fmt.Sprintf("to webhook %d", webhookID)})
 	if err != nil {
-		return store.Delivery{}, err
+		return entitle.Delivery{}, err
 	}
 	token, err := randomID("ping_", 12)
 	if err != nil {
-		return store.Delivery{}, err
+		return entitle.Delivery{}, err
 	}
 	claimed, err := d.DB.ClaimDelivery(ctx, did, token, now, d.lease())
 	if err != nil {
-		return store.Delivery{}, err
+		return entitle.Delivery{}, err
 	}
 	for _, dl := range claimed {
 		d.attempt(ctx, token, dl, &Report{})

@@ -104,7 +104,7 @@ type harness struct {
 	disp   *webhooks.Dispatcher
 	api    *httptest.Server
 	tokens map[string]string
-	hooks  map[string]store.Webhook
+	hooks  map[string]entitle.Webhook
 	recv   map[string]*receiver
 	orders entitle.Batch // the scenario's orders, not yet imported
 }
@@ -123,7 +123,7 @@ func newHarness(t *testing.T) *harness {
 	b := s.Batch()
 	b.Companies = append(b.Companies, entitle.Sourced[entitle.Company]{Record: entitle.Company{Key: "AGENT", Name: "Agent Services", Kind: entitle.KindCustomer}})
 	h := &harness{t: t, ctx: context.Background(), dsn: storetest.DSN(t), clock: clocktest.New(s.Now),
-		tokens: map[string]string{}, hooks: map[string]store.Webhook{}, recv: map[string]*receiver{}, orders: entitle.Batch{Orders: b.Orders}}
+		tokens: map[string]string{}, hooks: map[string]entitle.Webhook{}, recv: map[string]*receiver{}, orders: entitle.Batch{Orders: b.Orders}}
 	h.db = h.open()
 	b.Orders = nil
 	h.importBatch(b)
@@ -168,7 +168,7 @@ func (h *harness) open() *store.DB {
 	return db
 }
 
-func (h *harness) addWebhook(company string, r *receiver, events []string) store.Webhook {
+func (h *harness) addWebhook(company string, r *receiver, events []string) entitle.Webhook {
 	h.t.Helper()
 	u, err := webhooks.CheckURL(r.srv.URL+"/hook", false)
 	if err != nil {
@@ -179,8 +179,8 @@ func (h *harness) addWebhook(company string, r *receiver, events []string) store
 		h.t.Fatal(err)
 	}
 	r.secret = secret
-	w, err := h.db.AddWebhook(h.ctx, store.Webhook{Company: company, URL: u, Events: events, Secret: secret, CreatedAt: h.clock.Now(), CreatedBy: "cli"},
-		store.AuditEvent{At: h.clock.Now(), Actor: "cli", Company: company, Action: "webhook.add", Outcome: "ok"})
+	w, err := h.db.AddWebhook(h.ctx, entitle.Webhook{Company: company, URL: u, Events: events, Secret: secret, CreatedAt: h.clock.Now(), CreatedBy: "cli"},
+		entitle.AuditEvent{At: h.clock.Now(), Actor: "cli", Company: company, Action: "webhook.add", Outcome: "ok"})
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -189,7 +189,7 @@ func (h *harness) addWebhook(company string, r *receiver, events []string) store
 
 func (h *harness) importBatch(b entitle.Batch) {
 	h.t.Helper()
-	if _, ps, err := h.db.Import(h.ctx, b, store.ImportOptions{}, h.clock.Now()); err != nil || len(ps) > 0 {
+	if _, ps, err := h.db.Import(h.ctx, b, entitle.ImportOptions{}, h.clock.Now()); err != nil || len(ps) > 0 {
 		h.t.Fatal(err, ps)
 	}
 }
@@ -205,8 +205,8 @@ func (h *harness) run() webhooks.Report {
 }
 
 // ev is an audit event for the store's writes.
-func (h *harness) ev(company string) store.AuditEvent {
-	return store.AuditEvent{At: h.clock.Now(), Actor: "admin@" + strings.ToLower(company) + ".example", Company: company, Action: "test", Outcome: "ok"}
+func (h *harness) ev(company string) entitle.AuditEvent {
+	return entitle.AuditEvent{At: h.clock.Now(), Actor: "admin@" + strings.ToLower(company) + ".example", Company: company, Action: "test", Outcome: "ok"}
 }
 
 // apiGet answers GET path for a member of company, decoded.

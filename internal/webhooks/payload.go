@@ -12,7 +12,6 @@ import (
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/disclose"
 	"github.com/entitle-portal/entitle/internal/policy"
-	"github.com/entitle-portal/entitle/internal/store"
 )
 
 // Envelope is the JSON body of every delivery.
@@ -57,7 +56,7 @@ type rendered struct {
 // the endpoint's company may know it at now — ok false when it may know
 // nothing of the event (it then gets no delivery at all: R7). Entitlements
 // are disclosed through disclose.Service.Get, which audits each one.
-func (d *Dispatcher) render(ctx context.Context, ev store.Event, w store.Webhook, id string, now time.Time) (r rendered, ok bool, err error) {
+func (d *Dispatcher) render(ctx context.Context, ev entitle.Event, w entitle.Webhook, id string, now time.Time) (r rendered, ok bool, err error) {
 	svc := svcOf(d, now)
 	c, err := svc.CallerForCompany(ctx, w.Company, actorOf(w))
 	if err != nil {
@@ -65,7 +64,7 @@ func (d *Dispatcher) render(ctx context.Context, ev store.Event, w store.Webhook
 	}
 	var data any
 	switch ev.Type {
-	case store.EventEntitlementCreated:
+	case entitle.EventEntitlementCreated:
 		order, err := strconv.ParseInt(ev.Subject, 10, 64)
 		if err != nil {
 			return r, false, fmt.Errorf("event %d: subject %q is no order id", ev.ID, ev.Subject)
@@ -79,21 +78,21 @@ func (d *Dispatcher) render(ctx context.Context, ev store.Event, w store.Webhook
 			return r, false, err
 		}
 		data, r.basis = CreatedData{Entitlements: ents}, basis
-	case store.EventEntitlementChanged:
+	case entitle.EventEntitlementChanged:
 		ents, basis, err := entitlements(ctx, svc, c, []string{ev.Subject}, now)
 		if err != nil || len(ents) == 0 {
 			return r, false, err
 		}
 		data, r.basis = ents[0], basis
-	case store.EventOwnershipTransferred:
+	case entitle.EventOwnershipTransferred:
 		if data, ok, err = d.transfer(ctx, c, ev.Subject, now); !ok || err != nil {
 			return r, false, err
 		}
-	case store.EventDelegationGranted, store.EventDelegationRevoked:
+	case entitle.EventDelegationGranted, entitle.EventDelegationRevoked:
 		if data, ok, err = d.delegation(ctx, c, ev.Subject, now); !ok || err != nil {
 			return r, false, err
 		}
-	case store.EventRenewalRequested:
+	case entitle.EventRenewalRequested:
 		if data, ok, err = d.renewal(ctx, c, ev.Subject); !ok || err != nil {
 			return r, false, err
 		}
@@ -110,25 +109,25 @@ func svcOf(d *Dispatcher, now time.Time) *disclose.Service {
 }
 
 // actorOf names an endpoint in the audit trail.
-func actorOf(w store.Webhook) string { return "webhook:" + strconv.FormatInt(w.ID, 10) }
+func actorOf(w entitle.Webhook) string { return "webhook:" + strconv.FormatInt(w.ID, 10) }
 
 // entitlements returns the entitlements among subs that c may get, as the
 // API's entitlement object for c, and the union of c's bases. The policy
 // decides first, on the facts alone, so that nothing c may not see is even
 // asked for in c's name (an audited not_found would tell c's
 // administrators the subscription ID); Get then projects and audits.
-func entitlements(ctx context.Context, svc *disclose.Service, c disclose.Caller, subs []string, now time.Time) ([]disclose.Entitlement, []entitle.Basis, error) {
+func entitlements(ctx context.Context, svc *disclose.Service, c entitle.Actor, subs []string, now time.Time) ([]disclose.Entitlement, []entitle.Basis, error) {
 	var out []disclose.Entitlement
 	var basis []entitle.Basis
 	for _, sub := range subs {
 		cand, err := svc.DB.Entitlement(ctx, sub, c.Company)
-		if errors.Is(err, store.ErrNotFound) {
+		if errors.Is(err, entitle.ErrNotFound) {
 			continue
 		}
 		if err != nil {
 			return nil, nil, err
 		}
-		if !policy.Decide(c.Caller, policy.Get, cand.Facts, now).Allowed {
+		if !policy.Decide(c, policy.Get, cand.Facts, now).Allowed {
 			continue
 		}
 		e, dec, err := svc.Get(ctx, c, sub)
@@ -148,9 +147,9 @@ func entitlements(ctx context.Context, svc *disclose.Service, c disclose.Caller,
 
 // delegation renders a delegation for the owner (granted side) or the
 // delegate (received side); anyone else may not know it exists (R7).
-func (d *Dispatcher) delegation(ctx context.Context, c disclose.Caller, id string, now time.Time) (Delegation, bool, error) {
+func (d *Dispatcher) delegation(ctx context.Context, c entitle.Actor, id string, now time.Time) (Delegation, bool, error) {
 	dl, err := d.DB.Delegation(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, entitle.ErrNotFound) {
 		return Delegation{}, false, nil
 	}
 	if err != nil {
@@ -158,27 +157,27 @@ func (d *Dispatcher) delegation(ctx context.Context, c disclose.Caller, id strin
 	}
 	// The same R5/R7 decision as revoking it through the API: visible to
 	// the owner and the delegate only.
-	if _, visible := policy.RevokeDelegation(c.Caller, dl.Owner, dl.Delegate); !visible {
+	if _, visible := policy.RevokeDelegation(c, dl.Owner, dl.Delegate); !visible {
 		return Delegation{}, false, nil
 	}
-	out, err := disclose.DelegationOf(c.Caller, dl, now, svcOf(d, now).Parties(ctx))
+	out, err := disclose.DelegationOf(c, dl, now, svcOf(d, now).Parties(ctx))
 	return out, err == nil, err
 }
 
 // renewal renders a renewal request for its recipient only.
-func (d *Dispatcher) renewal(ctx context.Context, c disclose.Caller, subject string) (RenewalRequest, bool, error) {
+func (d *Dispatcher) renewal(ctx context.Context, c entitle.Actor, subject string) (RenewalRequest, bool, error) {
 	id, err := strconv.ParseInt(subject, 10, 64)
 	if err != nil {
 		return RenewalRequest{}, false, fmt.Errorf("renewal request %q: %w", subject, err)
 	}
 	rr, err := d.DB.RenewalRequest(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, entitle.ErrNotFound) {
 		return RenewalRequest{}, false, nil
 	}
 	if err != nil {
 		return RenewalRequest{}, false, err
 	}
-	if asRecipient, _ := policy.RenewalRequestParty(c.Caller, rr.Requester, rr.Recipient); !asRecipient {
+	if asRecipient, _ := policy.RenewalRequestParty(c, rr.Requester, rr.Recipient); !asRecipient {
 		return RenewalRequest{}, false, nil
 	}
 	out, err := svcOf(d, time.Time{}).RenewalRequestView(ctx, c, rr)
@@ -186,19 +185,19 @@ func (d *Dispatcher) renewal(ctx context.Context, c disclose.Caller, subject str
 }
 
 // transfer renders an ownership transfer for the former and the new owner.
-func (d *Dispatcher) transfer(ctx context.Context, c disclose.Caller, subject string, now time.Time) (Transfer, bool, error) {
+func (d *Dispatcher) transfer(ctx context.Context, c entitle.Actor, subject string, now time.Time) (Transfer, bool, error) {
 	id, err := strconv.ParseInt(subject, 10, 64)
 	if err != nil {
 		return Transfer{}, false, fmt.Errorf("transfer %q: %w", subject, err)
 	}
 	t, err := d.DB.Transfer(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, entitle.ErrNotFound) {
 		return Transfer{}, false, nil
 	}
 	if err != nil {
 		return Transfer{}, false, err
 	}
-	if _, _, visible := policy.TransferParty(c.Caller, t.From, t.To); !visible {
+	if _, _, visible := policy.TransferParty(c, t.From, t.To); !visible {
 		return Transfer{}, false, nil
 	}
 	svc := svcOf(d, now)

@@ -14,7 +14,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/entitle-portal/entitle"
-	"github.com/entitle-portal/entitle/internal/store"
 	"github.com/entitle-portal/entitle/internal/webhooks"
 )
 
@@ -57,13 +56,13 @@ func about(t testing.TB, r receipt) string {
 		t.Fatalf("%s data: %v", r.env.Type, err)
 	}
 	switch {
-	case r.env.Type == store.EventEntitlementCreated:
+	case r.env.Type == entitle.EventEntitlementCreated:
 		var subs []string
 		for _, e := range data.Entitlements {
 			subs = append(subs, e.SubscriptionID)
 		}
 		return strings.Join(subs, ",")
-	case r.env.Type == store.EventEntitlementChanged:
+	case r.env.Type == entitle.EventEntitlementChanged:
 		return data.SubscriptionID
 	}
 	return fmt.Sprint(data.ID)
@@ -81,7 +80,7 @@ func (h *harness) sameAsAPI(all map[string][]receipt) {
 			var want []any
 			var got []any
 			switch r.env.Type {
-			case store.EventEntitlementCreated:
+			case entitle.EventEntitlementCreated:
 				for _, e := range data.(map[string]any)["entitlements"].([]any) {
 					status, api := h.apiGet(c, "/api/v1/entitlements/"+e.(map[string]any)["subscription_id"].(string))
 					if status != http.StatusOK {
@@ -89,10 +88,10 @@ func (h *harness) sameAsAPI(all map[string][]receipt) {
 					}
 					want, got = append(want, api), append(got, e)
 				}
-			case store.EventEntitlementChanged:
+			case entitle.EventEntitlementChanged:
 				_, api := h.apiGet(c, "/api/v1/entitlements/"+data.(map[string]any)["subscription_id"].(string))
 				want, got = []any{api}, []any{data}
-			case store.EventDelegationGranted, store.EventDelegationRevoked:
+			case entitle.EventDelegationGranted, entitle.EventDelegationRevoked:
 				_, api := h.apiGet(c, "/api/v1/delegations")
 				side := "received"
 				if data.(map[string]any)["owner"].(map[string]any)["key"] == c {
@@ -103,18 +102,18 @@ func (h *harness) sameAsAPI(all map[string][]receipt) {
 					h.t.Errorf("%s: the API lists no %s delegation %v", c, side, data)
 				}
 				want, got = []any{item}, []any{data}
-			case store.EventRenewalRequested:
+			case entitle.EventRenewalRequested:
 				_, api := h.apiGet(c, "/api/v1/renewal-requests?box=received")
 				item, _ := findItem(api.(map[string]any)["items"], data.(map[string]any)["id"])
 				want, got = []any{item}, []any{data}
-			case store.EventOwnershipTransferred:
+			case entitle.EventOwnershipTransferred:
 				box := "received"
 				if data.(map[string]any)["from"].(map[string]any)["key"] == c {
 					box = "sent"
 				}
 				_, api := h.apiGet(c, "/api/v1/transfers?box="+box)
 				item, _ := findItem(api.(map[string]any)["items"], data.(map[string]any)["id"])
-				if item != nil && data.(map[string]any)["status"] == store.TransferDone && box == "sent" {
+				if item != nil && data.(map[string]any)["status"] == entitle.TransferDone && box == "sent" {
 					// The vendor's direct move: the API names the vendor's user
 					// who made it to the former owner; the webhook does not (R7).
 					delete(item, "created_by")
@@ -218,8 +217,8 @@ func TestWhoReceivesWhat(t *testing.T) {
 	}
 
 	// renewal.requested: the recipient only, never who asked.
-	rr, err := h.db.CreateRenewalRequest(ctx, store.RenewalRequest{SubscriptionID: "S-100", Requester: "PLANT", RequestedBy: "admin@plant.example",
-		Route: store.RoutePartnerOfRecord, Recipient: "SHOP", Message: "Please call Ann", CreatedAt: h.clock.Now()}, h.ev("PLANT"))
+	rr, err := h.db.CreateRenewalRequest(ctx, entitle.RenewalRequest{SubscriptionID: "S-100", Requester: "PLANT", RequestedBy: "admin@plant.example",
+		Route: entitle.RoutePartnerOfRecord, Recipient: "SHOP", Message: "Please call Ann", CreatedAt: h.clock.Now()}, h.ev("PLANT"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +243,7 @@ func TestWhoReceivesWhat(t *testing.T) {
 	// to whoever may see S-101 now (the former owner no longer; OTHERCO's
 	// delegate now does), ownership.transferred to both owners, and the
 	// end of PLANT's delegation of S-101.
-	tr, err := h.db.OfferTransfer(ctx, store.Transfer{SubscriptionID: "S-101", From: "PLANT", To: "OTHERCO", Message: "yours now",
+	tr, err := h.db.OfferTransfer(ctx, entitle.Transfer{SubscriptionID: "S-101", From: "PLANT", To: "OTHERCO", Message: "yours now",
 		CreatedAt: h.clock.Now(), CreatedBy: "admin@plant.example", ExpiresAt: h.clock.Now().Add(24 * time.Hour)}, false, h.ev("PLANT"))
 	if err != nil {
 		t.Fatal(err)
@@ -252,7 +251,7 @@ func TestWhoReceivesWhat(t *testing.T) {
 	if rep := h.run(); rep.Events != 0 {
 		t.Errorf("an offer made events: %+v", rep)
 	}
-	if _, err := h.db.DecideTransfer(ctx, tr.ID, func(store.Transfer) error { return nil }, store.TransferAccepted, "admin@otherco.example", h.clock.Now(), h.ev("OTHERCO")); err != nil {
+	if _, err := h.db.DecideTransfer(ctx, tr.ID, func(entitle.Transfer) error { return nil }, entitle.TransferAccepted, "admin@otherco.example", h.clock.Now(), h.ev("OTHERCO")); err != nil {
 		t.Fatal(err)
 	}
 	h.run()
@@ -267,7 +266,7 @@ func TestWhoReceivesWhat(t *testing.T) {
 		"PLANT":   {transferred, "delegation.revoked " + d2},
 	})
 	for _, r := range all["AGENT"] {
-		if r.env.Type != store.EventEntitlementChanged {
+		if r.env.Type != entitle.EventEntitlementChanged {
 			continue
 		}
 		if access, _ := field(t, r, 0, "access"); fmt.Sprint(access) != "[delegate]" {
@@ -280,7 +279,7 @@ func TestWhoReceivesWhat(t *testing.T) {
 
 	// The vendor moves S-200 directly: the former owner is not told which
 	// of the vendor's users did it.
-	back, err := h.db.OfferTransfer(ctx, store.Transfer{SubscriptionID: "S-200", From: "OTHERCO", To: "PLANT", CreatedAt: h.clock.Now(),
+	back, err := h.db.OfferTransfer(ctx, entitle.Transfer{SubscriptionID: "S-200", From: "OTHERCO", To: "PLANT", CreatedAt: h.clock.Now(),
 		CreatedBy: "ops@maker.example", ExpiresAt: h.clock.Now().Add(time.Hour)}, true, h.ev("MAKER"))
 	if err != nil {
 		t.Fatal(err)
@@ -336,7 +335,7 @@ func TestSubscribedTypes(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	h.addWebhook("PLANT", h.recv["PLANT"], []string{store.EventDelegationGranted})
+	h.addWebhook("PLANT", h.recv["PLANT"], []string{entitle.EventDelegationGranted})
 	h.importBatch(h.orders)
 	d, err := h.db.GrantDelegation(h.ctx, entitle.Delegation{Owner: "PLANT", Delegate: "AGENT", CreatedAt: h.clock.Now(), CreatedBy: "admin@plant.example"}, h.ev("PLANT"))
 	if err != nil {
@@ -364,7 +363,7 @@ func TestRetryAfterBackoff(t *testing.T) {
 		t.Fatalf("first round: %d receipts", len(first))
 	}
 	ds, err := h.db.Deliveries(h.ctx, h.hooks["PLANT"].ID)
-	if err != nil || len(ds) != 1 || ds[0].State != store.DeliveryPending || ds[0].Attempts != 1 || ds[0].LastStatus != 500 ||
+	if err != nil || len(ds) != 1 || ds[0].State != entitle.DeliveryPending || ds[0].Attempts != 1 || ds[0].LastStatus != 500 ||
 		!strings.Contains(ds[0].LastError, "500") || !strings.Contains(ds[0].LastError, "try again later") {
 		t.Fatalf("after the failure: %+v %v", ds, err)
 	}
@@ -416,7 +415,7 @@ func TestGivingUp(t *testing.T) {
 		t.Fatalf("%d attempts, want %d", len(at), webhooks.DefaultMaxAttempts)
 	}
 	ds, err := h.db.Deliveries(h.ctx, h.hooks["SHOP"].ID)
-	if err != nil || len(ds) != 1 || ds[0].State != store.DeliveryFailed || ds[0].Attempts != webhooks.DefaultMaxAttempts || ds[0].LastStatus != 503 {
+	if err != nil || len(ds) != 1 || ds[0].State != entitle.DeliveryFailed || ds[0].Attempts != webhooks.DefaultMaxAttempts || ds[0].LastStatus != 503 {
 		t.Fatalf("deliveries: %+v %v", ds, err)
 	}
 	st, err := h.db.WebhookStats(h.ctx, h.hooks["SHOP"].ID)
@@ -448,13 +447,13 @@ func TestRetryRendersAgain(t *testing.T) {
 	// A transfer to PLANT: AGENT may see the entitlement through the
 	// all-scope delegation, but its receiver is down.
 	h.recv["AGENT"].status = func(int, string) int { return http.StatusBadGateway }
-	if _, err := h.db.OfferTransfer(h.ctx, store.Transfer{SubscriptionID: "S-200", From: "OTHERCO", To: "PLANT", CreatedAt: h.clock.Now(),
+	if _, err := h.db.OfferTransfer(h.ctx, entitle.Transfer{SubscriptionID: "S-200", From: "OTHERCO", To: "PLANT", CreatedAt: h.clock.Now(),
 		CreatedBy: "ops@maker.example", ExpiresAt: h.clock.Now().Add(time.Hour)}, true, h.ev("MAKER")); err != nil {
 		t.Fatal(err)
 	}
 	h.run()
 	got := h.recv["AGENT"].take()
-	if len(got) != 1 || got[0].env.Type != store.EventEntitlementChanged {
+	if len(got) != 1 || got[0].env.Type != entitle.EventEntitlementChanged {
 		t.Fatalf("AGENT: %+v", got)
 	}
 	var id struct{ ID string }
@@ -466,7 +465,7 @@ func TestRetryRendersAgain(t *testing.T) {
 	h.clock.Advance(time.Hour)
 	rep := h.run()
 	got = h.recv["AGENT"].take()
-	if len(got) != 1 || got[0].env.Type != store.EventDelegationRevoked || rep.Cancelled != 1 {
+	if len(got) != 1 || got[0].env.Type != entitle.EventDelegationRevoked || rep.Cancelled != 1 {
 		t.Fatalf("after the revocation: %+v, report %+v", got, rep)
 	}
 	ds, err := h.db.Deliveries(h.ctx, h.hooks["AGENT"].ID)
@@ -576,7 +575,7 @@ func TestTwoDispatchers(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, d := range ds {
-			if d.State != store.DeliveryDelivered || ok[d.PublicID] != d.Attempts {
+			if d.State != entitle.DeliveryDelivered || ok[d.PublicID] != d.Attempts {
 				t.Errorf("%s: delivery %s %s after %d attempts, received %d times", c, d.PublicID, d.State, d.Attempts, ok[d.PublicID])
 			}
 			delete(ok, d.PublicID)
@@ -595,7 +594,7 @@ func TestTwoDispatchers(t *testing.T) {
 func TestPing(t *testing.T) {
 	h := newHarness(t)
 	d, err := h.disp.Ping(h.ctx, h.hooks["NOBODY"].ID, "cli")
-	if err != nil || d.State != store.DeliveryDelivered || d.LastStatus != http.StatusNoContent || d.Event.Type != store.EventPing {
+	if err != nil || d.State != entitle.DeliveryDelivered || d.LastStatus != http.StatusNoContent || d.Event.Type != entitle.EventPing {
 		t.Fatalf("ping: %+v %v", d, err)
 	}
 	got := h.recv["NOBODY"].take()
@@ -603,10 +602,10 @@ func TestPing(t *testing.T) {
 		t.Fatalf("received %+v", got)
 	}
 	h.recv["NOBODY"].status = func(int, string) int { return http.StatusNotFound }
-	if d, err := h.disp.Ping(h.ctx, h.hooks["NOBODY"].ID, "cli"); err != nil || d.State != store.DeliveryFailed || d.LastStatus != 404 {
+	if d, err := h.disp.Ping(h.ctx, h.hooks["NOBODY"].ID, "cli"); err != nil || d.State != entitle.DeliveryFailed || d.LastStatus != 404 {
 		t.Errorf("failed ping: %+v %v", d, err)
 	}
-	if _, err := h.disp.Ping(h.ctx, 999, "cli"); !errors.Is(err, store.ErrNotFound) {
+	if _, err := h.disp.Ping(h.ctx, 999, "cli"); !errors.Is(err, entitle.ErrNotFound) {
 		t.Errorf("ping of nothing: %v", err)
 	}
 	h.clock.Advance(24 * time.Hour)

@@ -24,7 +24,7 @@ func (s *Scenario) Companies() []string {
 		keys = append(keys, d.Owner, d.Delegate)
 	}
 	for _, e := range s.Expects {
-		keys = append(keys, e.Caller.Company)
+		keys = append(keys, e.Actor.Company)
 	}
 	slices.Sort(keys)
 	return slices.Compact(keys)
@@ -74,7 +74,7 @@ func (s *Scenario) Batch() entitle.Batch {
 // Answer answers e in memory, straight from the scenario's facts through the
 // policy: the reference every other backend must agree with.
 func (s *Scenario) Answer(e Expect) (Result, error) {
-	c := e.Caller
+	c := e.Actor
 	switch e.Way {
 	case "list":
 		r := Result{List: map[string][]entitle.Basis{}}
@@ -152,8 +152,8 @@ func (s *Scenario) Answer(e Expect) (Result, error) {
 // facts gathers the policy's facts about subscription sub of order o; with
 // delegate set, only the delegations naming that company (as a store does),
 // else every delegation of the owner (for Explain).
-func (s *Scenario) facts(o entitle.Order, sub, delegate string) policy.Facts {
-	f := policy.Facts{SubscriptionID: sub, Owner: o.Owner, PurchasingEntity: o.PurchasingEntity, Roles: o.Assignments()}
+func (s *Scenario) facts(o entitle.Order, sub, delegate string) entitle.Facts {
+	f := entitle.Facts{SubscriptionID: sub, Owner: o.Owner, PurchasingEntity: o.PurchasingEntity, Roles: o.Assignments()}
 	for _, d := range s.Delegations {
 		if d.Owner == o.Owner && (delegate == "" || d.Delegate == delegate) {
 			f.Delegations = append(f.Delegations, d)
@@ -232,22 +232,22 @@ func (s *Scenario) Relation(e Expect) []entitle.Basis {
 		}
 	}
 	var out []entitle.Basis
-	if e.Caller.Vendor {
+	if e.Actor.Vendor {
 		out = append(out, entitle.BasisVendor)
 	}
 	for _, o := range orders {
 		for _, a := range o.Assignments() {
-			if a.Company == e.Caller.Company {
+			if a.Company == e.Actor.Company {
 				out = append(out, entitle.Basis(a.Role))
 			}
 		}
 		for _, d := range s.Delegations {
-			if d.Delegate == e.Caller.Company && d.Owner == o.Owner {
+			if d.Delegate == e.Actor.Company && d.Owner == o.Owner {
 				out = append(out, entitle.BasisDelegate)
 			}
 		}
 	}
-	if e.Way == "grant" && e.Object == "all" && s.owns(e.Caller.Company) {
+	if e.Way == "grant" && e.Object == "all" && s.owns(e.Actor.Company) {
 		out = append(out, entitle.BasisOwner)
 	}
 	if len(out) == 0 {

@@ -53,7 +53,7 @@ type Scenario struct {
 // Expect is one expectation: a caller asks one way about one object.
 type Expect struct {
 	Line   int
-	Caller policy.Caller
+	Actor  entitle.Actor
 	Way    string // list, get, po, order, grant, explain
 	Object string // subscription ID, PO or PO@PE, "all"; "" for list
 	Want   Result
@@ -116,12 +116,12 @@ func joinBasis(bs []entitle.Basis) string {
 // Check compares got with the expectation and describes any difference.
 func (e Expect) Check(got Result) error {
 	if got.String() != e.Want.String() {
-		return fmt.Errorf("line %d: %s %s %s:\n\tgot  %s\n\twant %s", e.Line, callerString(e.Caller), e.Way, e.Object, got, e.Want)
+		return fmt.Errorf("line %d: %s %s %s:\n\tgot  %s\n\twant %s", e.Line, callerString(e.Actor), e.Way, e.Object, got, e.Want)
 	}
 	return nil
 }
 
-func callerString(c policy.Caller) string {
+func callerString(c entitle.Actor) string {
 	if c.Admin {
 		return c.Company
 	}
@@ -265,7 +265,7 @@ func (s *Scenario) parseExpect(n int, f []string) error {
 	}
 	e := Expect{Line: n, Way: f[2]}
 	company, member := strings.CutSuffix(f[1], "/member")
-	e.Caller = policy.Caller{Company: company, Vendor: company == s.Vendor, Admin: !member}
+	e.Actor = entitle.Actor{Company: company, Vendor: company == s.Vendor, Admin: !member}
 	if eq == 4 {
 		e.Object = f[3]
 	} else if eq != 3 {

@@ -1,0 +1,49 @@
+package entitle
+
+import "time"
+
+// Expiring is an entitlement whose end date falls in the notices' window:
+// what a notice run needs to choose its stage and its recipients. These are
+// facts, not answers: what a notice tells a company is decided by the
+// policy, on the facts the store gives for one entitlement.
+type Expiring struct {
+	SubscriptionID string
+	EndDate        Date
+	Owner          string           // the current owner's key
+	Roles          []RoleAssignment // the order's, in the order listed; the owner role names the current owner
+	Claims         []NoticeClaim    // every claim made for it: any stage, any company
+}
+
+// NoticeClaim is the state of one (entitlement, stage, recipient company)
+// notice.
+type NoticeClaim struct {
+	SubscriptionID string
+	Stage          int // days before the end date
+	Company        string
+	ClaimedAt      time.Time // zero: released after a failed send, free to take
+	SentAt         time.Time // zero: not sent
+	Attempts       int
+	LastError      string
+}
+
+// ExpiringAfter is a position in the (end date, subscription ID) order of
+// ExpiringEntitlements: the last entitlement of the previous page. The zero
+// value is the beginning.
+type ExpiringAfter struct {
+	EndDate        Date
+	SubscriptionID string
+}
+
+// NoticeBatch is the notices of one stage to one company: what one digest
+// lists.
+type NoticeBatch struct {
+	Company string
+	Stage   int
+	Items   []NoticeItem
+}
+
+// NoticeItem is one entitlement of a NoticeBatch.
+type NoticeItem struct {
+	SubscriptionID string
+	EndDate        Date
+}

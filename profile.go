@@ -1,0 +1,11 @@
+package entitle
+
+// Profile is how a company's customers reach it, and whether it is listed
+// in the partner directory.
+type Profile struct {
+	Company      Company
+	ContactEmail string
+	ContactPhone string
+	Website      string
+	Listed       bool
+}
