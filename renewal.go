@@ -14,7 +14,7 @@ type RenewalRequest struct {
 	Route          string // RoutePartnerOfRecord, RoutePartner or RouteDirect
 	Recipient      string // company key
 	Message        string
-	Status         string // open, quoted, won, lost, withdrawn
+	Status         string // RenewalOpen, RenewalQuoted, RenewalWon, RenewalLost, RenewalWithdrawn or RenewalTransferred
 	Note           string
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
@@ -22,6 +22,22 @@ type RenewalRequest struct {
 	// The entitlement as the recipient may know it (R1 information only).
 	Entitlement Entitlement
 }
+
+// The states of a renewal request. Open and quoted are open; the others
+// are closed and change no more.
+const (
+	RenewalOpen      = "open"
+	RenewalQuoted    = "quoted"
+	RenewalWon       = "won"
+	RenewalLost      = "lost"
+	RenewalWithdrawn = "withdrawn"
+	// RenewalTransferred: the entitlement changed hands while the request
+	// was open; its new owner asks anew.
+	RenewalTransferred = "transferred"
+)
+
+// Open reports whether the request still awaits an answer.
+func (r RenewalRequest) Open() bool { return r.Status == RenewalOpen || r.Status == RenewalQuoted }
 
 // How a renewal request was routed.
 const (

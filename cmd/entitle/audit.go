@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/x509"
@@ -99,7 +100,7 @@ key to whoever checks the trail ('entitle audit verify --public-key').`,
 	}
 }
 
-func runAuditVerify(e *env, c command, args []string) error {
+func runAuditVerify(ctx context.Context, e *env, c command, args []string) error {
 	f := newFlags(e, c)
 	cpFile := f.String("checkpoint", "", "check the trail against the checkpoint(s) in FILE")
 	keyFile := f.String("public-key", "", "the public key that signed the checkpoints (with --checkpoint)")
@@ -125,12 +126,12 @@ func runAuditVerify(e *env, c command, args []string) error {
 			return err
 		}
 	}
-	db, err := f.open()
+	db, err := f.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	v, err := db.VerifyAudit(e.ctx, cps...)
+	v, err := db.VerifyAudit(ctx, cps...)
 	if err != nil {
 		return err
 	}
@@ -186,7 +187,7 @@ func readCheckpoints(path string, pub ed25519.PublicKey) ([]store.AuditCheckpoin
 	return cps, nil
 }
 
-func runAuditCheckpoint(e *env, c command, args []string) error {
+func runAuditCheckpoint(ctx context.Context, e *env, c command, args []string) error {
 	f := newFlags(e, c)
 	keyFile := f.String("key", "", "the ed25519 private key to sign with (PKCS#8 PEM)")
 	pos, err := f.parse(args)
@@ -206,12 +207,12 @@ func runAuditCheckpoint(e *env, c command, args []string) error {
 	if fi, err := os.Stat(*keyFile); err == nil && fi.Mode().Perm()&0o077 != 0 {
 		fmt.Fprintf(e.stderr, "entitle audit checkpoint: warning: %s can be read by others (mode %v)\n", *keyFile, fi.Mode().Perm())
 	}
-	db, err := f.open()
+	db, err := f.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	v, err := db.VerifyAudit(e.ctx)
+	v, err := db.VerifyAudit(ctx)
 	if err != nil {
 		return err
 	}
@@ -281,7 +282,7 @@ func readPublicKey(path string) (ed25519.PublicKey, error) {
 	return ed25519.PublicKey(raw), nil
 }
 
-func runAuditKeygen(e *env, c command, args []string) error {
+func runAuditKeygen(ctx context.Context, e *env, c command, args []string) error {
 	f := newFlags(e, c) // --db too, as every command, though keygen needs no database
 	out := f.String("out", "", "write the private key to FILE (never overwritten)")
 	pos, err := f.parse(args)
@@ -348,7 +349,7 @@ type auditEventJSON struct {
 // exportPage is how many events the export reads at a time.
 const exportPage = 1000
 
-func runAuditExport(e *env, c command, args []string) error {
+func runAuditExport(ctx context.Context, e *env, c command, args []string) error {
 	f := newFlags(e, c)
 	company := f.String("company", "", "only the events of the company with this key")
 	after := f.Int64("after", 0, "only the events after the one with this id")
@@ -365,13 +366,13 @@ func runAuditExport(e *env, c command, args []string) error {
 	case *company != "" && !entitle.ValidKey(*company):
 		return errUsage{fmt.Sprintf("--company %q is not a company key", *company)}
 	}
-	db, err := f.open()
+	db, err := f.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	if *company != "" {
-		if _, err := db.Company(e.ctx, *company); errors.Is(err, entitle.ErrNotFound) {
+		if _, err := db.Company(ctx, *company); errors.Is(err, entitle.ErrNotFound) {
 			return fmt.Errorf("no company %s is recorded", *company)
 		} else if err != nil {
 			return err
@@ -391,7 +392,7 @@ func runAuditExport(e *env, c command, args []string) error {
 	enc := json.NewEncoder(w)
 	n := 0
 	for last := *after; ; {
-		events, err := db.AuditEvents(e.ctx, *company, last, exportPage)
+		events, err := db.AuditEvents(ctx, *company, last, exportPage)
 		if err != nil {
 			return err
 		}

@@ -1,12 +1,12 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/entitle-portal/entitle"
-	"github.com/entitle-portal/entitle/internal/disclose"
 	"github.com/entitle-portal/entitle/internal/policy"
 )
 
@@ -23,7 +23,7 @@ reported exactly as one that does not exist (R7). The check is audited.`,
 	}
 }
 
-func runCheck(e *env, c command, args []string) error {
+func runCheck(ctx context.Context, e *env, c command, args []string) error {
 	f := newFlags(e, c)
 	email := f.String("email", "", "the user's email (required)")
 	sub := f.String("subscription", "", "the subscription ID (required)")
@@ -34,25 +34,25 @@ func runCheck(e *env, c command, args []string) error {
 	if len(pos) > 0 || *email == "" || *sub == "" {
 		return errUsage{"give --email and --subscription"}
 	}
-	db, err := f.open()
+	db, err := f.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	u, err := userByEmail(e, db, *email)
+	u, err := userByEmail(ctx, e, db, *email)
 	if err != nil {
 		return err
 	}
-	svc := &disclose.Service{DB: db, Now: e.now}
-	caller, err := svc.CallerFor(e.ctx, u.User)
+	gate := wire(db, settings{now: e.now}).gate
+	caller, err := gate.Actor(ctx, u.User)
 	if err != nil {
 		return err
 	}
-	x, err := svc.Check(e.ctx, caller, *sub)
+	x, err := gate.Check(ctx, caller, *sub)
 	if err != nil {
 		return err
 	}
-	co, err := db.Company(e.ctx, u.Company)
+	co, err := db.Company(ctx, u.Company)
 	if err != nil {
 		return err
 	}
@@ -71,8 +71,8 @@ func runCheck(e *env, c command, args []string) error {
 	printDecision(e.stdout, "look up its PO number", x.ByPO, "not found")
 	printDecision(e.stdout, "open the order's details", x.Order, "not found")
 	printDecision(e.stdout, "grant or revoke delegations", x.Delegable, "no")
-	if x.Access == nil {
-		fmt.Fprintf(e.stdout, "%-28s %s\n", "who has access", "not for this user: R8: only the owner and the vendor can ask")
+	if !x.Explain.Allowed {
+		printDecision(e.stdout, "who has access", x.Explain, "not for this user")
 		return nil
 	}
 	fmt.Fprintf(e.stdout, "%-28s\n", "who has access")
@@ -123,6 +123,9 @@ func viewWords(v policy.View) string {
 	}
 	if v.Has(policy.ViewOwner) {
 		words = append(words, "owner & location")
+	}
+	if v.Has(policy.ViewPartner) {
+		words = append(words, "who sold it")
 	}
 	return strings.Join(words, ", ")
 }

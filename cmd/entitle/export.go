@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -26,7 +27,7 @@ Without --company, the vendor's view (everything). The export is audited.`,
 	}
 }
 
-func runExport(e *env, c command, args []string) error {
+func runExport(ctx context.Context, e *env, c command, args []string) error {
 	f := newFlags(e, c)
 	company := f.String("company", "", "company key whose view to export (default: the vendor)")
 	format := f.String("format", "jsonl", "csv or jsonl")
@@ -41,21 +42,21 @@ func runExport(e *env, c command, args []string) error {
 	if *format != "csv" && *format != "jsonl" {
 		return errUsage{fmt.Sprintf("--format must be csv or jsonl, not %q", *format)}
 	}
-	db, err := f.open()
+	db, err := f.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	svc := &disclose.Service{DB: db, Now: e.now}
+	gate := wire(db, settings{now: e.now}).gate
 	if *company == "" {
-		if *company, err = db.VendorKey(e.ctx); err != nil {
+		if *company, err = db.VendorKey(ctx); err != nil {
 			return err
 		}
 		if *company == "" {
 			return errUsage{"no vendor company is recorded: name one with --company"}
 		}
 	}
-	caller, err := svc.CallerForCompany(e.ctx, *company, "cli")
+	caller, err := gate.ActorFor(ctx, *company, "cli")
 	if err != nil {
 		return err
 	}
@@ -70,24 +71,14 @@ func runExport(e *env, c command, args []string) error {
 		defer tmp.Close()
 		w = bufio.NewWriterSize(tmp, 64<<10)
 	}
-	var emit func(disclose.Entitlement) error
+	var n int
 	switch *format {
 	case "jsonl":
 		enc := json.NewEncoder(w)
-		emit = func(x disclose.Entitlement) error { return enc.Encode(x) }
+		n, err = gate.Export(ctx, caller, entitle.ListFilter{}, func(x disclose.Entitlement) error { return enc.Encode(x) })
 	case "csv":
-		owns, err := db.Owns(e.ctx, *company)
-		if err != nil {
-			return err
-		}
-		withOwner := caller.Vendor || owns
-		cw, err := disclose.NewCSV(w, withOwner)
-		if err != nil {
-			return err
-		}
-		emit = cw.Write
+		n, err = gate.ExportCSV(ctx, caller, entitle.ListFilter{}, w)
 	}
-	n, err := svc.Export(e.ctx, caller, entitle.ListFilter{}, emit)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"os"
 	"strings"
@@ -25,7 +26,7 @@ Delegations and users are not part of the import format and are not written.`,
 	}
 }
 
-func runGen(e *env, c command, args []string) error {
+func runGen(ctx context.Context, e *env, c command, args []string) error {
 	f := newFlags(e, c)
 	scale := f.Float64("scale", 1.0, "multiplies every count")
 	seed := f.Int64("seed", 1, "random seed")

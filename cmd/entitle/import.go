@@ -2,6 +2,7 @@ package main
 
 import (
 	"cmp"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -42,7 +43,7 @@ type importSummary struct {
 	entitle.ImportResult
 }
 
-func runImport(e *env, c command, args []string) error {
+func runImport(ctx context.Context, e *env, c command, args []string) error {
 	f := newFlags(e, c)
 	dryRun := f.Bool("dry-run", false, "validate only; write nothing")
 	files, err := f.parse(args)
@@ -80,7 +81,7 @@ func runImport(e *env, c command, args []string) error {
 		problems = append(problems, ps...)
 	}
 
-	db, err := f.open()
+	db, err := f.open(ctx)
 	if err != nil {
 		return err
 	}
@@ -92,7 +93,7 @@ func runImport(e *env, c command, args []string) error {
 		opt.Progress = func(done, total int) { bar.Set(done) }
 		defer bar.Finish()
 	}
-	res, more, err := db.Import(e.ctx, batch, opt, e.now())
+	res, more, err := db.Import(ctx, batch, opt, e.now())
 	if err != nil {
 		return err
 	}

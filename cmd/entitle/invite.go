@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -29,7 +30,7 @@ portal's address as users reach it.`,
 	}
 }
 
-func runInvite(e *env, c command, args []string) error {
+func runInvite(ctx context.Context, e *env, c command, args []string) error {
 	f := newFlags(e, c)
 	email := f.String("email", "", "the address to invite (required)")
 	company := f.String("company", "", "invite into this company, as the vendor's operator")
@@ -48,39 +49,39 @@ func runInvite(e *env, c command, args []string) error {
 	case (*company == "") == (*by == ""):
 		return errUsage{"give either --company KEY (invite as the vendor's operator) or --by USER (invite as that user)"}
 	}
-	db, err := f.open()
+	db, err := f.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	from := coworkers.Operator(*company)
 	if *by != "" {
-		u, err := userByEmail(e, db, *by)
+		u, err := userByEmail(ctx, e, db, *by)
 		if err != nil {
 			return err
 		}
 		if u.Status != entitle.UserActive {
 			return entitle.Errorf(entitle.CodeForbidden, "%s is disabled: a disabled user invites nobody", u.Email)
 		}
-		from = entitle.Actor{UserID: u.ID, Email: u.Email, Name: u.Name}
-		from.Company, from.Admin = u.Company, u.Admin
-		if vendor, err := db.VendorKey(e.ctx); err == nil {
-			from.Vendor = vendor != "" && vendor == u.Company
+		vendor, err := db.VendorKey(ctx)
+		if err != nil {
+			return err
 		}
-	} else if _, err := db.Company(e.ctx, *company); err != nil {
+		from = u.User.Actor(vendor)
+	} else if _, err := db.Company(ctx, *company); err != nil {
 		return entitle.Errorf(entitle.CodeNotFound, "no company with key %s", *company)
 	}
 	sender, where := mf.sender(e)
 	// One attempt now, and a few more within the command's lifetime (a
 	// command cannot retry in the background after it exits).
-	svc := &coworkers.Service{DB: db, Mailer: sender, Now: e.now, BaseURL: *baseURL, TTL: *ttl,
-		Delivery: coworkers.Delivery{Attempts: 3, Backoff: 2 * time.Second}}
-	inv, err := svc.Invite(e.ctx, from, *email, *admin)
+	svc := wire(db, settings{now: e.now, mailer: sender, baseURL: *baseURL, invitationTTL: *ttl,
+		delivery: coworkers.Delivery{Attempts: 3, Backoff: 2 * time.Second}}).coworkers
+	inv, err := svc.Invite(ctx, from, *email, *admin)
 	if err != nil {
 		return err
 	}
 	svc.Wait()
-	if inv, err = db.Invitation(e.ctx, inv.ID); err != nil {
+	if inv, err = db.Invitation(ctx, inv.ID); err != nil {
 		return err
 	}
 	role := "a member"
@@ -104,7 +105,7 @@ func invitationsCommand() command {
 	}
 }
 
-func runInvitations(e *env, c command, args []string) error {
+func runInvitations(ctx context.Context, e *env, c command, args []string) error {
 	f := newFlags(e, c)
 	company := f.String("company", "", "company key (required)")
 	pos, err := f.parse(args)
@@ -117,12 +118,12 @@ func runInvitations(e *env, c command, args []string) error {
 	case *company == "":
 		return errUsage{"missing --company"}
 	}
-	db, err := f.open()
+	db, err := f.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if _, err := db.Company(e.ctx, *company); err != nil {
+	if _, err := db.Company(ctx, *company); err != nil {
 		return entitle.Errorf(entitle.CodeNotFound, "no company with key %s", *company)
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
@@ -131,7 +132,7 @@ func runInvitations(e *env, c command, args []string) error {
 	var after int64
 	n := 0
 	for {
-		page, err := db.OpenInvitations(e.ctx, *company, 0, after, 500)
+		page, err := db.OpenInvitations(ctx, *company, 0, after, 500)
 		if err != nil {
 			return err
 		}

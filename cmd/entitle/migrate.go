@@ -1,6 +1,9 @@
 package main
 
-import "fmt"
+import (
+	"context"
+	"fmt"
+)
 
 func migrateCommand() command {
 	return command{
@@ -14,7 +17,7 @@ ahead of time (e.g. before starting several servers).`,
 	}
 }
 
-func runMigrate(e *env, c command, args []string) error {
+func runMigrate(ctx context.Context, e *env, c command, args []string) error {
 	f := newFlags(e, c)
 	pos, err := f.parse(args)
 	if err != nil {
@@ -23,12 +26,12 @@ func runMigrate(e *env, c command, args []string) error {
 	if len(pos) > 0 {
 		return errUsage{"migrate takes no arguments"}
 	}
-	db, err := f.open()
+	db, err := f.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	v, err := db.Version(e.ctx)
+	v, err := db.Version(ctx)
 	if err != nil {
 		return err
 	}

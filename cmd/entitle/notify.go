@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -35,7 +36,7 @@ point at --base-url (or $ENTITLE_BASE_URL).`,
 	}
 }
 
-func runNotify(e *env, c command, args []string) error {
+func runNotify(ctx context.Context, e *env, c command, args []string) error {
 	f := newFlags(e, c)
 	now := f.Bool("now", false, "send the notices that are due now (required: without it nothing is sent)")
 	stages := slices.Clone(notices.DefaultStages)
@@ -52,15 +53,15 @@ func runNotify(e *env, c command, args []string) error {
 	case !*now:
 		return errUsage{"give --now to send the expiry notices that are due now"}
 	}
-	db, err := f.open()
+	db, err := f.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	sender, where := mf.sender(e)
-	svc := &notices.Service{DB: db, Mailer: sender, Now: e.now, Stages: stages, BaseURL: *baseURL,
-		Logger: slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
-	rep, err := svc.Run(e.ctx)
+	svc := wire(db, settings{now: e.now, mailer: sender, noticeStages: stages, baseURL: *baseURL,
+		logger: slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}).notices
+	rep, err := svc.Run(ctx)
 	printNoticeReport(e, rep)
 	if err != nil {
 		return err

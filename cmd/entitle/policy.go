@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -20,7 +21,7 @@ the rules R1–R8 it applies and the co-worker, lifecycle and vendor rules.`,
 	}
 }
 
-func runPolicy(e *env, c command, args []string) error {
+func runPolicy(ctx context.Context, e *env, c command, args []string) error {
 	f := newFlags(e, c)
 	pos, err := f.parse(args)
 	if err != nil {

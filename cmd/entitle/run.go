@@ -17,9 +17,9 @@ import (
 	"github.com/entitle-portal/entitle/internal/store"
 )
 
-// env is the operating system as a command sees it: passed in, never global.
+// env is the operating system as a command sees it: passed in, never
+// global. (The context is passed on its own, to each command's run.)
 type env struct {
-	ctx    context.Context
 	getenv func(string) string
 	stdin  io.Reader
 	stdout io.Writer
@@ -33,7 +33,7 @@ type command struct {
 	args    string // the synopsis after the name
 	summary string
 	help    string // a longer explanation for `entitle CMD -h`
-	run     func(e *env, c command, args []string) error
+	run     func(ctx context.Context, e *env, c command, args []string) error
 }
 
 func commands() []command {
@@ -59,7 +59,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 
 // runAt is run with a clock, for tests.
 func runAt(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer, now func() time.Time) int {
-	e := &env{ctx: ctx, getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr, now: now}
+	e := &env{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr, now: now}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		if len(args) > 1 {
 			if c, _, ok := lookup(args[1:]); ok {
@@ -78,7 +78,7 @@ func runAt(ctx context.Context, args []string, getenv func(string) string, stdin
 		fmt.Fprintf(stderr, "entitle: unknown command %q (run 'entitle help')\n", strings.Join(args, " "))
 		return 2
 	}
-	err := c.run(e, c, rest)
+	err := c.run(ctx, e, c, rest)
 	var usage errUsage
 	switch {
 	case err == nil:
@@ -138,7 +138,7 @@ Run 'entitle help COMMAND' or 'entitle COMMAND -h' for a command's flags.
 func printCommandHelp(w io.Writer, c command, fs *flag.FlagSet) {
 	if fs == nil {
 		// The command defines its flags when it runs: ask it for help.
-		c.run(&env{ctx: context.Background(), getenv: func(string) string { return "" }, stdin: strings.NewReader(""),
+		c.run(context.Background(), &env{getenv: func(string) string { return "" }, stdin: strings.NewReader(""),
 			stdout: w, stderr: io.Discard, now: time.Now}, c, []string{"-h"})
 		return
 	}
@@ -196,8 +196,8 @@ func (f *flags) parse(args []string) ([]string, error) {
 }
 
 // open opens the store named by --db.
-func (f *flags) open() (*store.DB, error) {
-	return store.Open(f.e.ctx, *f.db)
+func (f *flags) open(ctx context.Context) (*store.DB, error) {
+	return store.Open(ctx, *f.db)
 }
 
 // isTerminal reports whether w is a terminal (for progress bars and

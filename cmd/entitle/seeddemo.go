@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -24,7 +25,7 @@ today, and prints one login per role. Running it again changes nothing.`,
 	}
 }
 
-func runSeedDemo(e *env, c command, args []string) error {
+func runSeedDemo(ctx context.Context, e *env, c command, args []string) error {
 	f := newFlags(e, c)
 	pos, err := f.parse(args)
 	if err != nil {
@@ -33,12 +34,12 @@ func runSeedDemo(e *env, c command, args []string) error {
 	if len(pos) > 0 {
 		return errUsage{"seed-demo takes no arguments"}
 	}
-	db, err := f.open()
+	db, err := f.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	ch, err := seedDemo(e, db)
+	ch, err := seedDemo(ctx, e, db)
 	if err != nil {
 		return err
 	}
@@ -47,7 +48,7 @@ func runSeedDemo(e *env, c command, args []string) error {
 }
 
 // seedDemo loads the demo channel into db; what is already there is kept.
-func seedDemo(e *env, db *store.DB) (demo.Channel, error) {
+func seedDemo(ctx context.Context, e *env, db *store.DB) (demo.Channel, error) {
 	now := e.now()
 	ch := demo.New(entitle.DateOf(now))
 	// Dates follow today: orders seeded on an earlier day are kept as they
@@ -55,7 +56,7 @@ func seedDemo(e *env, db *store.DB) (demo.Channel, error) {
 	batch := ch.Batch
 	batch.Orders = nil
 	for _, o := range ch.Batch.Orders {
-		_, _, err := db.OrderByPO(e.ctx, o.Record.PurchasingEntity, o.Record.PONumber)
+		_, _, err := db.OrderByPO(ctx, o.Record.PurchasingEntity, o.Record.PONumber)
 		switch {
 		case errors.Is(err, entitle.ErrNotFound):
 			batch.Orders = append(batch.Orders, o)
@@ -63,7 +64,7 @@ func seedDemo(e *env, db *store.DB) (demo.Channel, error) {
 			return ch, err
 		}
 	}
-	_, problems, err := db.Import(e.ctx, batch, entitle.ImportOptions{Actor: "cli"}, now)
+	_, problems, err := db.Import(ctx, batch, entitle.ImportOptions{Actor: "cli"}, now)
 	if err != nil {
 		return ch, err
 	}
@@ -74,7 +75,7 @@ func seedDemo(e *env, db *store.DB) (demo.Channel, error) {
 	hashes := map[string]string{}
 	var users []entitle.UserRecord
 	for _, u := range ch.Users {
-		if _, err := db.UserByEmail(e.ctx, u.Email); err == nil {
+		if _, err := db.UserByEmail(ctx, u.Email); err == nil {
 			continue
 		}
 		h, ok := hashes[u.Password]
@@ -86,12 +87,12 @@ func seedDemo(e *env, db *store.DB) (demo.Channel, error) {
 		}
 		users = append(users, entitle.UserRecord{User: u.User, PasswordHash: h})
 	}
-	if err := db.AddUsers(e.ctx, users, now); err != nil {
+	if err := db.AddUsers(ctx, users, now); err != nil {
 		return ch, err
 	}
 	granted := map[string]bool{}
 	for _, d := range ch.Delegations {
-		g, _, err := db.Delegations(e.ctx, d.Owner)
+		g, _, err := db.Delegations(ctx, d.Owner)
 		if err != nil {
 			return ch, err
 		}
@@ -105,12 +106,12 @@ func seedDemo(e *env, db *store.DB) (demo.Channel, error) {
 			fresh = append(fresh, d)
 		}
 	}
-	if err := db.AddDelegations(e.ctx, fresh); err != nil {
+	if err := db.AddDelegations(ctx, fresh); err != nil {
 		return ch, err
 	}
 	// Profiles: set once (a profile its company has changed since is kept).
 	for _, p := range ch.Profiles {
-		cur, err := db.Profile(e.ctx, p.Company)
+		cur, err := db.Profile(ctx, p.Company)
 		if err != nil {
 			return ch, err
 		}
@@ -118,7 +119,7 @@ func seedDemo(e *env, db *store.DB) (demo.Channel, error) {
 			continue
 		}
 		cur.ContactEmail, cur.ContactPhone, cur.Website, cur.Listed = p.ContactEmail, p.ContactPhone, p.Website, p.Listed
-		if err := db.SetProfile(e.ctx, cur, entitle.AuditEvent{At: now, Actor: "cli", Company: p.Company, Action: "company.profile",
+		if err := db.SetProfile(ctx, cur, entitle.AuditEvent{At: now, Actor: "cli", Company: p.Company, Action: "company.profile",
 			Object: p.Company, Outcome: "ok", Detail: "demo"}); err != nil {
 			return ch, err
 		}

@@ -13,11 +13,12 @@ import (
 	"time"
 
 	"github.com/entitle-portal/entitle"
+	"github.com/entitle-portal/entitle/internal/accounts"
+	"github.com/entitle-portal/entitle/internal/coworkers"
 	"github.com/entitle-portal/entitle/internal/demo"
 	"github.com/entitle-portal/entitle/internal/lifecycle"
 	"github.com/entitle-portal/entitle/internal/notices"
 	"github.com/entitle-portal/entitle/internal/store"
-	"github.com/entitle-portal/entitle/internal/web"
 	"github.com/entitle-portal/entitle/internal/webhooks"
 )
 
@@ -63,7 +64,7 @@ commits every acknowledged audit event before it exits.`,
 	}
 }
 
-func runServe(e *env, c command, args []string) error {
+func runServe(ctx context.Context, e *env, c command, args []string) error {
 	f := newFlags(e, c)
 	addr := f.String("addr", "127.0.0.1:8080", "address to listen on (host:port; port 0 picks a free one)")
 	demoFlag := f.Bool("demo", false, "load the demo channel into an empty database and print its logins")
@@ -72,11 +73,11 @@ func runServe(e *env, c command, args []string) error {
 	secure := f.Bool("secure-cookies", false, "mark session cookies Secure (set when a TLS proxy is in front)")
 	sessionTTL := f.Duration("session-ttl", 12*time.Hour, "how long an unused session stays signed in")
 	invitationTTL := f.Duration("invitation-ttl", 7*24*time.Hour, "how long an invitation link works")
-	limits := web.DefaultLimits
-	f.Var(&limits.LoginPerAccount, "limit-login-account", "failed sign-ins allowed per account (N/PERIOD, or off)")
-	f.Var(&limits.LoginPerAddress, "limit-login-address", "failed sign-ins allowed per client address (N/PERIOD, or off)")
-	f.Var(&limits.Invitations.PerUser, "limit-invites-user", "invitations (and resends) allowed per user (N/PERIOD, or off)")
-	f.Var(&limits.Invitations.PerCompany, "limit-invites-company", "invitations (and resends) allowed per company (N/PERIOD, or off)")
+	loginLimits, inviteLimits := accounts.DefaultLimits, coworkers.DefaultLimits
+	f.Var(&loginLimits.PerAccount, "limit-login-account", "failed sign-ins allowed per account (N/PERIOD, or off)")
+	f.Var(&loginLimits.PerAddress, "limit-login-address", "failed sign-ins allowed per client address (N/PERIOD, or off)")
+	f.Var(&inviteLimits.PerUser, "limit-invites-user", "invitations (and resends) allowed per user (N/PERIOD, or off)")
+	f.Var(&inviteLimits.PerCompany, "limit-invites-company", "invitations (and resends) allowed per company (N/PERIOD, or off)")
 	clientIP := f.String("client-ip-header", "", "header a trusted proxy sets to the client address, e.g. X-Forwarded-For (rate limits, logs)")
 	logFormat := f.String("log-format", "text", "request log format: text or json")
 	shutdown := f.Duration("shutdown-timeout", 15*time.Second, "how long to wait for requests in flight on shutdown")
@@ -121,7 +122,7 @@ func runServe(e *env, c command, args []string) error {
 		return errUsage{fmt.Sprintf("--log-format must be text or json, not %q", *logFormat)}
 	}
 
-	db, err := f.open()
+	db, err := f.open(ctx)
 	if err != nil {
 		return err
 	}
@@ -129,7 +130,7 @@ func runServe(e *env, c command, args []string) error {
 
 	var ch *demo.Channel
 	if *demoFlag {
-		if ch, err = demoChannel(e, db, *f.db); err != nil {
+		if ch, err = demoChannel(ctx, e, db, *f.db); err != nil {
 			return err
 		}
 	}
@@ -143,29 +144,32 @@ func runServe(e *env, c command, args []string) error {
 		*baseURL = url
 	}
 	sender, where := mf.sender(e)
-	srv, err := web.New(e.ctx, web.Config{DB: db, Logger: logger, Now: e.now, Mailer: sender, BaseURL: *baseURL,
-		SecureCookies: *secure, SessionTTL: *sessionTTL, InvitationTTL: *invitationTTL, Limits: &limits, ClientIPHeader: *clientIP,
-		DirectPremium: pct, RenewalGrace: *renewalGrace, SalesDesk: *salesDesk, TransferTTL: *transferTTL})
+	st := settings{now: e.now, logger: logger, mailer: sender, baseURL: *baseURL,
+		sessionTTL: *sessionTTL, invitationTTL: *invitationTTL, loginLimits: loginLimits, inviteLimits: inviteLimits,
+		directPremium: pct, renewalGrace: *renewalGrace, salesDesk: *salesDesk, transferTTL: *transferTTL, noticeStages: notifyStages}
+	p := wire(db, st)
+	srv, err := p.web(ctx, st, *secure, *clientIP)
 	if err != nil {
 		ln.Close()
 		return err
 	}
-	defer srv.Close() // after the HTTP server: undelivered invitation mail is recorded as failed
+	// After the HTTP server: undelivered invitation mail is recorded as
+	// failed (an administrator can resend it).
+	defer p.coworkers.Close()
 	// Expiry notices in the background, stopped (and waited for) before the
 	// store closes.
-	notify := &notices.Scheduler{Interval: *notifyInterval, Service: &notices.Service{DB: db, Mailer: sender, Now: e.now,
-		Stages: notifyStages, Logger: logger, BaseURL: *baseURL}}
-	nctx, stopNotices := context.WithCancel(e.ctx)
+	notify := &notices.Scheduler{Interval: *notifyInterval, Service: p.notices}
+	nctx, stopNotices := context.WithCancel(ctx)
 	waitNotices := notify.Start(nctx)
 	defer func() { stopNotices(); waitNotices() }()
 	// Webhook deliveries likewise: stopped, with their claims handed back,
 	// before the store closes.
-	wctx, stopWebhooks := context.WithCancel(e.ctx)
+	wctx, stopWebhooks := context.WithCancel(ctx)
 	whDone := make(chan struct{})
 	go func() {
 		defer close(whDone)
 		if *whInterval > 0 {
-			(&webhooks.Dispatcher{DB: db, Logger: logger, Now: e.now}).Run(wctx, *whInterval)
+			p.webhooks.Run(wctx, *whInterval)
 		}
 	}()
 	defer func() { stopWebhooks(); <-whDone }()
@@ -177,7 +181,7 @@ func runServe(e *env, c command, args []string) error {
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(e.ctx) },
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	// The banner goes out in one write: whoever watches stdout for the
 	// address (a script, a test) then has the demo logins too.
@@ -200,7 +204,7 @@ func runServe(e *env, c command, args []string) error {
 	select {
 	case err := <-errc:
 		return err
-	case <-e.ctx.Done():
+	case <-ctx.Done():
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *shutdown)
 	defer cancel()
@@ -217,13 +221,13 @@ func runServe(e *env, c command, args []string) error {
 // demoChannel loads the demo channel for serve --demo: into an empty
 // database, or one that already holds it (a second --demo run keeps what the
 // first one and its users did). Any other database is left alone.
-func demoChannel(e *env, db *store.DB, name string) (*demo.Channel, error) {
-	counts, err := db.Counts(e.ctx)
+func demoChannel(ctx context.Context, e *env, db *store.DB, name string) (*demo.Channel, error) {
+	counts, err := db.Counts(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if counts["companies"] > 0 {
-		vendor, err := db.VendorKey(e.ctx)
+		vendor, err := db.VendorKey(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -232,7 +236,7 @@ func demoChannel(e *env, db *store.DB, name string) (*demo.Channel, error) {
 				"give another one, e.g. --db demo.db", name)
 		}
 	}
-	ch, err := seedDemo(e, db)
+	ch, err := seedDemo(ctx, e, db)
 	return &ch, err
 }
 

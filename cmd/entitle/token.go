@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/entitle-portal/entitle"
@@ -19,10 +20,10 @@ SHA-256 hash. Use it as 'Authorization: Bearer TOKEN'.`,
 	}
 }
 
-func runTokenCreate(e *env, c command, args []string) error {
+func runTokenCreate(ctx context.Context, e *env, c command, args []string) error {
 	f := newFlags(e, c)
 	label := f.String("name", "cli", "a label to recognise the token by")
-	db, u, err := openUser(e, f, args)
+	db, u, err := openUser(ctx, e, f, args)
 	if err != nil {
 		return err
 	}
@@ -34,10 +35,10 @@ func runTokenCreate(e *env, c command, args []string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := db.AddToken(e.ctx, u.ID, *label, hash, e.now()); err != nil {
+	if _, err := db.AddToken(ctx, u.ID, *label, hash, e.now()); err != nil {
 		return err
 	}
-	if err := db.Audit(e.ctx, entitle.AuditEvent{At: e.now(), Actor: "cli", Company: u.Company, Action: "token.create", Object: u.Email, Outcome: "ok", Detail: *label}); err != nil {
+	if err := db.Audit(ctx, entitle.AuditEvent{At: e.now(), Actor: "cli", Company: u.Company, Action: "token.create", Object: u.Email, Outcome: "ok", Detail: *label}); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stderr, "API token %q for %s (%s); it is shown only once:\n", *label, u.Email, u.Company)
@@ -56,15 +57,15 @@ A revoked token is refused on its very next request.`,
 	}
 }
 
-func runTokenRevoke(e *env, c command, args []string) error {
+func runTokenRevoke(ctx context.Context, e *env, c command, args []string) error {
 	f := newFlags(e, c)
 	label := f.String("name", "", "revoke only the tokens with this label")
-	db, u, err := openUser(e, f, args)
+	db, u, err := openUser(ctx, e, f, args)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	n, err := db.RevokeTokens(e.ctx, u.ID, *label, e.now(), entitle.AuditEvent{At: e.now(), Actor: "cli", Company: u.Company,
+	n, err := db.RevokeTokens(ctx, u.ID, *label, e.now(), entitle.AuditEvent{At: e.now(), Actor: "cli", Company: u.Company,
 		Action: "token.revoke", Object: u.Email, Outcome: "ok", Detail: *label})
 	if err != nil {
 		return err

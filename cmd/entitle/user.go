@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -28,7 +29,7 @@ for on the terminal. Only its argon2id hash is stored.`,
 	}
 }
 
-func runUserAdd(e *env, c command, args []string) error {
+func runUserAdd(ctx context.Context, e *env, c command, args []string) error {
 	f := newFlags(e, c)
 	company := f.String("company", "", "company key (required)")
 	email := f.String("email", "", "email address, unique across the portal (required)")
@@ -67,12 +68,12 @@ func runUserAdd(e *env, c command, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := f.open()
+	db, err := f.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	u, err = db.AddUser(e.ctx, u, hash, e.now())
+	u, err = db.AddUser(ctx, u, hash, e.now())
 	if err != nil {
 		return err
 	}
@@ -80,7 +81,7 @@ func runUserAdd(e *env, c command, args []string) error {
 	if u.Admin {
 		role = "administrator"
 	}
-	if err := db.Audit(e.ctx, entitle.AuditEvent{At: e.now(), Actor: "cli", Company: u.Company, Action: "user.add", Object: u.Email, Outcome: "ok", Detail: role}); err != nil {
+	if err := db.Audit(ctx, entitle.AuditEvent{At: e.now(), Actor: "cli", Company: u.Company, Action: "user.add", Object: u.Email, Outcome: "ok", Detail: role}); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "added %s (%s) to %s as %s\n", u.Email, u.Name, u.Company, role)
@@ -118,8 +119,8 @@ func readPassword(e *env, fromStdin bool) (string, error) {
 }
 
 // userByEmail finds a user, with a clear message when there is none.
-func userByEmail(e *env, db *store.DB, email string) (entitle.UserRecord, error) {
-	u, err := db.UserByEmail(e.ctx, email)
+func userByEmail(ctx context.Context, e *env, db *store.DB, email string) (entitle.UserRecord, error) {
+	u, err := db.UserByEmail(ctx, email)
 	if errors.Is(err, entitle.ErrNotFound) {
 		return u, entitle.Errorf(entitle.CodeNotFound, "no user with email %s", entitle.NormalizeEmail(email))
 	}
@@ -130,7 +131,7 @@ func userByEmail(e *env, db *store.DB, email string) (entitle.UserRecord, error)
 // --email on f (the command has defined its own flags), parses args (no
 // positional arguments), opens the store and finds the user. The caller
 // closes the store.
-func openUser(e *env, f *flags, args []string) (*store.DB, entitle.UserRecord, error) {
+func openUser(ctx context.Context, e *env, f *flags, args []string) (*store.DB, entitle.UserRecord, error) {
 	email := f.String("email", "", "the user's email (required)")
 	pos, err := f.parse(args)
 	if err != nil {
@@ -142,11 +143,11 @@ func openUser(e *env, f *flags, args []string) (*store.DB, entitle.UserRecord, e
 	if *email == "" {
 		return nil, entitle.UserRecord{}, errUsage{"missing --email"}
 	}
-	db, err := f.open()
+	db, err := f.open(ctx)
 	if err != nil {
 		return nil, entitle.UserRecord{}, err
 	}
-	u, err := userByEmail(e, db, *email)
+	u, err := userByEmail(ctx, e, db, *email)
 	if err != nil {
 		db.Close()
 		return nil, entitle.UserRecord{}, err

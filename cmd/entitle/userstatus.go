@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -12,7 +13,9 @@ func userDisableCommand() command {
 		name:    "user disable",
 		args:    "--email E",
 		summary: "disable a user: their sessions and tokens stop working at once",
-		run:     func(e *env, c command, args []string) error { return runUserStatus(e, c, args, entitle.UserDisabled) },
+		run: func(ctx context.Context, e *env, c command, args []string) error {
+			return runUserStatus(ctx, e, c, args, entitle.UserDisabled)
+		},
 	}
 }
 
@@ -21,12 +24,14 @@ func userEnableCommand() command {
 		name:    "user enable",
 		args:    "--email E",
 		summary: "enable a disabled user again",
-		run:     func(e *env, c command, args []string) error { return runUserStatus(e, c, args, entitle.UserActive) },
+		run: func(ctx context.Context, e *env, c command, args []string) error {
+			return runUserStatus(ctx, e, c, args, entitle.UserActive)
+		},
 	}
 }
 
-func runUserStatus(e *env, c command, args []string, status entitle.UserStatus) error {
-	db, u, err := openUser(e, newFlags(e, c), args)
+func runUserStatus(ctx context.Context, e *env, c command, args []string, status entitle.UserStatus) error {
+	db, u, err := openUser(ctx, e, newFlags(e, c), args)
 	if err != nil {
 		return err
 	}
@@ -35,7 +40,7 @@ func runUserStatus(e *env, c command, args []string, status entitle.UserStatus) 
 	if status == entitle.UserDisabled {
 		action = "user.disable"
 	}
-	err = db.SetUserStatus(e.ctx, u.Email, status, entitle.AuditEvent{At: e.now(), Actor: "cli", Company: u.Company,
+	err = db.SetUserStatus(ctx, u.Email, status, entitle.AuditEvent{At: e.now(), Actor: "cli", Company: u.Company,
 		Action: action, Object: u.Email, Outcome: "ok"})
 	if errors.Is(err, entitle.ErrNotFound) {
 		return entitle.Errorf(entitle.CodeNotFound, "no user with email %s", u.Email)

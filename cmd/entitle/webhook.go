@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -34,7 +35,7 @@ Deliveries are sent by 'entitle serve'; 'entitle webhook test' sends a ping now.
 	}
 }
 
-func runWebhookAdd(e *env, c command, args []string) error {
+func runWebhookAdd(ctx context.Context, e *env, c command, args []string) error {
 	f := newFlags(e, c)
 	company := f.String("company", "", "the company that receives the events (required)")
 	rawURL := f.String("url", "", "where to POST the deliveries (required)")
@@ -62,13 +63,13 @@ func runWebhookAdd(e *env, c command, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := f.open()
+	db, err := f.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	now := e.now()
-	w, err := db.AddWebhook(e.ctx, entitle.Webhook{Company: *company, URL: u, Events: types, Secret: secret, CreatedAt: now, CreatedBy: "cli"},
+	w, err := db.AddWebhook(ctx, entitle.Webhook{Company: *company, URL: u, Events: types, Secret: secret, CreatedAt: now, CreatedBy: "cli"},
 		entitle.AuditEvent{At: now, Actor: "cli", Company: *company, Action: "webhook.add", Outcome: "ok", Detail: u + " (" + eventsText(types) + ")"})
 	if err != nil {
 		return err
@@ -98,7 +99,7 @@ never shown.`,
 	}
 }
 
-func runWebhookList(e *env, c command, args []string) error {
+func runWebhookList(ctx context.Context, e *env, c command, args []string) error {
 	f := newFlags(e, c)
 	company := f.String("company", "", "only this company's endpoints")
 	pos, err := f.parse(args)
@@ -108,17 +109,17 @@ func runWebhookList(e *env, c command, args []string) error {
 	if len(pos) > 0 {
 		return errUsage{"unexpected arguments: " + strings.Join(pos, " ")}
 	}
-	db, err := f.open()
+	db, err := f.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	if *company != "" {
-		if _, err := db.Company(e.ctx, *company); err != nil {
+		if _, err := db.Company(ctx, *company); err != nil {
 			return entitle.Errorf(entitle.CodeNotFound, "no company with key %s", *company)
 		}
 	}
-	hooks, err := db.Webhooks(e.ctx, *company)
+	hooks, err := db.Webhooks(ctx, *company)
 	if err != nil {
 		return err
 	}
@@ -133,7 +134,7 @@ func runWebhookList(e *env, c command, args []string) error {
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tCOMPANY\tURL\tEVENTS\tPENDING\tDELIVERED\tFAILED\tLAST ERROR")
 	for _, w := range hooks {
-		s, err := db.WebhookStats(e.ctx, w.ID)
+		s, err := db.WebhookStats(ctx, w.ID)
 		if err != nil {
 			return err
 		}
@@ -164,16 +165,16 @@ cancelled and its signing secret is erased from the database.`,
 	}
 }
 
-func runWebhookRemove(e *env, c command, args []string) error {
+func runWebhookRemove(ctx context.Context, e *env, c command, args []string) error {
 	f := newFlags(e, c)
 	id := f.Int64("id", 0, "the endpoint's id, as 'entitle webhook list' shows it (required)")
-	db, w, err := openWebhook(e, f, args, id)
+	db, w, err := openWebhook(ctx, e, f, args, id)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	now := e.now()
-	err = db.RemoveWebhook(e.ctx, w.ID, now, entitle.AuditEvent{At: now, Actor: "cli", Company: w.Company, Action: "webhook.remove", Outcome: "ok", Detail: w.URL})
+	err = db.RemoveWebhook(ctx, w.ID, now, entitle.AuditEvent{At: now, Actor: "cli", Company: w.Company, Action: "webhook.remove", Outcome: "ok", Detail: w.URL})
 	if errors.Is(err, entitle.ErrNotFound) {
 		return entitle.Errorf(entitle.CodeNotFound, "no active webhook %d", w.ID)
 	}
@@ -186,7 +187,7 @@ func runWebhookRemove(e *env, c command, args []string) error {
 
 // openWebhook parses a command's flags and opens the store and the active
 // endpoint named by --id.
-func openWebhook(e *env, f *flags, args []string, id *int64) (*store.DB, entitle.Webhook, error) {
+func openWebhook(ctx context.Context, e *env, f *flags, args []string, id *int64) (*store.DB, entitle.Webhook, error) {
 	pos, err := f.parse(args)
 	if err != nil {
 		return nil, entitle.Webhook{}, err
@@ -197,11 +198,11 @@ func openWebhook(e *env, f *flags, args []string, id *int64) (*store.DB, entitle
 	case *id <= 0:
 		return nil, entitle.Webhook{}, errUsage{"--id is required"}
 	}
-	db, err := f.open()
+	db, err := f.open(ctx)
 	if err != nil {
 		return nil, entitle.Webhook{}, err
 	}
-	w, err := db.Webhook(e.ctx, *id)
+	w, err := db.Webhook(ctx, *id)
 	if err == nil && !w.RemovedAt.IsZero() {
 		err = entitle.ErrNotFound
 	}
@@ -226,16 +227,16 @@ and prints what became of it. A ping is tried once, never retried.`,
 	}
 }
 
-func runWebhookTest(e *env, c command, args []string) error {
+func runWebhookTest(ctx context.Context, e *env, c command, args []string) error {
 	f := newFlags(e, c)
 	id := f.Int64("id", 0, "the endpoint's id, as 'entitle webhook list' shows it (required)")
-	db, w, err := openWebhook(e, f, args, id)
+	db, w, err := openWebhook(ctx, e, f, args, id)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	d := &webhooks.Dispatcher{DB: db, Now: e.now}
-	dl, err := d.Ping(e.ctx, w.ID, "cli")
+	d := wire(db, settings{now: e.now}).webhooks
+	dl, err := d.Ping(ctx, w.ID, "cli")
 	if err != nil {
 		return err
 	}

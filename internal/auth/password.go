@@ -97,6 +97,16 @@ func NewToken() (token, hash string, err error) {
 	return token, HashToken(token), nil
 }
 
+// NewSecret returns a random 256-bit secret, base64url: invitation links,
+// session cookies.
+func NewSecret() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
 // HashToken is the stored form of a token: hex SHA-256. Tokens are random
 // and long, so a fast hash is enough (no salt or stretching is needed).
 func HashToken(token string) string {

@@ -20,7 +20,7 @@ type Acceptance struct {
 // inviting company, named a.Name, signing in with a.Password (at least 12
 // characters, not the email address). The token works once: of two
 // concurrent accepts exactly one wins. An unknown, expired, used or revoked
-// token is a CodeInvalidToken error that says which.
+// token is a entitle.CodeInvalidToken error that says which.
 func (s *Service) Accept(ctx context.Context, a Acceptance) (entitle.UserRecord, error) {
 	var ps entitle.Problems
 	if a.Token == "" {
@@ -34,7 +34,7 @@ func (s *Service) Accept(ctx context.Context, a Acceptance) (entitle.UserRecord,
 		return entitle.UserRecord{}, err
 	}
 	hash := auth.HashToken(a.Token)
-	email, err := s.DB.InvitationEmail(ctx, hash)
+	email, err := s.Store.InvitationEmail(ctx, hash)
 	if err != nil {
 		return entitle.UserRecord{}, tokenError(err)
 	}
@@ -46,7 +46,7 @@ func (s *Service) Accept(ctx context.Context, a Acceptance) (entitle.UserRecord,
 		return entitle.UserRecord{}, err
 	}
 	now := s.now()
-	u, err := s.DB.AcceptInvitation(ctx, hash, name, pw, now, entitle.AuditEvent{At: now, Action: "invitation.accept", Outcome: "ok"})
+	u, err := s.Store.AcceptInvitation(ctx, hash, name, pw, now, entitle.AuditEvent{At: now, Action: "invitation.accept", Outcome: "ok"})
 	if err != nil {
 		return u, tokenError(err)
 	}
@@ -56,7 +56,7 @@ func (s *Service) Accept(ctx context.Context, a Acceptance) (entitle.UserRecord,
 // Lookup returns the invitation whose link carries token, if the link still
 // works: for the page behind the link, before the co-worker fills in the form.
 func (s *Service) Lookup(ctx context.Context, token string) (entitle.Invitation, error) {
-	inv, err := s.DB.InvitationByToken(ctx, auth.HashToken(token))
+	inv, err := s.Store.InvitationByToken(ctx, auth.HashToken(token))
 	if err != nil {
 		return inv, tokenError(err)
 	}
@@ -75,13 +75,13 @@ func (s *Service) Lookup(ctx context.Context, token string) (entitle.Invitation,
 func tokenError(err error) error {
 	switch {
 	case errors.Is(err, entitle.ErrInvitationUnknown):
-		return entitle.Errorf(CodeInvalidToken, "This invitation link is not valid. Check that you copied the whole link, or ask your co-worker to invite you again.")
+		return entitle.Errorf(entitle.CodeInvalidToken, "This invitation link is not valid. Check that you copied the whole link, or ask your co-worker to invite you again.")
 	case errors.Is(err, entitle.ErrInvitationExpired):
-		return entitle.Errorf(CodeInvalidToken, "This invitation has expired. Ask your co-worker to invite you again.")
+		return entitle.Errorf(entitle.CodeInvalidToken, "This invitation has expired. Ask your co-worker to invite you again.")
 	case errors.Is(err, entitle.ErrInvitationUsed):
-		return entitle.Errorf(CodeInvalidToken, "This invitation has already been used. Sign in with your email address and password.")
+		return entitle.Errorf(entitle.CodeInvalidToken, "This invitation has already been used. Sign in with your email address and password.")
 	case errors.Is(err, entitle.ErrInvitationRevoked):
-		return entitle.Errorf(CodeInvalidToken, "This invitation was withdrawn. Ask your co-worker to invite you again.")
+		return entitle.Errorf(entitle.CodeInvalidToken, "This invitation was withdrawn. Ask your co-worker to invite you again.")
 	}
 	return err
 }

@@ -8,17 +8,16 @@
 // Mail goes out after the invitation is committed: one attempt while the
 // inviter waits, then, after a transient failure, more attempts in the
 // background with growing pauses. Each attempt's outcome is recorded on the
-// invitation (store.MailState), so that an administrator sees a delivery
+// invitation (entitle.MailState), so that an administrator sees a delivery
 // that failed and can send the link again ([Service.Resend]).
 package coworkers
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -28,15 +27,6 @@ import (
 	"github.com/entitle-portal/entitle/internal/mail"
 	"github.com/entitle-portal/entitle/internal/policy"
 	"github.com/entitle-portal/entitle/internal/ratelimit"
-	"github.com/entitle-portal/entitle/internal/store"
-)
-
-// The error codes of the invitation outcomes (SPEC §4).
-const (
-	CodeEmailRequired  = "email_required"
-	CodeInvalidEmail   = "invalid_email"
-	CodeAlreadyInvited = "already_invited"
-	CodeInvalidToken   = "invalid_token" // an invitation link that does not work
 )
 
 // The invitation outcomes of SPEC §4, word for word.
@@ -66,9 +56,27 @@ type Delivery struct {
 	Timeout  time.Duration // of one attempt; 30s when zero
 }
 
+// Store is what the co-worker flow reads and records.
+type Store interface {
+	VendorKey(ctx context.Context) (string, error)
+	Company(ctx context.Context, key string) (entitle.Company, error)
+	CreateInvitation(ctx context.Context, inv entitle.Invitation, ev entitle.AuditEvent) (entitle.Invitation, error)
+	Invitation(ctx context.Context, id int64) (entitle.Invitation, error)
+	OpenInvitations(ctx context.Context, company string, inviterID, after int64, limit int) ([]entitle.Invitation, error)
+	RevokeInvitation(ctx context.Context, id int64, check func(entitle.Invitation) error, now time.Time, ev entitle.AuditEvent) (entitle.Invitation, error)
+	ReissueInvitation(ctx context.Context, id int64, check func(entitle.Invitation) error, tokenHash string, expires time.Time, ev entitle.AuditEvent) (entitle.Invitation, error)
+	RecordMail(ctx context.Context, id int64, tokenHash string, m entitle.MailState) error
+	InvitationEmail(ctx context.Context, tokenHash string) (string, error)
+	InvitationByToken(ctx context.Context, tokenHash string) (entitle.Invitation, error)
+	AcceptInvitation(ctx context.Context, tokenHash, name, passwordHash string, now time.Time, ev entitle.AuditEvent) (entitle.UserRecord, error)
+	CompanyUsers(ctx context.Context, company, after string, limit int) ([]entitle.UserRecord, error)
+	ChangeUser(ctx context.Context, id int64, ch entitle.UserChange, check func(u entitle.UserRecord, otherActiveAdmins int) error, ev entitle.AuditEvent) (entitle.UserRecord, error)
+	Audit(ctx context.Context, events ...entitle.AuditEvent) error
+}
+
 // Service is the co-worker flow on a store.
 type Service struct {
-	DB      *store.DB
+	Store   Store
 	Mailer  mail.Sender // where invitation mail goes; required
 	Now     func() time.Time
 	Logger  *slog.Logger
@@ -101,7 +109,7 @@ func Operator(company string) entitle.Actor {
 
 // Invite invites the co-worker at email into the inviter's company (SPEC
 // §4), as an administrator of it when asAdmin. The outcomes are those of
-// SPEC §4: CodeEmailRequired, CodeInvalidEmail, CodeAlreadyInvited (audited:
+// SPEC §4: entitle.CodeEmailRequired, entitle.CodeInvalidEmail, entitle.CodeAlreadyInvited (audited:
 // it is the one answer that tells an address is known), or the invitation,
 // with how its mail went so far. A refusal by a rate limit is a
 // *ratelimit.Exceeded.
@@ -109,13 +117,13 @@ func (s *Service) Invite(ctx context.Context, from entitle.Actor, email string, 
 	email = strings.TrimSpace(email)
 	switch {
 	case email == "":
-		return entitle.Invitation{}, entitle.Errorf(CodeEmailRequired, MsgEmailRequired)
+		return entitle.Invitation{}, entitle.Errorf(entitle.CodeEmailRequired, MsgEmailRequired)
 	case entitle.CheckPlainEmail(email) != nil:
-		return entitle.Invitation{}, entitle.Errorf(CodeInvalidEmail, MsgInvalidEmail)
+		return entitle.Invitation{}, entitle.Errorf(entitle.CodeInvalidEmail, MsgInvalidEmail)
 	}
 	email = entitle.NormalizeEmail(email)
-	if d := policy.Invite(from, asAdmin); !d.Allowed {
-		return entitle.Invitation{}, entitle.Errorf(entitle.CodeForbidden, "%s", reason(d))
+	if err := policy.Invite(from, asAdmin).Err("company", from.Company); err != nil {
+		return entitle.Invitation{}, err
 	}
 	now := s.now()
 	ev := entitle.AuditEvent{At: now, Actor: from.Email, Company: from.Company, Action: "invitation.create", Object: email, Outcome: "ok"}
@@ -125,15 +133,15 @@ func (s *Service) Invite(ctx context.Context, from entitle.Actor, email string, 
 	if err := s.limit(ctx, from, now); err != nil {
 		return entitle.Invitation{}, s.refused(ctx, ev, err)
 	}
-	token, err := NewSecret()
+	token, err := auth.NewSecret()
 	if err != nil {
 		return entitle.Invitation{}, err
 	}
-	inv, err := s.DB.CreateInvitation(ctx, entitle.Invitation{Email: email, Company: from.Company, InviterID: from.UserID, Admin: asAdmin,
+	inv, err := s.Store.CreateInvitation(ctx, entitle.Invitation{Email: email, Company: from.Company, InviterID: from.UserID, Admin: asAdmin,
 		TokenHash: auth.HashToken(token), CreatedAt: now, ExpiresAt: now.Add(s.ttl())}, ev)
 	if errors.Is(err, entitle.ErrAlreadyInvited) {
-		ev.Outcome = CodeAlreadyInvited
-		return inv, s.refused(ctx, ev, entitle.Errorf(CodeAlreadyInvited, MsgAlreadyInvited))
+		ev.Outcome = entitle.CodeAlreadyInvited
+		return inv, s.refused(ctx, ev, entitle.Errorf(entitle.CodeAlreadyInvited, MsgAlreadyInvited))
 	}
 	if err != nil {
 		return inv, err
@@ -171,7 +179,7 @@ func (s *Service) refused(ctx context.Context, ev entitle.AuditEvent, why error)
 	case ev.Outcome == "ok":
 		ev.Outcome = "denied"
 	}
-	if err := s.DB.Audit(ctx, ev); err != nil {
+	if err := s.Store.Audit(ctx, ev); err != nil {
 		return err
 	}
 	return why
@@ -180,23 +188,50 @@ func (s *Service) refused(ctx context.Context, ev entitle.AuditEvent, why error)
 // Invitations returns a page of the open invitations of the inviter's
 // company that the inviter may see (an administrator all, a member their
 // own), after the invitation with ID after.
-func (s *Service) Invitations(ctx context.Context, by entitle.Actor, after int64, limit int) ([]entitle.Invitation, error) {
-	all, d := policy.ListInvitations(by, by.Company)
-	if !d.Allowed {
-		return nil, entitle.Errorf(entitle.CodeForbidden, "%s", reason(d))
+func (s *Service) Invitations(ctx context.Context, by entitle.Actor, after int64, limit int) ([]Invitation, error) {
+	d := policy.ListInvitations(by, by.Company)
+	if err := d.Err("company", by.Company); err != nil {
+		return nil, err
 	}
 	var only int64
-	if !all {
+	if d.Scope != policy.ScopeCompany {
 		only = by.UserID
 	}
-	return s.DB.OpenInvitations(ctx, by.Company, only, after, limit)
+	invs, err := s.Store.OpenInvitations(ctx, by.Company, only, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Invitation, len(invs))
+	for i, inv := range invs {
+		out[i] = Invitation{Invitation: inv, MayManage: policy.ManageInvitation(by, inv).Allowed}
+	}
+	return out, nil
+}
+
+// Invitation is an open invitation as a co-worker sees it, with whether
+// they may revoke or resend it.
+type Invitation struct {
+	entitle.Invitation
+	MayManage bool
+}
+
+// Abilities is what a user may do on the co-workers page.
+type Abilities struct {
+	AllInvitations bool // sees every invitation of the company (else the ones they sent)
+	InviteAdmins   bool // may invite an administrator
+}
+
+// Abilities says what by may do with co-workers, as the policy decides.
+func (s *Service) Abilities(by entitle.Actor) Abilities {
+	return Abilities{AllInvitations: policy.ListInvitations(by, by.Company).Scope == policy.ScopeCompany,
+		InviteAdmins: policy.Invite(by, true).Allowed}
 }
 
 // Revoke withdraws an open invitation: its link stops working at once.
 func (s *Service) Revoke(ctx context.Context, by entitle.Actor, id int64) (entitle.Invitation, error) {
 	now := s.now()
 	ev := entitle.AuditEvent{At: now, Actor: by.Email, Company: by.Company, Action: "invitation.revoke", Outcome: "ok"}
-	inv, err := s.DB.RevokeInvitation(ctx, id, s.manage(by), now, ev)
+	inv, err := s.Store.RevokeInvitation(ctx, id, s.manage(by), now, ev)
 	return inv, s.invitationError(id, inv, err)
 }
 
@@ -207,7 +242,7 @@ func (s *Service) Resend(ctx context.Context, by entitle.Actor, id int64) (entit
 	now := s.now()
 	ev := entitle.AuditEvent{At: now, Actor: by.Email, Company: by.Company, Action: "invitation.resend", Outcome: "ok"}
 	// Refuse a foreign or closed invitation before counting the attempt.
-	cur, err := s.DB.Invitation(ctx, id)
+	cur, err := s.Store.Invitation(ctx, id)
 	if err == nil {
 		err = s.manage(by)(cur)
 	}
@@ -218,11 +253,11 @@ func (s *Service) Resend(ctx context.Context, by entitle.Actor, id int64) (entit
 		ev.Object = cur.Email
 		return cur, s.refused(ctx, ev, err)
 	}
-	token, err := NewSecret()
+	token, err := auth.NewSecret()
 	if err != nil {
 		return cur, err
 	}
-	inv, err := s.DB.ReissueInvitation(ctx, id, s.manage(by), auth.HashToken(token), now.Add(s.ttl()), ev)
+	inv, err := s.Store.ReissueInvitation(ctx, id, s.manage(by), auth.HashToken(token), now.Add(s.ttl()), ev)
 	if err != nil {
 		return inv, s.invitationError(id, inv, err)
 	}
@@ -233,14 +268,11 @@ func (s *Service) Resend(ctx context.Context, by entitle.Actor, id int64) (entit
 // manage returns the check of a change to an invitation by by.
 func (s *Service) manage(by entitle.Actor) func(entitle.Invitation) error {
 	return func(inv entitle.Invitation) error {
-		d, visible := policy.ManageInvitation(by, inv.Company, by.UserID != 0 && inv.InviterID == by.UserID)
-		switch {
-		case !visible:
+		d := policy.ManageInvitation(by, inv)
+		if !d.Visible {
 			return entitle.ErrNotFound
-		case !d.Allowed:
-			return entitle.Errorf(entitle.CodeForbidden, "%s", reason(d))
 		}
-		return nil
+		return d.Err("invitation", strconv.FormatInt(inv.ID, 10))
 	}
 }
 
@@ -257,21 +289,4 @@ func (s *Service) invitationError(id int64, inv entitle.Invitation, err error) e
 		return entitle.Errorf(entitle.CodeConflict, "%s has become a user meanwhile: no invitation needed", inv.Email)
 	}
 	return err
-}
-
-// NewSecret returns a random 256-bit secret, base64url: invitation tokens
-// and session cookies.
-func NewSecret() (string, error) {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return "", err
-	}
-	return base64.RawURLEncoding.EncodeToString(b), nil
-}
-
-func reason(d policy.Decision) string {
-	if len(d.Reasons) == 0 {
-		return "you may not do this"
-	}
-	return d.Reasons[0]
 }

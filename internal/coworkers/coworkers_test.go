@@ -46,7 +46,7 @@ func closedAddr(t *testing.T) string {
 // resends.
 func TestCloseStopsRetries(t *testing.T) {
 	db := newStore(t)
-	svc := &coworkers.Service{DB: db, Now: func() time.Time { return now }, BaseURL: "http://portal.example",
+	svc := &coworkers.Service{Store: db, Now: func() time.Time { return now }, BaseURL: "http://portal.example",
 		Mailer:   mail.SMTP{Addr: closedAddr(t), From: "portal@vendor.example", TLS: mail.TLSNone},
 		Delivery: coworkers.Delivery{Attempts: 5, Backoff: time.Hour}}
 	inv, err := svc.Invite(context.Background(), coworkers.Operator("ACME"), "it@acme.example", true)
@@ -86,7 +86,7 @@ func TestCloseStopsRetries(t *testing.T) {
 func TestMailNeverCarriesTheStoredHash(t *testing.T) {
 	db := newStore(t)
 	dir := t.TempDir()
-	svc := &coworkers.Service{DB: db, Now: func() time.Time { return now }, BaseURL: "http://portal.example",
+	svc := &coworkers.Service{Store: db, Now: func() time.Time { return now }, BaseURL: "http://portal.example",
 		Mailer: mail.Outbox{Dir: dir, From: "portal@vendor.example", Now: func() time.Time { return now }}}
 	inv, err := svc.Invite(context.Background(), coworkers.Operator("ACME"), "it@acme.example", false)
 	if err != nil {

@@ -28,13 +28,13 @@ var invitationHTML = template.Must(template.New("invitation").Parse(`<!doctype h
 // message composes the invitation mail with its link. The secret token is
 // only ever in the mail; the database holds its hash.
 func (s *Service) message(ctx context.Context, from entitle.Actor, inv entitle.Invitation, token string) (mail.Message, error) {
-	co, err := s.DB.Company(ctx, inv.Company)
+	co, err := s.Store.Company(ctx, inv.Company)
 	if err != nil {
 		return mail.Message{}, err
 	}
 	portal, vendorName := "entitlement portal", "the vendor"
-	if vendor, err := s.DB.VendorKey(ctx); err == nil && vendor != "" {
-		if v, err := s.DB.Company(ctx, vendor); err == nil {
+	if vendor, err := s.Store.VendorKey(ctx); err == nil && vendor != "" {
+		if v, err := s.Store.Company(ctx, vendor); err == nil {
 			portal, vendorName = v.Name+" entitlement portal", v.Name
 		}
 	}
@@ -176,7 +176,7 @@ func (s *Service) gaveUp(inv entitle.Invitation, st entitle.MailState, why strin
 }
 
 func (s *Service) record(ctx context.Context, inv entitle.Invitation, st entitle.MailState) {
-	if err := s.DB.RecordMail(context.WithoutCancel(ctx), inv.ID, inv.TokenHash, st); err != nil {
+	if err := s.Store.RecordMail(context.WithoutCancel(ctx), inv.ID, inv.TokenHash, st); err != nil {
 		s.log().ErrorContext(ctx, "invitation mail state not recorded", slog.Int64("invitation", inv.ID), slog.Any("err", err))
 	}
 }

@@ -3,6 +3,7 @@ package coworkers
 import (
 	"context"
 	"errors"
+	"strconv"
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/policy"
@@ -10,18 +11,29 @@ import (
 
 // Users returns a page of the users of by's company, by email, after the
 // address after. Any member sees their co-workers.
-func (s *Service) Users(ctx context.Context, by entitle.Actor, after string, limit int) ([]entitle.UserRecord, error) {
-	d, _ := policy.ListCoworkers(by, by.Company)
-	if !d.Allowed {
-		return nil, entitle.Errorf(entitle.CodeForbidden, "%s", reason(d))
+func (s *Service) Users(ctx context.Context, by entitle.Actor, after string, limit int) ([]User, error) {
+	if err := policy.ListCoworkers(by, by.Company).Err("company", by.Company); err != nil {
+		return nil, err
 	}
-	return s.DB.CompanyUsers(ctx, by.Company, after, limit)
+	us, err := s.Store.CompanyUsers(ctx, by.Company, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]User, len(us))
+	for i, u := range us {
+		// Whether by administers this user at all; a change that would
+		// leave the company without an administrator is refused when it
+		// is asked for, with the policy's reason.
+		out[i] = User{UserRecord: u, MayChange: policy.ChangeCoworker(by, u.User, entitle.UserChange{}, 1).Allowed}
+	}
+	return out, nil
 }
 
-// Change is a change of one user: nil fields stay as they are.
-type Change struct {
-	Status *entitle.UserStatus
-	Admin  *bool
+// User is a co-worker as a user of the company sees them, with whether
+// they may change them (disable, enable, promote, demote).
+type User struct {
+	entitle.UserRecord
+	MayChange bool
 }
 
 // ChangeUser applies ch to the user with id, as by (an administrator of the
@@ -29,30 +41,19 @@ type Change struct {
 // once), enable, promote to or demote from administrator. The last active
 // administrator of a company can be neither disabled nor demoted; the check
 // and the change are one transaction. Every effective change is audited.
-func (s *Service) ChangeUser(ctx context.Context, by entitle.Actor, id int64, ch Change) (entitle.UserRecord, error) {
+func (s *Service) ChangeUser(ctx context.Context, by entitle.Actor, id int64, ch entitle.UserChange) (entitle.UserRecord, error) {
 	if ch.Status != nil && *ch.Status != entitle.UserActive && *ch.Status != entitle.UserDisabled {
 		return entitle.UserRecord{}, entitle.Problems{{Field: "status", Message: `must be "active" or "disabled", not "` + string(*ch.Status) + `"`}}
 	}
 	check := func(u entitle.UserRecord, others int) error {
-		pc := policy.UserChange{}
-		if ch.Status != nil {
-			pc.Disable = *ch.Status == entitle.UserDisabled
-			pc.Enable = *ch.Status == entitle.UserActive
-		}
-		if ch.Admin != nil {
-			pc.Promote, pc.Demote = *ch.Admin, !*ch.Admin
-		}
-		d, visible := policy.ChangeCoworker(by, u.User, pc, others)
-		switch {
-		case !visible:
+		d := policy.ChangeCoworker(by, u.User, ch, others)
+		if !d.Visible {
 			return entitle.ErrNotFound
-		case !d.Allowed:
-			return entitle.Errorf(entitle.CodeForbidden, "%s", reason(d))
 		}
-		return nil
+		return d.Err("user", strconv.FormatInt(id, 10))
 	}
 	ev := entitle.AuditEvent{At: s.now(), Actor: by.Email, Company: by.Company, Outcome: "ok"}
-	u, err := s.DB.ChangeUser(ctx, id, entitle.UserChange{Status: ch.Status, Admin: ch.Admin}, check, ev)
+	u, err := s.Store.ChangeUser(ctx, id, ch, check, ev)
 	if errors.Is(err, entitle.ErrNotFound) {
 		return u, entitle.Errorf(entitle.CodeNotFound, "user %d not found", id)
 	}

@@ -1,57 +1,104 @@
-// Package disclose answers what a caller may see: it asks the store for
-// candidates and facts, has internal/policy decide, projects only the views
-// the decision allows, and audits every disclosure. The CLI and the HTTP API
-// both go through it; no other package turns records into answers.
+// Package disclose is the gate: the one door through which an entitlement
+// or an order reaches a company. It asks the store for candidates and
+// facts, has internal/policy decide, projects only the views the decision
+// allows, and audits every disclosure. Every path that shows an
+// entitlement or an order to a company goes through it — API, portal
+// pages, CSV (portal and CLI), expiry notices, webhook payloads, renewal
+// options and requests, transfers — and no other package outside
+// internal/policy asks the policy's entitlement decisions (Decide,
+// AskWhoHasAccess, WhoHasAccess, ListViews).
+//
+// Two kinds of entry:
+//
+//   - A request of an actor (List, Export, ExportCSV, Get, Detail,
+//     Explain, Order, OrderEntitlements, Check, the delegation calls): the
+//     answer is audited, a refusal too; an object the actor may not see is
+//     "not found", exactly like one that does not exist (R7).
+//   - A message the portal sends by itself to a company (Message, for a
+//     webhook delivery or an expiry notice): what the company may see is
+//     projected, the rest left out silently — the company never asked, so
+//     nothing is audited for what it is not told — and the audit event of
+//     what is sent is written by the sender, with the message, from
+//     [Message.Event].
+//
+// Services that act on an entitlement (renewals, transfers) ask [Service.Seen]
+// for the entitlement with the actor's decision, decide their own rules on
+// that decision, and show what they show through the gate's projections.
 package disclose
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/policy"
-	"github.com/entitle-portal/entitle/internal/store"
 )
 
-// Service answers disclosure questions.
+// Store is what the gate reads and records. The store narrows rows for
+// speed; the policy decides, field by field.
+type Store interface {
+	VendorKey(ctx context.Context) (string, error)
+	Company(ctx context.Context, key string) (entitle.Company, error)
+	Profile(ctx context.Context, key string) (entitle.Profile, error)
+	// Entitlement returns sub with the facts for a member of company (all
+	// of the owner's delegations when company is "").
+	Entitlement(ctx context.Context, sub, company string) (entitle.Candidate, error)
+	List(ctx context.Context, c entitle.Actor, after string, limit int, f entitle.ListFilter, now time.Time) (entitle.ListPage, error)
+	OrderByPO(ctx context.Context, pe, po string) (entitle.OrderRecord, entitle.Facts, error)
+	OwnerViews(ctx context.Context, orderIDs []int64) (map[int64]entitle.OwnerView, error)
+	PartnersOf(ctx context.Context, orderIDs []int64) (map[int64]string, error)
+	Owns(ctx context.Context, company string) (bool, error)
+	Delegations(ctx context.Context, company string) (granted, received []entitle.Delegation, err error)
+	Delegation(ctx context.Context, id string) (entitle.Delegation, error)
+	GrantDelegation(ctx context.Context, d entitle.Delegation, ev entitle.AuditEvent) (entitle.Delegation, error)
+	RevokeDelegation(ctx context.Context, id, owner, by string, now time.Time, ev entitle.AuditEvent) error
+	Audit(ctx context.Context, events ...entitle.AuditEvent) error
+}
+
+// Service is the gate on a store.
 type Service struct {
-	DB  *store.DB
-	Now func() time.Time // the clock; time.Now when nil
+	store Store
+	clock func() time.Time
 }
 
-func (s *Service) now() time.Time {
-	if s.Now != nil {
-		return s.Now().UTC()
+// New returns the gate on st, telling time by now (time.Now when nil).
+func New(st Store, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
 	}
-	return time.Now().UTC()
+	return &Service{store: st, clock: now}
 }
 
-// CallerFor returns the caller for user u.
-func (s *Service) CallerFor(ctx context.Context, u entitle.User) (entitle.Actor, error) {
-	vendor, err := s.DB.VendorKey(ctx)
+func (s *Service) now() time.Time { return s.clock().UTC() }
+
+// Actor returns the actor user u is.
+func (s *Service) Actor(ctx context.Context, u entitle.User) (entitle.Actor, error) {
+	vendor, err := s.store.VendorKey(ctx)
 	if err != nil {
 		return entitle.Actor{}, err
 	}
 	return u.Actor(vendor), nil
 }
 
-// CallerForCompany returns a caller acting as a member of company (the
-// console's export --company). It fails when the company does not exist.
-func (s *Service) CallerForCompany(ctx context.Context, company, actor string) (entitle.Actor, error) {
-	if _, err := s.DB.Company(ctx, company); err != nil {
+// ActorFor returns the portal acting as a member of company, named name in
+// the audit trail ("cli" for the console's export, "webhook:ID" for a
+// delivery). It fails when the company does not exist.
+func (s *Service) ActorFor(ctx context.Context, company, name string) (entitle.Actor, error) {
+	if _, err := s.store.Company(ctx, company); err != nil {
 		if errors.Is(err, entitle.ErrNotFound) {
 			return entitle.Actor{}, entitle.Errorf(entitle.CodeNotFound, "no company with key %s", company)
 		}
 		return entitle.Actor{}, err
 	}
-	vendor, err := s.DB.VendorKey(ctx)
+	vendor, err := s.store.VendorKey(ctx)
 	if err != nil {
 		return entitle.Actor{}, err
 	}
-	return entitle.Actor{Company: company, Vendor: vendor == company, Email: actor}, nil
+	return entitle.Actor{Company: company, Vendor: vendor == company, Email: name}, nil
 }
 
 // Party names a company in an answer.
@@ -60,9 +107,10 @@ type Party struct {
 	Name string `json:"name"`
 }
 
-// Entitlement is the entitlement object of the API (SPEC §5). Owner and
-// InstallationSite are present only when the decision includes the owner
-// view (R4); every other field is entitlement information (R1).
+// Entitlement is the entitlement object of the API (SPEC §5). Every field
+// is there only with the view that discloses it: the entitlement
+// information (R1) always, Owner and InstallationSite with the owner view
+// (R4), SoldVia with the partner view.
 type Entitlement struct {
 	SubscriptionID   string           `json:"subscription_id"`
 	SKU              string           `json:"sku"`
@@ -74,8 +122,7 @@ type Entitlement struct {
 	Access           []entitle.Basis  `json:"access"`
 	Owner            *Party           `json:"owner,omitempty"`
 	InstallationSite *entitle.Address `json:"installation_site,omitempty"`
-	// SoldVia is the partner of record, for the owner, its delegates and the
-	// vendor (policy.SoldVia); absent for a direct purchase.
+	// SoldVia is the partner of record; absent for a direct purchase.
 	SoldVia *Partner `json:"sold_via,omitempty"`
 }
 
@@ -93,84 +140,124 @@ func PartnerOf(p entitle.Profile) Partner {
 	return Partner{Key: p.Company.Key, Name: p.Company.Name, ContactEmail: p.ContactEmail, ContactPhone: p.ContactPhone, Website: p.Website}
 }
 
-// soldVia fills in the partner of record of the items whose decision names
-// it (policy.SoldVia): one query for the page, each partner looked up once.
-func (s *Service) soldVia(ctx context.Context, items []*Entitlement, orders []int64) error {
-	if len(items) == 0 {
-		return nil
-	}
-	partners, err := s.DB.PartnersOf(ctx, orders)
-	if err != nil {
-		return err
-	}
-	seen := map[string]*Partner{}
-	for i, e := range items {
-		key, ok := partners[orders[i]]
-		if !ok {
-			continue
-		}
-		p, ok := seen[key]
-		if !ok {
-			prof, err := s.DB.Profile(ctx, key)
-			if err != nil {
-				return err
-			}
-			pp := PartnerOf(prof)
-			p, seen[key] = &pp, &pp
-		}
-		e.SoldVia = p
-	}
-	return nil
+// decided is a candidate with the policy's decision about it.
+type decided struct {
+	entitle.Candidate
+	policy.Decision
 }
 
-// project builds the entitlement object a decision allows.
-func project(c entitle.Candidate, d policy.Decision, today entitle.Date, owners map[int64]entitle.OwnerView) Entitlement {
-	e := c.Entitlement
-	out := Entitlement{
-		SubscriptionID: e.SubscriptionID, SKU: e.SKU, Quantity: e.Quantity,
-		StartDate: e.StartDate, EndDate: e.EndDate, PONumber: e.PONumber,
-		Status: e.StatusOn(today), Access: d.Basis,
+// project builds the entitlement objects the decisions allow, in order,
+// with one query per kind of extra view for all of them: owner & location,
+// the partner of record, the names of owners of transferred entitlements.
+func (s *Service) project(ctx context.Context, ds []decided, today entitle.Date) ([]Entitlement, error) {
+	out := make([]Entitlement, len(ds))
+	var ownerOrders, partnerOrders []int64
+	for i, d := range ds {
+		e := d.Entitlement
+		out[i] = Entitlement{SubscriptionID: e.SubscriptionID, SKU: e.SKU, Quantity: e.Quantity,
+			StartDate: e.StartDate, EndDate: e.EndDate, PONumber: e.PONumber,
+			Status: e.StatusOn(today), Access: d.Basis}
+		if d.Views.Has(policy.ViewOwner) {
+			ownerOrders = append(ownerOrders, d.OrderID)
+		}
+		if d.Views.Has(policy.ViewPartner) {
+			partnerOrders = append(partnerOrders, d.OrderID)
+		}
 	}
-	if d.Views.Has(policy.ViewOwner) {
-		if v, ok := owners[c.OrderID]; ok && v.Owner.Key == e.Owner {
-			out.Owner = &Party{Key: v.Owner.Key, Name: v.Owner.Name}
-			out.InstallationSite = v.Site
-		} else if e.Owner != "" {
+	if len(ownerOrders) > 0 {
+		owners, err := s.store.OwnerViews(ctx, ownerOrders)
+		if err != nil {
+			return nil, err
+		}
+		names := map[string]string{}
+		for i, d := range ds {
+			if !d.Views.Has(policy.ViewOwner) || d.Entitlement.Owner == "" {
+				continue
+			}
+			if v, ok := owners[d.OrderID]; ok && v.Owner.Key == d.Entitlement.Owner {
+				out[i].Owner = &Party{Key: v.Owner.Key, Name: v.Owner.Name}
+				out[i].InstallationSite = v.Site
+				continue
+			}
 			// Transferred: the owner is no longer the order's, and the
-			// order's installation site is the former owner's (R4): named
-			// by nameOwners, no site.
-			out.Owner = &Party{Key: e.Owner}
-		}
-	}
-	return out
-}
-
-// nameOwners names the owners project could only give the key of (the
-// entitlement was transferred since its order).
-func (s *Service) nameOwners(ctx context.Context, items []Entitlement) error {
-	names := map[string]string{}
-	for i := range items {
-		o := items[i].Owner
-		if o == nil || o.Name != "" {
-			continue
-		}
-		name, ok := names[o.Key]
-		if !ok {
-			co, err := s.DB.Company(ctx, o.Key)
-			if err != nil {
-				return err
+			// order's installation site is the former owner's (R4): the
+			// owner is named, without a site.
+			key := d.Entitlement.Owner
+			name, ok := names[key]
+			if !ok {
+				co, err := s.store.Company(ctx, key)
+				if err != nil {
+					return nil, err
+				}
+				name, names[key] = co.Name, co.Name
 			}
-			name, names[o.Key] = co.Name, co.Name
+			out[i].Owner = &Party{Key: key, Name: name}
 		}
-		items[i].Owner = &Party{Key: o.Key, Name: name}
 	}
-	return nil
+	if len(partnerOrders) > 0 {
+		partners, err := s.store.PartnersOf(ctx, partnerOrders)
+		if err != nil {
+			return nil, err
+		}
+		seen := map[string]*Partner{}
+		for i, d := range ds {
+			key, ok := partners[d.OrderID]
+			if !ok || !d.Views.Has(policy.ViewPartner) {
+				continue
+			}
+			p, ok := seen[key]
+			if !ok {
+				prof, err := s.store.Profile(ctx, key)
+				if err != nil {
+					return nil, err
+				}
+				pp := PartnerOf(prof)
+				p, seen[key] = &pp, &pp
+			}
+			out[i].SoldVia = p
+		}
+	}
+	return out, nil
 }
 
-// ErrNotFound is the answer for an object that does not exist and for one the
+// notFound is the answer for an object that does not exist and for one the
 // caller may not see (R7): the two are indistinguishable.
 func notFound(what, id string) error {
 	return entitle.Errorf(entitle.CodeNotFound, "%s %s not found", what, id)
+}
+
+func isNotFound(err error) bool {
+	var e *entitle.Error
+	return errors.As(err, &e) && e.Code == entitle.CodeNotFound
+}
+
+// outcome is the audit trail's word for how a request ended.
+func outcome(err error) string {
+	var e *entitle.Error
+	switch {
+	case err == nil:
+		return "ok"
+	case errors.As(err, &e) && e.Code == entitle.CodeForbidden:
+		return "denied"
+	case errors.As(err, &e):
+		return e.Code
+	}
+	return "failed"
+}
+
+// audit records one disclosure (or its refusal) by a, unless the request
+// failed for another reason, and returns err unchanged (or the audit's own
+// failure).
+func (s *Service) audit(ctx context.Context, a entitle.Actor, at time.Time, action, object string, basis []entitle.Basis, detail string, err error) error {
+	var e *entitle.Error
+	if err != nil && !errors.As(err, &e) {
+		return err
+	}
+	if aerr := s.store.Audit(ctx, entitle.AuditEvent{At: at, Actor: a.Email, Company: a.Company, Action: action,
+		Object: object, Basis: basis, Outcome: outcome(err), Detail: detail}); aerr != nil {
+		return aerr
+	}
+	return err
 }
 
 // Page is one page of a list.
@@ -182,84 +269,49 @@ type Page struct {
 // MaxLimit bounds a page.
 const MaxLimit = 500
 
-// List returns one page of the entitlements the caller may see, in
-// subscription ID order after cursor after, and audits the disclosure.
-func (s *Service) List(ctx context.Context, c entitle.Actor, after string, limit int, f entitle.ListFilter) (Page, error) {
+// List returns one page of the entitlements a may see, in the filter's
+// order after cursor after, and audits the disclosure.
+func (s *Service) List(ctx context.Context, a entitle.Actor, after string, limit int, f entitle.ListFilter) (Page, error) {
 	now := s.now()
-	page, err := s.list(ctx, c, after, limit, f, now)
+	page, err := s.list(ctx, a, after, limit, f, now)
 	if err != nil {
 		return page, err
 	}
-	return page, s.DB.Audit(ctx, entitle.AuditEvent{At: now, Actor: c.Email, Company: c.Company, Action: "entitlement.list",
-		Object: after, Outcome: "ok", Detail: fmt.Sprintf("%d items", len(page.Items))})
+	return page, s.audit(ctx, a, now, "entitlement.list", after, nil, fmt.Sprintf("%d items", len(page.Items)), nil)
 }
 
-func (s *Service) list(ctx context.Context, c entitle.Actor, after string, limit int, f entitle.ListFilter, now time.Time) (Page, error) {
+func (s *Service) list(ctx context.Context, a entitle.Actor, after string, limit int, f entitle.ListFilter, now time.Time) (Page, error) {
 	if limit < 1 || limit > MaxLimit {
 		return Page{}, entitle.Errorf(entitle.CodeInvalid, "limit must be between 1 and %d", MaxLimit)
 	}
 	today := entitle.DateOf(now)
 	f.Today = today
-	lp, err := s.DB.List(ctx, c, after, limit, f, now)
+	lp, err := s.store.List(ctx, a, after, limit, f, now)
 	if err != nil {
 		return Page{}, err
 	}
-	page := Page{Items: []Entitlement{}, Next: lp.Next}
-	decisions := make([]policy.Decision, len(lp.Candidates))
-	var ownerOrders []int64
-	for i, cand := range lp.Candidates {
-		decisions[i] = policy.Decide(c, policy.List, cand.Facts, now)
-		if decisions[i].Views.Has(policy.ViewOwner) {
-			ownerOrders = append(ownerOrders, cand.OrderID)
-		}
-	}
-	var owners map[int64]entitle.OwnerView
-	if len(ownerOrders) > 0 {
-		if owners, err = s.DB.OwnerViews(ctx, ownerOrders); err != nil {
-			return Page{}, err
-		}
-	}
-	var sold []int // the items that name their partner of record
-	var orders []int64
-	for i, cand := range lp.Candidates {
-		d := decisions[i]
-		if !d.Allowed || (f.Basis != "" && !hasBasis(d.Basis, f.Basis)) {
+	ds := make([]decided, 0, len(lp.Candidates))
+	for _, cand := range lp.Candidates {
+		d := policy.Decide(a, policy.List, cand.Facts, now)
+		if !d.Allowed || (f.Basis != "" && !slices.Contains(d.Basis, f.Basis)) {
 			continue
 		}
-		if policy.SoldVia(d) {
-			sold, orders = append(sold, len(page.Items)), append(orders, cand.OrderID)
-		}
-		page.Items = append(page.Items, project(cand, d, today, owners))
+		ds = append(ds, decided{cand, d})
 	}
-	items := make([]*Entitlement, len(sold))
-	for i, j := range sold {
-		items[i] = &page.Items[j]
-	}
-	if err := s.soldVia(ctx, items, orders); err != nil {
+	items, err := s.project(ctx, ds, today)
+	if err != nil {
 		return Page{}, err
 	}
-	if err := s.nameOwners(ctx, page.Items); err != nil {
-		return Page{}, err
-	}
-	return page, nil
+	return Page{Items: items, Next: lp.Next}, nil
 }
 
-func hasBasis(bs []entitle.Basis, b entitle.Basis) bool {
-	for _, x := range bs {
-		if x == b {
-			return true
-		}
-	}
-	return false
-}
-
-// Export calls emit for every entitlement the caller may see, in
-// subscription ID order, and audits the export as one disclosure.
-func (s *Service) Export(ctx context.Context, c entitle.Actor, f entitle.ListFilter, emit func(Entitlement) error) (int, error) {
+// Export calls emit for every entitlement a may see, in the filter's order,
+// and audits the export as one disclosure.
+func (s *Service) Export(ctx context.Context, a entitle.Actor, f entitle.ListFilter, emit func(Entitlement) error) (int, error) {
 	now := s.now()
 	n, after := 0, ""
 	for {
-		page, err := s.list(ctx, c, after, MaxLimit, f, now)
+		page, err := s.list(ctx, a, after, MaxLimit, f, now)
 		if err != nil {
 			return n, err
 		}
@@ -274,64 +326,88 @@ func (s *Service) Export(ctx context.Context, c entitle.Actor, f entitle.ListFil
 		}
 		after = page.Next
 	}
-	return n, s.DB.Audit(ctx, entitle.AuditEvent{At: now, Actor: c.Email, Company: c.Company, Action: "entitlement.export",
-		Outcome: "ok", Detail: fmt.Sprintf("%d entitlements", n)})
+	return n, s.audit(ctx, a, now, "entitlement.export", "", nil, fmt.Sprintf("%d entitlements", n), nil)
+}
+
+// listViews is what a's list may carry (policy.ListViews): its columns.
+func (s *Service) listViews(ctx context.Context, a entitle.Actor) (policy.View, error) {
+	bases := []entitle.Basis{entitle.BasisReseller, entitle.BasisDelegate} // any role, any delegation
+	if a.Vendor {
+		bases = append(bases, entitle.BasisVendor)
+	}
+	owns, err := s.store.Owns(ctx, a.Company)
+	if err != nil {
+		return 0, err
+	}
+	if owns {
+		bases = append(bases, entitle.BasisOwner)
+	}
+	return policy.ListViews(a, bases), nil
+}
+
+// Seen is an entitlement as the gate decided it for an actor asking for it
+// by subscription ID: the record, the actor's decision (policy.Get), and
+// the entitlement object the decision allows. It is for the services that
+// act on an entitlement (renewals, transfers): they decide their own rules
+// on the decision and show only the projection.
+type Seen struct {
+	Record   entitle.Entitlement
+	OrderID  int64
+	Decision policy.Decision
+	View     Entitlement
+}
+
+// Seen returns sub as a may see it, or not_found when it does not exist or
+// a may not see it (R7). It audits nothing: the caller audits its own
+// action, with the decision's basis.
+func (s *Service) Seen(ctx context.Context, a entitle.Actor, sub string) (Seen, error) {
+	now := s.now()
+	d, err := s.decide(ctx, a, sub, now)
+	if err != nil {
+		return Seen{}, err
+	}
+	views, err := s.project(ctx, []decided{d}, entitle.DateOf(now))
+	if err != nil {
+		return Seen{}, err
+	}
+	return Seen{Record: d.Entitlement, OrderID: d.OrderID, Decision: d.Decision, View: views[0]}, nil
+}
+
+// decide decides a's Get of sub: not_found when sub does not exist or a
+// may not see it.
+func (s *Service) decide(ctx context.Context, a entitle.Actor, sub string, now time.Time) (decided, error) {
+	cand, err := s.store.Entitlement(ctx, sub, a.Company)
+	if errors.Is(err, entitle.ErrNotFound) {
+		return decided{}, notFound("entitlement", sub)
+	}
+	if err != nil {
+		return decided{}, err
+	}
+	d := policy.Decide(a, policy.Get, cand.Facts, now)
+	if err := d.Err("entitlement", sub); err != nil {
+		return decided{}, err
+	}
+	return decided{cand, d}, nil
 }
 
 // Get returns one entitlement by subscription ID, or not_found when it does
-// not exist or the caller may not see it (R7). Both are audited.
-func (s *Service) Get(ctx context.Context, c entitle.Actor, sub string) (Entitlement, policy.Decision, error) {
+// not exist or a may not see it (R7). Both are audited.
+func (s *Service) Get(ctx context.Context, a entitle.Actor, sub string) (Entitlement, error) {
 	now := s.now()
-	e, d, err := s.get(ctx, c, sub, now)
-	if err != nil && !isNotFound(err) {
-		return e, d, err
-	}
-	outcome := "ok"
-	if err != nil {
-		outcome = "not_found"
-	}
-	if aerr := s.DB.Audit(ctx, entitle.AuditEvent{At: now, Actor: c.Email, Company: c.Company, Action: "entitlement.get",
-		Object: sub, Basis: d.Basis, Outcome: outcome}); aerr != nil {
-		return Entitlement{}, policy.Decision{}, aerr
-	}
-	return e, d, err
+	e, d, err := s.get(ctx, a, sub, now)
+	return e, s.audit(ctx, a, now, "entitlement.get", sub, d.Basis, "", err)
 }
 
-func (s *Service) get(ctx context.Context, c entitle.Actor, sub string, now time.Time) (Entitlement, policy.Decision, error) {
-	cand, err := s.DB.Entitlement(ctx, sub, c.Company)
-	if errors.Is(err, entitle.ErrNotFound) {
-		return Entitlement{}, policy.Decision{}, notFound("entitlement", sub)
-	}
+func (s *Service) get(ctx context.Context, a entitle.Actor, sub string, now time.Time) (Entitlement, policy.Decision, error) {
+	d, err := s.decide(ctx, a, sub, now)
 	if err != nil {
 		return Entitlement{}, policy.Decision{}, err
 	}
-	d := policy.Decide(c, policy.Get, cand.Facts, now)
-	if !d.Allowed {
-		return Entitlement{}, policy.Decision{}, notFound("entitlement", sub)
-	}
-	var owners map[int64]entitle.OwnerView
-	if d.Views.Has(policy.ViewOwner) {
-		if owners, err = s.DB.OwnerViews(ctx, []int64{cand.OrderID}); err != nil {
-			return Entitlement{}, policy.Decision{}, err
-		}
-	}
-	e := project(cand, d, entitle.DateOf(now), owners)
-	one := []Entitlement{e}
-	if err := s.nameOwners(ctx, one); err != nil {
+	views, err := s.project(ctx, []decided{d}, entitle.DateOf(now))
+	if err != nil {
 		return Entitlement{}, policy.Decision{}, err
 	}
-	e = one[0]
-	if policy.SoldVia(d) {
-		if err := s.soldVia(ctx, []*Entitlement{&e}, []int64{cand.OrderID}); err != nil {
-			return Entitlement{}, policy.Decision{}, err
-		}
-	}
-	return e, d, nil
-}
-
-func isNotFound(err error) bool {
-	var e *entitle.Error
-	return errors.As(err, &e) && e.Code == entitle.CodeNotFound
+	return views[0], d.Decision, nil
 }
 
 // Access is one company's access in an explanation (R8).
@@ -342,95 +418,94 @@ type Access struct {
 }
 
 // Explain answers who has access to an entitlement and why (R8), for the
-// owner and the vendor; anyone else gets not_found (R7).
-func (s *Service) Explain(ctx context.Context, c entitle.Actor, sub string) ([]Access, error) {
+// owner and the vendor. A company that sees the entitlement otherwise is
+// refused (forbidden: it knows the entitlement exists); one that does not
+// see it gets not_found (R7). Audited.
+func (s *Service) Explain(ctx context.Context, a entitle.Actor, sub string) ([]Access, error) {
 	now := s.now()
-	out, err := s.explain(ctx, c, sub, now)
-	if err != nil && !isNotFound(err) {
-		return nil, err
-	}
-	outcome := "ok"
-	if err != nil {
-		outcome = "not_found"
-	}
-	if aerr := s.DB.Audit(ctx, entitle.AuditEvent{At: now, Actor: c.Email, Company: c.Company, Action: "entitlement.access",
-		Object: sub, Outcome: outcome}); aerr != nil {
-		return nil, aerr
-	}
-	return out, err
+	out, err := s.explain(ctx, a, sub, now)
+	return out, s.audit(ctx, a, now, "entitlement.access", sub, nil, "", err)
 }
 
-func (s *Service) explain(ctx context.Context, c entitle.Actor, sub string, now time.Time) ([]Access, error) {
-	cand, err := s.DB.Entitlement(ctx, sub, "")
+func (s *Service) explain(ctx context.Context, a entitle.Actor, sub string, now time.Time) ([]Access, error) {
+	cand, err := s.store.Entitlement(ctx, sub, "")
 	if errors.Is(err, entitle.ErrNotFound) {
 		return nil, notFound("entitlement", sub)
 	}
 	if err != nil {
 		return nil, err
 	}
-	vendor, err := s.DB.VendorKey(ctx)
+	if err := policy.AskWhoHasAccess(a, policy.Decide(a, policy.Get, cand.Facts, now)).Err("entitlement", sub); err != nil {
+		return nil, err
+	}
+	vendor, err := s.store.VendorKey(ctx)
 	if err != nil {
 		return nil, err
 	}
-	d, access := policy.Explain(c, cand.Facts, vendor, now)
-	if !d.Allowed {
-		return nil, notFound("entitlement", sub)
-	}
 	out := []Access{}
-	for _, a := range access {
-		co, err := s.DB.Company(ctx, a.Company)
+	for _, acc := range policy.WhoHasAccess(cand.Facts, vendor, now) {
+		co, err := s.store.Company(ctx, acc.Company)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Access{Company: Party{Key: co.Key, Name: co.Name}, Basis: a.Basis, Delegations: a.Delegations})
+		out = append(out, Access{Company: Party{Key: co.Key, Name: co.Name}, Basis: acc.Basis, Delegations: acc.Delegations})
 	}
 	return out, nil
 }
 
-// lookup finds the order with PO number po of purchasing entity pe — the
-// caller's own when pe is "" (the vendor names one) — and has the policy
-// decide (R2, R3). way is policy.LookupByPO (the order's entitlements) or
-// policy.OrderDetails.
-func (s *Service) lookup(ctx context.Context, c entitle.Actor, po, pe string, way policy.Way, now time.Time) (entitle.OrderRecord, policy.Decision, error) {
-	if pe == "" {
-		pe = c.Company // a PO is looked up among the caller's own POs
+// Detail is an entitlement with what the actor may do with it: what the
+// portal's entitlement page shows.
+type Detail struct {
+	Entitlement Entitlement
+	// Access lists who has access and why (R8), when MayExplain.
+	Access     []Access
+	MayExplain bool // the actor may ask who has access (the owner, the vendor)
+	MayRevoke  bool // the actor may revoke the delegations among Access (R5)
+	MayRenew   bool // the actor sees how to renew it (policy.RenewalOptions)
+}
+
+// Detail returns sub as a may see it, with who has access when a may ask,
+// and what a may do with it; not_found when it does not exist or a may not
+// see it (R7). Audited as a get and, when a may ask, as a question of who
+// has access.
+func (s *Service) Detail(ctx context.Context, a entitle.Actor, sub string) (Detail, error) {
+	now := s.now()
+	e, d, err := s.get(ctx, a, sub, now)
+	if err := s.audit(ctx, a, now, "entitlement.get", sub, d.Basis, "", err); err != nil {
+		return Detail{}, err
 	}
-	o, f, err := s.DB.OrderByPO(ctx, pe, po)
-	if errors.Is(err, entitle.ErrNotFound) {
-		return o, policy.Decision{}, notFound("order", po)
+	out := Detail{Entitlement: e, MayRenew: policy.RenewalOptions(d).Allowed, MayExplain: policy.AskWhoHasAccess(a, d).Allowed}
+	if out.MayExplain {
+		if out.Access, err = s.Explain(ctx, a, sub); err != nil {
+			return Detail{}, err
+		}
+		if e.Owner != nil {
+			out.MayRevoke = policy.ManageDelegations(a, e.Owner.Key, true).Allowed
+		}
 	}
-	if err != nil {
-		return o, policy.Decision{}, err
-	}
-	if way == policy.LookupByPO && len(o.Lines) > 0 {
-		f.SubscriptionID = o.Lines[0].SubscriptionID
-	}
-	d := policy.Decide(c, way, f, now)
-	if !d.Allowed {
-		return entitle.OrderRecord{}, policy.Decision{}, notFound("order", po)
-	}
-	return o, d, nil
+	return out, nil
 }
 
 // Explanation is what `entitle check` prints: the decision for each way of
-// asking about one entitlement, and who has access when the caller may ask.
+// asking about one entitlement, and who has access when the actor may ask.
 type Explanation struct {
-	Caller    entitle.Actor
+	Actor     entitle.Actor
 	Get       policy.Decision
 	Exists    bool
-	ByPO      policy.Decision // looking up the entitlement's PO number among the caller's own
+	ByPO      policy.Decision // looking up the entitlement's PO number among the actor's own
 	Order     policy.Decision
 	Access    []Access
+	Explain   policy.Decision
 	Delegable policy.Decision
 }
 
-// Check explains what the caller may see of subscription sub and why, without
-// disclosing anything the caller could not see (a denied entitlement is
-// reported as not found).
-func (s *Service) Check(ctx context.Context, c entitle.Actor, sub string) (Explanation, error) {
+// Check explains what a may see of subscription sub and why, without
+// disclosing anything a could not see (a denied entitlement is reported as
+// not found).
+func (s *Service) Check(ctx context.Context, a entitle.Actor, sub string) (Explanation, error) {
 	now := s.now()
-	x := Explanation{Caller: c}
-	_, d, err := s.get(ctx, c, sub, now)
+	x := Explanation{Actor: a}
+	d, err := s.decide(ctx, a, sub, now)
 	if isNotFound(err) {
 		x.Get = policy.Decision{Reasons: []string{"R7: no entitlement " + sub + " that your company may see"}}
 		return x, nil
@@ -438,39 +513,28 @@ func (s *Service) Check(ctx context.Context, c entitle.Actor, sub string) (Expla
 	if err != nil {
 		return x, err
 	}
-	x.Exists, x.Get = true, d
-	cand, err := s.DB.Entitlement(ctx, sub, c.Company)
-	if err != nil {
-		return x, err
-	}
+	x.Exists, x.Get = true, d.Decision
+	e := d.Entitlement
 	pe := ""
-	if c.Vendor {
-		pe = cand.Entitlement.PurchasingEntity
+	if a.Vendor {
+		pe = e.PurchasingEntity
 	}
-	if _, d, err := s.lookup(ctx, c, cand.Entitlement.PONumber, pe, policy.LookupByPO, now); err == nil {
-		x.ByPO = d
-	} else if isNotFound(err) {
-		x.ByPO = policy.Decision{Reasons: []string{"R3: looking up PO " + cand.Entitlement.PONumber + " finds nothing for your company"}}
-	} else {
+	if _, x.ByPO, err = s.lookup(ctx, a, e.PONumber, pe, policy.LookupByPO, now); err != nil && !isNotFound(err) {
 		return x, err
 	}
-	if _, d, err := s.lookup(ctx, c, cand.Entitlement.PONumber, pe, policy.OrderDetails, now); err == nil {
-		x.Order = d
-	} else if isNotFound(err) {
-		x.Order = policy.Decision{Reasons: []string{"R2: order details are disclosed only to the purchasing entity"}}
-	} else {
+	if _, x.Order, err = s.lookup(ctx, a, e.PONumber, pe, policy.OrderDetails, now); err != nil && !isNotFound(err) {
 		return x, err
 	}
-	owns, err := s.DB.Owns(ctx, c.Company)
+	owns, err := s.store.Owns(ctx, a.Company)
 	if err != nil {
 		return x, err
 	}
-	x.Delegable = policy.ManageDelegations(c, cand.Entitlement.Owner, owns)
-	if acc, err := s.explain(ctx, c, sub, now); err == nil {
-		x.Access = acc
-	} else if !isNotFound(err) {
-		return x, err
+	x.Delegable = policy.ManageDelegations(a, e.Owner, owns)
+	x.Explain = policy.AskWhoHasAccess(a, d.Decision)
+	if x.Explain.Allowed {
+		if x.Access, err = s.explain(ctx, a, sub, now); err != nil {
+			return x, err
+		}
 	}
-	return x, s.DB.Audit(ctx, entitle.AuditEvent{At: now, Actor: c.Email, Company: c.Company, Action: "entitlement.check",
-		Object: sub, Basis: x.Get.Basis, Outcome: "ok", Detail: strings.Join(x.Get.Reasons, "; ")})
+	return x, s.audit(ctx, a, now, "entitlement.check", sub, x.Get.Basis, strings.Join(x.Get.Reasons, "; "), nil)
 }

@@ -3,7 +3,7 @@ package disclose
 import (
 	"context"
 	"errors"
-	"fmt"
+	"time"
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/policy"
@@ -41,51 +41,42 @@ type OrderLine struct {
 	EndDate        entitle.Date    `json:"end_date"`
 }
 
-// Order returns the details of the caller's own order with PO number po (R2,
-// R3); the vendor names the purchasing entity pe. Anything else: not_found.
-func (s *Service) Order(ctx context.Context, c entitle.Actor, po, pe string) (Order, policy.Decision, error) {
+// Order returns the details of a's own order with PO number po (R2, R3);
+// the vendor names the purchasing entity pe. Anything else: not_found.
+// Audited.
+func (s *Service) Order(ctx context.Context, a entitle.Actor, po, pe string) (Order, error) {
 	now := s.now()
-	o, d, err := s.lookup(ctx, c, po, pe, policy.OrderDetails, now)
+	o, d, err := s.lookup(ctx, a, po, pe, policy.OrderDetails, now)
 	var out Order
 	if err == nil {
 		out, err = s.projectOrder(ctx, o, d)
 	}
-	if err := s.auditLookup(ctx, c, "order.get", po, d, err); err != nil {
-		return Order{}, policy.Decision{}, err
-	}
-	return out, d, err
+	return out, s.audit(ctx, a, now, "order.get", po, d.Basis, "", err)
 }
 
-// OrderEntitlements returns the entitlements of the caller's own order with
-// PO number po (R3); the vendor names the purchasing entity pe.
-func (s *Service) OrderEntitlements(ctx context.Context, c entitle.Actor, po, pe string) ([]Entitlement, policy.Decision, error) {
+// OrderEntitlements returns the entitlements of a's own order with PO number
+// po (R3); the vendor names the purchasing entity pe. Audited.
+func (s *Service) OrderEntitlements(ctx context.Context, a entitle.Actor, po, pe string) ([]Entitlement, error) {
 	now := s.now()
-	o, d, err := s.lookup(ctx, c, po, pe, policy.LookupByPO, now)
+	o, d, err := s.lookup(ctx, a, po, pe, policy.LookupByPO, now)
 	var out []Entitlement
 	if err == nil {
-		var owners map[int64]entitle.OwnerView
-		if d.Views.Has(policy.ViewOwner) {
-			owners, err = s.DB.OwnerViews(ctx, []int64{o.ID})
-		}
-		today := entitle.DateOf(now)
-		out = []Entitlement{}
+		ds := make([]decided, 0, len(o.Lines))
 		for _, e := range o.Entitlements() {
 			ed := d
 			if cur := o.Owners[e.SubscriptionID]; cur != "" && cur != o.Owner {
-				e.Owner = cur
 				// Transferred since the order: decided on who owns it now.
-				ed = policy.Decide(c, policy.LookupByPO, entitlementFacts(o, e), now)
+				e.Owner = cur
+				ed = policy.Decide(a, policy.LookupByPO, entitlementFacts(o, e), now)
 			}
-			out = append(out, project(entitle.Candidate{Entitlement: e, OrderID: o.ID}, ed, today, owners))
+			ds = append(ds, decided{entitle.Candidate{Entitlement: e, OrderID: o.ID}, ed})
 		}
-		if err == nil {
-			err = s.nameOwners(ctx, out)
+		out, err = s.project(ctx, ds, entitle.DateOf(now))
+		if out == nil && err == nil {
+			out = []Entitlement{}
 		}
 	}
-	if err := s.auditLookup(ctx, c, "order.entitlements", po, d, err); err != nil {
-		return nil, policy.Decision{}, err
-	}
-	return out, d, err
+	return out, s.audit(ctx, a, now, "order.entitlements", po, d.Basis, "", err)
 }
 
 // entitlementFacts are the policy's facts about one entitlement of order o,
@@ -100,26 +91,37 @@ func entitlementFacts(o entitle.OrderRecord, e entitle.Entitlement) entitle.Fact
 	return entitle.Facts{SubscriptionID: e.SubscriptionID, Owner: e.Owner, PurchasingEntity: o.PurchasingEntity, Roles: roles}
 }
 
-func (s *Service) auditLookup(ctx context.Context, c entitle.Actor, action, po string, d policy.Decision, err error) error {
-	if err != nil && !isNotFound(err) {
-		return err
+// lookup finds the order with PO number po of purchasing entity pe — a's
+// own when pe is "" (the vendor names one) — and has the policy decide (R2,
+// R3). way is policy.LookupByPO (the order's entitlements) or
+// policy.OrderDetails. The decision is returned refused too, with its
+// reasons, for `entitle check`.
+func (s *Service) lookup(ctx context.Context, a entitle.Actor, po, pe string, way policy.Way, now time.Time) (entitle.OrderRecord, policy.Decision, error) {
+	if pe == "" {
+		pe = a.Company // a PO is looked up among the caller's own POs
 	}
-	outcome := "ok"
+	o, f, err := s.store.OrderByPO(ctx, pe, po)
+	if errors.Is(err, entitle.ErrNotFound) {
+		return o, policy.Decision{Reasons: []string{"R3: looking up PO " + po + " finds nothing for your company"}}, notFound("order", po)
+	}
 	if err != nil {
-		outcome = "not_found"
+		return o, policy.Decision{}, err
 	}
-	return s.DB.Audit(ctx, entitle.AuditEvent{At: s.now(), Actor: c.Email, Company: c.Company, Action: action,
-		Object: po, Basis: d.Basis, Outcome: outcome})
+	if way == policy.LookupByPO && len(o.Lines) > 0 {
+		f.SubscriptionID = o.Lines[0].SubscriptionID
+	}
+	d := policy.Decide(a, way, f, now)
+	if err := d.Err("order", po); err != nil {
+		return entitle.OrderRecord{}, d, err
+	}
+	return o, d, nil
 }
 
 func (s *Service) projectOrder(ctx context.Context, o entitle.OrderRecord, d policy.Decision) (Order, error) {
 	if !d.Views.Has(policy.ViewOrder) {
-		return Order{}, fmt.Errorf("order %s: decision without the order view", o.PONumber)
+		return Order{}, errors.New("order " + o.PONumber + ": decision without the order view")
 	}
-	party := func(key string) (Party, error) {
-		co, err := s.DB.Company(ctx, key)
-		return Party{Key: co.Key, Name: co.Name}, err
-	}
+	party := s.Parties(ctx)
 	out := Order{PONumber: o.PONumber, MSA: o.MSA, OrderDate: o.OrderDate, Currency: o.Currency,
 		Resellers: []Party{}, Installers: []Party{}, BillTo: o.BillTo, Lines: []OrderLine{}, Total: o.Total(), Access: d.Basis}
 	var err error
@@ -150,32 +152,4 @@ func (s *Service) projectOrder(ctx context.Context, o entitle.OrderRecord, d pol
 		out.Owner, out.InstallationSite = &p, o.InstallationSite
 	}
 	return out, nil
-}
-
-// Delegable decides R5 for the caller: may it grant or revoke delegations of
-// the listed subscriptions (nil: of all it owns)? A subscription the caller
-// cannot see is not_found (R7); one it sees but does not own is refused.
-func (s *Service) Delegable(ctx context.Context, c entitle.Actor, subs []string) (policy.Decision, error) {
-	now := s.now()
-	owns, err := s.DB.Owns(ctx, c.Company)
-	if err != nil {
-		return policy.Decision{}, err
-	}
-	if subs == nil {
-		return policy.ManageDelegations(c, c.Company, owns), nil
-	}
-	d := policy.Decision{}
-	for _, sub := range subs {
-		cand, err := s.DB.Entitlement(ctx, sub, c.Company)
-		if errors.Is(err, entitle.ErrNotFound) || err == nil && !policy.Decide(c, policy.Get, cand.Facts, now).Allowed {
-			return policy.Decision{}, notFound("entitlement", sub)
-		}
-		if err != nil {
-			return policy.Decision{}, err
-		}
-		if d = policy.ManageDelegations(c, cand.Entitlement.Owner, owns); !d.Allowed {
-			return d, nil
-		}
-	}
-	return d, nil
 }

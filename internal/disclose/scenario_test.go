@@ -1,4 +1,4 @@
-package disclose_test
+package disclose
 
 import (
 	"context"
@@ -8,13 +8,13 @@ import (
 	"time"
 
 	"github.com/entitle-portal/entitle"
-	"github.com/entitle-portal/entitle/internal/disclose"
+	"github.com/entitle-portal/entitle/internal/policy"
 	"github.com/entitle-portal/entitle/internal/policy/policytest"
 	"github.com/entitle-portal/entitle/internal/store/storetest"
 )
 
 // load imports a scenario's world into a fresh store.
-func load(t *testing.T, s *policytest.Scenario) *disclose.Service {
+func load(t *testing.T, s *policytest.Scenario) *Service {
 	t.Helper()
 	ctx := context.Background()
 	db := storetest.New(t)
@@ -25,7 +25,7 @@ func load(t *testing.T, s *policytest.Scenario) *disclose.Service {
 	if err := db.AddDelegations(ctx, s.Delegations); err != nil {
 		t.Fatal(err)
 	}
-	return &disclose.Service{DB: db, Now: func() time.Time { return s.Now }}
+	return New(db, func() time.Time { return s.Now })
 }
 
 // TestScenarios answers every expectation of internal/policy/testdata
@@ -53,7 +53,7 @@ func TestScenarios(t *testing.T) {
 	}
 }
 
-func answer(svc *disclose.Service, e policytest.Expect) (policytest.Result, error) {
+func answer(svc *Service, e policytest.Expect) (policytest.Result, error) {
 	ctx := context.Background()
 	c := e.Actor
 	c.Email = "tester@" + strings.ToLower(e.Actor.Company) + ".example"
@@ -84,24 +84,34 @@ func answer(svc *disclose.Service, e policytest.Expect) (policytest.Result, erro
 			after = page.Next
 		}
 	case "get":
-		got, d, err := svc.Get(ctx, c, e.Object)
+		got, d, err := svc.get(ctx, c, e.Object, svc.now())
 		if notFound(err) {
 			return policytest.Result{Deny: true}, nil
 		}
 		if err != nil {
 			return policytest.Result{}, err
 		}
-		if (got.Owner != nil) != d.Views.Has(1<<2) {
+		if (got.Owner != nil) != d.Views.Has(policy.ViewOwner) {
 			return policytest.Result{}, errors.New("owner field present without the owner view, or missing with it")
+		}
+		if got.SoldVia != nil && !d.Views.Has(policy.ViewPartner) {
+			return policytest.Result{}, errors.New("sold_via present without the partner view")
+		}
+		if _, err := svc.Get(ctx, c, e.Object); err != nil {
+			return policytest.Result{}, err
 		}
 		return policytest.DecisionResult(d), nil
 	case "po", "order":
 		po, pe, _ := strings.Cut(e.Object, "@")
 		if e.Way == "order" {
-			o, d, err := svc.Order(ctx, c, po, pe)
+			_, d, err := svc.lookup(ctx, c, po, pe, policy.OrderDetails, svc.now())
 			if notFound(err) {
 				return policytest.Result{Deny: true}, nil
 			}
+			if err != nil {
+				return policytest.Result{}, err
+			}
+			o, err := svc.Order(ctx, c, po, pe)
 			if err != nil {
 				return policytest.Result{}, err
 			}
@@ -109,10 +119,14 @@ func answer(svc *disclose.Service, e policytest.Expect) (policytest.Result, erro
 			r.PE = o.PurchasingEntity.Key
 			return r, nil
 		}
-		items, d, err := svc.OrderEntitlements(ctx, c, po, pe)
+		_, d, err := svc.lookup(ctx, c, po, pe, policy.LookupByPO, svc.now())
 		if notFound(err) {
 			return policytest.Result{Deny: true}, nil
 		}
+		if err != nil {
+			return policytest.Result{}, err
+		}
+		items, err := svc.OrderEntitlements(ctx, c, po, pe)
 		if err != nil {
 			return policytest.Result{}, err
 		}
@@ -131,7 +145,7 @@ func answer(svc *disclose.Service, e policytest.Expect) (policytest.Result, erro
 		if e.Object != "all" {
 			subs = []string{e.Object}
 		}
-		d, err := svc.Delegable(ctx, c, subs)
+		d, err := svc.delegable(ctx, c, subs, svc.now())
 		if notFound(err) {
 			return policytest.Result{Deny: true}, nil
 		}
@@ -143,6 +157,10 @@ func answer(svc *disclose.Service, e policytest.Expect) (policytest.Result, erro
 		access, err := svc.Explain(ctx, c, e.Object)
 		if notFound(err) {
 			return policytest.Result{Deny: true}, nil
+		}
+		var ee *entitle.Error
+		if errors.As(err, &ee) && ee.Code == entitle.CodeForbidden {
+			return policytest.Result{Forbidden: true}, nil
 		}
 		if err != nil {
 			return policytest.Result{}, err

@@ -5,24 +5,47 @@
 // partner directory, and ownership transfers. Every decision comes from
 // internal/policy — starting from the entitlement's own disclosure decision,
 // so nobody acts on an entitlement they may not see — and every change is
-// written with its audit event by internal/store.
+// written with its audit event by the store. Entitlements are read through
+// the gate (internal/disclose), and every renewal request and transfer is
+// shown — in an answer, a page or a notification mail — as the gate's view
+// of it for the company it is shown to.
 package lifecycle
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"time"
 
 	"github.com/entitle-portal/entitle"
+	"github.com/entitle-portal/entitle/internal/disclose"
 	"github.com/entitle-portal/entitle/internal/mail"
 	"github.com/entitle-portal/entitle/internal/policy"
-	"github.com/entitle-portal/entitle/internal/store"
 )
 
-// Service is the entitlement lifecycle on a store.
+// Store is what the lifecycle reads and records besides what it reads
+// through the gate.
+type Store interface {
+	VendorKey(ctx context.Context) (string, error)
+	Profile(ctx context.Context, key string) (entitle.Profile, error)
+	SetProfile(ctx context.Context, p entitle.Profile, ev entitle.AuditEvent) error
+	Directory(ctx context.Context) ([]entitle.Profile, error)
+	OrderCurrency(ctx context.Context, orderID int64) (string, error)
+	Price(ctx context.Context, sku, currency string) (entitle.Decimal, bool, error)
+	CreateRenewalRequest(ctx context.Context, r entitle.RenewalRequest, ev entitle.AuditEvent) (entitle.RenewalRequest, error)
+	RenewalRequests(ctx context.Context, company string, sent, open bool, before int64, limit int) ([]entitle.RenewalRequest, error)
+	UpdateRenewalRequest(ctx context.Context, id int64, check func(entitle.RenewalRequest) error, status string, note *string, by string, now time.Time, ev entitle.AuditEvent) (entitle.RenewalRequest, error)
+	OfferTransfer(ctx context.Context, t entitle.Transfer, direct bool, ev entitle.AuditEvent) (entitle.Transfer, error)
+	Transfers(ctx context.Context, company string, sent bool, before int64, limit int) ([]entitle.Transfer, error)
+	DecideTransfer(ctx context.Context, id int64, check func(entitle.Transfer) error, status, by string, now time.Time, ev entitle.AuditEvent) (entitle.Transfer, error)
+	ActiveAdmins(ctx context.Context, company string) ([]string, error)
+	Audit(ctx context.Context, events ...entitle.AuditEvent) error
+}
+
+// Service is the entitlement lifecycle on a store, reading entitlements
+// through the gate.
 type Service struct {
-	DB      *store.DB
+	Store   Store
+	Gate    *disclose.Service
 	Mailer  mail.Sender // notifications; none when nil
 	Now     func() time.Time
 	Logger  *slog.Logger
@@ -47,7 +70,12 @@ const (
 	DefaultTransferTTL                   = 14 * 24 * time.Hour
 )
 
-func (s *Service) now() time.Time { return s.Now().UTC() }
+func (s *Service) now() time.Time {
+	if s.Now == nil {
+		return time.Now().UTC()
+	}
+	return s.Now().UTC()
+}
 
 func (s *Service) premium() entitle.Decimal {
 	if s.DirectPremium == "" {
@@ -77,46 +105,24 @@ func (s *Service) log() *slog.Logger {
 	return s.Logger
 }
 
-// entitlement returns sub with the caller's disclosure decision (policy.Get);
-// not_found when it does not exist or the caller may not see it (R7).
-func (s *Service) entitlement(ctx context.Context, c entitle.Actor, sub string, now time.Time) (entitle.Candidate, policy.Decision, error) {
-	cand, err := s.DB.Entitlement(ctx, sub, c.Company)
-	if errors.Is(err, entitle.ErrNotFound) {
-		return cand, policy.Decision{}, notFound("entitlement", sub)
-	}
+// seen returns sub as c sees it (the gate's Seen), auditing a refusal of
+// action: not_found when sub does not exist for c (R7).
+func (s *Service) seen(ctx context.Context, c entitle.Actor, action, sub string) (disclose.Seen, error) {
+	seen, err := s.Gate.Seen(ctx, c, sub)
 	if err != nil {
-		return cand, policy.Decision{}, err
+		return seen, s.audit(ctx, c, action, sub, policy.Decision{}, "not_found", err)
 	}
-	d := policy.Decide(c, policy.Get, cand.Facts, now)
-	if !d.Allowed {
-		return cand, d, notFound("entitlement", sub)
-	}
-	return cand, d, nil
+	return seen, nil
+}
+
+// refused audits c's refused action on sub (decided by d, refused by
+// refusal) and returns the refusal's error.
+func (s *Service) refused(ctx context.Context, c entitle.Actor, action, sub string, seen policy.Decision, refusal policy.Decision) error {
+	return s.audit(ctx, c, action, sub, seen, "denied", refusal.Err("entitlement", sub))
 }
 
 func notFound(what, id string) error {
 	return entitle.Errorf(entitle.CodeNotFound, "%s %s not found", what, id)
-}
-
-func forbidden(d policy.Decision, fallback string) error {
-	if len(d.Reasons) > 0 {
-		fallback = d.Reasons[0]
-	}
-	return entitle.Errorf(entitle.CodeForbidden, "%s", fallback)
-}
-
-// partnerOfRecord returns the partner of record of cand, if any.
-func (s *Service) partnerOfRecord(ctx context.Context, cand entitle.Candidate) (entitle.Profile, bool, error) {
-	ps, err := s.DB.PartnersOf(ctx, []int64{cand.OrderID})
-	if err != nil {
-		return entitle.Profile{}, false, err
-	}
-	key, ok := ps[cand.OrderID]
-	if !ok {
-		return entitle.Profile{}, false, nil
-	}
-	p, err := s.DB.Profile(ctx, key)
-	return p, err == nil, err
 }
 
 // notify mails a company's administrators (or the addresses given), once;
@@ -128,7 +134,7 @@ func (s *Service) notify(ctx context.Context, company string, to []string, subje
 	}
 	if len(to) == 0 {
 		var err error
-		if to, err = s.DB.ActiveAdmins(ctx, company); err != nil {
+		if to, err = s.Store.ActiveAdmins(ctx, company); err != nil {
 			s.log().ErrorContext(ctx, "notification not sent", slog.String("company", company), slog.Any("err", err))
 			return
 		}

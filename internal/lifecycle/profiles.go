@@ -20,7 +20,7 @@ type ProfileChange struct {
 
 // Profile returns the caller's company profile.
 func (s *Service) Profile(ctx context.Context, c entitle.Actor) (entitle.Profile, error) {
-	return s.DB.Profile(ctx, c.Company)
+	return s.Store.Profile(ctx, c.Company)
 }
 
 // listable are the kinds of company the partner directory lists.
@@ -30,10 +30,10 @@ var listable = []entitle.Kind{entitle.KindDistributor, entitle.KindReseller, ent
 // customers reach it, and whether it is listed in the partner directory
 // (distributors, resellers and MSPs only).
 func (s *Service) SetProfile(ctx context.Context, c entitle.Actor, ch ProfileChange) (entitle.Profile, error) {
-	if d := policy.EditProfile(c, c.Company); !d.Allowed {
-		return entitle.Profile{}, forbidden(d, "you may not change this profile")
+	if err := policy.EditProfile(c, c.Company).Err("company", c.Company); err != nil {
+		return entitle.Profile{}, err
 	}
-	p, err := s.DB.Profile(ctx, c.Company)
+	p, err := s.Store.Profile(ctx, c.Company)
 	if err != nil {
 		return p, err
 	}
@@ -69,7 +69,7 @@ func (s *Service) SetProfile(ctx context.Context, c entitle.Actor, ch ProfileCha
 		return p, err
 	}
 	ev := entitle.AuditEvent{At: s.now(), Actor: c.Email, Company: c.Company, Action: "company.profile", Object: c.Company, Outcome: "ok"}
-	return p, s.DB.SetProfile(ctx, p, ev)
+	return p, s.Store.SetProfile(ctx, p, ev)
 }
 
 func kindListable(k entitle.Kind) bool {
@@ -84,7 +84,7 @@ func kindListable(k entitle.Kind) bool {
 // Directory lists the partners that chose to be listed, with how to reach
 // them: any user may read it.
 func (s *Service) Directory(ctx context.Context) ([]disclose.Partner, error) {
-	ps, err := s.DB.Directory(ctx)
+	ps, err := s.Store.Directory(ctx)
 	if err != nil {
 		return nil, err
 	}

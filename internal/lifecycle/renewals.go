@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -53,18 +54,19 @@ type Options struct {
 // audited as a disclosure.
 func (s *Service) Options(ctx context.Context, c entitle.Actor, sub string) (Options, error) {
 	now := s.now()
-	cand, d, err := s.entitlement(ctx, c, sub, now)
+	seen, err := s.seen(ctx, c, "renewal.options", sub)
 	if err != nil {
-		return Options{}, s.audit(ctx, c, "renewal.options", sub, d, "not_found", err)
+		return Options{}, err
 	}
+	d := seen.Decision
 	if rd := policy.RenewalOptions(d); !rd.Allowed {
-		return Options{}, s.audit(ctx, c, "renewal.options", sub, d, "denied", forbidden(rd, "you may not renew this entitlement"))
+		return Options{}, s.refused(ctx, c, "renewal.options", sub, d, rd)
 	}
-	e := cand.Entitlement
-	out := Options{SubscriptionID: e.SubscriptionID, SKU: e.SKU, Quantity: e.Quantity, EndDate: e.EndDate,
-		Status: e.StatusOn(entitle.DateOf(now)), Access: d.Basis, Options: []Option{}}
-	direct, td := policy.OfferTransfer(c, d)
-	out.TransferAllowed, out.TransferDirect = td.Allowed, direct && td.Allowed
+	e, v := seen.Record, seen.View
+	out := Options{SubscriptionID: v.SubscriptionID, SKU: v.SKU, Quantity: v.Quantity, EndDate: v.EndDate,
+		Status: v.Status, Access: v.Access, Options: []Option{}}
+	td := policy.OfferTransfer(c, d)
+	out.TransferAllowed, out.TransferDirect = td.Allowed, td.On(entitle.BasisVendor)
 	if err := s.renewable(e, now); err != nil {
 		out.RequestsRefusal = err.Error()
 	} else if rd := policy.RequestRenewal(d); rd.Allowed {
@@ -72,11 +74,11 @@ func (s *Service) Options(ctx context.Context, c entitle.Actor, sub string) (Opt
 	} else {
 		out.RequestsRefusal = rd.Reasons[0]
 	}
-	currency, err := s.DB.OrderCurrency(ctx, cand.OrderID)
+	currency, err := s.Store.OrderCurrency(ctx, seen.OrderID)
 	if err != nil {
 		return Options{}, err
 	}
-	price, priced, err := s.DB.Price(ctx, e.SKU, currency)
+	price, priced, err := s.Store.Price(ctx, e.SKU, currency)
 	if err != nil {
 		return Options{}, err
 	}
@@ -85,27 +87,25 @@ func (s *Service) Options(ctx context.Context, c entitle.Actor, sub string) (Opt
 			o.UnitPrice, o.Total, o.Currency = unit, unit.Times(e.Quantity), currency
 		}
 	}
-	por, hasPOR, err := s.partnerOfRecord(ctx, cand)
-	if err != nil {
-		return Options{}, err
-	}
-	if hasPOR {
-		p := disclose.PartnerOf(por)
+	// The partner of record is the one the gate shows (the partner view).
+	por := v.SoldVia
+	if por != nil {
+		p := *por
 		o := Option{Route: entitle.RoutePartnerOfRecord, Recommended: true, Partner: &p}
 		priceOf(&o, price)
 		out.Options = append(out.Options, o)
-		out.Recommendation = fmt.Sprintf("We recommend renewing through %s, who sold you this subscription: partners offer the best price and manage your entitlements with you.", por.Company.Name)
+		out.Recommendation = fmt.Sprintf("We recommend renewing through %s, who sold you this subscription: partners offer the best price and manage your entitlements with you.", por.Name)
 	}
-	dir, err := s.DB.Directory(ctx)
+	dir, err := s.Store.Directory(ctx)
 	if err != nil {
 		return Options{}, err
 	}
-	vendorKey, err := s.DB.VendorKey(ctx)
+	vendorKey, err := s.Store.VendorKey(ctx)
 	if err != nil {
 		return Options{}, err
 	}
 	for _, prof := range dir {
-		if (hasPOR && prof.Company.Key == por.Company.Key) || prof.Company.Key == vendorKey || prof.Company.Key == e.Owner {
+		if (por != nil && prof.Company.Key == por.Key) || prof.Company.Key == vendorKey || prof.Company.Key == e.Owner {
 			continue
 		}
 		p := disclose.PartnerOf(prof)
@@ -113,18 +113,18 @@ func (s *Service) Options(ctx context.Context, c entitle.Actor, sub string) (Opt
 		priceOf(&o, price)
 		out.Options = append(out.Options, o)
 	}
-	if !hasPOR {
+	if por == nil {
 		out.Recommendation = "We recommend buying through a partner: partners offer a better price than buying direct."
 		if len(out.Options) == 0 {
 			out.Recommendation = "No partner is listed yet: you can buy direct from the vendor."
 		}
 	}
 	if vendorKey != "" {
-		v, err := s.DB.Profile(ctx, vendorKey)
+		vp, err := s.Store.Profile(ctx, vendorKey)
 		if err != nil {
 			return Options{}, err
 		}
-		p := disclose.PartnerOf(v)
+		p := disclose.PartnerOf(vp)
 		o := Option{Route: entitle.RouteDirect, Partner: &p, Premium: s.premium()}
 		priceOf(&o, price.PlusPercent(s.premium()))
 		out.Options = append(out.Options, o)
@@ -161,21 +161,52 @@ const MaxMessage = 2000
 // request is open already.
 var ErrRenewalPending = entitle.ErrRenewalPending
 
+// Pending says, to its requester, that renewal request v (the one
+// RequestRenewal found open when asked again) is still open, and what to do
+// about it instead of asking again: wait for the answer of an open request;
+// take up a quoted one with the partner, who has answered. withdraw says
+// where the requester withdraws it (the API, a page).
+func Pending(v disclose.RenewalRequest, withdraw string) string {
+	to := "the recipient"
+	if v.Recipient != nil {
+		to = v.Recipient.Name
+	}
+	if v.Status == entitle.RenewalQuoted {
+		return fmt.Sprintf("You asked %s to renew %s already, and they sent a quote (request %d): take it up with them, or %s to ask anew.",
+			to, v.Entitlement.SubscriptionID, v.ID, withdraw)
+	}
+	return fmt.Sprintf("You asked %s to renew %s already (request %d, sent %s): wait for their answer, or %s to ask anew.",
+		to, v.Entitlement.SubscriptionID, v.ID, v.CreatedAt.Format("2006-01-02"), withdraw)
+}
+
 // RequestRenewal sends a renewal request for sub to the partner of record,
 // a listed partner or the vendor; the recipient's administrators (the
 // vendor's sales desk, for direct) are told by mail, and the request waits
 // in the recipient's inbox. The recipient sees the entitlement information
 // and the message only (R4).
-func (s *Service) RequestRenewal(ctx context.Context, c entitle.Actor, sub string, ask RenewalAsk) (entitle.RenewalRequest, error) {
+func (s *Service) RequestRenewal(ctx context.Context, c entitle.Actor, sub string, ask RenewalAsk) (disclose.RenewalRequest, error) {
+	r, err := s.requestRenewal(ctx, c, sub, ask)
+	if err != nil && !errors.Is(err, ErrRenewalPending) {
+		return disclose.RenewalRequest{}, err
+	}
+	v, verr := s.Gate.RenewalRequest(ctx, c, r)
+	if verr != nil {
+		return v, verr
+	}
+	return v, err
+}
+
+func (s *Service) requestRenewal(ctx context.Context, c entitle.Actor, sub string, ask RenewalAsk) (entitle.RenewalRequest, error) {
 	now := s.now()
-	cand, d, err := s.entitlement(ctx, c, sub, now)
+	seen, err := s.seen(ctx, c, "renewal.request", sub)
 	if err != nil {
-		return entitle.RenewalRequest{}, s.audit(ctx, c, "renewal.request", sub, d, "not_found", err)
+		return entitle.RenewalRequest{}, err
 	}
+	d := seen.Decision
 	if rd := policy.RequestRenewal(d); !rd.Allowed {
-		return entitle.RenewalRequest{}, s.audit(ctx, c, "renewal.request", sub, d, "denied", forbidden(rd, "you may not ask for this renewal"))
+		return entitle.RenewalRequest{}, s.refused(ctx, c, "renewal.request", sub, d, rd)
 	}
-	e := cand.Entitlement
+	e := seen.Record
 	if err := s.renewable(e, now); err != nil {
 		return entitle.RenewalRequest{}, entitle.Errorf(entitle.CodeInvalid, "%s", err.Error())
 	}
@@ -186,16 +217,12 @@ func (s *Service) RequestRenewal(ctx context.Context, c entitle.Actor, sub strin
 	r := entitle.RenewalRequest{SubscriptionID: sub, Requester: c.Company, RequestedBy: c.Email, Message: msg, CreatedAt: now}
 	switch ask.Route {
 	case "", entitle.RoutePartnerOfRecord:
-		por, ok, err := s.partnerOfRecord(ctx, cand)
-		if err != nil {
-			return r, err
-		}
-		if !ok {
+		if seen.View.SoldVia == nil {
 			return r, entitle.Problems{{Field: "route", Message: `this subscription was bought direct: it has no partner of record; choose a listed partner ("route":"partner") or "direct"`}}
 		}
-		r.Route, r.Recipient = entitle.RoutePartnerOfRecord, por.Company.Key
+		r.Route, r.Recipient = entitle.RoutePartnerOfRecord, seen.View.SoldVia.Key
 	case entitle.RoutePartner:
-		p, err := s.DB.Profile(ctx, ask.Partner)
+		p, err := s.Store.Profile(ctx, ask.Partner)
 		if errors.Is(err, entitle.ErrNotFound) || (err == nil && !p.Listed) {
 			return r, entitle.Problems{{Field: "partner", Message: fmt.Sprintf("%q is not a partner of the directory (GET /api/v1/partners lists them)", ask.Partner)}}
 		}
@@ -204,7 +231,7 @@ func (s *Service) RequestRenewal(ctx context.Context, c entitle.Actor, sub strin
 		}
 		r.Route, r.Recipient = entitle.RoutePartner, p.Company.Key
 	case entitle.RouteDirect:
-		vendor, err := s.DB.VendorKey(ctx)
+		vendor, err := s.Store.VendorKey(ctx)
 		if err != nil {
 			return r, err
 		}
@@ -223,7 +250,7 @@ func (s *Service) RequestRenewal(ctx context.Context, c entitle.Actor, sub strin
 	}
 	ev := entitle.AuditEvent{At: now, Actor: c.Email, Company: c.Company, Action: "renewal.request", Object: sub, Basis: d.Basis, Outcome: "ok",
 		Detail: r.Route + " to " + r.Recipient}
-	r, err = s.DB.CreateRenewalRequest(ctx, r, ev)
+	r, err = s.Store.CreateRenewalRequest(ctx, r, ev)
 	if errors.Is(err, entitle.ErrRenewalPending) {
 		return r, err
 	}
@@ -234,15 +261,33 @@ func (s *Service) RequestRenewal(ctx context.Context, c entitle.Actor, sub strin
 	if r.Route == entitle.RouteDirect && s.SalesDesk != "" {
 		to = []string{s.SalesDesk}
 	}
-	s.notify(ctx, r.Recipient, to, fmt.Sprintf("Renewal request for subscription %s", sub), s.renewalText(r))
+	// The mail tells the recipient what its own view of the request does:
+	// a listed partner, for one, is not told the PO number.
+	recipient, err := s.Gate.ActorFor(ctx, r.Recipient, "mail")
+	if err == nil {
+		var v disclose.RenewalRequest
+		if v, err = s.Gate.RenewalRequest(ctx, recipient, r); err == nil {
+			s.notify(ctx, r.Recipient, to, fmt.Sprintf("Renewal request for subscription %s", sub), s.renewalText(v))
+		}
+	}
+	if err != nil {
+		s.log().ErrorContext(ctx, "renewal request notification not sent", slog.Int64("request", r.ID), slog.Any("err", err))
+	}
 	return r, nil
 }
 
-func (s *Service) renewalText(r entitle.RenewalRequest) string {
+// renewalText is the notification of v, a renewal request as its recipient
+// sees it.
+func (s *Service) renewalText(v disclose.RenewalRequest) string {
 	var b strings.Builder
+	e := v.Entitlement
 	fmt.Fprintf(&b, "A customer asks to renew this subscription:\n\n")
-	fmt.Fprintf(&b, "  Subscription: %s\n  SKU:          %s\n  Quantity:     %d\n  Ends:         %s\n  PO number:    %s\n\n",
-		r.SubscriptionID, r.Entitlement.SKU, r.Entitlement.Quantity, r.Entitlement.EndDate, r.Entitlement.PONumber)
+	fmt.Fprintf(&b, "  Subscription: %s\n  SKU:          %s\n  Quantity:     %d\n  Ends:         %s\n", e.SubscriptionID, e.SKU, e.Quantity, e.EndDate)
+	if e.PONumber != "" {
+		fmt.Fprintf(&b, "  PO number:    %s\n", e.PONumber)
+	}
+	b.WriteString("\n")
+	r := v
 	if r.Message != "" {
 		fmt.Fprintf(&b, "Their message:\n\n%s\n\n", r.Message)
 	} else {
@@ -254,74 +299,77 @@ func (s *Service) renewalText(r entitle.RenewalRequest) string {
 
 // RenewalRequests returns a page of the renewal requests the caller's
 // company received (or, with sent, made), newest first.
-func (s *Service) RenewalRequests(ctx context.Context, c entitle.Actor, sent, open bool, before int64, limit int) ([]entitle.RenewalRequest, error) {
+func (s *Service) RenewalRequests(ctx context.Context, c entitle.Actor, sent, open bool, before int64, limit int) ([]disclose.RenewalRequest, error) {
 	if c.Company == "" {
 		return nil, entitle.Errorf(entitle.CodeForbidden, "only members of a company have renewal requests")
 	}
-	return s.DB.RenewalRequests(ctx, c.Company, sent, open, before, limit)
+	rs, err := s.Store.RenewalRequests(ctx, c.Company, sent, open, before, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]disclose.RenewalRequest, 0, len(rs))
+	for _, r := range rs {
+		v, err := s.Gate.RenewalRequest(ctx, c, r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }
-
-// The states of a renewal request.
-const (
-	RenewalOpen      = "open"
-	RenewalQuoted    = "quoted"
-	RenewalWon       = "won"
-	RenewalLost      = "lost"
-	RenewalWithdrawn = "withdrawn"
-)
 
 // UpdateRenewalRequest changes a request: its recipient marks it quoted,
 // won or lost (with a note for the requester: nil keeps the note it has);
 // its requester withdraws it.
 // A request won, lost or withdrawn is closed. To any other company the
 // request does not exist (R7).
-func (s *Service) UpdateRenewalRequest(ctx context.Context, c entitle.Actor, id int64, status string, notePtr *string) (entitle.RenewalRequest, error) {
+func (s *Service) UpdateRenewalRequest(ctx context.Context, c entitle.Actor, id int64, status string, notePtr *string) (disclose.RenewalRequest, error) {
 	var note *string
 	if notePtr != nil {
 		n := strings.TrimSpace(*notePtr)
 		note = &n
 	}
 	if note != nil && utf8.RuneCountInString(*note) > MaxMessage {
-		return entitle.RenewalRequest{}, entitle.Problems{{Field: "note", Message: fmt.Sprintf("at most %d characters", MaxMessage)}}
+		return disclose.RenewalRequest{}, entitle.Problems{{Field: "note", Message: fmt.Sprintf("at most %d characters", MaxMessage)}}
 	}
 	now := s.now()
 	missing := notFound("renewal request", fmt.Sprint(id))
 	check := func(r entitle.RenewalRequest) error {
-		asRecipient, asRequester := policy.RenewalRequestParty(c, r.Requester, r.Recipient)
+		d := policy.AnswerRenewalRequest(c, r, status)
 		switch {
-		case !asRecipient && !asRequester:
+		case !d.Visible:
 			return missing
-		case r.Status != RenewalOpen && r.Status != RenewalQuoted:
+		case r.Status == entitle.RenewalTransferred:
+			return entitle.Errorf(entitle.CodeConflict, "this renewal request was closed when %s changed hands: its new owner asks anew", r.SubscriptionID)
+		case !r.Open():
 			return entitle.Errorf(entitle.CodeConflict, "this renewal request is %s already: it is closed", r.Status)
-		case asRecipient && (status == RenewalQuoted || status == RenewalWon || status == RenewalLost):
-			return nil
-		case asRequester && status == RenewalWithdrawn:
-			return nil
-		case asRecipient:
-			return entitle.Problems{{Field: "status", Message: fmt.Sprintf(`must be "quoted", "won" or "lost", not %q`, status)}}
+		case !d.Allowed:
+			// The status asked for is not one this party gives: a wrong
+			// value of the field, said in the policy's words.
+			return entitle.Problems{{Field: "status", Message: d.Reasons[0]}}
 		}
-		return entitle.Problems{{Field: "status", Message: fmt.Sprintf(`you asked for this renewal: you may only withdraw it ("withdrawn"), not set %q`, status)}}
+		return nil
 	}
 	ev := entitle.AuditEvent{At: now, Actor: c.Email, Company: c.Company, Action: "renewal." + status, Object: fmt.Sprint(id), Outcome: "ok"}
-	r, err := s.DB.UpdateRenewalRequest(ctx, id, check, status, note, c.Email, now, ev)
+	r, err := s.Store.UpdateRenewalRequest(ctx, id, check, status, note, c.Email, now, ev)
 	if errors.Is(err, entitle.ErrNotFound) {
-		return r, missing
+		return disclose.RenewalRequest{}, missing
 	}
 	if err != nil {
-		return r, err
+		return disclose.RenewalRequest{}, err
 	}
-	if status != RenewalWithdrawn {
+	if status != entitle.RenewalWithdrawn {
 		s.notify(ctx, r.Requester, nil, fmt.Sprintf("Your renewal request for %s: %s", r.SubscriptionID, status),
 			fmt.Sprintf("Your request to renew subscription %s is now %s.\n\n%s\n\nSee it in the portal: %s/renewals\n",
 				r.SubscriptionID, status, r.Note, strings.TrimSuffix(s.BaseURL, "/")))
 	}
-	return r, nil
+	return s.Gate.RenewalRequest(ctx, c, r)
 }
 
 // audit records an answer about sub and returns result unchanged (or the
 // audit's own failure).
 func (s *Service) audit(ctx context.Context, c entitle.Actor, action, sub string, d policy.Decision, outcome string, result error) error {
-	if err := s.DB.Audit(ctx, entitle.AuditEvent{At: s.now(), Actor: c.Email, Company: c.Company, Action: action, Object: sub, Basis: d.Basis, Outcome: outcome}); err != nil {
+	if err := s.Store.Audit(ctx, entitle.AuditEvent{At: s.now(), Actor: c.Email, Company: c.Company, Action: action, Object: sub, Basis: d.Basis, Outcome: outcome}); err != nil {
 		return err
 	}
 	return result

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/entitle-portal/entitle"
+	"github.com/entitle-portal/entitle/internal/disclose"
 	"github.com/entitle-portal/entitle/internal/policy"
 )
 
@@ -26,19 +28,32 @@ var ErrTransferPending = entitle.ErrTransferPending
 // make the offer, the recipient's administrators accept or decline it before
 // it expires (TransferTTL). The vendor's administrators move the ownership
 // directly (e.g. after an acquisition). Both sides are told by mail.
-func (s *Service) OfferTransfer(ctx context.Context, c entitle.Actor, sub string, offer TransferOffer) (entitle.Transfer, error) {
+func (s *Service) OfferTransfer(ctx context.Context, c entitle.Actor, sub string, offer TransferOffer) (disclose.Transfer, error) {
+	t, err := s.offerTransfer(ctx, c, sub, offer)
+	if err != nil && !errors.Is(err, ErrTransferPending) {
+		return disclose.Transfer{}, err
+	}
+	v, verr := s.Gate.Transfer(ctx, c, t, s.Gate.Parties(ctx))
+	if verr != nil {
+		return v, verr
+	}
+	return v, err
+}
+
+func (s *Service) offerTransfer(ctx context.Context, c entitle.Actor, sub string, offer TransferOffer) (entitle.Transfer, error) {
 	now := s.now()
-	cand, d, err := s.entitlement(ctx, c, sub, now)
+	seen, err := s.seen(ctx, c, "transfer.offer", sub)
 	if err != nil {
-		return entitle.Transfer{}, s.audit(ctx, c, "transfer.offer", sub, d, "not_found", err)
+		return entitle.Transfer{}, err
 	}
-	direct, td := policy.OfferTransfer(c, d)
+	td := policy.OfferTransfer(c, seen.Decision)
 	if !td.Allowed {
-		return entitle.Transfer{}, s.audit(ctx, c, "transfer.offer", sub, d, "denied", forbidden(td, "you may not transfer this entitlement"))
+		return entitle.Transfer{}, s.refused(ctx, c, "transfer.offer", sub, seen.Decision, td)
 	}
+	direct := td.On(entitle.BasisVendor)
 	var ps entitle.Problems
 	to := strings.TrimSpace(offer.To)
-	owner := cand.Entitlement.Owner
+	owner := seen.Record.Owner
 	switch {
 	case to == "":
 		ps.Add("to", "required: the key of the company that is to own the entitlement")
@@ -59,7 +74,7 @@ func (s *Service) OfferTransfer(ctx context.Context, c entitle.Actor, sub string
 	t := entitle.Transfer{SubscriptionID: sub, From: owner, To: to, Message: msg, CreatedAt: now, CreatedBy: c.Email, ExpiresAt: now.Add(s.transferTTL())}
 	ev := entitle.AuditEvent{At: now, Actor: c.Email, Company: c.Company, Action: action, Object: sub, Basis: td.Basis, Outcome: "ok",
 		Detail: "from " + owner + " to " + to}
-	t, err = s.DB.OfferTransfer(ctx, t, direct, ev)
+	t, err = s.Store.OfferTransfer(ctx, t, direct, ev)
 	switch {
 	case errors.Is(err, entitle.ErrTransferPending):
 		return t, err
@@ -68,27 +83,69 @@ func (s *Service) OfferTransfer(ctx context.Context, c entitle.Actor, sub string
 	case err != nil:
 		return t, err
 	}
+	// Each side is told what its own view of the transfer shows.
 	base := strings.TrimSuffix(s.BaseURL, "/")
+	tell := []string{to}
 	if direct {
-		text := fmt.Sprintf("The vendor moved the ownership of subscription %s (%s, quantity %d) from %s to %s.\n\nSee it in the portal: %s/\n",
-			sub, cand.Entitlement.SKU, cand.Entitlement.Quantity, owner, to, base)
-		s.notify(ctx, owner, nil, "Ownership of "+sub+" moved", text)
-		s.notify(ctx, to, nil, "Ownership of "+sub+" moved", text)
-		return t, nil
+		tell = []string{owner, to}
 	}
-	s.notify(ctx, to, nil, "Ownership of subscription "+sub+" is offered to you",
-		fmt.Sprintf("%s offers your company the ownership of subscription %s (%s, quantity %d, ends %s).\n\n%s\n\nAccept or decline before %s: %s/transfers (offer %d).\n",
-			owner, sub, cand.Entitlement.SKU, cand.Entitlement.Quantity, cand.Entitlement.EndDate, msg, t.ExpiresAt.Format("2006-01-02 15:04 UTC"), base, t.ID))
+	for _, company := range tell {
+		a, err := s.Gate.ActorFor(ctx, company, "mail")
+		var v disclose.Transfer
+		if err == nil {
+			v, err = s.Gate.Transfer(ctx, a, t, s.Gate.Parties(ctx))
+		}
+		if err != nil {
+			s.log().ErrorContext(ctx, "transfer notification not sent", slog.Int64("transfer", t.ID), slog.Any("err", err))
+			continue
+		}
+		e := v.Entitlement
+		if direct {
+			s.notify(ctx, company, nil, "Ownership of "+sub+" moved",
+				fmt.Sprintf("The vendor moved the ownership of subscription %s (%s, quantity %d) from %s to %s.\n\nSee it in the portal: %s/\n",
+					sub, e.SKU, e.Quantity, v.From.Key, v.To.Key, base))
+			continue
+		}
+		s.notify(ctx, company, nil, "Ownership of subscription "+sub+" is offered to you",
+			fmt.Sprintf("%s offers your company the ownership of subscription %s (%s, quantity %d, ends %s).\n\n%s\n\nAccept or decline before %s: %s/transfers (offer %d).\n",
+				v.From.Key, sub, e.SKU, e.Quantity, e.EndDate, v.Message, v.ExpiresAt.Format("2006-01-02 15:04 UTC"), base, t.ID))
+	}
 	return t, nil
 }
 
 // Transfers returns a page of the transfers the caller's company was offered
 // (or, with sent, offered), newest first.
-func (s *Service) Transfers(ctx context.Context, c entitle.Actor, sent bool, before int64, limit int) ([]entitle.Transfer, error) {
+func (s *Service) Transfers(ctx context.Context, c entitle.Actor, sent bool, before int64, limit int) ([]disclose.Transfer, error) {
 	if c.Company == "" {
 		return nil, entitle.Errorf(entitle.CodeForbidden, "only members of a company have transfers")
 	}
-	return s.DB.Transfers(ctx, c.Company, sent, before, limit)
+	ts, err := s.Store.Transfers(ctx, c.Company, sent, before, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]disclose.Transfer, 0, len(ts))
+	party := s.Gate.Parties(ctx)
+	for _, t := range ts {
+		v, err := s.view(ctx, c, t, party)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// view is t as c sees it, with what c may do with it while it is offered.
+func (s *Service) view(ctx context.Context, c entitle.Actor, t entitle.Transfer, party func(string) (disclose.Party, error)) (disclose.Transfer, error) {
+	v, err := s.Gate.Transfer(ctx, c, t, party)
+	if err != nil {
+		return v, err
+	}
+	if v.Status == entitle.TransferOffered {
+		v.MayAnswer = policy.AnswerTransfer(c, t, policy.TransferAccept).Allowed
+		v.MayCancel = policy.AnswerTransfer(c, t, policy.TransferCancel).Allowed
+	}
+	return v, nil
 }
 
 // DecideTransfer answers an open offer: "accept" or "decline" (the
@@ -96,38 +153,36 @@ func (s *Service) Transfers(ctx context.Context, c entitle.Actor, sent bool, bef
 // company's administrators). Accepting makes the recipient the owner at
 // once: the former owner's delegations of it end, and the former owner
 // loses access unless it holds another role on the order.
-func (s *Service) DecideTransfer(ctx context.Context, c entitle.Actor, id int64, answer string) (entitle.Transfer, error) {
+func (s *Service) DecideTransfer(ctx context.Context, c entitle.Actor, id int64, answer string) (disclose.Transfer, error) {
 	now := s.now()
 	missing := notFound("transfer", fmt.Sprint(id))
-	status := map[string]string{"accept": entitle.TransferAccepted, "decline": entitle.TransferDeclined, "cancel": entitle.TransferCancelled}[answer]
+	status := map[string]string{policy.TransferAccept: entitle.TransferAccepted, policy.TransferDecline: entitle.TransferDeclined, policy.TransferCancel: entitle.TransferCancelled}[answer]
 	if status == "" {
-		return entitle.Transfer{}, entitle.Errorf(entitle.CodeNotFound, "no action %q on a transfer: accept, decline or cancel", answer)
+		return disclose.Transfer{}, entitle.Errorf(entitle.CodeNotFound, "no action %q on a transfer: accept, decline or cancel", answer)
 	}
 	check := func(t entitle.Transfer) error {
-		mayAnswer, mayCancel, visible := policy.TransferParty(c, t.From, t.To)
+		d := policy.AnswerTransfer(c, t, answer)
 		switch {
-		case !visible:
+		case !d.Visible:
 			return missing
 		case t.Status != entitle.TransferOffered:
 			return entitle.Errorf(entitle.CodeConflict, "this transfer is %s already", t.Status)
-		case status == entitle.TransferCancelled && !mayCancel:
-			return entitle.Errorf(entitle.CodeForbidden, "only administrators of %s, which made the offer, may cancel it", t.From)
-		case status != entitle.TransferCancelled && !mayAnswer:
-			return entitle.Errorf(entitle.CodeForbidden, "only administrators of %s, to which it is offered, may accept or decline it", t.To)
+		case !d.Allowed:
+			return d.Err("transfer", fmt.Sprint(id))
 		case status == entitle.TransferAccepted && t.State(now) == entitle.TransferExpired:
 			return entitle.Errorf(entitle.CodeConflict, "this offer expired on %s: ask %s to offer it again", t.ExpiresAt.Format("2006-01-02 15:04 UTC"), t.From)
 		}
 		return nil
 	}
 	ev := entitle.AuditEvent{At: now, Actor: c.Email, Company: c.Company, Action: "transfer." + answer, Outcome: "ok"}
-	t, err := s.DB.DecideTransfer(ctx, id, check, status, c.Email, now, ev)
+	t, err := s.Store.DecideTransfer(ctx, id, check, status, c.Email, now, ev)
 	switch {
 	case errors.Is(err, entitle.ErrNotFound):
-		return t, missing
+		return disclose.Transfer{}, missing
 	case errors.Is(err, entitle.ErrNotOwner):
-		return t, entitle.Errorf(entitle.CodeConflict, "%s no longer owns %s: the offer cannot be accepted", t.From, t.SubscriptionID)
+		return disclose.Transfer{}, entitle.Errorf(entitle.CodeConflict, "%s no longer owns %s: the offer cannot be accepted", t.From, t.SubscriptionID)
 	case err != nil:
-		return t, err
+		return disclose.Transfer{}, err
 	}
 	other := t.From
 	if status == entitle.TransferCancelled {
@@ -136,5 +191,5 @@ func (s *Service) DecideTransfer(ctx context.Context, c entitle.Actor, id int64,
 	s.notify(ctx, other, nil, fmt.Sprintf("Transfer of %s %s", t.SubscriptionID, status),
 		fmt.Sprintf("The transfer of subscription %s from %s to %s was %s.\n\nSee it in the portal: %s/transfers\n",
 			t.SubscriptionID, t.From, t.To, status, strings.TrimSuffix(s.BaseURL, "/")))
-	return t, nil
+	return s.view(ctx, c, t, s.Gate.Parties(ctx))
 }

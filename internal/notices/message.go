@@ -11,7 +11,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/entitle-portal/entitle/internal/mail"
-	"github.com/entitle-portal/entitle/internal/policy"
 )
 
 // maxListed bounds the rows of one table of a digest; the rest are counted
@@ -79,27 +78,9 @@ func (r *run) message(ctx context.Context, k key, lines []line, admins []string)
 		return mail.Message{}, err
 	}
 	portal, vendorName := "entitlement portal", "the vendor"
-	if vendor, err := r.DB.VendorKey(ctx); err == nil && vendor != "" {
+	if vendor, err := r.Store.VendorKey(ctx); err == nil && vendor != "" {
 		if n, err := r.name(ctx, vendor); err == nil {
 			portal, vendorName = n+" entitlement portal", n
-		}
-	}
-	// Owner & location only where the decision includes it (R4).
-	var ownerOrders []int64
-	for _, l := range lines {
-		if l.decision.Views.Has(policy.ViewOwner) {
-			ownerOrders = append(ownerOrders, l.cand.OrderID)
-		}
-	}
-	if len(ownerOrders) > 0 {
-		views, err := r.DB.OwnerViews(ctx, ownerOrders)
-		if err != nil {
-			return mail.Message{}, err
-		}
-		for i, l := range lines {
-			if v, ok := views[l.cand.OrderID]; ok && l.decision.Views.Has(policy.ViewOwner) && v.Site != nil {
-				lines[i].site = v.Site.Name
-			}
 		}
 	}
 	slices.SortFunc(lines, func(a, b line) int {
@@ -110,12 +91,18 @@ func (r *run) message(ctx context.Context, k key, lines []line, admins []string)
 	if d.Link != "" {
 		d.Link += "/"
 	}
-	renew := map[string][]string{} // partner key ("" direct) → the owner's subscriptions it can renew
+	// Who can renew what, for the owner: the partner of record as the gate
+	// shows it to the owner (sold via), else the vendor.
+	renew := map[Partner][]string{}
 	var owned, sold []line
 	for _, l := range lines {
 		if l.owner {
 			owned = append(owned, l)
-			renew[l.partner] = append(renew[l.partner], l.SubscriptionID)
+			var p Partner
+			if sv := l.e.SoldVia; sv != nil {
+				p = Partner{Key: sv.Key, Name: sv.Name}
+			}
+			renew[p] = append(renew[p], l.SubscriptionID)
 		} else {
 			sold = append(sold, l)
 		}
@@ -123,9 +110,7 @@ func (r *run) message(ctx context.Context, k key, lines []line, admins []string)
 	within := fmt.Sprintf("within %d %s", k.stage, days(k.stage))
 	if len(owned) > 0 {
 		d.Owned = r.section(owned, fmt.Sprintf("%s of %s %s %s:", count(len(owned), "entitlement"), company, verb(len(owned)), within))
-		if d.Owned.Renewals, err = r.renewals(ctx, renew, len(owned), vendorName); err != nil {
-			return mail.Message{}, err
-		}
+		d.Owned.Renewals = renewals(renew, len(owned), vendorName)
 	}
 	if len(sold) > 0 {
 		d.Sold = r.section(sold, fmt.Sprintf("%s for which %s is the partner of record %s %s. "+
@@ -160,45 +145,51 @@ func (r *run) section(lines []line, intro string) section {
 			s.More = len(lines) - i
 			break
 		}
-		e := l.cand.Entitlement
+		e := l.e
+		site := "" // owner & location: only where the gate shows it (R4)
+		if e.InstallationSite != nil {
+			site = e.InstallationSite.Name
+		}
 		s.Rows = append(s.Rows, row{SubscriptionID: e.SubscriptionID, SKU: e.SKU, Quantity: e.Quantity, EndDate: e.EndDate.String(),
-			DaysLeft: r.today.DaysUntil(e.EndDate), PONumber: e.PONumber, Site: l.site})
-		s.Site = s.Site || l.site != ""
+			DaysLeft: r.today.DaysUntil(e.EndDate), PONumber: e.PONumber, Site: site})
+		s.Site = s.Site || site != ""
 	}
 	return s
 }
 
+// Partner is a partner of record named in a digest; the zero Partner is
+// none (bought directly from the vendor).
+type Partner struct{ Key, Name string }
+
 // renewals tells the owner who can renew what: each partner of record (the
 // owner may know who sold to it), and the vendor for direct purchases.
-func (r *run) renewals(ctx context.Context, renew map[string][]string, owned int, vendor string) ([]string, error) {
-	type who struct{ name, key string }
-	var ws []who
+func renewals(renew map[Partner][]string, owned int, vendor string) []string {
+	ps := make([]Partner, 0, len(renew))
 	for p := range renew {
-		n := vendor
-		if p != "" {
-			var err error
-			if n, err = r.name(ctx, p); err != nil {
-				return nil, err
-			}
-		}
-		ws = append(ws, who{n, p})
+		ps = append(ps, p)
 	}
-	slices.SortFunc(ws, func(a, b who) int { return cmp.Or(cmp.Compare(a.name, b.name), cmp.Compare(a.key, b.key)) })
+	name := func(p Partner) string {
+		if p.Key == "" {
+			return vendor
+		}
+		return p.Name
+	}
+	slices.SortFunc(ps, func(a, b Partner) int { return cmp.Or(cmp.Compare(name(a), name(b)), cmp.Compare(a.Key, b.Key)) })
 	var out []string
-	for _, w := range ws {
-		subs := renew[w.key]
+	for _, p := range ps {
+		subs, n := renew[p], name(p)
 		switch {
-		case len(subs) == owned && w.key != "":
-			out = append(out, fmt.Sprintf("Your partner of record, %s, can renew %s.", w.name, them(owned)))
+		case len(subs) == owned && p.Key != "":
+			out = append(out, fmt.Sprintf("Your partner of record, %s, can renew %s.", n, them(owned)))
 		case len(subs) == owned:
-			out = append(out, fmt.Sprintf("You bought %s directly: %s can renew %s.", them(owned), w.name, them(owned)))
-		case w.key != "":
-			out = append(out, fmt.Sprintf("Your partner of record %s can renew %s.", w.name, list(subs)))
+			out = append(out, fmt.Sprintf("You bought %s directly: %s can renew %s.", them(owned), n, them(owned)))
+		case p.Key != "":
+			out = append(out, fmt.Sprintf("Your partner of record %s can renew %s.", n, list(subs)))
 		default:
-			out = append(out, fmt.Sprintf("%s can renew %s, which you bought directly.", w.name, list(subs)))
+			out = append(out, fmt.Sprintf("%s can renew %s, which you bought directly.", n, list(subs)))
 		}
 	}
-	return out, nil
+	return out
 }
 
 func them(n int) string {

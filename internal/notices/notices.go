@@ -15,9 +15,8 @@ import (
 	"time"
 
 	"github.com/entitle-portal/entitle"
+	"github.com/entitle-portal/entitle/internal/disclose"
 	"github.com/entitle-portal/entitle/internal/mail"
-	"github.com/entitle-portal/entitle/internal/policy"
-	"github.com/entitle-portal/entitle/internal/store"
 )
 
 // Service sends the expiry notices that are due. Several Services — in one
@@ -25,18 +24,32 @@ import (
 // once (see the package documentation). One Service makes one run at a
 // time.
 type Service struct {
-	DB      *store.DB
-	Mailer  mail.Sender      // where digests go; required
-	Now     func() time.Time // the clock; time.Now when nil
-	Stages  Stages           // DefaultStages when empty
-	Logger  *slog.Logger     // nil: no logs
-	BaseURL string           // how users reach the portal, for the link in each digest; none when ""
+	Store   Store
+	Gate    *disclose.Service // what a digest may tell its company
+	Mailer  mail.Sender       // where digests go; required
+	Now     func() time.Time  // the clock; time.Now when nil
+	Stages  Stages            // DefaultStages when empty
+	Logger  *slog.Logger      // nil: no logs
+	BaseURL string            // how users reach the portal, for the link in each digest; none when ""
 	// Lease is how long a claim holds before another run may take it over
 	// (its run is presumed dead); 15 minutes when zero. A send may take half
 	// of it.
 	Lease time.Duration
 
 	mu sync.Mutex // one run at a time
+}
+
+// Store is what a notice run reads and claims.
+type Store interface {
+	ExpiringEntitlements(ctx context.Context, from, to entitle.Date, after entitle.ExpiringAfter, limit int) ([]entitle.Expiring, error)
+	PruneNoticeClaims(ctx context.Context, before entitle.Date) (int64, error)
+	ClaimNotices(ctx context.Context, batch entitle.NoticeBatch, token string, now time.Time, lease time.Duration,
+		audit func(claimed []string) entitle.AuditEvent) ([]string, error)
+	MarkNoticesSent(ctx context.Context, batch entitle.NoticeBatch, token string, now time.Time) (int, error)
+	ReleaseNotices(ctx context.Context, batch entitle.NoticeBatch, token, reason string, ev entitle.AuditEvent) error
+	ActiveAdmins(ctx context.Context, company string) ([]string, error)
+	Company(ctx context.Context, key string) (entitle.Company, error)
+	VendorKey(ctx context.Context) (string, error)
 }
 
 // DefaultLease is the Lease of a Service that sets none.
@@ -132,7 +145,7 @@ func (s *Service) Run(ctx context.Context) (Report, error) {
 	}
 	now := s.now()
 	today := entitle.DateOf(now)
-	if _, err := s.DB.PruneNoticeClaims(ctx, today.AddDays(-pruneAfter)); err != nil {
+	if _, err := s.Store.PruneNoticeClaims(ctx, today.AddDays(-pruneAfter)); err != nil {
 		return rep, fmt.Errorf("notices: prune claims: %w", err)
 	}
 	groups, err := s.dueNotices(ctx, stages, now)
@@ -163,7 +176,7 @@ func (s *Service) dueNotices(ctx context.Context, stages Stages, now time.Time) 
 	cutoff := now.Add(-s.lease())
 	groups := map[key][]due{}
 	for after := (entitle.ExpiringAfter{}); ; {
-		page, err := s.DB.ExpiringEntitlements(ctx, today, today.AddDays(stages[0]), after, pageSize)
+		page, err := s.Store.ExpiringEntitlements(ctx, today, today.AddDays(stages[0]), after, pageSize)
 		if err != nil {
 			return nil, fmt.Errorf("notices: %w", err)
 		}
@@ -215,13 +228,11 @@ type run struct {
 	names map[string]string // company names by key
 }
 
-// line is one entitlement of a digest, as the policy allows the recipient
-// to see it.
+// line is one entitlement of a digest, as the gate shows it to the
+// recipient.
 type line struct {
 	due
-	cand     entitle.Candidate
-	decision policy.Decision
-	site     string // the installation site's name: owner & location, only with ViewOwner
+	e disclose.Entitlement
 }
 
 // digest sends the notices of one stage to one company.
@@ -238,25 +249,35 @@ func (r *run) digest(ctx context.Context, k key, dues []due, rep *Report) error 
 		return nil
 	}
 
-	// The policy decides what the recipient may be told (R1, R4).
+	// The gate decides what the recipient may be told (R1, R4): the
+	// entitlements it may see now, as it would see them in its list.
 	now := r.now()
+	to, err := r.Gate.ActorFor(ctx, k.company, actor)
+	if err != nil {
+		return fmt.Errorf("notices: %w", err)
+	}
+	subs := make([]string, len(dues))
+	for i, d := range dues {
+		subs[i] = d.SubscriptionID
+	}
+	msg, err := r.Gate.Message(ctx, to, subs)
+	if err != nil {
+		return fmt.Errorf("notices: %w", err)
+	}
+	told := make(map[string]disclose.Entitlement, len(msg.Items))
+	for _, e := range msg.Items {
+		told[e.SubscriptionID] = e
+	}
 	var lines []line
 	for _, d := range dues {
-		cand, err := r.DB.Entitlement(ctx, d.SubscriptionID, k.company)
-		if errors.Is(err, entitle.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("notices: %w", err)
-		}
-		dec := policy.Decide(entitle.Actor{Company: k.company}, policy.List, cand.Facts, now)
-		if !dec.Allowed {
+		e, ok := told[d.SubscriptionID]
+		if !ok {
 			rep.Withheld++
-			r.log().WarnContext(ctx, "expiry notice withheld: the policy does not allow it",
-				slog.String("company", k.company), slog.String("subscription", d.SubscriptionID), slog.Any("reasons", dec.Reasons))
+			r.log().WarnContext(ctx, "expiry notice withheld: the company may not see the entitlement",
+				slog.String("company", k.company), slog.String("subscription", d.SubscriptionID))
 			continue
 		}
-		lines = append(lines, line{due: d, cand: cand, decision: dec})
+		lines = append(lines, line{due: d, e: e})
 	}
 	if len(lines) == 0 {
 		return nil
@@ -266,20 +287,9 @@ func (r *run) digest(ctx context.Context, k key, dues []due, rep *Report) error 
 	for _, l := range lines {
 		batch.Items = append(batch.Items, l.NoticeItem)
 	}
-	claimed, err := r.DB.ClaimNotices(ctx, batch, r.token, now, r.lease(), func(claimed []string) entitle.AuditEvent {
-		var basis []entitle.Basis
-		for _, l := range lines {
-			if _, ok := slices.BinarySearch(claimed, l.SubscriptionID); ok {
-				for _, b := range l.decision.Basis {
-					if !slices.Contains(basis, b) {
-						basis = append(basis, b)
-					}
-				}
-			}
-		}
-		slices.Sort(basis)
-		return entitle.AuditEvent{At: now, Actor: actor, Company: k.company, Action: "notice.expiry", Object: stageObject(k.stage),
-			Basis: basis, Outcome: "ok", Detail: clip(fmt.Sprintf("%s to %s", count(len(claimed), "entitlement"), strings.Join(admins, ", ")), 1000)}
+	claimed, err := r.Store.ClaimNotices(ctx, batch, r.token, now, r.lease(), func(claimed []string) entitle.AuditEvent {
+		return msg.Only(claimed).Event(now, "notice.expiry", stageObject(k.stage),
+			clip(fmt.Sprintf("%s to %s", count(len(claimed), "entitlement"), strings.Join(admins, ", ")), 1000))
 	})
 	if err != nil {
 		return fmt.Errorf("notices: %w", err)
@@ -314,7 +324,7 @@ func (r *run) digest(ctx context.Context, k key, dues []due, rep *Report) error 
 		reason := mailReason(err)
 		ev := entitle.AuditEvent{At: r.now(), Actor: actor, Company: k.company, Action: "notice.expiry", Object: stageObject(k.stage),
 			Outcome: "failed", Detail: clip(reason, 1000)}
-		if rerr := r.DB.ReleaseNotices(settle, batch, r.token, clip(err.Error(), 500), ev); rerr != nil {
+		if rerr := r.Store.ReleaseNotices(settle, batch, r.token, clip(err.Error(), 500), ev); rerr != nil {
 			return fmt.Errorf("notices: release claims after a failed send: %w", rerr)
 		}
 		out.Outcome, out.Error = Failed, reason
@@ -322,7 +332,7 @@ func (r *run) digest(ctx context.Context, k key, dues []due, rep *Report) error 
 		rep.Details = append(rep.Details, out)
 		return nil
 	}
-	n, err := r.DB.MarkNoticesSent(settle, batch, r.token, r.now())
+	n, err := r.Store.MarkNoticesSent(settle, batch, r.token, r.now())
 	if err != nil {
 		return fmt.Errorf("notices: the digest to %s was sent but not recorded (it may go out again): %w", k.company, err)
 	}
@@ -346,7 +356,7 @@ func stageObject(stage int) string { return fmt.Sprintf("%d days", stage) }
 
 // admins returns the addresses of the company's active administrators.
 func (r *run) admins(ctx context.Context, company string) ([]string, error) {
-	out, err := r.DB.ActiveAdmins(ctx, company)
+	out, err := r.Store.ActiveAdmins(ctx, company)
 	if err != nil {
 		return nil, fmt.Errorf("notices: administrators of %s: %w", company, err)
 	}
@@ -358,7 +368,7 @@ func (r *run) name(ctx context.Context, key string) (string, error) {
 	if n, ok := r.names[key]; ok {
 		return n, nil
 	}
-	c, err := r.DB.Company(ctx, key)
+	c, err := r.Store.Company(ctx, key)
 	if err != nil {
 		return "", fmt.Errorf("company %s: %w", key, err)
 	}

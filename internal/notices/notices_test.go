@@ -13,6 +13,7 @@ import (
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/clocktest"
+	"github.com/entitle-portal/entitle/internal/disclose"
 	"github.com/entitle-portal/entitle/internal/mail"
 	"github.com/entitle-portal/entitle/internal/mail/mailtest"
 	"github.com/entitle-portal/entitle/internal/notices"
@@ -24,7 +25,7 @@ const from = "portal@maker.example"
 
 // service is a notices service on db with clk, mailing into outbox.
 func service(db *store.DB, clk *clocktest.Clock, m mail.Sender) *notices.Service {
-	return &notices.Service{DB: db, Mailer: m, Now: clk.Now, BaseURL: "https://portal.example"}
+	return &notices.Service{Store: db, Gate: disclose.New(db, clk.Now), Mailer: m, Now: clk.Now, BaseURL: "https://portal.example"}
 }
 
 func outbox(t *testing.T, clk *clocktest.Clock) (mail.Outbox, string) {

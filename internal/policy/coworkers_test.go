@@ -15,12 +15,12 @@ import (
 // another company.
 var (
 	nobody       = entitle.Actor{}
-	acmeMember   = entitle.Actor{Company: "ACME"}
-	acmeAdmin    = entitle.Actor{Company: "ACME", Admin: true}
-	otherMember  = entitle.Actor{Company: "OTHER"}
-	otherAdmin   = entitle.Actor{Company: "OTHER", Admin: true}
-	vendorMember = entitle.Actor{Company: "MAKER", Vendor: true}
-	vendorAdmin  = entitle.Actor{Company: "MAKER", Vendor: true, Admin: true}
+	acmeMember   = entitle.Actor{Company: "ACME", UserID: 11}
+	acmeAdmin    = entitle.Actor{Company: "ACME", Admin: true, UserID: 12}
+	otherMember  = entitle.Actor{Company: "OTHER", UserID: 21}
+	otherAdmin   = entitle.Actor{Company: "OTHER", Admin: true, UserID: 22}
+	vendorMember = entitle.Actor{Company: "MAKER", Vendor: true, UserID: 31}
+	vendorAdmin  = entitle.Actor{Company: "MAKER", Vendor: true, Admin: true, UserID: 32}
 )
 
 // callerKinds names every kind of caller, for messages and loops.
@@ -101,19 +101,20 @@ func TestListCoworkers(t *testing.T) {
 		{"vendor member", vendorMember, false, false},
 		{"vendor admin", vendorAdmin, false, false},
 	} {
-		d, visible := policy.ListCoworkers(tc.c, "ACME")
+		d := policy.ListCoworkers(tc.c, "ACME")
+		visible := d.Visible
 		if d.Allowed != tc.allowed || visible != tc.visible {
 			t.Errorf("%s: allowed %v visible %v %q; want %v %v", tc.name, d.Allowed, visible, d.Reasons, tc.allowed, tc.visible)
 		}
 		checkReasons(t, tc.name, d)
 	}
 	// The vendor lists its own users like any company.
-	if d, visible := policy.ListCoworkers(vendorMember, "MAKER"); !d.Allowed || !visible {
-		t.Errorf("vendor member, own company: allowed %v visible %v", d.Allowed, visible)
+	if d := policy.ListCoworkers(vendorMember, "MAKER"); !d.Allowed || !d.Visible {
+		t.Errorf("vendor member, own company: allowed %v visible %v", d.Allowed, d.Visible)
 	}
 	// An empty company key matches no caller, not even one without a company.
-	if d, visible := policy.ListCoworkers(nobody, ""); d.Allowed || visible {
-		t.Errorf("no company, company \"\": allowed %v visible %v", d.Allowed, visible)
+	if d := policy.ListCoworkers(nobody, ""); d.Allowed || d.Visible {
+		t.Errorf("no company, company \"\": allowed %v visible %v", d.Allowed, d.Visible)
 	}
 }
 
@@ -133,18 +134,19 @@ func TestListInvitations(t *testing.T) {
 		{"vendor member", vendorMember, false, false},
 		{"vendor admin", vendorAdmin, false, false},
 	} {
-		all, d := policy.ListInvitations(tc.c, "ACME")
+		d := policy.ListInvitations(tc.c, "ACME")
+		all := d.Scope == policy.ScopeCompany
 		if d.Allowed != tc.allowed || all != tc.all {
 			t.Errorf("%s: allowed %v all %v %q; want %v %v", tc.name, d.Allowed, all, d.Reasons, tc.allowed, tc.all)
 		}
 		checkReasons(t, tc.name, d)
 	}
 	// The vendor's administrators see their own company's invitations.
-	if all, d := policy.ListInvitations(vendorAdmin, "MAKER"); !d.Allowed || !all {
-		t.Errorf("vendor admin, own company: allowed %v all %v", d.Allowed, all)
+	if d := policy.ListInvitations(vendorAdmin, "MAKER"); !d.Allowed || d.Scope != policy.ScopeCompany {
+		t.Errorf("vendor admin, own company: allowed %v scope %v", d.Allowed, d.Scope)
 	}
-	if all, d := policy.ListInvitations(nobody, ""); d.Allowed || all {
-		t.Errorf("no company, company \"\": allowed %v all %v", d.Allowed, all)
+	if d := policy.ListInvitations(nobody, ""); d.Allowed || d.Scope == policy.ScopeCompany {
+		t.Errorf("no company, company \"\": allowed %v scope %v", d.Allowed, d.Scope)
 	}
 }
 
@@ -176,7 +178,8 @@ func TestManageInvitation(t *testing.T) {
 		{"vendor admin", vendorAdmin, true, false, false},
 	} {
 		cell := fmt.Sprintf("%s mine=%v", tc.name, tc.mine)
-		d, visible := policy.ManageInvitation(tc.c, "ACME", tc.mine)
+		d := policy.ManageInvitation(tc.c, invitation("ACME", tc.c, tc.mine))
+		visible := d.Visible
 		if d.Allowed != tc.allowed || visible != tc.visible {
 			t.Errorf("%s: allowed %v visible %v %q; want %v %v", cell, d.Allowed, visible, d.Reasons, tc.allowed, tc.visible)
 		}
@@ -203,15 +206,27 @@ var targets = []struct {
 }
 
 var (
-	disable = policy.UserChange{Disable: true}
-	enable  = policy.UserChange{Enable: true}
-	promote = policy.UserChange{Promote: true}
-	demote  = policy.UserChange{Demote: true}
+	active, disabled = entitle.UserActive, entitle.UserDisabled
+	yes, no          = true, false
+	disable          = entitle.UserChange{Status: &disabled}
+	enable           = entitle.UserChange{Status: &active}
+	promote          = entitle.UserChange{Admin: &yes}
+	demote           = entitle.UserChange{Admin: &no}
 )
+
+// invitation is an invitation into company, sent by c when mine (else by
+// another user).
+func invitation(company string, c entitle.Actor, mine bool) entitle.Invitation {
+	inv := entitle.Invitation{Company: company, InviterID: 99}
+	if mine {
+		inv.InviterID = c.UserID
+	}
+	return inv
+}
 
 var changes = []struct {
 	name string
-	ch   policy.UserChange
+	ch   entitle.UserChange
 }{
 	{"disable", disable},
 	{"enable", enable},
@@ -233,7 +248,8 @@ func TestChangeCoworkerNotAdmin(t *testing.T) {
 			for _, chg := range changes {
 				for _, others := range []int{0, 1} {
 					cell := fmt.Sprintf("%s %s %s others=%d", ck.name, chg.name, tg.name, others)
-					d, visible := policy.ChangeCoworker(ck.c, tg.u, chg.ch, others)
+					d := policy.ChangeCoworker(ck.c, tg.u, chg.ch, others)
+					visible := d.Visible
 					if d.Allowed || visible != wantVisible {
 						t.Errorf("%s: allowed %v visible %v %q; want false %v", cell, d.Allowed, visible, d.Reasons, wantVisible)
 					}
@@ -251,7 +267,7 @@ func TestChangeCoworker(t *testing.T) {
 	const lastAdmin = false // the refusal of the last-admin rule
 	for _, tc := range []struct {
 		target  entitle.User
-		ch      policy.UserChange
+		ch      entitle.UserChange
 		others  int
 		allowed bool
 	}{
@@ -293,7 +309,8 @@ func TestChangeCoworker(t *testing.T) {
 		{disabledMember, demote, 1, true},
 	} {
 		cell := fmt.Sprintf("%+v %s admin=%v others=%d", tc.ch, tc.target.Status, tc.target.Admin, tc.others)
-		d, visible := policy.ChangeCoworker(acmeAdmin, tc.target, tc.ch, tc.others)
+		d := policy.ChangeCoworker(acmeAdmin, tc.target, tc.ch, tc.others)
+		visible := d.Visible
 		if d.Allowed != tc.allowed || !visible {
 			t.Errorf("%s: allowed %v visible %v %q; want %v true", cell, d.Allowed, visible, d.Reasons, tc.allowed)
 		}
@@ -326,7 +343,7 @@ func checkLastAdminReason(t *testing.T, cell string, target entitle.User, d poli
 func TestChangeCoworkerSelf(t *testing.T) {
 	me := entitle.User{Email: "root@acme.example", Company: "ACME", Admin: true, Status: entitle.UserActive}
 	for _, tc := range []struct {
-		ch      policy.UserChange
+		ch      entitle.UserChange
 		others  int
 		allowed bool
 	}{
@@ -338,7 +355,8 @@ func TestChangeCoworkerSelf(t *testing.T) {
 		{promote, 0, true},
 	} {
 		cell := fmt.Sprintf("self %+v others=%d", tc.ch, tc.others)
-		d, visible := policy.ChangeCoworker(acmeAdmin, me, tc.ch, tc.others)
+		d := policy.ChangeCoworker(acmeAdmin, me, tc.ch, tc.others)
+		visible := d.Visible
 		if d.Allowed != tc.allowed || !visible {
 			t.Errorf("%s: allowed %v visible %v %q; want %v true", cell, d.Allowed, visible, d.Reasons, tc.allowed)
 		}
@@ -354,10 +372,11 @@ func TestChangeCoworkerSelf(t *testing.T) {
 // rule.
 func TestChangeCoworkerVendorOwnCompany(t *testing.T) {
 	u := entitle.User{Email: "vic@maker.example", Company: "MAKER", Admin: true, Status: entitle.UserActive}
-	if d, visible := policy.ChangeCoworker(vendorAdmin, u, demote, 1); !d.Allowed || !visible {
-		t.Errorf("vendor admin demoting a vendor admin: allowed %v visible %v %q", d.Allowed, visible, d.Reasons)
+	if d := policy.ChangeCoworker(vendorAdmin, u, demote, 1); !d.Allowed || !d.Visible {
+		t.Errorf("vendor admin demoting a vendor admin: allowed %v visible %v %q", d.Allowed, d.Visible, d.Reasons)
 	}
-	d, visible := policy.ChangeCoworker(vendorAdmin, u, demote, 0)
+	d := policy.ChangeCoworker(vendorAdmin, u, demote, 0)
+	visible := d.Visible
 	if d.Allowed || !visible {
 		t.Errorf("vendor admin demoting the vendor's last admin: allowed %v visible %v %q", d.Allowed, visible, d.Reasons)
 	}
@@ -374,15 +393,15 @@ func TestCoworkersDenyByDefault(t *testing.T) {
 		}
 	}
 	for _, company := range []string{"", "ACME"} {
-		if d, visible := policy.ListCoworkers(zero, company); d.Allowed || visible {
-			t.Errorf("ListCoworkers %q: allowed %v visible %v", company, d.Allowed, visible)
+		if d := policy.ListCoworkers(zero, company); d.Allowed || d.Visible {
+			t.Errorf("ListCoworkers %q: allowed %v visible %v", company, d.Allowed, d.Visible)
 		}
-		if all, d := policy.ListInvitations(zero, company); d.Allowed || all {
-			t.Errorf("ListInvitations %q: allowed %v all %v", company, d.Allowed, all)
+		if d := policy.ListInvitations(zero, company); d.Allowed || d.Scope == policy.ScopeCompany {
+			t.Errorf("ListInvitations %q: allowed %v scope %v", company, d.Allowed, d.Scope)
 		}
 		for _, mine := range []bool{false, true} {
-			if d, visible := policy.ManageInvitation(zero, company, mine); d.Allowed || visible {
-				t.Errorf("ManageInvitation %q mine=%v: allowed %v visible %v", company, mine, d.Allowed, visible)
+			if d := policy.ManageInvitation(zero, invitation(company, zero, mine)); d.Allowed || d.Visible {
+				t.Errorf("ManageInvitation %q mine=%v: allowed %v visible %v", company, mine, d.Allowed, d.Visible)
 			}
 		}
 	}
@@ -390,11 +409,11 @@ func TestCoworkersDenyByDefault(t *testing.T) {
 	for _, u := range users {
 		for _, chg := range append(changes, struct {
 			name string
-			ch   policy.UserChange
-		}{"no change", policy.UserChange{}}) {
+			ch   entitle.UserChange
+		}{"no change", entitle.UserChange{}}) {
 			for _, others := range []int{0, 1} {
-				if d, visible := policy.ChangeCoworker(zero, u, chg.ch, others); d.Allowed || visible {
-					t.Errorf("ChangeCoworker %q %s others=%d: allowed %v visible %v", u.Company, chg.name, others, d.Allowed, visible)
+				if d := policy.ChangeCoworker(zero, u, chg.ch, others); d.Allowed || d.Visible {
+					t.Errorf("ChangeCoworker %q %s others=%d: allowed %v visible %v", u.Company, chg.name, others, d.Allowed, d.Visible)
 				}
 			}
 		}

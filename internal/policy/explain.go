@@ -14,27 +14,32 @@ type Access struct {
 	Delegations []string // IDs of the active delegations it rests on
 }
 
-// AsksWhoHasAccess decides R8's second half for a caller who sees an
-// entitlement with decision d: "the owner and the vendor can ask who has
-// access to an entitlement and why".
-func AsksWhoHasAccess(c entitle.Actor, d Decision) bool {
-	return d.Allowed && (c.Vendor || slices.Contains(d.Basis, entitle.BasisOwner))
+// AskWhoHasAccess decides R8's second half for c, who sees an entitlement
+// with decision d (Get): "the owner and the vendor can ask who has access to
+// an entitlement and why". A company that sees the entitlement but is
+// neither is refused, knowing it exists (forbidden); one that does not see
+// it cannot learn that it exists (R7).
+func AskWhoHasAccess(c entitle.Actor, d Decision) Decision {
+	switch {
+	case !d.Allowed:
+		return hide("R7: the entitlement does not exist for you")
+	case d.On(entitle.BasisVendor):
+		return allow(d.Views, d.Basis, "R8: your company is the vendor")
+	case d.On(entitle.BasisOwner):
+		return allow(d.Views, d.Basis, "R8: your company is the owner")
+	}
+	return refuse("R8: only the owner and the vendor may ask who has access to an entitlement and why")
 }
 
-// Explain answers R8's second half: "the owner and the vendor can ask who has
-// access to an entitlement and why". The decision says whether caller may ask;
-// when it may, the list holds every company with access, sorted by key. For
-// this question f.Roles must hold all of the order's role assignments and
-// f.Delegations every delegation granted by the owner (any state); vendor is
-// the vendor company's key ("" when none is recorded).
+// WhoHasAccess answers R8's second half: every company with access to the
+// entitlement of f at now, and why, sorted by key. For this question
+// f.Roles must hold all of the order's role assignments and f.Delegations
+// every delegation granted by the owner (any state); vendor is the vendor
+// company's key ("" when none is recorded). Ask AskWhoHasAccess first.
 //
-// Each company's access is computed by Decide itself, so the explanation can
-// never disagree with what the company is actually shown.
-func Explain(c entitle.Actor, f entitle.Facts, vendor string, now time.Time) (Decision, []Access) {
-	asker := Decide(c, Get, f, now)
-	if !AsksWhoHasAccess(c, asker) {
-		return Decision{Reasons: []string{"R8: only the owner and the vendor can ask who has access to an entitlement"}}, nil
-	}
+// Each company's access is computed by Decide itself, so the explanation
+// can never disagree with what the company is actually shown.
+func WhoHasAccess(f entitle.Facts, vendor string, now time.Time) []Access {
 	candidates := []string{}
 	for _, r := range f.Roles {
 		candidates = append(candidates, r.Company)
@@ -54,9 +59,5 @@ func Explain(c entitle.Actor, f entitle.Facts, vendor string, now time.Time) (De
 			out = append(out, Access{Company: k, Basis: d.Basis, Delegations: d.Delegations})
 		}
 	}
-	reason := "R8: your company is the owner"
-	if c.Vendor {
-		reason = "R8: your company is the vendor"
-	}
-	return Decision{Allowed: true, Views: asker.Views, Basis: asker.Basis, Reasons: []string{reason}}, out
+	return out
 }

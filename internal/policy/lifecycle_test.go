@@ -9,34 +9,50 @@ import (
 
 // allowedOn is a decision allowing access on the given bases.
 func allowedOn(bs ...entitle.Basis) policy.Decision {
-	return policy.Decision{Allowed: true, Views: policy.ViewEntitlement, Basis: bs, Reasons: []string{"test"}}
+	return policy.Decision{Allowed: true, Visible: true, Views: policy.ViewEntitlement, Basis: bs, Reasons: []string{"test"}}
+}
+
+// decided checks that d allows as want, hides (R7) as wantHidden, and says
+// why.
+func decided(t *testing.T, cell string, d policy.Decision, want, wantHidden bool) {
+	t.Helper()
+	if d.Allowed != want || d.Visible == wantHidden || len(d.Reasons) == 0 {
+		t.Errorf("%s: %+v; want allowed %v, hidden %v, with a reason", cell, d, want, wantHidden)
+	}
 }
 
 // TestLifecycleByBasis: every lifecycle rule that starts from the
-// entitlement's decision, for every basis alone, and for a denied decision.
+// entitlement's decision, for every basis alone, and for a denied decision
+// (hidden: the entitlement does not exist for the caller).
 func TestLifecycleByBasis(t *testing.T) {
 	for _, tc := range []struct {
-		d                       policy.Decision
-		soldVia, options, renew bool
+		d              policy.Decision
+		options, renew bool
 	}{
-		{allowedOn(entitle.BasisOwner), true, true, true},
-		{allowedOn(entitle.BasisDelegate), true, true, true},
-		{allowedOn(entitle.BasisVendor), true, true, false},
-		{allowedOn(entitle.BasisPurchasingEntity), false, false, false},
-		{allowedOn(entitle.BasisReseller), false, false, false},
-		{allowedOn(entitle.BasisInstaller), false, false, false},
-		{allowedOn(entitle.BasisReseller, entitle.BasisOwner), true, true, true},
-		{policy.Decision{}, false, false, false},
-		{policy.Decision{Basis: []entitle.Basis{entitle.BasisOwner}}, false, false, false}, // a denial never grants, whatever it carries
+		{allowedOn(entitle.BasisOwner), true, true},
+		{allowedOn(entitle.BasisDelegate), true, true},
+		{allowedOn(entitle.BasisVendor), true, false},
+		{allowedOn(entitle.BasisPurchasingEntity), false, false},
+		{allowedOn(entitle.BasisReseller), false, false},
+		{allowedOn(entitle.BasisInstaller), false, false},
+		{allowedOn(entitle.BasisReseller, entitle.BasisOwner), true, true},
+		{policy.Decision{}, false, false},
+		{policy.Decision{Basis: []entitle.Basis{entitle.BasisOwner}}, false, false}, // a denial never grants, whatever it carries
 	} {
-		if got := policy.SoldVia(tc.d); got != tc.soldVia {
-			t.Errorf("SoldVia(%v allowed=%v) = %v", tc.d.Basis, tc.d.Allowed, got)
-		}
-		if got := policy.RenewalOptions(tc.d); got.Allowed != tc.options || len(got.Reasons) == 0 {
-			t.Errorf("RenewalOptions(%v allowed=%v) = %+v", tc.d.Basis, tc.d.Allowed, got)
-		}
-		if got := policy.RequestRenewal(tc.d); got.Allowed != tc.renew || len(got.Reasons) == 0 {
-			t.Errorf("RequestRenewal(%v allowed=%v) = %+v", tc.d.Basis, tc.d.Allowed, got)
+		hidden := !tc.d.Allowed
+		decided(t, "RenewalOptions", policy.RenewalOptions(tc.d), tc.options, hidden)
+		decided(t, "RequestRenewal", policy.RequestRenewal(tc.d), tc.renew, hidden)
+	}
+}
+
+// TestPartnerView: the partner of record (sold via) is a view of Decide,
+// for the owner, its delegates and the vendor.
+func TestPartnerView(t *testing.T) {
+	for _, c := range policy.Table() {
+		want := c.Decision.Allowed && (c.Way == policy.List || c.Way == policy.Get) &&
+			(c.Basis == entitle.BasisOwner || c.Basis == entitle.BasisDelegate || c.Basis == entitle.BasisVendor)
+		if got := c.Decision.Views.Has(policy.ViewPartner); got != want {
+			t.Errorf("%s/%s: partner view %v, want %v", c.Basis, c.Way, got, want)
 		}
 	}
 }
@@ -48,61 +64,81 @@ func TestOfferTransfer(t *testing.T) {
 		c              entitle.Actor
 		d              policy.Decision
 		direct, allows bool
+		hidden         bool
 	}{
-		{"owner admin offers", entitle.Actor{Company: "CUST", Admin: true}, owner, false, true},
-		{"owner member may not", entitle.Actor{Company: "CUST"}, owner, false, false},
-		{"vendor admin moves directly", entitle.Actor{Company: "V", Vendor: true, Admin: true}, vendor, true, true},
-		{"vendor member may not", entitle.Actor{Company: "V", Vendor: true}, vendor, false, false},
-		{"reseller admin may not", entitle.Actor{Company: "RES", Admin: true}, allowedOn(entitle.BasisReseller), false, false},
-		{"delegate admin may not", entitle.Actor{Company: "MSP", Admin: true}, allowedOn(entitle.BasisDelegate), false, false},
-		{"not entitled", entitle.Actor{Company: "X", Admin: true}, policy.Decision{}, false, false},
+		{"owner admin offers", entitle.Actor{Company: "CUST", Admin: true}, owner, false, true, false},
+		{"owner member may not", entitle.Actor{Company: "CUST"}, owner, false, false, false},
+		{"vendor admin moves directly", entitle.Actor{Company: "V", Vendor: true, Admin: true}, vendor, true, true, false},
+		{"vendor member may not", entitle.Actor{Company: "V", Vendor: true}, vendor, false, false, false},
+		{"reseller admin may not", entitle.Actor{Company: "RES", Admin: true}, allowedOn(entitle.BasisReseller), false, false, false},
+		{"delegate admin may not", entitle.Actor{Company: "MSP", Admin: true}, allowedOn(entitle.BasisDelegate), false, false, false},
+		{"not entitled", entitle.Actor{Company: "X", Admin: true}, policy.Decision{}, false, false, true},
 	} {
-		direct, d := policy.OfferTransfer(tc.c, tc.d)
-		if direct != tc.direct || d.Allowed != tc.allows || len(d.Reasons) == 0 {
-			t.Errorf("%s: direct %v, %+v", tc.name, direct, d)
+		d := policy.OfferTransfer(tc.c, tc.d)
+		decided(t, tc.name, d, tc.allows, tc.hidden)
+		if direct := d.On(entitle.BasisVendor); direct != tc.direct {
+			t.Errorf("%s: direct %v, want %v", tc.name, direct, tc.direct)
 		}
 	}
 }
 
-func TestTransferAndRenewalParties(t *testing.T) {
+// TestAnswerTransfer: a transfer from FROM to TO, every kind of caller ×
+// every answer.
+func TestAnswerTransfer(t *testing.T) {
+	tr := entitle.Transfer{From: "FROM", To: "TO", Status: entitle.TransferOffered}
 	for _, tc := range []struct {
-		c                        entitle.Actor
-		answer, cancel, visible  bool
-		asRecipient, asRequester bool
+		c                      entitle.Actor
+		accept, cancel, hidden bool
 	}{
-		{entitle.Actor{Company: "TO", Admin: true}, true, false, true, true, false},
-		{entitle.Actor{Company: "TO"}, false, false, true, true, false},
-		{entitle.Actor{Company: "FROM", Admin: true}, false, true, true, false, true},
-		{entitle.Actor{Company: "FROM"}, false, false, true, false, true},
-		{entitle.Actor{Company: "OTHER", Admin: true}, false, false, false, false, false},
-		{entitle.Actor{Company: "V", Vendor: true, Admin: true}, false, false, false, false, false},
-		{entitle.Actor{}, false, false, false, false, false},
+		{entitle.Actor{Company: "TO", Admin: true}, true, false, false},
+		{entitle.Actor{Company: "TO"}, false, false, false},
+		{entitle.Actor{Company: "FROM", Admin: true}, false, true, false},
+		{entitle.Actor{Company: "FROM"}, false, false, false},
+		{entitle.Actor{Company: "OTHER", Admin: true}, false, false, true},
+		{entitle.Actor{Company: "V", Vendor: true, Admin: true}, false, false, true},
+		{entitle.Actor{}, false, false, true},
 	} {
-		answer, cancel, visible := policy.TransferParty(tc.c, "FROM", "TO")
-		if answer != tc.answer || cancel != tc.cancel || visible != tc.visible {
-			t.Errorf("TransferParty(%+v) = %v %v %v", tc.c, answer, cancel, visible)
+		for _, a := range []string{policy.TransferAccept, policy.TransferDecline} {
+			decided(t, tc.c.Company+" "+a, policy.AnswerTransfer(tc.c, tr, a), tc.accept, tc.hidden)
 		}
-		// A renewal request from FROM (the requester) to TO (the recipient).
-		rec, req := policy.RenewalRequestParty(tc.c, "FROM", "TO")
-		if rec != tc.asRecipient || req != tc.asRequester {
-			t.Errorf("RenewalRequestParty(%+v) = %v %v", tc.c, rec, req)
+		decided(t, tc.c.Company+" cancel", policy.AnswerTransfer(tc.c, tr, policy.TransferCancel), tc.cancel, tc.hidden)
+	}
+}
+
+// TestAnswerRenewalRequest: a renewal request from FROM (the requester) to
+// TO (the recipient), every kind of caller × every status asked for.
+func TestAnswerRenewalRequest(t *testing.T) {
+	r := entitle.RenewalRequest{Requester: "FROM", Recipient: "TO", Status: entitle.RenewalOpen}
+	for _, tc := range []struct {
+		c                       entitle.Actor
+		quote, withdraw, hidden bool
+	}{
+		{entitle.Actor{Company: "TO", Admin: true}, true, false, false},
+		{entitle.Actor{Company: "TO"}, true, false, false},
+		{entitle.Actor{Company: "FROM", Admin: true}, false, true, false},
+		{entitle.Actor{Company: "FROM"}, false, true, false},
+		{entitle.Actor{Company: "OTHER", Admin: true}, false, false, true},
+		{entitle.Actor{Company: "V", Vendor: true, Admin: true}, false, false, true},
+		{entitle.Actor{}, false, false, true},
+	} {
+		for _, st := range []string{entitle.RenewalQuoted, entitle.RenewalWon, entitle.RenewalLost} {
+			decided(t, tc.c.Company+" "+st, policy.AnswerRenewalRequest(tc.c, r, st), tc.quote, tc.hidden)
 		}
+		decided(t, tc.c.Company+" withdraw", policy.AnswerRenewalRequest(tc.c, r, entitle.RenewalWithdrawn), tc.withdraw, tc.hidden)
 	}
 }
 
 func TestEditProfile(t *testing.T) {
 	for _, tc := range []struct {
-		c     entitle.Actor
-		allow bool
+		c             entitle.Actor
+		allow, hidden bool
 	}{
-		{entitle.Actor{Company: "RES", Admin: true}, true},
-		{entitle.Actor{Company: "RES"}, false},
-		{entitle.Actor{Company: "OTHER", Admin: true}, false},
-		{entitle.Actor{Company: "V", Vendor: true, Admin: true}, false},
-		{entitle.Actor{}, false},
+		{entitle.Actor{Company: "RES", Admin: true}, true, false},
+		{entitle.Actor{Company: "RES"}, false, false},
+		{entitle.Actor{Company: "OTHER", Admin: true}, false, true},
+		{entitle.Actor{Company: "V", Vendor: true, Admin: true}, false, true},
+		{entitle.Actor{}, false, true},
 	} {
-		if d := policy.EditProfile(tc.c, "RES"); d.Allowed != tc.allow || len(d.Reasons) == 0 {
-			t.Errorf("EditProfile(%+v) = %+v", tc.c, d)
-		}
+		decided(t, "EditProfile "+tc.c.Company, policy.EditProfile(tc.c, "RES"), tc.allow, tc.hidden)
 	}
 }

@@ -36,54 +36,16 @@ func (w Way) String() string {
 	return "unknown"
 }
 
-// View is a set of the three kinds of information of SPEC §3.
-type View uint8
-
-const (
-	// ViewEntitlement is entitlement information: subscription ID, SKU,
-	// quantity, start and end date, and the purchasing entity's PO number.
-	ViewEntitlement View = 1 << iota
-	// ViewOrder is order details: order date, currency, MSA, lines with prices
-	// and amounts, totals, bill-to, the purchasing entity, resellers, installers.
-	ViewOrder
-	// ViewOwner is owner & location: the owner's identity and contacts, and the
-	// installation site.
-	ViewOwner
-)
-
-// Has reports whether v includes every view of w.
-func (v View) Has(w View) bool { return v&w == w }
-
-func (v View) String() string {
-	var names []string
-	for _, x := range []struct {
-		v    View
-		name string
-	}{{ViewEntitlement, "entitlement"}, {ViewOrder, "order"}, {ViewOwner, "owner"}} {
-		if v.Has(x.v) {
-			names = append(names, x.name)
-		}
-	}
-	if len(names) == 0 {
-		return "none"
-	}
-	return strings.Join(names, ",")
-}
-
-// Decision is the policy's answer. The zero Decision denies.
-type Decision struct {
-	Allowed bool
-	Views   View            // what may be disclosed, when Allowed
-	Basis   []entitle.Basis // sorted; why (R8)
-	// Delegations lists the IDs of the active delegations the access rests on.
-	Delegations []string
-	// Reasons explain the decision in words, each starting with its rule.
-	Reasons []string
-}
-
 // Decide applies R1–R4 and R6 to one entitlement (List, Get, LookupByPO) or
-// one order (OrderDetails) for caller at instant now. Deny by default: only a
-// rule below allows.
+// one order (OrderDetails) for actor c at instant now. Deny by default: only
+// a rule below allows. A refusal is never Visible (R7).
+//
+// The views follow what each way answers: an entitlement (List, Get) is
+// entitlement information, with owner & location for the owner (R4) and
+// the partner of record for those who buy through it; an order's
+// entitlements found by PO number (LookupByPO) are entitlement information
+// for the purchasing entity (R3); the order itself (OrderDetails) adds the
+// order details (R2).
 func Decide(c entitle.Actor, way Way, f entitle.Facts, now time.Time) Decision {
 	var d Decision
 	var pe, owner bool
@@ -99,10 +61,13 @@ func Decide(c entitle.Actor, way Way, f entitle.Facts, now time.Time) Decision {
 
 	// R6. Members of the vendor company see everything (it is the vendor's own
 	// record), and each such disclosure is audited like any other.
-	if c.Vendor {
+	if c.Vendor && c.Company != "" {
 		d.addBasis(entitle.BasisVendor)
-		d.allow(ViewEntitlement|ViewOrder|ViewOwner, "R6: your company is the vendor, whose record this is")
-		return d.done()
+		d.allow(viewsOf(way, true), "R6: your company is the vendor, whose record this is")
+		if way == List || way == Get {
+			d.Views |= ViewPartner
+		}
+		return d.done(way)
 	}
 
 	switch way {
@@ -125,31 +90,32 @@ func Decide(c entitle.Actor, way Way, f entitle.Facts, now time.Time) Decision {
 			d.addBasis(entitle.BasisDelegate)
 			d.allow(ViewEntitlement, "R1: the owner delegated access to your company ("+strings.Join(d.Delegations, ", ")+")")
 		}
-		// R2. Order details are disclosed only to members of the order's
-		// purchasing entity.
-		if pe {
-			d.allow(ViewOrder, "R2: your company is the purchasing entity")
+		// The seed: the owner (and whoever acts for it) is "recommended to
+		// engage that partner for future entitlement management and
+		// renewals", so it is told who sold the entitlement.
+		if owner || len(d.Delegations) > 0 {
+			d.Views |= ViewPartner
 		}
-	case LookupByPO:
+	case LookupByPO, OrderDetails:
 		// R3. A lookup by PO number succeeds only for members of the
 		// purchasing entity that placed that PO. Every other company's lookup
 		// finds nothing — even a company that can see that PO number as a
 		// field of an entitlement.
+		// R2. Order details are disclosed only to members of the order's
+		// purchasing entity.
 		if !pe {
-			return Decision{Reasons: []string{"R3: only the purchasing entity that placed a PO can look it up by its number"}}
+			return hide("R3: only the purchasing entity that placed a PO can look it up by its number; R2: only it sees the order's details")
 		}
-		d.allow(ViewEntitlement|ViewOrder, "R3: your company placed this PO")
-	case OrderDetails:
-		// R2 and R3: order details, by PO number, only for the purchasing entity.
-		if !pe {
-			return Decision{Reasons: []string{"R2: order details are disclosed only to the purchasing entity"}}
+		if way == LookupByPO {
+			d.allow(viewsOf(way, false), "R3: your company placed this PO")
+		} else {
+			d.allow(viewsOf(way, false), "R2: your company is the purchasing entity")
 		}
-		d.allow(ViewEntitlement|ViewOrder, "R2: your company is the purchasing entity")
 	default:
 		return Decision{}
 	}
 	if !d.Allowed {
-		return Decision{Reasons: []string{"R1/R7: your company holds no role on the order and no active delegation from the owner covers it"}}
+		return hide("R1/R7: your company holds no role on the order and no active delegation from the owner covers it")
 	}
 	// R4. Owner & location are never disclosed to anyone but members of the
 	// owner company itself (and the vendor). They are absent from every
@@ -158,14 +124,24 @@ func Decide(c entitle.Actor, way Way, f entitle.Facts, now time.Time) Decision {
 	if owner {
 		d.allow(ViewOwner, "R4: your company is the owner")
 	}
-	if way == LookupByPO || way == OrderDetails {
-		d.Basis = slices.DeleteFunc(d.Basis, func(b entitle.Basis) bool { return b == entitle.BasisDelegate })
+	return d.done(way)
+}
+
+// viewsOf is what way answers (R1, R2), with owner & location when
+// withOwner (R4).
+func viewsOf(way Way, withOwner bool) View {
+	v := ViewEntitlement
+	if way == OrderDetails {
+		v |= ViewOrder
 	}
-	return d.done()
+	if withOwner {
+		v |= ViewOwner
+	}
+	return v
 }
 
 func (d *Decision) allow(v View, reason string) {
-	d.Allowed = true
+	d.Allowed, d.Visible = true, true
 	d.Views |= v
 	d.Reasons = append(d.Reasons, reason)
 }
@@ -176,7 +152,12 @@ func (d *Decision) addBasis(b entitle.Basis) {
 	}
 }
 
-func (d Decision) done() Decision {
+func (d Decision) done(way Way) Decision {
+	if way == LookupByPO || way == OrderDetails {
+		// A lookup by PO number rests on the PO alone (R3): no delegation.
+		d.Basis = slices.DeleteFunc(d.Basis, func(b entitle.Basis) bool { return b == entitle.BasisDelegate })
+		d.Delegations = nil
+	}
 	slices.Sort(d.Basis)
 	return d
 }
@@ -198,39 +179,23 @@ func (d Decision) roleWords() string {
 	return strings.Join(ws, " and ")
 }
 
-// RevokeDelegation decides R5 and R7 for revoking one delegation, granted by
-// owner to delegate. The owner's administrators may (ManageDelegations).
-// The delegate knows of the delegation and is told it may not; to any other
-// company it does not exist (visible false): the answer is not_found.
-func RevokeDelegation(c entitle.Actor, owner, delegate string) (d Decision, visible bool) {
-	switch {
-	case c.Company != "" && c.Company == delegate:
-		return Decision{Reasons: []string{"R5: only the owner company may revoke a delegation; ask " + owner}}, true
-	case c.Company == "" || c.Company != owner:
-		return Decision{Reasons: []string{"R7: another company's delegation does not exist for you"}}, false
+// ListViews is the union of the views c may get on any entitlement of its
+// list, given the bases it holds on some entitlement (e.g. owner when its
+// company owns any): what a list's columns may carry (a CSV's header is
+// written before its rows). It asks Decide itself, so the columns can never
+// promise what the rows do not carry, nor leave out what they do.
+func ListViews(c entitle.Actor, bases []entitle.Basis) View {
+	var v View
+	for _, b := range bases {
+		for _, cell := range cellsFor(c, b, []Way{List}) {
+			v |= cell.Decision.Views
+		}
 	}
-	// The delegation is the caller company's own grant: R5 leaves only the
-	// administrator question.
-	return ManageDelegations(c, owner, true), true
+	return v
 }
 
-// ReadAudit decides R7 for the audit trail: whose events c may read. An
-// administrator reads its own company's (scope = its key); an administrator
-// of the vendor reads every company's (scope = "", all); nobody else reads
-// any.
-func ReadAudit(c entitle.Actor) (scope string, d Decision) {
-	switch {
-	case !c.Admin:
-		return "", Decision{Reasons: []string{"only administrators of your company may read its audit events"}}
-	case c.Vendor:
-		return "", Decision{Allowed: true, Basis: []entitle.Basis{entitle.BasisVendor},
-			Reasons: []string{"R6: the vendor's administrators read every company's events"}}
-	}
-	return c.Company, Decision{Allowed: true, Reasons: []string{"R7: administrators read their own company's events"}}
-}
-
-// ManageDelegations decides R5 for one owner's entitlements: whether caller
-// may grant or revoke a delegation of entitlements owned by owner. ownsAny
+// ManageDelegations decides R5 for one owner's entitlements: whether c may
+// grant or revoke a delegation of entitlements owned by owner. ownsAny
 // says whether owner owns at least one entitlement (a company that owns
 // nothing is no owner company and grants nothing).
 //
@@ -239,10 +204,61 @@ func ReadAudit(c entitle.Actor) (scope string, d Decision) {
 func ManageDelegations(c entitle.Actor, owner string, ownsAny bool) Decision {
 	switch {
 	case c.Company == "" || c.Company != owner || !ownsAny:
-		return Decision{Reasons: []string{"R5: only the owner company may grant or revoke delegations of its entitlements; a delegate cannot re-delegate"}}
+		return refuse("R5: only the owner company may grant or revoke delegations of its entitlements; a delegate cannot re-delegate")
 	case !c.Admin:
-		return Decision{Reasons: []string{"R5: only administrators of the owner company may grant or revoke delegations"}}
+		return refuse("R5: only administrators of the owner company may grant or revoke delegations")
 	}
-	return Decision{Allowed: true, Basis: []entitle.Basis{entitle.BasisOwner},
-		Reasons: []string{"R5: your company owns these entitlements and you are its administrator"}}
+	return allow(0, []entitle.Basis{entitle.BasisOwner}, "R5: your company owns these entitlements and you are its administrator")
+}
+
+// SeeDelegation decides whether c sees a delegation granted by owner to
+// delegate, and which of its fields: both companies see it; who granted and
+// who revoked it (users of the owner company) only the owner (ViewOwnSide);
+// the delegate sees the owner company's name and nothing of its users
+// (R4, R7). To any other company it does not exist.
+func SeeDelegation(c entitle.Actor, owner, delegate string) Decision {
+	switch {
+	case c.Company == "":
+		return hide("R7: another company's delegation does not exist for you")
+	case c.Company == owner:
+		return allow(ViewOwnSide, []entitle.Basis{entitle.BasisOwner}, "R5: your company granted it")
+	case c.Company == delegate:
+		return allow(0, []entitle.Basis{entitle.BasisDelegate}, "R4: the owner shares its name with the company it delegated to")
+	}
+	return hide("R7: another company's delegation does not exist for you")
+}
+
+// RevokeDelegation decides R5 and R7 for revoking one delegation, granted by
+// owner to delegate. The owner's administrators may (ManageDelegations).
+// The delegate knows of the delegation and is told it may not; to any other
+// company it does not exist.
+func RevokeDelegation(c entitle.Actor, owner, delegate string) Decision {
+	if see := SeeDelegation(c, owner, delegate); !see.Allowed {
+		return see
+	}
+	if c.Company == delegate && c.Company != owner {
+		return refuse("R5: only the owner company may revoke a delegation; ask " + owner)
+	}
+	// The delegation is the caller company's own grant: R5 leaves only the
+	// administrator question.
+	return ManageDelegations(c, owner, true)
+}
+
+// ReadAudit decides R7 for the audit trail: whose events c may read. An
+// administrator reads its own company's (ScopeCompany); an administrator of
+// the vendor reads every company's (ScopeAll); nobody else reads any.
+func ReadAudit(c entitle.Actor) Decision {
+	switch {
+	case c.Company == "":
+		return hide("R7: the audit trail is read by the administrators of a company")
+	case !c.Admin:
+		return refuse("only administrators of your company may read its audit events")
+	case c.Vendor:
+		d := allow(0, []entitle.Basis{entitle.BasisVendor}, "R6: the vendor's administrators read every company's events")
+		d.Scope = ScopeAll
+		return d
+	}
+	d := allow(0, nil, "R7: administrators read their own company's events")
+	d.Scope = ScopeCompany
+	return d
 }

@@ -1,6 +1,7 @@
 package policy_test
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -54,7 +55,7 @@ func TestScenariosCoverEveryCell(t *testing.T) {
 	for _, s := range scenarios {
 		for _, e := range s.Expects {
 			for _, b := range s.Relation(e) {
-				covered[cell{b, e.Way, !e.Want.Deny}] = true
+				covered[cell{b, e.Way, !e.Want.Deny && !e.Want.Forbidden}] = true
 			}
 		}
 	}
@@ -123,12 +124,12 @@ func factsWith(b entitle.Basis, way string) entitle.Facts {
 // by hand: basis → views per way (list, get, po, order); "-" is denied.
 func TestTable(t *testing.T) {
 	want := map[entitle.Basis][4]string{
-		entitle.BasisPurchasingEntity: {"entitlement,order", "entitlement,order", "entitlement,order", "entitlement,order"},
+		entitle.BasisPurchasingEntity: {"entitlement", "entitlement", "entitlement", "entitlement,order"},
 		entitle.BasisReseller:         {"entitlement", "entitlement", "-", "-"},
-		entitle.BasisOwner:            {"entitlement,owner", "entitlement,owner", "-", "-"},
+		entitle.BasisOwner:            {"entitlement,owner,partner", "entitlement,owner,partner", "-", "-"},
 		entitle.BasisInstaller:        {"entitlement", "entitlement", "-", "-"},
-		entitle.BasisDelegate:         {"entitlement", "entitlement", "-", "-"},
-		entitle.BasisVendor:           {"entitlement,order,owner", "entitlement,order,owner", "entitlement,order,owner", "entitlement,order,owner"},
+		entitle.BasisDelegate:         {"entitlement,partner", "entitlement,partner", "-", "-"},
+		entitle.BasisVendor:           {"entitlement,owner,partner", "entitlement,owner,partner", "entitlement,owner", "entitlement,order,owner"},
 		"":                            {"-", "-", "-", "-"},
 	}
 	got := map[entitle.Basis][4]string{}
@@ -211,43 +212,25 @@ func ExampleDecide() {
 	// false
 }
 
-// TestRevokeDelegation: who may revoke a delegation from OWNER to DELEGATE,
-// and who may not even learn it exists (R5, R7).
-func TestRevokeDelegation(t *testing.T) {
-	for _, tc := range []struct {
-		c                entitle.Actor
-		allowed, visible bool
-	}{
-		{entitle.Actor{Company: "OWNER", Admin: true}, true, true},
-		{entitle.Actor{Company: "OWNER"}, false, true},                 // a member, not an administrator
-		{entitle.Actor{Company: "DELEGATE", Admin: true}, false, true}, // knows it, may not revoke
-		{entitle.Actor{Company: "OTHER", Admin: true}, false, false},   // R7: does not exist
-		{entitle.Actor{Company: "VENDOR", Vendor: true, Admin: true}, false, false},
-		{entitle.Actor{}, false, false},
-	} {
-		d, visible := policy.RevokeDelegation(tc.c, "OWNER", "DELEGATE")
-		if d.Allowed != tc.allowed || visible != tc.visible || len(d.Reasons) == 0 {
-			t.Errorf("%+v: allowed %v visible %v %v; want %v %v", tc.c, d.Allowed, visible, d.Reasons, tc.allowed, tc.visible)
-		}
-	}
-}
-
 // TestReadAudit: administrators read their own company's audit events, the
 // vendor's administrators everyone's, members none (R7).
 func TestReadAudit(t *testing.T) {
 	for _, tc := range []struct {
 		c       entitle.Actor
 		allowed bool
-		scope   string
+		scope   policy.Scope
+		hidden  bool
 	}{
-		{entitle.Actor{Company: "SHOP", Admin: true}, true, "SHOP"},
-		{entitle.Actor{Company: "SHOP"}, false, ""},
-		{entitle.Actor{Company: "MAKER", Vendor: true, Admin: true}, true, ""},
-		{entitle.Actor{Company: "MAKER", Vendor: true}, false, ""},
+		{entitle.Actor{Company: "SHOP", Admin: true}, true, policy.ScopeCompany, false},
+		{entitle.Actor{Company: "SHOP"}, false, policy.ScopeNone, false},
+		{entitle.Actor{Company: "MAKER", Vendor: true, Admin: true}, true, policy.ScopeAll, false},
+		{entitle.Actor{Company: "MAKER", Vendor: true}, false, policy.ScopeNone, false},
+		{entitle.Actor{}, false, policy.ScopeNone, true},
 	} {
-		scope, d := policy.ReadAudit(tc.c)
-		if d.Allowed != tc.allowed || scope != tc.scope || len(d.Reasons) == 0 {
-			t.Errorf("%+v: allowed %v scope %q; want %v %q", tc.c, d.Allowed, scope, tc.allowed, tc.scope)
+		d := policy.ReadAudit(tc.c)
+		decided(t, "ReadAudit "+tc.c.Company, d, tc.allowed, tc.hidden)
+		if d.Scope != tc.scope {
+			t.Errorf("%+v: scope %v; want %v", tc.c, d.Scope, tc.scope)
 		}
 	}
 }
@@ -278,6 +261,47 @@ func TestMoreRulesNameTheirCode(t *testing.T) {
 			if !strings.Contains(src.String(), "func "+fn+"(") {
 				t.Errorf("%s names %s, which this package does not define", r.ID, fn)
 			}
+		}
+	}
+}
+
+// TestDecisionErr: one way to refuse. An allowing decision is no error; a
+// hidden refusal is exactly "not found" (R7), whatever its reasons say; a
+// visible one is forbidden with its first reason.
+func TestDecisionErr(t *testing.T) {
+	if err := allowedOn(entitle.BasisOwner).Err("entitlement", "S-1"); err != nil {
+		t.Errorf("allowed: %v", err)
+	}
+	for _, d := range []policy.Decision{{}, {Reasons: []string{"R7: secret reason naming OTHER"}}} {
+		err := d.Err("entitlement", "S-1")
+		var e *entitle.Error
+		if !errors.As(err, &e) || e.Code != entitle.CodeNotFound || e.Message != "entitlement S-1 not found" {
+			t.Errorf("hidden %+v: %#v", d, err)
+		}
+	}
+	err := policy.Decision{Visible: true, Reasons: []string{"only administrators may", "more"}}.Err("delegation", "D-1")
+	var e *entitle.Error
+	if !errors.As(err, &e) || e.Code != entitle.CodeForbidden || e.Message != "only administrators may" {
+		t.Errorf("visible refusal: %#v", err)
+	}
+}
+
+// TestListViews: the views a list may carry, as Decide grants them.
+func TestListViews(t *testing.T) {
+	for _, tc := range []struct {
+		c     entitle.Actor
+		bases []entitle.Basis
+		want  string
+	}{
+		{entitle.Actor{Company: "SHOP"}, []entitle.Basis{entitle.BasisReseller}, "entitlement"},
+		{entitle.Actor{Company: "PLANT"}, []entitle.Basis{entitle.BasisReseller, entitle.BasisOwner}, "entitlement,owner,partner"},
+		{entitle.Actor{Company: "MSP"}, []entitle.Basis{entitle.BasisDelegate}, "entitlement,partner"},
+		{entitle.Actor{Company: "MAKER", Vendor: true}, []entitle.Basis{entitle.BasisVendor}, "entitlement,owner,partner"},
+		{entitle.Actor{Company: "SHOP"}, []entitle.Basis{entitle.BasisVendor}, "none"}, // not the vendor: no vendor basis
+		{entitle.Actor{Company: "NOBODY"}, nil, "none"},
+	} {
+		if got := policy.ListViews(tc.c, tc.bases).String(); got != tc.want {
+			t.Errorf("ListViews(%+v, %v) = %s, want %s", tc.c, tc.bases, got, tc.want)
 		}
 	}
 }

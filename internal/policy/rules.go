@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"slices"
 	"time"
 
 	"github.com/entitle-portal/entitle"
@@ -37,35 +38,43 @@ type Cell struct {
 // exactly one basis, every way of asking. It is derived from the code, never
 // written by hand, so `entitle policy` shows what the code does.
 func Table() []Cell {
-	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
-	const me, other, sub = "ME", "OTHER", "SUB-1"
 	var cells []Cell
-	for _, b := range append(append([]entitle.Basis{}, entitle.Bases...), "") {
-		f := entitle.Facts{SubscriptionID: sub, Owner: other, PurchasingEntity: other,
-			Roles: []entitle.RoleAssignment{{Role: entitle.RolePurchasingEntity, Company: other}, {Role: entitle.RoleOwner, Company: other}}}
-		c := entitle.Actor{Company: me}
-		switch b {
-		case entitle.BasisDelegate:
-			f.Delegations = []entitle.Delegation{{ID: "D-1", Owner: other, Delegate: me, SubscriptionIDs: []string{sub}}}
-		case entitle.BasisVendor:
-			c.Vendor = true
-		case "":
-		default:
-			f.Roles = append(f.Roles, entitle.RoleAssignment{Role: entitle.Role(b), Company: me})
-			if b == entitle.BasisOwner {
-				f.Owner = me
-			}
-			if b == entitle.BasisPurchasingEntity {
-				f.PurchasingEntity = me
-			}
+	for _, b := range append(slices.Clone(entitle.Bases), "") {
+		cells = append(cells, cellsFor(entitle.Actor{Company: "ME", Vendor: b == entitle.BasisVendor}, b, Ways)...)
+	}
+	return cells
+}
+
+// cellsFor decides, for c holding exactly basis b ("" for none) on an
+// entitlement of another company, each of ways.
+func cellsFor(c entitle.Actor, b entitle.Basis, ways []Way) []Cell {
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	me, other, sub := c.Company, "OTHER", "SUB-1"
+	if me == other {
+		other = "ANOTHER"
+	}
+	f := entitle.Facts{SubscriptionID: sub, Owner: other, PurchasingEntity: other,
+		Roles: []entitle.RoleAssignment{{Role: entitle.RolePurchasingEntity, Company: other}, {Role: entitle.RoleOwner, Company: other}}}
+	switch b {
+	case entitle.BasisDelegate:
+		f.Delegations = []entitle.Delegation{{ID: "D-1", Owner: other, Delegate: me, SubscriptionIDs: []string{sub}}}
+	case entitle.BasisVendor, "":
+	default:
+		f.Roles = append(f.Roles, entitle.RoleAssignment{Role: entitle.Role(b), Company: me})
+		if b == entitle.BasisOwner {
+			f.Owner = me
 		}
-		for _, w := range Ways {
-			sf := f
-			if w == OrderDetails {
-				sf.SubscriptionID = ""
-			}
-			cells = append(cells, Cell{Basis: b, Way: w, Decision: Decide(c, w, sf, now)})
+		if b == entitle.BasisPurchasingEntity {
+			f.PurchasingEntity = me
 		}
+	}
+	var cells []Cell
+	for _, w := range ways {
+		sf := f
+		if w == OrderDetails {
+			sf.SubscriptionID = ""
+		}
+		cells = append(cells, Cell{Basis: b, Way: w, Decision: Decide(c, w, sf, now)})
 	}
 	return cells
 }
@@ -78,10 +87,10 @@ var MoreRules = []Rule{
 	{"C1", "Any active user may invite a co-worker into their own company; only administrators may invite an administrator (Invite)."},
 	{"C2", "Members see their company's users and the invitations they sent; administrators see and manage every invitation of their company (ListCoworkers, ListInvitations, ManageInvitation)."},
 	{"C3", "Only administrators disable, enable, promote or demote a company's users, and the last active administrator can be neither disabled nor demoted (ChangeCoworker)."},
-	{"L1", "The partner of record (sold via) is shown to the owner, its delegates and the vendor (SoldVia)."},
-	{"L2", "The owner, its delegates and the vendor see how to renew; the owner and its delegates ask for renewals, which the recipient sees without the owner's identity (RenewalOptions, RequestRenewal, RenewalRequestParty)."},
-	{"L3", "The owner's administrators offer an entitlement to another company, whose administrators accept or decline; the vendor's administrators move ownership directly (OfferTransfer, TransferParty)."},
+	{"L1", "The partner of record (sold via) is shown to the owner, its delegates and the vendor: the partner view (Decide)."},
+	{"L2", "The owner, its delegates and the vendor see how to renew; the owner and its delegates ask for renewals, which the recipient answers and the requester withdraws (RenewalOptions, RequestRenewal, AnswerRenewalRequest)."},
+	{"L3", "The owner's administrators offer an entitlement to another company, whose administrators accept or decline; the vendor's administrators move ownership directly (OfferTransfer, AnswerTransfer)."},
 	{"L4", "Administrators keep their own company's profile and directory listing (EditProfile)."},
-	{"F1", "Who granted or revoked a delegation is shown to the owner only; a renewal request's recipient never sees who asked, and a listed partner not the PO number; who offered a transfer is shown to the offering company and the vendor (DelegationActors, RenewalRequestFields, TransferCreator)."},
+	{"F1", "Who granted or revoked a delegation is shown to the owner only; a renewal request's recipient never sees who asked, and a listed partner not the PO number; a request closed by a transfer shows the entitlement only to those who may still see it; who offered a transfer is shown to the offering company and the vendor (SeeDelegation, SeeRenewalRequest, SeeTransfer)."},
 	{"V1", "The vendor's pages exist for members of the vendor only; its administrators import and post announcements (VendorPages, ChangeVendorRecord)."},
 }

@@ -9,28 +9,25 @@ import "github.com/entitle-portal/entitle"
 // answer is the same not_found as for a page that was never there).
 
 // VendorPages decides whether c may see the vendor's pages: members of the
-// vendor company, whose record it is (R6). visible is false for everybody
-// else, who must get not_found (R7).
-func VendorPages(c entitle.Actor) (d Decision, visible bool) {
+// vendor company, whose record it is (R6). Everybody else must get
+// not_found (R7).
+func VendorPages(c entitle.Actor) Decision {
 	if c.Company == "" || !c.Vendor {
-		return Decision{Reasons: []string{"R7: the vendor's pages do not exist for another company"}}, false
+		return hide("R7: the vendor's pages do not exist for another company")
 	}
-	return Decision{Allowed: true, Basis: []entitle.Basis{entitle.BasisVendor},
-		Reasons: []string{"R6: members of the vendor see the vendor's own record"}}, true
+	return allow(0, []entitle.Basis{entitle.BasisVendor}, "R6: members of the vendor see the vendor's own record")
 }
 
 // ChangeVendorRecord decides whether c may change the vendor's record from
 // the portal — import the ERP's files, post or end an announcement to every
-// user: the vendor's administrators. visible is as for [VendorPages]: a
-// member of the vendor who is not an administrator is refused (forbidden),
-// anybody else finds nothing (R7).
-func ChangeVendorRecord(c entitle.Actor) (d Decision, visible bool) {
-	if d, visible := VendorPages(c); !visible {
-		return d, false
+// user: the vendor's administrators. A member of the vendor who is not an
+// administrator is refused (forbidden), anybody else finds nothing (R7).
+func ChangeVendorRecord(c entitle.Actor) Decision {
+	if d := VendorPages(c); !d.Allowed {
+		return d
 	}
 	if !c.Admin {
-		return Decision{Reasons: []string{"only administrators of the vendor may import records or post announcements"}}, true
+		return refuse("only administrators of the vendor may import records or post announcements")
 	}
-	return Decision{Allowed: true, Basis: []entitle.Basis{entitle.BasisVendor},
-		Reasons: []string{"R6: the vendor's administrators keep the vendor's record"}}, true
+	return allow(0, []entitle.Basis{entitle.BasisVendor}, "R6: the vendor's administrators keep the vendor's record")
 }

@@ -22,16 +22,7 @@ func TestVendorPages(t *testing.T) {
 		{"the vendor's member", entitle.Actor{Company: "MAKER", Vendor: true}, true, true, false},
 		{"the vendor's admin", entitle.Actor{Company: "MAKER", Vendor: true, Admin: true}, true, true, true},
 	} {
-		d, visible := policy.VendorPages(tc.c)
-		if visible != tc.visible || d.Allowed != tc.see || len(d.Reasons) == 0 {
-			t.Errorf("%s: VendorPages = %+v, visible %v; want allowed %v, visible %v", tc.name, d, visible, tc.see, tc.visible)
-		}
-		d, visible = policy.ChangeVendorRecord(tc.c)
-		if visible != tc.visible || d.Allowed != tc.change || len(d.Reasons) == 0 {
-			t.Errorf("%s: ChangeVendorRecord = %+v, visible %v; want allowed %v, visible %v", tc.name, d, visible, tc.change, tc.visible)
-		}
-		if d.Allowed && !visible {
-			t.Errorf("%s: allowed but not visible", tc.name)
-		}
+		decided(t, tc.name+": VendorPages", policy.VendorPages(tc.c), tc.see, !tc.visible)
+		decided(t, tc.name+": ChangeVendorRecord", policy.ChangeVendorRecord(tc.c), tc.change, !tc.visible)
 	}
 }

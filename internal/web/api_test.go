@@ -14,7 +14,7 @@ import (
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/disclose"
 	"github.com/entitle-portal/entitle/internal/policy/policytest"
-	"github.com/entitle-portal/entitle/internal/web"
+	"github.com/entitle-portal/entitle/internal/web/webtest"
 )
 
 // world is the basics scenario (internal/policy/testdata/basics.txt) served
@@ -33,7 +33,7 @@ func newWorld(t *testing.T) *world {
 }
 
 // newWorldWith is newWorld on a server configured by configure.
-func newWorldWith(t *testing.T, configure func(*web.Config)) *world {
+func newWorldWith(t *testing.T, configure func(*webtest.Options)) *world {
 	t.Helper()
 	s, err := policytest.Load("../policy/testdata/basics.txt")
 	if err != nil {
@@ -63,7 +63,8 @@ func TestNotEntitledIsNotFound(t *testing.T) {
 	}{
 		{w.admin["NOBODY"], "/api/v1/entitlements/S-100", "/api/v1/entitlements/S-999", "S-100", "S-999"},
 		{w.admin["SHOP"], "/api/v1/entitlements/S-200", "/api/v1/entitlements/S-999", "S-200", "S-999"},
-		{w.admin["SHOP"], "/api/v1/entitlements/S-100/access", "/api/v1/entitlements/S-999/access", "S-100", "S-999"},
+		{w.admin["NOBODY"], "/api/v1/entitlements/S-100/access", "/api/v1/entitlements/S-999/access", "S-100", "S-999"},
+		{w.admin["SHOP"], "/api/v1/entitlements/S-200/access", "/api/v1/entitlements/S-999/access", "S-200", "S-999"},
 		{w.admin["SHOP"], "/api/v1/orders/N-77", "/api/v1/orders/N-99", "N-77", "N-99"},
 		{w.admin["PLANT"], "/api/v1/orders/N-77/entitlements", "/api/v1/orders/N-99/entitlements", "N-77", "N-99"},
 		{w.admin["NOBODY"], "/api/v1/orders/N-77?purchasing_entity=NORTH", "/api/v1/orders/N-99?purchasing_entity=NORTH", "N-77", "N-99"},
@@ -80,6 +81,27 @@ func TestNotEntitledIsNotFound(t *testing.T) {
 			if hidden.header.Get(h) != absent.header.Get(h) {
 				t.Errorf("%s: header %s differs: %q vs %q", tc.hidden, h, hidden.header.Get(h), absent.header.Get(h))
 			}
+		}
+	}
+}
+
+// TestWhoHasAccessForbidden: a company that sees an entitlement but is
+// neither its owner nor the vendor is told it may not ask who has access
+// (403, R8) — the entitlement exists for it; one that does not see it
+// still gets R7's 404 (TestNotEntitledIsNotFound).
+func TestWhoHasAccessForbidden(t *testing.T) {
+	w := newWorld(t)
+	for _, co := range []string{"SHOP", "NORTH", "FITTER"} {
+		for _, token := range []string{w.admin[co], w.member[co]} {
+			res := w.get("/api/v1/entitlements/S-100/access", token)
+			if res.status != http.StatusForbidden || res.errCode() != "forbidden" || !strings.Contains(res.errMessage(), "only the owner and the vendor") {
+				t.Errorf("%s: %d %s", co, res.status, res.body)
+			}
+		}
+	}
+	for _, co := range []string{"PLANT", "MAKER"} {
+		if res := w.get("/api/v1/entitlements/S-100/access", w.member[co]); res.status != http.StatusOK {
+			t.Errorf("%s: %d %s", co, res.status, res.body)
 		}
 	}
 }

@@ -14,11 +14,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/entitle-portal/entitle/internal/accounts"
 	"github.com/entitle-portal/entitle/internal/coworkers"
 	"github.com/entitle-portal/entitle/internal/mail"
 	"github.com/entitle-portal/entitle/internal/mail/mailtest"
 	"github.com/entitle-portal/entitle/internal/ratelimit"
-	"github.com/entitle-portal/entitle/internal/web"
+	"github.com/entitle-portal/entitle/internal/web/webtest"
 )
 
 // linkToken returns the invitation token of the link in a raw message.
@@ -391,7 +392,7 @@ func TestCompanyUsers(t *testing.T) {
 // and the company, its link lets the co-worker join.
 func TestInvitationOverSMTP(t *testing.T) {
 	ms := mailtest.Start(t)
-	w := newWorldWith(t, func(c *web.Config) {
+	w := newWorldWith(t, func(c *webtest.Options) {
 		c.Mailer = mail.SMTP{Addr: ms.Addr, From: "portal@vendor.example", TLS: mail.TLSNone}
 	})
 	res, inv := w.inviteAs(t, w.member["SHOP"], "Colleague@Shop.example", false)
@@ -418,7 +419,7 @@ func TestInvitationOverSMTP(t *testing.T) {
 // taken; a server that stays busy is given up on; an administrator resends.
 func TestInvitationMailFailures(t *testing.T) {
 	ms := mailtest.Start(t)
-	w := newWorldWith(t, func(c *web.Config) {
+	w := newWorldWith(t, func(c *webtest.Options) {
 		c.Mailer = mail.SMTP{Addr: ms.Addr, From: "portal@vendor.example", TLS: mail.TLSNone}
 		c.Delivery = coworkers.Delivery{Attempts: 3, Backoff: time.Millisecond}
 	})
@@ -438,7 +439,7 @@ func TestInvitationMailFailures(t *testing.T) {
 	if res.status != http.StatusCreated || inv.Mail.Status != "failed" || inv.Mail.Attempts != 1 || !strings.Contains(inv.Mail.Error, "550") {
 		t.Errorf("refused recipient: %d %s", res.status, res.body)
 	}
-	w.web.WaitMail()
+	w.svc.Coworkers.Wait()
 	if got := find("gone@shop.example"); got.Mail.Status != "failed" {
 		t.Errorf("listed: %+v", got)
 	}
@@ -455,7 +456,7 @@ func TestInvitationMailFailures(t *testing.T) {
 	if inv.Mail.Status != "retrying" || inv.Mail.Attempts != 1 || !strings.Contains(inv.Mail.Error, "451") {
 		t.Errorf("first attempt: %+v", inv.Mail)
 	}
-	w.web.WaitMail()
+	w.svc.Coworkers.Wait()
 	if got := find("busy@shop.example"); got.Mail.Status != "sent" || got.Mail.Attempts != 2 || got.Mail.Error != "" {
 		t.Errorf("after the retry: %+v", got.Mail)
 	}
@@ -463,7 +464,7 @@ func TestInvitationMailFailures(t *testing.T) {
 	// Busy for good: given up after the configured attempts.
 	ms.Set(nil, 1000)
 	_, inv = w.inviteAs(t, w.member["SHOP"], "never@shop.example", false)
-	w.web.WaitMail()
+	w.svc.Coworkers.Wait()
 	if got := find("never@shop.example"); got.Mail.Status != "failed" || got.Mail.Attempts != 3 || !strings.Contains(got.Mail.Error, "451") {
 		t.Errorf("given up: %+v", got.Mail)
 	}
@@ -477,9 +478,9 @@ func TestInvitationMailFailures(t *testing.T) {
 // with 429 and Retry-After once over the limit, and allowed again later.
 func TestRateLimits(t *testing.T) {
 	per15 := func(n int) ratelimit.Limit { return ratelimit.Limit{N: n, Per: 15 * time.Minute} }
-	w := newWorldWith(t, func(c *web.Config) {
-		c.Limits = &web.Limits{LoginPerAccount: per15(3), LoginPerAddress: per15(8),
-			Invitations: coworkers.Limits{PerUser: ratelimit.Limit{N: 2, Per: time.Hour}, PerCompany: ratelimit.Limit{N: 3, Per: time.Hour}}}
+	w := newWorldWith(t, func(c *webtest.Options) {
+		c.LoginLimits = &accounts.Limits{PerAccount: per15(3), PerAddress: per15(8)}
+		c.InviteLimits = &coworkers.Limits{PerUser: ratelimit.Limit{N: 2, Per: time.Hour}, PerCompany: ratelimit.Limit{N: 3, Per: time.Hour}}
 	})
 	c := w.browser()
 	checkLimited := func(what string, res response, want string) {
@@ -558,9 +559,9 @@ func TestRateLimits(t *testing.T) {
 // TestClientAddress: behind a trusted proxy the limit counts the address
 // the proxy names, and an IPv6 client counts as its /64.
 func TestClientAddress(t *testing.T) {
-	w := newWorldWith(t, func(c *web.Config) {
+	w := newWorldWith(t, func(c *webtest.Options) {
 		c.ClientIPHeader = "X-Forwarded-For"
-		c.Limits = &web.Limits{LoginPerAddress: ratelimit.Limit{N: 2, Per: time.Hour}}
+		c.LoginLimits = &accounts.Limits{PerAddress: ratelimit.Limit{N: 2, Per: time.Hour}}
 	})
 	try := func(xff string) int {
 		body, _ := json.Marshal(map[string]string{"email": "nobody@x.example", "password": "wrong password!"})

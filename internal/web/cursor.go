@@ -42,7 +42,7 @@ func (s *Server) openCursor(cursor, bound string) (string, error) {
 var errInvalidCursor = errorf(codeInvalidCursor, "cursor is not one this server issued for this query: start again without a cursor")
 
 func (s *Server) cursorTag(position []byte, bound string) []byte {
-	m := hmac.New(sha256.New, s.cursorKey)
+	m := hmac.New(sha256.New, s.cfg.Secret)
 	m.Write([]byte(bound))
 	m.Write([]byte{0})
 	m.Write(position)

@@ -74,7 +74,7 @@ func (s *Server) listEntitlements(w http.ResponseWriter, r *http.Request, c enti
 	if err != nil {
 		return err
 	}
-	page, err := s.svc.List(r.Context(), c, after, limit, f)
+	page, err := s.cfg.Gate.List(r.Context(), c, after, limit, f)
 	if err != nil {
 		return err
 	}
@@ -88,7 +88,7 @@ func (s *Server) getEntitlement(w http.ResponseWriter, r *http.Request, c entitl
 	if q := newQuery(r); q.err != nil {
 		return q.err
 	}
-	e, _, err := s.svc.Get(r.Context(), c, r.PathValue("id"))
+	e, err := s.cfg.Gate.Get(r.Context(), c, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -101,12 +101,13 @@ type items[T any] struct {
 }
 
 // GET /api/v1/entitlements/{id}/access: who has access and why (R8), for the
-// owner and the vendor.
+// owner and the vendor; 403 for a company that sees the entitlement
+// otherwise, 404 for one that does not see it (R7).
 func (s *Server) entitlementAccess(w http.ResponseWriter, r *http.Request, c entitle.Actor) error {
 	if q := newQuery(r); q.err != nil {
 		return q.err
 	}
-	acc, err := s.svc.Explain(r.Context(), c, r.PathValue("id"))
+	acc, err := s.cfg.Gate.Explain(r.Context(), c, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -135,7 +136,7 @@ func (s *Server) getOrder(w http.ResponseWriter, r *http.Request, c entitle.Acto
 	if err != nil {
 		return err
 	}
-	o, _, err := s.svc.Order(r.Context(), c, r.PathValue("po"), pe)
+	o, err := s.cfg.Gate.Order(r.Context(), c, r.PathValue("po"), pe)
 	if err != nil {
 		return err
 	}
@@ -149,7 +150,7 @@ func (s *Server) orderEntitlements(w http.ResponseWriter, r *http.Request, c ent
 	if err != nil {
 		return err
 	}
-	es, _, err := s.svc.OrderEntitlements(r.Context(), c, r.PathValue("po"), pe)
+	es, err := s.cfg.Gate.OrderEntitlements(r.Context(), c, r.PathValue("po"), pe)
 	if err != nil {
 		return err
 	}

@@ -10,52 +10,49 @@ import (
 	"time"
 
 	"github.com/entitle-portal/entitle"
-	"github.com/entitle-portal/entitle/internal/coworkers"
 	"github.com/entitle-portal/entitle/internal/ratelimit"
 )
 
-// The API's error codes (SPEC §5 and §4). Each has one HTTP status, in
-// statusOf; every error a handler returns is answered through writeError.
+// Short names for the error codes (declared once, in package entitle).
 const (
-	codeBadRequest         = "bad_request"         // the body is not the JSON asked for
-	codeUnauthenticated    = "unauthenticated"     // no valid session or token
-	codeInvalidCredentials = "invalid_credentials" // login refused
+	codeBadRequest         = entitle.CodeBadRequest
+	codeUnauthenticated    = entitle.CodeUnauthenticated
+	codeInvalidCredentials = entitle.CodeInvalidCredentials
 	codeForbidden          = entitle.CodeForbidden
 	codeNotFound           = entitle.CodeNotFound
-	codeMethodNotAllowed   = "method_not_allowed"
+	codeMethodNotAllowed   = entitle.CodeMethodNotAllowed
 	codeConflict           = entitle.CodeConflict
-	codeTooLarge           = "payload_too_large"
-	codeUnsupportedMedia   = "unsupported_media_type"
-	codeInvalid            = entitle.CodeInvalid // a field or parameter is wrong
-	codeInvalidCursor      = "invalid_cursor"
-	codeEmailRequired      = coworkers.CodeEmailRequired
-	codeInvalidEmail       = coworkers.CodeInvalidEmail
-	codeAlreadyInvited     = coworkers.CodeAlreadyInvited
-	codeInvalidToken       = coworkers.CodeInvalidToken // an invitation link that does not work
-	codeRateLimited        = "rate_limited"             // too many attempts: see Retry-After
-	codeInternal           = "internal"
-	codeUnavailable        = "unavailable"
+	codeTooLarge           = entitle.CodeTooLarge
+	codeUnsupportedMedia   = entitle.CodeUnsupportedMedia
+	codeInvalid            = entitle.CodeInvalid
+	codeInvalidCursor      = entitle.CodeInvalidCursor
+	codeRateLimited        = entitle.CodeRateLimited
+	codeInternal           = entitle.CodeInternal
+	codeUnavailable        = entitle.CodeUnavailable
 )
 
+// statusOf gives every error code its one HTTP status. A code missing here
+// is answered as an internal error (500): a refusal the server does not
+// know how to word is its own fault, never the user's.
 var statusOf = map[string]int{
-	codeBadRequest:         http.StatusBadRequest,
-	codeUnauthenticated:    http.StatusUnauthorized,
-	codeInvalidCredentials: http.StatusUnauthorized,
-	codeForbidden:          http.StatusForbidden,
-	codeNotFound:           http.StatusNotFound,
-	codeMethodNotAllowed:   http.StatusMethodNotAllowed,
-	codeConflict:           http.StatusConflict,
-	codeAlreadyInvited:     http.StatusConflict,
-	codeTooLarge:           http.StatusRequestEntityTooLarge,
-	codeUnsupportedMedia:   http.StatusUnsupportedMediaType,
-	codeInvalid:            http.StatusUnprocessableEntity,
-	codeInvalidCursor:      http.StatusUnprocessableEntity,
-	codeEmailRequired:      http.StatusUnprocessableEntity,
-	codeInvalidEmail:       http.StatusUnprocessableEntity,
-	codeInvalidToken:       http.StatusGone,
-	codeRateLimited:        http.StatusTooManyRequests,
-	codeInternal:           http.StatusInternalServerError,
-	codeUnavailable:        http.StatusServiceUnavailable,
+	entitle.CodeBadRequest:         http.StatusBadRequest,
+	entitle.CodeUnauthenticated:    http.StatusUnauthorized,
+	entitle.CodeInvalidCredentials: http.StatusUnauthorized,
+	entitle.CodeForbidden:          http.StatusForbidden,
+	entitle.CodeNotFound:           http.StatusNotFound,
+	entitle.CodeMethodNotAllowed:   http.StatusMethodNotAllowed,
+	entitle.CodeConflict:           http.StatusConflict,
+	entitle.CodeAlreadyInvited:     http.StatusConflict,
+	entitle.CodeTooLarge:           http.StatusRequestEntityTooLarge,
+	entitle.CodeUnsupportedMedia:   http.StatusUnsupportedMediaType,
+	entitle.CodeInvalid:            http.StatusUnprocessableEntity,
+	entitle.CodeInvalidCursor:      http.StatusUnprocessableEntity,
+	entitle.CodeEmailRequired:      http.StatusUnprocessableEntity,
+	entitle.CodeInvalidEmail:       http.StatusUnprocessableEntity,
+	entitle.CodeInvalidToken:       http.StatusGone,
+	entitle.CodeRateLimited:        http.StatusTooManyRequests,
+	entitle.CodeInternal:           http.StatusInternalServerError,
+	entitle.CodeUnavailable:        http.StatusServiceUnavailable,
 }
 
 // apiError is the body of every error answer:
@@ -93,11 +90,9 @@ func (s *Server) describe(r *http.Request, err error) (int, apiError) {
 	case errors.As(err, &limited):
 		return http.StatusTooManyRequests, apiError{errorBody{Code: codeRateLimited, Message: limited.Error()}}
 	case errors.As(err, &e):
-		status, ok := statusOf[e.Code]
-		if !ok {
-			status = http.StatusUnprocessableEntity
+		if status, ok := statusOf[e.Code]; ok {
+			return status, apiError{errorBody{Code: e.Code, Message: e.Message}}
 		}
-		return status, apiError{errorBody{Code: e.Code, Message: e.Message}}
 	case errors.As(err, &ps):
 		body := errorBody{Code: codeInvalid, Message: ps.Error()}
 		if len(ps) > 1 {

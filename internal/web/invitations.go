@@ -72,7 +72,7 @@ func (s *Server) invite(w http.ResponseWriter, r *http.Request, c entitle.Actor)
 	if err := decode(w, r, &req); err != nil {
 		return err
 	}
-	inv, err := s.co.Invite(r.Context(), c, req.Email, req.Admin)
+	inv, err := s.cfg.Coworkers.Invite(r.Context(), c, req.Email, req.Admin)
 	if err != nil {
 		return err
 	}
@@ -105,16 +105,16 @@ func (s *Server) listInvitations(w http.ResponseWriter, r *http.Request, c entit
 			return errInvalidCursor
 		}
 	}
-	invs, err := s.co.Invitations(r.Context(), c, after, limit+1)
+	invs, err := s.cfg.Coworkers.Invitations(r.Context(), c, after, limit+1)
 	if err != nil {
 		return err
 	}
 	out := invitationsAnswer{Invitations: []invitationJSON{}}
-	invs, last := cutPage(invs, limit, func(i entitle.Invitation) string { return strconv.FormatInt(i.ID, 10) })
+	invs, last := cutPage(invs, limit, func(i coworkers.Invitation) string { return strconv.FormatInt(i.ID, 10) })
 	out.NextCursor = s.sealCursor(last, bound)
 	now := s.now()
 	for _, inv := range invs {
-		out.Invitations = append(out.Invitations, invitationJSONOf(inv, now))
+		out.Invitations = append(out.Invitations, invitationJSONOf(inv.Invitation, now))
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
@@ -140,7 +140,7 @@ func (s *Server) revokeInvitation(w http.ResponseWriter, r *http.Request, c enti
 	if err != nil {
 		return err
 	}
-	inv, err := s.co.Revoke(r.Context(), c, id)
+	inv, err := s.cfg.Coworkers.Revoke(r.Context(), c, id)
 	if err != nil {
 		return err
 	}
@@ -164,7 +164,7 @@ func (s *Server) resendInvitation(w http.ResponseWriter, r *http.Request, c enti
 	if err != nil {
 		return err
 	}
-	inv, err := s.co.Resend(r.Context(), c, id)
+	inv, err := s.cfg.Coworkers.Resend(r.Context(), c, id)
 	if err != nil {
 		return err
 	}
@@ -183,22 +183,20 @@ func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) error 
 	if err := decode(w, r, &req); err != nil {
 		return err
 	}
-	u, err := s.co.Accept(r.Context(), req)
+	u, err := s.cfg.Coworkers.Accept(r.Context(), req)
 	if err != nil {
 		return err
 	}
 	// Signed in at once, with a fresh session (the password was just set:
 	// no need to verify it again).
-	if err := s.openSession(w, r, u); err != nil {
+	a, err := s.openSession(w, r, u)
+	if err != nil {
 		return err
 	}
-	body, err := s.meBody(r.Context(), u.User.Actor(""))
+	body, err := s.meBody(r.Context(), a)
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusCreated, body)
 	return nil
 }
-
-// newSecret returns a random 256-bit secret: session cookies.
-func newSecret() (string, error) { return coworkers.NewSecret() }

@@ -19,16 +19,12 @@ func (s *Server) renewalOptions(w http.ResponseWriter, r *http.Request, c entitl
 	if q := newQuery(r); q.err != nil {
 		return q.err
 	}
-	opts, err := s.life.Options(r.Context(), c, r.PathValue("id"))
+	opts, err := s.cfg.Lifecycle.Options(r.Context(), c, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, opts)
 	return nil
-}
-
-func (s *Server) renewalJSONOf(r *http.Request, c entitle.Actor, rr entitle.RenewalRequest) (disclose.RenewalRequest, error) {
-	return s.svc.RenewalRequestView(r.Context(), c, rr)
 }
 
 // POST /api/v1/entitlements/{id}/renewal-requests {"route","partner","message"}:
@@ -41,18 +37,14 @@ func (s *Server) requestRenewal(w http.ResponseWriter, r *http.Request, c entitl
 	if err := decode(w, r, &ask); err != nil {
 		return err
 	}
-	rr, err := s.life.RequestRenewal(r.Context(), c, r.PathValue("id"), ask)
+	rr, err := s.cfg.Lifecycle.RequestRenewal(r.Context(), c, r.PathValue("id"), ask)
 	if errors.Is(err, lifecycle.ErrRenewalPending) {
-		return errorf(codeConflict, "you asked %s to renew %s already (request %d, %s): wait for its answer, or withdraw it first", rr.Recipient, rr.SubscriptionID, rr.ID, rr.Status)
+		return errorf(codeConflict, "%s", lifecycle.Pending(rr, "withdraw it first"))
 	}
 	if err != nil {
 		return err
 	}
-	out, err := s.renewalJSONOf(r, c, rr)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, out)
+	writeJSON(w, http.StatusCreated, rr)
 	return nil
 }
 
@@ -104,7 +96,7 @@ func (s *Server) listRenewalRequests(w http.ResponseWriter, r *http.Request, c e
 	if err != nil {
 		return err
 	}
-	rrs, err := s.life.RenewalRequests(r.Context(), c, sent, open, before, limit+1)
+	rrs, err := s.cfg.Lifecycle.RenewalRequests(r.Context(), c, sent, open, before, limit+1)
 	if err != nil {
 		return err
 	}
@@ -112,15 +104,9 @@ func (s *Server) listRenewalRequests(w http.ResponseWriter, r *http.Request, c e
 		Items []disclose.RenewalRequest `json:"items"`
 		Next  string                    `json:"next_cursor,omitempty"`
 	}{Items: []disclose.RenewalRequest{}}
-	rrs, last := cutPage(rrs, limit, func(rr entitle.RenewalRequest) string { return strconv.FormatInt(rr.ID, 10) })
+	rrs, last := cutPage(rrs, limit, func(rr disclose.RenewalRequest) string { return strconv.FormatInt(rr.ID, 10) })
 	out.Next = s.sealCursor(last, bound)
-	for _, rr := range rrs {
-		j, err := s.renewalJSONOf(r, c, rr)
-		if err != nil {
-			return err
-		}
-		out.Items = append(out.Items, j)
-	}
+	out.Items = append(out.Items, rrs...)
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }
@@ -142,15 +128,11 @@ func (s *Server) updateRenewalRequest(w http.ResponseWriter, r *http.Request, c 
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	rr, err := s.life.UpdateRenewalRequest(r.Context(), c, id, body.Status, body.Note)
+	rr, err := s.cfg.Lifecycle.UpdateRenewalRequest(r.Context(), c, id, body.Status, body.Note)
 	if err != nil {
 		return err
 	}
-	out, err := s.renewalJSONOf(r, c, rr)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, rr)
 	return nil
 }
 
@@ -175,7 +157,7 @@ func (s *Server) getCompany(w http.ResponseWriter, r *http.Request, c entitle.Ac
 	if q := newQuery(r); q.err != nil {
 		return q.err
 	}
-	p, err := s.life.Profile(r.Context(), c)
+	p, err := s.cfg.Lifecycle.Profile(r.Context(), c)
 	if err != nil {
 		return err
 	}
@@ -193,7 +175,7 @@ func (s *Server) patchCompany(w http.ResponseWriter, r *http.Request, c entitle.
 	if err := decode(w, r, &ch); err != nil {
 		return err
 	}
-	p, err := s.life.SetProfile(r.Context(), c, ch)
+	p, err := s.cfg.Lifecycle.SetProfile(r.Context(), c, ch)
 	if err != nil {
 		return err
 	}
@@ -206,16 +188,12 @@ func (s *Server) listPartners(w http.ResponseWriter, r *http.Request, c entitle.
 	if q := newQuery(r); q.err != nil {
 		return q.err
 	}
-	ps, err := s.life.Directory(r.Context())
+	ps, err := s.cfg.Lifecycle.Directory(r.Context())
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, items[disclose.Partner]{Items: ps})
 	return nil
-}
-
-func (s *Server) transferJSONOf(r *http.Request, c entitle.Actor, t entitle.Transfer) (disclose.Transfer, error) {
-	return s.svc.TransferView(r.Context(), c, t, s.now(), s.svc.Parties(r.Context()))
 }
 
 // POST /api/v1/entitlements/{id}/transfers {"to","message"}: the owner's
@@ -229,18 +207,14 @@ func (s *Server) offerTransfer(w http.ResponseWriter, r *http.Request, c entitle
 	if err := decode(w, r, &offer); err != nil {
 		return err
 	}
-	t, err := s.life.OfferTransfer(r.Context(), c, r.PathValue("id"), offer)
+	t, err := s.cfg.Lifecycle.OfferTransfer(r.Context(), c, r.PathValue("id"), offer)
 	if errors.Is(err, lifecycle.ErrTransferPending) {
-		return errorf(codeConflict, "%s is offered to %s already (transfer %d): cancel that offer first", t.SubscriptionID, t.To, t.ID)
+		return errorf(codeConflict, "%s is offered to %s already (transfer %d): cancel that offer first", t.Entitlement.SubscriptionID, t.To.Key, t.ID)
 	}
 	if err != nil {
 		return err
 	}
-	out, err := s.transferJSONOf(r, c, t)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, out)
+	writeJSON(w, http.StatusCreated, t)
 	return nil
 }
 
@@ -258,7 +232,7 @@ func (s *Server) listTransfers(w http.ResponseWriter, r *http.Request, c entitle
 	if err != nil {
 		return err
 	}
-	ts, err := s.life.Transfers(r.Context(), c, sent, before, limit+1)
+	ts, err := s.cfg.Lifecycle.Transfers(r.Context(), c, sent, before, limit+1)
 	if err != nil {
 		return err
 	}
@@ -266,15 +240,9 @@ func (s *Server) listTransfers(w http.ResponseWriter, r *http.Request, c entitle
 		Items []disclose.Transfer `json:"items"`
 		Next  string              `json:"next_cursor,omitempty"`
 	}{Items: []disclose.Transfer{}}
-	ts, last := cutPage(ts, limit, func(t entitle.Transfer) string { return strconv.FormatInt(t.ID, 10) })
+	ts, last := cutPage(ts, limit, func(t disclose.Transfer) string { return strconv.FormatInt(t.ID, 10) })
 	out.Next = s.sealCursor(last, bound)
-	for _, t := range ts {
-		j, err := s.transferJSONOf(r, c, t)
-		if err != nil {
-			return err
-		}
-		out.Items = append(out.Items, j)
-	}
+	out.Items = append(out.Items, ts...)
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }
@@ -288,14 +256,10 @@ func (s *Server) decideTransfer(w http.ResponseWriter, r *http.Request, c entitl
 	if err != nil {
 		return err
 	}
-	t, err := s.life.DecideTransfer(r.Context(), c, id, r.PathValue("action"))
+	t, err := s.cfg.Lifecycle.DecideTransfer(r.Context(), c, id, r.PathValue("action"))
 	if err != nil {
 		return err
 	}
-	out, err := s.transferJSONOf(r, c, t)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, t)
 	return nil
 }

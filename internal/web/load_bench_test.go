@@ -28,7 +28,7 @@ import (
 	"github.com/entitle-portal/entitle/internal/importer"
 	"github.com/entitle-portal/entitle/internal/loadtest"
 	"github.com/entitle-portal/entitle/internal/store"
-	"github.com/entitle-portal/entitle/internal/web"
+	"github.com/entitle-portal/entitle/internal/web/webtest"
 )
 
 // BenchmarkHTTP is question 5 of BENCHMARK.md: requests/s and p50/p99 of
@@ -298,10 +298,11 @@ func buildHTTPWorld() error {
 // its request log formatted and thrown away, on the channel's "now".
 func (w httpBenchWorld) server(b *testing.B) http.Handler {
 	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	s, err := web.New(context.Background(), web.Config{DB: w.db, Logger: logger, Now: func() time.Time { return w.now }})
+	s, svc, err := webtest.New(context.Background(), w.db, webtest.Options{Logger: logger, Now: func() time.Time { return w.now }})
 	if err != nil {
 		b.Fatal(err)
 	}
+	b.Cleanup(svc.Coworkers.Close)
 	return s
 }
 

@@ -16,7 +16,7 @@ import (
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	if err := s.cfg.DB.Ping(ctx); err != nil {
+	if err := s.cfg.Health(ctx); err != nil {
 		s.cfg.Logger.ErrorContext(ctx, "health check failed", slog.Any("err", err))
 		return errorf(codeUnavailable, "the database does not answer")
 	}

@@ -8,14 +8,14 @@ import (
 	"strings"
 
 	"github.com/entitle-portal/entitle"
-	"github.com/entitle-portal/entitle/internal/auth"
 	"github.com/entitle-portal/entitle/internal/coworkers"
 )
 
 // The portal's pages are server-rendered from templates embedded in the
-// binary; they call the same disclose service as the API, so no rule lives
-// in a template. The full portal arrives with its own issue; these pages
-// sign users in and out, accept invitations and show what the user sees.
+// binary; they call the same services as the API, so no rule lives in a
+// page or a template. This file holds the frame every page renders through
+// and the pages of signed-out visitors (sign in, accept an invitation);
+// portal*.go hold the signed-in pages.
 
 //go:embed templates/*.html
 var templateFS embed.FS
@@ -133,7 +133,7 @@ func (s *Server) logoutForm(w http.ResponseWriter, r *http.Request) error {
 // GET /invitations/accept?token=…: the page behind the invitation link.
 func (s *Server) acceptPage(w http.ResponseWriter, r *http.Request) error {
 	token := r.URL.Query().Get("token")
-	inv, err := s.co.Lookup(r.Context(), token)
+	inv, err := s.cfg.Coworkers.Lookup(r.Context(), token)
 	if err != nil {
 		return err
 	}
@@ -148,18 +148,19 @@ func (s *Server) acceptForm(w http.ResponseWriter, r *http.Request) error {
 		return errorf(codeBadRequest, "the form could not be read")
 	}
 	req := coworkers.Acceptance{Token: r.PostForm.Get("token"), Name: r.PostForm.Get("name"), Password: r.PostForm.Get("password")}
-	u, err := s.co.Accept(r.Context(), req)
+	u, err := s.cfg.Coworkers.Accept(r.Context(), req)
 	if err != nil {
 		status, body := s.describe(r, err)
 		if status >= 500 || status == http.StatusGone {
 			return err
 		}
-		email, _ := s.cfg.DB.InvitationEmail(r.Context(), auth.HashToken(req.Token))
+		inv, _ := s.cfg.Coworkers.Lookup(r.Context(), req.Token)
+		email := inv.Email
 		s.render(w, status, "accept", map[string]any{"Title": "Join the portal", "Token": req.Token, "Email": email,
 			"Name": req.Name, "Error": body.Error.Message})
 		return nil
 	}
-	if err := s.openSession(w, r, u); err != nil {
+	if _, err := s.openSession(w, r, u); err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/", http.StatusSeeOther)

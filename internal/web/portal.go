@@ -19,8 +19,9 @@ import (
 // The portal's frame: every signed-in page gets a view (who is signed in,
 // the navigation, a CSRF token for its forms, a message after an action)
 // and renders through layout.html. Pages call the same services as the API
-// — disclose, coworkers, lifecycle — so no rule is written in a page or a
-// template.
+// — the gate, co-workers, lifecycle, audit, channel — so no rule is written
+// in a page or a template: even the navigation shows an entry on the very
+// decision that guards its page.
 
 // view is what every page template gets; Data is the page's own.
 type view struct {
@@ -28,12 +29,19 @@ type view struct {
 	Section string // the navigation entry of the page
 	User    *entitle.Actor
 	Company entitle.Company
-	Vendor  bool
+	Nav     nav
 	CSRF    string
 	Flash   string // what the last action did
 	Today   entitle.Date
 	Banners []banner // announcements in force the user has not dismissed
 	Data    any
+}
+
+// nav is which of the navigation's optional entries the user gets: each on
+// the decision that guards its page.
+type nav struct {
+	Audit  bool // the audit trail (policy.ReadAudit)
+	Vendor bool // the vendor's pages (policy.VendorPages)
 }
 
 // portalHandler is a signed-in page: it renders v (or returns an error,
@@ -65,7 +73,7 @@ func (s *Server) portal(section string, h portalHandler) http.Handler {
 				return errorf(codeForbidden, "this form has expired or did not come from this portal: go back, reload the page and try again")
 			}
 		}
-		co, err := s.cfg.DB.Company(r.Context(), c.Company)
+		co, err := s.cfg.Accounts.Company(r.Context(), c)
 		if err != nil {
 			return err
 		}
@@ -74,7 +82,8 @@ func (s *Server) portal(section string, h portalHandler) http.Handler {
 			return err
 		}
 		u := c
-		v := &view{Section: section, User: &u, Company: co, Vendor: c.Vendor, CSRF: s.csrfToken(r), Flash: r.URL.Query().Get("done"),
+		v := &view{Section: section, User: &u, Company: co, CSRF: s.csrfToken(r), Flash: s.takeFlash(w, r),
+			Nav:   nav{Audit: s.cfg.Audit.Readable(c) == nil, Vendor: s.cfg.Channel.Visible(c)},
 			Today: entitle.DateOf(s.now()), Banners: bs}
 		return h(w, r, c, v)
 	})
@@ -117,14 +126,45 @@ func (s *Server) show(w http.ResponseWriter, status int, name string, v *view) {
 
 // done sends the browser back to path after a successful POST, with a
 // message for the next page (post/redirect/get: a reload does not repeat
-// the action).
-func done(w http.ResponseWriter, r *http.Request, path, message string) error {
-	sep := "?"
-	if strings.Contains(path, "?") {
-		sep = "&"
-	}
-	http.Redirect(w, r, path+sep+"done="+url.QueryEscape(message), http.StatusSeeOther)
+// the action). The message travels in a one-time cookie signed for the
+// session, never in the URL: a page shows only status messages this
+// server wrote, never text someone put in a link (SPEC §7).
+func (s *Server) done(w http.ResponseWriter, r *http.Request, path, message string) error {
+	value := base64.RawURLEncoding.EncodeToString([]byte(message))
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: value + "." + s.flashTag(r, value), Path: "/", MaxAge: 60,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.cfg.SecureCookies || r.TLS != nil})
+	http.Redirect(w, r, path, http.StatusSeeOther)
 	return nil
+}
+
+// flashCookie carries the message of the last action to the next page.
+const flashCookie = "entitle_flash"
+
+// takeFlash returns the message done left for this page, if it is one this
+// server signed for this session, and clears it: it shows once.
+func (s *Server) takeFlash(w http.ResponseWriter, r *http.Request) string {
+	c, err := r.Cookie(flashCookie)
+	if err != nil {
+		return ""
+	}
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode,
+		Secure: s.cfg.SecureCookies || r.TLS != nil})
+	value, tag, ok := strings.Cut(c.Value, ".")
+	if !ok || !hmac.Equal([]byte(tag), []byte(s.flashTag(r, value))) {
+		return ""
+	}
+	msg, err := base64.RawURLEncoding.DecodeString(value)
+	if err != nil {
+		return ""
+	}
+	return string(msg)
+}
+
+// flashTag signs a flash message for the request's session.
+func (s *Server) flashTag(r *http.Request, value string) string {
+	m := hmac.New(sha256.New, s.cfg.Secret)
+	m.Write([]byte("flash\x00" + auth.HashToken(sessionSecret(r)) + "\x00" + value))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:18])
 }
 
 // csrfToken is the token the session's forms carry: an HMAC of the session
@@ -132,12 +172,12 @@ func done(w http.ResponseWriter, r *http.Request, path, message string) error {
 // dies with the session. Cross-origin form posts are also refused outright
 // (http.CrossOriginProtection, routes.go).
 func (s *Server) csrfToken(r *http.Request) string {
-	c, err := r.Cookie(sessionCookie)
-	if err != nil || c.Value == "" {
+	secret := sessionSecret(r)
+	if secret == "" {
 		return ""
 	}
-	m := hmac.New(sha256.New, s.cursorKey)
-	m.Write([]byte("csrf\x00" + auth.HashToken(c.Value)))
+	m := hmac.New(sha256.New, s.cfg.Secret)
+	m.Write([]byte("csrf\x00" + auth.HashToken(secret)))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:18])
 }
 
@@ -183,4 +223,15 @@ func basisWords(b entitle.Basis) string {
 		return "your company is the vendor"
 	}
 	return string(b)
+}
+
+// unlessRefusal is err unless it is a refusal the page shows as such (a
+// user's error: forbidden, not found, …): the failures that make the page
+// an error page.
+func unlessRefusal(err error) error {
+	var e *entitle.Error
+	if err == nil || errors.As(err, &e) {
+		return nil
+	}
+	return err
 }

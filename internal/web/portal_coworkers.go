@@ -10,7 +10,6 @@ import (
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/coworkers"
-	"github.com/entitle-portal/entitle/internal/policy"
 )
 
 // The Co-workers page: the invite form with SPEC §4's outcomes word for
@@ -112,16 +111,15 @@ func (s *Server) coworkersLists(r *http.Request, c entitle.Actor, v *view, data 
 	if err != nil {
 		return err
 	}
-	invs, err := s.co.Invitations(ctx, c, after, coworkersPageSize+1)
+	invs, err := s.cfg.Coworkers.Invitations(ctx, c, after, coworkersPageSize+1)
 	if err != nil {
 		return err
 	}
-	us, err := s.co.Users(ctx, c, upos, coworkersPageSize+1)
+	us, err := s.cfg.Coworkers.Users(ctx, c, upos, coworkersPageSize+1)
 	if err != nil {
 		return err
 	}
-	all, _ := policy.ListInvitations(c, c.Company)
-	data.Admin = all
+	data.Admin = s.cfg.Coworkers.Abilities(c).AllInvitations
 	next := url.Values{}
 	if icur != "" {
 		next.Set(invitationsCursor, icur)
@@ -152,7 +150,7 @@ func (s *Server) coworkersLists(r *http.Request, c entitle.Actor, v *view, data 
 		data.NextUsers = "/coworkers?" + n.Encode()
 	}
 	for _, inv := range invs {
-		row := invitationRow{Invitation: inv, State: inv.State(now), Expires: inv.ExpiresAt.UTC().Format("2006-01-02"), ExpiresAt: when(inv.ExpiresAt),
+		row := invitationRow{Invitation: inv.Invitation, State: inv.State(now), Expires: inv.ExpiresAt.UTC().Format("2006-01-02"), ExpiresAt: when(inv.ExpiresAt),
 			ExpiresIn: relDays(entitle.DateOf(inv.ExpiresAt), v.Today), Sent: inv.CreatedAt.UTC().Format("2006-01-02"), Delivery: deliveryWords(inv.Mail)}
 		switch {
 		case inv.InviterID == 0:
@@ -164,17 +162,12 @@ func (s *Server) coworkersLists(r *http.Request, c entitle.Actor, v *view, data 
 		default:
 			row.InvitedBy = inv.InviterEmail
 		}
-		d, _ := policy.ManageInvitation(c, inv.Company, c.UserID != 0 && inv.InviterID == c.UserID)
-		row.Manage = d.Allowed
+		row.Manage = inv.MayManage
 		data.Invitations = append(data.Invitations, row)
 	}
 	for _, u := range us {
-		// Whether the caller administers this user at all; a change that
-		// would leave the company without an administrator is refused
-		// when it is asked for, with the policy's reason.
-		d, _ := policy.ChangeCoworker(c, u.User, policy.UserChange{}, 1)
-		data.Users = append(data.Users, userRow{User: u.User, Since: u.CreatedAt.UTC().Format("2006-01-02"), You: u.ID == c.UserID, Manage: d.Allowed})
-		data.ManageUsers = data.ManageUsers || d.Allowed
+		data.Users = append(data.Users, userRow{User: u.User, Since: u.CreatedAt.UTC().Format("2006-01-02"), You: u.ID == c.UserID, Manage: u.MayChange})
+		data.ManageUsers = data.ManageUsers || u.MayChange
 	}
 	return nil
 }
@@ -229,7 +222,7 @@ func cloneValues(v url.Values) url.Values {
 
 // showCoworkers renders the page with status.
 func (s *Server) showCoworkers(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view, status int, data *coworkersPage) error {
-	data.Form.CanAdmin = policy.Invite(c, true).Allowed
+	data.Form.CanAdmin = s.cfg.Coworkers.Abilities(c).InviteAdmins
 	data.LinkWorks = linkLifetime(s.cfg.InvitationTTL)
 	v.Title, v.Section, v.Data = "Co-workers", "coworkers", data
 	s.show(w, status, "coworkers", v)
@@ -258,33 +251,33 @@ func (s *Server) refusedOnPage(w http.ResponseWriter, r *http.Request, c entitle
 func (s *Server) inviteForm(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
 	email := r.PostForm.Get("email")
 	asAdmin := r.PostForm.Get("admin") != ""
-	if _, err := s.co.Invite(r.Context(), c, email, asAdmin); err != nil {
+	if _, err := s.cfg.Coworkers.Invite(r.Context(), c, email, asAdmin); err != nil {
 		data := coworkersPage{Form: inviteFormData{Email: email, Admin: asAdmin}}
 		return s.refusedOnPage(w, r, c, v, &data, err, func(m string) { data.Form.Error = m })
 	}
-	return done(w, r, "/coworkers", coworkers.MsgInvited)
+	return s.done(w, r, "/coworkers", coworkers.MsgInvited)
 }
 
 // POST /coworkers/invitations/{id}/revoke: withdraw an open invitation; its
 // link stops working at once.
 func (s *Server) revokeInvitationForm(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
-	inv, err := s.invitationAction(r, c, s.co.Revoke)
+	inv, err := s.invitationAction(r, c, s.cfg.Coworkers.Revoke)
 	if err != nil {
 		data := coworkersPage{}
 		return s.refusedOnPage(w, r, c, v, &data, err, func(m string) { data.Problem = m })
 	}
-	return done(w, r, "/coworkers", "The invitation of "+inv.Email+" was withdrawn: its link no longer works.")
+	return s.done(w, r, "/coworkers", "The invitation of "+inv.Email+" was withdrawn: its link no longer works.")
 }
 
 // POST /coworkers/invitations/{id}/resend: a new link, valid for the full
 // period again, mailed at once; the old link stops working.
 func (s *Server) resendInvitationForm(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
-	inv, err := s.invitationAction(r, c, s.co.Resend)
+	inv, err := s.invitationAction(r, c, s.cfg.Coworkers.Resend)
 	if err != nil {
 		data := coworkersPage{}
 		return s.refusedOnPage(w, r, c, v, &data, err, func(m string) { data.Problem = m })
 	}
-	return done(w, r, "/coworkers", "A new invitation link was sent to "+inv.Email+"; the previous link no longer works.")
+	return s.done(w, r, "/coworkers", "A new invitation link was sent to "+inv.Email+"; the previous link no longer works.")
 }
 
 // invitationAction applies act (revoke or resend) to the invitation of the
@@ -310,7 +303,7 @@ func (s *Server) changeUserForm(w http.ResponseWriter, r *http.Request, c entitl
 	if err != nil {
 		return refused(err)
 	}
-	var ch coworkers.Change
+	var ch entitle.UserChange
 	if st := r.PostForm.Get("status"); st != "" {
 		us := entitle.UserStatus(st)
 		ch.Status = &us
@@ -325,15 +318,15 @@ func (s *Server) changeUserForm(w http.ResponseWriter, r *http.Request, c entitl
 	if ch.Status == nil && ch.Admin == nil {
 		return refused(errorf(codeInvalid, `give "status" ("active" or "disabled") or "admin" (true or false), or both`))
 	}
-	u, err := s.co.ChangeUser(r.Context(), c, id, ch)
+	u, err := s.cfg.Coworkers.ChangeUser(r.Context(), c, id, ch)
 	if err != nil {
 		return refused(err)
 	}
-	return done(w, r, "/coworkers", changedWords(u.User, ch))
+	return s.done(w, r, "/coworkers", changedWords(u.User, ch))
 }
 
 // changedWords says what a change did to u.
-func changedWords(u entitle.User, ch coworkers.Change) string {
+func changedWords(u entitle.User, ch entitle.UserChange) string {
 	var what []string
 	if ch.Status != nil {
 		if *ch.Status == entitle.UserDisabled {

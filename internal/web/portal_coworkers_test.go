@@ -17,7 +17,7 @@ import (
 	"github.com/entitle-portal/entitle/internal/mail"
 	"github.com/entitle-portal/entitle/internal/mail/mailtest"
 	"github.com/entitle-portal/entitle/internal/ratelimit"
-	"github.com/entitle-portal/entitle/internal/web"
+	"github.com/entitle-portal/entitle/internal/web/webtest"
 )
 
 var cwCSRFField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
@@ -59,7 +59,7 @@ func cwPostRaw(t *testing.T, w *world, c *http.Client, path string, form url.Val
 func cwDone(t *testing.T, w *world, c *http.Client, what string, status int, body string, h http.Header, message string) string {
 	t.Helper()
 	loc := h.Get("Location")
-	if status != http.StatusSeeOther || !strings.HasPrefix(loc, "/coworkers?done=") {
+	if status != http.StatusSeeOther || loc != "/coworkers" {
 		t.Fatalf("%s: %d Location %q\n%s", what, status, loc, body)
 	}
 	st, page := fetch(t, w, c, loc)
@@ -192,8 +192,8 @@ func TestCoworkersInviteForm(t *testing.T) {
 // TestCoworkersInviteRateLimited: over the invitation limit the form says
 // so next to the field, with 429 and Retry-After, and sends nothing.
 func TestCoworkersInviteRateLimited(t *testing.T) {
-	w := newWorldWith(t, func(c *web.Config) {
-		c.Limits = &web.Limits{Invitations: coworkers.Limits{PerUser: ratelimit.Limit{N: 1, Per: time.Hour}}}
+	w := newWorldWith(t, func(c *webtest.Options) {
+		c.InviteLimits = &coworkers.Limits{PerUser: ratelimit.Limit{N: 1, Per: time.Hour}}
 	})
 	member := signIn(t, w, "member@shop.example")
 	st, body, h := cwPost(t, w, member, "/coworkers/invite", url.Values{"email": {"one@shop.example"}})
@@ -290,7 +290,7 @@ func TestCoworkersInvitations(t *testing.T) {
 // failed, with the server's answer.
 func TestCoworkersMailStatus(t *testing.T) {
 	ms := mailtest.Start(t)
-	w := newWorldWith(t, func(c *web.Config) {
+	w := newWorldWith(t, func(c *webtest.Options) {
 		c.Mailer = mail.SMTP{Addr: ms.Addr, From: "portal@vendor.example", TLS: mail.TLSNone}
 		c.Delivery = coworkers.Delivery{Attempts: 2, Backoff: time.Millisecond}
 	})
@@ -298,7 +298,7 @@ func TestCoworkersMailStatus(t *testing.T) {
 	admin := signIn(t, w, "admin@shop.example")
 	st, body, h := cwPost(t, w, admin, "/coworkers/invite", url.Values{"email": {"gone@shop.example"}})
 	page := cwDone(t, w, admin, "invite", st, body, h, coworkers.MsgInvited)
-	w.web.WaitMail()
+	w.svc.Coworkers.Wait()
 	row := cwRow(cwTable(page, "invitations"), "gone@shop.example")
 	if !strings.Contains(row, `<span class="badge failed">failed</span>`) || !strings.Contains(row, "550") || !strings.Contains(row, "gave up after 1 attempt, the last ") {
 		t.Errorf("the failed delivery:\n%s", row)

@@ -12,7 +12,6 @@ import (
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/disclose"
-	"github.com/entitle-portal/entitle/internal/policy"
 )
 
 // The Delegations page: owner admins grant access (company key, scope,
@@ -66,19 +65,18 @@ func (s *Server) delegationsPage(w http.ResponseWriter, r *http.Request, c entit
 // showDelegations renders the page with form as filled in (and its errors).
 func (s *Server) showDelegations(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view, status int, form grantForm) error {
 	ctx := r.Context()
-	may, err := s.svc.Delegable(ctx, c, nil)
+	may := s.cfg.Gate.MayGrant(ctx, c)
+	if err := unlessRefusal(may); err != nil {
+		return err
+	}
+	list, err := s.cfg.Gate.Delegations(ctx, c)
 	if err != nil {
 		return err
 	}
-	list, err := s.delegations(ctx, c)
-	if err != nil {
-		return err
-	}
-	data := delegationsPage{CanGrant: may.Allowed, Form: form, MinExpiry: v.Today.AddDays(1).String()}
+	data := delegationsPage{CanGrant: may == nil, Form: form, MinExpiry: v.Today.AddDays(1).String()}
 	for _, d := range list.Granted {
 		row := delegationRowOf(d, v.Today)
-		dec, _ := policy.RevokeDelegation(c, d.Owner.Key, d.Delegate.Key)
-		row.Revocable = dec.Allowed && d.Status == "active"
+		row.Revocable = d.MayRevoke && d.Status == "active"
 		data.Granted = append(data.Granted, row)
 	}
 	for _, d := range list.Received {
@@ -90,15 +88,10 @@ func (s *Server) showDelegations(w http.ResponseWriter, r *http.Request, c entit
 }
 
 func delegationRowOf(d disclose.Delegation, today entitle.Date) delegationRow {
-	row := delegationRow{Delegation: d, Since: when(d.CreatedAt), ScopeWords: "All entitlements"}
+	words := d.ScopeWords()
+	row := delegationRow{Delegation: d, Since: when(d.CreatedAt), ScopeWords: strings.ToUpper(words[:1]) + words[1:]}
 	for _, sub := range d.SubscriptionIDs {
 		row.Subs = append(row.Subs, subLink{ID: sub, Href: "/entitlements/" + url.PathEscape(sub)})
-	}
-	if d.Scope == "listed" {
-		row.ScopeWords = strconv.Itoa(len(d.SubscriptionIDs)) + " listed entitlements"
-		if len(d.SubscriptionIDs) == 1 {
-			row.ScopeWords = "1 listed entitlement"
-		}
 	}
 	if d.ExpiresAt != nil {
 		row.Expires, row.ExpiresIn = when(*d.ExpiresAt), relDays(entitle.DateOf(*d.ExpiresAt), today)
@@ -114,17 +107,13 @@ func delegationRowOf(d disclose.Delegation, today entitle.Date) delegationRow {
 // the API refuses it); what the API would refuse is shown next to its input.
 func (s *Server) grantDelegationForm(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
 	ctx := r.Context()
-	may, err := s.svc.Delegable(ctx, c, nil)
-	if err != nil {
+	if err := s.cfg.Gate.MayGrant(ctx, c); err != nil {
 		return err
-	}
-	if !may.Allowed {
-		return errorf(codeForbidden, "%s", reason(may.Reasons, "you may not grant delegations"))
 	}
 	f := r.PostForm
 	form := grantForm{Delegate: strings.TrimSpace(f.Get("delegate")), Scope: f.Get("scope"), Subs: f.Get("subscription_ids"),
 		Expires: strings.TrimSpace(f.Get("expires_at")), Errors: map[string]string{}}
-	req := grantRequest{Delegate: form.Delegate}
+	req := disclose.Grant{Delegate: form.Delegate}
 	subs := strings.FieldsFunc(form.Subs, func(r rune) bool { return r == ',' || r == ';' || unicode.IsSpace(r) })
 	switch form.Scope {
 	case "all":
@@ -154,7 +143,7 @@ func (s *Server) grantDelegationForm(w http.ResponseWriter, r *http.Request, c e
 	if len(form.Errors) > 0 {
 		return s.showDelegations(w, r, c, v, http.StatusUnprocessableEntity, form)
 	}
-	d, err := s.grant(ctx, c, req)
+	d, err := s.cfg.Gate.Grant(ctx, c, req)
 	if err != nil {
 		status, ok := grantErrors(err, subs, form.Errors)
 		if !ok {
@@ -162,18 +151,14 @@ func (s *Server) grantDelegationForm(w http.ResponseWriter, r *http.Request, c e
 		}
 		return s.showDelegations(w, r, c, v, status, form)
 	}
-	to, err := s.svc.Parties(ctx)(d.Delegate)
-	if err != nil {
-		return err
-	}
-	msg := "Access granted: " + to.Name + " now sees " + scopeText(d)
-	if d.All() {
+	msg := "Access granted: " + d.Delegate.Name + " now sees " + d.ScopeWords()
+	if d.Scope == "all" {
 		msg += " your company owns"
 	}
-	if !d.ExpiresAt.IsZero() {
-		msg += ", until " + when(d.ExpiresAt)
+	if d.ExpiresAt != nil {
+		msg += ", until " + when(*d.ExpiresAt)
 	}
-	return done(w, r, "/delegations", msg+".")
+	return s.done(w, r, "/delegations", msg+".")
 }
 
 // grantErrors places what grant refused next to the form's inputs and
@@ -211,7 +196,7 @@ func grantErrors(err error, subs []string, into map[string]string) (status int, 
 	case errors.As(err, &e):
 		status, known := statusOf[e.Code]
 		if !known {
-			status = http.StatusUnprocessableEntity
+			return 0, false
 		}
 		switch e.Code {
 		case codeInvalid:
@@ -234,12 +219,7 @@ func grantErrors(err error, subs []string, into map[string]string) (status int, 
 // entitlement's page (its hidden field back says where to return). Another
 // company's delegation is the "not found" page (R7).
 func (s *Server) revokeDelegationForm(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
-	ctx := r.Context()
-	d, err := s.revoke(ctx, c, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	to, err := s.svc.Parties(ctx)(d.Delegate)
+	d, err := s.cfg.Gate.Revoke(r.Context(), c, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -247,9 +227,9 @@ func (s *Server) revokeDelegationForm(w http.ResponseWriter, r *http.Request, c 
 	if b := r.PostForm.Get("back"); b != "" {
 		back = localPath(b)
 	}
-	msg := "Access revoked: " + to.Name + " no longer has access to " + scopeText(d) + " through this delegation."
-	if !d.RevokedAt.IsZero() {
-		msg = "This delegation to " + to.Name + " was already revoked."
+	msg := "Access revoked: " + d.Delegate.Name + " no longer has access to " + d.ScopeWords() + " through this delegation."
+	if d.RevokedAt != nil {
+		msg = "This delegation to " + d.Delegate.Name + " was already revoked."
 	}
-	return done(w, r, back, msg)
+	return s.done(w, r, back, msg)
 }

@@ -6,7 +6,6 @@ import (
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/disclose"
-	"github.com/entitle-portal/entitle/internal/policy"
 )
 
 // The entitlement pages: My entitlements (filters, keyset paging, badges,
@@ -73,7 +72,7 @@ func (s *Server) entitlementsPage(w http.ResponseWriter, r *http.Request, c enti
 	if err != nil {
 		return err
 	}
-	page, err := s.svc.List(r.Context(), c, after, defaultLimit, f)
+	page, err := s.cfg.Gate.List(r.Context(), c, after, defaultLimit, f)
 	if err != nil {
 		return err
 	}
@@ -118,17 +117,9 @@ func (s *Server) entitlementsCSV(w http.ResponseWriter, r *http.Request, c entit
 	if q.err != nil {
 		return q.err
 	}
-	owns, err := s.cfg.DB.Owns(r.Context(), c.Company)
-	if err != nil {
-		return err
-	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="entitlements-`+c.Company+`-`+v.Today.String()+`.csv"`)
-	cw, err := disclose.NewCSV(w, c.Vendor || owns)
-	if err != nil {
-		return err
-	}
-	_, err = s.svc.Export(r.Context(), c, f, cw.Write)
+	_, err := s.cfg.Gate.ExportCSV(r.Context(), c, f, w)
 	return err
 }
 
@@ -145,23 +136,13 @@ type entitlementPage struct {
 // "not found" page as one that does not exist (R7).
 func (s *Server) entitlementPage(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
 	sub := r.PathValue("id")
-	e, d, err := s.svc.Get(r.Context(), c, sub)
+	d, err := s.cfg.Gate.Detail(r.Context(), c, sub)
 	if err != nil {
 		return err
 	}
-	data := entitlementPage{E: rowOf(e, v.Today), Renew: policy.RenewalOptions(d).Allowed}
-	for _, b := range d.Basis {
+	data := entitlementPage{E: rowOf(d.Entitlement, v.Today), Renew: d.MayRenew, Access: d.Access, Explains: d.MayExplain, CanRevoke: d.MayRevoke}
+	for _, b := range d.Entitlement.Access {
 		data.Basis = append(data.Basis, basisWords(b))
-	}
-	if policy.AsksWhoHasAccess(c, d) {
-		acc, err := s.svc.Explain(r.Context(), c, sub)
-		if err != nil {
-			return err
-		}
-		data.Access, data.Explains = acc, true
-		if e.Owner != nil {
-			data.CanRevoke = policy.ManageDelegations(c, e.Owner.Key, true).Allowed
-		}
 	}
 	v.Title, v.Section, v.Data = "Entitlement "+sub, "entitlements", &data
 	s.show(w, http.StatusOK, "entitlement", v)

@@ -10,7 +10,6 @@ import (
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/disclose"
 	"github.com/entitle-portal/entitle/internal/lifecycle"
-	"github.com/entitle-portal/entitle/internal/policy"
 )
 
 // The lifecycle pages (issue 7 over issue 6's service): how to renew an
@@ -89,7 +88,7 @@ type renewData struct {
 // the entitlement does not exist for it (R7), 403 when it may see it but
 // not how to renew it.
 func (s *Server) renewView(r *http.Request, c entitle.Actor, v *view, sub string, d *renewData) error {
-	opts, err := s.life.Options(r.Context(), c, sub)
+	opts, err := s.cfg.Lifecycle.Options(r.Context(), c, sub)
 	if err != nil {
 		return err
 	}
@@ -115,7 +114,7 @@ func (s *Server) renewView(r *http.Request, c entitle.Actor, v *view, sub string
 		}
 	}
 	// The transfer form is shown on the decision lifecycle.OfferTransfer
-	// takes (policy.OfferTransfer on the same facts).
+	// takes.
 	d.Transfer, d.MoveNow = opts.TransferAllowed, opts.TransferDirect
 	v.Title, v.Data = "Renew "+sub, d
 	return nil
@@ -140,22 +139,17 @@ func (s *Server) renewForm(w http.ResponseWriter, r *http.Request, c entitle.Act
 	if ask.Route == entitle.RoutePartner {
 		ask.Partner = f.Get("partner") // the select is sent whatever the route chosen
 	}
-	rr, err := s.life.RequestRenewal(r.Context(), c, sub, ask)
+	rr, err := s.cfg.Lifecycle.RequestRenewal(r.Context(), c, sub, ask)
 	if err == nil {
-		out, err := s.svc.RenewalRequestView(r.Context(), c, rr)
-		if err != nil {
-			return err
+		to := "the partner"
+		if rr.Recipient != nil {
+			to = rr.Recipient.Name
 		}
-		to := rr.Recipient
-		if out.Recipient != nil {
-			to = out.Recipient.Name
-		}
-		return done(w, r, "/renewals", fmt.Sprintf("Your renewal request for %s was sent to %s. Their answer will appear here, under Sent.", sub, to))
+		return s.done(w, r, "/renewals", fmt.Sprintf("Your renewal request for %s was sent to %s. Their answer will appear here, under Sent.", sub, to))
 	}
 	d := renewData{Route: ask.Route, Partner: f.Get("partner"), Message: ask.Message}
 	if errors.Is(err, lifecycle.ErrRenewalPending) {
-		d.Request = lifecycleRefusal{Status: http.StatusConflict,
-			Alert: fmt.Sprintf("You asked for this renewal already (request %d, %s): wait for its answer, or withdraw it on the Renewals page first.", rr.ID, rr.Status)}
+		d.Request = lifecycleRefusal{Status: http.StatusConflict, Alert: lifecycle.Pending(rr, "withdraw it on the Renewals page")}
 	} else if ref, ok := lifecycleRefusalOf(err, "route", "partner", "message"); ok {
 		d.Request = ref
 	} else {
@@ -174,16 +168,12 @@ func (s *Server) renewForm(w http.ResponseWriter, r *http.Request, c entitle.Act
 func (s *Server) offerTransferForm(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
 	sub := r.PathValue("id")
 	offer := lifecycle.TransferOffer{To: r.PostForm.Get("to"), Message: r.PostForm.Get("message")}
-	t, err := s.life.OfferTransfer(r.Context(), c, sub, offer)
+	out, err := s.cfg.Lifecycle.OfferTransfer(r.Context(), c, sub, offer)
 	if err == nil {
-		out, err := s.transferJSONOf(r, c, t)
-		if err != nil {
-			return err
+		if out.Status == entitle.TransferDone {
+			return s.done(w, r, "/entitlements/"+url.PathEscape(sub), fmt.Sprintf("%s now belongs to %s (%s).", sub, out.To.Name, out.To.Key))
 		}
-		if t.Status == entitle.TransferDone {
-			return done(w, r, "/entitlements/"+url.PathEscape(sub), fmt.Sprintf("%s now belongs to %s (%s).", sub, out.To.Name, out.To.Key))
-		}
-		return done(w, r, "/transfers", fmt.Sprintf("You offered %s to %s (%s). Their administrators have until %s to accept it.",
+		return s.done(w, r, "/transfers", fmt.Sprintf("You offered %s to %s (%s). Their administrators have until %s to accept it.",
 			sub, out.To.Name, out.To.Key, when(out.ExpiresAt)))
 	}
 	d := renewData{TransferTo: offer.To, TransferNote: offer.Message}
@@ -191,7 +181,7 @@ func (s *Server) offerTransferForm(w http.ResponseWriter, r *http.Request, c ent
 	switch {
 	case errors.Is(err, lifecycle.ErrTransferPending):
 		d.TransferProblem = lifecycleRefusal{Status: http.StatusConflict,
-			Alert: fmt.Sprintf("%s is offered to %s already (offer %d): cancel that offer on the Transfers page first.", t.SubscriptionID, t.To, t.ID)}
+			Alert: fmt.Sprintf("%s is offered to %s already (offer %d): cancel that offer on the Transfers page first.", out.Entitlement.SubscriptionID, out.To.Key, out.ID)}
 	case errors.As(err, &e) && e.Code == codeInvalid:
 		// The one invalid value the store finds is the recipient: a company
 		// key that does not exist.
@@ -243,7 +233,7 @@ func (s *Server) renewalBox(r *http.Request, c entitle.Actor, sent bool, param s
 			return nil, "", errInvalidCursor
 		}
 	}
-	rrs, err := s.life.RenewalRequests(r.Context(), c, sent, false, before, lifecyclePageSize+1)
+	rrs, err := s.cfg.Lifecycle.RenewalRequests(r.Context(), c, sent, false, before, lifecyclePageSize+1)
 	if err != nil {
 		return nil, "", err
 	}
@@ -252,12 +242,8 @@ func (s *Server) renewalBox(r *http.Request, c entitle.Actor, sent bool, param s
 		next = url.Values{param: {s.sealCursor(strconv.FormatInt(rrs[lifecyclePageSize-1].ID, 10), bound)}}.Encode()
 	}
 	for _, rr := range rrs {
-		out, err := s.svc.RenewalRequestView(r.Context(), c, rr)
-		if err != nil {
-			return nil, "", err
-		}
-		rows = append(rows, renewalRow{RenewalRequest: out, FormNote: out.Note,
-			Closed: out.Status != lifecycle.RenewalOpen && out.Status != lifecycle.RenewalQuoted})
+		rows = append(rows, renewalRow{RenewalRequest: rr, FormNote: rr.Note,
+			Closed: rr.Status != entitle.RenewalOpen && rr.Status != entitle.RenewalQuoted})
 	}
 	return rows, next, nil
 }
@@ -290,10 +276,10 @@ func (s *Server) renewalsPage(w http.ResponseWriter, r *http.Request, c entitle.
 
 // renewalDone says what an answer did.
 var renewalDone = map[string]string{
-	lifecycle.RenewalQuoted:    "Renewal request %d for %s is marked quoted; the customer sees your note.",
-	lifecycle.RenewalWon:       "Renewal request %d for %s is marked won.",
-	lifecycle.RenewalLost:      "Renewal request %d for %s is marked lost.",
-	lifecycle.RenewalWithdrawn: "You withdrew renewal request %d for %s.",
+	entitle.RenewalQuoted:    "Renewal request %d for %s is marked quoted; the customer sees your note.",
+	entitle.RenewalWon:       "Renewal request %d for %s is marked won.",
+	entitle.RenewalLost:      "Renewal request %d for %s is marked lost.",
+	entitle.RenewalWithdrawn: "You withdrew renewal request %d for %s.",
 }
 
 // POST /renewals/{id} (status, note): the recipient marks a request
@@ -310,13 +296,13 @@ func (s *Server) renewalAnswerForm(w http.ResponseWriter, r *http.Request, c ent
 		n := r.PostForm.Get("note")
 		note = &n
 	}
-	rr, err := s.life.UpdateRenewalRequest(r.Context(), c, id, status, note)
+	rr, err := s.cfg.Lifecycle.UpdateRenewalRequest(r.Context(), c, id, status, note)
 	if err == nil {
 		msg, ok := renewalDone[rr.Status]
 		if !ok {
 			msg = "Renewal request %d for %s is " + rr.Status + "."
 		}
-		return done(w, r, "/renewals", fmt.Sprintf(msg, rr.ID, rr.SubscriptionID))
+		return s.done(w, r, "/renewals", fmt.Sprintf(msg, rr.ID, rr.Entitlement.SubscriptionID))
 	}
 	ref, ok := lifecycleRefusalOf(err, "status", "note")
 	if !ok {
@@ -352,10 +338,9 @@ func (s *Server) renewalAnswerForm(w http.ResponseWriter, r *http.Request, c ent
 // transferRow is a transfer as the caller's company sees it, with what the
 // caller may do to it.
 type transferRow struct {
-	disclose.Transfer
-	MayAnswer, MayCancel bool   // open, and the caller is an administrator of the side that acts
-	Open                 bool   // still offered
-	Deadline             string // the offer's expiry, for people: "in 13 days"
+	disclose.Transfer        // with MayAnswer, MayCancel: open, and the caller is an administrator of the side that acts
+	Open              bool   // still offered
+	Deadline          string // the offer's expiry, for people: "in 13 days"
 }
 
 type transfersData struct {
@@ -379,7 +364,7 @@ func (s *Server) transferBox(r *http.Request, c entitle.Actor, v *view, sent boo
 			return nil, "", errInvalidCursor
 		}
 	}
-	ts, err := s.life.Transfers(r.Context(), c, sent, before, lifecyclePageSize+1)
+	ts, err := s.cfg.Lifecycle.Transfers(r.Context(), c, sent, before, lifecyclePageSize+1)
 	if err != nil {
 		return nil, "", err
 	}
@@ -387,16 +372,9 @@ func (s *Server) transferBox(r *http.Request, c entitle.Actor, v *view, sent boo
 		ts = ts[:lifecyclePageSize]
 		next = url.Values{param: {s.sealCursor(strconv.FormatInt(ts[lifecyclePageSize-1].ID, 10), bound)}}.Encode()
 	}
-	now, party := s.now(), s.svc.Parties(r.Context())
 	for _, t := range ts {
-		out, err := s.svc.TransferView(r.Context(), c, t, now, party)
-		if err != nil {
-			return nil, "", err
-		}
-		mayAnswer, mayCancel, _ := policy.TransferParty(c, t.From, t.To)
-		open := out.Status == entitle.TransferOffered
-		rows = append(rows, transferRow{Transfer: out, Open: open, MayAnswer: open && mayAnswer, MayCancel: open && mayCancel,
-			Deadline: relDays(entitle.DateOf(out.ExpiresAt), v.Today)})
+		rows = append(rows, transferRow{Transfer: t, Open: t.Status == entitle.TransferOffered,
+			Deadline: relDays(entitle.DateOf(t.ExpiresAt), v.Today)})
 	}
 	return rows, next, nil
 }
@@ -432,18 +410,18 @@ func (s *Server) transferAnswerForm(w http.ResponseWriter, r *http.Request, c en
 	if err != nil {
 		return err
 	}
-	t, err := s.life.DecideTransfer(r.Context(), c, id, r.PathValue("action"))
+	t, err := s.cfg.Lifecycle.DecideTransfer(r.Context(), c, id, r.PathValue("action"))
 	if err == nil {
 		var msg string
 		switch t.Status {
 		case entitle.TransferAccepted:
-			msg = fmt.Sprintf("You accepted %s: your company owns it now.", t.SubscriptionID)
+			msg = fmt.Sprintf("You accepted %s: your company owns it now.", t.Entitlement.SubscriptionID)
 		case entitle.TransferDeclined:
-			msg = fmt.Sprintf("You declined the offer of %s.", t.SubscriptionID)
+			msg = fmt.Sprintf("You declined the offer of %s.", t.Entitlement.SubscriptionID)
 		default:
-			msg = fmt.Sprintf("You cancelled the offer of %s to %s.", t.SubscriptionID, t.To)
+			msg = fmt.Sprintf("You cancelled the offer of %s to %s.", t.Entitlement.SubscriptionID, t.To.Key)
 		}
-		return done(w, r, "/transfers", msg)
+		return s.done(w, r, "/transfers", msg)
 	}
 	var e *entitle.Error
 	if !errors.As(err, &e) || e.Code != codeConflict {

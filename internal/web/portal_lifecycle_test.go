@@ -228,7 +228,7 @@ func TestRenewalPages(t *testing.T) {
 	}
 	// Asking twice: a conflict, said as an alert.
 	st, body, _ = owner.post("/entitlements/S-100/renew", "/entitlements/S-100/renew", url.Values{"route": {"partner_of_record"}})
-	if st != http.StatusConflict || !strings.Contains(body, `role="alert" id="request-alert">You asked for this renewal already`) {
+	if st != http.StatusConflict || !strings.Contains(body, `role="alert" id="request-alert">You asked Company SHOP to renew S-100 already (request 1, sent 2026-06-01): wait for their answer`) {
 		t.Errorf("asking twice: %d %s", st, body)
 	}
 

@@ -56,7 +56,7 @@ func (s *Server) ordersPage(w http.ResponseWriter, r *http.Request, c entitle.Ac
 		s.show(w, http.StatusUnprocessableEntity, "orders", v)
 		return nil
 	}
-	o, _, err := s.svc.Order(r.Context(), c, data.PO, data.PE)
+	o, err := s.cfg.Gate.Order(r.Context(), c, data.PO, data.PE)
 	var e *entitle.Error
 	if errors.As(err, &e) && e.Code == codeNotFound {
 		data.Problem = "No order with PO number " + data.PO + " among your company's purchase orders."

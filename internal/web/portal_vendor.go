@@ -7,49 +7,24 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/entitle-portal/entitle"
-	"github.com/entitle-portal/entitle/internal/importer"
-	"github.com/entitle-portal/entitle/internal/policy"
+	"github.com/entitle-portal/entitle/internal/audit"
+	"github.com/entitle-portal/entitle/internal/channel"
 )
 
 // The vendor's pages (companies, MSAs, import with its validation report,
 // announcements), the audit page, and the announcement banners every
-// signed-in user sees until they dismiss them. Who gets what is decided in
-// internal/policy: ReadAudit for the audit page (as the API), VendorPages
-// and ChangeVendorRecord for the vendor's pages, which do not exist for any
-// other company (R7: the same "no page" answer as an unknown path).
+// signed-in user sees until they dismiss them. Who gets what is decided by
+// the services through internal/policy: internal/audit for the audit page
+// (as the API), internal/channel for the vendor's pages, which do not exist
+// for any other company (R7: the same "no page" answer as an unknown path).
 
 // vendorPage is the list page size of the vendor's pages.
 const vendorPage = 100
-
-// vendorOnly returns the answer for a caller who may not see the vendor's
-// pages at all: the very answer of a path that does not exist.
-func vendorOnly(r *http.Request, c entitle.Actor) error {
-	if _, visible := policy.VendorPages(c); !visible {
-		return errorf(codeNotFound, "There is no page at %s.", r.URL.Path)
-	}
-	return nil
-}
-
-// mayChangeVendorRecord is ChangeVendorRecord as an error: not found for
-// other companies, forbidden for the vendor's members who are not
-// administrators.
-func mayChangeVendorRecord(r *http.Request, c entitle.Actor) (policy.Decision, error) {
-	d, visible := policy.ChangeVendorRecord(c)
-	switch {
-	case !visible:
-		return d, errorf(codeNotFound, "There is no page at %s.", r.URL.Path)
-	case !d.Allowed:
-		return d, errorf(codeForbidden, "%s", reason(d.Reasons, "you may not change the vendor's record"))
-	}
-	return d, nil
-}
 
 // ---- Audit ----
 
@@ -74,20 +49,17 @@ type auditView struct {
 // with ?company=KEY), newest or oldest first; nobody else reads any
 // (policy.ReadAudit, exactly as GET /api/v1/audit).
 func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
-	scope, dec := policy.ReadAudit(c)
-	if !dec.Allowed {
-		return errorf(codeForbidden, "%s", reason(dec.Reasons, "you may not read audit events"))
+	if err := s.cfg.Audit.Readable(c); err != nil {
+		return err
 	}
-	q := newQuery(r, "order", "company", "cursor", "done")
-	data := auditView{Order: cmp.Or(q.str("order"), "newest"), All: scope == "", Company: strings.TrimSpace(q.str("company"))}
+	q := newQuery(r, "order", "company", "cursor")
+	data := auditView{Order: cmp.Or(q.str("order"), "newest"), Company: strings.TrimSpace(q.str("company"))}
 	v.Title, v.Data = "Audit", &data
 	switch {
 	case q.err != nil:
 		data.Problem = q.err.Error()
 	case data.Order != "newest" && data.Order != "oldest":
 		data.Problem = fmt.Sprintf("order must be newest or oldest, not %q", clipParam(data.Order))
-	case data.Company != "" && scope != "":
-		data.Problem = "only the vendor reads other companies' events"
 	case data.Company != "" && !entitle.ValidKey(data.Company):
 		data.Problem = fmt.Sprintf("%q is not a company key", clipParam(data.Company))
 	}
@@ -95,8 +67,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, c entitle.Act
 		s.show(w, http.StatusUnprocessableEntity, "audit", v)
 		return nil
 	}
-	company := cmp.Or(data.Company, scope)
-	bound := bind("audit-page", c.Company, company, data.Order)
+	bound := bind("audit-page", c.Company, data.Company, data.Order)
 	pos, err := s.openCursor(q.str("cursor"), bound)
 	if err != nil {
 		return err
@@ -108,15 +79,17 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, c entitle.Act
 		}
 	}
 	limit := defaultLimit
-	var events []entitle.AuditEvent
-	if data.Order == "newest" {
-		events, err = s.cfg.DB.AuditEventsNewest(r.Context(), company, at, limit+1)
-	} else {
-		events, err = s.cfg.DB.AuditEvents(r.Context(), company, at, limit+1)
+	events, company, err := s.cfg.Audit.Events(r.Context(), c, audit.Query{Company: data.Company, Newest: data.Order == "newest", At: at, Limit: limit + 1})
+	var ps entitle.Problems
+	if errors.As(err, &ps) {
+		data.Problem = ps[0].Message
+		s.show(w, http.StatusUnprocessableEntity, "audit", v)
+		return nil
 	}
 	if err != nil {
 		return err
 	}
+	data.All = company == ""
 	filters := url.Values{}
 	if data.Order != "newest" {
 		filters.Set("order", data.Order)
@@ -148,15 +121,15 @@ type companiesView struct {
 // GET /vendor/companies: every company of the channel with its profile
 // and its users counted.
 func (s *Server) companiesPage(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
-	if err := vendorOnly(r, c); err != nil {
+	if err := s.cfg.Channel.CheckPage(c, r.URL.Path); err != nil {
 		return err
 	}
-	q := newQuery(r, "after", "done")
+	q := newQuery(r, "after")
 	if q.err != nil {
 		return q.err
 	}
 	after := q.str("after")
-	rows, err := s.cfg.DB.CompanySummaries(r.Context(), after, vendorPage+1)
+	rows, err := s.cfg.Channel.Companies(r.Context(), c, r.URL.Path, after, vendorPage+1)
 	if err != nil {
 		return err
 	}
@@ -184,15 +157,15 @@ type msasView struct {
 // GET /vendor/msas: every MSA, with its counterparty and whether it is in
 // force today.
 func (s *Server) msasPage(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
-	if err := vendorOnly(r, c); err != nil {
+	if err := s.cfg.Channel.CheckPage(c, r.URL.Path); err != nil {
 		return err
 	}
-	q := newQuery(r, "after", "done")
+	q := newQuery(r, "after")
 	if q.err != nil {
 		return q.err
 	}
 	after := q.str("after")
-	rows, err := s.cfg.DB.MSAs(r.Context(), after, vendorPage+1)
+	rows, err := s.cfg.Channel.MSAs(r.Context(), c, r.URL.Path, after, vendorPage+1)
 	if err != nil {
 		return err
 	}
@@ -245,13 +218,13 @@ type importView struct {
 }
 
 func (s *Server) importView(c entitle.Actor) importView {
-	d, _ := policy.ChangeVendorRecord(c)
-	return importView{CanImport: d.Allowed, Reason: reason(d.Reasons, ""), MaxMB: maxUploadMB}
+	ok, why := s.cfg.Channel.Changeable(c)
+	return importView{CanImport: ok, Reason: why, MaxMB: maxUploadMB}
 }
 
 // GET /vendor/import: the upload form.
 func (s *Server) importPage(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
-	if err := vendorOnly(r, c); err != nil {
+	if err := s.cfg.Channel.CheckPage(c, r.URL.Path); err != nil {
 		return err
 	}
 	data := s.importView(c)
@@ -267,8 +240,11 @@ func (s *Server) importPage(w http.ResponseWriter, r *http.Request, c entitle.Ac
 // the answer to the POST itself (no redirect): importing the same file again
 // changes nothing, so a reload repeats nothing.
 func (s *Server) importForm(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
-	if _, err := mayChangeVendorRecord(r, c); err != nil {
+	if err := s.cfg.Channel.CheckPage(c, r.URL.Path); err != nil {
 		return err
+	}
+	if ok, why := s.cfg.Channel.Changeable(c); !ok {
+		return errorf(codeForbidden, "%s", why)
 	}
 	data := s.importView(c)
 	data.DryRun = r.PostForm.Get("dry_run") != ""
@@ -302,31 +278,23 @@ func (s *Server) importForm(w http.ResponseWriter, r *http.Request, c entitle.Ac
 		return fail("%s is empty: choose a file with records to import.", name)
 	}
 
-	batch, problems, err := importer.Read(f, name)
+	rep, err := s.cfg.Channel.Import(r.Context(), c, r.URL.Path, f, name, data.DryRun)
 	if err != nil {
 		return err
 	}
-	opt := entitle.ImportOptions{Actor: c.Email, Company: c.Company, DryRun: data.DryRun || len(problems) > 0}
-	res, more, err := s.cfg.DB.Import(r.Context(), batch, opt, s.now())
-	if err != nil {
-		return err
-	}
-	problems = append(problems, more...)
-	slices.SortStableFunc(problems, func(a, b entitle.Problem) int {
-		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line))
-	})
-	data.Reported, data.File, data.Records = true, name, batch.Len()
+	data.Reported, data.File, data.Records = true, name, rep.Records
 	status := http.StatusOK
-	if len(problems) > 0 {
+	if len(rep.Problems) > 0 {
 		status = http.StatusUnprocessableEntity
-		for i, p := range problems {
+		for i, p := range rep.Problems {
 			if i == maxListedProblems {
-				data.More = len(problems) - i
+				data.More = len(rep.Problems) - i
 				break
 			}
 			data.Problems = append(data.Problems, p.String())
 		}
 	} else {
+		res := rep.Result
 		data.Lines = []importLine{{"Companies", res.Companies}, {"MSAs", res.MSAs}, {"Orders", res.Orders}, {"Prices", res.Prices}}
 		data.Entitlements = res.Entitlements
 	}
@@ -335,13 +303,6 @@ func (s *Server) importForm(w http.ResponseWriter, r *http.Request, c entitle.Ac
 }
 
 // ---- Announcements ----
-
-// Bounds of an announcement's fields.
-const (
-	maxTitleLen = 120
-	maxTextLen  = 1000
-	maxLinkLen  = 500
-)
 
 type announcementRow struct {
 	entitle.Announcement
@@ -382,7 +343,7 @@ type announcementsView struct {
 }
 
 func (s *Server) showAnnouncements(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view, form announcementForm, status int) error {
-	q := newQuery(r, "before", "done")
+	q := newQuery(r, "before")
 	if q.err != nil {
 		return q.err
 	}
@@ -394,12 +355,12 @@ func (s *Server) showAnnouncements(w http.ResponseWriter, r *http.Request, c ent
 		}
 		before = n
 	}
-	list, err := s.cfg.DB.Announcements(r.Context(), before, vendorPage+1)
+	list, err := s.cfg.Channel.Announcements(r.Context(), c, r.URL.Path, before, vendorPage+1)
 	if err != nil {
 		return err
 	}
-	d, _ := policy.ChangeVendorRecord(c)
-	data := announcementsView{CanPost: d.Allowed, Reason: reason(d.Reasons, ""), Form: form, Paged: before != 0}
+	ok, why := s.cfg.Channel.Changeable(c)
+	data := announcementsView{CanPost: ok, Reason: why, Form: form, Paged: before != 0}
 	list, data.Next = cutPage(list, vendorPage, func(a entitle.Announcement) string { return strconv.FormatInt(a.ID, 10) })
 	now := s.now()
 	for _, a := range list {
@@ -413,7 +374,7 @@ func (s *Server) showAnnouncements(w http.ResponseWriter, r *http.Request, c ent
 // GET /vendor/announcements: the post form and every announcement, newest
 // first.
 func (s *Server) announcementsPage(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
-	if err := vendorOnly(r, c); err != nil {
+	if err := s.cfg.Channel.CheckPage(c, r.URL.Path); err != nil {
 		return err
 	}
 	return s.showAnnouncements(w, r, c, v, announcementForm{Starts: v.Today.String()}, http.StatusOK)
@@ -422,63 +383,27 @@ func (s *Server) announcementsPage(w http.ResponseWriter, r *http.Request, c ent
 // POST /vendor/announcements: post a time-boxed notice to every user. It
 // shows from the first day (00:00 UTC) through the last.
 func (s *Server) announceForm(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
-	dec, err := mayChangeVendorRecord(r, c)
-	if err != nil {
-		return err
-	}
 	f := announcementForm{Title: strings.TrimSpace(r.PostForm.Get("title")), Text: strings.TrimSpace(r.PostForm.Get("text")),
 		Link: strings.TrimSpace(r.PostForm.Get("link")), Starts: strings.TrimSpace(r.PostForm.Get("starts")),
 		Ends: strings.TrimSpace(r.PostForm.Get("ends")), Errors: map[string]string{}}
-	switch n := utf8.RuneCountInString(f.Title); {
-	case n == 0:
-		f.Errors["title"] = "Please enter a title."
-	case n > maxTitleLen:
-		f.Errors["title"] = fmt.Sprintf("Keep the title to %d characters or fewer (it has %d).", maxTitleLen, n)
-	}
-	switch n := utf8.RuneCountInString(f.Text); {
-	case n == 0:
-		f.Errors["text"] = "Please enter the text of the announcement."
-	case n > maxTextLen:
-		f.Errors["text"] = fmt.Sprintf("Keep the text to %d characters or fewer (it has %d).", maxTextLen, n)
-	}
-	if f.Link != "" {
-		u, err := url.Parse(f.Link)
-		if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || len(f.Link) > maxLinkLen {
-			f.Errors["link"] = "Enter a web address starting with https:// (or leave the link empty)."
+	a, err := s.cfg.Channel.Post(r.Context(), c, r.URL.Path, channel.Draft{Title: f.Title, Text: f.Text, Link: f.Link, Starts: f.Starts, Ends: f.Ends})
+	var ps entitle.Problems
+	if errors.As(err, &ps) {
+		for _, p := range ps {
+			if f.Errors[p.Field] == "" {
+				f.Errors[p.Field] = p.Message
+			}
 		}
-	}
-	today := v.Today
-	first, last := today, entitle.Date{}
-	if f.Starts == "" {
-		f.Starts = today.String()
-	} else if first, err = entitle.ParseDate(f.Starts); err != nil {
-		f.Errors["starts"] = "Enter the first day as a date, YYYY-MM-DD."
-	}
-	if f.Ends == "" {
-		f.Errors["ends"] = "Enter the last day the announcement shows."
-	} else if last, err = entitle.ParseDate(f.Ends); err != nil {
-		f.Errors["ends"] = "Enter the last day as a date, YYYY-MM-DD."
-	}
-	if f.Errors["starts"] == "" && f.Errors["ends"] == "" {
-		switch {
-		case last.Before(first):
-			f.Errors["ends"] = "The last day cannot be before the first day."
-		case last.Before(today):
-			f.Errors["ends"] = "The last day has passed: the announcement would never show."
+		if f.Starts == "" {
+			f.Starts = v.Today.String()
 		}
-	}
-	if len(f.Errors) > 0 {
 		return s.showAnnouncements(w, r, c, v, f, http.StatusUnprocessableEntity)
 	}
-	now := s.now()
-	a := entitle.Announcement{Title: f.Title, Text: f.Text, Link: f.Link, Starts: first.Time(), Ends: last.AddDays(1).Time(),
-		CreatedAt: now, CreatedBy: c.Email}
-	ev := entitle.AuditEvent{At: now, Actor: c.Email, Company: c.Company, Action: "announcement.post", Basis: dec.Basis, Outcome: "ok",
-		Detail: fmt.Sprintf("%q from %s to %s", f.Title, first, last)}
-	if _, err := s.cfg.DB.PostAnnouncement(r.Context(), a, ev); err != nil {
+	if err != nil {
 		return err
 	}
-	return done(w, r, "/vendor/announcements", fmt.Sprintf("Your announcement was posted: every user sees it from %s through %s, until they dismiss it.", first, last))
+	first, last := entitle.DateOf(a.Starts), entitle.DateOf(a.Ends.Add(-time.Microsecond))
+	return s.done(w, r, "/vendor/announcements", fmt.Sprintf("Your announcement was posted: every user sees it from %s through %s, until they dismiss it.", first, last))
 }
 
 // announcementID reads the {id} of an announcement's path; anything else
@@ -494,21 +419,14 @@ func announcementID(r *http.Request) (int64, error) {
 // POST /vendor/announcements/{id}/end: end an announcement now, before its
 // last day: it no longer shows to anyone.
 func (s *Server) endAnnouncementForm(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
-	dec, err := mayChangeVendorRecord(r, c)
-	if err != nil {
+	if err := s.cfg.Channel.CheckPage(c, r.URL.Path); err != nil {
 		return err
 	}
 	id, err := announcementID(r)
 	if err != nil {
 		return err
 	}
-	now := s.now()
-	ev := entitle.AuditEvent{At: now, Actor: c.Email, Company: c.Company, Action: "announcement.end", Object: strconv.FormatInt(id, 10),
-		Basis: dec.Basis, Outcome: "ok"}
-	changed, err := s.cfg.DB.EndAnnouncement(r.Context(), id, c.Email, now, ev)
-	if errors.Is(err, entitle.ErrNotFound) {
-		return errorf(codeNotFound, "There is no announcement %d.", id)
-	}
+	changed, err := s.cfg.Channel.End(r.Context(), c, r.URL.Path, id)
 	if err != nil {
 		return err
 	}
@@ -516,7 +434,7 @@ func (s *Server) endAnnouncementForm(w http.ResponseWriter, r *http.Request, c e
 	if !changed {
 		msg = "That announcement was already over."
 	}
-	return done(w, r, "/vendor/announcements", msg)
+	return s.done(w, r, "/vendor/announcements", msg)
 }
 
 // banner is an announcement in force as the layout shows it, with a
@@ -530,17 +448,13 @@ type banner struct {
 // banners returns the announcements in force that the signed-in user has
 // not dismissed, for the top of every page.
 func (s *Server) banners(r *http.Request, c entitle.Actor) ([]banner, error) {
-	list, err := s.cfg.DB.Banners(r.Context(), c.UserID, s.now())
+	list, err := s.cfg.Channel.Banners(r.Context(), c)
 	if err != nil || len(list) == 0 {
 		return nil, err
 	}
 	back := "/"
 	if r.Method == http.MethodGet {
-		u := *r.URL
-		q := u.Query()
-		q.Del("done")
-		u.RawQuery = q.Encode()
-		back = localPath(u.RequestURI())
+		back = localPath(r.URL.RequestURI())
 	}
 	out := make([]banner, len(list))
 	for i, a := range list {
@@ -556,12 +470,8 @@ func (s *Server) dismissAnnouncementForm(w http.ResponseWriter, r *http.Request,
 	if err != nil {
 		return err
 	}
-	err = s.cfg.DB.DismissAnnouncement(r.Context(), id, c.UserID, s.now())
-	if errors.Is(err, entitle.ErrNotFound) {
-		return errorf(codeNotFound, "There is no announcement %d.", id)
-	}
-	if err != nil {
+	if err := s.cfg.Channel.Dismiss(r.Context(), c, id); err != nil {
 		return err
 	}
-	return done(w, r, localPath(r.PostForm.Get("back")), "The announcement is hidden: you will not see it again.")
+	return s.done(w, r, localPath(r.PostForm.Get("back")), "The announcement is hidden: you will not see it again.")
 }

@@ -1,13 +1,20 @@
 // Package web serves entitle over HTTP: the JSON API under /api/v1 (SPEC §5)
-// and the portal's pages. Every route is listed in routes.go. Handlers are
-// small functions that return an error; one adapter turns errors into
-// responses (errors.go), and every read goes through internal/disclose —
-// no handler decides what a caller may see.
+// and the portal's pages. It is an adapter: it reads requests, calls the
+// services it is given, and writes their answers. Every route is listed in
+// routes.go. Handlers are small functions that return an error; one adapter
+// turns errors into responses (errors.go). No handler decides what a caller
+// may see or do — the services ask internal/policy, and every entitlement
+// and order reaches a page or an answer through the gate (internal/disclose).
+//
+// The package declares the small interfaces it calls (Gate, Accounts,
+// Coworkers, Lifecycle, AuditTrail, Channel) and imports no store:
+// cmd/entitle builds the services and hands them to [New].
 package web
 
 import (
 	"context"
-	"fmt"
+	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"time"
@@ -15,83 +22,138 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/entitle-portal/entitle"
-	"github.com/entitle-portal/entitle/internal/auth"
+	"github.com/entitle-portal/entitle/internal/audit"
+	"github.com/entitle-portal/entitle/internal/channel"
 	"github.com/entitle-portal/entitle/internal/coworkers"
 	"github.com/entitle-portal/entitle/internal/disclose"
 	"github.com/entitle-portal/entitle/internal/lifecycle"
-	"github.com/entitle-portal/entitle/internal/mail"
-	"github.com/entitle-portal/entitle/internal/ratelimit"
-	"github.com/entitle-portal/entitle/internal/store"
 )
 
-// Config is what a server needs.
+// Gate is the one door through which entitlements and orders reach a
+// company (internal/disclose), with the delegations that decide it.
+type Gate interface {
+	List(ctx context.Context, a entitle.Actor, after string, limit int, f entitle.ListFilter) (disclose.Page, error)
+	ExportCSV(ctx context.Context, a entitle.Actor, f entitle.ListFilter, w io.Writer) (int, error)
+	Get(ctx context.Context, a entitle.Actor, sub string) (disclose.Entitlement, error)
+	Detail(ctx context.Context, a entitle.Actor, sub string) (disclose.Detail, error)
+	Explain(ctx context.Context, a entitle.Actor, sub string) ([]disclose.Access, error)
+	Order(ctx context.Context, a entitle.Actor, po, pe string) (disclose.Order, error)
+	OrderEntitlements(ctx context.Context, a entitle.Actor, po, pe string) ([]disclose.Entitlement, error)
+	Grant(ctx context.Context, a entitle.Actor, g disclose.Grant) (disclose.Delegation, error)
+	Delegations(ctx context.Context, a entitle.Actor) (disclose.Delegations, error)
+	Revoke(ctx context.Context, a entitle.Actor, id string) (disclose.Delegation, error)
+	MayGrant(ctx context.Context, a entitle.Actor) error
+}
+
+// Accounts says who a request is and signs users in and out
+// (internal/accounts).
+type Accounts interface {
+	ByToken(ctx context.Context, token string) (entitle.Actor, error)
+	BySession(ctx context.Context, secret string) (entitle.Actor, error)
+	SignIn(ctx context.Context, email, password, addr, replacing string) (secret string, a entitle.Actor, err error)
+	Open(ctx context.Context, u entitle.UserRecord, replacing string) (secret string, a entitle.Actor, err error)
+	SignOut(ctx context.Context, secret string) error
+	Company(ctx context.Context, a entitle.Actor) (entitle.Company, error)
+}
+
+// Coworkers is the co-worker flow of SPEC §4 and the administration of a
+// company's users (internal/coworkers).
+type Coworkers interface {
+	Invite(ctx context.Context, a entitle.Actor, email string, asAdmin bool) (entitle.Invitation, error)
+	Invitations(ctx context.Context, a entitle.Actor, after int64, limit int) ([]coworkers.Invitation, error)
+	Revoke(ctx context.Context, a entitle.Actor, id int64) (entitle.Invitation, error)
+	Resend(ctx context.Context, a entitle.Actor, id int64) (entitle.Invitation, error)
+	Lookup(ctx context.Context, token string) (entitle.Invitation, error)
+	Accept(ctx context.Context, acc coworkers.Acceptance) (entitle.UserRecord, error)
+	Users(ctx context.Context, a entitle.Actor, after string, limit int) ([]coworkers.User, error)
+	ChangeUser(ctx context.Context, a entitle.Actor, id int64, ch entitle.UserChange) (entitle.UserRecord, error)
+	Abilities(a entitle.Actor) coworkers.Abilities
+}
+
+// Lifecycle is what happens to an entitlement after it is sold: renewals,
+// company profiles and the partner directory, ownership transfers
+// (internal/lifecycle).
+type Lifecycle interface {
+	Options(ctx context.Context, a entitle.Actor, sub string) (lifecycle.Options, error)
+	RequestRenewal(ctx context.Context, a entitle.Actor, sub string, ask lifecycle.RenewalAsk) (disclose.RenewalRequest, error)
+	RenewalRequests(ctx context.Context, a entitle.Actor, sent, open bool, before int64, limit int) ([]disclose.RenewalRequest, error)
+	UpdateRenewalRequest(ctx context.Context, a entitle.Actor, id int64, status string, note *string) (disclose.RenewalRequest, error)
+	Profile(ctx context.Context, a entitle.Actor) (entitle.Profile, error)
+	SetProfile(ctx context.Context, a entitle.Actor, ch lifecycle.ProfileChange) (entitle.Profile, error)
+	Directory(ctx context.Context) ([]disclose.Partner, error)
+	OfferTransfer(ctx context.Context, a entitle.Actor, sub string, offer lifecycle.TransferOffer) (disclose.Transfer, error)
+	Transfers(ctx context.Context, a entitle.Actor, sent bool, before int64, limit int) ([]disclose.Transfer, error)
+	DecideTransfer(ctx context.Context, a entitle.Actor, id int64, answer string) (disclose.Transfer, error)
+}
+
+// AuditTrail is the audit trail as users read it (internal/audit).
+type AuditTrail interface {
+	Readable(a entitle.Actor) error
+	Events(ctx context.Context, a entitle.Actor, q audit.Query) ([]entitle.AuditEvent, string, error)
+}
+
+// Channel is the vendor's record of its channel: companies, MSAs, import,
+// announcements (internal/channel).
+type Channel interface {
+	Visible(a entitle.Actor) bool
+	Changeable(a entitle.Actor) (ok bool, why string)
+	CheckPage(a entitle.Actor, path string) error
+	Companies(ctx context.Context, a entitle.Actor, path, after string, limit int) ([]entitle.CompanySummary, error)
+	MSAs(ctx context.Context, a entitle.Actor, path, after string, limit int) ([]entitle.MSARecord, error)
+	Import(ctx context.Context, a entitle.Actor, path string, r io.Reader, name string, dryRun bool) (channel.ImportReport, error)
+	Announcements(ctx context.Context, a entitle.Actor, path string, before int64, limit int) ([]entitle.Announcement, error)
+	Post(ctx context.Context, a entitle.Actor, path string, d channel.Draft) (entitle.Announcement, error)
+	End(ctx context.Context, a entitle.Actor, path string, id int64) (bool, error)
+	Banners(ctx context.Context, a entitle.Actor) ([]entitle.Announcement, error)
+	Dismiss(ctx context.Context, a entitle.Actor, id int64) error
+}
+
+// Config is what a server needs: the services it answers with, and how it
+// speaks HTTP.
 type Config struct {
-	DB      *store.DB
-	Logger  *slog.Logger
-	Now     func() time.Time // the clock; time.Now when nil
-	Mailer  mail.Sender      // where invitations go
-	BaseURL string           // how users reach the portal, for links in mail
+	Gate      Gate
+	Accounts  Accounts
+	Coworkers Coworkers
+	Lifecycle Lifecycle
+	Audit     AuditTrail
+	Channel   Channel
+	// Health reports whether the database answers (GET /healthz).
+	Health func(ctx context.Context) error
+	// Secret keys the list cursors and the forms' CSRF tokens: at least 32
+	// random bytes every server process shares.
+	Secret []byte
+
+	Logger *slog.Logger
+	Now    func() time.Time // the clock; time.Now when nil
 	// SecureCookies marks the session cookie Secure (served over TLS).
 	SecureCookies bool
-	// SessionTTL is how long a session lasts without use (default 12 hours).
-	SessionTTL time.Duration
-	// InvitationTTL is how long an invitation link works (default 7 days).
+	// InvitationTTL is how long an invitation link works, for the
+	// co-workers page's words (7 days when zero).
 	InvitationTTL time.Duration
 	// Registry receives the server's metrics (a new one when nil).
 	Registry *prometheus.Registry
-	// Limits are the rate limits of sign-in and invitations (DefaultLimits
-	// when nil).
-	Limits *Limits
 	// ClientIPHeader names a header a trusted proxy in front sets to the
 	// client's address (e.g. X-Forwarded-For: its last address is taken).
 	// Empty: the address of the connection, for rate limits and logs.
 	ClientIPHeader string
-	// Delivery is how hard invitation mail is retried (coworkers defaults
-	// when zero).
-	Delivery coworkers.Delivery
-	// Lifecycle settings (lifecycle defaults when zero): the direct
-	// premium in percent, how long after its end an entitlement may still be
-	// renewed, the vendor's sales desk address, how long a transfer offer
-	// stays open.
-	DirectPremium entitle.Decimal
-	RenewalGrace  time.Duration
-	SalesDesk     string
-	TransferTTL   time.Duration
-}
-
-// Limits are the server's rate limits; a zero Limit is off.
-type Limits struct {
-	LoginPerAccount ratelimit.Limit // failed sign-ins per email address, known or not
-	LoginPerAddress ratelimit.Limit // failed sign-ins per client address
-	Invitations     coworkers.Limits
-}
-
-// DefaultLimits are the limits of a server that sets none.
-var DefaultLimits = Limits{
-	LoginPerAccount: ratelimit.Limit{N: 10, Per: 15 * time.Minute},
-	LoginPerAddress: ratelimit.Limit{N: 100, Per: 15 * time.Minute},
-	Invitations:     coworkers.DefaultLimits,
 }
 
 // Server is the HTTP side of entitle.
 type Server struct {
-	cfg       Config
-	svc       *disclose.Service
-	cursorKey []byte
-	metrics   *metrics
-	mux       *http.ServeMux
-	handler   http.Handler
-	dummyHash string // a password hash to verify against when the email is unknown
-	co        *coworkers.Service
-	life      *lifecycle.Service
-	limiter   *ratelimit.Limiter
-	limits    Limits
+	cfg     Config
+	metrics *metrics
+	mux     *http.ServeMux
+	handler http.Handler
 }
 
 // New returns a server on cfg.
-func New(ctx context.Context, cfg Config) (*Server, error) {
-	if cfg.DB == nil {
-		return nil, fmt.Errorf("web: no store")
+func New(cfg Config) (*Server, error) {
+	switch {
+	case cfg.Gate == nil || cfg.Accounts == nil || cfg.Coworkers == nil || cfg.Lifecycle == nil || cfg.Audit == nil ||
+		cfg.Channel == nil || cfg.Health == nil:
+		return nil, errors.New("web: a service is missing")
+	case len(cfg.Secret) < 32:
+		return nil, errors.New("web: the secret must be at least 32 bytes")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -99,49 +161,18 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.SessionTTL == 0 {
-		cfg.SessionTTL = 12 * time.Hour
-	}
 	if cfg.InvitationTTL == 0 {
 		cfg.InvitationTTL = 7 * 24 * time.Hour
 	}
 	if cfg.Registry == nil {
 		cfg.Registry = prometheus.NewRegistry()
 	}
-	key, err := cfg.DB.Secret(ctx, "cursor")
-	if err != nil {
-		return nil, err
-	}
-	dummy, err := auth.HashPassword("no account has this password")
-	if err != nil {
-		return nil, err
-	}
-	s := &Server{cfg: cfg, svc: &disclose.Service{DB: cfg.DB, Now: cfg.Now}, cursorKey: key, metrics: newMetrics(cfg.Registry), dummyHash: dummy,
-		limiter: &ratelimit.Limiter{Store: cfg.DB}, limits: DefaultLimits}
-	if cfg.Limits != nil {
-		s.limits = *cfg.Limits
-	}
-	if cfg.Mailer == nil {
-		cfg.Mailer = mail.Outbox{Dir: "outbox", Now: cfg.Now}
-	}
-	s.life = &lifecycle.Service{DB: cfg.DB, Mailer: cfg.Mailer, Now: cfg.Now, Logger: cfg.Logger, BaseURL: cfg.BaseURL,
-		DirectPremium: cfg.DirectPremium, RenewalGrace: cfg.RenewalGrace, SalesDesk: cfg.SalesDesk, TransferTTL: cfg.TransferTTL}
-	s.co = &coworkers.Service{DB: cfg.DB, Mailer: cfg.Mailer, Now: cfg.Now, Logger: cfg.Logger, BaseURL: cfg.BaseURL,
-		TTL: cfg.InvitationTTL, Limits: s.limits.Invitations, Limiter: s.limiter, Delivery: cfg.Delivery}
+	s := &Server{cfg: cfg, metrics: newMetrics(cfg.Registry)}
 	s.handler = s.routes()
 	return s, nil
 }
 
 // ServeHTTP serves a request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
-
-// WaitMail returns once no invitation mail is being retried in the
-// background.
-func (s *Server) WaitMail() { s.co.Wait() }
-
-// Close stops the background deliveries of invitation mail, recording the
-// undelivered ones as failed (an administrator can resend them). Call it
-// after the HTTP server has stopped.
-func (s *Server) Close() { s.co.Close() }
 
 func (s *Server) now() time.Time { return s.cfg.Now().UTC() }

@@ -39,15 +39,15 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, c entitle.Act
 	if err != nil {
 		return err
 	}
-	us, err := s.co.Users(r.Context(), c, after, limit+1)
+	us, err := s.cfg.Coworkers.Users(r.Context(), c, after, limit+1)
 	if err != nil {
 		return err
 	}
 	out := usersAnswer{Users: []userJSON{}}
-	us, last := cutPage(us, limit, func(u entitle.UserRecord) string { return u.Email })
+	us, last := cutPage(us, limit, func(u coworkers.User) string { return u.Email })
 	out.NextCursor = s.sealCursor(last, bound)
 	for _, u := range us {
-		out.Users = append(out.Users, userJSONOf(u))
+		out.Users = append(out.Users, userJSONOf(u.UserRecord))
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
@@ -75,13 +75,13 @@ func (s *Server) changeUser(w http.ResponseWriter, r *http.Request, c entitle.Ac
 	if p.Status == nil && p.Admin == nil {
 		return errorf(codeInvalid, `give "status" ("active" or "disabled") or "admin" (true or false), or both`)
 	}
-	var ch coworkers.Change
+	var ch entitle.UserChange
 	if p.Status != nil {
 		st := entitle.UserStatus(*p.Status)
 		ch.Status = &st
 	}
 	ch.Admin = p.Admin
-	u, err := s.co.ChangeUser(r.Context(), c, id, ch)
+	u, err := s.cfg.Coworkers.ChangeUser(r.Context(), c, id, ch)
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/entitle-portal/entitle/internal/store"
 	"github.com/entitle-portal/entitle/internal/store/storetest"
 	"github.com/entitle-portal/entitle/internal/web"
+	"github.com/entitle-portal/entitle/internal/web/webtest"
 )
 
 // This file holds the harness of the web tests: a real store (a SQLite file
@@ -37,6 +38,7 @@ type testServer struct {
 	db     *store.DB
 	srv    *httptest.Server
 	web    *web.Server
+	svc    *webtest.Services
 	clock  *clocktest.Clock
 	outbox string
 }
@@ -48,28 +50,28 @@ func newServer(t testing.TB, now time.Time) *testServer {
 	return newServerWith(t, now, nil)
 }
 
-// newServerWith is newServer with a configuration changed by configure
-// (e.g. another Mailer, tighter rate limits) before the server starts.
-func newServerWith(t testing.TB, now time.Time, configure func(*web.Config)) *testServer {
+// newServerWith is newServer with options changed by configure (e.g.
+// another Mailer, tighter rate limits) before the server starts.
+func newServerWith(t testing.TB, now time.Time, configure func(*webtest.Options)) *testServer {
 	t.Helper()
 	db := storetest.New(t)
 	clk := clocktest.New(now)
 	outbox := t.TempDir()
-	cfg := web.Config{DB: db, Now: clk.Now, BaseURL: "http://portal.example",
+	o := webtest.Options{Now: clk.Now, BaseURL: "http://portal.example",
 		Mailer: mail.Outbox{Dir: outbox, From: "portal@vendor.example", Now: clk.Now}}
 	if configure != nil {
-		configure(&cfg)
+		configure(&o)
 	}
-	s, err := web.New(context.Background(), cfg)
+	s, svc, err := webtest.New(context.Background(), db, o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(s)
 	t.Cleanup(func() {
 		srv.Close()
-		s.Close()
+		svc.Coworkers.Close()
 	})
-	return &testServer{t: t, db: db, srv: srv, web: s, clock: clk, outbox: outbox}
+	return &testServer{t: t, db: db, srv: srv, web: s, svc: svc, clock: clk, outbox: outbox}
 }
 
 // importBatch loads records into the store, failing the test on any problem.

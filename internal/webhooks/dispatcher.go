@@ -16,7 +16,7 @@ import (
 	"unicode"
 
 	"github.com/entitle-portal/entitle"
-	"github.com/entitle-portal/entitle/internal/store"
+	"github.com/entitle-portal/entitle/internal/disclose"
 )
 
 // Defaults of a Dispatcher that sets none.
@@ -43,11 +43,33 @@ func DefaultBackoff(attempt int) time.Duration {
 	return d + time.Duration(rand.Int64N(int64(d/10)+1))
 }
 
+// Store is the outbox the dispatcher works: events, endpoints, deliveries,
+// and what it renders events from besides the gate.
+type Store interface {
+	ClaimEvents(ctx context.Context, token string, now time.Time, lease time.Duration, limit int) ([]entitle.Event, error)
+	Webhooks(ctx context.Context, company string) ([]entitle.Webhook, error)
+	Webhook(ctx context.Context, id int64) (entitle.Webhook, error)
+	FanOut(ctx context.Context, e entitle.Event, token string, ds []entitle.NewDelivery, now time.Time) (int, error)
+	ClaimDeliveries(ctx context.Context, token string, now time.Time, lease time.Duration, limit int) ([]entitle.Delivery, error)
+	ClaimDelivery(ctx context.Context, id int64, token string, now time.Time, lease time.Duration) ([]entitle.Delivery, error)
+	FinishDelivery(ctx context.Context, id int64, token string, o entitle.DeliveryOutcome, now time.Time) error
+	Delivery(ctx context.Context, id int64) (entitle.Delivery, error)
+	AddPing(ctx context.Context, webhookID int64, publicID string, body []byte, now time.Time, ev entitle.AuditEvent) (int64, error)
+	PruneWebhooks(ctx context.Context, before time.Time) (int, error)
+	OrderSubscriptions(ctx context.Context, orderID int64) ([]string, error)
+	Delegation(ctx context.Context, id string) (entitle.Delegation, error)
+	RenewalRequest(ctx context.Context, id int64) (entitle.RenewalRequest, error)
+	Transfer(ctx context.Context, id int64) (entitle.Transfer, error)
+	Audit(ctx context.Context, events ...entitle.AuditEvent) error
+}
+
 // Dispatcher fans events out into deliveries and sends the deliveries due.
 // Several dispatchers (processes) may run on one database; one dispatcher
-// never runs two rounds at a time.
+// never runs two rounds at a time. What a delivery tells its company is
+// the gate's (internal/disclose) to decide and project.
 type Dispatcher struct {
-	DB *store.DB
+	Store Store
+	Gate  *disclose.Service
 	// Client sends the deliveries; nil: a client with Timeout that does not
 	// follow redirects (a redirect answer is a failed attempt).
 	Client *http.Client
@@ -192,7 +214,7 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (Report, error) {
 	errSend := d.sendDue(ctx, token, &rep)
 	var errPrune error
 	if now := d.now(); now.Sub(d.lastPrune) >= time.Hour || now.Before(d.lastPrune) {
-		if _, errPrune = d.DB.PruneWebhooks(ctx, now.Add(-d.retention())); errPrune == nil {
+		if _, errPrune = d.Store.PruneWebhooks(ctx, now.Add(-d.retention())); errPrune == nil {
 			d.lastPrune = now
 		}
 	}
@@ -210,11 +232,11 @@ func (d *Dispatcher) fanOut(ctx context.Context, token string, rep *Report) erro
 	var errs []error
 	for {
 		now := d.now()
-		events, err := d.DB.ClaimEvents(ctx, token, now, d.lease(), fanOutBatch)
+		events, err := d.Store.ClaimEvents(ctx, token, now, d.lease(), fanOutBatch)
 		if err != nil || len(events) == 0 {
 			return errors.Join(append(errs, err)...)
 		}
-		hooks, err := d.DB.Webhooks(ctx, "")
+		hooks, err := d.Store.Webhooks(ctx, "")
 		if err != nil {
 			return errors.Join(append(errs, err)...)
 		}
@@ -245,7 +267,7 @@ func (d *Dispatcher) fanOutOne(ctx context.Context, token string, ev entitle.Eve
 		if err != nil {
 			return 0, err
 		}
-		r, ok, err := d.render(ctx, ev, w, id, now)
+		r, ok, err := d.render(ctx, ev, w, id)
 		if err != nil {
 			return 0, fmt.Errorf("webhook %d: %w", w.ID, err)
 		}
@@ -254,7 +276,7 @@ func (d *Dispatcher) fanOutOne(ctx context.Context, token string, ev entitle.Eve
 		}
 		ds = append(ds, entitle.NewDelivery{WebhookID: w.ID, PublicID: id, Body: r.body, Audit: d.auditEvent(w, ev, id, r, now, 1)})
 	}
-	return d.DB.FanOut(ctx, ev, token, ds, now)
+	return d.Store.FanOut(ctx, ev, token, ds, now)
 }
 
 // auditEvent is the audit event of disclosing ev to w's company (attempt
@@ -268,7 +290,7 @@ func (d *Dispatcher) auditEvent(w entitle.Webhook, ev entitle.Event, id string, 
 // with Workers at once, until none is due.
 func (d *Dispatcher) sendDue(ctx context.Context, token string, rep *Report) error {
 	for ctx.Err() == nil {
-		batch, err := d.DB.ClaimDeliveries(ctx, token, d.now(), d.lease(), 4*d.workers())
+		batch, err := d.Store.ClaimDeliveries(ctx, token, d.now(), d.lease(), 4*d.workers())
 		if err != nil || len(batch) == 0 {
 			return err
 		}
@@ -315,7 +337,7 @@ func (d *Dispatcher) attempt(ctx context.Context, token string, dl entitle.Deliv
 		// hold the delivery for a whole lease.
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
-		switch err := d.DB.FinishDelivery(fctx, dl.ID, token, o, d.now()); {
+		switch err := d.Store.FinishDelivery(fctx, dl.ID, token, o, d.now()); {
 		case errors.Is(err, entitle.ErrClaimLost):
 			// The endpoint was removed meanwhile, or the lease ran out and
 			// another dispatcher took the delivery over (it may send it again).
@@ -332,9 +354,9 @@ func (d *Dispatcher) attempt(ctx context.Context, token string, dl entitle.Deliv
 	body := dl.Body
 	var changed []byte
 	if dl.Attempts > 0 && dl.Event.Type != entitle.EventPing {
-		r, ok, err := d.render(ctx, dl.Event, dl.Webhook, dl.PublicID, now)
+		r, ok, err := d.render(ctx, dl.Event, dl.Webhook, dl.PublicID)
 		if err == nil && ok {
-			err = d.DB.Audit(ctx, d.auditEvent(dl.Webhook, dl.Event, dl.PublicID, r, now, dl.Attempts+1))
+			err = d.Store.Audit(ctx, d.auditEvent(dl.Webhook, dl.Event, dl.PublicID, r, now, dl.Attempts+1))
 		}
 		switch {
 		case err != nil:
@@ -425,7 +447,7 @@ func printable(b []byte) string {
 func (d *Dispatcher) Ping(ctx context.Context, webhookID int64, actor string) (entitle.Delivery, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	w, err := d.DB.Webhook(ctx, webhookID)
+	w, err := d.Store.Webhook(ctx, webhookID)
 	if err == nil && !w.RemovedAt.IsZero() {
 		err = entitle.ErrNotFound
 	}
@@ -441,7 +463,7 @@ func (d *Dispatcher) Ping(ctx context.Context, webhookID int64, actor string) (e
 	if err != nil {
 		return entitle.Delivery{}, err
 	}
-	did, err := d.DB.AddPing(ctx, webhookID, id, body, now, entitle.AuditEvent{At: now, Actor: actor, Company: w.Company,
+	did, err := d.Store.AddPing(ctx, webhookID, id, body, now, entitle.AuditEvent{At: now, Actor: actor, Company: w.Company,
 		Action: "webhook.ping", Outcome: "ok", Detail: fmt.Sprintf("to webhook %d", webhookID)})
 	if err != nil {
 		return entitle.Delivery{}, err
@@ -450,12 +472,12 @@ func (d *Dispatcher) Ping(ctx context.Context, webhookID int64, actor string) (e
 	if err != nil {
 		return entitle.Delivery{}, err
 	}
-	claimed, err := d.DB.ClaimDelivery(ctx, did, token, now, d.lease())
+	claimed, err := d.Store.ClaimDelivery(ctx, did, token, now, d.lease())
 	if err != nil {
 		return entitle.Delivery{}, err
 	}
 	for _, dl := range claimed {
 		d.attempt(ctx, token, dl, &Report{})
 	}
-	return d.DB.Delivery(ctx, did)
+	return d.Store.Delivery(ctx, did)
 }

@@ -16,10 +16,12 @@ import (
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/auth"
 	"github.com/entitle-portal/entitle/internal/clocktest"
+	"github.com/entitle-portal/entitle/internal/disclose"
+	"github.com/entitle-portal/entitle/internal/mail"
 	"github.com/entitle-portal/entitle/internal/policy/policytest"
 	"github.com/entitle-portal/entitle/internal/store"
 	"github.com/entitle-portal/entitle/internal/store/storetest"
-	"github.com/entitle-portal/entitle/internal/web"
+	"github.com/entitle-portal/entitle/internal/web/webtest"
 	"github.com/entitle-portal/entitle/internal/webhooks"
 )
 
@@ -127,16 +129,17 @@ func newHarness(t *testing.T) *harness {
 	h.db = h.open()
 	b.Orders = nil
 	h.importBatch(b)
-	h.disp = &webhooks.Dispatcher{DB: h.db, Now: h.clock.Now}
+	h.disp = &webhooks.Dispatcher{Store: h.db, Gate: disclose.New(h.db, h.clock.Now), Now: h.clock.Now}
 
-	srv, err := web.New(h.ctx, web.Config{DB: h.db, Now: h.clock.Now, BaseURL: "http://portal.example"})
+	srv, svc, err := webtest.New(h.ctx, h.db, webtest.Options{Now: h.clock.Now, BaseURL: "http://portal.example",
+		Mailer: mail.Outbox{Dir: t.TempDir(), Now: h.clock.Now}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	h.api = httptest.NewServer(srv)
 	t.Cleanup(func() {
 		h.api.Close()
-		srv.Close()
+		svc.Coworkers.Close()
 	})
 	for _, c := range companies {
 		u, err := h.db.AddUser(h.ctx, entitle.User{Email: "admin@" + strings.ToLower(c) + ".example", Name: "Admin", Company: c, Admin: true}, "", h.clock.Now())

@@ -143,8 +143,9 @@ func (s *Scenario) Answer(e Expect) (Result, error) {
 		if !ok {
 			return Result{Deny: true}, nil
 		}
-		d, access := policy.Explain(c, s.facts(o, e.Object, ""), s.Vendor, s.Now)
-		return explainResult(d, access), nil
+		f := s.facts(o, e.Object, "")
+		ask := policy.AskWhoHasAccess(c, policy.Decide(c, policy.Get, f, s.Now))
+		return explainResult(ask, policy.WhoHasAccess(f, s.Vendor, s.Now)), nil
 	}
 	return Result{}, fmt.Errorf("unknown way %q", e.Way)
 }
@@ -191,8 +192,13 @@ func grantResult(d policy.Decision) Result {
 	return Result{}
 }
 
+// explainResult is the answer to "who has access" for a caller whose
+// question was decided by d (policy.AskWhoHasAccess).
 func explainResult(d policy.Decision, access []policy.Access) Result {
-	if !d.Allowed {
+	switch {
+	case !d.Allowed && d.Visible:
+		return Result{Forbidden: true}
+	case !d.Allowed:
 		return Result{Deny: true}
 	}
 	r := Result{Explain: map[string][]entitle.Basis{}}

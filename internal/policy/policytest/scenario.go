@@ -14,11 +14,13 @@
 //
 //	expect RES list = S-1:reseller S-2:reseller   the exact list, with each item's basis
 //	expect RES get S-1 = entitlement basis=reseller
+//	expect CUST get S-1 = entitlement,owner,partner basis=owner
 //	expect RES get S-1 = deny
-//	expect DIST po PO-1 = entitlement,order basis=purchasing_entity pe=DIST subs=S-1,S-2
+//	expect DIST po PO-1 = entitlement basis=purchasing_entity pe=DIST subs=S-1,S-2
 //	expect MAKER order PO-1@DIST = entitlement,order,owner basis=vendor pe=DIST
 //	expect CUST grant S-1 = allow                 caller CUST is an admin; CUST/member is not
 //	expect CUST explain S-1 = CUST:owner DIST:purchasing_entity MAKER:vendor
+//	expect RES explain S-1 = forbidden            sees it, may not ask (R8); deny: does not see it (R7)
 //
 // Ways: list, get (by subscription ID), po (an order's entitlements by PO
 // number), order (order details by PO number), grant (R5: may the caller
@@ -61,11 +63,15 @@ type Expect struct {
 
 // Result is an answer to an expectation, in a form every backend can give.
 type Result struct {
-	Deny  bool
-	Views policy.View
-	Basis []entitle.Basis
-	PE    string   // po, order: the purchasing entity of the order found
-	Subs  []string // po: the subscriptions of the order found
+	Deny bool // not found (R7)
+	// Forbidden: refused, to a caller who knows the object exists (explain:
+	// a company that sees the entitlement but is neither its owner nor the
+	// vendor).
+	Forbidden bool
+	Views     policy.View
+	Basis     []entitle.Basis
+	PE        string   // po, order: the purchasing entity of the order found
+	Subs      []string // po: the subscriptions of the order found
 	// List maps each listed subscription to its basis (list); Explain each
 	// company with access to its basis (explain).
 	List    map[string][]entitle.Basis
@@ -75,6 +81,9 @@ type Result struct {
 func (r Result) String() string {
 	if r.Deny {
 		return "deny"
+	}
+	if r.Forbidden {
+		return "forbidden"
 	}
 	var parts []string
 	if r.Views != 0 {
@@ -278,6 +287,8 @@ func (s *Scenario) parseExpect(n int, f []string) error {
 	switch {
 	case len(rest) == 1 && rest[0] == "deny":
 		e.Want.Deny = true
+	case len(rest) == 1 && rest[0] == "forbidden" && e.Way == "explain":
+		e.Want.Forbidden = true
 	case len(rest) == 1 && rest[0] == "allow":
 	case len(rest) == 1 && rest[0] == "none" && e.Way == "list":
 		e.Want.List = map[string][]entitle.Basis{}
@@ -347,18 +358,9 @@ func parseBasis(s string) ([]entitle.Basis, error) {
 }
 
 func parseViews(s string) (policy.View, error) {
-	var v policy.View
-	for _, x := range strings.Split(s, ",") {
-		switch x {
-		case "entitlement":
-			v |= policy.ViewEntitlement
-		case "order":
-			v |= policy.ViewOrder
-		case "owner":
-			v |= policy.ViewOwner
-		default:
-			return 0, fmt.Errorf("unknown view %q (entitlement, order, owner)", x)
-		}
+	v, ok := policy.ParseView(s)
+	if !ok {
+		return 0, fmt.Errorf("unknown view in %q (entitlement, order, owner, partner)", s)
 	}
 	return v, nil
 }
