@@ -1,5 +1,7 @@
 package entitle
 
+import "fmt"
+
 // ImportOptions tune an import.
 type ImportOptions struct {
 	DryRun   bool                  // validate only; write nothing
@@ -13,6 +15,11 @@ type Counts struct {
 	Created   int `json:"created"`
 	Updated   int `json:"updated"`
 	Unchanged int `json:"unchanged"`
+}
+
+// String says it in words: "5 created, 0 updated, 2 unchanged".
+func (c Counts) String() string {
+	return fmt.Sprintf("%d created, %d updated, %d unchanged", c.Created, c.Updated, c.Unchanged)
 }
 
 // ImportResult summarizes an import.

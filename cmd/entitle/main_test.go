@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -415,5 +416,36 @@ func TestGenImports(t *testing.T) {
 	}
 	if a, b := cli(t, db, "", "export").stdout, cli(t, db2, "", "export").stdout; a != b || a == "" {
 		t.Error("the JSONL and the CSV form of one channel import differently")
+	}
+}
+
+// TestExportCSVNeutralisesFormulas: a name, a site or a key that a
+// spreadsheet would run as a formula (leading =, +, -, @, tab) is written
+// with a leading single quote, in every CSV the export writes (SPEC §6).
+func TestExportCSVNeutralisesFormulas(t *testing.T) {
+	db := storetest.DSN(t)
+	const hostile = `{"type":"company","key":"MAKER","name":"Maker Software","kind":"vendor"}
+{"type":"company","key":"-DIST","name":"+Dist Holding","kind":"distributor"}
+{"type":"company","key":"OWN","name":"=HYPERLINK(\"https://evil.example\",\"Open\")","kind":"customer"}
+{"type":"msa","number":"M-1","company":"-DIST","start":"2024-01-01","end":"2028-12-31"}
+{"type":"order","po_number":"-PO-1","msa":"M-1","order_date":"2026-05-10","currency":"USD","purchasing_entity":"-DIST","owner":"OWN","installation_site":{"name":"\t@SUM(1+1)","address":"-2+3","country":"NL"},"lines":[{"line":1,"sku":"-SKU","quantity":1,"unit_price":"1.00","subscription_id":"-S-1","start_date":"2026-05-20","end_date":"2027-05-19"}]}
+`
+	if r := cli(t, db, "", "import", writeFile(t, "hostile.jsonl", hostile)); r.code != 0 {
+		t.Fatalf("import: %d %s", r.code, r.stderr)
+	}
+	for _, company := range []string{"MAKER", "OWN", "-DIST"} {
+		r := cli(t, db, "", "export", "--company", company, "--format", "csv")
+		rows, err := csv.NewReader(strings.NewReader(r.stdout)).ReadAll()
+		if r.code != 0 || err != nil || len(rows) != 2 {
+			t.Fatalf("%s: %d %v %q %s", company, r.code, err, r.stdout, r.stderr)
+		}
+		for _, cell := range rows[1] {
+			if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+				t.Errorf("%s: cell %q would run in a spreadsheet", company, cell)
+			}
+		}
+		if rows[1][0] != "'-S-1" || rows[1][5] != "'-PO-1" {
+			t.Errorf("%s: %q", company, rows[1])
+		}
 	}
 }

@@ -75,7 +75,7 @@ func importOutcome(res entitle.ImportResult, problems entitle.Problems, err erro
 
 // importEvent is the audit event of an import, written in its transaction.
 func importEvent(res entitle.ImportResult, opt entitle.ImportOptions, now time.Time) entitle.AuditEvent {
-	detail := fmt.Sprintf("companies %+v, msas %+v, orders %+v, prices %+v, entitlements created %d",
+	detail := fmt.Sprintf("companies: %s; MSAs: %s; orders: %s; prices: %s; entitlements created %d",
 		res.Companies, res.MSAs, res.Orders, res.Prices, res.Entitlements)
 	return entitle.AuditEvent{At: now, Actor: opt.Actor, Company: opt.Company, Action: "import", Outcome: "ok", Detail: detail}
 }

@@ -744,7 +744,7 @@ func TestImportPrices(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(events) != 1 || events[0].Action != "import" || !strings.Contains(events[0].Detail, "prices {Created:5 Updated:0 Unchanged:0}") {
+	if len(events) != 1 || events[0].Action != "import" || events[0].Detail != "companies: 0 created, 0 updated, 0 unchanged; MSAs: 0 created, 0 updated, 0 unchanged; orders: 0 created, 0 updated, 0 unchanged; prices: 5 created, 0 updated, 0 unchanged; entitlements created 0" {
 		t.Errorf("audit events %+v, want one import event that counts the prices", events)
 	}
 	if at := priceUpdatedAt(t, dsn, "EBO-SUP", "EUR"); !at.Equal(importNow) {

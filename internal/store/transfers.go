@@ -201,7 +201,8 @@ func (db *DB) DecideTransfer(ctx context.Context, id int64, check func(entitle.T
 // and, holding no other, the entitlement; toID gains it), and fromID's
 // delegations of it end — listed ones lose the subscription (and are
 // revoked when nothing is left); all-scope ones cover only what fromID owns,
-// which sub no longer is.
+// which sub no longer is. Open renewal requests of sub by anyone but toID
+// are closed (entitle.RenewalTransferred).
 func (db *DB) moveOwner(ctx context.Context, tx *sql.Tx, sub string, fromID, toID int64, now time.Time, by string) error {
 	const ownerBit = 2 // entitlement_access.roles: see the 00001 migration
 	res, err := tx.ExecContext(ctx, db.d.q(`UPDATE entitlements SET owner_id = ? WHERE subscription_id = ? AND owner_id = ?`), toID, sub, fromID)
@@ -222,6 +223,13 @@ func (db *DB) moveOwner(ctx context.Context, tx *sql.Tx, sub string, fromID, toI
 		{`DELETE FROM delegation_items WHERE subscription_id = ? AND delegation_id IN (SELECT id FROM delegations WHERE owner_id = ?)`, []any{sub, fromID}},
 		{`UPDATE delegations SET revoked_at = ?, revoked_by = ? WHERE owner_id = ? AND NOT all_scope AND revoked_at IS NULL
 			AND NOT EXISTS (SELECT 1 FROM delegation_items i WHERE i.delegation_id = delegations.id)`, []any{now.UnixMicro(), by + " (ownership transfer of " + sub + ")", fromID}},
+		// The former owner's (and its delegates') open renewal requests
+		// close: nobody acts on an entitlement it no longer holds, and the
+		// new owner asks anew. The new owner's own request (it may have
+		// asked as a delegate) stays open.
+		{`UPDATE renewal_requests SET status = ?, updated_at = ?, updated_by = ? WHERE subscription_id = ? AND status IN (?, ?)
+			AND requester_company_id <> ?`, []any{entitle.RenewalTransferred, now.UnixMicro(), by + " (ownership transfer of " + sub + ")", sub,
+			entitle.RenewalOpen, entitle.RenewalQuoted, toID}},
 	} {
 		if _, err := tx.ExecContext(ctx, db.d.q(q.sql), q.args...); err != nil {
 			return err

@@ -143,3 +143,83 @@ func TestConcurrentTransferAnswers(t *testing.T) {
 		t.Errorf("the former owner offers: %v", err)
 	}
 }
+
+// TestTransferClosesRenewalRequests: when an entitlement changes hands, the
+// open (and quoted) renewal requests of its former owner close as
+// transferred — by an accepted offer as by the vendor's direct move — and
+// closed ones stay as they were; the new owner may ask anew at once.
+func TestTransferClosesRenewalRequests(t *testing.T) {
+	s, err := policytest.Load("../policy/testdata/basics.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := storetest.New(t)
+	b := s.Batch()
+	b.Companies = append(b.Companies, entitle.Sourced[entitle.Company]{Record: entitle.Company{Key: "NEWCO", Name: "New Owner", Kind: entitle.KindCustomer}})
+	mustImport(t, db, b, s.Now)
+	ctx := context.Background()
+	request := func(sub, from, to, route string) entitle.RenewalRequest {
+		t.Helper()
+		r, err := db.CreateRenewalRequest(ctx, entitle.RenewalRequest{SubscriptionID: sub, Requester: from, RequestedBy: "a@" + from, Route: route,
+			Recipient: to, CreatedAt: s.Now}, entitle.AuditEvent{At: s.Now, Action: "renewal.request", Outcome: "ok"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	answer := func(id int64, status string) {
+		t.Helper()
+		if _, err := db.UpdateRenewalRequest(ctx, id, func(entitle.RenewalRequest) error { return nil }, status, nil, "b@shop",
+			s.Now, entitle.AuditEvent{At: s.Now, Action: "renewal." + status, Outcome: "ok"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	open := request("S-100", "PLANT", "SHOP", entitle.RoutePartnerOfRecord)
+	quoted := request("S-100", "PLANT", "MAKER", entitle.RouteDirect)
+	answer(quoted.ID, entitle.RenewalQuoted)
+	won := request("S-101", "PLANT", "SHOP", entitle.RoutePartnerOfRecord)
+	answer(won.ID, entitle.RenewalWon)
+	other := request("S-101", "PLANT", "MAKER", entitle.RouteDirect) // another entitlement: stays open
+
+	// An offer accepted by NEWCO moves S-100; the vendor moves S-101.
+	offer, err := db.OfferTransfer(ctx, entitle.Transfer{SubscriptionID: "S-100", From: "PLANT", To: "NEWCO", CreatedAt: s.Now, CreatedBy: "a@plant",
+		ExpiresAt: s.Now.Add(time.Hour)}, false, entitle.AuditEvent{At: s.Now, Action: "transfer.offer", Outcome: "ok"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.DecideTransfer(ctx, offer.ID, func(entitle.Transfer) error { return nil }, entitle.TransferAccepted, "b@newco", s.Now,
+		entitle.AuditEvent{At: s.Now, Action: "transfer.accept", Outcome: "ok"}); err != nil {
+		t.Fatal(err)
+	}
+	status := func(id int64) string {
+		t.Helper()
+		r, err := db.RenewalRequest(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Status
+	}
+	for _, tc := range []struct {
+		r    entitle.RenewalRequest
+		want string
+	}{{open, entitle.RenewalTransferred}, {quoted, entitle.RenewalTransferred}, {won, entitle.RenewalWon}, {other, entitle.RenewalOpen}} {
+		if got := status(tc.r.ID); got != tc.want {
+			t.Errorf("request %d (%s to %s): %s after the accepted offer, want %s", tc.r.ID, tc.r.SubscriptionID, tc.r.Recipient, got, tc.want)
+		}
+	}
+	// Closed requests wait for nothing: the new owner asks the same partner.
+	request("S-100", "NEWCO", "SHOP", entitle.RoutePartnerOfRecord)
+	// The vendor's direct move closes S-101's open request too.
+	transfer(t, db, "S-101", "PLANT", "NEWCO", s.Now)
+	if got := status(other.ID); got != entitle.RenewalTransferred {
+		t.Errorf("after the direct move: %s, want %s", got, entitle.RenewalTransferred)
+	}
+	if got := status(won.ID); got != entitle.RenewalWon {
+		t.Errorf("a won request after the direct move: %s", got)
+	}
+	// The former owner's list still holds its requests, closed.
+	sent, err := db.RenewalRequests(ctx, "PLANT", true, true, 0, 10)
+	if err != nil || len(sent) != 0 {
+		t.Errorf("PLANT's open requests: %v %v", sent, err)
+	}
+}

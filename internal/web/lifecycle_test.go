@@ -454,3 +454,99 @@ func TestTransfers(t *testing.T) {
 		t.Errorf("audited transfers: %v", actions)
 	}
 }
+
+// TestRenewalRequestsAfterTransfer: when the entitlement changes hands, its
+// former owner's open requests close (transferred): the former owner keeps
+// the request but no longer the entitlement's details, nobody can act on
+// it, and the new owner asks anew. Asking again while a request is quoted
+// says the partner has answered.
+func TestRenewalRequestsAfterTransfer(t *testing.T) {
+	w := lifecycleWorld(t)
+	w.importBatch(entitle.Batch{Companies: []entitle.Sourced[entitle.Company]{{Record: entitle.Company{Key: "NEWCO", Name: "New Owner Ltd", Kind: entitle.KindCustomer}}}}, nil)
+	w.admin["NEWCO"] = w.user("NEWCO", "admin@newco.example", true)
+	ask := func(token string) response {
+		return w.do(request{method: "POST", path: "/api/v1/entitlements/S-100/renewal-requests", token: token, body: map[string]any{"message": "5 more"}})
+	}
+	patch := func(token string, id int64, status string) response {
+		return w.do(request{method: "PATCH", path: fmt.Sprintf("/api/v1/renewal-requests/%d", id), token: token, body: map[string]any{"status": status}})
+	}
+	var sent renewalItem
+	ask(w.member["PLANT"]).json(t, &sent)
+	if res := patch(w.member["SHOP"], sent.ID, "quoted"); res.status != http.StatusOK {
+		t.Fatalf("quoted: %d %s", res.status, res.body)
+	}
+	// Asking again: the partner has answered with a quote.
+	if res := ask(w.member["PLANT"]); res.status != http.StatusConflict || !strings.Contains(res.errMessage(), "they sent a quote (request") ||
+		strings.Contains(res.errMessage(), "wait for") {
+		t.Errorf("asking again while quoted: %d %s", res.status, res.body)
+	}
+
+	// The vendor moves S-100 to NEWCO.
+	if res := w.do(request{method: "POST", path: "/api/v1/entitlements/S-100/transfers", token: w.admin["MAKER"], body: map[string]any{"to": "NEWCO"}}); res.status != http.StatusCreated {
+		t.Fatalf("transfer: %d %s", res.status, res.body)
+	}
+	// The former owner keeps its request, closed, with nothing of the
+	// entitlement but its subscription ID.
+	res := w.get("/api/v1/renewal-requests?box=sent", w.admin["PLANT"])
+	var box struct {
+		Items []map[string]any
+	}
+	res.json(t, &box)
+	if len(box.Items) != 1 || box.Items[0]["status"] != "transferred" {
+		t.Fatalf("PLANT's sent box: %s", res.body)
+	}
+	if e, _ := box.Items[0]["entitlement"].(map[string]any); len(e) != 1 || e["subscription_id"] != "S-100" {
+		t.Errorf("the former owner still sees the entitlement's details: %v", box.Items[0]["entitlement"])
+	}
+	// The partner of record, which still sees S-100 as its reseller, sees
+	// it closed with its details.
+	var inbox struct{ Items []renewalItem }
+	w.get("/api/v1/renewal-requests", w.admin["SHOP"]).json(t, &inbox)
+	if len(inbox.Items) != 1 || inbox.Items[0].Status != "transferred" || inbox.Items[0].Entitlement.SKU == "" {
+		t.Errorf("SHOP's inbox: %+v", inbox.Items)
+	}
+	// Nobody acts on it any more.
+	for _, tc := range []struct{ token, status string }{{w.admin["SHOP"], "won"}, {w.admin["SHOP"], "lost"}, {w.admin["PLANT"], "withdrawn"}} {
+		if res := patch(tc.token, sent.ID, tc.status); res.status != http.StatusConflict || !strings.Contains(res.errMessage(), "changed hands") {
+			t.Errorf("%s after the transfer: %d %s", tc.status, res.status, res.body)
+		}
+	}
+	if res := patch(w.admin["NEWCO"], sent.ID, "withdrawn"); res.status != http.StatusNotFound {
+		t.Errorf("the new owner acts on the former owner's request: %d %s", res.status, res.body)
+	}
+	// The new owner asks the same partner anew.
+	if res := ask(w.admin["NEWCO"]); res.status != http.StatusCreated {
+		t.Errorf("the new owner asks: %d %s", res.status, res.body)
+	}
+}
+
+// TestRenewalMailToListedPartner: a listed partner, which holds no role on
+// the order, is told in its notification mail what its view of the request
+// shows — the entitlement without the purchasing entity's PO number.
+func TestRenewalMailToListedPartner(t *testing.T) {
+	w := lifecycleWorld(t)
+	if res := w.do(request{method: "POST", path: "/api/v1/entitlements/S-101/renewal-requests", token: w.member["PLANT"],
+		body: map[string]any{"route": "partner", "partner": "RIVAL"}}); res.status != http.StatusCreated {
+		t.Fatalf("ask: %d %s", res.status, res.body)
+	}
+	files, _ := filepath.Glob(filepath.Join(w.outbox, "*.eml"))
+	found := false
+	for _, f := range files {
+		data, _ := os.ReadFile(f)
+		m := strings.ReplaceAll(string(data), "=\r\n", "")
+		if !strings.Contains(m, "To: admin@rival.example") {
+			continue
+		}
+		found = true
+		if !strings.Contains(m, "S-101") || strings.Contains(m, "N-77") || strings.Contains(m, "PO number") {
+			t.Errorf("the listed partner's mail:\n%s", m)
+		}
+	}
+	if !found {
+		t.Errorf("no renewal mail to RIVAL's administrator among %d messages", len(files))
+	}
+	res := w.get("/api/v1/renewal-requests", w.admin["RIVAL"])
+	if strings.Contains(string(res.body), "N-77") || !strings.Contains(string(res.body), "S-101") {
+		t.Errorf("RIVAL's inbox: %s", res.body)
+	}
+}
