@@ -31,7 +31,8 @@ func runPolicy(ctx context.Context, e *env, c command, args []string) error {
 		return errUsage{"policy takes no arguments"}
 	}
 	fmt.Fprintln(e.stdout, "What a company sees, by its basis and the way it asks (views: entitlement = entitlement information,")
-	fmt.Fprintln(e.stdout, "order = order details, owner = owner & location; - = not found):")
+	fmt.Fprintln(e.stdout, "order = order details, owner = owner & location, partner = the partner of record who sold it;")
+	fmt.Fprintln(e.stdout, "- = not found). Each cell is what the answer carries, field for field:")
 	fmt.Fprintln(e.stdout)
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "basis\tlist\tget by subscription ID\tentitlements by PO number\torder details by PO number\t")
@@ -57,7 +58,8 @@ func runPolicy(ctx context.Context, e *env, c command, args []string) error {
 	tw.Flush()
 	fmt.Fprintln(e.stdout)
 	fmt.Fprintln(e.stdout, "Delegations (R5): only administrators of the owner company grant or revoke; a delegate cannot re-delegate.")
-	fmt.Fprintln(e.stdout, "Who has access and why (R8): the owner and the vendor may ask.")
+	fmt.Fprintln(e.stdout, "Who has access and why (R8): the owner and the vendor may ask; another company that sees the")
+	fmt.Fprintln(e.stdout, "entitlement is refused (forbidden), one that does not see it finds nothing (R7).")
 	fmt.Fprintln(e.stdout)
 	for _, r := range policy.Rules {
 		fmt.Fprintf(e.stdout, "%s  %s\n", r.ID, wrap(r.Text, 92, "    "))

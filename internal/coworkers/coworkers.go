@@ -3,7 +3,7 @@
 // accepting an invitation, and a company administrator's view and changes of
 // the company's users and pending invitations. The web API and the CLI both
 // call it; every decision it takes comes from internal/policy, every change
-// is written with its audit event by internal/store.
+// is written with its audit event by the store it is given.
 //
 // Mail goes out after the invitation is committed: one attempt while the
 // inviter waits, then, after a transient failure, more attempts in the

@@ -15,15 +15,18 @@
 // # What a digest says
 //
 // A notice is a disclosure to the recipient company, so what it lists goes
-// through internal/policy like any other answer: for each entitlement and
-// recipient the store gives the facts, policy.Decide (way List) must allow,
-// and owner & location appear only when the decision includes ViewOwner
-// (R4). The owner's digest may name its installation sites and tells it
-// which partner of record can renew what (the owner may know who sold to
-// it); a partner's digest lists entitlement information only — subscription
-// ID, SKU, quantity, end date, days left, PO number — and never names the
-// customer. Each digest is audited (action notice.expiry, company = the
-// recipient, object = the stage) before it is handed to the mail server.
+// through the gate (internal/disclose) like any other answer: its entry for
+// messages the portal sends by itself (disclose.Message) gives each
+// entitlement the recipient may see now, as its list would show it — owner
+// & location only with the owner view (R4), the partner of record only
+// with the partner view — and leaves out the rest. The owner's digest may
+// name its installation sites and tells it which partner of record can
+// renew what (the owner may know who sold to it); a partner's digest lists
+// entitlement information only — subscription ID, SKU, quantity, end date,
+// days left, PO number — and never names the customer. Each digest is
+// audited (action notice.expiry, company = the recipient, object = the
+// stage, basis = the bases of what it lists) in the transaction that claims
+// it, before it is handed to the mail server.
 //
 // # Exactly once, across processes and restarts
 //

@@ -115,8 +115,7 @@ func (s *Service) log() *slog.Logger {
 // stage.
 type due struct {
 	entitle.NoticeItem
-	owner   bool   // the recipient is the entitlement's owner
-	partner string // the partner of record ("" for a direct purchase)
+	owner bool // the recipient is the entitlement's owner
 }
 
 // key is one digest: a company and a stage.
@@ -196,7 +195,7 @@ func (s *Service) dueNotices(ctx context.Context, stages Stages, now time.Time) 
 				}
 				k := key{co, stage}
 				groups[k] = append(groups[k], due{NoticeItem: entitle.NoticeItem{SubscriptionID: x.SubscriptionID, EndDate: x.EndDate},
-					owner: co == x.Owner, partner: partner})
+					owner: co == x.Owner})
 			}
 		}
 		if len(page) < pageSize {

@@ -6,7 +6,16 @@
 // The store gathers facts (an entitlement's or an order's role assignments,
 // the delegations naming the caller's company); [Decide] says whether the
 // caller may see it asked a given [Way], which [View]s it gets, and on what
-// basis. Handlers and the CLI project fields only through a decision.
+// basis. Only the gate (internal/disclose) asks Decide and the other
+// decisions on entitlement facts ([AskWhoHasAccess], [WhoHasAccess],
+// [ListViews]); it projects fields only through a decision, and every
+// service reads entitlements through it.
+//
+// Every function answers one [Decision]: allowed or not, and when not,
+// whether the object exists for the caller at all ([Decision].Visible).
+// [Decision.Err] is the one way to refuse: a hidden object is not_found,
+// exactly like a missing one (R7); a visible one is forbidden, with the
+// decision's reason.
 //
 // The rules, quoted from SPEC §3, and where each is applied:
 //
@@ -16,7 +25,8 @@
 // from the owner that covers it." — [Decide], ways List and Get.
 //
 // R2. "Order details are disclosed only to members of the order's purchasing
-// entity." — [Decide]: the ViewOrder view, and the OrderDetails way.
+// entity." — [Decide]: the ViewOrder view, which only the OrderDetails way
+// (the order looked up by its PO number) answers.
 //
 // R3. "A lookup BY PO NUMBER (an order, or the entitlements of an order)
 // succeeds only for members of the purchasing entity that placed that PO.
@@ -41,12 +51,13 @@
 //
 // R7. "A company that is not entitled to an object cannot learn that it
 // exists: the answer is the same 404 not_found as for an object that does not
-// exist." — a denied [Decision] carries nothing but reasons; callers answer it
-// exactly as they answer a missing object.
+// exist." — a refused [Decision] that is not Visible; [Decision.Err] answers
+// it exactly as a missing object.
 //
 // R8. "Every response states the basis of the caller's access, and the owner
 // and the vendor can ask who has access to an entitlement and why." —
-// [Decision].Basis, and [Explain].
+// [Decision].Basis, [AskWhoHasAccess] (a company that sees the entitlement
+// but is neither is refused, knowing it exists) and [WhoHasAccess].
 //
 // [Table] derives the table printed by `entitle policy` from [Decide] itself.
 // The scenarios under testdata/ (parsed by package policytest) test every

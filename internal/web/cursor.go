@@ -10,7 +10,7 @@ import (
 // Cursors are opaque to clients and tamper-evident: base64url of the
 // position, followed by an HMAC-SHA256 tag (truncated to 128 bits) over the
 // position and what the cursor is bound to — the caller's company and the
-// query's filters — under a key every server process shares (store.Secret).
+// query's filters — under a key every server process shares (Config.Secret).
 // A cursor from another query, another company or an edited one is refused
 // with 422 invalid_cursor instead of quietly paging something else.
 

@@ -75,12 +75,16 @@
 //	                                                     who asked (R4, R7)
 //	ping                   the endpoint pinged           {"webhook": ID}
 //
-// Each disclosure is audited in the receiving company's trail (action
-// "webhook.TYPE", actor "webhook:ID", object the delivery's id); the
-// entitlements themselves through disclose.Service.Get, as any read. Before
-// asking Get, the policy decides on the facts alone, so that nothing is
-// asked in the name of a company that may not see it (an audited
-// not_found would tell its administrators the subscription ID).
+// What a body tells comes from the gate (internal/disclose): entitlements
+// through its entry for messages the portal sends by itself
+// (disclose.Message), which projects what the receiving company may see now
+// and leaves the rest out silently — nothing is asked in the name of a
+// company that may not see it, so no not_found in its trail tells its
+// administrators a subscription ID; delegations, renewal requests and
+// transfers as the gate's views of them for that company. Each delivery is
+// audited once, in the receiving company's trail, in the transaction that
+// records it (action "webhook.TYPE", actor "webhook:ID", object the
+// delivery's id, basis the bases of the entitlements it discloses).
 //
 // A retry renders the event again: a company that may no longer see it (a
 // delegation revoked since, R5) gets nothing more — the delivery is
