@@ -136,6 +136,9 @@ func TestTable(t *testing.T) {
 	for _, c := range policy.Table() {
 		row := got[c.Basis]
 		row[c.Way] = "-"
+		if c.Decision.Visible != c.Decision.Allowed {
+			t.Errorf("%s/%s: allowed %v but visible %v: a refused disclosure is never known to exist (R7)", c.Basis, c.Way, c.Decision.Allowed, c.Decision.Visible)
+		}
 		if c.Decision.Allowed {
 			row[c.Way] = c.Decision.Views.String()
 			if len(c.Decision.Reasons) == 0 {
