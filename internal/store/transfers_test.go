@@ -14,6 +14,21 @@ import (
 	"github.com/entitle-portal/entitle/internal/store/storetest"
 )
 
+// basicsWithNewco loads the basics scenario and NEWCO, a company with no
+// role yet, to transfer entitlements to.
+func basicsWithNewco(t *testing.T) (*policytest.Scenario, *store.DB) {
+	t.Helper()
+	s, err := policytest.Load("../policy/testdata/basics.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := storetest.New(t)
+	b := s.Batch()
+	b.Companies = append(b.Companies, entitle.Sourced[entitle.Company]{Record: entitle.Company{Key: "NEWCO", Name: "New Owner", Kind: entitle.KindCustomer}})
+	mustImport(t, db, b, s.Now)
+	return s, db
+}
+
 // transfer moves sub from its owner to to directly (the vendor's move).
 func transfer(t *testing.T, db *store.DB, sub, from, to string, now time.Time) {
 	t.Helper()
@@ -93,14 +108,7 @@ func TestListAgreesWithPolicyAfterTransfers(t *testing.T) {
 // TestConcurrentTransferAnswers: an offer accepted by many at once moves the
 // ownership once; the others are told it was accepted already.
 func TestConcurrentTransferAnswers(t *testing.T) {
-	s, err := policytest.Load("../policy/testdata/basics.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := storetest.New(t)
-	b := s.Batch()
-	b.Companies = append(b.Companies, entitle.Sourced[entitle.Company]{Record: entitle.Company{Key: "NEWCO", Name: "New Owner", Kind: entitle.KindCustomer}})
-	mustImport(t, db, b, s.Now)
+	s, db := basicsWithNewco(t)
 	ctx := context.Background()
 	offer, err := db.OfferTransfer(ctx, entitle.Transfer{SubscriptionID: "S-100", From: "PLANT", To: "NEWCO", CreatedAt: s.Now, CreatedBy: "a@plant.example",
 		ExpiresAt: s.Now.Add(time.Hour)}, false, entitle.AuditEvent{At: s.Now, Action: "transfer.offer", Outcome: "ok"})
@@ -149,14 +157,7 @@ func TestConcurrentTransferAnswers(t *testing.T) {
 // transferred — by an accepted offer as by the vendor's direct move — and
 // closed ones stay as they were; the new owner may ask anew at once.
 func TestTransferClosesRenewalRequests(t *testing.T) {
-	s, err := policytest.Load("../policy/testdata/basics.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := storetest.New(t)
-	b := s.Batch()
-	b.Companies = append(b.Companies, entitle.Sourced[entitle.Company]{Record: entitle.Company{Key: "NEWCO", Name: "New Owner", Kind: entitle.KindCustomer}})
-	mustImport(t, db, b, s.Now)
+	s, db := basicsWithNewco(t)
 	ctx := context.Background()
 	request := func(sub, from, to, route string) entitle.RenewalRequest {
 		t.Helper()
