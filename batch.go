@@ -2,6 +2,7 @@ package entitle
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -32,26 +33,27 @@ type Batch struct {
 func (b Batch) Len() int { return len(b.Companies) + len(b.MSAs) + len(b.Prices) + len(b.Orders) }
 
 // Catalog answers what is already recorded, for validating a batch against
-// it. The store implements it inside the transaction that writes the batch.
+// it. The store implements it inside the transaction that writes the batch:
+// a method may query the database, under its ctx.
 type Catalog interface {
 	// Company returns the recorded company with the key.
-	Company(key string) (Company, bool, error)
+	Company(ctx context.Context, key string) (Company, bool, error)
 	// VendorKey returns the key of the vendor company, "" when none is recorded.
-	VendorKey() (string, error)
+	VendorKey(ctx context.Context) (string, error)
 	// MSA returns the recorded MSA with the number.
-	MSA(number string) (MSA, bool, error)
+	MSA(ctx context.Context, number string) (MSA, bool, error)
 	// Order returns the recorded order of purchasingEntity with the PO number.
-	Order(purchasingEntity, po string) (Order, bool, error)
+	Order(ctx context.Context, purchasingEntity, po string) (Order, bool, error)
 	// SubscriptionOrder returns the order (purchasing entity, PO number) a
 	// recorded subscription ID belongs to.
-	SubscriptionOrder(sub string) (purchasingEntity, po string, ok bool, err error)
+	SubscriptionOrder(ctx context.Context, sub string) (purchasingEntity, po string, ok bool, err error)
 }
 
 // Validate checks every rule of SPEC §2 on the batch, against itself and
 // against what cat already records, and returns every problem found (not only
-// the first), each with its line and field. It returns a non-nil error only
-// when cat fails.
-func (b Batch) Validate(cat Catalog) (Problems, error) {
+// the first), each with its line and field. Validate itself does no I/O; ctx
+// is passed on to cat. It returns a non-nil error only when cat fails.
+func (b Batch) Validate(ctx context.Context, cat Catalog) (Problems, error) {
 	var ps Problems
 	var file string // the file of the record being checked
 	at := func(line int, field, format string, args ...any) {
@@ -65,7 +67,7 @@ func (b Batch) Validate(cat Catalog) (Problems, error) {
 
 	// Companies: valid, one record per key, at most one vendor.
 	companies := map[string]Company{}
-	vendor, err := cat.VendorKey()
+	vendor, err := cat.VendorKey(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +85,7 @@ func (b Batch) Validate(cat Catalog) (Problems, error) {
 				vendor = c.Record.Key
 			}
 		} else if vendor == c.Record.Key {
-			old, _, err := cat.Company(c.Record.Key)
+			old, _, err := cat.Company(ctx, c.Record.Key)
 			if err != nil {
 				return nil, err
 			}
@@ -96,7 +98,7 @@ func (b Batch) Validate(cat Catalog) (Problems, error) {
 		if _, ok := companies[key]; ok {
 			return true, nil
 		}
-		_, ok, err := cat.Company(key)
+		_, ok, err := cat.Company(ctx, key)
 		return ok, err
 	}
 	refCompany := func(line int, field, key string) error {
@@ -122,7 +124,7 @@ func (b Batch) Validate(cat Catalog) (Problems, error) {
 		if err := refCompany(m.Line, "company", m.Record.Company); err != nil {
 			return nil, err
 		}
-		if old, ok, err := cat.MSA(m.Record.Number); err != nil {
+		if old, ok, err := cat.MSA(ctx, m.Record.Number); err != nil {
 			return nil, err
 		} else if ok && old.Company != m.Record.Company {
 			at(m.Line, "company", "MSA %s belongs to %s, not %s", m.Record.Number, old.Company, m.Record.Company)
@@ -177,7 +179,7 @@ func (b Batch) Validate(cat Catalog) (Problems, error) {
 			m, ok := msas[ord.MSA]
 			if !ok {
 				var err error
-				if m, ok, err = cat.MSA(ord.MSA); err != nil {
+				if m, ok, err = cat.MSA(ctx, ord.MSA); err != nil {
 					return nil, err
 				}
 			}
@@ -197,7 +199,7 @@ func (b Batch) Validate(cat Catalog) (Problems, error) {
 			continue
 		}
 		pos[k] = line
-		old, exists, err := cat.Order(ord.PurchasingEntity, ord.PONumber)
+		old, exists, err := cat.Order(ctx, ord.PurchasingEntity, ord.PONumber)
 		if err != nil {
 			return nil, err
 		}
@@ -219,7 +221,7 @@ func (b Batch) Validate(cat Catalog) (Problems, error) {
 			if exists {
 				continue // identical re-import: its subscriptions are its own
 			}
-			pe, po, ok, err := cat.SubscriptionOrder(l.SubscriptionID)
+			pe, po, ok, err := cat.SubscriptionOrder(ctx, l.SubscriptionID)
 			if err != nil {
 				return nil, err
 			}

@@ -1,6 +1,7 @@
 package entitle_test
 
 import (
+	"context"
 	"strconv"
 	"strings"
 	"testing"
@@ -166,11 +167,11 @@ type catalog struct {
 	orders    []entitle.Order
 }
 
-func (c catalog) Company(k string) (entitle.Company, bool, error) {
+func (c catalog) Company(_ context.Context, k string) (entitle.Company, bool, error) {
 	x, ok := c.companies[k]
 	return x, ok, nil
 }
-func (c catalog) VendorKey() (string, error) {
+func (c catalog) VendorKey(context.Context) (string, error) {
 	for k, x := range c.companies {
 		if x.Kind == entitle.KindVendor {
 			return k, nil
@@ -178,8 +179,11 @@ func (c catalog) VendorKey() (string, error) {
 	}
 	return "", nil
 }
-func (c catalog) MSA(n string) (entitle.MSA, bool, error) { x, ok := c.msas[n]; return x, ok, nil }
-func (c catalog) Order(pe, po string) (entitle.Order, bool, error) {
+func (c catalog) MSA(_ context.Context, n string) (entitle.MSA, bool, error) {
+	x, ok := c.msas[n]
+	return x, ok, nil
+}
+func (c catalog) Order(_ context.Context, pe, po string) (entitle.Order, bool, error) {
 	for _, o := range c.orders {
 		if o.PurchasingEntity == pe && o.PONumber == po {
 			return o, true, nil
@@ -187,7 +191,7 @@ func (c catalog) Order(pe, po string) (entitle.Order, bool, error) {
 	}
 	return entitle.Order{}, false, nil
 }
-func (c catalog) SubscriptionOrder(sub string) (string, string, bool, error) {
+func (c catalog) SubscriptionOrder(_ context.Context, sub string) (string, string, bool, error) {
 	for _, o := range c.orders {
 		for _, l := range o.Lines {
 			if l.SubscriptionID == sub {
@@ -241,7 +245,7 @@ func TestBatchValidate(t *testing.T) {
 			o.Lines = append(o.Lines, line(func(l *entitle.Line) { l.Line, l.SubscriptionID, l.Quantity = 2, "S-9", 0 }))
 		})}}}, []string{"2 bill_to_country", "3 quantity"}},
 	} {
-		ps, err := tc.b.Validate(recorded)
+		ps, err := tc.b.Validate(context.Background(), recorded)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,6 +1,7 @@
 package entitle_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -89,7 +90,7 @@ func TestBatchValidatePrices(t *testing.T) {
 		if b.Len() != len(tc.prices) {
 			t.Errorf("%s: Len %d, want %d", name, b.Len(), len(tc.prices))
 		}
-		ps, err := b.Validate(catalog{})
+		ps, err := b.Validate(context.Background(), catalog{})
 		if err != nil {
 			t.Fatal(err)
 		}

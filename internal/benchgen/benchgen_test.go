@@ -1,6 +1,7 @@
 package benchgen
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -28,22 +29,24 @@ var (
 // emptyCatalog is a portal with nothing recorded yet.
 type emptyCatalog struct{}
 
-func (emptyCatalog) Company(string) (entitle.Company, bool, error) {
+func (emptyCatalog) Company(context.Context, string) (entitle.Company, bool, error) {
 	return entitle.Company{}, false, nil
 }
-func (emptyCatalog) VendorKey() (string, error)            { return "", nil }
-func (emptyCatalog) MSA(string) (entitle.MSA, bool, error) { return entitle.MSA{}, false, nil }
-func (emptyCatalog) Order(string, string) (entitle.Order, bool, error) {
+func (emptyCatalog) VendorKey(context.Context) (string, error) { return "", nil }
+func (emptyCatalog) MSA(context.Context, string) (entitle.MSA, bool, error) {
+	return entitle.MSA{}, false, nil
+}
+func (emptyCatalog) Order(context.Context, string, string) (entitle.Order, bool, error) {
 	return entitle.Order{}, false, nil
 }
-func (emptyCatalog) SubscriptionOrder(string) (string, string, bool, error) {
+func (emptyCatalog) SubscriptionOrder(context.Context, string) (string, string, bool, error) {
 	return "", "", false, nil
 }
 
 // checkValid runs every Validate the domain has on ds.
 func checkValid(t *testing.T, ds *Dataset) {
 	t.Helper()
-	ps, err := ds.Batch.Validate(emptyCatalog{})
+	ps, err := ds.Batch.Validate(context.Background(), emptyCatalog{})
 	if err != nil {
 		t.Fatal(err)
 	}

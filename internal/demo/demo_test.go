@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"context"
 	"reflect"
 	"strings"
 	"testing"
@@ -11,15 +12,17 @@ import (
 // emptyCatalog is a portal with nothing recorded yet.
 type emptyCatalog struct{}
 
-func (emptyCatalog) Company(string) (entitle.Company, bool, error) {
+func (emptyCatalog) Company(context.Context, string) (entitle.Company, bool, error) {
 	return entitle.Company{}, false, nil
 }
-func (emptyCatalog) VendorKey() (string, error)            { return "", nil }
-func (emptyCatalog) MSA(string) (entitle.MSA, bool, error) { return entitle.MSA{}, false, nil }
-func (emptyCatalog) Order(string, string) (entitle.Order, bool, error) {
+func (emptyCatalog) VendorKey(context.Context) (string, error) { return "", nil }
+func (emptyCatalog) MSA(context.Context, string) (entitle.MSA, bool, error) {
+	return entitle.MSA{}, false, nil
+}
+func (emptyCatalog) Order(context.Context, string, string) (entitle.Order, bool, error) {
 	return entitle.Order{}, false, nil
 }
-func (emptyCatalog) SubscriptionOrder(string) (string, string, bool, error) {
+func (emptyCatalog) SubscriptionOrder(context.Context, string) (string, string, bool, error) {
 	return "", "", false, nil
 }
 
@@ -30,7 +33,7 @@ var days = []string{"2026-06-01", "2028-02-29", "2027-01-01", "2026-12-31"}
 func TestBatchValid(t *testing.T) {
 	for _, d := range days {
 		c := New(entitle.MustDate(d))
-		ps, err := c.Batch.Validate(emptyCatalog{})
+		ps, err := c.Batch.Validate(context.Background(), emptyCatalog{})
 		if err != nil {
 			t.Fatalf("%s: Validate: %v", d, err)
 		}

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -120,7 +121,7 @@ func TestReadCSVGrouping(t *testing.T) {
 	}
 
 	// Validate places line problems on their rows, with the column as field.
-	vps, err := b.Validate(catalog{})
+	vps, err := b.Validate(context.Background(), catalog{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -139,10 +140,16 @@ func located(b entitle.Batch, file string) entitle.Batch {
 // catalog is an entitle.Catalog with nothing recorded.
 type catalog struct{}
 
-func (catalog) Company(string) (entitle.Company, bool, error) { return entitle.Company{}, false, nil }
-func (catalog) VendorKey() (string, error)                    { return "", nil }
-func (catalog) MSA(string) (entitle.MSA, bool, error)         { return entitle.MSA{}, false, nil }
-func (catalog) Order(string, string) (entitle.Order, bool, error) {
+func (catalog) Company(context.Context, string) (entitle.Company, bool, error) {
+	return entitle.Company{}, false, nil
+}
+func (catalog) VendorKey(context.Context) (string, error) { return "", nil }
+func (catalog) MSA(context.Context, string) (entitle.MSA, bool, error) {
+	return entitle.MSA{}, false, nil
+}
+func (catalog) Order(context.Context, string, string) (entitle.Order, bool, error) {
 	return entitle.Order{}, false, nil
 }
-func (catalog) SubscriptionOrder(string) (string, string, bool, error) { return "", "", false, nil }
+func (catalog) SubscriptionOrder(context.Context, string) (string, string, bool, error) {
+	return "", "", false, nil
+}

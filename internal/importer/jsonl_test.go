@@ -2,6 +2,7 @@ package importer
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -217,7 +218,7 @@ func TestReadJSONLThenValidate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	vps, err := b.Validate(catalog{})
+	vps, err := b.Validate(context.Background(), catalog{})
 	if err != nil {
 		t.Fatal(err)
 	}

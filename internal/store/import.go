@@ -33,17 +33,17 @@ func (db *DB) Import(ctx context.Context, b entitle.Batch, opt entitle.ImportOpt
 			return err
 		}
 		defer cat.close()
-		if problems, err = b.Validate(cat); err != nil {
+		if problems, err = b.Validate(ctx, cat); err != nil {
 			return err
 		}
 		if len(problems) > 0 {
 			return errProblems
 		}
-		w := importWriter{ctx: ctx, d: db.d, tx: tx, cat: cat, res: &res, now: now, progress: importProgress{total: b.Len(), fn: opt.Progress}}
+		w := importWriter{d: db.d, tx: tx, cat: cat, res: &res, now: now, progress: importProgress{total: b.Len(), fn: opt.Progress}}
 		if w.events, err = db.webhooksActive(ctx, tx); err != nil { // webhooks: entitlement.created per new order
 			return err
 		}
-		if err := w.write(b); err != nil {
+		if err := w.write(ctx, b); err != nil {
 			return err
 		}
 		if opt.DryRun {
@@ -97,7 +97,6 @@ func (p *importProgress) add(n int) {
 
 // txCatalog answers entitle.Catalog inside the import's transaction.
 type txCatalog struct {
-	ctx                             context.Context
 	d                               dialect
 	tx                              *sql.Tx
 	company, msa, orderID, subOrder *sql.Stmt
@@ -110,7 +109,7 @@ type companyRow struct {
 }
 
 func newTxCatalog(ctx context.Context, d dialect, tx *sql.Tx) (*txCatalog, error) {
-	c := &txCatalog{ctx: ctx, d: d, tx: tx, companies: map[string]companyRow{}}
+	c := &txCatalog{d: d, tx: tx, companies: map[string]companyRow{}}
 	for _, s := range []struct {
 		dst   **sql.Stmt
 		query string
@@ -138,12 +137,12 @@ func (c *txCatalog) close() {
 	}
 }
 
-func (c *txCatalog) companyRow(key string) (companyRow, bool, error) {
+func (c *txCatalog) companyRow(ctx context.Context, key string) (companyRow, bool, error) {
 	if r, ok := c.companies[key]; ok {
 		return r, true, nil
 	}
 	var r companyRow
-	err := c.company.QueryRowContext(c.ctx, key).Scan(&r.id, &r.Key, &r.Name, &r.Kind)
+	err := c.company.QueryRowContext(ctx, key).Scan(&r.id, &r.Key, &r.Name, &r.Kind)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, false, nil
 	}
@@ -154,17 +153,17 @@ func (c *txCatalog) companyRow(key string) (companyRow, bool, error) {
 	return r, true, nil
 }
 
-func (c *txCatalog) Company(key string) (entitle.Company, bool, error) {
-	r, ok, err := c.companyRow(key)
+func (c *txCatalog) Company(ctx context.Context, key string) (entitle.Company, bool, error) {
+	r, ok, err := c.companyRow(ctx, key)
 	return r.Company, ok, err
 }
 
-func (c *txCatalog) VendorKey() (string, error) { return vendorKey(c.ctx, c.tx) }
+func (c *txCatalog) VendorKey(ctx context.Context) (string, error) { return vendorKey(ctx, c.tx) }
 
-func (c *txCatalog) MSA(number string) (entitle.MSA, bool, error) {
+func (c *txCatalog) MSA(ctx context.Context, number string) (entitle.MSA, bool, error) {
 	var m entitle.MSA
 	var start, end string
-	err := c.msa.QueryRowContext(c.ctx, number).Scan(&m.Number, &m.Company, &start, &end)
+	err := c.msa.QueryRowContext(ctx, number).Scan(&m.Number, &m.Company, &start, &end)
 	if errors.Is(err, sql.ErrNoRows) {
 		return m, false, nil
 	}
@@ -178,22 +177,22 @@ func (c *txCatalog) MSA(number string) (entitle.MSA, bool, error) {
 	return m, err == nil, err
 }
 
-func (c *txCatalog) Order(pe, po string) (entitle.Order, bool, error) {
+func (c *txCatalog) Order(ctx context.Context, pe, po string) (entitle.Order, bool, error) {
 	var id int64
-	err := c.orderID.QueryRowContext(c.ctx, pe, po).Scan(&id)
+	err := c.orderID.QueryRowContext(ctx, pe, po).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return entitle.Order{}, false, nil
 	}
 	if err != nil {
 		return entitle.Order{}, false, err
 	}
-	o, err := loadOrder(c.ctx, c.d, c.tx, id)
+	o, err := loadOrder(ctx, c.d, c.tx, id)
 	return o.Order, err == nil, err
 }
 
-func (c *txCatalog) SubscriptionOrder(sub string) (string, string, bool, error) {
+func (c *txCatalog) SubscriptionOrder(ctx context.Context, sub string) (string, string, bool, error) {
 	var pe, po string
-	err := c.subOrder.QueryRowContext(c.ctx, sub).Scan(&pe, &po)
+	err := c.subOrder.QueryRowContext(ctx, sub).Scan(&pe, &po)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", "", false, nil
 	}
@@ -202,7 +201,6 @@ func (c *txCatalog) SubscriptionOrder(sub string) (string, string, bool, error) 
 
 // importWriter writes a validated batch.
 type importWriter struct {
-	ctx      context.Context
 	d        dialect
 	tx       *sql.Tx
 	cat      *txCatalog
@@ -214,11 +212,11 @@ type importWriter struct {
 
 func (w *importWriter) tick() { w.progress.add(1) }
 
-func (w *importWriter) write(b entitle.Batch) error {
-	ctx, tx := w.ctx, w.tx
+func (w *importWriter) write(ctx context.Context, b entitle.Batch) error {
+	tx := w.tx
 	for _, s := range b.Companies {
 		c := s.Record
-		old, ok, err := w.cat.companyRow(c.Key)
+		old, ok, err := w.cat.companyRow(ctx, c.Key)
 		switch {
 		case err != nil:
 			return err
@@ -243,11 +241,11 @@ func (w *importWriter) write(b entitle.Batch) error {
 	}
 	for _, s := range b.MSAs {
 		m := s.Record
-		old, ok, err := w.cat.MSA(m.Number)
+		old, ok, err := w.cat.MSA(ctx, m.Number)
 		if err != nil {
 			return err
 		}
-		cr, _, err := w.cat.companyRow(m.Company)
+		cr, _, err := w.cat.companyRow(ctx, m.Company)
 		if err != nil {
 			return err
 		}
@@ -267,7 +265,7 @@ func (w *importWriter) write(b entitle.Batch) error {
 		}
 		w.tick()
 	}
-	if err := writePrices(b.Prices, w.now, &w.res.Prices, w.priceRows(), w.tick); err != nil {
+	if err := writePrices(b.Prices, w.now, &w.res.Prices, w.priceRows(ctx), w.tick); err != nil {
 		return err
 	}
 	if len(b.Orders) == 0 {
@@ -286,7 +284,7 @@ func (w *importWriter) write(b entitle.Batch) error {
 		case err == nil:
 			w.res.Orders.Unchanged++ // Validate proved it identical
 		case errors.Is(err, sql.ErrNoRows):
-			if err := ins.insert(w, o); err != nil {
+			if err := ins.insert(ctx, w, o); err != nil {
 				return fmt.Errorf("PO %s of %s: %w", o.PONumber, o.PurchasingEntity, err)
 			}
 			w.res.Orders.Created++
@@ -299,18 +297,18 @@ func (w *importWriter) write(b entitle.Batch) error {
 	return nil
 }
 
-func (w *importWriter) priceRows() priceRows {
+func (w *importWriter) priceRows(ctx context.Context) priceRows {
 	return priceRows{
 		get: func(sku, currency string) (string, bool, error) {
 			var p string
-			err := w.tx.QueryRowContext(w.ctx, w.d.q(selectPriceSQL), sku, currency).Scan(&p)
+			err := w.tx.QueryRowContext(ctx, w.d.q(selectPriceSQL), sku, currency).Scan(&p)
 			if errors.Is(err, sql.ErrNoRows) {
 				return "", false, nil
 			}
 			return p, err == nil, err
 		},
 		exec: func(query string, args ...any) error {
-			_, err := w.tx.ExecContext(w.ctx, w.d.q(query), args...)
+			_, err := w.tx.ExecContext(ctx, w.d.q(query), args...)
 			return err
 		},
 	}
@@ -353,10 +351,9 @@ func (ins *orderInserter) close() {
 	}
 }
 
-func (ins *orderInserter) insert(w *importWriter, o entitle.Order) error {
-	ctx := w.ctx
+func (ins *orderInserter) insert(ctx context.Context, w *importWriter, o entitle.Order) error {
 	id := func(key string) (int64, error) {
-		r, ok, err := w.cat.companyRow(key)
+		r, ok, err := w.cat.companyRow(ctx, key)
 		if err == nil && !ok {
 			err = fmt.Errorf("company %s vanished", key)
 		}
@@ -380,7 +377,7 @@ func (ins *orderInserter) insert(w *importWriter, o entitle.Order) error {
 		bt[0], bt[1], bt[2], site[0], site[1], site[2]).Scan(&orderID); err != nil {
 		return err
 	}
-	if err := w.event(orderID); err != nil {
+	if err := w.event(ctx, orderID); err != nil {
 		return err
 	}
 	access := map[int64]int64{} // company id → role bits

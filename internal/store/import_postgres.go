@@ -71,17 +71,17 @@ func (db *DB) importPostgres(ctx context.Context, b entitle.Batch, opt entitle.I
 					if err != nil {
 						return err
 					}
-					if problems, err = b.Validate(cat); err != nil {
+					if problems, err = b.Validate(ctx, cat); err != nil {
 						return err
 					}
 					if len(problems) > 0 {
 						return errProblems
 					}
-					w := pgWriter{ctx: ctx, tx: tx, cat: cat, res: &res, now: now, progress: importProgress{total: b.Len(), fn: opt.Progress}}
+					w := pgWriter{tx: tx, cat: cat, res: &res, now: now, progress: importProgress{total: b.Len(), fn: opt.Progress}}
 					if w.events, err = pgWebhooksActive(ctx, tx); err != nil { // webhooks: entitlement.created per new order
 						return err
 					}
-					if err := w.write(b); err != nil {
+					if err := w.write(ctx, b); err != nil {
 						return err
 					}
 					if opt.DryRun {
@@ -136,7 +136,6 @@ func pgSerializable(ctx context.Context, c *pgx.Conn, fn func(pgx.Tx) error) err
 // answers never depend on the preloading, only the speed does. A nil entry
 // in a map means "known not to be recorded".
 type pgCatalog struct {
-	ctx       context.Context
 	tx        pgx.Tx
 	vendor    string
 	companies map[string]*companyRow
@@ -164,7 +163,7 @@ type orderKey struct{ pe, po string }
 const pgBulk = pgx.QueryExecModeDescribeExec
 
 func loadPgCatalog(ctx context.Context, tx pgx.Tx, b entitle.Batch) (*pgCatalog, error) {
-	c := &pgCatalog{ctx: ctx, tx: tx, companies: map[string]*companyRow{}, msas: map[string]*msaRow{},
+	c := &pgCatalog{tx: tx, companies: map[string]*companyRow{}, msas: map[string]*msaRow{},
 		orders: map[orderKey]*orderRow{}, subs: map[string]*orderKey{}}
 	err := tx.QueryRow(ctx, `SELECT key FROM companies WHERE kind = 'vendor'`).Scan(&c.vendor)
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
@@ -193,13 +192,13 @@ func loadPgCatalog(ctx context.Context, tx pgx.Tx, b entitle.Batch) (*pgCatalog,
 		}
 		orders.add(orderKey{o.PurchasingEntity, o.PONumber})
 	}
-	if err := c.loadCompanies(companies.list()); err != nil {
+	if err := c.loadCompanies(ctx, companies.list()); err != nil {
 		return nil, err
 	}
-	if err := c.loadMSAs(msas.list()); err != nil {
+	if err := c.loadMSAs(ctx, msas.list()); err != nil {
 		return nil, err
 	}
-	if err := c.loadOrders(orders.list()); err != nil {
+	if err := c.loadOrders(ctx, orders.list()); err != nil {
 		return nil, err
 	}
 	// Validate asks whose a subscription ID is only for orders not recorded.
@@ -211,7 +210,7 @@ func loadPgCatalog(ctx context.Context, tx pgx.Tx, b entitle.Batch) (*pgCatalog,
 			}
 		}
 	}
-	if err := c.loadSubscriptions(subs.list()); err != nil {
+	if err := c.loadSubscriptions(ctx, subs.list()); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -230,11 +229,11 @@ func (s keySet[T]) list() []T {
 	return out
 }
 
-func (c *pgCatalog) loadCompanies(keys []string) error {
+func (c *pgCatalog) loadCompanies(ctx context.Context, keys []string) error {
 	for _, k := range keys {
 		c.companies[k] = nil
 	}
-	rows, err := c.tx.Query(c.ctx, `SELECT id, key, name, kind FROM companies WHERE key = ANY($1)`, pgBulk, keys)
+	rows, err := c.tx.Query(ctx, `SELECT id, key, name, kind FROM companies WHERE key = ANY($1)`, pgBulk, keys)
 	if err != nil {
 		return err
 	}
@@ -251,11 +250,11 @@ func (c *pgCatalog) loadCompanies(keys []string) error {
 	return rows.Err()
 }
 
-func (c *pgCatalog) loadMSAs(numbers []string) error {
+func (c *pgCatalog) loadMSAs(ctx context.Context, numbers []string) error {
 	for _, n := range numbers {
 		c.msas[n] = nil
 	}
-	rows, err := c.tx.Query(c.ctx, `SELECT m.id, m.number, c.key, m.start_date, m.end_date
+	rows, err := c.tx.Query(ctx, `SELECT m.id, m.number, c.key, m.start_date, m.end_date
 		FROM msas m JOIN companies c ON c.id = m.company_id WHERE m.number = ANY($1)`, pgBulk, numbers)
 	if err != nil {
 		return err
@@ -280,13 +279,13 @@ func (c *pgCatalog) loadMSAs(numbers []string) error {
 
 // loadOrders reads the recorded orders among keys, whole (as loadOrder
 // does, in three queries for all of them).
-func (c *pgCatalog) loadOrders(keys []orderKey) error {
+func (c *pgCatalog) loadOrders(ctx context.Context, keys []orderKey) error {
 	pes, pos := make([]string, len(keys)), make([]string, len(keys))
 	for i, k := range keys {
 		pes[i], pos[i] = k.pe, k.po
 		c.orders[k] = nil
 	}
-	rows, err := c.tx.Query(c.ctx, `SELECT o.id, o.po_number, m.number, o.order_date, o.currency, pe.key, ow.key,
+	rows, err := c.tx.Query(ctx, `SELECT o.id, o.po_number, m.number, o.order_date, o.currency, pe.key, ow.key,
 			o.bill_to_name, o.bill_to_address, o.bill_to_country, o.site_name, o.site_address, o.site_country
 		FROM unnest($1::text[], $2::text[]) AS k(pe, po)
 		JOIN companies pe ON pe.key = k.pe
@@ -320,7 +319,7 @@ func (c *pgCatalog) loadOrders(keys []orderKey) error {
 		return err
 	}
 
-	rows, err = c.tx.Query(c.ctx, `SELECT r.order_id, r.role, c.key FROM order_roles r JOIN companies c ON c.id = r.company_id
+	rows, err = c.tx.Query(ctx, `SELECT r.order_id, r.role, c.key FROM order_roles r JOIN companies c ON c.id = r.company_id
 		WHERE r.order_id = ANY($1) AND r.role IN ('reseller', 'installer') ORDER BY r.order_id, r.role, r.position`, pgBulk, ids)
 	if err != nil {
 		return err
@@ -344,7 +343,7 @@ func (c *pgCatalog) loadOrders(keys []orderKey) error {
 		return err
 	}
 
-	rows, err = c.tx.Query(c.ctx, `SELECT order_id, line_no, sku, description, quantity, unit_price, subscription_id, start_date, end_date
+	rows, err = c.tx.Query(ctx, `SELECT order_id, line_no, sku, description, quantity, unit_price, subscription_id, start_date, end_date
 		FROM entitlements WHERE order_id = ANY($1) ORDER BY order_id, line_no`, pgBulk, ids)
 	if err != nil {
 		return err
@@ -370,11 +369,11 @@ func (c *pgCatalog) loadOrders(keys []orderKey) error {
 	return rows.Err()
 }
 
-func (c *pgCatalog) loadSubscriptions(subs []string) error {
+func (c *pgCatalog) loadSubscriptions(ctx context.Context, subs []string) error {
 	for _, s := range subs {
 		c.subs[s] = nil
 	}
-	rows, err := c.tx.Query(c.ctx, `SELECT e.subscription_id, c.key, e.po_number
+	rows, err := c.tx.Query(ctx, `SELECT e.subscription_id, c.key, e.po_number
 		FROM entitlements e JOIN companies c ON c.id = e.purchasing_entity_id WHERE e.subscription_id = ANY($1)`, pgBulk, subs)
 	if err != nil {
 		return err
@@ -391,60 +390,60 @@ func (c *pgCatalog) loadSubscriptions(subs []string) error {
 	return rows.Err()
 }
 
-func (c *pgCatalog) company(key string) (*companyRow, error) {
+func (c *pgCatalog) company(ctx context.Context, key string) (*companyRow, error) {
 	if r, known := c.companies[key]; known {
 		return r, nil
 	}
-	err := c.loadCompanies([]string{key})
+	err := c.loadCompanies(ctx, []string{key})
 	return c.companies[key], err
 }
 
-func (c *pgCatalog) msa(number string) (*msaRow, error) {
+func (c *pgCatalog) msa(ctx context.Context, number string) (*msaRow, error) {
 	if r, known := c.msas[number]; known {
 		return r, nil
 	}
-	err := c.loadMSAs([]string{number})
+	err := c.loadMSAs(ctx, []string{number})
 	return c.msas[number], err
 }
 
-func (c *pgCatalog) order(k orderKey) (*orderRow, error) {
+func (c *pgCatalog) order(ctx context.Context, k orderKey) (*orderRow, error) {
 	if r, known := c.orders[k]; known {
 		return r, nil
 	}
-	err := c.loadOrders([]orderKey{k})
+	err := c.loadOrders(ctx, []orderKey{k})
 	return c.orders[k], err
 }
 
-func (c *pgCatalog) Company(key string) (entitle.Company, bool, error) {
-	r, err := c.company(key)
+func (c *pgCatalog) Company(ctx context.Context, key string) (entitle.Company, bool, error) {
+	r, err := c.company(ctx, key)
 	if r == nil || err != nil {
 		return entitle.Company{}, false, err
 	}
 	return r.Company, true, nil
 }
 
-func (c *pgCatalog) VendorKey() (string, error) { return c.vendor, nil }
+func (c *pgCatalog) VendorKey(context.Context) (string, error) { return c.vendor, nil }
 
-func (c *pgCatalog) MSA(number string) (entitle.MSA, bool, error) {
-	r, err := c.msa(number)
+func (c *pgCatalog) MSA(ctx context.Context, number string) (entitle.MSA, bool, error) {
+	r, err := c.msa(ctx, number)
 	if r == nil || err != nil {
 		return entitle.MSA{}, false, err
 	}
 	return r.MSA, true, nil
 }
 
-func (c *pgCatalog) Order(pe, po string) (entitle.Order, bool, error) {
-	r, err := c.order(orderKey{pe, po})
+func (c *pgCatalog) Order(ctx context.Context, pe, po string) (entitle.Order, bool, error) {
+	r, err := c.order(ctx, orderKey{pe, po})
 	if r == nil || err != nil {
 		return entitle.Order{}, false, err
 	}
 	return r.Order, true, nil
 }
 
-func (c *pgCatalog) SubscriptionOrder(sub string) (string, string, bool, error) {
+func (c *pgCatalog) SubscriptionOrder(ctx context.Context, sub string) (string, string, bool, error) {
 	k, known := c.subs[sub]
 	if !known {
-		if err := c.loadSubscriptions([]string{sub}); err != nil {
+		if err := c.loadSubscriptions(ctx, []string{sub}); err != nil {
 			return "", "", false, err
 		}
 		k = c.subs[sub]
@@ -458,7 +457,6 @@ func (c *pgCatalog) SubscriptionOrder(sub string) (string, string, bool, error) 
 // pgWriter writes a validated batch: the rows of the SQLite path's
 // importWriter, by COPY.
 type pgWriter struct {
-	ctx      context.Context
 	tx       pgx.Tx
 	cat      *pgCatalog
 	res      *entitle.ImportResult
@@ -467,49 +465,49 @@ type pgWriter struct {
 	events   bool // write webhook events (an active endpoint exists)
 }
 
-func (w *pgWriter) write(b entitle.Batch) error {
-	if err := w.companies(b.Companies); err != nil {
+func (w *pgWriter) write(ctx context.Context, b entitle.Batch) error {
+	if err := w.companies(ctx, b.Companies); err != nil {
 		return err
 	}
 	w.progress.add(len(b.Companies))
-	if err := w.msas(b.MSAs); err != nil {
+	if err := w.msas(ctx, b.MSAs); err != nil {
 		return err
 	}
 	w.progress.add(len(b.MSAs))
-	if err := writePrices(b.Prices, w.now, &w.res.Prices, w.priceRows(), func() {}); err != nil {
+	if err := writePrices(b.Prices, w.now, &w.res.Prices, w.priceRows(ctx), func() {}); err != nil {
 		return err
 	}
 	w.progress.add(len(b.Prices))
-	return w.orders(b.Orders)
+	return w.orders(ctx, b.Orders)
 }
 
-func (w *pgWriter) priceRows() priceRows {
+func (w *pgWriter) priceRows(ctx context.Context) priceRows {
 	return priceRows{
 		get: func(sku, currency string) (string, bool, error) {
 			var p string
-			err := w.tx.QueryRow(w.ctx, postgres.q(selectPriceSQL), sku, currency).Scan(&p)
+			err := w.tx.QueryRow(ctx, postgres.q(selectPriceSQL), sku, currency).Scan(&p)
 			if errors.Is(err, pgx.ErrNoRows) {
 				return "", false, nil
 			}
 			return p, err == nil, err
 		},
 		exec: func(query string, args ...any) error {
-			_, err := w.tx.Exec(w.ctx, postgres.q(query), args...)
+			_, err := w.tx.Exec(ctx, postgres.q(query), args...)
 			return err
 		},
 	}
 }
 
 // nextIDs draws n ids from the sequence of table's id column, ascending.
-func (w *pgWriter) nextIDs(table string, n int) ([]int64, error) {
+func (w *pgWriter) nextIDs(ctx context.Context, table string, n int) ([]int64, error) {
 	if n == 0 {
 		return nil, nil
 	}
 	var seq string
-	if err := w.tx.QueryRow(w.ctx, `SELECT pg_get_serial_sequence($1, 'id')`, table).Scan(&seq); err != nil {
+	if err := w.tx.QueryRow(ctx, `SELECT pg_get_serial_sequence($1, 'id')`, table).Scan(&seq); err != nil {
 		return nil, fmt.Errorf("the id sequence of %s: %w", table, err)
 	}
-	rows, err := w.tx.Query(w.ctx, `SELECT nextval($1::regclass) FROM generate_series(1, $2)`, pgBulk, seq, n)
+	rows, err := w.tx.Query(ctx, `SELECT nextval($1::regclass) FROM generate_series(1, $2)`, pgBulk, seq, n)
 	if err != nil {
 		return nil, err
 	}
@@ -522,23 +520,23 @@ func (w *pgWriter) nextIDs(table string, n int) ([]int64, error) {
 }
 
 // copyRows writes rows into table by COPY.
-func (w *pgWriter) copyRows(table string, columns []string, rows [][]any) error {
+func (w *pgWriter) copyRows(ctx context.Context, table string, columns []string, rows [][]any) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	if _, err := w.tx.CopyFrom(w.ctx, pgx.Identifier{table}, columns, pgx.CopyFromRows(rows)); err != nil {
+	if _, err := w.tx.CopyFrom(ctx, pgx.Identifier{table}, columns, pgx.CopyFromRows(rows)); err != nil {
 		return fmt.Errorf("write %s: %w", table, err)
 	}
 	return nil
 }
 
-func (w *pgWriter) companies(cs []entitle.Sourced[entitle.Company]) error {
+func (w *pgWriter) companies(ctx context.Context, cs []entitle.Sourced[entitle.Company]) error {
 	var created []*companyRow
 	var ids []int64
 	var names, kinds []string
 	for _, s := range cs {
 		c := s.Record
-		old, err := w.cat.company(c.Key)
+		old, err := w.cat.company(ctx, c.Key)
 		switch {
 		case err != nil:
 			return err
@@ -555,7 +553,7 @@ func (w *pgWriter) companies(cs []entitle.Sourced[entitle.Company]) error {
 			w.res.Companies.Unchanged++
 		}
 	}
-	newIDs, err := w.nextIDs("companies", len(created))
+	newIDs, err := w.nextIDs(ctx, "companies", len(created))
 	if err != nil {
 		return err
 	}
@@ -564,11 +562,11 @@ func (w *pgWriter) companies(cs []entitle.Sourced[entitle.Company]) error {
 		r.id = newIDs[i]
 		rows[i] = []any{r.id, r.Key, r.Name, string(r.Kind)}
 	}
-	if err := w.copyRows("companies", []string{"id", "key", "name", "kind"}, rows); err != nil {
+	if err := w.copyRows(ctx, "companies", []string{"id", "key", "name", "kind"}, rows); err != nil {
 		return err
 	}
 	if len(ids) > 0 {
-		if _, err := w.tx.Exec(w.ctx, `UPDATE companies c SET name = u.name, kind = u.kind
+		if _, err := w.tx.Exec(ctx, `UPDATE companies c SET name = u.name, kind = u.kind
 			FROM unnest($1::bigint[], $2::text[], $3::text[]) AS u(id, name, kind) WHERE c.id = u.id`, pgBulk, ids, names, kinds); err != nil {
 			return fmt.Errorf("update companies: %w", err)
 		}
@@ -576,19 +574,19 @@ func (w *pgWriter) companies(cs []entitle.Sourced[entitle.Company]) error {
 	return nil
 }
 
-func (w *pgWriter) msas(ms []entitle.Sourced[entitle.MSA]) error {
+func (w *pgWriter) msas(ctx context.Context, ms []entitle.Sourced[entitle.MSA]) error {
 	var created []*msaRow
 	var companyIDs []int64
 	var numbers, starts, ends []string
 	for _, s := range ms {
 		m := s.Record
-		old, err := w.cat.msa(m.Number)
+		old, err := w.cat.msa(ctx, m.Number)
 		if err != nil {
 			return err
 		}
 		switch {
 		case old == nil:
-			cr, err := w.cat.company(m.Company)
+			cr, err := w.cat.company(ctx, m.Company)
 			if err == nil && cr == nil {
 				err = fmt.Errorf("company %s vanished", m.Company)
 			}
@@ -608,7 +606,7 @@ func (w *pgWriter) msas(ms []entitle.Sourced[entitle.MSA]) error {
 			w.res.MSAs.Unchanged++
 		}
 	}
-	newIDs, err := w.nextIDs("msas", len(created))
+	newIDs, err := w.nextIDs(ctx, "msas", len(created))
 	if err != nil {
 		return err
 	}
@@ -617,11 +615,11 @@ func (w *pgWriter) msas(ms []entitle.Sourced[entitle.MSA]) error {
 		r.id = newIDs[i]
 		rows[i] = []any{r.id, r.Number, companyIDs[i], r.Start.String(), r.End.String()}
 	}
-	if err := w.copyRows("msas", []string{"id", "number", "company_id", "start_date", "end_date"}, rows); err != nil {
+	if err := w.copyRows(ctx, "msas", []string{"id", "number", "company_id", "start_date", "end_date"}, rows); err != nil {
 		return err
 	}
 	if len(numbers) > 0 {
-		if _, err := w.tx.Exec(w.ctx, `UPDATE msas m SET start_date = u.start_date, end_date = u.end_date
+		if _, err := w.tx.Exec(ctx, `UPDATE msas m SET start_date = u.start_date, end_date = u.end_date
 			FROM unnest($1::text[], $2::text[], $3::text[]) AS u(number, start_date, end_date) WHERE m.number = u.number`,
 			pgBulk, numbers, starts, ends); err != nil {
 			return fmt.Errorf("update MSAs: %w", err)
@@ -642,11 +640,11 @@ var (
 // orders writes the orders not yet recorded, importChunk of the batch's
 // orders at a time, with their role assignments, entitlements and list-index
 // rows, as orderInserter does one by one.
-func (w *pgWriter) orders(batch []entitle.Sourced[entitle.Order]) error {
+func (w *pgWriter) orders(ctx context.Context, batch []entitle.Sourced[entitle.Order]) error {
 	isNew := make([]bool, len(batch))
 	n := 0
 	for i, s := range batch {
-		old, err := w.cat.order(orderKey{s.Record.PurchasingEntity, s.Record.PONumber})
+		old, err := w.cat.order(ctx, orderKey{s.Record.PurchasingEntity, s.Record.PONumber})
 		if err != nil {
 			return err
 		}
@@ -655,7 +653,7 @@ func (w *pgWriter) orders(batch []entitle.Sourced[entitle.Order]) error {
 			n++
 		}
 	}
-	ids, err := w.nextIDs("orders", n)
+	ids, err := w.nextIDs(ctx, "orders", n)
 	if err != nil {
 		return err
 	}
@@ -671,7 +669,7 @@ func (w *pgWriter) orders(batch []entitle.Sourced[entitle.Order]) error {
 			}
 			id := ids[0]
 			ids = ids[1:]
-			if err := w.order(id, o, &orders, &roles, &ents, &access); err != nil {
+			if err := w.order(ctx, id, o, &orders, &roles, &ents, &access); err != nil {
 				return fmt.Errorf("PO %s of %s: %w", o.PONumber, o.PurchasingEntity, err)
 			}
 			w.res.Orders.Created++
@@ -693,7 +691,7 @@ func (w *pgWriter) orders(batch []entitle.Sourced[entitle.Order]) error {
 			columns []string
 			rows    [][]any
 		}{{"orders", copyOrderColumns, orders}, {"order_roles", copyRoleColumns, roles}, {"entitlements", copyEntitlementColumns, ents}, {"entitlement_access", copyAccessColumns, access}, {"webhook_events", copyEventColumns, events}} {
-			if err := w.copyRows(t.table, t.columns, t.rows); err != nil {
+			if err := w.copyRows(ctx, t.table, t.columns, t.rows); err != nil {
 				return err
 			}
 		}
@@ -704,9 +702,9 @@ func (w *pgWriter) orders(batch []entitle.Sourced[entitle.Order]) error {
 }
 
 // order appends the rows of new order o, with id id, to those of its chunk.
-func (w *pgWriter) order(id int64, o *entitle.Order, orders, roles, ents, access *[][]any) error {
+func (w *pgWriter) order(ctx context.Context, id int64, o *entitle.Order, orders, roles, ents, access *[][]any) error {
 	companyID := func(key string) (int64, error) {
-		r, err := w.cat.company(key)
+		r, err := w.cat.company(ctx, key)
 		if err == nil && r == nil {
 			err = fmt.Errorf("company %s vanished", key)
 		}
@@ -723,7 +721,7 @@ func (w *pgWriter) order(id int64, o *entitle.Order, orders, roles, ents, access
 	if err != nil {
 		return err
 	}
-	m, err := w.cat.msa(o.MSA)
+	m, err := w.cat.msa(ctx, o.MSA)
 	if err == nil && m == nil {
 		err = errors.New("not found")
 	}

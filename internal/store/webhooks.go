@@ -66,11 +66,11 @@ func insertEvent(ctx context.Context, d dialect, q querier, e entitle.Event) err
 
 // event writes the entitlement.created event of a new order of an import
 // (SQLite), when the import found an active endpoint.
-func (w *importWriter) event(orderID int64) error {
+func (w *importWriter) event(ctx context.Context, orderID int64) error {
 	if !w.events {
 		return nil
 	}
-	return insertEvent(w.ctx, w.d, w.tx, entitle.Event{Type: entitle.EventEntitlementCreated, Subject: strconv.FormatInt(orderID, 10), At: w.now})
+	return insertEvent(ctx, w.d, w.tx, entitle.Event{Type: entitle.EventEntitlementCreated, Subject: strconv.FormatInt(orderID, 10), At: w.now})
 }
 
 // copyEventColumns are the columns of webhook_events an import writes by COPY.
