@@ -206,9 +206,9 @@ func runServe(ctx context.Context, e *env, c command, args []string) error {
 		return err
 	case <-ctx.Done():
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), *shutdown)
+	sctx, cancel := context.WithTimeout(context.Background(), *shutdown)
 	defer cancel()
-	if err := hs.Shutdown(ctx); err != nil {
+	if err := hs.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w (some requests were still running)", err)
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {

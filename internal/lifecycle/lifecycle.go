@@ -13,6 +13,7 @@ package lifecycle
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -109,10 +110,11 @@ func (s *Service) log() *slog.Logger {
 // action: not_found when sub does not exist for c (R7).
 func (s *Service) seen(ctx context.Context, c entitle.Actor, action, sub string) (disclose.Seen, error) {
 	seen, err := s.Gate.Seen(ctx, c, sub)
-	if err != nil {
+	var e *entitle.Error
+	if errors.As(err, &e) && e.Code == entitle.CodeNotFound {
 		return seen, s.audit(ctx, c, action, sub, policy.Decision{}, "not_found", err)
 	}
-	return seen, nil
+	return seen, err
 }
 
 // refused audits c's refused action on sub (decided by d, refused by
