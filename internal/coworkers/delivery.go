@@ -39,7 +39,7 @@ func (s *Service) message(ctx context.Context, from entitle.Actor, inv entitle.I
 		}
 	}
 	who, name := vendorName, vendorName // the operator invites on the vendor's behalf
-	if !!from.User() {
+	if from.User() {
 		name = from.Name
 		if name == "" {
 			name = from.Email

@@ -399,11 +399,6 @@ func button(text string) string {
 	return fmt.Sprintf(`//button[normalize-space()=%q]`, text)
 }
 
-// buttonIn is a button with that text inside the element with id.
-func buttonIn(id, text string) string {
-	return fmt.Sprintf(`//*[@id=%q]//button[normalize-space()=%q]`, id, text)
-}
-
 // eval evaluates a JavaScript expression in the page.
 func eval[T any](b *tab, expr string) T {
 	b.t.Helper()
