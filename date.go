@@ -14,10 +14,11 @@ type Date struct {
 // DateLayout is the only textual form of a Date: ISO 8601, e.g. 2026-01-31.
 const DateLayout = time.DateOnly
 
-// ParseDate parses YYYY-MM-DD strictly.
+// ParseDate parses YYYY-MM-DD strictly. 0001-01-01 is refused: it is the
+// zero time, which a Date holds for "no date".
 func ParseDate(s string) (Date, error) {
 	t, err := time.Parse(DateLayout, s)
-	if err != nil || len(s) != len(DateLayout) {
+	if err != nil || len(s) != len(DateLayout) || t.IsZero() {
 		return Date{}, fmt.Errorf("%q is not a date (want YYYY-MM-DD)", clip(s))
 	}
 	return Date{t: t}, nil

@@ -11,7 +11,8 @@ import (
 )
 
 func TestDate(t *testing.T) {
-	for _, s := range []string{"", "2026-1-01", "2026-02-30", "26-01-01", "2026-01-01T00:00:00Z", "2026-01-01 "} {
+	// 0001-01-01 is the zero time, a Date's "no date" (found by FuzzParseDate).
+	for _, s := range []string{"", "2026-1-01", "2026-02-30", "26-01-01", "2026-01-01T00:00:00Z", "2026-01-01 ", "0001-01-01"} {
 		if _, err := entitle.ParseDate(s); err == nil {
 			t.Errorf("ParseDate(%q) accepted", s)
 		}
@@ -270,6 +271,25 @@ func TestCheckPlainEmail(t *testing.T) {
 		"bob@x.com\r\nBcc: eve@y.com", "bob@x.com, eve@y.com", "bob@x.com;eve@y.com", strings.Repeat("a", 250) + "@x.com", "bob@exa_mple.com"} {
 		if err := entitle.CheckPlainEmail(bad); err == nil {
 			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+// TestNormalizeEmail: trimmed, ASCII lower-cased, nothing else — a refused
+// address does not become an accepted one (found by FuzzEmail: Unicode
+// lower-casing turns the Kelvin sign and a dotted capital I into ASCII).
+func TestNormalizeEmail(t *testing.T) {
+	for in, want := range map[string]string{
+		" Bob.Smith@Mail.Example.COM\t": "bob.smith@mail.example.com",
+		"\u212Aate@x.com":               "\u212Aate@x.com",
+		"\u0130@x.com":                  "\u0130@x.com",
+		"\xff@X.com":                    "\xff@x.com",
+	} {
+		if got := entitle.NormalizeEmail(in); got != want {
+			t.Errorf("NormalizeEmail(%q) = %q, want %q", in, got, want)
+		}
+		if (entitle.CheckPlainEmail(in) == nil) != (entitle.CheckPlainEmail(want) == nil) {
+			t.Errorf("%q and its normal form %q are not both accepted or both refused", in, want)
 		}
 	}
 }

@@ -26,8 +26,19 @@ type User struct {
 }
 
 // NormalizeEmail is the form in which emails are compared and stored:
-// trimmed and lower-cased.
-func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+// trimmed, with the ASCII letters lower-cased. Only ASCII: a plain address
+// (CheckPlainEmail) is ASCII, and Unicode lower-casing would turn addresses
+// CheckPlainEmail refuses into ones it accepts ("\u212Aate@x.com", with the
+// Kelvin sign, into "kate@x.com").
+func NormalizeEmail(s string) string {
+	b := []byte(strings.TrimSpace(s))
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
 
 // Validate checks the user's fields.
 func (u User) Validate() error {

@@ -524,36 +524,25 @@ const verifyPage = 5000
 // event of the trail with the checkpoint's hash and count. An error is a
 // failure to read, not a finding.
 func (db *DB) VerifyAudit(ctx context.Context, checkpoints ...AuditCheckpoint) (AuditVerification, error) {
-	cps := slices.Clone(checkpoints)
-	slices.SortFunc(cps, func(a, b AuditCheckpoint) int { return cmp.Compare(a.LastID, b.LastID) })
-	v := verifier{prev: link{hash: genesis}}
-	for len(cps) > 0 && cps[0].LastID <= 0 { // of an empty trail: every trail goes on from it
-		cps = cps[1:]
-		v.matched++
-	}
-	v.cps = cps
 	tx, err := db.ro.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
 	if err != nil {
 		return AuditVerification{}, err
 	}
 	defer tx.Rollback()
+	head, err := scanHead(tx.QueryRowContext(ctx, auditHeadRowSQL))
+	noHead := errors.Is(err, sql.ErrNoRows)
+	if err != nil && !noHead {
+		return AuditVerification{}, err
+	}
 	// The event after one whose hash does not follow, to say what it shows.
-	v.next = func(id int64) (*storedEvent, error) {
+	next := func(id int64) (*storedEvent, error) {
 		next, err := db.storedEvents(ctx, tx, `a.id > ?`, 1, id)
 		if err != nil || len(next) == 0 {
 			return nil, err
 		}
 		return &next[0], nil
 	}
-	head, err := scanHead(tx.QueryRowContext(ctx, auditHeadRowSQL))
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		v.noHead = true
-		head.gaplessFrom = math.MaxInt64
-	case err != nil:
-		return AuditVerification{}, err
-	}
-	v.head = head
+	v := newVerifier(head, noHead, checkpoints, next)
 	after := int64(math.MinInt64)
 	for v.problem == nil {
 		page, err := db.storedEvents(ctx, tx, `a.id > ?`, verifyPage, after)
@@ -576,7 +565,7 @@ func (db *DB) VerifyAudit(ctx context.Context, checkpoints ...AuditCheckpoint) (
 	if v.problem == nil {
 		v.end()
 	}
-	return AuditVerification{Events: v.events, LastID: v.prev.id, LastHash: v.prev.hash, Checkpoints: v.matched, Problem: v.problem}, nil
+	return v.result(), nil
 }
 
 // verifier walks the trail in id order.
@@ -590,6 +579,28 @@ type verifier struct {
 	cps     []AuditCheckpoint // sorted, not yet reached
 	matched int
 	problem *AuditProblem
+}
+
+// newVerifier starts a walk of a trail whose head row is head (noHead: it
+// has none) against the checkpoints; next reads the event after an id.
+func newVerifier(head chainHead, noHead bool, checkpoints []AuditCheckpoint, next func(id int64) (*storedEvent, error)) *verifier {
+	cps := slices.Clone(checkpoints)
+	slices.SortFunc(cps, func(a, b AuditCheckpoint) int { return cmp.Compare(a.LastID, b.LastID) })
+	v := &verifier{next: next, head: head, noHead: noHead, prev: link{hash: genesis}}
+	if noHead {
+		v.head = chainHead{gaplessFrom: math.MaxInt64}
+	}
+	for len(cps) > 0 && cps[0].LastID <= 0 { // of an empty trail: every trail goes on from it
+		cps = cps[1:]
+		v.matched++
+	}
+	v.cps = cps
+	return v
+}
+
+// result is what the walk found.
+func (v *verifier) result() AuditVerification {
+	return AuditVerification{Events: v.events, LastID: v.prev.id, LastHash: v.prev.hash, Checkpoints: v.matched, Problem: v.problem}
 }
 
 func (v *verifier) fail(id int64, kind, format string, args ...any) {

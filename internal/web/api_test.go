@@ -242,6 +242,7 @@ func TestBadRequests(t *testing.T) {
 		{"not an object", request{method: "POST", path: "/api/v1/delegations", token: tok, body: `["NOBODY"]`}, 400, "bad_request", "object"},
 		{"unknown field", request{method: "POST", path: "/api/v1/delegations", token: tok, body: `{"delegate":"NOBODY","scope":"all"}`}, 422, "invalid_input", `"scope"`},
 		{"duplicate key", request{method: "POST", path: "/api/v1/delegations", token: tok, body: `{"delegate":"SHOP","delegate":"NOBODY"}`}, 400, "bad_request", `duplicate field "delegate"`},
+		{"duplicate key in another case", request{method: "POST", path: "/api/v1/delegations", token: tok, body: `{"delegate":"SHOP","Delegate":"NOBODY"}`}, 400, "bad_request", `duplicate field "Delegate"`},
 		{"trailing data", request{method: "POST", path: "/api/v1/delegations", token: tok, body: `{"delegate":"NOBODY"} {"delegate":"SHOP"}`}, 400, "bad_request", "after the JSON object"},
 		{"wrong type", request{method: "POST", path: "/api/v1/delegations", token: tok, body: `{"delegate":7}`}, 422, "invalid_input", "delegate: must be a string"},
 		{"too large", request{method: "POST", path: "/api/v1/delegations", token: tok, body: big}, 413, "payload_too_large", "larger than"},

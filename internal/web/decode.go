@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"unicode"
 )
 
 // maxBody bounds a JSON request body: every request of the API is small.
@@ -75,7 +76,9 @@ func jsonType(kind string) string {
 // checkJSON checks that body is exactly one JSON object with no duplicate
 // key at any depth and nothing after it. encoding/json alone accepts
 // duplicate keys (the last wins) — a classic way to smuggle a second value
-// past a validating proxy — so they are refused here.
+// past a validating proxy — so they are refused here. Keys that differ only
+// in case are duplicates too: encoding/json matches a key to a field
+// without regard to case ("email" and "EMAIL" both fill Email).
 func checkJSON(body []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
@@ -109,16 +112,32 @@ func walkObject(dec *json.Decoder, path string, depth int) error {
 		if path != "" {
 			field = path + "." + key
 		}
-		if seen[key] {
-			return errorf(codeBadRequest, "duplicate field %q", field)
+		folded := foldKey(key)
+		if seen[folded] {
+			return errorf(codeBadRequest, "duplicate field %q (keys are matched without regard to case)", field)
 		}
-		seen[key] = true
+		seen[folded] = true
 		if err := walkValue(dec, field, depth); err != nil {
 			return err
 		}
 	}
 	_, err := dec.Token() // '}'
 	return syntax(err)
+}
+
+// foldKey returns the same string for keys that encoding/json takes for
+// the same field name: those equal under Unicode case folding
+// (strings.EqualFold), each rune replaced by the smallest of its fold set.
+func foldKey(key string) string {
+	return strings.Map(func(r rune) rune {
+		for {
+			f := unicode.SimpleFold(r)
+			if f <= r {
+				return f
+			}
+			r = f
+		}
+	}, key)
 }
 
 func walkValue(dec *json.Decoder, path string, depth int) error {

@@ -73,13 +73,13 @@ func newQuery(r *http.Request, known ...string) *query {
 		switch {
 		case !slices.Contains(known, k):
 			if len(known) == 0 {
-				q.err = errorf(codeInvalid, "unknown parameter %q: this route takes none", k)
+				q.err = errorf(codeInvalid, "unknown parameter %q: this route takes none", clipParam(k))
 			} else {
-				q.err = errorf(codeInvalid, "unknown parameter %q (known: %s)", k, strings.Join(known, ", "))
+				q.err = errorf(codeInvalid, "unknown parameter %q (known: %s)", clipParam(k), strings.Join(known, ", "))
 			}
 			return q
 		case len(v[k]) > 1:
-			q.err = errorf(codeInvalid, "parameter %q is given %d times; give it once", k, len(v[k]))
+			q.err = errorf(codeInvalid, "parameter %q is given %d times; give it once", clipParam(k), len(v[k]))
 			return q
 		}
 	}

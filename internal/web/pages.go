@@ -92,9 +92,13 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 // localPath returns p when it is a path of this portal, else "/": a
-// sign-in never sends the browser elsewhere (no open redirect).
+// sign-in never sends the browser elsewhere (no open redirect). Browsers
+// read a backslash as a slash and drop tabs and newlines anywhere in a URL,
+// so "/\t/evil.example" is "//evil.example" to them, and http.Redirect
+// cleans "/a/../\\evil.example" to "/\\evil.example": a path with a
+// control character or a backslash anywhere is refused (FuzzLocalPath).
 func localPath(p string) string {
-	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") || strings.ContainsAny(p, "\r\n") {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsFunc(p, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }) {
 		return "/"
 	}
 	return p
