@@ -133,3 +133,11 @@ func (ps Problems) At(file string, line int) Problems {
 
 // ErrNotFound is returned when a record does not exist.
 var ErrNotFound = errors.New("not found")
+
+// ErrUnavailable is in the chain of an error (errors.Is) when the database
+// cannot be reached: the connection failed or was lost, the server is
+// shutting down or refuses connections, the database file cannot be opened
+// or read. It is nobody's fault and passes: the store's connections are
+// opened again by themselves, and a request answered with it may be tried
+// again a few seconds later.
+var ErrUnavailable = errors.New("the database is unavailable")
