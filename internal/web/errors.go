@@ -53,6 +53,12 @@ var statusOf = map[string]int{
 	entitle.CodeRateLimited:        http.StatusTooManyRequests,
 	entitle.CodeInternal:           http.StatusInternalServerError,
 	entitle.CodeUnavailable:        http.StatusServiceUnavailable,
+
+	// Answered by Listener for net/http, which refuses these requests
+	// before any handler.
+	entitle.CodeHeaderTooLarge:              http.StatusRequestHeaderFieldsTooLarge,
+	entitle.CodeUnsupportedTransferEncoding: http.StatusNotImplemented,
+	entitle.CodeUnsupportedHTTPVersion:      http.StatusHTTPVersionNotSupported,
 }
 
 // apiError is the body of every error answer:
