@@ -43,12 +43,18 @@ const (
 	CodeRateLimited        = "rate_limited"           // too many attempts: see Retry-After
 	CodeInternal           = "internal"               // our fault; logged
 	CodeUnavailable        = "unavailable"            // the database is unreachable or the request ran out of time
+
+	// Requests net/http refuses before any handler (web.Listener).
+	CodeHeaderTooLarge              = "header_too_large"              // the request line and headers are larger than allowed
+	CodeUnsupportedTransferEncoding = "unsupported_transfer_encoding" // a Transfer-Encoding other than chunked
+	CodeUnsupportedHTTPVersion      = "unsupported_http_version"      // not HTTP/1.x
 )
 
 // Codes lists every error code.
 var Codes = []string{CodeInvalid, CodeNotFound, CodeConflict, CodeForbidden, CodeBadRequest, CodeUnauthenticated,
 	CodeInvalidCredentials, CodeMethodNotAllowed, CodeTooLarge, CodeUnsupportedMedia, CodeInvalidCursor, CodeEmailRequired,
-	CodeInvalidEmail, CodeAlreadyInvited, CodeInvalidToken, CodeRateLimited, CodeInternal, CodeUnavailable}
+	CodeInvalidEmail, CodeAlreadyInvited, CodeInvalidToken, CodeRateLimited, CodeInternal, CodeUnavailable,
+	CodeHeaderTooLarge, CodeUnsupportedTransferEncoding, CodeUnsupportedHTTPVersion}
 
 // Problem is one thing wrong with a record: where (line of the input file,
 // when there is one, and the field) and what.
@@ -133,3 +139,11 @@ func (ps Problems) At(file string, line int) Problems {
 
 // ErrNotFound is returned when a record does not exist.
 var ErrNotFound = errors.New("not found")
+
+// ErrUnavailable is in the chain of an error (errors.Is) when the database
+// cannot be reached: the connection failed or was lost, the server is
+// shutting down or refuses connections, the database file cannot be opened
+// or read. It is nobody's fault and passes: the store's connections are
+// opened again by themselves, and a request answered with it may be tried
+// again a few seconds later.
+var ErrUnavailable = errors.New("the database is unavailable")

@@ -19,6 +19,7 @@ import (
 	"github.com/entitle-portal/entitle/internal/lifecycle"
 	"github.com/entitle-portal/entitle/internal/notices"
 	"github.com/entitle-portal/entitle/internal/store"
+	"github.com/entitle-portal/entitle/internal/web"
 	"github.com/entitle-portal/entitle/internal/webhooks"
 )
 
@@ -200,7 +201,9 @@ func runServe(ctx context.Context, e *env, c command, args []string) error {
 	io.WriteString(e.stdout, banner.String())
 
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	// web.Listener: the errors net/http answers by itself (header fields
+	// too large, a malformed request) are JSON too.
+	go func() { errc <- hs.Serve(web.Listener(ln)) }()
 	select {
 	case err := <-errc:
 		return err

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"path/filepath"
@@ -221,5 +223,31 @@ func TestServeAPIWithToken(t *testing.T) {
 	}
 	if st := get("/api/v1/me"); st != http.StatusUnauthorized {
 		t.Errorf("revoked: %d", st)
+	}
+}
+
+// TestServeLowLevelErrorsAreJSON: serve answers the errors net/http writes
+// by itself as JSON too — here header fields larger than its 64 KiB, over a
+// real connection.
+func TestServeLowLevelErrorsAreJSON(t *testing.T) {
+	s := serve(t, storetest.DSN(t))
+	c, err := net.Dial("tcp", strings.TrimPrefix(s.url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(30 * time.Second))
+	go io.WriteString(c, "GET /api/v1/entitlements?sku="+strings.Repeat("A", 100<<10)+" HTTP/1.1\r\nHost: x\r\n\r\n")
+	res, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var body struct {
+		Error struct{ Code, Message string }
+	}
+	if err := json.NewDecoder(res.Body).Decode(&body); err != nil || res.StatusCode != http.StatusRequestHeaderFieldsTooLarge ||
+		!strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") || body.Error.Code != "header_too_large" {
+		t.Errorf("a query string over the limit: %d %s %+v %v", res.StatusCode, res.Header.Get("Content-Type"), body, err)
 	}
 }

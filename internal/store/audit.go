@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -44,6 +45,10 @@ type auditRequest struct {
 // maxAuditBatch bounds the events one group commit writes.
 const maxAuditBatch = 1000
 
+// auditBatchTimeout bounds the commit of one batch: longer than any request
+// waits for its events.
+const auditBatchTimeout = time.Minute
+
 // auditWriter commits queued audit events in groups until the store closes,
 // and then commits what is still queued.
 func (db *DB) auditWriter() {
@@ -74,20 +79,27 @@ func (db *DB) auditWriter() {
 		}
 		// One transaction for the batch, which extends the chain once. A
 		// transaction run again (PostgreSQL: a deadlock) reads the chain's
-		// end again and hashes every event anew.
-		err := db.chainTx(context.Background(), func(tx *sql.Tx) error {
+		// end again and hashes every event anew. It is bounded: a database
+		// that stopped answering must not hold the writer, and every batch
+		// behind it, past the time any caller waits.
+		ctx, cancel := context.WithTimeout(context.Background(), auditBatchTimeout)
+		err := db.chainTx(ctx, func(tx *sql.Tx) error {
 			recs := make([]auditRecord, 0, n)
 			for _, req := range batch {
 				for _, e := range req.events {
-					r, err := db.auditRecord(context.Background(), tx, e)
+					r, err := db.auditRecord(ctx, tx, e)
 					if err != nil {
 						return err
 					}
 					recs = append(recs, r)
 				}
 			}
-			return db.chain(context.Background(), tx, true, recs)
+			return db.chain(ctx, tx, true, recs)
 		})
+		if err != nil && ctx.Err() != nil {
+			err = fmt.Errorf("%w: the audit events could not be committed in %s (%w)", entitle.ErrUnavailable, auditBatchTimeout, err)
+		}
+		cancel()
 		for _, req := range batch {
 			req.done <- err
 		}

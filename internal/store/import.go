@@ -68,7 +68,9 @@ func importOutcome(res entitle.ImportResult, problems entitle.Problems, err erro
 	case errors.Is(err, errDryRun):
 		return res, nil, nil
 	case err != nil:
-		return entitle.ImportResult{DryRun: res.DryRun}, nil, err
+		// The PostgreSQL import runs on the pgx connection itself, past the
+		// wrapper that marks the other errors of the drivers.
+		return entitle.ImportResult{DryRun: res.DryRun}, nil, markUnavailable(err)
 	}
 	return res, nil, nil
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"slices"
@@ -62,7 +63,7 @@ func (db *DB) importPostgres(ctx context.Context, b entitle.Batch, opt entitle.I
 	}
 	defer conn.Close()
 	err = conn.Raw(func(driverConn any) error {
-		c := driverConn.(*stdlib.Conn).Conn()
+		c := driverConn.(interface{ Unwrap() driver.Conn }).Unwrap().(*stdlib.Conn).Conn()
 		return pgWithImportLock(ctx, c, func() error {
 			return retryRaces(ctx, db.d, func() error {
 				res, problems = entitle.ImportResult{DryRun: opt.DryRun}, nil

@@ -29,7 +29,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
-	_ "modernc.org/sqlite" // the pure-Go SQLite driver: no C toolchain needed
+	sqlitedriver "modernc.org/sqlite" // the pure-Go SQLite driver: no C toolchain needed
 )
 
 //go:embed migrations
@@ -121,18 +121,25 @@ func Redact(dsn string) string {
 // (writers queue in Go, not on SQLITE_BUSY), readers, and key lookups.
 func (db *DB) openSQLite(path string) error {
 	db.d = sqlite
+	open := func(readOnly bool) (*sql.DB, error) {
+		c, err := sqlitedriver.NewConnector(sqliteDSN(path, readOnly))
+		if err != nil {
+			return nil, err
+		}
+		return sql.OpenDB(markingConnector{c}), nil
+	}
 	var err error
-	if db.rw, err = sql.Open("sqlite", sqliteDSN(path, false)); err != nil {
+	if db.rw, err = open(false); err != nil {
 		return err
 	}
 	db.rw.SetMaxOpenConns(1)
 	db.rw.SetConnMaxIdleTime(0)
-	if db.ro, err = sql.Open("sqlite", sqliteDSN(path, true)); err != nil {
+	if db.ro, err = open(true); err != nil {
 		return err
 	}
 	db.ro.SetMaxOpenConns(max(4, 2*runtime.GOMAXPROCS(0)))
 	db.ro.SetMaxIdleConns(max(4, 2*runtime.GOMAXPROCS(0)))
-	if db.keys, err = sql.Open("sqlite", sqliteDSN(path, true)); err != nil {
+	if db.keys, err = open(true); err != nil {
 		return err
 	}
 	db.keys.SetMaxOpenConns(2)
@@ -143,7 +150,8 @@ func (db *DB) openSQLite(path string) error {
 // openPostgres opens the pools on a PostgreSQL database through pgx: reads
 // (2 × cores, at least 4), writes (cores, at least 4) and key lookups (2, for
 // the reason given on DB.keys). The DSN parameter pool_max_conns=N, when
-// given, sets the reads and writes pools to N each.
+// given, sets the reads and writes pools to N each; connect_timeout=SECONDS
+// bounds a connection attempt (10 s when not given).
 func (db *DB) openPostgres(dsn string) error {
 	db.d = postgres
 	u, err := url.Parse(dsn)
@@ -166,8 +174,13 @@ func (db *DB) openPostgres(dsn string) error {
 	if err != nil {
 		return err
 	}
+	if cfg.ConnectTimeout == 0 {
+		// A server that takes the connection and never answers must not
+		// hold a pool's connection attempt (and the audit writer) forever.
+		cfg.ConnectTimeout = defaultConnectTimeout
+	}
 	open := func(maxConns int) *sql.DB {
-		d := stdlib.OpenDB(*cfg)
+		d := sql.OpenDB(markingConnector{stdlib.GetConnector(*cfg)})
 		d.SetMaxOpenConns(maxConns)
 		d.SetMaxIdleConns(maxConns)
 		d.SetConnMaxIdleTime(5 * time.Minute)
@@ -178,6 +191,10 @@ func (db *DB) openPostgres(dsn string) error {
 	defer cancel()
 	return db.ro.PingContext(ctx)
 }
+
+// defaultConnectTimeout bounds a connection attempt to PostgreSQL when the
+// DSN does not (connect_timeout=SECONDS).
+const defaultConnectTimeout = 10 * time.Second
 
 // statements are the prepared queries of the hot read paths.
 type statements struct {

@@ -14,6 +14,8 @@ import (
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/disclose"
 	"github.com/entitle-portal/entitle/internal/policy/policytest"
+	"github.com/entitle-portal/entitle/internal/store"
+	"github.com/entitle-portal/entitle/internal/store/storetest"
 	"github.com/entitle-portal/entitle/internal/web/webtest"
 )
 
@@ -35,11 +37,17 @@ func newWorld(t *testing.T) *world {
 // newWorldWith is newWorld on a server configured by configure.
 func newWorldWith(t *testing.T, configure func(*webtest.Options)) *world {
 	t.Helper()
+	return newWorldOn(t, storetest.New(t), configure)
+}
+
+// newWorldOn is newWorldWith on a store of the test's own.
+func newWorldOn(t *testing.T, db *store.DB, configure func(*webtest.Options)) *world {
+	t.Helper()
 	s, err := policytest.Load("../policy/testdata/basics.txt")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := newServerWith(t, s.Now, configure)
+	ts := newServerOn(t, db, s.Now, configure)
 	ts.importBatch(s.Batch(), s.Delegations)
 	w := &world{testServer: ts, admin: map[string]string{}, member: map[string]string{}}
 	for _, co := range s.Companies() {

@@ -53,6 +53,12 @@ var statusOf = map[string]int{
 	entitle.CodeRateLimited:        http.StatusTooManyRequests,
 	entitle.CodeInternal:           http.StatusInternalServerError,
 	entitle.CodeUnavailable:        http.StatusServiceUnavailable,
+
+	// Answered by Listener for net/http, which refuses these requests
+	// before any handler.
+	entitle.CodeHeaderTooLarge:              http.StatusRequestHeaderFieldsTooLarge,
+	entitle.CodeUnsupportedTransferEncoding: http.StatusNotImplemented,
+	entitle.CodeUnsupportedHTTPVersion:      http.StatusHTTPVersionNotSupported,
 }
 
 // apiError is the body of every error answer:
@@ -78,9 +84,11 @@ func errorf(code, format string, args ...any) error {
 	return entitle.Errorf(code, format, args...)
 }
 
-// describe turns any error into the status and body to answer. Errors that
-// are not the user's (a database failure, a bug) are logged and answered
-// with a generic 500 that discloses nothing.
+// describe turns any error into the status and body to answer. A database
+// that cannot be reached (entitle.ErrUnavailable) or a request that ran out
+// of time is a 503 unavailable, to be tried again; other errors that are not
+// the user's (a failing query, a bug) are logged and answered with a
+// generic 500 that discloses nothing.
 func (s *Server) describe(r *http.Request, err error) (int, apiError) {
 	var e *entitle.Error
 	var ps entitle.Problems
@@ -107,6 +115,9 @@ func (s *Server) describe(r *http.Request, err error) (int, apiError) {
 			Message: fmt.Sprintf("the request body is larger than %d bytes", tooLarge.Limit)}}
 	case errors.Is(err, r.Context().Err()) && r.Context().Err() != nil:
 		return http.StatusServiceUnavailable, apiError{errorBody{Code: codeUnavailable, Message: "the request was cancelled or took too long; try again"}}
+	case errors.Is(err, entitle.ErrUnavailable):
+		s.cfg.Logger.ErrorContext(r.Context(), "database unavailable", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))
+		return http.StatusServiceUnavailable, apiError{errorBody{Code: codeUnavailable, Message: "the database is not answering; try again in a few seconds"}}
 	}
 	s.cfg.Logger.ErrorContext(r.Context(), "internal error", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))
 	return http.StatusInternalServerError, apiError{errorBody{Code: codeInternal, Message: "something went wrong on our side; it has been logged"}}
@@ -118,15 +129,23 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="entitle"`)
 	}
-	setRetryAfter(w, err)
+	setRetryAfter(w, status, err)
 	writeJSON(w, status, body)
 }
 
-// setRetryAfter tells a rate-limited client when to try again.
-func setRetryAfter(w http.ResponseWriter, err error) {
+// retryUnavailable is the Retry-After of a 503: a database that went away
+// is usually back, or a busy one answering again, within seconds.
+const retryUnavailable = 5 * time.Second
+
+// setRetryAfter tells a rate-limited client, and one answered 503, when to
+// try again.
+func setRetryAfter(w http.ResponseWriter, status int, err error) {
 	var limited *ratelimit.Exceeded
-	if errors.As(err, &limited) {
+	switch {
+	case errors.As(err, &limited):
 		w.Header().Set("Retry-After", strconv.Itoa(int(limited.RetryAfter/time.Second)))
+	case status == http.StatusServiceUnavailable:
+		w.Header().Set("Retry-After", strconv.Itoa(int(retryUnavailable/time.Second)))
 	}
 }
 

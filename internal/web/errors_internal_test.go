@@ -11,7 +11,7 @@ import (
 
 // TestEveryCodeHasOneStatus: every error code the root package declares is
 // answered with its own status, a 4xx for what the user did (or 5xx for
-// internal and unavailable); a code the HTTP layer does not know is an
+// internal and unavailable, and HTTP's 501 and 505); a code the HTTP layer does not know is an
 // internal error (500), never the user's fault.
 func TestEveryCodeHasOneStatus(t *testing.T) {
 	s := &Server{cfg: Config{Logger: slog.New(slog.DiscardHandler)}}
@@ -26,7 +26,9 @@ func TestEveryCodeHasOneStatus(t *testing.T) {
 		if status != want || body.Error.Code != code {
 			t.Errorf("%s: %d %s", code, status, body.Error.Code)
 		}
-		if server := code == entitle.CodeInternal || code == entitle.CodeUnavailable; server != (status >= 500) {
+		// HTTP's own 5xx for a request the server does not support.
+		unsupported := code == entitle.CodeUnsupportedTransferEncoding || code == entitle.CodeUnsupportedHTTPVersion
+		if server := code == entitle.CodeInternal || code == entitle.CodeUnavailable || unsupported; server != (status >= 500) {
 			t.Errorf("%s answers %d", code, status)
 		}
 	}

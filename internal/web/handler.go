@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"slices"
@@ -22,6 +23,8 @@ type publicHandler func(w http.ResponseWriter, r *http.Request) error
 func (s *Server) api(h apiHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		apiHeaders(w)
+		r, cancel := s.bounded(r)
+		defer cancel()
 		c, err := s.authenticate(r)
 		if err == nil {
 			err = h(w, r, c)
@@ -36,10 +39,20 @@ func (s *Server) api(h apiHandler) http.Handler {
 func (s *Server) public(h publicHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		apiHeaders(w)
+		r, cancel := s.bounded(r)
+		defer cancel()
 		if err := h(w, r); err != nil {
 			s.writeError(w, r, err)
 		}
 	})
+}
+
+// bounded gives an API request its deadline (Config.RequestTimeout): no
+// answer waits longer on the database, however it fails — past it, the
+// request is answered 503 unavailable.
+func (s *Server) bounded(r *http.Request) (*http.Request, context.CancelFunc) {
+	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
+	return r.WithContext(ctx), cancel
 }
 
 // apiHeaders: answers hold confidential records; no cache may keep them.

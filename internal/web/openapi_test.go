@@ -157,7 +157,8 @@ func compileAPIDoc() (*apiDoc, error) {
 		return ar, nil
 	}
 	responses, _ := comps["responses"].(map[string]any)
-	for status, name := range map[int]string{http.StatusNotFound: "NotFound", http.StatusMethodNotAllowed: "MethodNotAllowed"} {
+	for status, name := range map[int]string{http.StatusNotFound: "NotFound", http.StatusMethodNotAllowed: "MethodNotAllowed",
+		http.StatusForbidden: "CrossOrigin", http.StatusRequestHeaderFieldsTooLarge: "HeaderTooLarge"} {
 		resp, ok := responses[name].(map[string]any)
 		if !ok {
 			return nil, fmt.Errorf("no components/responses/%s (the catch-all's %d)", name, status)
@@ -292,21 +293,20 @@ func checkResponse(method, escapedPath string, status int, header http.Header, b
 	op := d.ops[method+" "+normalizePath(tpl)]
 	if tpl == "" || op == nil {
 		// The catch-all: 404 not_found, or 405 method_not_allowed for a
-		// path that other methods take; 403 (text) for a cross-origin
-		// state-changing request, refused before routing.
+		// path that other methods take; 403 for a cross-origin
+		// state-changing request and 431 for header fields too large,
+		// both refused before routing.
+		r := d.catchAll[status]
 		switch {
 		case status >= 300 && status < 400:
 			return nil // the router's redirect to a clean path
-		case status == http.StatusForbidden && mt == "text/plain":
-			return nil
-		case status != http.StatusNotFound && status != http.StatusMethodNotAllowed:
-			return fmt.Errorf("no operation %s %s in the document, and the answer is %d, not the catch-all's 404 or 405", method, escapedPath, status)
+		case r == nil:
+			return fmt.Errorf("no operation %s %s in the document, and the answer is %d, not the catch-all's 404, 405, 403 or 431", method, escapedPath, status)
 		case len(body) == 0 && method == http.MethodGet:
 			return nil // HEAD
 		case mt != "application/json":
 			return fmt.Errorf("the catch-all answered %q, not application/json", mt)
 		}
-		r := d.catchAll[status]
 		return validateJSON(r.content["application/json"], body, r.where)
 	}
 	r := op.responses[strconv.Itoa(status)]
@@ -487,6 +487,19 @@ func TestOpenAPIDocument(t *testing.T) {
 		for name := range declared {
 			t.Errorf("%s %s: path parameter %s is not in the path", op.method, op.path, name)
 		}
+		// Refusals that come before any handler, and the database's
+		// absence, are documented where they can happen: 431 on every
+		// route, 403 (cross-origin) on every change, 503 wherever the
+		// caller is looked up.
+		if op.responses["431"] == nil {
+			t.Errorf("%s %s: 431 (header fields too large, on any route) is not documented", op.method, op.path)
+		}
+		if op.method != http.MethodGet && op.responses["403"] == nil {
+			t.Errorf("%s %s: a change, but 403 (a cross-origin request, refused) is not documented", op.method, op.path)
+		}
+		if strings.HasPrefix(r.handler, "s.api(") && op.responses["503"] == nil {
+			t.Errorf("%s %s: authenticated, but 503 (the database is unavailable) is not documented", op.method, op.path)
+		}
 		success := false
 		for s := range op.responses {
 			success = success || strings.HasPrefix(s, "2")
@@ -566,7 +579,13 @@ func TestOpenAPIValidationCatchesDrift(t *testing.T) {
 		{"error with empty problems", "POST", "/api/v1/delegations", 422, jsonHeader, `{"error":{"code":"invalid_input","message":"x","problems":[]}}`, false},
 		{"undocumented status", "GET", "/api/v1/entitlements/SUB-1", 418, jsonHeader, `{"error":{"code":"internal","message":"teapot"}}`, false},
 		{"undocumented media type", "GET", "/api/v1/me", 200, textHeader, "hello", false},
-		{"cross-origin refusal", "POST", "/api/v1/login", 403, textHeader, "cross-origin request detected\n", true},
+		{"cross-origin refusal", "POST", "/api/v1/login", 403, jsonHeader, `{"error":{"code":"forbidden","message":"cross-origin requests are refused"}}`, true},
+		{"cross-origin refusal as text", "POST", "/api/v1/login", 403, textHeader, "cross-origin request detected\n", false},
+		{"cross-origin refusal on no route", "DELETE", "/api/v1/nowhere", 403, jsonHeader, `{"error":{"code":"forbidden","message":"cross-origin requests are refused"}}`, true},
+		{"cross-origin refusal on no route as text", "DELETE", "/api/v1/nowhere", 403, textHeader, "cross-origin request detected\n", false},
+		{"header fields too large", "GET", "/api/v1/entitlements", 431, jsonHeader, `{"error":{"code":"header_too_large","message":"too large"}}`, true},
+		{"header fields too large as text", "GET", "/api/v1/entitlements", 431, textHeader, "431 Request Header Fields Too Large", false},
+		{"header fields too large on no route", "GET", "/api/v1/nowhere", 431, jsonHeader, `{"error":{"code":"header_too_large","message":"too large"}}`, true},
 		{"delegations", "GET", "/api/v1/delegations", 200, jsonHeader, fmt.Sprintf(delegations, `"created_by":"a@own.example",`, ""), true},
 		{"received delegation naming a user of the owner", "GET", "/api/v1/delegations", 200, jsonHeader, fmt.Sprintf(delegations, "", `"created_by":"a@own.example",`), false},
 		{"listed delegation without its subscriptions", "POST", "/api/v1/delegations", 201, jsonHeader,

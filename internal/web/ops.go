@@ -53,6 +53,22 @@ func (s *Server) apiNotFound(w http.ResponseWriter, r *http.Request) error {
 	return errorf(codeNotFound, "no API route %s %s: see /api/v1/openapi.json", r.Method, r.URL.Path)
 }
 
+// crossOrigin answers a state-changing request from another origin, which
+// http.CrossOriginProtection refuses before routing: 403 forbidden, as JSON
+// under /api/, as the portal's error page elsewhere.
+func (s *Server) crossOrigin(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/") {
+		s.public(func(w http.ResponseWriter, r *http.Request) error {
+			return errorf(codeForbidden, "cross-origin requests that change something are refused: send them from the portal's own pages, "+
+				"or from a program with an Authorization: Bearer header")
+		}).ServeHTTP(w, r)
+		return
+	}
+	s.page(func(w http.ResponseWriter, r *http.Request) error {
+		return errorf(codeForbidden, "this form did not come from this portal's own pages: go back, reload the page and try again")
+	}).ServeHTTP(w, r)
+}
+
 // metrics are the server's Prometheus metrics.
 type metrics struct {
 	requests *prometheus.CounterVec

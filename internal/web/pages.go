@@ -61,6 +61,7 @@ func (s *Server) page(h pageHandler) http.Handler {
 		hd.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; form-action 'self'")
 		if err := h(w, r); err != nil {
 			status, body := s.describe(r, err)
+			setRetryAfter(w, status, err)
 			s.render(w, status, "error", map[string]any{"Title": http.StatusText(status), "Status": status, "Message": body.Error.Message})
 		}
 	})
@@ -117,7 +118,7 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {
 		if status >= 500 {
 			return err
 		}
-		setRetryAfter(w, err)
+		setRetryAfter(w, status, err)
 		s.render(w, status, "login", map[string]any{"Title": "Sign in", "Email": cr.Email, "Error": body.Error.Message, "Next": next})
 		return nil
 	}

@@ -241,7 +241,7 @@ func (s *Server) refusedOnPage(w http.ResponseWriter, r *http.Request, c entitle
 	if err := s.coworkersLists(r, c, v, data, "", ""); err != nil {
 		return err
 	}
-	setRetryAfter(w, err)
+	setRetryAfter(w, status, err)
 	return s.showCoworkers(w, r, c, v, status, data)
 }
 

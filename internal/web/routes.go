@@ -92,5 +92,7 @@ func (s *Server) routes() http.Handler {
 
 	// Cross-site state-changing requests are refused (a cookie alone must
 	// never authorize them); then metrics and request logs.
-	return s.observe(http.NewCrossOriginProtection().Handler(mux))
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(s.crossOrigin))
+	return s.observe(cop.Handler(mux))
 }

@@ -136,6 +136,9 @@ type Config struct {
 	// client's address (e.g. X-Forwarded-For: its last address is taken).
 	// Empty: the address of the connection, for rate limits and logs.
 	ClientIPHeader string
+	// RequestTimeout bounds an API request: past it, the request is
+	// answered 503 unavailable (30 s when zero).
+	RequestTimeout time.Duration
 }
 
 // Server is the HTTP side of entitle.
@@ -163,6 +166,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.InvitationTTL == 0 {
 		cfg.InvitationTTL = 7 * 24 * time.Hour
+	}
+	if cfg.RequestTimeout == 0 {
+		cfg.RequestTimeout = 30 * time.Second
 	}
 	if cfg.Registry == nil {
 		cfg.Registry = prometheus.NewRegistry()

@@ -54,7 +54,13 @@ func newServer(t testing.TB, now time.Time) *testServer {
 // another Mailer, tighter rate limits) before the server starts.
 func newServerWith(t testing.TB, now time.Time, configure func(*webtest.Options)) *testServer {
 	t.Helper()
-	db := storetest.New(t)
+	return newServerOn(t, storetest.New(t), now, configure)
+}
+
+// newServerOn is newServerWith on a store of the test's own (e.g. one
+// reached through a proxy it can cut).
+func newServerOn(t testing.TB, db *store.DB, now time.Time, configure func(*webtest.Options)) *testServer {
+	t.Helper()
 	clk := clocktest.New(now)
 	outbox := t.TempDir()
 	o := webtest.Options{Now: clk.Now, BaseURL: "http://portal.example",
@@ -170,6 +176,51 @@ type request struct {
 
 func (ts *testServer) do(r request) response {
 	ts.t.Helper()
+	return ts.doAll(r)[0]
+}
+
+// doAll sends the requests at once and returns their answers, in order;
+// each is checked by the hooks like do's.
+func (ts *testServer) doAll(rs ...request) []response {
+	ts.t.Helper()
+	reqs := make([]*http.Request, len(rs))
+	for i, r := range rs {
+		reqs[i] = ts.newRequest(r)
+	}
+	out := make([]response, len(rs))
+	errs := make([]error, len(rs))
+	var wg sync.WaitGroup
+	for i, r := range rs {
+		c := r.client
+		if c == nil {
+			c = ts.srv.Client()
+		}
+		wg.Go(func() {
+			res, err := c.Do(reqs[i])
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			defer res.Body.Close()
+			data, err := io.ReadAll(res.Body)
+			out[i], errs[i] = response{status: res.StatusCode, header: res.Header, body: data}, err
+		})
+	}
+	wg.Wait()
+	for i, res := range out {
+		if errs[i] != nil {
+			ts.t.Fatalf("%s %s: %v", rs[i].method, rs[i].path, errs[i])
+		}
+		for _, h := range responseHooks {
+			h(ts.t, reqs[i], res.status, res.header, res.body)
+		}
+	}
+	return out
+}
+
+// newRequest builds the HTTP request of r.
+func (ts *testServer) newRequest(r request) *http.Request {
+	ts.t.Helper()
 	var body io.Reader
 	switch b := r.body.(type) {
 	case nil:
@@ -201,23 +252,7 @@ func (ts *testServer) do(r request) response {
 			req.Header.Set(k, v)
 		}
 	}
-	c := r.client
-	if c == nil {
-		c = ts.srv.Client()
-	}
-	res, err := c.Do(req)
-	if err != nil {
-		ts.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	data, err := io.ReadAll(res.Body)
-	if err != nil {
-		ts.t.Fatal(err)
-	}
-	for _, h := range responseHooks {
-		h(ts.t, req, res.StatusCode, res.Header, data)
-	}
-	return response{status: res.StatusCode, header: res.Header, body: data}
+	return req
 }
 
 // get is a GET with a token.

@@ -47,6 +47,7 @@ type Options struct {
 	SecureCookies  bool
 	ClientIPHeader string
 	Registry       *prometheus.Registry
+	RequestTimeout time.Duration // how long an API request may take (web.Config)
 }
 
 // Services are the services behind the server.
@@ -97,7 +98,8 @@ func New(ctx context.Context, db *store.DB, o Options) (*web.Server, *Services, 
 	}
 	srv, err := web.New(web.Config{Gate: svc.Gate, Accounts: svc.Accounts, Coworkers: svc.Coworkers, Lifecycle: svc.Lifecycle,
 		Audit: svc.Audit, Channel: svc.Channel, Health: db.Ping, Secret: secret, Logger: o.Logger, Now: o.Now,
-		SecureCookies: o.SecureCookies, InvitationTTL: o.InvitationTTL, ClientIPHeader: o.ClientIPHeader, Registry: o.Registry})
+		SecureCookies: o.SecureCookies, InvitationTTL: o.InvitationTTL, ClientIPHeader: o.ClientIPHeader, Registry: o.Registry,
+		RequestTimeout: o.RequestTimeout})
 	if err != nil {
 		return nil, nil, err
 	}
