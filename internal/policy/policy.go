@@ -66,6 +66,9 @@ func Decide(c entitle.Actor, way Way, f entitle.Facts, now time.Time) Decision {
 		d.allow(viewsOf(way, true), "R6: your company is the vendor, whose record this is")
 		if way == List || way == Get {
 			d.Views |= ViewPartner
+			// R8: the basis states every reason, a delegation from the
+			// owner to the vendor too.
+			d.delegated(c, f, now)
 		}
 		return d.done(way)
 	}
@@ -79,17 +82,7 @@ func Decide(c entitle.Actor, way Way, f entitle.Facts, now time.Time) Decision {
 		if hasRole {
 			d.allow(ViewEntitlement, "R1: your company is "+d.roleWords()+" on the order")
 		}
-		for _, dl := range f.Delegations {
-			// R5. A delegation stops working the instant it is revoked or expires.
-			if dl.Delegate == c.Company && dl.Owner == f.Owner && f.Owner != "" &&
-				dl.ActiveAt(now) && dl.Covers(f.SubscriptionID) {
-				d.Delegations = append(d.Delegations, dl.ID)
-			}
-		}
-		if len(d.Delegations) > 0 {
-			d.addBasis(entitle.BasisDelegate)
-			d.allow(ViewEntitlement, "R1: the owner delegated access to your company ("+strings.Join(d.Delegations, ", ")+")")
-		}
+		d.delegated(c, f, now)
 		// The seed: the owner (and whoever acts for it) is "recommended to
 		// engage that partner for future entitlement management and
 		// renewals", so it is told who sold the entitlement.
@@ -125,6 +118,22 @@ func Decide(c entitle.Actor, way Way, f entitle.Facts, now time.Time) Decision {
 		d.allow(ViewOwner, "R4: your company is the owner")
 	}
 	return d.done(way)
+}
+
+// delegated allows on the active delegations from the owner to c's company
+// that cover the entitlement of f (R1).
+func (d *Decision) delegated(c entitle.Actor, f entitle.Facts, now time.Time) {
+	for _, dl := range f.Delegations {
+		// R5. A delegation stops working the instant it is revoked or expires.
+		if dl.Delegate == c.Company && dl.Owner == f.Owner && f.Owner != "" &&
+			dl.ActiveAt(now) && dl.Covers(f.SubscriptionID) {
+			d.Delegations = append(d.Delegations, dl.ID)
+		}
+	}
+	if len(d.Delegations) > 0 {
+		d.addBasis(entitle.BasisDelegate)
+		d.allow(ViewEntitlement, "R1: the owner delegated access to your company ("+strings.Join(d.Delegations, ", ")+")")
+	}
 }
 
 // viewsOf is what way answers (R1, R2), with owner & location when

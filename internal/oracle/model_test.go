@@ -1,0 +1,231 @@
+package oracle
+
+import (
+	"maps"
+	"slices"
+	"time"
+)
+
+// The model: SPEC §3's rules R1–R8, read word by word, over plain data. It
+// shares no code with internal/policy or internal/store and is naive on
+// purpose: every question walks the whole world. Its answers are written
+// with the answer* helpers of oracle_test.go, as the system's are.
+
+type order struct {
+	po, pe, owner         string // owner: the one the PO names, as placed
+	resellers, installers []string
+	subs                  []string
+}
+
+type delegation struct {
+	id, owner, delegate string
+	subs                []string  // nil: all the owner owns, "now and later" (SPEC §2)
+	expires, revoked    time.Time // zero: never
+}
+
+type world struct {
+	vendor    string
+	companies []string // sorted
+	orders    []order
+	owner     map[string]string // subscription → the company that owns it now
+	dels      []*delegation
+	now       time.Time
+}
+
+func (w *world) orderOf(sub string) order {
+	return w.orders[slices.IndexFunc(w.orders, func(o order) bool { return slices.Contains(o.subs, sub) })]
+}
+
+// delegationsOf lists c's delegations that cover sub: R1 "an active
+// delegation from the owner" — whoever owns sub now; R5 "a delegation stops
+// working the instant it is revoked or expires".
+func (w *world) delegationsOf(c, sub string) []string {
+	var ids []string
+	for _, d := range w.dels {
+		active := (d.revoked.IsZero() || w.now.Before(d.revoked)) && (d.expires.IsZero() || w.now.Before(d.expires))
+		if d.delegate == c && d.owner == w.owner[sub] && active && (d.subs == nil || slices.Contains(d.subs, sub)) {
+			ids = append(ids, d.id)
+		}
+	}
+	return ids
+}
+
+// bases are c's reasons to see something of order o whose owner is owner
+// (R8), sorted: its roles on the order (R1), vendor (R6), and delegate
+// when delegated (R1).
+func (w *world) bases(c string, o order, owner string, delegated bool) []string {
+	var b []string
+	for basis, holds := range map[string]bool{"purchasing_entity": c == o.pe, "owner": c == owner,
+		"reseller": slices.Contains(o.resellers, c), "installer": slices.Contains(o.installers, c),
+		"vendor": c == w.vendor, "delegate": delegated} {
+		if holds {
+			b = append(b, basis)
+		}
+	}
+	slices.Sort(b)
+	return b
+}
+
+// basis is why c sees sub; nil when it does not (R1, R6, R8). The owner is
+// whoever owns it now: after a transfer the former owner "loses it unless it
+// holds another role on the order" (README, "Ownership transfer").
+func (w *world) basis(c, sub string) []string {
+	return w.bases(c, w.orderOf(sub), w.owner[sub], len(w.delegationsOf(c, sub)) > 0)
+}
+
+// entitlement is sub as c sees it on basis b: owner & location only for the
+// owner and the vendor (R4). The order's installation site is its owner's as
+// placed, so a new owner is named without it (README, "Ownership transfer").
+func (w *world) entitlement(c, sub string, b []string) string {
+	owner, site := "", false
+	if c == w.owner[sub] || c == w.vendor {
+		owner, site = w.owner[sub], w.owner[sub] == w.orderOf(sub).owner
+	}
+	return answerEntitlement(sub, w.orderOf(sub).po, b, owner, site)
+}
+
+// get is one entitlement by subscription ID: R7's not_found when c may not see it.
+func (w *world) get(c, sub string) string {
+	if b := w.basis(c, sub); b != nil {
+		return w.entitlement(c, sub, b)
+	}
+	return answerNotFound
+}
+
+// list is every entitlement c sees, by subscription ID; only those seen on
+// basis want unless want is "".
+func (w *world) list(c, want string) []string {
+	var out []string
+	for _, sub := range slices.Sorted(maps.Keys(w.owner)) {
+		if b := w.basis(c, sub); b != nil && (want == "" || slices.Contains(b, want)) {
+			out = append(out, w.entitlement(c, sub, b))
+		}
+	}
+	return out
+}
+
+// findPO is R3: a lookup by PO number finds the order only for the
+// purchasing entity that placed it — among c's own POs when pe is "" — and
+// for the vendor naming that purchasing entity (R6).
+func (w *world) findPO(c, po, pe string) (order, bool) {
+	if pe == "" {
+		pe = c
+	}
+	i := slices.IndexFunc(w.orders, func(o order) bool { return o.po == po && o.pe == pe })
+	if i < 0 || (c != pe && c != w.vendor) {
+		return order{}, false
+	}
+	return w.orders[i], true
+}
+
+// poEntitlements is the entitlements of an order by its PO number (R3). The
+// lookup rests on the PO, not on a delegation ("every other company's lookup
+// finds nothing"): no delegate in the basis.
+func (w *world) poEntitlements(c, po, pe string) []string {
+	o, ok := w.findPO(c, po, pe)
+	if !ok {
+		return []string{answerNotFound}
+	}
+	out := []string{}
+	for _, sub := range o.subs {
+		out = append(out, w.entitlement(c, sub, w.bases(c, o, w.owner[sub], false)))
+	}
+	return out
+}
+
+// orderDetails is the order by its PO number: R2 and R3 (its purchasing
+// entity; the vendor, R6), R4 (owner & location for the order's owner and the
+// vendor only). The order is the PO as placed: its roles, owner and site.
+func (w *world) orderDetails(c, po, pe string) string {
+	o, ok := w.findPO(c, po, pe)
+	if !ok {
+		return answerNotFound
+	}
+	owner := ""
+	if c == o.owner || c == w.vendor {
+		owner = o.owner
+	}
+	return answerOrder(o.po, o.pe, o.resellers, o.installers, o.subs, w.bases(c, o, o.owner, false), owner, owner != "")
+}
+
+// explain is R8's second half: "the owner and the vendor can ask who has
+// access to an entitlement and why". Another company that sees it is
+// refused knowing it exists; one that does not gets R7's not_found.
+func (w *world) explain(c, sub string) []string {
+	switch {
+	case w.basis(c, sub) == nil:
+		return []string{answerNotFound}
+	case c != w.owner[sub] && c != w.vendor:
+		return []string{answerForbidden}
+	}
+	out := []string{}
+	for _, k := range w.companies {
+		if b := w.basis(k, sub); b != nil {
+			out = append(out, answerAccess(k, b, w.delegationsOf(k, sub)))
+		}
+	}
+	return out
+}
+
+// grant is R5 for delegating sub, asked by a user of c: "only the owner
+// company (its administrators) may grant"; a delegate cannot re-delegate;
+// what c cannot see does not exist for it (R7).
+func (w *world) grant(c string, admin bool, sub string) string {
+	switch {
+	case w.basis(c, sub) == nil:
+		return answerNotFound
+	case c == w.owner[sub] && admin:
+		return answerOK
+	}
+	return answerForbidden
+}
+
+// mayGrant is R5 for delegating all c owns: its administrators, when it
+// owns anything.
+func (w *world) mayGrant(c string, admin bool) string {
+	if admin && slices.Contains(slices.Collect(maps.Values(w.owner)), c) {
+		return answerOK
+	}
+	return answerForbidden
+}
+
+// revoke is R5 for revoking d: the owner company's administrators; the
+// delegate knows of it and is refused; to anyone else it does not exist (R7).
+func (w *world) revoke(c string, admin bool, d *delegation) string {
+	switch {
+	case c == d.owner && admin:
+		return answerOK
+	case c == d.owner || c == d.delegate:
+		return answerForbidden
+	}
+	return answerNotFound
+}
+
+// delegationsSeen is the delegations c's company granted and received;
+// another company's do not exist for it (R7).
+func (w *world) delegationsSeen(c string) string {
+	var granted, received []string
+	for _, d := range w.dels {
+		if d.owner == c {
+			granted = append(granted, d.id)
+		}
+		if d.delegate == c {
+			received = append(received, d.id)
+		}
+	}
+	return answerDelegations(granted, received)
+}
+
+// transfer moves sub to company to: the owner at once, and "the former
+// owner's delegations of that entitlement end" (README, "Ownership
+// transfer"): a listed one lists it no more, even if it comes back. An
+// all-scope one covers what its owner owns "now and later" (SPEC §2): sub
+// again, if it comes back.
+func (w *world) transfer(sub, to string) {
+	for _, d := range w.dels {
+		if d.owner == w.owner[sub] && d.subs != nil {
+			d.subs = slices.DeleteFunc(d.subs, func(s string) bool { return s == sub })
+		}
+	}
+	w.owner[sub] = to
+}
