@@ -170,6 +170,13 @@ type request struct {
 
 func (ts *testServer) do(r request) response {
 	ts.t.Helper()
+	return ts.doAs(ts.t, r)
+}
+
+// doAs is do for t, e.g. a subtest: a request that fails to go through
+// fails t.
+func (ts *testServer) doAs(t testing.TB, r request) response {
+	t.Helper()
 	var body io.Reader
 	switch b := r.body.(type) {
 	case nil:
@@ -180,13 +187,13 @@ func (ts *testServer) do(r request) response {
 	default:
 		data, err := json.Marshal(b)
 		if err != nil {
-			ts.t.Fatal(err)
+			t.Fatal(err)
 		}
 		body = bytes.NewReader(data)
 	}
 	req, err := http.NewRequest(r.method, ts.srv.URL+r.path, body)
 	if err != nil {
-		ts.t.Fatal(err)
+		t.Fatal(err)
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -207,15 +214,15 @@ func (ts *testServer) do(r request) response {
 	}
 	res, err := c.Do(req)
 	if err != nil {
-		ts.t.Fatal(err)
+		t.Fatal(err)
 	}
 	defer res.Body.Close()
 	data, err := io.ReadAll(res.Body)
 	if err != nil {
-		ts.t.Fatal(err)
+		t.Fatal(err)
 	}
 	for _, h := range responseHooks {
-		h(ts.t, req, res.StatusCode, res.Header, data)
+		h(t, req, res.StatusCode, res.Header, data)
 	}
 	return response{status: res.StatusCode, header: res.Header, body: data}
 }
