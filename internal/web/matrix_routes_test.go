@@ -212,6 +212,11 @@ func checkMe(t *testing.T, m *mx, s *subject) {
 		"%s: /me is someone else: %s", s.name, res.body)
 }
 
+// subsAfterMissing are the subscription IDs the checkers ask about: a
+// missing one first (its 404 is the one the hidden ones' must equal), then
+// every entitlement of the world.
+func (m *mx) subsAfterMissing() []string { return append([]string{missingSub}, m.subs()...) }
+
 // visible lists the entitlements s sees in its list (with role: those it
 // sees on that basis), by subscription ID.
 func (m *mx) visible(s *subject, role entitle.Basis) []string {
@@ -312,7 +317,7 @@ func checkCSV(t *testing.T, m *mx, s *subject) {
 }
 
 func checkGet(t *testing.T, m *mx, s *subject) {
-	for _, sub := range append(m.subs(), missingSub) {
+	for _, sub := range m.subsAfterMissing() {
 		d := m.entitlement(s.company(), policy.Get, sub)
 		path := "/api/v1/entitlements/" + sub
 		res := m.api(t, s, http.MethodGet, path, nil)
@@ -330,7 +335,7 @@ func checkGet(t *testing.T, m *mx, s *subject) {
 // (policy.AskWhoHasAccess); the answer lists each company the table lets
 // see the entitlement, with its basis.
 func checkAccess(t *testing.T, m *mx, s *subject) {
-	for _, sub := range append(m.subs(), missingSub) {
+	for _, sub := range m.subsAfterMissing() {
 		d := policy.AskWhoHasAccess(s.actor, m.entitlement(s.company(), policy.Get, sub))
 		path := "/api/v1/entitlements/" + sub + "/access"
 		res := m.api(t, s, http.MethodGet, path, nil)
@@ -418,7 +423,7 @@ func checkOrderEntitlements(t *testing.T, m *mx, s *subject) {
 // renewal link to whom may see how to renew, revoke buttons to the
 // owner's administrators — and is the 404 page of a missing one otherwise.
 func checkEntitlementPage(t *testing.T, m *mx, s *subject) {
-	for _, sub := range append(m.subs(), missingSub) {
+	for _, sub := range m.subsAfterMissing() {
 		d := m.entitlement(s.company(), policy.Get, sub)
 		path := "/entitlements/" + sub
 		res := m.page(t, s, http.MethodGet, path, nil)
@@ -483,7 +488,7 @@ func checkOrdersPage(t *testing.T, m *mx, s *subject) {
 // vendor (policy.RenewalOptions); the answer says what the caller may do
 // next as policy.RequestRenewal and policy.OfferTransfer decide.
 func checkRenewalOptions(t *testing.T, m *mx, s *subject) {
-	for _, sub := range append(m.subs(), missingSub) {
+	for _, sub := range m.subsAfterMissing() {
 		gd := m.entitlement(s.company(), policy.Get, sub)
 		d := policy.RenewalOptions(gd)
 		path := "/api/v1/entitlements/" + sub + "/renewal"
@@ -511,7 +516,7 @@ func checkRenewalOptions(t *testing.T, m *mx, s *subject) {
 }
 
 func checkRenewPage(t *testing.T, m *mx, s *subject) {
-	for _, sub := range append(m.subs(), missingSub) {
+	for _, sub := range m.subsAfterMissing() {
 		gd := m.entitlement(s.company(), policy.Get, sub)
 		path := "/entitlements/" + sub + "/renew"
 		res := m.page(t, s, http.MethodGet, path, nil)
@@ -530,7 +535,7 @@ func checkRenewPage(t *testing.T, m *mx, s *subject) {
 // allowed party passes the permission to be refused for the route (422).
 func checkRequestRenewal(t *testing.T, m *mx, s *subject) {
 	body := map[string]string{"route": "by-carrier-pigeon"}
-	for _, sub := range append(m.subs(), missingSub) {
+	for _, sub := range m.subsAfterMissing() {
 		d := policy.RequestRenewal(m.entitlement(s.company(), policy.Get, sub))
 		path := "/api/v1/entitlements/" + sub + "/renewal-requests"
 		res := m.api(t, s, http.MethodPost, path, body)
@@ -545,7 +550,7 @@ func checkRequestRenewal(t *testing.T, m *mx, s *subject) {
 
 func checkRenewForm(t *testing.T, m *mx, s *subject) {
 	form := url.Values{"route": {"by-carrier-pigeon"}}
-	for _, sub := range append(m.subs(), missingSub) {
+	for _, sub := range m.subsAfterMissing() {
 		d := policy.RequestRenewal(m.entitlement(s.company(), policy.Get, sub))
 		path := "/entitlements/" + sub + "/renew"
 		res := m.page(t, s, http.MethodPost, path, form)
@@ -559,7 +564,7 @@ func checkRenewForm(t *testing.T, m *mx, s *subject) {
 // refused for the missing field (422).
 func checkOfferTransfer(t *testing.T, m *mx, s *subject) {
 	body := map[string]string{"to": ""}
-	for _, sub := range append(m.subs(), missingSub) {
+	for _, sub := range m.subsAfterMissing() {
 		d := policy.OfferTransfer(s.actor, m.entitlement(s.company(), policy.Get, sub))
 		path := "/api/v1/entitlements/" + sub + "/transfers"
 		res := m.api(t, s, http.MethodPost, path, body)
@@ -574,7 +579,7 @@ func checkOfferTransfer(t *testing.T, m *mx, s *subject) {
 
 func checkOfferTransferForm(t *testing.T, m *mx, s *subject) {
 	form := url.Values{"to": {""}}
-	for _, sub := range append(m.subs(), missingSub) {
+	for _, sub := range m.subsAfterMissing() {
 		d := policy.OfferTransfer(s.actor, m.entitlement(s.company(), policy.Get, sub))
 		path := "/entitlements/" + sub + "/transfer"
 		res := m.page(t, s, http.MethodPost, path, form)
@@ -685,7 +690,7 @@ func checkAnswerRenewal(portal bool) checker {
 			}
 			return m.api(t, s, http.MethodPatch, "/api/v1/renewal-requests/"+id, map[string]string{"status": status})
 		}
-		for _, r := range append(slices.Clone(m.renewals), entitle.RenewalRequest{}) {
+		for _, r := range append([]entitle.RenewalRequest{{}}, m.renewals...) {
 			for _, status := range []string{entitle.RenewalQuoted, entitle.RenewalWithdrawn} {
 				id, d := missingNumber, policy.Decision{}
 				if r.ID != 0 {
@@ -769,7 +774,7 @@ func checkAnswerTransfer(portal bool) checker {
 			}
 			return m.api(t, s, http.MethodPost, "/api/v1/transfers/"+id+"/"+action, nil)
 		}
-		for _, tr := range []entitle.Transfer{m.transfer, {}} {
+		for _, tr := range []entitle.Transfer{{}, m.transfer} {
 			for _, action := range []string{policy.TransferAccept, policy.TransferDecline, policy.TransferCancel} {
 				id := missingNumber
 				d := policy.Decision{}
@@ -921,7 +926,7 @@ func checkGrant(portal bool) checker {
 		owns := m.owns(s.company())
 		mayGrant := policy.ManageDelegations(s.actor, s.company(), owns)
 		m.answers(t, s, "grant all", grant(nil), mayGrant, http.StatusUnprocessableEntity, http.StatusForbidden, "", "", nil)
-		for _, sub := range append(m.subs(), missingSub) {
+		for _, sub := range m.subsAfterMissing() {
 			d := policy.Decision{}
 			if gd := m.entitlement(s.company(), policy.Get, sub); gd.Allowed {
 				o, _ := m.orderOf(sub)
@@ -952,7 +957,7 @@ func checkRevoke(portal bool) checker {
 			}
 			return m.api(t, s, http.MethodDelete, "/api/v1/delegations/"+id, nil)
 		}
-		for _, dl := range append(slices.Clone(m.dels), entitle.Delegation{ID: missingDelegation}) {
+		for _, dl := range append([]entitle.Delegation{{ID: missingDelegation}}, m.dels...) {
 			d := policy.Decision{}
 			if dl.Owner != "" {
 				d = policy.RevokeDelegation(s.actor, dl.Owner, dl.Delegate)
@@ -1058,7 +1063,7 @@ func checkManageInvitation(method, pattern string) checker {
 			}
 			return m.api(t, s, method, path, nil)
 		}
-		for _, inv := range append(slices.Clone(m.revokedInvs), entitle.Invitation{}) {
+		for _, inv := range append([]entitle.Invitation{{}}, m.revokedInvs...) {
 			id, d := missingNumber, policy.Decision{}
 			if inv.ID != 0 {
 				id, d = strconv.FormatInt(inv.ID, 10), policy.ManageInvitation(s.actor, inv)
@@ -1108,38 +1113,32 @@ func checkChangeUser(portal bool) checker {
 			other = "PE"
 		}
 		active, no := entitle.UserActive, false
-		for _, ch := range []entitle.UserChange{{Status: &active}, {Admin: &no}} {
+		for _, ch := range []struct {
+			label  string
+			form   url.Values
+			body   map[string]any
+			change entitle.UserChange
+		}{
+			{"status active", url.Values{"status": {"active"}}, map[string]any{"status": "active"}, entitle.UserChange{Status: &active}},
+			{"admin false", url.Values{"admin": {"false"}}, map[string]any{"admin": false}, entitle.UserChange{Admin: &no}},
+		} {
 			ask := func(id string) response {
 				if portal {
-					f := url.Values{}
-					if ch.Status != nil {
-						f.Set("status", string(*ch.Status))
-					}
-					if ch.Admin != nil {
-						f.Set("admin", strconv.FormatBool(*ch.Admin))
-					}
-					return m.page(t, s, http.MethodPost, "/coworkers/users/"+id, f)
+					return m.page(t, s, http.MethodPost, "/coworkers/users/"+id, ch.form)
 				}
-				body := map[string]any{}
-				if ch.Status != nil {
-					body["status"] = *ch.Status
-				}
-				if ch.Admin != nil {
-					body["admin"] = *ch.Admin
-				}
-				return m.api(t, s, http.MethodPatch, "/api/v1/users/"+id, body)
+				return m.api(t, s, http.MethodPatch, "/api/v1/users/"+id, ch.body)
 			}
 			targets := append(slices.Clone(m.byCompany[s.company()]), m.userOf(other, true))
-			for _, u := range append(targets, &subject{}) {
+			for _, u := range append([]*subject{{}}, targets...) {
 				id, d := missingNumber, policy.Decision{}
 				if u.user.ID != 0 {
 					others := 1 // each company has one administrator
 					if u.user.Admin {
 						others = 0
 					}
-					id, d = strconv.FormatInt(u.user.ID, 10), policy.ChangeCoworker(s.actor, u.user, ch, others)
+					id, d = strconv.FormatInt(u.user.ID, 10), policy.ChangeCoworker(s.actor, u.user, ch.change, others)
 				}
-				m.answers(t, s, fmt.Sprintf("change user %s (%s)", id, u.name), ask(id), d, ok, http.StatusForbidden, id, missingNumber, ask)
+				m.answers(t, s, "change user "+id+": "+ch.label, ask(id), d, ok, http.StatusForbidden, id, missingNumber, ask)
 			}
 		}
 	}

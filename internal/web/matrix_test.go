@@ -418,9 +418,9 @@ func (q poQuery) query() string {
 	return "?purchasing_entity=" + q.pe
 }
 
-// poQueries are the ways s names each order, and a missing one.
+// poQueries are the ways s names a missing order, then each order.
 func (w *mworld) poQueries(s *subject) []poQuery {
-	var out []poQuery
+	out := []poQuery{{po: missingPO}, {po: missingPO, pe: "PE"}}
 	seen := map[string]bool{}
 	for _, o := range w.orders {
 		out = append(out, poQuery{po: o.PONumber, pe: o.PurchasingEntity, order: o, exists: true})
@@ -436,7 +436,7 @@ func (w *mworld) poQueries(s *subject) []poQuery {
 		}
 		out = append(out, q)
 	}
-	return append(out, poQuery{po: missingPO}, poQuery{po: missingPO, pe: "PE"})
+	return out
 }
 
 // poDecision is s's decision on the order q names, asked way.
@@ -565,7 +565,11 @@ func (m *mx) answersWith(t *testing.T, s *subject, what string, res response, wa
 	if !m.check(t, res.status == want, "%s: %s: %d, want %d (%s)\n%s", s.name, what, res.status, want, why, clip(res.body)) {
 		return false
 	}
-	if want == http.StatusNotFound && id != missing {
+	switch {
+	case want != http.StatusNotFound:
+	case id == missing:
+		m.remember(t, s, what, res) // the missing object's own 404, for the hidden ones' after it
+	default:
 		m.likeMissing(t, s, what, res, id, missing, again)
 	}
 	return true
@@ -586,21 +590,32 @@ func reasons(d policy.Decision) string {
 // identifier; and that the two carry the same headers.
 func (m *mx) likeMissing(t *testing.T, s *subject, what string, res response, id, missing string, again func(id string) response) {
 	t.Helper()
-	key := t.Name() + "\x00" + s.name + "\x00" + strings.Replace(what, id, missing, 1)
+	key := missingKey(t, s, strings.Replace(what, id, missing, 1))
 	m.mu.Lock()
 	miss, ok := m.missing[key]
 	m.mu.Unlock()
 	if !ok {
 		miss = again(missing)
-		m.mu.Lock()
-		m.missing[key] = miss
-		m.mu.Unlock()
+		m.remember(t, s, strings.Replace(what, id, missing, 1), miss)
 	}
 	same := miss.status == res.status && sameBut(res.body, miss.body, id, missing)
 	for _, h := range []string{"Content-Type", "Cache-Control", "Www-Authenticate", "Location"} {
 		same = same && res.header.Get(h) == miss.header.Get(h)
 	}
 	m.check(t, same, "%s: %s: the 404 differs from the one for %s beyond the identifier:\n%s\n%s", s.name, what, missing, clip(res.body), clip(miss.body))
+}
+
+// remember keeps res, s's answer about a missing object (what says
+// which), for likeMissing: the checkers ask about the missing object
+// first.
+func (m *mx) remember(t *testing.T, s *subject, what string, res response) {
+	m.mu.Lock()
+	m.missing[missingKey(t, s, what)] = res
+	m.mu.Unlock()
+}
+
+func missingKey(t *testing.T, s *subject, what string) string {
+	return t.Name() + "\x00" + s.name + "\x00" + what
 }
 
 // sameBut reports whether a, an answer about idA, equals b, the same
