@@ -334,19 +334,22 @@ func (s *Service) UpdateRenewalRequest(ctx context.Context, c entitle.Actor, id 
 	}
 	now := s.now()
 	missing := notFound("renewal request", fmt.Sprint(id))
+	// Whether this party gives this answer is decided before the state of
+	// the request: a party that may not is refused whatever the state; the
+	// one that may is told when the request is closed.
 	check := func(r entitle.RenewalRequest) error {
 		d := policy.AnswerRenewalRequest(c, r, status)
 		switch {
 		case !d.Visible:
 			return missing
-		case r.Status == entitle.RenewalTransferred:
-			return entitle.Errorf(entitle.CodeConflict, "this renewal request was closed when %s changed hands: its new owner asks anew", r.SubscriptionID)
-		case !r.Open():
-			return entitle.Errorf(entitle.CodeConflict, "this renewal request is %s already: it is closed", r.Status)
 		case !d.Allowed:
 			// The status asked for is not one this party gives: a wrong
 			// value of the field, said in the policy's words.
 			return entitle.Problems{{Field: "status", Message: d.Reasons[0]}}
+		case r.Status == entitle.RenewalTransferred:
+			return entitle.Errorf(entitle.CodeConflict, "this renewal request was closed when %s changed hands: its new owner asks anew", r.SubscriptionID)
+		case !r.Open():
+			return entitle.Errorf(entitle.CodeConflict, "this renewal request is %s already: it is closed", r.Status)
 		}
 		return nil
 	}

@@ -160,15 +160,19 @@ func (s *Service) DecideTransfer(ctx context.Context, c entitle.Actor, id int64,
 	if status == "" {
 		return disclose.Transfer{}, entitle.Errorf(entitle.CodeNotFound, "no action %q on a transfer: accept, decline or cancel", answer)
 	}
+	// Who may answer is decided before the state of the offer, as for
+	// every refusal (policy.Decision.Err): a party that may not give this
+	// answer is refused whatever the state; the one that may is told when
+	// the offer is closed.
 	check := func(t entitle.Transfer) error {
 		d := policy.AnswerTransfer(c, t, answer)
 		switch {
 		case !d.Visible:
 			return missing
-		case t.Status != entitle.TransferOffered:
-			return entitle.Errorf(entitle.CodeConflict, "this transfer is %s already", t.Status)
 		case !d.Allowed:
 			return d.Err("transfer", fmt.Sprint(id))
+		case t.Status != entitle.TransferOffered:
+			return entitle.Errorf(entitle.CodeConflict, "this transfer is %s already", t.Status)
 		case status == entitle.TransferAccepted && t.State(now) == entitle.TransferExpired:
 			return entitle.Errorf(entitle.CodeConflict, "this offer expired on %s: ask %s to offer it again", t.ExpiresAt.Format("2006-01-02 15:04 UTC"), t.From)
 		}

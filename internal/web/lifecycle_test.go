@@ -253,6 +253,9 @@ func TestRenewalRequests(t *testing.T) {
 	if res := patch(w.member["SHOP"], sent.ID, map[string]any{"status": "lost"}); res.status != http.StatusConflict {
 		t.Errorf("a closed request changes: %d %s", res.status, res.body)
 	}
+	if res := patch(w.member["PLANT"], sent.ID, map[string]any{"status": "lost"}); res.status != http.StatusUnprocessableEntity {
+		t.Errorf("the requester marks a closed request lost: %d %s", res.status, res.body)
+	}
 	w.get("/api/v1/renewal-requests?box=sent", w.admin["PLANT"]).json(t, &mine)
 	if mine.Items[0].Status != "won" || mine.Items[0].Note != "Quote Q-17 sent to Ann." {
 		t.Errorf("the requester sees the answer: %+v", mine.Items[0])
@@ -371,6 +374,11 @@ func TestTransfers(t *testing.T) {
 	}
 	if res := decide(w.admin["NEWCO"], tr.ID, "decline"); res.status != http.StatusConflict {
 		t.Errorf("answering twice: %d %s", res.status, res.body)
+	}
+	// Who may answer is decided before the state: a party that may not is
+	// refused, closed offer or not.
+	if res := decide(w.admin["PLANT"], tr.ID, "accept"); res.status != http.StatusForbidden {
+		t.Errorf("the offering company accepts a closed offer: %d %s", res.status, res.body)
 	}
 
 	// NEWCO owns S-100 now: owner & location with its own name, no site.

@@ -364,8 +364,8 @@ func clipBody(b []byte) string {
 	return string(b)
 }
 
-// routeRE finds the routes of routes.go: mux.Handle("METHOD /path", handler).
-var routeRE = regexp.MustCompile(`mux\.Handle\("(?:([A-Z]+) )?(/[^"]*)",\s*([^\n]*)\)\n`)
+// routeRE finds the routes of routes.go: handle("METHOD /path", handler).
+var routeRE = regexp.MustCompile(`\bhandle\("(?:([A-Z]+) )?(/[^"]*)",\s*([^\n]*)\)\n`)
 
 type route struct {
 	method, path, handler string

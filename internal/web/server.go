@@ -17,6 +17,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -143,10 +144,11 @@ type Config struct {
 
 // Server is the HTTP side of entitle.
 type Server struct {
-	cfg     Config
-	metrics *metrics
-	mux     *http.ServeMux
-	handler http.Handler
+	cfg      Config
+	metrics  *metrics
+	mux      *http.ServeMux
+	patterns []string // every route's pattern, in the order of routes.go
+	handler  http.Handler
 }
 
 // New returns a server on cfg.
@@ -177,6 +179,10 @@ func New(cfg Config) (*Server, error) {
 	s.handler = s.routes()
 	return s, nil
 }
+
+// Routes returns the pattern of every route the server registers
+// (routes.go), in order: e.g. "GET /api/v1/me", "/api/".
+func (s *Server) Routes() []string { return slices.Clone(s.patterns) }
 
 // ServeHTTP serves a request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }

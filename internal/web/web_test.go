@@ -176,16 +176,29 @@ type request struct {
 
 func (ts *testServer) do(r request) response {
 	ts.t.Helper()
-	return ts.doAll(r)[0]
+	return ts.doAs(ts.t, r)
+}
+
+// doAs is do for t, e.g. a subtest: a request that fails to go through
+// fails t.
+func (ts *testServer) doAs(t testing.TB, r request) response {
+	t.Helper()
+	return ts.doAllAs(t, r)[0]
 }
 
 // doAll sends the requests at once and returns their answers, in order;
 // each is checked by the hooks like do's.
 func (ts *testServer) doAll(rs ...request) []response {
 	ts.t.Helper()
+	return ts.doAllAs(ts.t, rs...)
+}
+
+// doAllAs is doAll for t.
+func (ts *testServer) doAllAs(t testing.TB, rs ...request) []response {
+	t.Helper()
 	reqs := make([]*http.Request, len(rs))
 	for i, r := range rs {
-		reqs[i] = ts.newRequest(r)
+		reqs[i] = ts.newRequest(t, r)
 	}
 	out := make([]response, len(rs))
 	errs := make([]error, len(rs))
@@ -209,18 +222,18 @@ func (ts *testServer) doAll(rs ...request) []response {
 	wg.Wait()
 	for i, res := range out {
 		if errs[i] != nil {
-			ts.t.Fatalf("%s %s: %v", rs[i].method, rs[i].path, errs[i])
+			t.Fatalf("%s %s: %v", rs[i].method, rs[i].path, errs[i])
 		}
 		for _, h := range responseHooks {
-			h(ts.t, reqs[i], res.status, res.header, res.body)
+			h(t, reqs[i], res.status, res.header, res.body)
 		}
 	}
 	return out
 }
 
 // newRequest builds the HTTP request of r.
-func (ts *testServer) newRequest(r request) *http.Request {
-	ts.t.Helper()
+func (ts *testServer) newRequest(t testing.TB, r request) *http.Request {
+	t.Helper()
 	var body io.Reader
 	switch b := r.body.(type) {
 	case nil:
@@ -231,13 +244,13 @@ func (ts *testServer) newRequest(r request) *http.Request {
 	default:
 		data, err := json.Marshal(b)
 		if err != nil {
-			ts.t.Fatal(err)
+			t.Fatal(err)
 		}
 		body = bytes.NewReader(data)
 	}
 	req, err := http.NewRequest(r.method, ts.srv.URL+r.path, body)
 	if err != nil {
-		ts.t.Fatal(err)
+		t.Fatal(err)
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
