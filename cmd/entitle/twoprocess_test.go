@@ -33,9 +33,10 @@ type process struct {
 	log *syncBuffer
 }
 
-func startServe(t *testing.T, db string) *process {
+// startServe starts `entitle serve` on db, with args after the defaults.
+func startServe(t *testing.T, db string, args ...string) *process {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "serve", "--db", db, "--addr", "127.0.0.1:0", "--outbox", filepath.Join(t.TempDir(), "outbox"))
+	cmd := exec.Command(os.Args[0], append([]string{"serve", "--db", db, "--addr", "127.0.0.1:0", "--outbox", filepath.Join(t.TempDir(), "outbox")}, args...)...)
 	cmd.Env = append(os.Environ(), "ENTITLE_TEST_RUN_MAIN=1")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -84,6 +85,19 @@ func (p *process) stop(t *testing.T) {
 		p.cmd.Process.Kill()
 		t.Errorf("serve did not stop on SIGTERM")
 	}
+}
+
+// kill ends the process with SIGKILL (kill -9): no shutdown, no cleanup;
+// it returns once the process is gone.
+func (p *process) kill(t *testing.T) {
+	t.Helper()
+	if p.cmd.ProcessState != nil {
+		return
+	}
+	if err := p.cmd.Process.Kill(); err != nil {
+		t.Fatalf("kill -9 serve: %v", err)
+	}
+	p.cmd.Wait() // "signal: killed"
 }
 
 type httpResult struct {
