@@ -494,6 +494,6 @@ func TestServeKilled(t *testing.T) {
 	for _, tn := range tenants {
 		committed += tn.committedInflight
 	}
-	t.Logf("%d clients, %d kills: %d acknowledged writes, all there after the restarts (%d requests in all); of %d writes in flight at the kills, %d were committed; %s",
+	t.Logf("%d clients, %d kills: %d acknowledged writes, all there after the restarts (%d requests in all); of %d writes in flight at the kills, %d had been committed; %s",
 		clients, kills, writes, requests, inflightWrites, committed, time.Since(started).Round(time.Millisecond))
 }

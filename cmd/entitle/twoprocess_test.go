@@ -98,6 +98,12 @@ func (p *process) kill(t *testing.T) {
 		t.Fatalf("kill -9 serve: %v", err)
 	}
 	p.cmd.Wait() // "signal: killed"
+	// Under the race detector, a race is reported as it happens, and a
+	// killed process has no exit status to say so.
+	if log := p.log.String(); strings.Contains(log, "WARNING: DATA RACE") {
+		i := strings.Index(log, "WARNING: DATA RACE")
+		t.Errorf("serve reported a data race before it was killed:\n%s", log[i:min(len(log), i+8000)])
+	}
 }
 
 type httpResult struct {
