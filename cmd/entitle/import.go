@@ -19,7 +19,7 @@ import (
 func importCommand() command {
 	return command{
 		name:    "import",
-		args:    "[--dry-run] FILE...",
+		args:    "[--dry-run] [--progress] FILE...",
 		summary: "import companies, MSAs, orders and prices from the ERP (.jsonl or .csv)",
 		help: `Reads every FILE (JSONL records of type company, msa, order and price;
 or CSV orders, one row per order line — see the README), checks every record
@@ -29,7 +29,11 @@ all or nothing. Importing the same files again changes nothing.
 When anything is wrong, every problem is printed as FILE:LINE: FIELD:
 MESSAGE, the command exits with status 1 and the database is unchanged.
 On a terminal, long imports show a progress bar; otherwise the outcome is
-one JSON object on standard output.`,
+one JSON object on standard output. With --progress, progress is written
+as plain lines on standard error instead (for logs and scripts): one when
+each file is read, one when checking starts, one per 1,000 records written
+(or per round of writes on PostgreSQL), the last one just before the
+commit. Nothing is visible to anyone before the commit.`,
 		run: runImport,
 	}
 }
@@ -46,6 +50,7 @@ type importSummary struct {
 func runImport(ctx context.Context, e *env, c command, args []string) error {
 	f := newFlags(e, c)
 	dryRun := f.Bool("dry-run", false, "validate only; write nothing")
+	progress := f.Bool("progress", false, "write progress as plain lines on standard error (instead of a progress bar)")
 	files, err := f.parse(args)
 	if err != nil {
 		return err
@@ -54,6 +59,7 @@ func runImport(ctx context.Context, e *env, c command, args []string) error {
 		return errUsage{"name at least one file to import"}
 	}
 	tty := isTerminal(e.stderr)
+	bars := tty && !*progress
 
 	// Read every file, gathering every problem.
 	var batch entitle.Batch
@@ -64,7 +70,7 @@ func runImport(ctx context.Context, e *env, c command, args []string) error {
 			return err
 		}
 		var r io.Reader = fh
-		if st, err := fh.Stat(); err == nil && tty && st.Size() > 4<<20 {
+		if st, err := fh.Stat(); err == nil && bars && st.Size() > 4<<20 {
 			bar := progressbar.DefaultBytes(st.Size(), "reading "+name)
 			r = io.TeeReader(fh, bar)
 			defer bar.Finish()
@@ -79,6 +85,9 @@ func runImport(ctx context.Context, e *env, c command, args []string) error {
 		batch.Prices = append(batch.Prices, b.Prices...)
 		batch.Orders = append(batch.Orders, b.Orders...)
 		problems = append(problems, ps...)
+		if *progress {
+			fmt.Fprintf(e.stderr, "entitle import: read %d records from %s\n", b.Len(), name)
+		}
 	}
 
 	db, err := f.open(ctx)
@@ -87,11 +96,25 @@ func runImport(ctx context.Context, e *env, c command, args []string) error {
 	}
 	defer db.Close()
 	opt := entitle.ImportOptions{DryRun: *dryRun || len(problems) > 0, Actor: "cli"}
-	if tty && batch.Len() > 5000 {
+	if bars && batch.Len() > 5000 {
 		fmt.Fprintf(e.stderr, "checking %d records against each other and the database…\n", batch.Len())
 		bar := progressbar.Default(int64(batch.Len()), "writing")
 		opt.Progress = func(done, total int) { bar.Set(done) }
 		defer bar.Finish()
+	}
+	if *progress {
+		fmt.Fprintf(e.stderr, "entitle import: checking %d records against each other and the database\n", batch.Len())
+		end := "committing"
+		if opt.DryRun {
+			end = "rolling back (dry run)"
+		}
+		opt.Progress = func(done, total int) {
+			if done < total {
+				fmt.Fprintf(e.stderr, "entitle import: written %d of %d records\n", done, total)
+			} else {
+				fmt.Fprintf(e.stderr, "entitle import: written %d of %d records; %s\n", done, total, end)
+			}
+		}
 	}
 	res, more, err := db.Import(ctx, batch, opt, e.now())
 	if err != nil {

@@ -33,9 +33,10 @@ type process struct {
 	log *syncBuffer
 }
 
-func startServe(t *testing.T, db string) *process {
+// startServe starts `entitle serve` on db, with args after the defaults.
+func startServe(t *testing.T, db string, args ...string) *process {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "serve", "--db", db, "--addr", "127.0.0.1:0", "--outbox", filepath.Join(t.TempDir(), "outbox"))
+	cmd := exec.Command(os.Args[0], append([]string{"serve", "--db", db, "--addr", "127.0.0.1:0", "--outbox", filepath.Join(t.TempDir(), "outbox")}, args...)...)
 	cmd.Env = append(os.Environ(), "ENTITLE_TEST_RUN_MAIN=1")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -83,6 +84,25 @@ func (p *process) stop(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		p.cmd.Process.Kill()
 		t.Errorf("serve did not stop on SIGTERM")
+	}
+}
+
+// kill ends the process with SIGKILL (kill -9): no shutdown, no cleanup;
+// it returns once the process is gone.
+func (p *process) kill(t *testing.T) {
+	t.Helper()
+	if p.cmd.ProcessState != nil {
+		return
+	}
+	if err := p.cmd.Process.Kill(); err != nil {
+		t.Fatalf("kill -9 serve: %v", err)
+	}
+	p.cmd.Wait() // "signal: killed"
+	// Under the race detector, a race is reported as it happens, and a
+	// killed process has no exit status to say so.
+	if log := p.log.String(); strings.Contains(log, "WARNING: DATA RACE") {
+		i := strings.Index(log, "WARNING: DATA RACE")
+		t.Errorf("serve reported a data race before it was killed:\n%s", log[i:min(len(log), i+8000)])
 	}
 }
 
