@@ -64,8 +64,10 @@ func Decide(c entitle.Actor, way Way, f entitle.Facts, now time.Time) Decision {
 	if c.Vendor && c.Company != "" {
 		d.addBasis(entitle.BasisVendor)
 		d.allow(viewsOf(way, true), "R6: your company is the vendor, whose record this is")
-		if way == List || way == Get {
+		if way != OrderDetails {
 			d.Views |= ViewPartner
+		}
+		if way == List || way == Get {
 			// R8: the basis states every reason, a delegation from the
 			// owner to the vendor too.
 			d.delegated(c, f, now)
@@ -101,6 +103,10 @@ func Decide(c entitle.Actor, way Way, f entitle.Facts, now time.Time) Decision {
 		}
 		if way == LookupByPO {
 			d.allow(viewsOf(way, false), "R3: your company placed this PO")
+			// Sold via, as in every entitlement answer to the owner.
+			if owner {
+				d.Views |= ViewPartner
+			}
 		} else {
 			d.allow(viewsOf(way, false), "R2: your company is the purchasing entity")
 		}

@@ -129,7 +129,7 @@ func TestTable(t *testing.T) {
 		entitle.BasisOwner:            {"entitlement,owner,partner", "entitlement,owner,partner", "-", "-"},
 		entitle.BasisInstaller:        {"entitlement", "entitlement", "-", "-"},
 		entitle.BasisDelegate:         {"entitlement,partner", "entitlement,partner", "-", "-"},
-		entitle.BasisVendor:           {"entitlement,owner,partner", "entitlement,owner,partner", "entitlement,owner", "entitlement,order,owner"},
+		entitle.BasisVendor:           {"entitlement,owner,partner", "entitlement,owner,partner", "entitlement,owner,partner", "entitlement,order,owner"},
 		"":                            {"-", "-", "-", "-"},
 	}
 	got := map[entitle.Basis][4]string{}

@@ -362,13 +362,14 @@ func (w *mworld) bases(company string, way policy.Way, o entitle.Order, sub stri
 
 // tableDecision is what the rules table gives a company holding bases bs,
 // asked way: each basis's cell; a denied cell adds nothing; the union of
-// the views of the others; no allowing basis → denied (R7). One view does
+// the views of the others; no allowing basis → denied (R7). Two views do
 // not come from the basis that allows the lookup: owner & location are the
-// owner company's own (R4), so the owner basis — whose cell for a lookup
-// by PO number is denied, the PO being the purchasing entity's (R3) —
-// adds the owner view its own cells carry to whatever another basis
-// allows (a direct purchase: the owner placed the PO itself). The basis
-// of the answer (R8) lists every basis held.
+// owner company's own (R4), and so is the partner of record in an
+// entitlement answer; so the owner basis — whose cells for a lookup by PO
+// number are denied, the PO being the purchasing entity's (R3) — adds the
+// owner view its own cells carry, and the partner view to entitlements, to
+// whatever another basis allows (a direct purchase: the owner placed the
+// PO itself). The basis of the answer (R8) lists every basis held.
 func (w *mworld) tableDecision(bs []entitle.Basis, way policy.Way) policy.Decision {
 	var d policy.Decision
 	for _, b := range bs {
@@ -381,7 +382,11 @@ func (w *mworld) tableDecision(bs []entitle.Basis, way policy.Way) policy.Decisi
 		return policy.Decision{}
 	}
 	if slices.Contains(bs, entitle.BasisOwner) {
-		d.Views |= w.cells[entitle.BasisOwner][policy.Get].Views & policy.ViewOwner
+		carried := policy.ViewOwner
+		if way != policy.OrderDetails {
+			carried |= policy.ViewPartner
+		}
+		d.Views |= w.cells[entitle.BasisOwner][policy.Get].Views & carried
 	}
 	d.Basis = bs
 	return d
