@@ -76,12 +76,30 @@ func (w *world) basis(c, sub string) []string {
 // entitlement is sub as c sees it on basis b: owner & location only for the
 // owner and the vendor (R4). The order's installation site is its owner's as
 // placed, so a new owner is named without it (README, "Ownership transfer").
+// "Every entitlement answer to the owner, its delegates and the vendor
+// carries sold_via: the partner of record" (README, "Sold via").
 func (w *world) entitlement(c, sub string, b []string) string {
-	owner, site := "", false
+	owner, site, partner := "", false, ""
 	if c == w.owner[sub] || c == w.vendor {
 		owner, site = w.owner[sub], w.owner[sub] == w.orderOf(sub).owner
 	}
-	return answerEntitlement(sub, w.orderOf(sub).po, b, owner, site)
+	if slices.ContainsFunc(b, func(x string) bool { return x == "owner" || x == "delegate" || x == "vendor" }) {
+		partner = w.orderOf(sub).partner()
+	}
+	return answerEntitlement(sub, w.orderOf(sub).po, b, owner, site, partner)
+}
+
+// partner is the order's partner of record (SPEC §2): "the reseller on its
+// order if there is one" — the first, as the README says — "else the
+// purchasing entity when it is not the owner; a direct purchase has none".
+func (o order) partner() string {
+	switch {
+	case len(o.resellers) > 0:
+		return o.resellers[0]
+	case o.pe != o.owner:
+		return o.pe
+	}
+	return ""
 }
 
 // get is one entitlement by subscription ID: R7's not_found when c may not see it.
@@ -228,4 +246,46 @@ func (w *world) transfer(sub, to string) {
 		}
 	}
 	w.owner[sub] = to
+}
+
+// The company's own things. R7: "a user never sees another company's users,
+// invitations or audit events"; SPEC §5's table: any member lists its
+// company's users, "company admins (own company), vendor (all)" read the
+// audit trail; issue 5: administrators change their company's users. R6:
+// the vendor's own record — its pages — is the vendor's alone.
+
+// users is whom a user of c sees listed as co-workers: its company's.
+func (w *world) users(c string) []string {
+	return []string{userEmail(c, true), userEmail(c, false)}
+}
+
+// changeUser is whether a user of c may change a user of company target.
+func (w *world) changeUser(c string, admin bool, target string) string {
+	switch {
+	case c != target:
+		return answerNotFound
+	case !admin:
+		return answerForbidden
+	}
+	return answerOK
+}
+
+// auditTrail is whose audit events a user of c reads: its own company's,
+// every company's for the vendor ("all"); a member is refused.
+func (w *world) auditTrail(c string, admin bool) string {
+	switch {
+	case !admin:
+		return answerForbidden
+	case c == w.vendor:
+		return "all"
+	}
+	return c
+}
+
+// vendorPages is whether the vendor's pages exist for a user of c.
+func (w *world) vendorPages(c string) string {
+	if c == w.vendor {
+		return answerOK
+	}
+	return answerNotFound
 }

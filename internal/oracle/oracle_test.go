@@ -23,11 +23,15 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/entitle-portal/entitle"
+	"github.com/entitle-portal/entitle/internal/audit"
+	"github.com/entitle-portal/entitle/internal/channel"
 	"github.com/entitle-portal/entitle/internal/clocktest"
+	"github.com/entitle-portal/entitle/internal/coworkers"
 	"github.com/entitle-portal/entitle/internal/disclose"
 	"github.com/entitle-portal/entitle/internal/store"
 	"github.com/entitle-portal/entitle/internal/store/storetest"
@@ -74,6 +78,9 @@ func TestOracle(t *testing.T) {
 		})
 	}
 	wg.Wait()
+	if !t.Failed() {
+		t.Logf("%d worlds, %d questions asked of the model and of the system: the same answers", n, questions.Load())
+	}
 }
 
 // checkStore checks the worlds of seeds one after the other in one store.
@@ -85,8 +92,9 @@ func checkStore(t *testing.T, seeds []int64, show bool) {
 		if show {
 			t.Logf("\n%s", g)
 		}
-		c := &checker{t: t, ctx: context.Background(), db: db, clock: clock, gate: disclose.New(db, clock.Now), g: g,
-			first: i == 0, ids: map[string]string{}, labels: map[string]string{}}
+		c := &checker{t: t, ctx: context.Background(), db: db, clock: clock, gate: disclose.New(db, clock.Now),
+			coworkers: &coworkers.Service{Store: db, Now: clock.Now}, audit: &audit.Service{Store: db}, channel: &channel.Service{Store: db, Now: clock.Now},
+			g: g, first: i == 0, ids: map[string]string{}, labels: map[string]string{}, users: map[string]map[bool]int64{}}
 		c.run()
 	}
 }
@@ -99,21 +107,22 @@ type checker struct {
 	db         *store.DB
 	clock      *clocktest.Clock
 	gate       *disclose.Service
+	coworkers  *coworkers.Service
+	audit      *audit.Service
+	channel    *channel.Service
 	g          *generated
-	first      bool              // the first world of its store
-	ids        map[string]string // the model's delegation IDs → the system's
-	labels     map[string]string // the system's delegation IDs → the model's
+	users      map[string]map[bool]int64 // company → administrator? → the user's ID
+	first      bool                      // the first world of its store
+	ids        map[string]string         // the model's delegation IDs → the system's
+	labels     map[string]string         // the system's delegation IDs → the model's
 	mismatches mismatches
 }
 
 func (c *checker) setClock(at time.Time) { c.clock.Advance(at.Sub(c.clock.Now())) }
 
 func (c *checker) actor(company string, admin bool) entitle.Actor {
-	who := "member"
-	if admin {
-		who = "admin"
-	}
-	return entitle.Actor{Company: company, Vendor: company == vendorKey, Admin: admin, Email: who + "@" + company}
+	return entitle.Actor{Company: company, Vendor: company == vendorKey, Admin: admin, UserID: c.users[company][admin],
+		Email: userEmail(company, admin)}
 }
 
 // fatalf stops at a step of the timeline the system refused.
@@ -126,7 +135,11 @@ func (c *checker) fatalf(format string, args ...any) {
 // differently.
 type mismatches []string
 
+// questions counts the questions compared, for TestOracle's summary.
+var questions atomic.Int64
+
 func (m *mismatches) compare(question string, model, system []string) {
+	questions.Add(1)
 	if !slices.Equal(model, system) {
 		*m = append(*m, fmt.Sprintf("%s\n    model:  %s\n    system: %s", question,
 			strings.Join(model, "\n            "), strings.Join(system, "\n            ")))
@@ -139,6 +152,7 @@ func (c *checker) run() {
 	if err != nil || len(problems) > 0 {
 		c.fatalf("import: %v %v", err, problems)
 	}
+	c.addUsers()
 	c.play()
 	c.setClock(w.now)
 
@@ -218,6 +232,15 @@ func (c *checker) ask(i int, k string) mismatches {
 		q := fmt.Sprintf("PO %s of %q, asked by %s", l.po, l.pe, k)
 		m.compare("entitlements of "+q, w.poEntitlements(k, l.po, l.pe), c.poEntitlements(k, l.po, l.pe))
 		m.compare("order details of "+q, []string{w.orderDetails(k, l.po, l.pe)}, []string{c.orderDetails(k, l.po, l.pe)})
+	}
+	m.compare("the vendor's pages, asked by "+k, []string{w.vendorPages(k)}, []string{c.code(c.channel.CheckPage(c.actor(k, false), "/vendor/companies"))})
+	for _, admin := range []bool{false, true} {
+		m.compare(fmt.Sprintf("co-workers of %s (admin %v)", k, admin), w.users(k), c.coworkersOf(k, admin))
+		m.compare(fmt.Sprintf("audit trail read by %s (admin %v)", k, admin), []string{w.auditTrail(k, admin)}, []string{c.auditTrail(k, admin)})
+		for _, target := range w.companies {
+			m.compare(fmt.Sprintf("change a user of %s, asked by %s (admin %v)", target, k, admin),
+				[]string{w.changeUser(k, admin, target)}, []string{c.changeUser(k, admin, target)})
+		}
 	}
 	return m
 }
@@ -314,7 +337,7 @@ const (
 	answerOK        = "ok"
 )
 
-func answerEntitlement(sub, po string, basis []string, owner string, site bool) string {
+func answerEntitlement(sub, po string, basis []string, owner string, site bool, partner string) string {
 	s := fmt.Sprintf("%s po=%s basis=%s", sub, po, strings.Join(basis, ","))
 	if owner != "" {
 		s += " owner=" + owner
@@ -322,7 +345,19 @@ func answerEntitlement(sub, po string, basis []string, owner string, site bool) 
 	if site {
 		s += " site"
 	}
+	if partner != "" {
+		s += " sold_via=" + partner
+	}
 	return s
+}
+
+// userEmail is the address of c's administrator or member.
+func userEmail(c string, admin bool) string {
+	who := "member"
+	if admin {
+		who = "admin"
+	}
+	return who + "@" + strings.ToLower(c) + ".oracle.example"
 }
 
 func answerOrder(po, pe string, resellers, installers, subs, basis []string, owner string, site bool) string {
@@ -377,7 +412,11 @@ func key(p *disclose.Party) string {
 }
 
 func entitlementAnswer(e disclose.Entitlement) string {
-	return answerEntitlement(e.SubscriptionID, e.PONumber, strs(e.Access), key(e.Owner), e.InstallationSite != nil)
+	partner := ""
+	if e.SoldVia != nil {
+		partner = e.SoldVia.Key
+	}
+	return answerEntitlement(e.SubscriptionID, e.PONumber, strs(e.Access), key(e.Owner), e.InstallationSite != nil, partner)
 }
 
 func (c *checker) get(k, sub string) string {
@@ -508,4 +547,65 @@ func (c *checker) grant(k string, admin bool, sub, delegate string) string {
 func (c *checker) revoke(k string, admin bool, label string) string {
 	_, err := c.gate.Revoke(c.ctx, c.actor(k, admin), c.ids[label])
 	return c.code(err)
+}
+
+// addUsers adds an administrator and a member to each company of the world
+// (the vendor's in the store's first world).
+func (c *checker) addUsers() {
+	for _, k := range c.g.w.companies {
+		c.users[k] = map[bool]int64{}
+		for _, admin := range []bool{true, false} {
+			u := entitle.User{Email: userEmail(k, admin), Name: "User of " + k, Company: k, Admin: admin}
+			var err error
+			if k == vendorKey && !c.first {
+				var rec entitle.UserRecord
+				rec, err = c.db.UserByEmail(c.ctx, u.Email)
+				u = rec.User
+			} else {
+				u, err = c.db.AddUser(c.ctx, u, "", c.g.t0)
+			}
+			if err != nil {
+				c.fatalf("add user %s: %v", u.Email, err)
+			}
+			c.users[k][admin] = u.ID
+		}
+	}
+}
+
+// coworkersOf lists the co-workers a user of k sees, by email.
+func (c *checker) coworkersOf(k string, admin bool) []string {
+	us, err := c.coworkers.Users(c.ctx, c.actor(k, admin), "", 100)
+	if err != nil {
+		return []string{c.code(err)}
+	}
+	var out []string
+	for _, u := range us {
+		out = append(out, u.Email)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// changeUser asks to change target's member, changing nothing.
+func (c *checker) changeUser(k string, admin bool, target string) string {
+	_, err := c.coworkers.ChangeUser(c.ctx, c.actor(k, admin), c.users[target][false], entitle.UserChange{})
+	return c.code(err)
+}
+
+// auditTrail is whose events a user of k reads: "all", or the one company
+// every event it is given belongs to.
+func (c *checker) auditTrail(k string, admin bool) string {
+	events, company, err := c.audit.Events(c.ctx, c.actor(k, admin), audit.Query{Newest: true, Limit: 50})
+	if err != nil {
+		return c.code(err)
+	}
+	if company == "" {
+		return "all"
+	}
+	for _, e := range events {
+		if e.Company != company {
+			return "error: an event of " + e.Company + " in the trail of " + company
+		}
+	}
+	return company
 }
