@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -84,8 +83,7 @@ func TestDatabaseGoesAway(t *testing.T) {
 			t.Errorf("cut: %s %s: message %q does not say the database is not answering", r.method, r.path, res.errMessage())
 		}
 	}
-	status, header, body := get(t, browser, w.srv.URL+"/")
-	checkUnavailable(t, "cut: the portal's list", response{status: status, header: header, body: body}, "text/html")
+	checkUnavailable(t, "cut: the portal's list", w.do(request{method: "GET", path: "/", client: browser}), "text/html")
 
 	// Stalled: all at once, each answered at its deadline.
 	if err := proxy.Stall(); err != nil {
@@ -120,8 +118,8 @@ func TestDatabaseGoesAway(t *testing.T) {
 			t.Errorf("after the database is back: %s %s → %d %s", r.method, r.path, res.status, res.body)
 		}
 	}
-	if status, _, body := get(t, browser, w.srv.URL+"/"); status != http.StatusOK {
-		t.Errorf("after the database is back: the portal's list → %d %s", status, body)
+	if res := w.do(request{method: "GET", path: "/", client: browser}); res.status != http.StatusOK {
+		t.Errorf("after the database is back: the portal's list → %d %s", res.status, res.body)
 	}
 }
 
@@ -142,21 +140,6 @@ func checkUnavailable(t *testing.T, what string, res response, mediaType string)
 	if n, err := strconv.Atoi(res.header.Get("Retry-After")); err != nil || n < 1 {
 		t.Errorf("%s: Retry-After %q, want a number of seconds", what, res.header.Get("Retry-After"))
 	}
-}
-
-// get GETs url with c.
-func get(t *testing.T, c *http.Client, url string) (int, http.Header, []byte) {
-	t.Helper()
-	res, err := c.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res.StatusCode, res.Header, b
 }
 
 // TestRequestDeadline: an API request that runs out of time (here, a
