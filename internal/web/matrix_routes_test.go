@@ -59,10 +59,10 @@ func matrixChecks() map[string]checker {
 		"GET /entitlements/{id}/renew":          checkRenewPage,
 
 		// Acting on an entitlement: renewal requests and transfers.
-		"POST /api/v1/entitlements/{id}/renewal-requests": checkRequestRenewal,
-		"POST /entitlements/{id}/renew":                   checkRenewForm,
-		"POST /api/v1/entitlements/{id}/transfers":        checkOfferTransfer,
-		"POST /entitlements/{id}/transfer":                checkOfferTransferForm,
+		"POST /api/v1/entitlements/{id}/renewal-requests": checkEntitlementAction("renewal-requests", "renew", "route", "by-carrier-pigeon", requestRenewal, false),
+		"POST /entitlements/{id}/renew":                   checkEntitlementAction("renewal-requests", "renew", "route", "by-carrier-pigeon", requestRenewal, true),
+		"POST /api/v1/entitlements/{id}/transfers":        checkEntitlementAction("transfers", "transfer", "to", "", policy.OfferTransfer, false),
+		"POST /entitlements/{id}/transfer":                checkEntitlementAction("transfers", "transfer", "to", "", policy.OfferTransfer, true),
 		"GET /api/v1/renewal-requests":                    checkRenewalRequests,
 		"GET /renewals":                                   checkRenewalsPage,
 		"PATCH /api/v1/renewal-requests/{id}":             checkAnswerRenewal(false),
@@ -530,62 +530,35 @@ func checkRenewPage(t *testing.T, m *mx, s *subject) {
 	}
 }
 
-// checkRequestRenewal: the owner and its delegates ask for renewals
-// (policy.RequestRenewal); asked with a route that does not exist, the
-// allowed party passes the permission to be refused for the route (422).
-func checkRequestRenewal(t *testing.T, m *mx, s *subject) {
-	body := map[string]string{"route": "by-carrier-pigeon"}
-	for _, sub := range m.subsAfterMissing() {
-		d := policy.RequestRenewal(m.entitlement(s.company(), policy.Get, sub))
-		path := "/api/v1/entitlements/" + sub + "/renewal-requests"
-		res := m.api(t, s, http.MethodPost, path, body)
-		again := func(id string) response {
-			return m.api(t, s, http.MethodPost, "/api/v1/entitlements/"+id+"/renewal-requests", body)
+// checkEntitlementAction: a change asked of an entitlement — a renewal
+// request (policy.RequestRenewal: the owner and its delegates) or a
+// transfer's offer (policy.OfferTransfer: the owner's administrators, the
+// vendor's) — through the API (POST /api/v1/entitlements/{id}/apiAction) or
+// the portal (POST /entitlements/{id}/pageAction). Field is left wrong (a
+// route that does not exist, no recipient), so the allowed party passes the
+// permission to be refused for that field (422).
+func checkEntitlementAction(apiAction, pageAction, field, value string, decide func(entitle.Actor, policy.Decision) policy.Decision, portal bool) checker {
+	return func(t *testing.T, m *mx, s *subject) {
+		path := func(id string) string { return "/api/v1/entitlements/" + id + "/" + apiAction }
+		send := func(id string) response {
+			return m.api(t, s, http.MethodPost, path(id), map[string]string{field: value})
 		}
-		if m.answers(t, s, "POST "+path, res, d, http.StatusUnprocessableEntity, http.StatusForbidden, sub, missingSub, again) {
-			m.check(t, strings.Contains(res.errMessage(), "route"), "%s: POST %s: refused for something else: %s", s.name, path, res.body)
+		if portal {
+			path = func(id string) string { return "/entitlements/" + id + "/" + pageAction }
+			send = func(id string) response { return m.page(t, s, http.MethodPost, path(id), url.Values{field: {value}}) }
 		}
-	}
-}
-
-func checkRenewForm(t *testing.T, m *mx, s *subject) {
-	form := url.Values{"route": {"by-carrier-pigeon"}}
-	for _, sub := range m.subsAfterMissing() {
-		d := policy.RequestRenewal(m.entitlement(s.company(), policy.Get, sub))
-		path := "/entitlements/" + sub + "/renew"
-		res := m.page(t, s, http.MethodPost, path, form)
-		again := func(id string) response { return m.page(t, s, http.MethodPost, "/entitlements/"+id+"/renew", form) }
-		m.answers(t, s, "POST "+path, res, d, http.StatusUnprocessableEntity, http.StatusForbidden, sub, missingSub, again)
-	}
-}
-
-// checkOfferTransfer: the owner's administrators offer, the vendor's move
-// (policy.OfferTransfer); without a recipient, the allowed party is
-// refused for the missing field (422).
-func checkOfferTransfer(t *testing.T, m *mx, s *subject) {
-	body := map[string]string{"to": ""}
-	for _, sub := range m.subsAfterMissing() {
-		d := policy.OfferTransfer(s.actor, m.entitlement(s.company(), policy.Get, sub))
-		path := "/api/v1/entitlements/" + sub + "/transfers"
-		res := m.api(t, s, http.MethodPost, path, body)
-		again := func(id string) response {
-			return m.api(t, s, http.MethodPost, "/api/v1/entitlements/"+id+"/transfers", body)
-		}
-		if m.answers(t, s, "POST "+path, res, d, http.StatusUnprocessableEntity, http.StatusForbidden, sub, missingSub, again) {
-			m.check(t, strings.Contains(res.errMessage(), "to"), "%s: POST %s: refused for something else: %s", s.name, path, res.body)
+		for _, sub := range m.subsAfterMissing() {
+			d := decide(s.actor, m.entitlement(s.company(), policy.Get, sub))
+			res := send(sub)
+			if m.answers(t, s, "POST "+path(sub), res, d, http.StatusUnprocessableEntity, http.StatusForbidden, sub, missingSub, send) && !portal {
+				m.check(t, strings.Contains(res.errMessage(), field), "%s: POST %s: refused for something else: %s", s.name, path(sub), res.body)
+			}
 		}
 	}
 }
 
-func checkOfferTransferForm(t *testing.T, m *mx, s *subject) {
-	form := url.Values{"to": {""}}
-	for _, sub := range m.subsAfterMissing() {
-		d := policy.OfferTransfer(s.actor, m.entitlement(s.company(), policy.Get, sub))
-		path := "/entitlements/" + sub + "/transfer"
-		res := m.page(t, s, http.MethodPost, path, form)
-		again := func(id string) response { return m.page(t, s, http.MethodPost, "/entitlements/"+id+"/transfer", form) }
-		m.answers(t, s, "POST "+path, res, d, http.StatusUnprocessableEntity, http.StatusForbidden, sub, missingSub, again)
-	}
+func requestRenewal(_ entitle.Actor, e policy.Decision) policy.Decision {
+	return policy.RequestRenewal(e)
 }
 
 // renewalSeen is what s sees of renewal request r (policy.SeeRenewalRequest).
@@ -606,23 +579,31 @@ func entitlementInfoKeys(v policy.View) map[string]bool {
 	return want
 }
 
+// box reads the items of the inbox at path (the sent box when sent), as s.
+func (m *mx) box(t *testing.T, s *subject, path string, sent bool) (string, []map[string]any, bool) {
+	if sent {
+		path += "?box=sent"
+	}
+	res := m.api(t, s, http.MethodGet, path, nil)
+	if !m.check(t, res.status == http.StatusOK, "%s: GET %s: %d", s.name, path, res.status) {
+		return path, nil, false
+	}
+	var page struct {
+		Items []map[string]any `json:"items"`
+	}
+	res.json(t, &page)
+	return path, page.Items, true
+}
+
 // checkRenewalRequests: each box lists the requests the company takes part
 // in on that side, each with the fields policy.SeeRenewalRequest grants:
 // the recipient never learns who asked (R4).
 func checkRenewalRequests(t *testing.T, m *mx, s *subject) {
 	for _, sent := range []bool{false, true} {
-		path := "/api/v1/renewal-requests"
-		if sent {
-			path += "?box=sent"
-		}
-		res := m.api(t, s, http.MethodGet, path, nil)
-		if !m.check(t, res.status == http.StatusOK, "%s: GET %s: %d", s.name, path, res.status) {
+		path, items, ok := m.box(t, s, "/api/v1/renewal-requests", sent)
+		if !ok {
 			continue
 		}
-		var page struct {
-			Items []map[string]any `json:"items"`
-		}
-		res.json(t, &page)
 		var want []int64
 		for _, r := range slices.Backward(m.renewals) {
 			if (sent && r.Requester == s.company()) || (!sent && r.Recipient == s.company()) {
@@ -631,7 +612,7 @@ func checkRenewalRequests(t *testing.T, m *mx, s *subject) {
 			}
 		}
 		var got []int64
-		for _, it := range page.Items {
+		for _, it := range items {
 			id := int64(it["id"].(float64))
 			got = append(got, id)
 			i := slices.IndexFunc(m.renewals, func(r entitle.RenewalRequest) bool { return r.ID == id })
@@ -720,24 +701,16 @@ func checkAnswerRenewal(portal bool) checker {
 func checkTransfers(t *testing.T, m *mx, s *subject) {
 	tr := m.transfer
 	for _, sent := range []bool{false, true} {
-		path := "/api/v1/transfers"
-		if sent {
-			path += "?box=sent"
-		}
-		res := m.api(t, s, http.MethodGet, path, nil)
-		if !m.check(t, res.status == http.StatusOK, "%s: GET %s: %d", s.name, path, res.status) {
+		path, items, ok := m.box(t, s, "/api/v1/transfers", sent)
+		if !ok {
 			continue
 		}
-		var page struct {
-			Items []map[string]any `json:"items"`
-		}
-		res.json(t, &page)
 		party := (sent && tr.From == s.company()) || (!sent && tr.To == s.company())
 		want := 0
 		if party {
 			want = 1
 		}
-		if !m.check(t, len(page.Items) == want, "%s: GET %s: %d items, want %d", s.name, path, len(page.Items), want) || !party {
+		if !m.check(t, len(items) == want, "%s: GET %s: %d items, want %d", s.name, path, len(items), want) || !party {
 			continue
 		}
 		see := policy.SeeTransfer(s.actor, tr)
@@ -745,7 +718,7 @@ func checkTransfers(t *testing.T, m *mx, s *subject) {
 		if see.Views.Has(policy.ViewOwnSide) {
 			keys["created_by"] = true
 		}
-		it := page.Items[0]
+		it := items[0]
 		e, _ := it["entitlement"].(map[string]any)
 		m.check(t, see.Allowed && it["id"] == float64(tr.ID) && maps.Equal(topKeys(it), keys) && maps.Equal(topKeys(e), entitlementInfoKeys(see.Views)),
 			"%s: GET %s: keys %v and %v; views %s", s.name, path, sortedKeys(topKeys(it)), sortedKeys(topKeys(e)), see.Views)
