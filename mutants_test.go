@@ -35,7 +35,7 @@ var mutants = []mutant{
 	{id: "M01", what: "R6: the vendor sees no more than any company", file: "internal/policy/policy.go",
 		from: `if c.Vendor && c.Company != "" {`, to: `if false {`},
 	{id: "M02", what: "R1: a role on the order grants nothing", file: "internal/policy/policy.go",
-		from: "if hasRole {\n\t\t\td.allow(ViewEntitlement", to: "if false {\n\t\t\td.allow(ViewEntitlement"},
+		from: "if hasRole {\n\t\t\td.allow(ViewEntitlement", to: "if hasRole && false {\n\t\t\td.allow(ViewEntitlement"},
 	{id: "M03", what: "R5: an expired or revoked delegation still works", file: "internal/policy/policy.go",
 		from: `dl.ActiveAt(now) && dl.Covers(f.SubscriptionID)`, to: `dl.Covers(f.SubscriptionID)`},
 	{id: "M04", what: "R1: a listed delegation covers every entitlement of the owner", file: "internal/policy/policy.go",
@@ -62,12 +62,12 @@ var mutants = []mutant{
 		from: `case c.Company == "" || c.Company != owner || !ownsAny:`, to: `case c.Company == "":`},
 	{id: "M14", what: "R7: another company's delegation is shown to it", file: "internal/policy/policy.go",
 		from: "\treturn hide(\"R7: another company's delegation does not exist for you\")\n}\n\n// RevokeDelegation",
-		to: "\treturn allow(0, nil, \"mutant\")\n}\n\n// RevokeDelegation"},
+		to:   "\treturn allow(0, nil, \"mutant\")\n}\n\n// RevokeDelegation"},
 	{id: "M15", what: "R4/R7: the delegate sees who granted and revoked", file: "internal/policy/policy.go",
 		from: `return allow(0, []entitle.Basis{entitle.BasisDelegate}`, to: `return allow(ViewOwnSide, []entitle.Basis{entitle.BasisDelegate}`},
 	{id: "M16", what: "R7: members read their company's audit trail", file: "internal/policy/policy.go",
 		from: "case !c.Admin:\n\t\treturn refuse(\"only administrators of your company may read its audit events\")",
-		to: "case false:\n\t\treturn refuse(\"only administrators of your company may read its audit events\")"},
+		to:   "case false:\n\t\treturn refuse(\"only administrators of your company may read its audit events\")"},
 	{id: "M17", what: "R7: the vendor's pages exist for every company", file: "internal/policy/vendor.go",
 		from: `if c.Company == "" || !c.Vendor {`, to: `if c.Company == "" {`},
 	{id: "M18", what: "R7: another company's users can be changed", file: "internal/policy/coworkers.go",
@@ -208,7 +208,8 @@ func kill(t *testing.T, files []string, m mutant) string {
 			continue
 		}
 		if strings.Contains(string(out), "[build failed]") || strings.Contains(string(out), "[setup failed]") {
-			t.Fatalf("mutant %s does not build — a mutant must be valid code:\n%s", m.id, out)
+			t.Errorf("mutant %s does not build — a mutant must be valid code:\n%s", m.id, out)
+			return "**does not build**"
 		}
 		return k.name
 	}
