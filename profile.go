@@ -8,4 +8,7 @@ type Profile struct {
 	ContactPhone string
 	Website      string
 	Listed       bool
+	// RequireTwoFactor: the company's users must sign in with a second
+	// factor (TOTP); set by its administrators.
+	RequireTwoFactor bool
 }

@@ -32,18 +32,42 @@ type Store interface {
 	Company(ctx context.Context, key string) (entitle.Company, error)
 	VendorKey(ctx context.Context) (string, error)
 	Audit(ctx context.Context, events ...entitle.AuditEvent) error
+
+	// Two-factor sign-in (twofactor.go).
+	Secret(ctx context.Context, name string) ([]byte, error)
+	TOTPKey(ctx context.Context, userID int64) (entitle.TOTPKey, error)
+	StartTOTP(ctx context.Context, userID int64, sealed string, now time.Time, ev entitle.AuditEvent) error
+	ConfirmTOTP(ctx context.Context, userID, step int64, codeHashes []string, now time.Time, ev entitle.AuditEvent) (bool, error)
+	UseTOTPStep(ctx context.Context, userID, step int64) (bool, error)
+	UseRecoveryCode(ctx context.Context, userID int64, hash string, now time.Time, ev entitle.AuditEvent) (bool, error)
+	ReplaceRecoveryCodes(ctx context.Context, userID int64, hashes []string, ev entitle.AuditEvent) error
+	DeleteTOTP(ctx context.Context, userID int64, ev entitle.AuditEvent) error
+	AddLoginChallenge(ctx context.Context, hash string, userID int64, purpose string, now, expires time.Time) error
+	LoginChallenge(ctx context.Context, hash string, now time.Time) (entitle.UserRecord, string, error)
+	DeleteLoginChallenge(ctx context.Context, hash string) (bool, error)
+	SetRequireTwoFactor(ctx context.Context, company string, on bool, ev entitle.AuditEvent) error
+	RequiresTwoFactor(ctx context.Context, company string) (bool, error)
 }
 
 // Limits are the rate limits of signing in; a zero Limit is off.
 type Limits struct {
 	PerAccount ratelimit.Limit // failed sign-ins per email address, known or not
 	PerAddress ratelimit.Limit // failed sign-ins per client address
+	// Wrong two-factor codes (sign-in, set-up, turning it off, new
+	// recovery codes) per account and per client address.
+	CodePerAccount ratelimit.Limit
+	CodePerAddress ratelimit.Limit
 }
 
 // DefaultLimits are the limits of a service that sets none.
 var DefaultLimits = Limits{
 	PerAccount: ratelimit.Limit{N: 10, Per: 15 * time.Minute},
 	PerAddress: ratelimit.Limit{N: 100, Per: 15 * time.Minute},
+	// Six digits give a guess one chance in 333,333 within the window of
+	// three steps: 5 guesses per 15 minutes make a year's guessing a 0.2%
+	// chance, and leave room for fumbled typing.
+	CodePerAccount: ratelimit.Limit{N: 5, Per: 15 * time.Minute},
+	CodePerAddress: ratelimit.Limit{N: 50, Per: 15 * time.Minute},
 }
 
 // DefaultSessionTTL is how long a session lasts without use when SessionTTL
@@ -62,6 +86,11 @@ type Service struct {
 	Limits     Limits
 	SessionTTL time.Duration    // DefaultSessionTTL when zero
 	Now        func() time.Time // time.Now when nil
+	// ChallengeTTL is how long a sign-in waits for its second factor
+	// (DefaultChallengeTTL when zero); Issuer names the portal in
+	// authenticator apps ("entitle" when empty).
+	ChallengeTTL time.Duration
+	Issuer       string
 
 	dummyOnce sync.Once
 	dummy     string // a password hash to verify against when the email is unknown
@@ -150,6 +179,9 @@ func (s *Service) actor(ctx context.Context, u entitle.UserRecord) (entitle.Acto
 // the account's and the address's limits (an unknown address's too, so
 // that a limit tells nothing about which accounts exist); while either is
 // exceeded, even the right password is refused (a *ratelimit.Exceeded).
+// When the user has two-factor sign-in on, or the company requires it, the
+// right password opens no session: the error is a *SecondFactorNeeded
+// carrying the challenge to finish with (Complete).
 func (s *Service) SignIn(ctx context.Context, email, password, addr, replacing string) (secret string, a entitle.Actor, err error) {
 	email = entitle.NormalizeEmail(email)
 	if email == "" || password == "" {
@@ -200,8 +232,18 @@ func (s *Service) SignIn(ctx context.Context, email, password, addr, replacing s
 // Open opens a session for u — signed in by SignIn, or just now by
 // accepting an invitation with a new password — replacing the session whose
 // secret is replacing, if any, recorded with its "login" audit event. It
-// returns the new session's secret, for the cookie.
+// returns the new session's secret, for the cookie. When u has two-factor
+// sign-in on, or u's company requires it, no session opens: the error is a
+// *SecondFactorNeeded (see SignIn).
 func (s *Service) Open(ctx context.Context, u entitle.UserRecord, replacing string) (secret string, a entitle.Actor, err error) {
+	if err := s.secondFactor(ctx, u); err != nil {
+		return "", entitle.Actor{}, err
+	}
+	return s.open(ctx, u, replacing)
+}
+
+// open opens a session for u, its factors checked.
+func (s *Service) open(ctx context.Context, u entitle.UserRecord, replacing string) (secret string, a entitle.Actor, err error) {
 	if a, err = s.actor(ctx, u); err != nil {
 		return "", entitle.Actor{}, err
 	}

@@ -92,5 +92,7 @@ var MoreRules = []Rule{
 	{"L3", "The owner's administrators offer an entitlement to another company, whose administrators accept or decline; the vendor's administrators move ownership directly (OfferTransfer, AnswerTransfer)."},
 	{"L4", "Administrators keep their own company's profile and directory listing (EditProfile)."},
 	{"F1", "Who granted or revoked a delegation is shown to the owner only; a renewal request's recipient never sees who asked, and a listed partner not the PO number; a request closed by a transfer shows the entitlement only to those who may still see it; who offered a transfer is shown to the offering company and the vendor (SeeDelegation, SeeRenewalRequest, SeeTransfer)."},
+	{"A1", "Administrators require two-factor sign-in of their own company's users (RequireTwoFactor)."},
+	{"A2", "A user turns their own second factor on or off, but not off while their company requires it (TurnOffTwoFactor)."},
 	{"V1", "The vendor's pages exist for members of the vendor only; its administrators import and post announcements (VendorPages, ChangeVendorRecord)."},
 }

@@ -10,11 +10,11 @@ import (
 	"github.com/entitle-portal/entitle"
 )
 
-const profileColumns = `key, name, kind, contact_email, contact_phone, website, listed`
+const profileColumns = `key, name, kind, contact_email, contact_phone, website, listed, require_two_factor`
 
 func scanProfile(row interface{ Scan(...any) error }) (entitle.Profile, error) {
 	var p entitle.Profile
-	err := row.Scan(&p.Company.Key, &p.Company.Name, &p.Company.Kind, &p.ContactEmail, &p.ContactPhone, &p.Website, &p.Listed)
+	err := row.Scan(&p.Company.Key, &p.Company.Name, &p.Company.Kind, &p.ContactEmail, &p.ContactPhone, &p.Website, &p.Listed, &p.RequireTwoFactor)
 	return p, err
 }
 
