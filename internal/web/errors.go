@@ -51,6 +51,8 @@ var statusOf = map[string]int{
 	entitle.CodeInvalidEmail:       http.StatusUnprocessableEntity,
 	entitle.CodeInvalidToken:       http.StatusGone,
 	entitle.CodeRateLimited:        http.StatusTooManyRequests,
+	entitle.CodeSecondFactor:       http.StatusUnauthorized,
+	entitle.CodeEnrolmentRequired:  http.StatusUnauthorized,
 	entitle.CodeInternal:           http.StatusInternalServerError,
 	entitle.CodeUnavailable:        http.StatusServiceUnavailable,
 
@@ -125,6 +127,9 @@ func (s *Server) describe(r *http.Request, err error) (int, apiError) {
 
 // writeError answers err as JSON.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	if s.writeSecondFactor(w, err) {
+		return
+	}
 	status, body := s.describe(r, err)
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="entitle"`)

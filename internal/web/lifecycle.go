@@ -145,11 +145,14 @@ type profileJSON struct {
 	ContactPhone string       `json:"contact_phone"`
 	Website      string       `json:"website"`
 	Listed       bool         `json:"listed"`
+	// RequireTwoFactor: the company's users sign in with a second factor
+	// (PUT /api/v1/company/two-factor).
+	RequireTwoFactor bool `json:"require_two_factor"`
 }
 
 func profileJSONOf(p entitle.Profile) profileJSON {
 	return profileJSON{Key: p.Company.Key, Name: p.Company.Name, Kind: p.Company.Kind, ContactEmail: p.ContactEmail,
-		ContactPhone: p.ContactPhone, Website: p.Website, Listed: p.Listed}
+		ContactPhone: p.ContactPhone, Website: p.Website, Listed: p.Listed, RequireTwoFactor: p.RequireTwoFactor}
 }
 
 // GET /api/v1/company: the caller's company profile.

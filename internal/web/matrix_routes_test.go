@@ -111,6 +111,26 @@ func matrixChecks() map[string]checker {
 		"POST /vendor/announcements":          checkVendorChange("/vendor/announcements", url.Values{"title": {""}}),
 		"POST /vendor/announcements/{id}/end": checkEndAnnouncement,
 		"POST /announcements/{id}/dismiss":    checkDismiss,
+
+		// Two-factor sign-in (matrix_twofactor_test.go): each subject acts on
+		// its own account only; a company's requirement is its
+		// administrators' (policy.RequireTwoFactor).
+		"POST /api/v1/login/totp": publicAPI(http.MethodPost, "/api/v1/login/totp",
+			map[string]string{"challenge": "not-a-challenge", "code": "123456"}),
+		"GET /login/two-factor":                   publicPage(http.MethodGet, "/login/two-factor?next=/delegations", nil),
+		"POST /login/two-factor":                  publicPage(http.MethodPost, "/login/two-factor", url.Values{"code": {"123456"}, "next": {"/delegations"}}),
+		"GET /api/v1/me/totp":                     checkTOTPStatus,
+		"POST /api/v1/me/totp":                    checkStartTOTP(false),
+		"POST /account/two-factor/start":          checkStartTOTP(true),
+		"POST /api/v1/me/totp/confirm":            checkTOTPOff(http.MethodPost, "/api/v1/me/totp/confirm", false),
+		"POST /account/two-factor/confirm":        checkTOTPOff(http.MethodPost, "/account/two-factor/confirm", true),
+		"POST /api/v1/me/totp/recovery-codes":     checkTOTPOff(http.MethodPost, "/api/v1/me/totp/recovery-codes", false),
+		"POST /account/two-factor/recovery-codes": checkTOTPOff(http.MethodPost, "/account/two-factor/recovery-codes", true),
+		"DELETE /api/v1/me/totp":                  checkTOTPOff(http.MethodDelete, "/api/v1/me/totp", false),
+		"POST /account/two-factor/disable":        checkTOTPOff(http.MethodPost, "/account/two-factor/disable", true),
+		"GET /account/two-factor":                 checkTwoFactorPage,
+		"PUT /api/v1/company/two-factor":          checkRequireTwoFactor(false),
+		"POST /account/two-factor/require":        checkRequireTwoFactor(true),
 	}
 }
 
@@ -764,7 +784,7 @@ func checkAnswerTransfer(portal bool) checker {
 
 // ---- The company profile and the partner directory ----
 
-var profileKeys = keySet("key", "name", "kind", "contact_email", "contact_phone", "website", "listed")
+var profileKeys = keySet("key", "name", "kind", "contact_email", "contact_phone", "website", "listed", "require_two_factor")
 
 func checkCompany(t *testing.T, m *mx, s *subject) {
 	res := m.api(t, s, http.MethodGet, "/api/v1/company", nil)

@@ -58,7 +58,7 @@ func (s *Server) page(h pageHandler) http.Handler {
 		hd.Set("X-Content-Type-Options", "nosniff")
 		hd.Set("X-Frame-Options", "DENY")
 		hd.Set("Referrer-Policy", "same-origin")
-		hd.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; form-action 'self'")
+		hd.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'")
 		if err := h(w, r); err != nil {
 			status, body := s.describe(r, err)
 			setRetryAfter(w, status, err)
@@ -114,6 +114,9 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {
 	cr := credentials{Email: r.PostForm.Get("email"), Password: r.PostForm.Get("password")}
 	next := localPath(r.PostForm.Get("next"))
 	if _, err := s.signIn(w, r, cr); err != nil {
+		if s.secondFactorNext(w, r, err, next) {
+			return nil
+		}
 		status, body := s.describe(r, err)
 		if status >= 500 {
 			return err
@@ -166,6 +169,9 @@ func (s *Server) acceptForm(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	if _, err := s.openSession(w, r, u); err != nil {
+		if s.secondFactorNext(w, r, err, "/") { // the company requires a second factor: set it up
+			return nil
+		}
 		return err
 	}
 	http.Redirect(w, r, "/", http.StatusSeeOther)

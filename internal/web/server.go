@@ -14,6 +14,7 @@ package web
 import (
 	"context"
 	"errors"
+	"github.com/entitle-portal/entitle/internal/accounts"
 	"io"
 	"log/slog"
 	"net/http"
@@ -55,6 +56,18 @@ type Accounts interface {
 	Open(ctx context.Context, u entitle.UserRecord, replacing string) (secret string, a entitle.Actor, err error)
 	SignOut(ctx context.Context, secret string) error
 	Company(ctx context.Context, a entitle.Actor) (entitle.Company, error)
+
+	// Two-factor sign-in: SignIn and Open answer *accounts.SecondFactorNeeded
+	// when a code must follow the password; Complete finishes the sign-in.
+	Complete(ctx context.Context, challenge, code, addr, replacing string) (secret string, a entitle.Actor, recovery []string, err error)
+	ChallengeEnrolment(ctx context.Context, challenge string) (*accounts.Enrolment, error)
+	TwoFactor(ctx context.Context, a entitle.Actor) (accounts.TwoFactorStatus, error)
+	StartTOTP(ctx context.Context, a entitle.Actor) (*accounts.Enrolment, error)
+	PendingEnrolment(ctx context.Context, a entitle.Actor) (*accounts.Enrolment, error)
+	ConfirmTOTP(ctx context.Context, a entitle.Actor, code, addr string) ([]string, error)
+	RegenerateRecoveryCodes(ctx context.Context, a entitle.Actor, code, addr string) ([]string, error)
+	DisableTOTP(ctx context.Context, a entitle.Actor, code, password, addr string) error
+	RequireTwoFactor(ctx context.Context, a entitle.Actor, company string, on bool) error
 }
 
 // Coworkers is the co-worker flow of SPEC §4 and the administration of a
