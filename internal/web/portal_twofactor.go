@@ -50,14 +50,6 @@ func (s *Server) secondFactorNext(w http.ResponseWriter, r *http.Request, err er
 	return true
 }
 
-// secondFactorData is the sign-in's second step as the page shows it.
-type secondFactorData struct {
-	Title string
-	Next  string
-	Error string
-	Enrol *enrolmentView // the key to set up, when the company requires it
-}
-
 type enrolmentView struct {
 	Secret string
 	URL    string
@@ -101,7 +93,8 @@ func (s *Server) secondFactorStep(w http.ResponseWriter, r *http.Request, status
 	if e != nil {
 		title = "Set up two-factor sign-in"
 	}
-	s.renderView(w, status, "second-factor", secondFactorData{Title: title, Next: next, Error: problem, Enrol: enrolmentViewOf(e)})
+	// Enrol: the key to set up, when the company requires a second factor.
+	s.render(w, status, "second-factor", map[string]any{"Title": title, "Next": next, "Error": problem, "Enrol": enrolmentViewOf(e)})
 	return nil
 }
 
