@@ -77,6 +77,8 @@ func runServe(ctx context.Context, e *env, c command, args []string) error {
 	loginLimits, inviteLimits := accounts.DefaultLimits, coworkers.DefaultLimits
 	f.Var(&loginLimits.PerAccount, "limit-login-account", "failed sign-ins allowed per account (N/PERIOD, or off)")
 	f.Var(&loginLimits.PerAddress, "limit-login-address", "failed sign-ins allowed per client address (N/PERIOD, or off)")
+	f.Var(&loginLimits.CodePerAccount, "limit-code-account", "wrong two-factor codes allowed per account (N/PERIOD, or off)")
+	f.Var(&loginLimits.CodePerAddress, "limit-code-address", "wrong two-factor codes allowed per client address (N/PERIOD, or off)")
 	f.Var(&inviteLimits.PerUser, "limit-invites-user", "invitations (and resends) allowed per user (N/PERIOD, or off)")
 	f.Var(&inviteLimits.PerCompany, "limit-invites-company", "invitations (and resends) allowed per company (N/PERIOD, or off)")
 	clientIP := f.String("client-ip-header", "", "header a trusted proxy sets to the client address, e.g. X-Forwarded-For (rate limits, logs)")

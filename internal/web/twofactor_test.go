@@ -264,6 +264,18 @@ func TestTwoFactorRequired(t *testing.T) {
 	if res.status != http.StatusOK || len(me.RecoveryCodes) != 10 {
 		t.Fatalf("set up at sign-in: %d %s", res.status, res.body)
 	}
+	// A co-worker joining by invitation is not signed in before setting it up.
+	mb := &mailbox{w: w, seen: map[string]bool{}}
+	if res, _ := w.inviteAs(t, admin, "newcomer@shop.example", false); res.status != http.StatusCreated {
+		t.Fatalf("invite: %d %s", res.status, res.body)
+	}
+	res = w.accept(mb.new(t, "newcomer@shop.example"), "New Comer")
+	var joined challengeAnswer
+	res.json(t, &joined)
+	if res.status != http.StatusUnauthorized || joined.Error.Code != "two_factor_enrolment_required" || joined.Enrolment == nil ||
+		strings.Contains(res.header.Get("Set-Cookie"), "entitle_session=") {
+		t.Errorf("accepting under the requirement: %d %s", res.status, clip(res.body))
+	}
 	// Not off while required, even with a right code.
 	w.clock.Advance(time.Minute)
 	res = w.do(request{method: http.MethodDelete, path: "/api/v1/me/totp", token: member, body: map[string]string{"code": w.totpCode(t, memberKey, 0)}})
