@@ -51,3 +51,30 @@ func runUserStatus(ctx context.Context, e *env, c command, args []string, status
 	fmt.Fprintf(e.stdout, "%s is %s\n", u.Email, status)
 	return nil
 }
+
+func userResetTwoFactorCommand() command {
+	return command{
+		name:    "user reset-two-factor",
+		args:    "--email E",
+		summary: "turn a user's two-factor sign-in off (a lost phone and lost recovery codes): they sign in with the password, or set it up again if their company requires it",
+		run:     runUserResetTwoFactor,
+	}
+}
+
+func runUserResetTwoFactor(ctx context.Context, e *env, c command, args []string) error {
+	db, u, err := openUser(ctx, e, newFlags(e, c), args)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	err = db.DeleteTOTP(ctx, u.ID, entitle.AuditEvent{At: e.now(), Actor: "cli", Company: u.Company,
+		Action: "account.totp.reset", Object: u.Email, Outcome: "ok"})
+	if errors.Is(err, entitle.ErrNotFound) {
+		return entitle.Errorf(entitle.CodeConflict, "%s has no two-factor sign-in to reset", u.Email)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "two-factor sign-in of %s is reset: their key and recovery codes are deleted\n", u.Email)
+	return nil
+}
