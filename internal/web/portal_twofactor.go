@@ -28,7 +28,7 @@ const challengeCookie = "entitle_challenge"
 const challengePath = "/login/two-factor"
 
 func (s *Server) challengeCookieOf(r *http.Request, value string, expires time.Time) *http.Cookie {
-	maxAge := int(time.Until(expires) / time.Second)
+	maxAge := int(expires.Sub(s.now()) / time.Second)
 	if value == "" {
 		maxAge = -1
 	} else if maxAge <= 0 {
