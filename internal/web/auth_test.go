@@ -167,7 +167,7 @@ func TestTokenLastUsed(t *testing.T) {
 	w := newWorld(t)
 	hash := auth.HashToken(w.member["SHOP"])
 	last := func() time.Time {
-		_, at, err := w.db.UserByToken(context.Background(), hash)
+		_, at, err := w.db.UserByToken(context.Background(), hash, w.clock.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
