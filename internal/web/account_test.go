@@ -23,10 +23,11 @@ import (
 
 // resetLinks returns the reset links in the outbox's mail to each
 // recipient, oldest first (the tokens, unescaped).
-func resetLinks(t *testing.T, w *world) map[string][]string {
+func resetLinks(t *testing.T, w interface{ server() *testServer }) map[string][]string {
 	t.Helper()
-	w.svc.Accounts.Wait()
-	files, err := filepath.Glob(filepath.Join(w.outbox, "*.eml"))
+	ts := w.server()
+	ts.svc.Accounts.Wait()
+	files, err := filepath.Glob(filepath.Join(ts.outbox, "*.eml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,6 +52,8 @@ func resetLinks(t *testing.T, w *world) map[string][]string {
 	}
 	return out
 }
+
+func (ts *testServer) server() *testServer { return ts }
 
 func forgot(w *world, email string) response {
 	return w.do(request{method: "POST", path: "/api/v1/password/forgot", body: map[string]string{"email": email}})

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 
@@ -27,12 +28,12 @@ func (s *Server) forgotForm(w http.ResponseWriter, r *http.Request) error {
 	}
 	email := r.PostForm.Get("email")
 	if err := s.cfg.Accounts.Forgot(r.Context(), email, s.clientAddr(r)); err != nil {
-		status, body := s.describe(r, err)
+		status, _ := s.describe(r, err)
 		if status >= 500 {
 			return err
 		}
 		setRetryAfter(w, status, err)
-		s.render(w, status, "forgot", map[string]any{"Title": "Forgot your password?", "Email": email, "Error": body.Error.Message})
+		s.render(w, status, "forgot", map[string]any{"Title": "Forgot your password?", "Email": email, "Error": s.pageMessage(r, err)})
 		return nil
 	}
 	s.render(w, http.StatusAccepted, "forgot", map[string]any{"Title": "Forgot your password?", "Sent": accounts.MsgResetSent})
@@ -56,12 +57,12 @@ func (s *Server) resetForm(w http.ResponseWriter, r *http.Request) error {
 	}
 	token := r.PostForm.Get("token")
 	if _, err := s.cfg.Accounts.Reset(r.Context(), token, r.PostForm.Get("password"), s.clientAddr(r)); err != nil {
-		status, body := s.describe(r, err)
-		if status >= 500 || status == http.StatusBadRequest {
+		status, _ := s.describe(r, err)
+		if status >= 500 || status == http.StatusGone || status == http.StatusBadRequest {
 			return err // the link does not work: the error page says why
 		}
 		setRetryAfter(w, status, err)
-		s.render(w, status, "reset", map[string]any{"Title": "Set a new password", "Token": token, "Error": body.Error.Message})
+		s.render(w, status, "reset", map[string]any{"Title": "Set a new password", "Token": token, "Error": s.pageMessage(r, err)})
 		return nil
 	}
 	// Every session ended with the reset, this browser's too.
@@ -116,11 +117,11 @@ func (s *Server) showAccount(w http.ResponseWriter, r *http.Request, c entitle.A
 // refusedOnAccount shows the Account page again with a refusal (a 5xx is
 // the error page).
 func (s *Server) refusedOnAccount(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view, data *accountPage, err error, set func(string)) error {
-	status, body := s.describe(r, err)
+	status, _ := s.describe(r, err)
 	if status >= http.StatusInternalServerError {
 		return err
 	}
-	set(body.Error.Message)
+	set(s.pageMessage(r, err))
 	setRetryAfter(w, status, err)
 	return s.showAccount(w, r, c, v, status, data)
 }
@@ -201,4 +202,16 @@ func (s *Server) sendResetForm(w http.ResponseWriter, r *http.Request, c entitle
 	}
 	data := coworkersPage{}
 	return s.refusedOnPage(w, r, c, v, &data, err, func(m string) { data.Problem = m })
+}
+
+// pageMessage is what a page says of a refusal: a problem's own sentence
+// without the field's name (the page puts it next to the field), else the
+// API's message.
+func (s *Server) pageMessage(r *http.Request, err error) string {
+	var ps entitle.Problems
+	if errors.As(err, &ps) && len(ps) == 1 {
+		return ps[0].Message
+	}
+	_, body := s.describe(r, err)
+	return body.Error.Message
 }
