@@ -17,6 +17,7 @@ import (
 	"github.com/entitle-portal/entitle/internal/accounts"
 	"github.com/entitle-portal/entitle/internal/coworkers"
 	"github.com/entitle-portal/entitle/internal/mail"
+	"github.com/entitle-portal/entitle/internal/policy/policytest"
 	"github.com/entitle-portal/entitle/internal/ratelimit"
 	"github.com/entitle-portal/entitle/internal/web/webtest"
 )
@@ -512,3 +513,43 @@ func TestPortalPasswordPages(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// BenchmarkForgotPassword: the answer to "forgot password" costs the same
+// for an address with an account and one without (the lookup and the mail
+// happen after it, in the background). Rate limits off: they are the same
+// work for both, and would refuse a benchmark.
+//
+//	go test -run '^$' -bench BenchmarkForgotPassword -benchtime 2000x ./internal/web
+func BenchmarkForgotPassword(b *testing.B) {
+	limits := accounts.DefaultLimits
+	limits.ForgotPerAccount, limits.ForgotPerAddress = ratelimit.Limit{}, ratelimit.Limit{}
+	sc, err := policytest.Load("../policy/testdata/basics.txt")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ts := newServerWith(b, sc.Now, func(o *webtest.Options) {
+		o.LoginLimits = &limits
+		o.Mailer = discardMailer{}
+	})
+	ts.importBatch(sc.Batch(), sc.Delegations)
+	ts.user("SHOP", "member@shop.example", false)
+	for _, who := range []string{"member@shop.example", "nobody@shop.example"} {
+		name := "known"
+		if strings.HasPrefix(who, "nobody") {
+			name = "unknown"
+		}
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				if res := ts.doAs(b, request{method: "POST", path: "/api/v1/password/forgot", body: map[string]string{"email": who}}); res.status != http.StatusAccepted {
+					b.Fatalf("%d %s", res.status, res.body)
+				}
+			}
+			b.StopTimer()
+			ts.svc.Accounts.Wait()
+		})
+	}
+}
+
+type discardMailer struct{}
+
+func (discardMailer) Send(context.Context, mail.Message) error { return nil }
