@@ -1321,21 +1321,30 @@ func (m *mx) others(s *subject) []*subject {
 // checkEndSession: another user's session — a co-worker's, another
 // company's — does not exist for s: 404, as a session that does not exist.
 func checkEndSession(portal bool) checker {
-	return func(t *testing.T, m *mx, s *subject) {
-		ask := func(id string) response {
-			if portal {
-				return m.page(t, s, http.MethodPost, "/account/sessions/"+id+"/end", nil)
-			}
-			return m.api(t, s, http.MethodDelete, "/api/v1/me/sessions/"+id, nil)
+	return checkOthersHidden("session", missingSession, func(t *testing.T, m *mx, s *subject, id string) response {
+		if portal {
+			return m.page(t, s, http.MethodPost, "/account/sessions/"+id+"/end", nil)
 		}
-		m.answersWith(t, s, "end session "+missingSession, ask(missingSession), http.StatusNotFound, "no such session", missingSession, missingSession, ask)
+		return m.api(t, s, http.MethodDelete, "/api/v1/me/sessions/"+id, nil)
+	}, func(t *testing.T, m *mx, o *subject) string {
+		ss, err := m.db.Sessions(t.Context(), o.user.ID, m.now)
+		if err != nil || len(ss) == 0 {
+			t.Fatalf("%s has no session: %v", o.name, err)
+		}
+		return ss[0].ID
+	})
+}
+
+// checkOthersHidden: what another user owns — a co-worker's, another
+// company's (idOf names one) — does not exist for s: asked about it, s gets
+// the 404 of a what that does not exist (missing).
+func checkOthersHidden(what, missing string, ask func(t *testing.T, m *mx, s *subject, id string) response, idOf func(t *testing.T, m *mx, o *subject) string) checker {
+	return func(t *testing.T, m *mx, s *subject) {
+		again := func(id string) response { return ask(t, m, s, id) }
+		m.answersWith(t, s, what+" "+missing, again(missing), http.StatusNotFound, "no such "+what, missing, missing, again)
 		for _, o := range m.others(s) {
-			ss, err := m.db.Sessions(t.Context(), o.user.ID, m.now)
-			if err != nil || len(ss) == 0 {
-				t.Fatalf("%s has no session: %v", o.name, err)
-			}
-			id := ss[0].ID
-			m.answersWith(t, s, "end session "+id, ask(id), http.StatusNotFound, "another user's session does not exist for s", id, missingSession, ask)
+			id := idOf(t, m, o)
+			m.answersWith(t, s, what+" "+id, again(id), http.StatusNotFound, "another user's "+what+" does not exist for s", id, missing, again)
 		}
 	}
 }
@@ -1401,23 +1410,18 @@ func checkCreateToken(portal bool) checker {
 // checkRevokeToken: another user's token does not exist for s: 404, as a
 // token that does not exist.
 func checkRevokeToken(portal bool) checker {
-	return func(t *testing.T, m *mx, s *subject) {
-		ask := func(id string) response {
-			if portal {
-				return m.page(t, s, http.MethodPost, "/account/tokens/"+id+"/revoke", nil)
-			}
-			return m.api(t, s, http.MethodDelete, "/api/v1/me/tokens/"+id, nil)
+	return checkOthersHidden("token", missingNumber, func(t *testing.T, m *mx, s *subject, id string) response {
+		if portal {
+			return m.page(t, s, http.MethodPost, "/account/tokens/"+id+"/revoke", nil)
 		}
-		m.answersWith(t, s, "revoke token "+missingNumber, ask(missingNumber), http.StatusNotFound, "no such token", missingNumber, missingNumber, ask)
-		for _, o := range m.others(s) {
-			ts, err := m.db.Tokens(t.Context(), o.user.ID, m.now)
-			if err != nil || len(ts) == 0 {
-				t.Fatalf("%s has no token: %v", o.name, err)
-			}
-			id := strconv.FormatInt(ts[0].ID, 10)
-			m.answersWith(t, s, "revoke token "+id, ask(id), http.StatusNotFound, "another user's token does not exist for s", id, missingNumber, ask)
+		return m.api(t, s, http.MethodDelete, "/api/v1/me/tokens/"+id, nil)
+	}, func(t *testing.T, m *mx, o *subject) string {
+		ts, err := m.db.Tokens(t.Context(), o.user.ID, m.now)
+		if err != nil || len(ts) == 0 {
+			t.Fatalf("%s has no token: %v", o.name, err)
 		}
-	}
+		return strconv.FormatInt(ts[0].ID, 10)
+	})
 }
 
 // checkSendReset: administrators send their company's active users a reset
