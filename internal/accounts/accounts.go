@@ -93,11 +93,12 @@ type Service struct {
 	dummy     string // a password hash to verify against when the email is unknown
 	dummyErr  error
 
-	mu      sync.Mutex // guards the reset worker
-	jobs    chan resetJob
-	done    chan struct{}
-	closed  bool
-	pending sync.WaitGroup
+	// The reset worker (password.go).
+	resetMu       sync.Mutex
+	resetJobs     chan resetJob
+	resetDone     chan struct{}
+	resetsClosed  bool
+	resetsPending sync.WaitGroup
 }
 
 func (s *Service) now() time.Time {

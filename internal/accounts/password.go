@@ -287,22 +287,22 @@ func (s *Service) take(ctx context.Context, now time.Time, ls ...limit) error {
 
 // enqueue hands j to the worker, starting it on first use.
 func (s *Service) enqueue(j resetJob) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
+	s.resetMu.Lock()
+	defer s.resetMu.Unlock()
+	if s.resetsClosed {
 		s.log().Warn("password reset not sent: the server is stopping", slog.String("email", j.email))
 		return
 	}
-	if s.jobs == nil {
-		s.jobs = make(chan resetJob, resetQueue)
-		s.done = make(chan struct{})
-		go s.work(s.jobs, s.done)
+	if s.resetJobs == nil {
+		s.resetJobs = make(chan resetJob, resetQueue)
+		s.resetDone = make(chan struct{})
+		go s.work(s.resetJobs, s.resetDone)
 	}
-	s.pending.Add(1)
+	s.resetsPending.Add(1)
 	select {
-	case s.jobs <- j:
+	case s.resetJobs <- j:
 	default:
-		s.pending.Done()
+		s.resetsPending.Done()
 		s.log().Warn("password reset not sent: too many waiting", slog.String("email", j.email))
 	}
 }
@@ -311,7 +311,7 @@ func (s *Service) work(jobs <-chan resetJob, done chan<- struct{}) {
 	defer close(done)
 	for j := range jobs {
 		s.sendReset(j)
-		s.pending.Done()
+		s.resetsPending.Done()
 	}
 }
 
@@ -398,18 +398,18 @@ func (s *Service) resetMessage(ctx context.Context, u entitle.UserRecord, by ent
 }
 
 // Wait returns once no reset mail is waiting or being sent.
-func (s *Service) Wait() { s.pending.Wait() }
+func (s *Service) Wait() { s.resetsPending.Wait() }
 
 // Close stops the worker after the resets already asked for, and waits.
 func (s *Service) Close() {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
+	s.resetMu.Lock()
+	if s.resetsClosed {
+		s.resetMu.Unlock()
 		return
 	}
-	s.closed = true
-	jobs, done := s.jobs, s.done
-	s.mu.Unlock()
+	s.resetsClosed = true
+	jobs, done := s.resetJobs, s.resetDone
+	s.resetMu.Unlock()
 	if jobs != nil {
 		close(jobs)
 		<-done
