@@ -517,9 +517,9 @@ func (s *Service) ChallengeEnrolment(ctx context.Context, challenge string) (*En
 // enrolment, the first code of the new key, which turns it on (its
 // recovery codes are returned, to be shown once). It opens the session
 // (replacing the session whose secret is replacing, if any) and spends the
-// challenge. A wrong code leaves the challenge open until it expires, and
+// challenge; meta says where the session was opened from. A wrong code leaves the challenge open until it expires, and
 // counts against the code limits of the account and of addr.
-func (s *Service) Complete(ctx context.Context, challenge, code, addr, replacing string) (secret string, a entitle.Actor, recovery []string, err error) {
+func (s *Service) Complete(ctx context.Context, challenge, code, addr, replacing string, meta entitle.SessionMeta) (secret string, a entitle.Actor, recovery []string, err error) {
 	if challenge == "" {
 		return "", a, nil, errChallengeEnded
 	}
@@ -558,6 +558,6 @@ func (s *Service) Complete(ctx context.Context, challenge, code, addr, replacing
 	if !spent { // completed by a concurrent request
 		return "", a, nil, errChallengeEnded
 	}
-	secret, a, err = s.open(ctx, u, replacing)
+	secret, a, err = s.open(ctx, u, replacing, meta)
 	return secret, a, recovery, err
 }

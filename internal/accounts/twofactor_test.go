@@ -102,7 +102,7 @@ func wantCode(t *testing.T, what string, err error, code string) {
 // signIn signs in with the password and expects a second factor.
 func (f *fixture) signIn(t *testing.T, email string) *accounts.SecondFactorNeeded {
 	t.Helper()
-	_, _, err := f.svc.SignIn(context.Background(), email, password, "192.0.2.1", "")
+	_, _, err := f.svc.SignIn(context.Background(), email, password, "192.0.2.1", "", entitle.SessionMeta{})
 	var need *accounts.SecondFactorNeeded
 	if !errors.As(err, &need) || need.Challenge == "" {
 		t.Fatalf("sign-in of %s: %v, want a second factor", email, err)
@@ -142,7 +142,7 @@ func TestEnrolment(t *testing.T) {
 		t.Errorf("the pending enrolment again: %v", err)
 	}
 	// Pending: sign-in is unchanged.
-	if _, _, err := f.svc.SignIn(ctx, "bob@acme.example", password, "192.0.2.1", ""); err != nil {
+	if _, _, err := f.svc.SignIn(ctx, "bob@acme.example", password, "192.0.2.1", "", entitle.SessionMeta{}); err != nil {
 		t.Errorf("sign-in with a pending enrolment: %v", err)
 	}
 	// A wrong code, a code of another key, nothing: refused, nothing changes.
@@ -183,11 +183,11 @@ func TestSignInWithCode(t *testing.T) {
 	}
 	// Outside the window: refused; the challenge stays open.
 	for _, d := range []time.Duration{-61 * time.Second, 61 * time.Second, time.Hour} {
-		_, _, _, err := f.svc.Complete(ctx, need.Challenge, f.code(t, key, d), "192.0.2.1", "")
+		_, _, _, err := f.svc.Complete(ctx, need.Challenge, f.code(t, key, d), "192.0.2.1", "", entitle.SessionMeta{})
 		wantCode(t, "code "+d.String()+" away", err, entitle.CodeInvalidCredentials)
 	}
 	// The next step's code (a phone a little ahead) opens the session.
-	secret, a, codes, err := f.svc.Complete(ctx, need.Challenge, f.code(t, key, 30*time.Second), "192.0.2.1", "")
+	secret, a, codes, err := f.svc.Complete(ctx, need.Challenge, f.code(t, key, 30*time.Second), "192.0.2.1", "", entitle.SessionMeta{})
 	if err != nil || secret == "" || a.UserID != f.bob.UserID || codes != nil {
 		t.Fatalf("complete: %q %+v %v %v", secret, a, codes, err)
 	}
@@ -195,31 +195,31 @@ func TestSignInWithCode(t *testing.T) {
 		t.Errorf("the session: %+v %v", got, err)
 	}
 	// The challenge is spent.
-	_, _, _, err = f.svc.Complete(ctx, need.Challenge, f.code(t, key, 0), "192.0.2.1", "")
+	_, _, _, err = f.svc.Complete(ctx, need.Challenge, f.code(t, key, 0), "192.0.2.1", "", entitle.SessionMeta{})
 	wantCode(t, "a spent challenge", err, entitle.CodeUnauthenticated)
 
 	// Replay: the same code (the same step), or an earlier step's, in a new sign-in.
 	need = f.signIn(t, "bob@acme.example")
 	for _, d := range []time.Duration{30 * time.Second, 0} {
-		_, _, _, err = f.svc.Complete(ctx, need.Challenge, f.code(t, key, d), "192.0.2.1", "")
+		_, _, _, err = f.svc.Complete(ctx, need.Challenge, f.code(t, key, d), "192.0.2.1", "", entitle.SessionMeta{})
 		wantCode(t, "a replayed step", err, entitle.CodeInvalidCredentials)
 	}
 	// A recovery code, once.
-	if _, _, _, err := f.svc.Complete(ctx, need.Challenge, recovery[3], "192.0.2.1", ""); err != nil {
+	if _, _, _, err := f.svc.Complete(ctx, need.Challenge, recovery[3], "192.0.2.1", "", entitle.SessionMeta{}); err != nil {
 		t.Fatalf("a recovery code: %v", err)
 	}
 	f.clock.Advance(15 * time.Minute) // the failures above are forgotten
 	need = f.signIn(t, "bob@acme.example")
-	_, _, _, err = f.svc.Complete(ctx, need.Challenge, recovery[3], "192.0.2.1", "")
+	_, _, _, err = f.svc.Complete(ctx, need.Challenge, recovery[3], "192.0.2.1", "", entitle.SessionMeta{})
 	wantCode(t, "a recovery code twice", err, entitle.CodeInvalidCredentials)
 	if st, _ := f.svc.TwoFactor(ctx, f.bob); st.RecoveryCodes != 9 {
 		t.Errorf("recovery codes left: %d", st.RecoveryCodes)
 	}
 	// The challenge expires.
 	f.clock.Advance(accounts.DefaultChallengeTTL)
-	_, _, _, err = f.svc.Complete(ctx, need.Challenge, f.code(t, key, 0), "192.0.2.1", "")
+	_, _, _, err = f.svc.Complete(ctx, need.Challenge, f.code(t, key, 0), "192.0.2.1", "", entitle.SessionMeta{})
 	wantCode(t, "an expired challenge", err, entitle.CodeUnauthenticated)
-	_, _, _, err = f.svc.Complete(ctx, "made-up", f.code(t, key, 0), "192.0.2.1", "")
+	_, _, _, err = f.svc.Complete(ctx, "made-up", f.code(t, key, 0), "192.0.2.1", "", entitle.SessionMeta{})
 	wantCode(t, "an unknown challenge", err, entitle.CodeUnauthenticated)
 
 	want := map[string]int{"login:second_factor_required": 3, "login.totp:wrong_code": 6, "login:ok": 2, "account.recovery_code.use:ok": 1}
@@ -242,30 +242,30 @@ func TestCodeRateLimit(t *testing.T) {
 	f.clock.Advance(time.Minute)
 	need := f.signIn(t, "bob@acme.example")
 	for i := range 3 {
-		_, _, _, err := f.svc.Complete(ctx, need.Challenge, "000000", "192.0.2.9", "")
+		_, _, _, err := f.svc.Complete(ctx, need.Challenge, "000000", "192.0.2.9", "", entitle.SessionMeta{})
 		if c, _ := accounts.TOTPCode(key, f.clock.Now()); c == "000000" {
 			t.Skip("the current code is 000000")
 		}
 		wantCode(t, "wrong code", err, entitle.CodeInvalidCredentials)
 		_ = i
 	}
-	_, _, _, err := f.svc.Complete(ctx, need.Challenge, f.code(t, key, 0), "192.0.2.9", "")
+	_, _, _, err := f.svc.Complete(ctx, need.Challenge, f.code(t, key, 0), "192.0.2.9", "", entitle.SessionMeta{})
 	var limited *ratelimit.Exceeded
 	if !errors.As(err, &limited) {
 		t.Fatalf("the right code past the limit: %v", err)
 	}
 	// Per account: from another address too; then it passes in time.
-	_, _, _, err = f.svc.Complete(ctx, need.Challenge, f.code(t, key, 0), "198.51.100.1", "")
+	_, _, _, err = f.svc.Complete(ctx, need.Challenge, f.code(t, key, 0), "198.51.100.1", "", entitle.SessionMeta{})
 	if !errors.As(err, &limited) {
 		t.Errorf("another address: %v", err)
 	}
 	f.clock.Advance(4 * time.Minute) // still within the challenge's life: 5 min
-	if _, _, _, err := f.svc.Complete(ctx, need.Challenge, f.code(t, key, 0), "192.0.2.9", ""); !errors.As(err, &limited) {
+	if _, _, _, err := f.svc.Complete(ctx, need.Challenge, f.code(t, key, 0), "192.0.2.9", "", entitle.SessionMeta{}); !errors.As(err, &limited) {
 		t.Errorf("4 minutes later: %v", err)
 	}
 	f.clock.Advance(30 * time.Minute)
 	need = f.signIn(t, "bob@acme.example")
-	if _, _, _, err := f.svc.Complete(ctx, need.Challenge, f.code(t, key, 0), "192.0.2.9", ""); err != nil {
+	if _, _, _, err := f.svc.Complete(ctx, need.Challenge, f.code(t, key, 0), "192.0.2.9", "", entitle.SessionMeta{}); err != nil {
 		t.Errorf("after the window: %v", err)
 	}
 	n := 0
@@ -292,7 +292,7 @@ func TestDisableAndRegenerate(t *testing.T) {
 	}
 	f.clock.Advance(time.Minute)
 	need := f.signIn(t, "bob@acme.example")
-	if _, _, _, err := f.svc.Complete(ctx, need.Challenge, recovery[0], "a", ""); err == nil {
+	if _, _, _, err := f.svc.Complete(ctx, need.Challenge, recovery[0], "a", "", entitle.SessionMeta{}); err == nil {
 		t.Error("an old recovery code works after regenerating")
 	}
 
@@ -316,7 +316,7 @@ func TestDisableAndRegenerate(t *testing.T) {
 	if err := f.svc.DisableTOTP(ctx, f.bob, "", password, "a"); err != nil {
 		t.Fatalf("disable with the password: %v", err)
 	}
-	if _, _, err := f.svc.SignIn(ctx, "bob@acme.example", password, "a", ""); err != nil {
+	if _, _, err := f.svc.SignIn(ctx, "bob@acme.example", password, "a", "", entitle.SessionMeta{}); err != nil {
 		t.Errorf("sign-in after turning it off: %v", err)
 	}
 	wantCode(t, "disable twice", f.svc.DisableTOTP(ctx, f.bob, "", password, "a"), entitle.CodeConflict)
@@ -335,7 +335,7 @@ func TestDisableAndRegenerate(t *testing.T) {
 func TestRequiredEnrolment(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
-	bobSession, _, err := f.svc.SignIn(ctx, "bob@acme.example", password, "a", "")
+	bobSession, _, err := f.svc.SignIn(ctx, "bob@acme.example", password, "a", "", entitle.SessionMeta{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -362,9 +362,9 @@ func TestRequiredEnrolment(t *testing.T) {
 	if e, err := f.svc.ChallengeEnrolment(ctx, again.Challenge); err != nil || e.Secret != need.Enrol.Secret {
 		t.Errorf("the challenge's enrolment: %v", err)
 	}
-	_, _, _, err = f.svc.Complete(ctx, need.Challenge, "000001", "a", "")
+	_, _, _, err = f.svc.Complete(ctx, need.Challenge, "000001", "a", "", entitle.SessionMeta{})
 	wantCode(t, "a wrong first code", err, entitle.CodeInvalid)
-	secret, a, codes, err := f.svc.Complete(ctx, need.Challenge, f.code(t, need.Enrol.Secret, 0), "a", "")
+	secret, a, codes, err := f.svc.Complete(ctx, need.Challenge, f.code(t, need.Enrol.Secret, 0), "a", "", entitle.SessionMeta{})
 	if err != nil || secret == "" || a.UserID != f.bob.UserID || len(codes) != 10 {
 		t.Fatalf("enrol at sign-in: %v %v", codes, err)
 	}
@@ -372,7 +372,7 @@ func TestRequiredEnrolment(t *testing.T) {
 		t.Errorf("not on after enrolling at sign-in: %+v", st)
 	}
 	// The other challenge is for an enrolment that is done: it asks for a code now.
-	if _, _, _, err := f.svc.Complete(ctx, again.Challenge, f.code(t, need.Enrol.Secret, 0), "a", ""); err == nil {
+	if _, _, _, err := f.svc.Complete(ctx, again.Challenge, f.code(t, need.Enrol.Secret, 0), "a", "", entitle.SessionMeta{}); err == nil {
 		t.Error("a second enrolment with the same step")
 	}
 }

@@ -192,7 +192,7 @@ func TestRequireTwoFactor(t *testing.T) {
 	bob := coUser(t, db, "ACME", "bob@acme.example", false)
 	eve := coUser(t, db, "BETA", "eve@beta.example", false)
 	for i, u := range []entitle.User{ann, bob, eve} {
-		if err := db.CreateSession(ctx, u.ID, "s"+u.Email, "", coNow, coNow.Add(time.Hour), ev("login", u.Email, u.Company)); err != nil {
+		if err := db.CreateSession(ctx, u.ID, "s"+u.Email, "", entitle.SessionMeta{}, coNow, coNow.Add(time.Hour), ev("login", u.Email, u.Company)); err != nil {
 			t.Fatal(i, err)
 		}
 	}

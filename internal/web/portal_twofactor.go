@@ -115,7 +115,7 @@ func (s *Server) secondFactorForm(w http.ResponseWriter, r *http.Request) error 
 		http.Redirect(w, r, "/login?next="+url.QueryEscape(next), http.StatusSeeOther)
 		return nil
 	}
-	secret, a, codes, err := s.cfg.Accounts.Complete(r.Context(), challenge, r.PostForm.Get("code"), s.clientAddr(r), sessionSecret(r))
+	secret, a, codes, err := s.cfg.Accounts.Complete(r.Context(), challenge, r.PostForm.Get("code"), s.clientAddr(r), sessionSecret(r), s.sessionMeta(r))
 	if err != nil {
 		status, body := s.describe(r, err)
 		if status >= 500 {

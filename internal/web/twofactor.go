@@ -215,7 +215,7 @@ func (s *Server) loginTOTP(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &req); err != nil {
 		return err
 	}
-	secret, a, codes, err := s.cfg.Accounts.Complete(r.Context(), req.Challenge, req.Code, s.clientAddr(r), sessionSecret(r))
+	secret, a, codes, err := s.cfg.Accounts.Complete(r.Context(), req.Challenge, req.Code, s.clientAddr(r), sessionSecret(r), s.sessionMeta(r))
 	if err != nil {
 		return err
 	}
