@@ -25,31 +25,36 @@ func Errorf(code, format string, args ...any) *Error {
 // its HTTP status, and answers a code it does not know as an internal
 // error (500), never as the user's fault.
 const (
-	CodeInvalid            = "invalid_input"                 // a field or parameter is wrong
-	CodeNotFound           = "not_found"                     // does not exist, or not for the caller (R7)
-	CodeConflict           = "conflict"                      // the record's state forbids it now
-	CodeForbidden          = "forbidden"                     // known to the caller, but not allowed
-	CodeBadRequest         = "bad_request"                   // the body is not the JSON asked for
-	CodeUnauthenticated    = "unauthenticated"               // no valid session or token
-	CodeInvalidCredentials = "invalid_credentials"           // sign-in refused
-	CodeMethodNotAllowed   = "method_not_allowed"            // the route takes another method
-	CodeTooLarge           = "payload_too_large"             // the body is larger than allowed
-	CodeUnsupportedMedia   = "unsupported_media_type"        // the body is not JSON (or the form asked for)
-	CodeInvalidCursor      = "invalid_cursor"                // a list cursor that is not this list's
-	CodeEmailRequired      = "email_required"                // SPEC §4: no address given
-	CodeInvalidEmail       = "invalid_email"                 // SPEC §4: not a plain address
-	CodeAlreadyInvited     = "already_invited"               // SPEC §4: the address is known
-	CodeInvalidToken       = "invalid_token"                 // an invitation link that does not work
-	CodeRateLimited        = "rate_limited"                  // too many attempts: see Retry-After
-	CodeSecondFactor       = "second_factor_required"        // the password was right: finish with a code (POST /api/v1/login/totp)
-	CodeEnrolmentRequired  = "two_factor_enrolment_required" // the company requires a second factor: set it up to finish signing in
-	CodeInternal           = "internal"                      // our fault; logged
-	CodeUnavailable        = "unavailable"                   // the database is unreachable or the request ran out of time
+	CodeInvalid            = "invalid_input"          // a field or parameter is wrong
+	CodeNotFound           = "not_found"              // does not exist, or not for the caller (R7)
+	CodeConflict           = "conflict"               // the record's state forbids it now
+	CodeForbidden          = "forbidden"              // known to the caller, but not allowed
+	CodeBadRequest         = "bad_request"            // the body is not the JSON asked for
+	CodeUnauthenticated    = "unauthenticated"        // no valid session or token
+	CodeInvalidCredentials = "invalid_credentials"    // sign-in refused
+	CodeMethodNotAllowed   = "method_not_allowed"     // the route takes another method
+	CodeTooLarge           = "payload_too_large"      // the body is larger than allowed
+	CodeUnsupportedMedia   = "unsupported_media_type" // the body is not JSON (or the form asked for)
+	CodeInvalidCursor      = "invalid_cursor"         // a list cursor that is not this list's
+	CodeEmailRequired      = "email_required"         // SPEC §4: no address given
+	CodeInvalidEmail       = "invalid_email"          // SPEC §4: not a plain address
+	CodeAlreadyInvited     = "already_invited"        // SPEC §4: the address is known
+	CodeInvalidToken       = "invalid_token"          // an invitation link that does not work
+	CodeRateLimited        = "rate_limited"           // too many attempts: see Retry-After
+	CodeInternal           = "internal"               // our fault; logged
+	CodeUnavailable        = "unavailable"            // the database is unreachable or the request ran out of time
 
 	// Requests net/http refuses before any handler (web.Listener).
 	CodeHeaderTooLarge              = "header_too_large"              // the request line and headers are larger than allowed
 	CodeUnsupportedTransferEncoding = "unsupported_transfer_encoding" // a Transfer-Encoding other than chunked
 	CodeUnsupportedHTTPVersion      = "unsupported_http_version"      // not HTTP/1.x
+)
+
+// The answers of a sign-in whose password was right and which a second
+// factor finishes (internal/accounts, POST /api/v1/login/totp).
+const (
+	CodeSecondFactor      = "second_factor_required"        // finish with a code from the authenticator app
+	CodeEnrolmentRequired = "two_factor_enrolment_required" // the company requires a second factor: set it up to finish signing in
 )
 
 // Codes lists every error code.
