@@ -87,11 +87,18 @@ func (s *Service) challengeTTL() time.Duration {
 	return s.ChallengeTTL
 }
 
-func (s *Service) issuer() string {
-	if s.Issuer == "" {
-		return "entitle"
+// issuer is the name authenticator apps show beside the code: Issuer, else
+// the vendor's name (its partners know the portal by it), else "entitle".
+func (s *Service) issuer(ctx context.Context) string {
+	if s.Issuer != "" {
+		return s.Issuer
 	}
-	return s.Issuer
+	if vendor, err := s.Store.VendorKey(ctx); err == nil && vendor != "" {
+		if v, err := s.Store.Company(ctx, vendor); err == nil && v.Name != "" {
+			return v.Name
+		}
+	}
+	return "entitle"
 }
 
 // key returns the user's TOTP key, ok false when it has none.
@@ -106,8 +113,8 @@ func (s *Service) key(ctx context.Context, userID int64) (entitle.TOTPKey, bool,
 func (s *Service) sealer(ctx context.Context) ([]byte, error) { return s.Store.Secret(ctx, "totp") }
 
 // enrolment is the Enrolment of key for the user with email.
-func (s *Service) enrolment(email, key string) (*Enrolment, error) {
-	k, err := otpauthURL(s.issuer(), email, key)
+func (s *Service) enrolment(ctx context.Context, email, key string) (*Enrolment, error) {
+	k, err := otpauthURL(s.issuer(ctx), email, key)
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +140,7 @@ func (s *Service) start(ctx context.Context, u entitle.User) (*Enrolment, error)
 	if err != nil {
 		return nil, err
 	}
-	e, err := s.enrolment(u.Email, key)
+	e, err := s.enrolment(ctx, u.Email, key)
 	if err != nil {
 		return nil, err
 	}
@@ -215,7 +222,7 @@ func (s *Service) pending(ctx context.Context, u entitle.User) (*Enrolment, erro
 	if err != nil {
 		return nil, err
 	}
-	return s.enrolment(u.Email, key)
+	return s.enrolment(ctx, u.Email, key)
 }
 
 func (s *Service) unsealKey(ctx context.Context, k entitle.TOTPKey) (string, error) {

@@ -135,7 +135,7 @@ func TestEnrolment(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(e.Secret) != 32 || len(e.QR) < 100 || string(e.QR[1:4]) != "PNG" ||
-		e.URL != "otpauth://totp/entitle:bob@acme.example?algorithm=SHA1&digits=6&issuer=entitle&period=30&secret="+e.Secret {
+		e.URL != "otpauth://totp/VENDOR:bob@acme.example?algorithm=SHA1&digits=6&issuer=VENDOR&period=30&secret="+e.Secret {
 		t.Errorf("enrolment: %q %q %d bytes of QR", e.Secret, e.URL, len(e.QR))
 	}
 	if again, err := f.svc.PendingEnrolment(ctx, f.bob); err != nil || again.Secret != e.Secret {

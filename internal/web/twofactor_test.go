@@ -94,7 +94,7 @@ func TestTwoFactorAPI(t *testing.T) {
 	}
 	res.json(t, &e)
 	if res.status != http.StatusCreated || !strings.HasPrefix(e.QRCode, "data:image/png;base64,") ||
-		!strings.HasPrefix(e.OTPAuthURL, "otpauth://totp/entitle:member@shop.example?") {
+		!strings.HasPrefix(e.OTPAuthURL, "otpauth://totp/Company%20MAKER:member@shop.example?") {
 		t.Fatalf("start: %d %s", res.status, clip(res.body))
 	}
 	res = w.do(request{method: http.MethodPost, path: "/api/v1/me/totp/confirm", token: member, body: map[string]string{"code": w.totpCode(t, e.Secret, 5*time.Minute)}})
