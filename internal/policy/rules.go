@@ -93,4 +93,8 @@ var MoreRules = []Rule{
 	{"L4", "Administrators keep their own company's profile and directory listing (EditProfile)."},
 	{"F1", "Who granted or revoked a delegation is shown to the owner only; a renewal request's recipient never sees who asked, and a listed partner not the PO number; a request closed by a transfer shows the entitlement only to those who may still see it; who offered a transfer is shown to the offering company and the vendor (SeeDelegation, SeeRenewalRequest, SeeTransfer)."},
 	{"V1", "The vendor's pages exist for members of the vendor only; its administrators import and post announcements (VendorPages, ChangeVendorRecord)."},
+	{"S1", "Single sign-on: a company's provider signs in only addresses of the domains the vendor configured for that company (each domain belongs to one company), and not one it says is unverified (SSOSignIn)."},
+	{"S2", "A first sign-in at a company's provider makes the person a member of that company, never an administrator; a user of another company or a disabled user is refused (SSOSignIn)."},
+	{"S3", "A company may forbid password sign-in for its users; that refusal is answered like a wrong password (PasswordSignIn)."},
+	{"S4", "The vendor's members see each company's single sign-on; its administrators set and remove it (ConfigureSSO)."},
 }
