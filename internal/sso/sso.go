@@ -322,6 +322,9 @@ var (
 func (s *Service) Finish(ctx context.Context, cb Callback) (u entitle.UserRecord, next string, err error) {
 	now := s.now()
 	refused := func(company, actor, reason string, answer error) (entitle.UserRecord, string, error) {
+		if actor == "" {
+			actor = "sso" // nobody known yet: the callback itself
+		}
 		if err := s.Store.Audit(ctx, entitle.AuditEvent{At: now, Actor: actor, Company: company, Action: "login.sso", Outcome: "refused", Detail: reason}); err != nil {
 			return entitle.UserRecord{}, "", err
 		}
