@@ -207,7 +207,7 @@ func runServe(ctx context.Context, e *env, c command, args []string) error {
 		fmt.Fprintf(&banner, "Open %s and sign in as any of these demo users:\n", url)
 		printLogins(&banner, *ch)
 		fmt.Fprintf(&banner, "Single sign-on: on the sign-in page enter %s (a newcomer: the first sign-in makes a member of %s)\n"+
-			"  or any other address @%s, leave the password empty and Continue; the built-in demo provider signs you in.\n",
+			"  or any other address @%s, leave the password empty and Sign in; the built-in demo provider signs you in.\n",
 			demo.SSONewcomer, demo.SSOCompany, demo.SSODomain)
 	}
 	fmt.Fprintln(&banner, "Press Ctrl-C to stop.")
