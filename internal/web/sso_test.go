@@ -561,3 +561,88 @@ func TestSSOPortal(t *testing.T) {
 		t.Errorf("password sign-in: %d", res.StatusCode)
 	}
 }
+
+// TestVendorSSOPage: the vendor's administrators set, change and remove a
+// company's single sign-on on Vendor › Single sign-on; what is wrong is
+// named next to its field and changes nothing; the vendor's members see
+// the page only; to anybody else there is no such page.
+func TestVendorSSOPage(t *testing.T) {
+	w := newWorld(t)
+	idp := newProvider(t, w.testServer)
+	admin := vendSignIn(t, w, "admin@maker.example")
+	st, body := admin.get("/vendor/sso")
+	if st != http.StatusOK || !strings.Contains(body, "No company signs in with single sign-on yet") ||
+		!strings.Contains(body, w.srv.URL+"/sso/callback") {
+		t.Fatalf("the empty page: %d\n%s", st, body)
+	}
+	form := url.Values{"company": {"PLANT"}, "issuer": {idp.m.Issuer()}, "client_id": {idp.m.ClientID},
+		"client_secret": {idp.m.ClientSecret}, "domains": {"plant.example, Plant.de"}, "password_login": {"1"}}
+	st, _, h := admin.post("/vendor/sso", form)
+	if st != http.StatusSeeOther || h.Get("Location") != "/vendor/sso" {
+		t.Fatalf("set: %d %v", st, h)
+	}
+	_, body = admin.get("/vendor/sso")
+	if !strings.Contains(body, "Single sign-on is set for PLANT: addresses of plant.de, plant.example now sign in at") ||
+		!strings.Contains(body, "<td>PLANT</td>") {
+		t.Errorf("after setting:\n%s", body)
+	}
+	for _, tc := range []struct {
+		name  string
+		form  url.Values
+		field string
+		want  string
+	}{
+		{"a domain of another company", url.Values{"company": {"NORTH"}, "issuer": {idp.m.Issuer()}, "client_id": {"x"}, "client_secret": {"y"}, "domains": {"plant.de"}},
+			"sso-domains", "plant.de is already vouched for by company PLANT"},
+		{"no issuer", url.Values{"company": {"NORTH"}, "issuer": {"north"}, "client_id": {"x"}, "client_secret": {"y"}, "domains": {"north.example"}},
+			"sso-issuer", "is not an issuer URL"},
+		{"an issuer that does not answer", url.Values{"company": {"NORTH"}, "issuer": {"http://127.0.0.1:1/none"}, "client_id": {"x"}, "client_secret": {"y"}, "domains": {"north.example"}},
+			"sso-issuer", "did not answer its OpenID discovery document"},
+		{"no secret the first time", url.Values{"company": {"NORTH"}, "issuer": {idp.m.Issuer()}, "client_id": {"x"}, "domains": {"north.example"}},
+			"sso-client-secret", "the client secret is required"},
+		{"no company", url.Values{"company": {"NOPE"}, "issuer": {idp.m.Issuer()}, "client_id": {"x"}, "client_secret": {"y"}, "domains": {"nope.example"}},
+			"sso-company", "There is no company with key NOPE."},
+	} {
+		st, body, _ := admin.post("/vendor/sso", tc.form)
+		body = html.UnescapeString(body)
+		if st != http.StatusUnprocessableEntity || !strings.Contains(body, `id="`+tc.field+`-error" role="alert">`) || !strings.Contains(body, tc.want) {
+			t.Errorf("%s: %d, want 422 with %q at #%s", tc.name, st, tc.want, tc.field)
+		}
+	}
+	if _, _, err := w.db.SSOConfig(context.Background(), "NORTH"); err == nil {
+		t.Error("a refused form recorded a configuration")
+	}
+	// Changing: the form starts from what is recorded; the secret is kept.
+	_, body = admin.get("/vendor/sso?company=PLANT")
+	if !strings.Contains(body, `value="`+idp.m.Issuer()+`"`) || !strings.Contains(body, `value="plant.de, plant.example"`) {
+		t.Errorf("the change form does not start from the record")
+	}
+	form.Del("client_secret")
+	form.Del("password_login")
+	if st, _, _ := admin.post("/vendor/sso", form); st != http.StatusSeeOther {
+		t.Errorf("change without the secret: %d", st)
+	}
+	if ok, _ := w.db.PasswordLoginAllowed(context.Background(), "PLANT"); ok {
+		t.Error("password sign-in still allowed after unticking it")
+	}
+	// The vendor's member sees; others find no page.
+	member := vendSignIn(t, w, "member@maker.example")
+	if st, body := member.get("/vendor/sso"); st != http.StatusOK || !strings.Contains(body, "You can see this page, but") || strings.Contains(body, `id="sso-form"`) {
+		t.Errorf("a vendor member's page: %d", st)
+	}
+	if st, _, _ := member.post("/vendor/sso/PLANT/remove", nil); st != http.StatusForbidden {
+		t.Errorf("a vendor member removes: %d", st)
+	}
+	// (PLANT's users sign in with single sign-on only now.)
+	north := vendSignIn(t, w, "admin@north.example")
+	if st, body := north.get("/vendor/sso"); st != http.StatusNotFound || !strings.Contains(body, "There is no page at /vendor/sso.") {
+		t.Errorf("another company's administrator: %d", st)
+	}
+	// Remove.
+	if st, _, _ := admin.post("/vendor/sso/PLANT/remove", nil); st != http.StatusSeeOther {
+		t.Errorf("remove: %d", st)
+	}
+	if _, body := admin.get("/vendor/sso"); !strings.Contains(body, "Single sign-on is removed for PLANT") || !strings.Contains(body, "No company signs in") {
+		t.Errorf("after removing:\n%s", body)
+	}
+}
