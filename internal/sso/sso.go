@@ -396,7 +396,14 @@ func (s *Service) Finish(ctx context.Context, cb Callback) (u entitle.UserRecord
 	}
 	d, join := policy.SSOSignIn(f)
 	if !d.Allowed {
-		return refused(c.Company, clip(email), d.Reasons[0], ErrRefused)
+		// Recorded in the audit trail of the user's own company when the
+		// address is another company's user: this company's administrators
+		// never learn of another company's users (R7).
+		company := c.Company
+		if f.Existing != nil && f.Existing.Company != c.Company {
+			company = f.Existing.Company
+		}
+		return refused(company, clip(email), d.Reasons[0], ErrRefused)
 	}
 	u = existing
 	if join {

@@ -348,6 +348,16 @@ func TestSSORefusals(t *testing.T) {
 	if u, _ := w.db.UserByEmail(context.Background(), "olga@acme.example"); u.Company != "OTHER" {
 		t.Errorf("olga moved: %+v", u)
 	}
+	// ACME's administrators never read of OTHER's user in their trail (R7).
+	evs, err := w.db.AuditEventsNewest(context.Background(), "ACME", 0, 500)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range evs {
+		if strings.Contains(ev.Actor+ev.Detail, "olga") {
+			t.Errorf("ACME's audit trail tells of another company's user: %+v", ev)
+		}
+	}
 }
 
 func TestSSOCallbackInAnotherBrowser(t *testing.T) {
