@@ -61,7 +61,8 @@ type Store interface {
 // DefaultLoginTTL is how long a sign-in may stay at the provider.
 const DefaultLoginTTL = 10 * time.Minute
 
-// DefaultStartLimit bounds the sign-ins started per client address.
+// DefaultStartLimit bounds the sign-ins started per client address, and
+// (separately) the refused callbacks.
 var DefaultStartLimit = ratelimit.Limit{N: 100, Per: 15 * time.Minute}
 
 // CallbackPath is where providers send the browser back (the redirect URI
@@ -304,6 +305,7 @@ type Callback struct {
 	State, Code string
 	Error       string // the provider's error code, if it refused
 	Binding     string // the secret of the browser's cookie
+	Addr        string // the client's address as rate limits count it
 }
 
 // The answers of a callback that did not sign anybody in, in words for the
@@ -321,9 +323,22 @@ var (
 // for, and where to go. Every refusal is audited with its reason.
 func (s *Service) Finish(ctx context.Context, cb Callback) (u entitle.UserRecord, next string, err error) {
 	now := s.now()
+	// Refused callbacks count against the client's address, like failed
+	// sign-ins: nobody fills the audit trail with them for free.
+	key := "sso-refused:" + cb.Addr
+	if s.Limiter != nil {
+		if err := s.Limiter.Check(ctx, s.StartLimit, "refused single sign-ons from your address", key, now); err != nil {
+			return entitle.UserRecord{}, "", err
+		}
+	}
 	refused := func(company, actor, reason string, answer error) (entitle.UserRecord, string, error) {
 		if actor == "" {
 			actor = "sso" // nobody known yet: the callback itself
+		}
+		if s.Limiter != nil {
+			if err := s.Limiter.Hit(ctx, s.StartLimit, key, now); err != nil {
+				return entitle.UserRecord{}, "", err
+			}
 		}
 		if err := s.Store.Audit(ctx, entitle.AuditEvent{At: now, Actor: actor, Company: company, Action: "login.sso", Outcome: "refused", Detail: reason}); err != nil {
 			return entitle.UserRecord{}, "", err

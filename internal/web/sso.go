@@ -94,7 +94,8 @@ func (s *Server) ssoCallback(w http.ResponseWriter, r *http.Request) error {
 		binding = c.Value
 	}
 	http.SetCookie(w, s.ssoCookie(r, "", -1))
-	u, next, err := s.cfg.SSO.Finish(r.Context(), sso.Callback{State: q.Get("state"), Code: q.Get("code"), Error: q.Get("error"), Binding: binding})
+	u, next, err := s.cfg.SSO.Finish(r.Context(), sso.Callback{State: q.Get("state"), Code: q.Get("code"), Error: q.Get("error"), Binding: binding,
+		Addr: s.clientAddr(r)})
 	if err == nil {
 		_, err = s.openSession(w, r, u)
 	}
@@ -103,6 +104,7 @@ func (s *Server) ssoCallback(w http.ResponseWriter, r *http.Request) error {
 		if status >= 500 {
 			return err
 		}
+		setRetryAfter(w, status, err)
 		s.render(w, status, "login", map[string]any{"Title": "Sign in", "Error": body.Error.Message, "Next": "/"})
 		return nil
 	}

@@ -656,3 +656,22 @@ func TestVendorSSOPage(t *testing.T) {
 		t.Errorf("after removing:\n%s", body)
 	}
 }
+
+// TestSSOCallbackLimited: refused callbacks count against the client's
+// address; past the limit even a good one waits (429), and the audit trail
+// stops growing.
+func TestSSOCallbackLimited(t *testing.T) {
+	w := newSSOWorld(t, true)
+	w.user("ACME", "ann@acme.example", false)
+	c := w.browser()
+	for i := range sso.DefaultStartLimit.N {
+		res, _ := w.get(t, c, w.srv.URL+"/sso/callback?state=forged&code=x")
+		if res.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("refusal %d: %d", i, res.StatusCode)
+		}
+	}
+	res, body := w.get(t, c, w.srv.URL+"/sso/callback?state=forged&code=x")
+	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" || !strings.Contains(body, "refused single sign-ons from your address") {
+		t.Errorf("past the limit: %d %s", res.StatusCode, res.Header)
+	}
+}
