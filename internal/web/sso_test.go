@@ -56,7 +56,7 @@ func newProvider(t *testing.T, ts *testServer) *provider {
 	}
 	t.Cleanup(func() { m.Shutdown() })
 	// The provider's clock is the portal's (the tests' fixed day).
-	m.FastForward(ts.clock.Now().Sub(time.Now()))
+	m.FastForward(time.Until(ts.clock.Now()))
 	// The portal sends browsers back to this test server.
 	ts.svc.SSO.BaseURL = ts.srv.URL
 	return p
