@@ -283,7 +283,8 @@ func TestUserAndToken(t *testing.T) {
 	}{
 		"same email, other case": {"another long password\n", []string{"--company", "NORTH", "--email", "ANN@shop.example", "--name", "Ann 2"}, "already exists"},
 		"short password":         {"short\n", []string{"--company", "SHOP", "--email", "bo@shop.example", "--name", "Bo"}, "at least 12 characters"},
-		"password is the email":  {"bo@shop.example\n", []string{"--company", "SHOP", "--email", "bo@shop.example", "--name", "Bo"}, "must not be the email"},
+		"password is the email":  {"bo@shop.example\n", []string{"--company", "SHOP", "--email", "bo@shop.example", "--name", "Bo"}, "must not contain your email address"},
+		"guessable password":     {"aaaaaaaaaaaa\n", []string{"--company", "SHOP", "--email", "bo@shop.example", "--name", "Bo"}, "too easy to guess"},
 		"unknown company":        {"a long enough password\n", []string{"--company", "GHOST", "--email", "bo@shop.example", "--name", "Bo"}, "no company with key GHOST"},
 		"bad email":              {"a long enough password\n", []string{"--company", "SHOP", "--email", "Bo <bo@shop.example>", "--name", "Bo"}, "email:"},
 		"missing flags":          {"", []string{"--company", "SHOP"}, "missing --email, --name"},
@@ -307,7 +308,7 @@ func TestUserAndToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	u, _, err := st.UserByToken(context.Background(), auth.HashToken(token))
+	u, _, err := st.UserByToken(context.Background(), auth.HashToken(token), time.Now())
 	if err != nil || u.Email != "ann@shop.example" || !auth.VerifyPassword(u.PasswordHash, "a long enough password") {
 		t.Errorf("token does not lead to Ann with her password: %+v %v", u.User, err)
 	}

@@ -38,7 +38,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		serveCommand(), migrateCommand(), importCommand(), exportCommand(), userAddCommand(), userDisableCommand(), userEnableCommand(), inviteCommand(), invitationsCommand(), tokenCreateCommand(), tokenRevokeCommand(),
+		serveCommand(), migrateCommand(), importCommand(), exportCommand(), userAddCommand(), userDisableCommand(), userEnableCommand(), userResetPasswordCommand(), inviteCommand(), invitationsCommand(), tokenCreateCommand(), tokenRevokeCommand(),
 		auditVerifyCommand(), auditCheckpointCommand(), auditExportCommand(), auditKeygenCommand(), notifyCommand(),
 		webhookAddCommand(), webhookListCommand(), webhookRemoveCommand(), webhookTestCommand(),
 		ssoSetCommand(), ssoShowCommand(), ssoListCommand(), ssoRemoveCommand(),

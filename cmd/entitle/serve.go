@@ -82,6 +82,9 @@ func runServe(ctx context.Context, e *env, c command, args []string) error {
 	f.Var(&loginLimits.PerAddress, "limit-login-address", "failed sign-ins allowed per client address (N/PERIOD, or off)")
 	f.Var(&inviteLimits.PerUser, "limit-invites-user", "invitations (and resends) allowed per user (N/PERIOD, or off)")
 	f.Var(&inviteLimits.PerCompany, "limit-invites-company", "invitations (and resends) allowed per company (N/PERIOD, or off)")
+	f.Var(&inviteLimits.AcceptPerAddress, "limit-accept-address", "invitation links that do not work allowed per client address (N/PERIOD, or off)")
+	f.Var(&loginLimits.ForgotPerAccount, "limit-forgot-account", "password reset requests allowed per email address (N/PERIOD, or off)")
+	f.Var(&loginLimits.ForgotPerAddress, "limit-forgot-address", "password reset requests allowed per client address (N/PERIOD, or off)")
 	clientIP := f.String("client-ip-header", "", "header a trusted proxy sets to the client address, e.g. X-Forwarded-For (rate limits, logs)")
 	logFormat := f.String("log-format", "text", "request log format: text or json")
 	shutdown := f.Duration("shutdown-timeout", 15*time.Second, "how long to wait for requests in flight on shutdown")
@@ -160,6 +163,7 @@ func runServe(ctx context.Context, e *env, c command, args []string) error {
 	// After the HTTP server: undelivered invitation mail is recorded as
 	// failed (an administrator can resend it).
 	defer p.coworkers.Close()
+	defer p.accounts.Close()
 	// Expiry notices in the background, stopped (and waited for) before the
 	// store closes.
 	notify := &notices.Scheduler{Interval: *notifyInterval, Service: p.notices}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/auth"
@@ -11,11 +12,13 @@ import (
 func tokenCreateCommand() command {
 	return command{
 		name:    "token create",
-		args:    "--email E [--name LABEL]",
+		args:    "--email E [--name LABEL] [--expires-in DAYS]",
 		summary: "create an API token for a user (printed once)",
 		help: `Creates a random API token for the user and prints it on standard output,
 alone on its line. It is shown only this once: the database keeps only its
-SHA-256 hash. Use it as 'Authorization: Bearer TOKEN'.`,
+SHA-256 hash. Use it as 'Authorization: Bearer TOKEN'. It works until it is
+revoked, or for DAYS days with --expires-in. (Users make their own tokens,
+which always expire, on the portal's Account page.)`,
 		run: runTokenCreate,
 	}
 }
@@ -23,6 +26,7 @@ SHA-256 hash. Use it as 'Authorization: Bearer TOKEN'.`,
 func runTokenCreate(ctx context.Context, e *env, c command, args []string) error {
 	f := newFlags(e, c)
 	label := f.String("name", "cli", "a label to recognise the token by")
+	days := f.Int("expires-in", 0, "days until the token expires (0: never)")
 	db, u, err := openUser(ctx, e, f, args)
 	if err != nil {
 		return err
@@ -35,10 +39,12 @@ func runTokenCreate(ctx context.Context, e *env, c command, args []string) error
 	if err != nil {
 		return err
 	}
-	if _, err := db.AddToken(ctx, u.ID, *label, hash, e.now()); err != nil {
-		return err
+	var expires time.Time
+	if *days > 0 {
+		expires = e.now().Add(time.Duration(*days) * 24 * time.Hour)
 	}
-	if err := db.Audit(ctx, entitle.AuditEvent{At: e.now(), Actor: "cli", Company: u.Company, Action: "token.create", Object: u.Email, Outcome: "ok", Detail: *label}); err != nil {
+	if _, err := db.AddToken(ctx, u.ID, *label, hash, e.now(), expires,
+		entitle.AuditEvent{At: e.now(), Actor: "cli", Company: u.Company, Action: "token.create", Object: u.Email, Outcome: "ok", Detail: *label}); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stderr, "API token %q for %s (%s); it is shown only once:\n", *label, u.Email, u.Company)

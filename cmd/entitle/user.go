@@ -22,8 +22,8 @@ func userAddCommand() command {
 		args:    "--company KEY --email E --name N [--admin] [--password-stdin]",
 		summary: "add a user to a company",
 		help: `Adds a user who signs in with email and password and sees what the
-company may see. The password (at least 12 characters, not the email) is
-read from standard input with --password-stdin (first line), else asked
+company may see. The password (at least 12 characters, not easily guessed,
+not containing the email or the company's name) is read from standard input with --password-stdin (first line), else asked
 for on the terminal. Only its argon2id hash is stored.`,
 		run: runUserAdd,
 	}
@@ -61,18 +61,25 @@ func runUserAdd(ctx context.Context, e *env, c command, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := auth.CheckPassword(password, u.Email); err != nil {
+	db, err := f.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	co, err := db.Company(ctx, u.Company)
+	if errors.Is(err, entitle.ErrNotFound) {
+		return fmt.Errorf("no company with key %s", u.Company)
+	}
+	if err != nil {
+		return err
+	}
+	if err := auth.CheckNewPassword(password, auth.PasswordOwner{Email: u.Email, CompanyName: co.Name, CompanyKey: co.Key}); err != nil {
 		return err
 	}
 	hash, err := auth.HashPassword(password)
 	if err != nil {
 		return err
 	}
-	db, err := f.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
 	u, err = db.AddUser(ctx, u, hash, e.now())
 	if err != nil {
 		return err

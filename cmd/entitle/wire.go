@@ -76,7 +76,7 @@ func wire(db *store.DB, st settings) *program {
 		db:   db,
 		gate: gate,
 		accounts: &accounts.Service{Store: db, Limiter: limiter, Limits: st.loginLimits, SessionTTL: st.sessionTTL,
-			Now: st.now},
+			Now: st.now, Mailer: st.mailer, BaseURL: st.baseURL, Logger: logger},
 		coworkers: &coworkers.Service{Store: db, Mailer: st.mailer, Now: st.now, Logger: logger, BaseURL: st.baseURL,
 			TTL: st.invitationTTL, Limits: st.inviteLimits, Limiter: limiter, Delivery: st.delivery},
 		lifecycle: &lifecycle.Service{Store: db, Gate: gate, Mailer: st.mailer, Now: st.now, Logger: logger, BaseURL: st.baseURL,

@@ -12,11 +12,13 @@ package accounts
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"sync"
 	"time"
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/auth"
+	"github.com/entitle-portal/entitle/internal/mail"
 	"github.com/entitle-portal/entitle/internal/policy"
 	"github.com/entitle-portal/entitle/internal/ratelimit"
 )
@@ -24,28 +26,47 @@ import (
 // Store is what accounts read and record.
 type Store interface {
 	UserByEmail(ctx context.Context, email string) (entitle.UserRecord, error)
-	UserByToken(ctx context.Context, hash string) (entitle.UserRecord, time.Time, error)
+	UserByToken(ctx context.Context, hash string, now time.Time) (entitle.UserRecord, time.Time, error)
+	UserByID(ctx context.Context, id int64) (entitle.UserRecord, error)
 	TouchToken(ctx context.Context, hash string, now time.Time) error
 	UserBySession(ctx context.Context, hash string, now time.Time) (entitle.UserRecord, time.Time, error)
 	TouchSession(ctx context.Context, hash string, now, expires time.Time) error
-	CreateSession(ctx context.Context, userID int64, hash, old string, now, expires time.Time, ev entitle.AuditEvent) error
+	CreateSession(ctx context.Context, userID int64, hash, old string, meta entitle.SessionMeta, now, expires time.Time, ev entitle.AuditEvent) error
 	DeleteSession(ctx context.Context, hash string, ev entitle.AuditEvent) error
 	Company(ctx context.Context, key string) (entitle.Company, error)
 	VendorKey(ctx context.Context) (string, error)
 	Audit(ctx context.Context, events ...entitle.AuditEvent) error
 	PasswordLoginAllowed(ctx context.Context, company string) (bool, error)
+
+	// The password lifecycle.
+	CreatePasswordReset(ctx context.Context, r entitle.PasswordReset, tokenHash string, ev entitle.AuditEvent) error
+	PasswordResetUser(ctx context.Context, tokenHash string, now time.Time) (entitle.UserRecord, error)
+	ResetPassword(ctx context.Context, tokenHash, passwordHash string, now time.Time, ev entitle.AuditEvent) (entitle.UserRecord, error)
+	ChangePassword(ctx context.Context, id int64, passwordHash, keepSession string, now time.Time, ev entitle.AuditEvent) error
+
+	// A user's own sessions and API tokens.
+	Sessions(ctx context.Context, userID int64, now time.Time) ([]entitle.Session, error)
+	EndSessions(ctx context.Context, userID int64, id, keep string, ev entitle.AuditEvent) (int, error)
+	AddToken(ctx context.Context, userID int64, name, hash string, now, expires time.Time, ev entitle.AuditEvent) (int64, error)
+	Tokens(ctx context.Context, userID int64, now time.Time) ([]entitle.APIToken, error)
+	RevokeToken(ctx context.Context, userID, id int64, now time.Time, ev entitle.AuditEvent) (entitle.APIToken, error)
 }
 
 // Limits are the rate limits of signing in; a zero Limit is off.
 type Limits struct {
-	PerAccount ratelimit.Limit // failed sign-ins per email address, known or not
-	PerAddress ratelimit.Limit // failed sign-ins per client address
+	PerAccount ratelimit.Limit // failed sign-ins (and password changes) per email address, known or not
+	PerAddress ratelimit.Limit // failed sign-ins per client address; also reset links that do not work
+
+	ForgotPerAccount ratelimit.Limit // "forgot password" requests per email address, known or not
+	ForgotPerAddress ratelimit.Limit // "forgot password" requests per client address
 }
 
 // DefaultLimits are the limits of a service that sets none.
 var DefaultLimits = Limits{
-	PerAccount: ratelimit.Limit{N: 10, Per: 15 * time.Minute},
-	PerAddress: ratelimit.Limit{N: 100, Per: 15 * time.Minute},
+	PerAccount:       ratelimit.Limit{N: 10, Per: 15 * time.Minute},
+	PerAddress:       ratelimit.Limit{N: 100, Per: 15 * time.Minute},
+	ForgotPerAccount: ratelimit.Limit{N: 3, Per: time.Hour},
+	ForgotPerAddress: ratelimit.Limit{N: 20, Per: time.Hour},
 }
 
 // DefaultSessionTTL is how long a session lasts without use when SessionTTL
@@ -65,9 +86,21 @@ type Service struct {
 	SessionTTL time.Duration    // DefaultSessionTTL when zero
 	Now        func() time.Time // time.Now when nil
 
+	Mailer   mail.Sender   // where password reset mail goes; required for Forgot and SendReset
+	BaseURL  string        // how users reach the portal, for the links in mail
+	ResetTTL time.Duration // how long a reset link works; DefaultResetTTL when zero
+	Logger   *slog.Logger  // nil: no log
+
 	dummyOnce sync.Once
 	dummy     string // a password hash to verify against when the email is unknown
 	dummyErr  error
+
+	// The reset worker (password.go).
+	resetMu       sync.Mutex
+	resetJobs     chan resetJob
+	resetDone     chan struct{}
+	resetsClosed  bool
+	resetsPending sync.WaitGroup
 }
 
 func (s *Service) now() time.Time {
@@ -87,7 +120,7 @@ func (s *Service) ttl() time.Duration {
 // The refusals of authentication, all unauthenticated (401).
 var (
 	ErrBadLogin      = entitle.Errorf(entitle.CodeInvalidCredentials, "the email address or the password is wrong")
-	errTokenInvalid  = entitle.Errorf(entitle.CodeUnauthenticated, "the API token is not valid (unknown or revoked)")
+	errTokenInvalid  = entitle.Errorf(entitle.CodeUnauthenticated, "the API token is not valid (unknown, expired or revoked)")
 	errSessionEnded  = entitle.Errorf(entitle.CodeUnauthenticated, "your session has ended: sign in again")
 	errUserDisabled  = entitle.Errorf(entitle.CodeUnauthenticated, "this account is disabled: ask an administrator of your company")
 	errNoCredentials = entitle.Errorf(entitle.CodeInvalid, "enter your email address and your password")
@@ -97,7 +130,7 @@ var (
 func (s *Service) ByToken(ctx context.Context, token string) (entitle.Actor, error) {
 	now := s.now()
 	hash := auth.HashToken(token)
-	u, last, err := s.Store.UserByToken(ctx, hash)
+	u, last, err := s.Store.UserByToken(ctx, hash, now)
 	if errors.Is(err, entitle.ErrNotFound) {
 		return entitle.Actor{}, errTokenInvalid
 	}
@@ -152,7 +185,7 @@ func (s *Service) actor(ctx context.Context, u entitle.UserRecord) (entitle.Acto
 // the account's and the address's limits (an unknown address's too, so
 // that a limit tells nothing about which accounts exist); while either is
 // exceeded, even the right password is refused (a *ratelimit.Exceeded).
-func (s *Service) SignIn(ctx context.Context, email, password, addr, replacing string) (secret string, a entitle.Actor, err error) {
+func (s *Service) SignIn(ctx context.Context, email, password, addr, replacing string, meta entitle.SessionMeta) (secret string, a entitle.Actor, err error) {
 	email = entitle.NormalizeEmail(email)
 	if email == "" || password == "" {
 		return "", entitle.Actor{}, errNoCredentials
@@ -214,14 +247,14 @@ func (s *Service) SignIn(ctx context.Context, email, password, addr, replacing s
 	if !policy.PasswordSignIn(allowed).Allowed {
 		return "", entitle.Actor{}, failed(u.Company, "sso_only")
 	}
-	return s.Open(ctx, u, replacing)
+	return s.Open(ctx, u, replacing, meta)
 }
 
 // Open opens a session for u — signed in by SignIn, or just now by
 // accepting an invitation with a new password — replacing the session whose
 // secret is replacing, if any, recorded with its "login" audit event. It
 // returns the new session's secret, for the cookie.
-func (s *Service) Open(ctx context.Context, u entitle.UserRecord, replacing string) (secret string, a entitle.Actor, err error) {
+func (s *Service) Open(ctx context.Context, u entitle.UserRecord, replacing string, meta entitle.SessionMeta) (secret string, a entitle.Actor, err error) {
 	if a, err = s.actor(ctx, u); err != nil {
 		return "", entitle.Actor{}, err
 	}
@@ -234,10 +267,15 @@ func (s *Service) Open(ctx context.Context, u entitle.UserRecord, replacing stri
 	}
 	now := s.now()
 	ev := entitle.AuditEvent{At: now, Actor: u.Email, Company: u.Company, Action: "login", Outcome: "ok"}
-	if err := s.Store.CreateSession(ctx, u.ID, auth.HashToken(secret), old, now, now.Add(s.ttl()), ev); err != nil {
+	if err := s.Store.CreateSession(ctx, u.ID, auth.HashToken(secret), old, clipMeta(meta), now, now.Add(s.ttl()), ev); err != nil {
 		return "", entitle.Actor{}, err
 	}
 	return secret, a, nil
+}
+
+// clipMeta keeps a session's where-from to a length fit for a list.
+func clipMeta(m entitle.SessionMeta) entitle.SessionMeta {
+	return entitle.SessionMeta{Address: clip(m.Address, 64), UserAgent: clip(m.UserAgent, 200)}
 }
 
 // SignOut ends the session whose secret is secret ("" : none).

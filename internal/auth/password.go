@@ -8,7 +8,6 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -23,22 +22,6 @@ const (
 	argonKeyLen  = 32
 	saltLen      = 16
 )
-
-// MinPasswordLen is the shortest password accepted.
-const MinPasswordLen = 12
-
-// CheckPassword says what is wrong with a new password for email, if anything.
-func CheckPassword(password, email string) error {
-	switch {
-	case len([]rune(password)) < MinPasswordLen:
-		return fmt.Errorf("the password must have at least %d characters", MinPasswordLen)
-	case len(password) > 1024:
-		return errors.New("the password must have at most 1024 bytes")
-	case email != "" && strings.EqualFold(strings.TrimSpace(password), strings.TrimSpace(email)):
-		return errors.New("the password must not be the email address")
-	}
-	return nil
-}
 
 // HashPassword returns the PHC-format argon2id hash of password with a
 // random salt: $argon2id$v=19$m=19456,t=2,p=1$salt$hash

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -35,11 +36,68 @@ func TestVerifyRejectsMalformedHashes(t *testing.T) {
 	}
 }
 
-func TestCheckPassword(t *testing.T) {
-	for pw, ok := range map[string]bool{"short": false, "twelve chars": true, "Bob@Example.com": false, strings.Repeat("x", 2000): false} {
-		if err := CheckPassword(pw, "bob@example.com"); (err == nil) != ok {
-			t.Errorf("CheckPassword(%q) = %v, want ok=%v", pw, err, ok)
+func TestCheckNewPassword(t *testing.T) {
+	owner := PasswordOwner{Email: "Kate.Smith@kesselbach.example", CompanyName: "Kesselbach Reseller GmbH", CompanyKey: "KESSELBACH-RES"}
+	for _, c := range []struct {
+		password string
+		why      string // a word of the refusal; "" when accepted
+	}{
+		{"a long enough password", ""},
+		{"correct horse battery staple", ""},
+		{"Tr0ub4dor&3xyz", ""},
+		{"xk3!vQ9#mZ2p", ""},
+		{strings.Repeat("Zebra lantern quietly ", 47)[:1024], ""}, // the ceiling, exactly
+		{"short", "at least 12 characters; this one has 5"},
+		{"ääääääääääa", "at least 12 characters; this one has 11"}, // characters, not bytes
+		{strings.Repeat("Zebra lantern quietly ", 47)[:1025], "at most 1024 bytes; this one has 1025"},
+		{"pass\xffword valid", "valid UTF-8"},
+		{"aaaaaaaaaaaa", "repeats"},
+		{"hunter2hunter2", "repeats"},
+		{"Password123!", "commonly used password"},
+		{"P@ssw0rd2026!", "commonly used password"},
+		{"qwertyuiop12", "commonly used password"},
+		{"zxcvbnm,./asdfg", "neighbouring keys"},
+		{"abcdefghijklmnop", "sequence"},
+		{"kate.smith@kesselbach.example!", "email address"},
+		{"my KATESMITH password", "name of your email address"},
+		{"kesselbach reseller gmbh rocks", "company's name"},
+		{"KesselBach-Res is the best", "company's key"},
+		{"kesselbach2026!", "your email address, your company"},
+	} {
+		err := CheckNewPassword(c.password, owner)
+		switch {
+		case c.why == "" && err != nil:
+			t.Errorf("%q refused: %v", clipped(c.password), err)
+		case c.why != "" && err == nil:
+			t.Errorf("%q accepted, want refused for %q", clipped(c.password), c.why)
+		case c.why != "" && !strings.Contains(err.Error(), c.why):
+			t.Errorf("%q refused with %q, want it to say %q", clipped(c.password), err, c.why)
+		case err != nil && (err.Error()[0] < 'A' || err.Error()[0] > 'Z' || !strings.HasSuffix(err.Error(), ".")):
+			t.Errorf("%q: the refusal %q is not a sentence", clipped(c.password), err)
 		}
+	}
+	// The example: twelve of one letter.
+	if CheckPassword("aaaaaaaaaaaa", "bob@example.com") == nil {
+		t.Error("aaaaaaaaaaaa is accepted")
+	}
+}
+
+func clipped(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}
+
+func BenchmarkCheckNewPassword(b *testing.B) {
+	owner := PasswordOwner{Email: "kate@kesselbach.example", CompanyName: "Kesselbach Reseller GmbH"}
+	for _, n := range []int{12, 100, 1024} {
+		pw := strings.Repeat("Zebra lantern quietly ", 47)[:n]
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			for b.Loop() {
+				_ = CheckNewPassword(pw, owner)
+			}
+		})
 	}
 }
 

@@ -17,11 +17,15 @@ type Acceptance struct {
 }
 
 // Accept turns the invitation whose link carries a.Token into a user of the
-// inviting company, named a.Name, signing in with a.Password (at least 12
-// characters, not the email address). The token works once: of two
+// inviting company, named a.Name, signing in with a.Password (the policy of
+// auth.CheckNewPassword). The token works once: of two
 // concurrent accepts exactly one wins. An unknown, expired, used or revoked
 // token is a entitle.CodeInvalidToken error that says which.
-func (s *Service) Accept(ctx context.Context, a Acceptance) (entitle.UserRecord, error) {
+//
+// addr is the client's address: links that do not work count against its
+// limit of failed attempts (Limits.AcceptPerAddress); while it is exceeded,
+// even a working link is refused (a *ratelimit.Exceeded).
+func (s *Service) Accept(ctx context.Context, a Acceptance, addr string) (entitle.UserRecord, error) {
 	var ps entitle.Problems
 	if a.Token == "" {
 		ps.Add("token", "required: the token of the invitation link")
@@ -33,19 +37,45 @@ func (s *Service) Accept(ctx context.Context, a Acceptance) (entitle.UserRecord,
 	if err := ps.Err(); err != nil {
 		return entitle.UserRecord{}, err
 	}
-	hash := auth.HashToken(a.Token)
-	email, err := s.Store.InvitationEmail(ctx, hash)
-	if err != nil {
+	now := s.now()
+	key := "accept-address:" + addr
+	if s.Limiter != nil {
+		if err := s.Limiter.Check(ctx, s.Limits.AcceptPerAddress, "invitation links that did not work, from your address", key, now); err != nil {
+			return entitle.UserRecord{}, err
+		}
+	}
+	failed := func(err error) (entitle.UserRecord, error) {
+		if s.Limiter != nil {
+			if err := s.Limiter.Hit(ctx, s.Limits.AcceptPerAddress, key, now); err != nil {
+				return entitle.UserRecord{}, err
+			}
+		}
 		return entitle.UserRecord{}, tokenError(err)
 	}
-	if err := auth.CheckPassword(a.Password, email); err != nil {
+	hash := auth.HashToken(a.Token)
+	inv, err := s.Store.InvitationByToken(ctx, hash)
+	if err != nil {
+		return failed(err)
+	}
+	switch inv.State(now) {
+	case entitle.InvitationAccepted:
+		return failed(entitle.ErrInvitationUsed)
+	case entitle.InvitationRevoked:
+		return failed(entitle.ErrInvitationRevoked)
+	case entitle.InvitationExpired:
+		return failed(entitle.ErrInvitationExpired)
+	}
+	co, err := s.Store.Company(ctx, inv.Company)
+	if err != nil {
+		return entitle.UserRecord{}, err
+	}
+	if err := auth.CheckNewPassword(a.Password, auth.PasswordOwner{Email: inv.Email, CompanyName: co.Name, CompanyKey: co.Key}); err != nil {
 		return entitle.UserRecord{}, entitle.Problems{{Field: "password", Message: err.Error()}}
 	}
 	pw, err := auth.HashPassword(a.Password)
 	if err != nil {
 		return entitle.UserRecord{}, err
 	}
-	now := s.now()
 	u, err := s.Store.AcceptInvitation(ctx, hash, name, pw, now, entitle.AuditEvent{At: now, Action: "invitation.accept", Outcome: "ok"})
 	if err != nil {
 		return u, tokenError(err)

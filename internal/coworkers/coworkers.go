@@ -38,15 +38,18 @@ const (
 )
 
 // Limits are the invitation rate limits: invitations (and resends) per
-// inviting user and per company.
+// inviting user and per company; accepts with a link that does not work per
+// client address (as failed sign-ins are limited).
 type Limits struct {
 	PerUser, PerCompany ratelimit.Limit
+	AcceptPerAddress    ratelimit.Limit
 }
 
 // DefaultLimits are the limits of a server that sets none.
 var DefaultLimits = Limits{
-	PerUser:    ratelimit.Limit{N: 20, Per: time.Hour},
-	PerCompany: ratelimit.Limit{N: 100, Per: time.Hour},
+	PerUser:          ratelimit.Limit{N: 20, Per: time.Hour},
+	PerCompany:       ratelimit.Limit{N: 100, Per: time.Hour},
+	AcceptPerAddress: ratelimit.Limit{N: 100, Per: 15 * time.Minute},
 }
 
 // Delivery is how hard the service tries to deliver an invitation mail.
@@ -66,7 +69,6 @@ type Store interface {
 	RevokeInvitation(ctx context.Context, id int64, check func(entitle.Invitation) error, now time.Time, ev entitle.AuditEvent) (entitle.Invitation, error)
 	ReissueInvitation(ctx context.Context, id int64, check func(entitle.Invitation) error, tokenHash string, expires time.Time, ev entitle.AuditEvent) (entitle.Invitation, error)
 	RecordMail(ctx context.Context, id int64, tokenHash string, m entitle.MailState) error
-	InvitationEmail(ctx context.Context, tokenHash string) (string, error)
 	InvitationByToken(ctx context.Context, tokenHash string) (entitle.Invitation, error)
 	AcceptInvitation(ctx context.Context, tokenHash, name, passwordHash string, now time.Time, ev entitle.AuditEvent) (entitle.UserRecord, error)
 	CompanyUsers(ctx context.Context, company, after string, limit int) ([]entitle.UserRecord, error)

@@ -24,16 +24,19 @@ func (s *Service) Users(ctx context.Context, by entitle.Actor, after string, lim
 		// Whether by administers this user at all; a change that would
 		// leave the company without an administrator is refused when it
 		// is asked for, with the policy's reason.
-		out[i] = User{UserRecord: u, MayChange: policy.ChangeCoworker(by, u.User, entitle.UserChange{}, 1).Allowed}
+		out[i] = User{UserRecord: u, MayChange: policy.ChangeCoworker(by, u.User, entitle.UserChange{}, 1).Allowed,
+			MayReset: policy.SendPasswordReset(by, u.User).Allowed}
 	}
 	return out, nil
 }
 
 // User is a co-worker as a user of the company sees them, with whether
-// they may change them (disable, enable, promote, demote).
+// they may change them (disable, enable, promote, demote) and send them a
+// password reset link.
 type User struct {
 	entitle.UserRecord
 	MayChange bool
+	MayReset  bool
 }
 
 // ChangeUser applies ch to the user with id, as by (an administrator of the

@@ -82,3 +82,31 @@ func ChangeCoworker(c entitle.Actor, target entitle.User, ch entitle.UserChange,
 	}
 	return allow(0, nil, "administrators manage the users of their company")
 }
+
+// SendPasswordReset decides whether c may send target, a user of some
+// company, a link that sets a new password. Only administrators of target's
+// company may (a co-worker locked out asks them); another company's user
+// does not exist for c. A disabled user is enabled first: the link would
+// not let them in.
+func SendPasswordReset(c entitle.Actor, target entitle.User) Decision {
+	switch {
+	case c.Company == "" || target.Company != c.Company:
+		return hide("R7: another company's user does not exist for you")
+	case !c.Admin:
+		return refuse("only administrators of your company may send a co-worker a password reset link")
+	case target.Status != entitle.UserActive:
+		return refuse(target.Email + " is disabled: enable the user first, then send the link")
+	}
+	return allow(0, nil, "administrators send their company's users password reset links")
+}
+
+// ManageAccount decides whether c may see and change its own account: its
+// password, its sessions and its personal API tokens. Every signed-in user
+// may, for itself only (the store finds a credential only among c's own:
+// another user's does not exist for c); the operator has no account.
+func ManageAccount(c entitle.Actor) Decision {
+	if !c.User() {
+		return hide("only a signed-in user has an account")
+	}
+	return allow(0, nil, "you manage your own password, sessions and API tokens")
+}

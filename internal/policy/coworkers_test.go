@@ -419,3 +419,36 @@ func TestCoworkersDenyByDefault(t *testing.T) {
 		}
 	}
 }
+
+// TestSendPasswordReset: only an administrator of ACME sends ACME's active
+// users a reset link; a member of ACME is refused but knows the user;
+// anyone else, the vendor's administrators included, does not (R7).
+func TestSendPasswordReset(t *testing.T) {
+	for _, ck := range callerKinds {
+		for _, tg := range targets {
+			cell := ck.name + " " + tg.name
+			d := policy.SendPasswordReset(ck.c, tg.u)
+			wantVisible := ck.c == acmeMember || ck.c == acmeAdmin
+			wantAllowed := ck.c == acmeAdmin && tg.u.Status == entitle.UserActive
+			if d.Allowed != wantAllowed || d.Visible != wantVisible {
+				t.Errorf("%s: allowed %v visible %v %q; want %v %v", cell, d.Allowed, d.Visible, d.Reasons, wantAllowed, wantVisible)
+			}
+			checkReasons(t, cell, d)
+		}
+	}
+}
+
+// TestManageAccount: every signed-in user manages its own account; the
+// operator (no user) has none.
+func TestManageAccount(t *testing.T) {
+	for _, ck := range callerKinds {
+		d := policy.ManageAccount(ck.c)
+		if want := ck.c.User(); d.Allowed != want || d.Visible != want {
+			t.Errorf("%s: allowed %v visible %v; want %v", ck.name, d.Allowed, d.Visible, want)
+		}
+		checkReasons(t, ck.name, d)
+	}
+	if d := policy.ManageAccount(entitle.Actor{Company: "ACME", Vendor: false}); d.Allowed {
+		t.Errorf("the operator manages an account: %q", d.Reasons)
+	}
+}

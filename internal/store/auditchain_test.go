@@ -235,7 +235,7 @@ func hammer(t *testing.T, dbs ...*store.DB) {
 		})
 		wg.Go(func() {
 			for i := range 10 {
-				if err := db.CreateSession(ctx, bob.ID, fmt.Sprintf("session-%d-%d", h, i), "", chainNow, chainNow.Add(time.Hour),
+				if err := db.CreateSession(ctx, bob.ID, fmt.Sprintf("session-%d-%d", h, i), "", entitle.SessionMeta{}, chainNow, chainNow.Add(time.Hour),
 					entitle.AuditEvent{At: chainNow, Actor: "bob@beta.example", Company: "BETA", Action: "login", Outcome: "ok"}); err != nil {
 					t.Errorf("session: %v", err)
 					return

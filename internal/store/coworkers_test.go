@@ -575,7 +575,7 @@ func TestChangeUser(t *testing.T) {
 	coUser(t, db, "BETA", "fay@beta.example", true)
 	coUser(t, db, "VENDOR", "vic@vendor.example", true)
 	for i, u := range []entitle.User{ann, bob, cat, dan} {
-		if err := db.CreateSession(ctx, u.ID, fmt.Sprintf("s-%s", u.Email), "", coNow, coNow.Add(24*time.Hour),
+		if err := db.CreateSession(ctx, u.ID, fmt.Sprintf("s-%s", u.Email), "", entitle.SessionMeta{}, coNow, coNow.Add(24*time.Hour),
 			ev("session.create", u.Email, "ACME")); err != nil {
 			t.Fatal(i, err)
 		}

@@ -255,14 +255,3 @@ func (db *DB) InvitationByToken(ctx context.Context, tokenHash string) (entitle.
 	}
 	return inv, err
 }
-
-// InvitationEmail returns the address of the invitation with tokenHash, for
-// the password check of an accept.
-func (db *DB) InvitationEmail(ctx context.Context, tokenHash string) (string, error) {
-	var email string
-	err := db.ro.QueryRowContext(ctx, db.d.q(`SELECT email FROM invitations WHERE token_hash = ?`), tokenHash).Scan(&email)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", entitle.ErrInvitationUnknown
-	}
-	return email, err
-}

@@ -77,10 +77,10 @@ func TestPlansOnLargeChannel(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := db.AddToken(ctx, u.ID, "plans", fmt.Sprintf("%064x", i), now); err != nil {
+			if _, err := db.AddToken(ctx, u.ID, "plans", fmt.Sprintf("%064x", i), now, time.Time{}, entitle.AuditEvent{}); err != nil {
 				t.Fatal(err)
 			}
-			if err := db.CreateSession(ctx, u.ID, fmt.Sprintf("%064x", i), "", now, now.Add(time.Hour),
+			if err := db.CreateSession(ctx, u.ID, fmt.Sprintf("%064x", i), "", entitle.SessionMeta{}, now, now.Add(time.Hour),
 				entitle.AuditEvent{At: now, Actor: u.Email, Company: u.Company, Action: "login", Outcome: "ok"}); err != nil {
 				t.Fatal(err)
 			}

@@ -92,7 +92,7 @@ func userFacing(t testing.TB, db *store.DB, ds *benchgen.Dataset, now time.Time)
 		return err
 	})
 	do("order by PO (not the caller's)", func() error { _, _, err := db.OrderByPO(ctx, o.Owner, o.PONumber); return err })
-	do("token", func() error { _, _, err := db.UserByToken(ctx, auth.HashToken("ent_unknown")); return err })
+	do("token", func() error { _, _, err := db.UserByToken(ctx, auth.HashToken("ent_unknown"), now); return err })
 	do("session", func() error { _, _, err := db.UserBySession(ctx, auth.HashToken("unknown"), now); return err })
 	do("delegations", func() error { _, _, err := db.Delegations(ctx, o.Owner); return err })
 	do("audit", func() error { _, err := db.AuditEvents(ctx, o.Owner, 0, 100); return err })

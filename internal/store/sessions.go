@@ -12,17 +12,17 @@ import (
 )
 
 // CreateSession records a sign-in session of a user under the hash of its
-// secret, replacing the session with hash old, if any (rotation at login),
+// secret, opened from where meta says, replacing the session with hash old, if any (rotation at login),
 // with its audit event, in one transaction.
-func (db *DB) CreateSession(ctx context.Context, userID int64, hash, old string, now, expires time.Time, ev entitle.AuditEvent) error {
+func (db *DB) CreateSession(ctx context.Context, userID int64, hash, old string, meta entitle.SessionMeta, now, expires time.Time, ev entitle.AuditEvent) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		if old != "" {
 			if _, err := tx.ExecContext(ctx, db.d.q(`DELETE FROM sessions WHERE hash = ?`), old); err != nil {
 				return err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, db.d.q(`INSERT INTO sessions (hash, user_id, created_at, expires_at, last_seen_at) VALUES (?, ?, ?, ?, ?)`),
-			hash, userID, now.UnixMicro(), expires.UnixMicro(), now.UnixMicro()); err != nil {
+		if _, err := tx.ExecContext(ctx, db.d.q(`INSERT INTO sessions (hash, user_id, created_at, expires_at, last_seen_at, address, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+			hash, userID, now.UnixMicro(), expires.UnixMicro(), now.UnixMicro(), meta.Address, meta.UserAgent); err != nil {
 			return err
 		}
 		return db.appendAudit(ctx, tx, ev)

@@ -225,7 +225,7 @@ func (db *DB) prepare(ctx context.Context) error {
 			WHERE e.subscription_id = ? ORDER BY r.position`},
 		{&db.stmt.userByToken, `SELECT ` + userColumns + `, t.last_used_at
 			FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN companies c ON c.id = u.company_id
-			WHERE t.hash = ? AND t.revoked_at IS NULL`},
+			WHERE t.hash = ? AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)`},
 		// Every delegation of the owner that covers the subscription, in any state.
 		{&db.stmt.ownerDelegations, `SELECT d.id, d.delegate_id, d.all_scope, d.expires_at, d.created_at, d.created_by, d.revoked_at, COALESCE(d.revoked_by, '')
 			FROM delegations d WHERE d.owner_id = ?
@@ -411,7 +411,8 @@ func fromMicros(n sql.NullInt64) time.Time {
 var tables = []string{"companies", "users", "api_tokens", "msas", "orders", "order_roles", "entitlements",
 	"entitlement_access", "delegations", "delegation_items", "audit_events", "sessions", "invitations", "settings",
 	"rate_limits", "prices", "renewal_requests", "transfers", "notice_claims",
-	"webhooks", "webhook_events", "webhook_deliveries", "announcements", "announcement_dismissals"}
+	"webhooks", "webhook_events", "webhook_deliveries", "announcements", "announcement_dismissals",
+	"password_resets"}
 
 // Counts returns the number of rows of each table: what an operator checks
 // after an import, and what tests compare to prove nothing changed.

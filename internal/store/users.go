@@ -114,23 +114,31 @@ func (db *DB) UsersOf(ctx context.Context, company string) ([]entitle.UserRecord
 	return out, rows.Err()
 }
 
-// AddToken records an API token of a user by its hash (hex SHA-256); the
-// token itself is never stored.
-func (db *DB) AddToken(ctx context.Context, userID int64, name, hash string, now time.Time) (int64, error) {
+// AddToken records an API token of a user by its hash (hex SHA-256), the
+// token itself is never stored, expiring at expires (zero: never), with its
+// audit event when ev.Action is set.
+func (db *DB) AddToken(ctx context.Context, userID int64, name, hash string, now, expires time.Time, ev entitle.AuditEvent) (int64, error) {
 	var id int64
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, db.d.q(`INSERT INTO api_tokens (user_id, name, hash, created_at) VALUES (?, ?, ?, ?) RETURNING id`),
-			userID, strings.TrimSpace(name), hash, now.UnixMicro()).Scan(&id)
+		if err := tx.QueryRowContext(ctx, db.d.q(`INSERT INTO api_tokens (user_id, name, hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?) RETURNING id`),
+			userID, strings.TrimSpace(name), hash, now.UnixMicro(), micros(expires)).Scan(&id); err != nil {
+			return err
+		}
+		if ev.Action == "" {
+			return nil
+		}
+		return db.appendAudit(ctx, tx, ev)
 	})
 	return id, err
 }
 
-// UserByToken returns the user owning the unrevoked token with hash, and
-// when the token was last used (zero if never).
-func (db *DB) UserByToken(ctx context.Context, hash string) (entitle.UserRecord, time.Time, error) {
+// UserByToken returns the user owning the token with hash, if it is
+// neither revoked nor expired at now, and when the token was last used
+// (zero if never).
+func (db *DB) UserByToken(ctx context.Context, hash string, now time.Time) (entitle.UserRecord, time.Time, error) {
 	var last sql.NullInt64
-	db.traceStmt(db.stmt.userByToken, hash)
-	u, err := scanUser(db.stmt.userByToken.QueryRowContext(ctx, hash), &last)
+	db.traceStmt(db.stmt.userByToken, hash, now.UnixMicro())
+	u, err := scanUser(db.stmt.userByToken.QueryRowContext(ctx, hash, now.UnixMicro()), &last)
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, time.Time{}, entitle.ErrNotFound
 	}

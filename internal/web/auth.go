@@ -50,7 +50,7 @@ type credentials struct {
 // previous session if any (internal/accounts: rotation, rate limits, the
 // same answer for an unknown email and a wrong password).
 func (s *Server) signIn(w http.ResponseWriter, r *http.Request, cr credentials) (entitle.Actor, error) {
-	secret, a, err := s.cfg.Accounts.SignIn(r.Context(), cr.Email, cr.Password, s.clientAddr(r), sessionSecret(r))
+	secret, a, err := s.cfg.Accounts.SignIn(r.Context(), cr.Email, cr.Password, s.clientAddr(r), sessionSecret(r), s.sessionMeta(r))
 	if err != nil {
 		return a, err
 	}
@@ -87,10 +87,16 @@ func (s *Server) clientAddr(r *http.Request) string {
 	return a.String()
 }
 
+// sessionMeta is where a session opened by r comes from, for its user's
+// list of sessions.
+func (s *Server) sessionMeta(r *http.Request) entitle.SessionMeta {
+	return entitle.SessionMeta{Address: s.clientAddr(r), UserAgent: r.UserAgent()}
+}
+
 // openSession signs u in with a new session, replacing the request's
 // previous one if any.
 func (s *Server) openSession(w http.ResponseWriter, r *http.Request, u entitle.UserRecord) (entitle.Actor, error) {
-	secret, a, err := s.cfg.Accounts.Open(r.Context(), u, sessionSecret(r))
+	secret, a, err := s.cfg.Accounts.Open(r.Context(), u, sessionSecret(r), s.sessionMeta(r))
 	if err != nil {
 		return a, err
 	}

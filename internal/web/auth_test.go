@@ -167,7 +167,7 @@ func TestTokenLastUsed(t *testing.T) {
 	w := newWorld(t)
 	hash := auth.HashToken(w.member["SHOP"])
 	last := func() time.Time {
-		_, at, err := w.db.UserByToken(context.Background(), hash)
+		_, at, err := w.db.UserByToken(context.Background(), hash, w.clock.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -289,5 +289,37 @@ func TestPages(t *testing.T) {
 	}
 	if st, _, h := page("GET", "/", nil); st != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/login") {
 		t.Errorf("after sign-out, / does not lead to the sign-in page: %d %v", st, h)
+	}
+}
+
+// TestReturnPathStaysHere: after signing in, the portal goes back only to
+// a path of its own — never to another site, whatever next= holds: a
+// scheme, a host, a backslash, or any control character anywhere (a
+// browser drops tabs and newlines, so "/\t/evil.example" is
+// "//evil.example" to it).
+func TestReturnPathStaysHere(t *testing.T) {
+	w := newWorld(t)
+	nexts := []string{"https://evil.example/", "//evil.example", "/\\evil.example", "\\\\evil.example", "javascript:alert(1)",
+		"evil.example", "/a/../\\evil.example", "http:/evil.example", ""}
+	for c := rune(0); c < 0x20; c++ {
+		nexts = append(nexts, "/"+string(c)+"/evil.example")
+	}
+	for _, c := range "\x00\t\n\r" {
+		nexts = append(nexts, string(c)+"//evil.example", "/coworkers"+string(c))
+	}
+	nexts = append(nexts, "/\x7f/evil.example")
+	for _, next := range nexts {
+		c := w.browser()
+		res := w.do(request{method: "POST", path: "/login", client: c, header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"},
+			body: url.Values{"email": {"member@shop.example"}, "password": {testPassword}, "next": {next}}.Encode()})
+		if loc := res.header.Get("Location"); res.status != http.StatusSeeOther || loc != "/" {
+			t.Errorf("next=%q: %d to %q, want / (a path of this portal only)", next, res.status, loc)
+		}
+	}
+	// A path of the portal is where it goes.
+	res := w.do(request{method: "POST", path: "/login", client: w.browser(), header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"},
+		body: url.Values{"email": {"member@shop.example"}, "password": {testPassword}, "next": {"/delegations?x=1"}}.Encode()})
+	if loc := res.header.Get("Location"); loc != "/delegations?x=1" {
+		t.Errorf("next=/delegations?x=1: to %q", loc)
 	}
 }

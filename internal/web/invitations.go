@@ -183,7 +183,7 @@ func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) error 
 	if err := decode(w, r, &req); err != nil {
 		return err
 	}
-	u, err := s.cfg.Coworkers.Accept(r.Context(), req)
+	u, err := s.cfg.Coworkers.Accept(r.Context(), req, s.clientAddr(r))
 	if err != nil {
 		return err
 	}

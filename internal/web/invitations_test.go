@@ -147,6 +147,8 @@ func TestInvitationAccept(t *testing.T) {
 		{"token": token, "name": "Col League", "password": "short"},
 		{"token": token, "name": "Col League", "password": "colleague@shop.example"},
 		{"token": token, "name": " ", "password": "a long enough password"},
+		{"token": token, "name": "Col League", "password": "aaaaaaaaaaaa"},
+		{"token": token, "name": "Col League", "password": "Password123!"},
 	} {
 		if res := accept(c, bad); res.status != http.StatusUnprocessableEntity {
 			t.Errorf("accept %v: %d %s", bad, res.status, res.body)

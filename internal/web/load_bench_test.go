@@ -274,10 +274,10 @@ func buildHTTPWorld() error {
 		mac.Write([]byte(rec.Email))
 		token := auth.TokenPrefix + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
 		hash := auth.HashToken(token)
-		owner, _, err := db.UserByToken(ctx, hash)
+		owner, _, err := db.UserByToken(ctx, hash, now)
 		switch {
 		case errors.Is(err, entitle.ErrNotFound):
-			if _, err := db.AddToken(ctx, rec.ID, "bench-http", hash, now); err != nil {
+			if _, err := db.AddToken(ctx, rec.ID, "bench-http", hash, now, time.Time{}, entitle.AuditEvent{}); err != nil {
 				return err
 			}
 		case err != nil:

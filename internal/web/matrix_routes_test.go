@@ -44,7 +44,35 @@ func matrixChecks() map[string]checker {
 		"GET /invitations/accept":  publicPage(http.MethodGet, "/invitations/accept?token=not-a-token", nil),
 		"POST /invitations/accept": publicPage(http.MethodPost, "/invitations/accept", url.Values{"token": {"not-a-token"}, "name": {"N"}, "password": {"a long enough password"}}),
 		"GET /static/":             publicPage(http.MethodGet, "/static/style.css", nil),
-		"/":                        publicPage(http.MethodGet, "/nowhere/at/all", nil),
+
+		// The password lifecycle of a visitor: the same answers for every
+		// subject as for nobody (a malformed address, a link that is not
+		// one: nothing is sent, nothing changes).
+		"POST /api/v1/password/forgot": publicAPI(http.MethodPost, "/api/v1/password/forgot", map[string]string{"email": "not an address"}),
+		"POST /api/v1/password/reset":  publicAPI(http.MethodPost, "/api/v1/password/reset", map[string]string{"token": "not-a-token", "password": "a long enough password"}),
+		"GET /password/forgot":         publicPage(http.MethodGet, "/password/forgot", nil),
+		"POST /password/forgot":        publicPage(http.MethodPost, "/password/forgot", url.Values{"email": {""}}),
+		"GET /password/reset":          publicPage(http.MethodGet, "/password/reset?token=not-a-token", nil),
+		"POST /password/reset":         publicPage(http.MethodPost, "/password/reset", url.Values{"token": {"not-a-token"}, "password": {"a long enough password"}}),
+
+		// A user's own account: every user has one, and nobody reaches
+		// another's sessions or tokens (R7).
+		"POST /api/v1/password":                     checkChangePassword(false),
+		"POST /account/password":                    checkChangePassword(true),
+		"GET /api/v1/me/sessions":                   checkSessions,
+		"GET /account":                              checkAccountPage,
+		"DELETE /api/v1/me/sessions/{id}":           checkEndSession(false),
+		"POST /account/sessions/{id}/end":           checkEndSession(true),
+		"POST /api/v1/me/sessions/end-others":       checkEndOtherSessions(false),
+		"POST /account/sessions/end-others":         checkEndOtherSessions(true),
+		"GET /api/v1/me/tokens":                     checkTokens,
+		"POST /api/v1/me/tokens":                    checkCreateToken(false),
+		"POST /account/tokens":                      checkCreateToken(true),
+		"DELETE /api/v1/me/tokens/{id}":             checkRevokeToken(false),
+		"POST /account/tokens/{id}/revoke":          checkRevokeToken(true),
+		"POST /api/v1/users/{id}/password-reset":    checkSendReset(false),
+		"POST /coworkers/users/{id}/password-reset": checkSendReset(true),
+		"/": publicPage(http.MethodGet, "/nowhere/at/all", nil),
 
 		// Entitlements and orders: the rules table.
 		"GET /api/v1/me":                        checkMe,
@@ -1237,4 +1265,213 @@ func checkDismiss(t *testing.T, m *mx, s *subject) {
 	m.check(t, res.status == http.StatusSeeOther, "%s: dismiss: %d", s.name, res.status)
 	res = ask(missingNumber)
 	m.check(t, res.status == http.StatusNotFound, "%s: dismiss a missing announcement: %d", s.name, res.status)
+}
+
+// ---- A user's own account ----
+
+// missingSession is the ID of no session.
+const missingSession = "0000000000000000"
+
+// checkChangePassword: every user may change its own password
+// (policy.ManageAccount); asked with a wrong current password, every one
+// is refused for it (422) and nothing changes.
+func checkChangePassword(portal bool) checker {
+	return func(t *testing.T, m *mx, s *subject) {
+		var res response
+		if portal {
+			res = m.page(t, s, http.MethodPost, "/account/password", url.Values{"current_password": {"not the password"}, "new_password": {"a long enough password"}})
+		} else {
+			res = m.api(t, s, http.MethodPost, "/api/v1/password", map[string]string{"current_password": "not the password", "new_password": "a long enough password"})
+		}
+		d := policy.ManageAccount(s.actor)
+		m.check(t, d.Allowed && res.status == http.StatusUnprocessableEntity && strings.Contains(string(res.body), "not your password now"),
+			"%s: change of password with a wrong current one: %d %s (%s)", s.name, res.status, clip(res.body), reasons(d))
+	}
+}
+
+// checkSessions: a user's list of sessions is exactly its own.
+func checkSessions(t *testing.T, m *mx, s *subject) {
+	res := m.api(t, s, http.MethodGet, "/api/v1/me/sessions", nil)
+	var got struct {
+		Items []struct {
+			ID      string `json:"id"`
+			Current bool   `json:"current"`
+		} `json:"items"`
+	}
+	if !m.check(t, res.status == http.StatusOK && json.Unmarshal(res.body, &got) == nil, "%s: GET /api/v1/me/sessions: %d %s", s.name, res.status, clip(res.body)) {
+		return
+	}
+	want, err := m.db.Sessions(t.Context(), s.user.ID, m.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := []string{}
+	for _, x := range got.Items {
+		ids = append(ids, x.ID)
+		m.check(t, !x.Current, "%s: a request with a token is in no session, yet %s is current", s.name, x.ID)
+	}
+	wantIDs := []string{}
+	for _, x := range want {
+		wantIDs = append(wantIDs, x.ID)
+	}
+	m.check(t, slices.Equal(ids, wantIDs), "%s: sessions %v, want its own %v", s.name, ids, wantIDs)
+}
+
+// checkAccountPage: every user has an Account page, about itself.
+func checkAccountPage(t *testing.T, m *mx, s *subject) {
+	res := m.page(t, s, http.MethodGet, "/account", nil)
+	m.check(t, res.status == http.StatusOK && strings.Contains(string(res.body), "Signed in as <strong>"+s.user.Email+"</strong>"),
+		"%s: GET /account: %d", s.name, res.status)
+}
+
+// otherSubject is a subject of another company than s's, and a co-worker
+// of s's when there is one.
+func (m *mx) others(s *subject) []*subject {
+	other := "OUT"
+	if s.company() == other {
+		other = "PE"
+	}
+	out := []*subject{m.userOf(other, true)}
+	for _, u := range m.byCompany[s.company()] {
+		if u != s {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// checkEndSession: another user's session — a co-worker's, another
+// company's — does not exist for s: 404, as a session that does not exist.
+func checkEndSession(portal bool) checker {
+	return checkOthersHidden("session", missingSession, func(t *testing.T, m *mx, s *subject, id string) response {
+		if portal {
+			return m.page(t, s, http.MethodPost, "/account/sessions/"+id+"/end", nil)
+		}
+		return m.api(t, s, http.MethodDelete, "/api/v1/me/sessions/"+id, nil)
+	}, func(t *testing.T, m *mx, o *subject) string {
+		ss, err := m.db.Sessions(t.Context(), o.user.ID, m.now)
+		if err != nil || len(ss) == 0 {
+			t.Fatalf("%s has no session: %v", o.name, err)
+		}
+		return ss[0].ID
+	})
+}
+
+// checkOthersHidden: what another user owns — a co-worker's, another
+// company's (idOf names one) — does not exist for s: asked about it, s gets
+// the 404 of a what that does not exist (missing).
+func checkOthersHidden(what, missing string, ask func(t *testing.T, m *mx, s *subject, id string) response, idOf func(t *testing.T, m *mx, o *subject) string) checker {
+	return func(t *testing.T, m *mx, s *subject) {
+		again := func(id string) response { return ask(t, m, s, id) }
+		m.answersWith(t, s, what+" "+missing, again(missing), http.StatusNotFound, "no such "+what, missing, missing, again)
+		for _, o := range m.others(s) {
+			id := idOf(t, m, o)
+			m.answersWith(t, s, what+" "+id, again(id), http.StatusNotFound, "another user's "+what+" does not exist for s", id, missing, again)
+		}
+	}
+}
+
+// checkEndOtherSessions: s signs out its other sessions — it has none — and
+// only its own: every other subject's session lives on (the snapshot).
+func checkEndOtherSessions(portal bool) checker {
+	return func(t *testing.T, m *mx, s *subject) {
+		if portal {
+			res := m.page(t, s, http.MethodPost, "/account/sessions/end-others", nil)
+			m.check(t, res.status == http.StatusSeeOther && res.header.Get("Location") == "/account", "%s: end other sessions: %d %s", s.name, res.status, res.header.Get("Location"))
+			return
+		}
+		// With the session, not the token: a token's request keeps no
+		// session, so it would end them all.
+		res := m.doAs(t, request{method: http.MethodPost, path: "/api/v1/me/sessions/end-others", client: s.client})
+		m.check(t, res.status == http.StatusOK && string(res.body) == `{"ended":0}`+"\n", "%s: end other sessions: %d %s", s.name, res.status, clip(res.body))
+	}
+}
+
+// checkTokens: a user's list of tokens is exactly its own.
+func checkTokens(t *testing.T, m *mx, s *subject) {
+	res := m.api(t, s, http.MethodGet, "/api/v1/me/tokens", nil)
+	var got struct {
+		Items []struct {
+			ID    int64  `json:"id"`
+			Token string `json:"token"`
+		} `json:"items"`
+	}
+	if !m.check(t, res.status == http.StatusOK && json.Unmarshal(res.body, &got) == nil, "%s: GET /api/v1/me/tokens: %d %s", s.name, res.status, clip(res.body)) {
+		return
+	}
+	want, err := m.db.Tokens(t.Context(), s.user.ID, m.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids, wantIDs []int64
+	for _, x := range got.Items {
+		ids = append(ids, x.ID)
+		m.check(t, x.Token == "", "%s: the list shows a token itself", s.name)
+	}
+	for _, x := range want {
+		wantIDs = append(wantIDs, x.ID)
+	}
+	m.check(t, len(ids) > 0 && slices.Equal(ids, wantIDs), "%s: tokens %v, want its own %v", s.name, ids, wantIDs)
+}
+
+// checkCreateToken: every user may make tokens; one without a name is
+// refused (422) and none is made.
+func checkCreateToken(portal bool) checker {
+	return func(t *testing.T, m *mx, s *subject) {
+		var res response
+		if portal {
+			res = m.page(t, s, http.MethodPost, "/account/tokens", url.Values{"name": {" "}, "expires_in_days": {"30"}})
+		} else {
+			res = m.api(t, s, http.MethodPost, "/api/v1/me/tokens", map[string]any{"name": " ", "expires_in_days": 30})
+		}
+		d := policy.ManageAccount(s.actor)
+		m.check(t, d.Allowed && res.status == http.StatusUnprocessableEntity, "%s: a token without a name: %d %s (%s)", s.name, res.status, clip(res.body), reasons(d))
+	}
+}
+
+// checkRevokeToken: another user's token does not exist for s: 404, as a
+// token that does not exist.
+func checkRevokeToken(portal bool) checker {
+	return checkOthersHidden("token", missingNumber, func(t *testing.T, m *mx, s *subject, id string) response {
+		if portal {
+			return m.page(t, s, http.MethodPost, "/account/tokens/"+id+"/revoke", nil)
+		}
+		return m.api(t, s, http.MethodDelete, "/api/v1/me/tokens/"+id, nil)
+	}, func(t *testing.T, m *mx, o *subject) string {
+		ts, err := m.db.Tokens(t.Context(), o.user.ID, m.now)
+		if err != nil || len(ts) == 0 {
+			t.Fatalf("%s has no token: %v", o.name, err)
+		}
+		return strconv.FormatInt(ts[0].ID, 10)
+	})
+}
+
+// checkSendReset: administrators send their company's active users a reset
+// link (policy.SendPasswordReset); members are refused; another company's
+// user does not exist for s. The targets are those of checkChangeUser.
+func checkSendReset(portal bool) checker {
+	return func(t *testing.T, m *mx, s *subject) {
+		ok := http.StatusAccepted
+		if portal {
+			ok = http.StatusSeeOther
+		}
+		ask := func(id string) response {
+			if portal {
+				return m.page(t, s, http.MethodPost, "/coworkers/users/"+id+"/password-reset", nil)
+			}
+			return m.api(t, s, http.MethodPost, "/api/v1/users/"+id+"/password-reset", nil)
+		}
+		other := "OUT"
+		if s.company() == other {
+			other = "PE"
+		}
+		targets := append(slices.Clone(m.byCompany[s.company()]), m.userOf(other, true))
+		for _, u := range append([]*subject{{}}, targets...) {
+			id, d := missingNumber, policy.Decision{}
+			if u.user.ID != 0 {
+				id, d = strconv.FormatInt(u.user.ID, 10), policy.SendPasswordReset(s.actor, u.user)
+			}
+			m.answers(t, s, "send reset "+id, ask(id), d, ok, http.StatusForbidden, id, missingNumber, ask)
+		}
+	}
 }

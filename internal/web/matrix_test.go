@@ -225,7 +225,7 @@ func (w *mworld) addSubject(t *testing.T, ctx context.Context, company, role str
 // paying for the password's hash), and returns a client that sends it.
 func (w *mworld) session(t *testing.T, u entitle.UserRecord) *http.Client {
 	t.Helper()
-	secret, _, err := w.svc.Accounts.Open(context.Background(), u, "")
+	secret, _, err := w.svc.Accounts.Open(context.Background(), u, "", entitle.SessionMeta{Address: "192.0.2.1", UserAgent: "matrix"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -666,7 +666,7 @@ func (m *mx) snapshot(t *testing.T) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	for _, s := range m.subjects {
-		paths := []string{"/api/v1/invitations"}
+		paths := []string{"/api/v1/invitations", "/api/v1/me/tokens"}
 		if s.user.Admin {
 			paths = append(paths, "/api/v1/entitlements", "/api/v1/delegations", "/api/v1/renewal-requests", "/api/v1/renewal-requests?box=sent",
 				"/api/v1/transfers", "/api/v1/transfers?box=sent", "/api/v1/users", "/api/v1/company")

@@ -158,7 +158,7 @@ func (s *Server) acceptForm(w http.ResponseWriter, r *http.Request) error {
 		return errorf(codeBadRequest, "the form could not be read")
 	}
 	req := coworkers.Acceptance{Token: r.PostForm.Get("token"), Name: r.PostForm.Get("name"), Password: r.PostForm.Get("password")}
-	u, err := s.cfg.Coworkers.Accept(r.Context(), req)
+	u, err := s.cfg.Coworkers.Accept(r.Context(), req, s.clientAddr(r))
 	if err != nil {
 		status, body := s.describe(r, err)
 		if status >= 500 || status == http.StatusGone {

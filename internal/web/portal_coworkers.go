@@ -57,6 +57,7 @@ type userRow struct {
 	Since  string // when the user joined
 	You    bool   // the signed-in user
 	Manage bool   // the caller may disable, enable, promote or demote them
+	Reset  bool   // the caller may send them a password reset link
 }
 
 type coworkersPage struct {
@@ -166,7 +167,7 @@ func (s *Server) coworkersLists(r *http.Request, c entitle.Actor, v *view, data 
 		data.Invitations = append(data.Invitations, row)
 	}
 	for _, u := range us {
-		data.Users = append(data.Users, userRow{User: u.User, Since: u.CreatedAt.UTC().Format("2006-01-02"), You: u.ID == c.UserID, Manage: u.MayChange})
+		data.Users = append(data.Users, userRow{User: u.User, Since: u.CreatedAt.UTC().Format("2006-01-02"), You: u.ID == c.UserID, Manage: u.MayChange, Reset: u.MayReset})
 		data.ManageUsers = data.ManageUsers || u.MayChange
 	}
 	return nil

@@ -23,6 +23,15 @@ func (s *Server) routes() http.Handler {
 
 	// The JSON API; every handler gets the authenticated caller.
 	handle("GET /api/v1/me", s.api(s.me))
+	handle("POST /api/v1/password/forgot", s.public(s.forgotPassword))
+	handle("POST /api/v1/password/reset", s.public(s.resetPassword))
+	handle("POST /api/v1/password", s.api(s.changePassword))
+	handle("GET /api/v1/me/sessions", s.api(s.listSessions))
+	handle("DELETE /api/v1/me/sessions/{id}", s.api(s.endSession))
+	handle("POST /api/v1/me/sessions/end-others", s.api(s.endOtherSessions))
+	handle("GET /api/v1/me/tokens", s.api(s.listTokens))
+	handle("POST /api/v1/me/tokens", s.api(s.createToken))
+	handle("DELETE /api/v1/me/tokens/{id}", s.api(s.revokeToken))
 	handle("GET /api/v1/entitlements", s.api(s.listEntitlements))
 	handle("GET /api/v1/entitlements/{id}", s.api(s.getEntitlement))
 	handle("GET /api/v1/entitlements/{id}/access", s.api(s.entitlementAccess))
@@ -48,6 +57,7 @@ func (s *Server) routes() http.Handler {
 	handle("POST /api/v1/invitations/accept", s.public(s.acceptInvitation))
 	handle("GET /api/v1/users", s.api(s.listUsers))
 	handle("PATCH /api/v1/users/{id}", s.api(s.changeUser))
+	handle("POST /api/v1/users/{id}/password-reset", s.api(s.sendPasswordReset))
 	handle("GET /api/v1/audit", s.api(s.auditEvents))
 	handle("GET /api/v1/openapi.json", s.public(s.openAPI))
 	handle("/api/", s.public(s.apiNotFound))
@@ -63,6 +73,10 @@ func (s *Server) routes() http.Handler {
 	handle("GET /sso/callback", s.page(s.ssoCallback))
 	handle("GET /invitations/accept", s.page(s.acceptPage))
 	handle("POST /invitations/accept", s.page(s.acceptForm))
+	handle("GET /password/forgot", s.page(s.forgotPage))
+	handle("POST /password/forgot", s.page(s.forgotForm))
+	handle("GET /password/reset", s.page(s.resetPage))
+	handle("POST /password/reset", s.page(s.resetForm))
 
 	// The portal (portal_*.go): signed-in pages; every POST carries the
 	// session's CSRF token.
@@ -85,6 +99,13 @@ func (s *Server) routes() http.Handler {
 	handle("POST /coworkers/invitations/{id}/revoke", s.portal("coworkers", s.revokeInvitationForm))
 	handle("POST /coworkers/invitations/{id}/resend", s.portal("coworkers", s.resendInvitationForm))
 	handle("POST /coworkers/users/{id}", s.portal("coworkers", s.changeUserForm))
+	handle("POST /coworkers/users/{id}/password-reset", s.portal("coworkers", s.sendResetForm))
+	handle("GET /account", s.portal("account", s.accountPage))
+	handle("POST /account/password", s.portal("account", s.changePasswordForm))
+	handle("POST /account/tokens", s.portal("account", s.createTokenForm))
+	handle("POST /account/tokens/{id}/revoke", s.portal("account", s.revokeTokenForm))
+	handle("POST /account/sessions/{id}/end", s.portal("account", s.endSessionForm))
+	handle("POST /account/sessions/end-others", s.portal("account", s.endOtherSessionsForm))
 	handle("GET /audit", s.portal("audit", s.auditPage))
 	handle("POST /announcements/{id}/dismiss", s.portal("entitlements", s.dismissAnnouncementForm))
 	handle("GET /vendor/companies", s.portal("vendor", s.companiesPage))

@@ -23,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/entitle-portal/entitle"
+	"github.com/entitle-portal/entitle/internal/accounts"
 	"github.com/entitle-portal/entitle/internal/audit"
 	"github.com/entitle-portal/entitle/internal/channel"
 	"github.com/entitle-portal/entitle/internal/coworkers"
@@ -52,10 +53,25 @@ type Gate interface {
 type Accounts interface {
 	ByToken(ctx context.Context, token string) (entitle.Actor, error)
 	BySession(ctx context.Context, secret string) (entitle.Actor, error)
-	SignIn(ctx context.Context, email, password, addr, replacing string) (secret string, a entitle.Actor, err error)
-	Open(ctx context.Context, u entitle.UserRecord, replacing string) (secret string, a entitle.Actor, err error)
+	SignIn(ctx context.Context, email, password, addr, replacing string, meta entitle.SessionMeta) (secret string, a entitle.Actor, err error)
+	Open(ctx context.Context, u entitle.UserRecord, replacing string, meta entitle.SessionMeta) (secret string, a entitle.Actor, err error)
 	SignOut(ctx context.Context, secret string) error
 	Company(ctx context.Context, a entitle.Actor) (entitle.Company, error)
+
+	// The password lifecycle.
+	Forgot(ctx context.Context, email, addr string) error
+	CheckReset(ctx context.Context, token string) error
+	Reset(ctx context.Context, token, password, addr string) (entitle.User, error)
+	Change(ctx context.Context, a entitle.Actor, current, next, keep, addr string) error
+	SendReset(ctx context.Context, a entitle.Actor, id int64) (entitle.User, error)
+
+	// A user's own sessions and API tokens.
+	Sessions(ctx context.Context, a entitle.Actor, current string) ([]accounts.OwnSession, error)
+	EndSession(ctx context.Context, a entitle.Actor, id string) error
+	EndOtherSessions(ctx context.Context, a entitle.Actor, keep string) (int, error)
+	CreateToken(ctx context.Context, a entitle.Actor, t accounts.NewToken) (accounts.CreatedToken, error)
+	Tokens(ctx context.Context, a entitle.Actor) ([]entitle.APIToken, error)
+	RevokeToken(ctx context.Context, a entitle.Actor, id int64) (entitle.APIToken, error)
 }
 
 // Coworkers is the co-worker flow of SPEC §4 and the administration of a
@@ -66,7 +82,7 @@ type Coworkers interface {
 	Revoke(ctx context.Context, a entitle.Actor, id int64) (entitle.Invitation, error)
 	Resend(ctx context.Context, a entitle.Actor, id int64) (entitle.Invitation, error)
 	Lookup(ctx context.Context, token string) (entitle.Invitation, error)
-	Accept(ctx context.Context, acc coworkers.Acceptance) (entitle.UserRecord, error)
+	Accept(ctx context.Context, acc coworkers.Acceptance, addr string) (entitle.UserRecord, error)
 	Users(ctx context.Context, a entitle.Actor, after string, limit int) ([]coworkers.User, error)
 	ChangeUser(ctx context.Context, a entitle.Actor, id int64, ch entitle.UserChange) (entitle.UserRecord, error)
 	Abilities(a entitle.Actor) coworkers.Abilities

@@ -76,6 +76,7 @@ func newServerOn(t testing.TB, db *store.DB, now time.Time, configure func(*webt
 	t.Cleanup(func() {
 		srv.Close()
 		svc.Coworkers.Close()
+		svc.Accounts.Close()
 	})
 	return &testServer{t: t, db: db, srv: srv, web: s, svc: svc, clock: clk, outbox: outbox}
 }
@@ -126,7 +127,7 @@ func (ts *testServer) user(company, email string, admin bool) string {
 	if err != nil {
 		ts.t.Fatal(err)
 	}
-	if _, err := ts.db.AddToken(ctx, u.ID, "test", hash, ts.clock.Now()); err != nil {
+	if _, err := ts.db.AddToken(ctx, u.ID, "test", hash, ts.clock.Now(), time.Time{}, entitle.AuditEvent{}); err != nil {
 		ts.t.Fatal(err)
 	}
 	return token

@@ -63,7 +63,8 @@ type Services struct {
 }
 
 // New returns the server on db, and its services. Close the services'
-// background mail with Services.Coworkers.Close when done.
+// background mail with Services.Coworkers.Close and Services.Accounts.Close
+// when done.
 func New(ctx context.Context, db *store.DB, o Options) (*web.Server, *Services, error) {
 	if o.Now == nil {
 		o.Now = time.Now
@@ -85,8 +86,9 @@ func New(ctx context.Context, db *store.DB, o Options) (*web.Server, *Services, 
 	gate := disclose.New(db, o.Now)
 	limiter := &ratelimit.Limiter{Store: db}
 	svc := &Services{
-		Gate:     gate,
-		Accounts: &accounts.Service{Store: db, Limiter: limiter, Limits: login, SessionTTL: o.SessionTTL, Now: o.Now},
+		Gate: gate,
+		Accounts: &accounts.Service{Store: db, Limiter: limiter, Limits: login, SessionTTL: o.SessionTTL, Now: o.Now,
+			Mailer: o.Mailer, BaseURL: o.BaseURL, Logger: logger},
 		Coworkers: &coworkers.Service{Store: db, Mailer: o.Mailer, Now: o.Now, Logger: logger, BaseURL: o.BaseURL,
 			TTL: o.InvitationTTL, Limits: invite, Limiter: limiter, Delivery: o.Delivery},
 		Lifecycle: &lifecycle.Service{Store: db, Gate: gate, Mailer: o.Mailer, Now: o.Now, Logger: logger, BaseURL: o.BaseURL,

@@ -1,0 +1,217 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/entitle-portal/entitle"
+	"github.com/entitle-portal/entitle/internal/accounts"
+)
+
+// The account pages: "forgot password" and the page behind a reset link
+// (for visitors), and the signed-in user's Account page — change the
+// password, personal API tokens, sessions — with the co-workers page's
+// "send a password link".
+
+// GET /password/forgot: ask for a reset link.
+func (s *Server) forgotPage(w http.ResponseWriter, r *http.Request) error {
+	s.render(w, http.StatusOK, "forgot", map[string]any{"Title": "Forgot your password?"})
+	return nil
+}
+
+// POST /password/forgot (email): the same page, with the same answer for
+// every address.
+func (s *Server) forgotForm(w http.ResponseWriter, r *http.Request) error {
+	if err := readPublicForm(w, r); err != nil {
+		return err
+	}
+	email := r.PostForm.Get("email")
+	if err := s.cfg.Accounts.Forgot(r.Context(), email, s.clientAddr(r)); err != nil {
+		status, _ := s.describe(r, err)
+		if status >= 500 {
+			return err
+		}
+		setRetryAfter(w, status, err)
+		s.render(w, status, "forgot", map[string]any{"Title": "Forgot your password?", "Email": email, "Error": s.pageMessage(r, err)})
+		return nil
+	}
+	s.render(w, http.StatusAccepted, "forgot", map[string]any{"Title": "Forgot your password?", "Sent": accounts.MsgResetSent})
+	return nil
+}
+
+// GET /password/reset?token=…: the page behind a reset link.
+func (s *Server) resetPage(w http.ResponseWriter, r *http.Request) error {
+	token := r.URL.Query().Get("token")
+	if err := s.cfg.Accounts.CheckReset(r.Context(), token); err != nil {
+		return err
+	}
+	s.render(w, http.StatusOK, "reset", map[string]any{"Title": "Set a new password", "Token": token})
+	return nil
+}
+
+// POST /password/reset (token, password): set it, then sign in again.
+func (s *Server) resetForm(w http.ResponseWriter, r *http.Request) error {
+	if err := readPublicForm(w, r); err != nil {
+		return err
+	}
+	token := r.PostForm.Get("token")
+	if _, err := s.cfg.Accounts.Reset(r.Context(), token, r.PostForm.Get("password"), s.clientAddr(r)); err != nil {
+		status, _ := s.describe(r, err)
+		if status >= 500 || status == http.StatusGone || status == http.StatusBadRequest {
+			return err // the link does not work: the error page says why
+		}
+		setRetryAfter(w, status, err)
+		s.render(w, status, "reset", map[string]any{"Title": "Set a new password", "Token": token, "Error": s.pageMessage(r, err)})
+		return nil
+	}
+	// Every session ended with the reset, this browser's too.
+	http.SetCookie(w, s.cookie(r, "", -1))
+	s.render(w, http.StatusOK, "login", map[string]any{"Title": "Sign in", "Next": "/", "Notice": msgPasswordSet})
+	return nil
+}
+
+// readPublicForm reads a visitor's form (no session, no CSRF token: the
+// cross-origin protection of routes.go refuses other sites' posts).
+func readPublicForm(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	if err := r.ParseForm(); err != nil {
+		return errorf(codeBadRequest, "the form could not be read")
+	}
+	return nil
+}
+
+// accountPage is the data of the Account page.
+type accountPage struct {
+	Sessions []accounts.OwnSession
+	Tokens   []entitle.APIToken
+	NewToken *accounts.CreatedToken // just made: shown this once
+
+	PasswordError string // the change of password was refused
+	TokenError    string // the token was refused
+	TokenName     string
+	TokenDays     int
+}
+
+// TokenDayChoices are the lifetimes the token form offers.
+func (accountPage) TokenDayChoices() []int { return []int{7, 30, 90, 180, 366} }
+
+// GET /account: the signed-in user's password, tokens and sessions.
+func (s *Server) accountPage(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
+	return s.showAccount(w, r, c, v, http.StatusOK, &accountPage{TokenDays: 90})
+}
+
+func (s *Server) showAccount(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view, status int, data *accountPage) error {
+	var err error
+	if data.Sessions, err = s.cfg.Accounts.Sessions(r.Context(), c, sessionSecret(r)); err != nil {
+		return err
+	}
+	if data.Tokens, err = s.cfg.Accounts.Tokens(r.Context(), c); err != nil {
+		return err
+	}
+	v.Title, v.Data = "Account", data
+	s.show(w, status, "account", v)
+	return nil
+}
+
+// refusedOnAccount shows the Account page again with a refusal (a 5xx is
+// the error page).
+func (s *Server) refusedOnAccount(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view, data *accountPage, err error, set func(string)) error {
+	status, _ := s.describe(r, err)
+	if status >= http.StatusInternalServerError {
+		return err
+	}
+	set(s.pageMessage(r, err))
+	setRetryAfter(w, status, err)
+	return s.showAccount(w, r, c, v, status, data)
+}
+
+// POST /account/password (current_password, new_password).
+func (s *Server) changePasswordForm(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
+	err := s.cfg.Accounts.Change(r.Context(), c, r.PostForm.Get("current_password"), r.PostForm.Get("new_password"), sessionSecret(r), s.clientAddr(r))
+	if err != nil {
+		data := &accountPage{TokenDays: 90}
+		return s.refusedOnAccount(w, r, c, v, data, err, func(m string) { data.PasswordError = m })
+	}
+	return s.done(w, r, "/account", "Your password is changed. Your other sessions are signed out.")
+}
+
+// POST /account/tokens (name, expires_in_days): the new token is shown on
+// the page this once (not after a redirect: it is in no cookie or URL).
+func (s *Server) createTokenForm(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
+	name := r.PostForm.Get("name")
+	days, err := strconv.Atoi(r.PostForm.Get("expires_in_days"))
+	if err != nil {
+		days = -1 // refused by the service, with its words
+	}
+	data := &accountPage{TokenName: name, TokenDays: days}
+	t, err := s.cfg.Accounts.CreateToken(r.Context(), c, accounts.NewToken{Name: name, ExpiresIn: days})
+	if err != nil {
+		return s.refusedOnAccount(w, r, c, v, data, err, func(m string) { data.TokenError = m })
+	}
+	data.NewToken, data.TokenName, data.TokenDays = &t, "", 90
+	return s.showAccount(w, r, c, v, http.StatusCreated, data)
+}
+
+// POST /account/tokens/{id}/revoke.
+func (s *Server) revokeTokenForm(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
+	id, err := pathID(r, "API token")
+	if err == nil {
+		var t entitle.APIToken
+		if t, err = s.cfg.Accounts.RevokeToken(r.Context(), c, id); err == nil {
+			return s.done(w, r, "/account", "The API token \u201c"+t.Name+"\u201d is revoked: it no longer works.")
+		}
+	}
+	data := &accountPage{TokenDays: 90}
+	return s.refusedOnAccount(w, r, c, v, data, err, func(m string) { data.TokenError = m })
+}
+
+// POST /account/sessions/{id}/end.
+func (s *Server) endSessionForm(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
+	if err := s.cfg.Accounts.EndSession(r.Context(), c, r.PathValue("id")); err != nil {
+		return err
+	}
+	return s.done(w, r, "/account", "The session is signed out.")
+}
+
+// POST /account/sessions/end-others.
+func (s *Server) endOtherSessionsForm(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
+	n, err := s.cfg.Accounts.EndOtherSessions(r.Context(), c, sessionSecret(r))
+	if err != nil {
+		return err
+	}
+	msg := "You had no other session."
+	switch {
+	case n == 1:
+		msg = "Your other session is signed out."
+	case n > 1:
+		msg = "Your " + strconv.Itoa(n) + " other sessions are signed out."
+	}
+	return s.done(w, r, "/account", msg)
+}
+
+// POST /coworkers/users/{id}/password-reset: an administrator sends a
+// co-worker a link to set a new password.
+func (s *Server) sendResetForm(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
+	id, err := pathID(r, "user")
+	if err == nil {
+		var u entitle.User
+		if u, err = s.cfg.Accounts.SendReset(r.Context(), c, id); err == nil {
+			return s.done(w, r, "/coworkers", "A link to set a new password is on its way to "+u.Email+". It works once, for an hour.")
+		}
+	}
+	data := coworkersPage{}
+	return s.refusedOnPage(w, r, c, v, &data, err, func(m string) { data.Problem = m })
+}
+
+// pageMessage is what a page says of a refusal: a problem's own sentence
+// without the field's name (the page puts it next to the field), else the
+// API's message.
+func (s *Server) pageMessage(r *http.Request, err error) string {
+	var ps entitle.Problems
+	if errors.As(err, &ps) && len(ps) == 1 {
+		return ps[0].Message
+	}
+	_, body := s.describe(r, err)
+	return body.Error.Message
+}
