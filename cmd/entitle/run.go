@@ -41,6 +41,7 @@ func commands() []command {
 		serveCommand(), migrateCommand(), importCommand(), exportCommand(), userAddCommand(), userDisableCommand(), userEnableCommand(), userResetPasswordCommand(), userResetTwoFactorCommand(), inviteCommand(), invitationsCommand(), tokenCreateCommand(), tokenRevokeCommand(),
 		auditVerifyCommand(), auditCheckpointCommand(), auditExportCommand(), auditKeygenCommand(), notifyCommand(),
 		webhookAddCommand(), webhookListCommand(), webhookRemoveCommand(), webhookTestCommand(),
+		ssoSetCommand(), ssoShowCommand(), ssoListCommand(), ssoRemoveCommand(),
 		policyCommand(), checkCommand(), seedDemoCommand(), genCommand(),
 	}
 }

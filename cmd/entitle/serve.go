@@ -14,10 +14,13 @@ import (
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/accounts"
+	"github.com/entitle-portal/entitle/internal/auth"
 	"github.com/entitle-portal/entitle/internal/coworkers"
 	"github.com/entitle-portal/entitle/internal/demo"
+	"github.com/entitle-portal/entitle/internal/demoidp"
 	"github.com/entitle-portal/entitle/internal/lifecycle"
 	"github.com/entitle-portal/entitle/internal/notices"
+	"github.com/entitle-portal/entitle/internal/sso"
 	"github.com/entitle-portal/entitle/internal/store"
 	"github.com/entitle-portal/entitle/internal/web"
 	"github.com/entitle-portal/entitle/internal/webhooks"
@@ -180,8 +183,15 @@ func runServe(ctx context.Context, e *env, c command, args []string) error {
 		}
 	}()
 	defer func() { stopWebhooks(); <-whDone }()
+	var handler http.Handler = srv
+	if ch != nil {
+		if handler, err = demoSSO(ctx, p, srv, *baseURL); err != nil {
+			ln.Close()
+			return err
+		}
+	}
 	hs := &http.Server{
-		Handler:           srv,
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      5 * time.Minute, // exports of large lists stream for a while
@@ -202,6 +212,9 @@ func runServe(ctx context.Context, e *env, c command, args []string) error {
 	if ch != nil {
 		fmt.Fprintf(&banner, "Open %s and sign in as any of these demo users:\n", url)
 		printLogins(&banner, *ch)
+		fmt.Fprintf(&banner, "Single sign-on: on the sign-in page enter %s (a newcomer: the first sign-in makes a member of %s)\n"+
+			"  or any other address @%s, leave the password empty and Sign in; the built-in demo provider signs you in.\n",
+			demo.SSONewcomer, demo.SSOCompany, demo.SSODomain)
 	}
 	fmt.Fprintln(&banner, "Press Ctrl-C to stop.")
 	io.WriteString(e.stdout, banner.String())
@@ -259,4 +272,41 @@ func shortDuration(d time.Duration) string {
 		s = s[:len(s)-2]
 	}
 	return s
+}
+
+// demoIdPPath is where serve --demo serves its built-in OpenID provider,
+// beside the portal (never without --demo).
+const demoIdPPath = "/demo-idp"
+
+// demoSSO starts the demo's built-in OpenID provider (internal/demoidp:
+// demonstrations only, it asks for no password) under demoIdPPath and
+// configures the demo company to sign in there, with a fresh client secret
+// each run. It returns the handler serving both.
+func demoSSO(ctx context.Context, p *program, portal http.Handler, baseURL string) (http.Handler, error) {
+	secret, err := auth.NewSecret()
+	if err != nil {
+		return nil, err
+	}
+	issuer := strings.TrimRight(baseURL, "/") + demoIdPPath
+	idp, err := demoidp.New(demoidp.Config{Issuer: issuer, ClientID: "entitle-demo", ClientSecret: secret, RedirectURI: p.sso.RedirectURI(),
+		Domain: demo.SSODomain, Identities: []demoidp.Identity{
+			{Email: demo.SSONewcomer, Name: "Jonas Weber", Note: "no account yet: becomes a member of Grauwald"},
+			{Email: "felix.gruber@grauwald.example", Name: "Felix Gruber", Note: "a member of Grauwald"},
+		}})
+	if err != nil {
+		return nil, err
+	}
+	console := entitle.Actor{Company: demo.VendorKey, Vendor: true, Admin: true, Email: "cli"}
+	if _, err := p.sso.Set(ctx, console, "serve --demo", sso.Setting{Company: demo.SSOCompany, Issuer: issuer, ClientID: "entitle-demo",
+		ClientSecret: secret, Domains: []string{demo.SSODomain}, PasswordLogin: true}); err != nil {
+		return nil, fmt.Errorf("the demo's single sign-on: %w", err)
+	}
+	idpHandler := http.StripPrefix(demoIdPPath, idp.Handler())
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, demoIdPPath+"/") {
+			idpHandler.ServeHTTP(w, r)
+			return
+		}
+		portal.ServeHTTP(w, r)
+	}), nil
 }

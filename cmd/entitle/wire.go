@@ -15,6 +15,7 @@ import (
 	"github.com/entitle-portal/entitle/internal/mail"
 	"github.com/entitle-portal/entitle/internal/notices"
 	"github.com/entitle-portal/entitle/internal/ratelimit"
+	"github.com/entitle-portal/entitle/internal/sso"
 	"github.com/entitle-portal/entitle/internal/store"
 	"github.com/entitle-portal/entitle/internal/web"
 	"github.com/entitle-portal/entitle/internal/webhooks"
@@ -57,6 +58,7 @@ type program struct {
 	channel   *channel.Service
 	notices   *notices.Service
 	webhooks  *webhooks.Dispatcher
+	sso       *sso.Service
 }
 
 // wire builds every service on db with st.
@@ -84,6 +86,7 @@ func wire(db *store.DB, st settings) *program {
 		notices: &notices.Service{Store: db, Gate: gate, Mailer: st.mailer, Now: st.now, Stages: st.noticeStages,
 			Logger: logger, BaseURL: st.baseURL},
 		webhooks: &webhooks.Dispatcher{Store: db, Gate: gate, Logger: logger, Now: st.now},
+		sso:      &sso.Service{Store: db, BaseURL: st.baseURL, Limiter: limiter, StartLimit: sso.DefaultStartLimit, Now: st.now},
 	}
 }
 
@@ -94,6 +97,6 @@ func (p *program) web(ctx context.Context, st settings, secure bool, clientIPHea
 		return nil, err
 	}
 	return web.New(web.Config{Gate: p.gate, Accounts: p.accounts, Coworkers: p.coworkers, Lifecycle: p.lifecycle,
-		Audit: p.audit, Channel: p.channel, Health: p.db.Ping, Secret: secret,
+		Audit: p.audit, Channel: p.channel, SSO: p.sso, Health: p.db.Ping, Secret: secret,
 		Logger: st.logger, Now: st.now, SecureCookies: secure, InvitationTTL: st.invitationTTL, ClientIPHeader: clientIPHeader})
 }

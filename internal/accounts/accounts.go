@@ -19,6 +19,7 @@ import (
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/auth"
 	"github.com/entitle-portal/entitle/internal/mail"
+	"github.com/entitle-portal/entitle/internal/policy"
 	"github.com/entitle-portal/entitle/internal/ratelimit"
 )
 
@@ -35,6 +36,7 @@ type Store interface {
 	Company(ctx context.Context, key string) (entitle.Company, error)
 	VendorKey(ctx context.Context) (string, error)
 	Audit(ctx context.Context, events ...entitle.AuditEvent) error
+	PasswordLoginAllowed(ctx context.Context, company string) (bool, error)
 
 	// The password lifecycle.
 	CreatePasswordReset(ctx context.Context, r entitle.PasswordReset, tokenHash string, ev entitle.AuditEvent) error
@@ -253,12 +255,30 @@ func (s *Service) SignIn(ctx context.Context, email, password, addr, replacing s
 		return "", entitle.Actor{}, failed("", "unknown_email")
 	case err != nil:
 		return "", entitle.Actor{}, err
+	case u.PasswordHash == "":
+		// A user who joined by single sign-on has no password: the same
+		// work and the same answer as an unknown address.
+		dummy, err := s.dummyHash()
+		if err != nil {
+			return "", entitle.Actor{}, err
+		}
+		auth.VerifyPassword(dummy, password)
+		return "", entitle.Actor{}, failed(u.Company, "no_password")
 	}
 	if !auth.VerifyPassword(u.PasswordHash, password) {
 		return "", entitle.Actor{}, failed(u.Company, "wrong_password")
 	}
 	if u.Status != entitle.UserActive {
 		return "", entitle.Actor{}, failed(u.Company, "disabled")
+	}
+	// A company whose single sign-on forbids passwords (policy S3): the
+	// answer of a wrong password, so that it tells nothing about accounts.
+	allowed, err := s.Store.PasswordLoginAllowed(ctx, u.Company)
+	if err != nil {
+		return "", entitle.Actor{}, err
+	}
+	if !policy.PasswordSignIn(allowed).Allowed {
+		return "", entitle.Actor{}, failed(u.Company, "sso_only")
 	}
 	return s.Open(ctx, u, replacing, meta)
 }

@@ -385,3 +385,14 @@ func Logins(c Channel) []User {
 	}
 	return out
 }
+
+// The demo's single sign-on: serve --demo configures CUST-GRAUWALD to sign
+// in at the built-in demo provider (internal/demoidp), for every address of
+// SSODomain. Password sign-in stays allowed, so the logins above still work.
+const (
+	SSOCompany = grauwald
+	SSODomain  = "grauwald.example"
+	// SSONewcomer is an address of the domain without an account: its first
+	// sign-in makes a new member of the company (just in time).
+	SSONewcomer = "jonas.weber@grauwald.example"
+)

@@ -33,6 +33,8 @@ func matrixChecks() map[string]checker {
 		"POST /api/v1/invitations/accept": publicAPI(http.MethodPost, "/api/v1/invitations/accept",
 			map[string]string{"token": "not-a-token", "name": "Nobody", "password": "a long enough password"}),
 		"GET /api/v1/openapi.json": publicAPI(http.MethodGet, "/api/v1/openapi.json", nil),
+		"POST /api/v1/sso/start":   publicAPI(http.MethodPost, "/api/v1/sso/start", map[string]string{"email": "someone@nowhere.example"}),
+		"GET /sso/callback":        publicPage(http.MethodGet, "/sso/callback?state=not-a-state&code=not-a-code", nil),
 		"/api/":                    checkAPICatchAll,
 		"GET /healthz":             publicAPI(http.MethodGet, "/healthz", nil),
 		"GET /metrics":             checkMetrics,
@@ -138,6 +140,9 @@ func matrixChecks() map[string]checker {
 		"POST /vendor/import":                 checkVendorChange("/vendor/import", url.Values{"dry_run": {"1"}}),
 		"POST /vendor/announcements":          checkVendorChange("/vendor/announcements", url.Values{"title": {""}}),
 		"POST /vendor/announcements/{id}/end": checkEndAnnouncement,
+		"GET /vendor/sso":                     checkVendorPage("/vendor/sso"),
+		"POST /vendor/sso":                    checkVendorChange("/vendor/sso", url.Values{"company": {""}}),
+		"POST /vendor/sso/{company}/remove":   checkRemoveSSO,
 		"POST /announcements/{id}/dismiss":    checkDismiss,
 
 		// Two-factor sign-in (matrix_twofactor_test.go): each subject acts on
@@ -1251,6 +1256,23 @@ func checkEndAnnouncement(t *testing.T, m *mx, s *subject) {
 	}
 	id := strconv.FormatInt(m.ended, 10)
 	m.answers(t, s, "end announcement "+id, ask(id), policy.ChangeVendorRecord(s.actor), http.StatusSeeOther, http.StatusForbidden, id, missingNumber, ask)
+}
+
+// checkRemoveSSO: the vendor's administrators remove a company's single
+// sign-on (policy.ConfigureSSO); this company has none, which changes
+// nothing. The vendor's members are refused; to anyone else there is no
+// such page (R7).
+func checkRemoveSSO(t *testing.T, m *mx, s *subject) {
+	ask := func(id string) response { return m.page(t, s, http.MethodPost, "/vendor/"+id, nil) }
+	id := "sso/NO-SSO/remove"
+	res := ask(id)
+	d := policy.ConfigureSSO(s.actor, true)
+	if d.Allowed {
+		m.check(t, res.status == http.StatusNotFound && strings.Contains(string(res.body), "company NO-SSO has no single sign-on"),
+			"%s: remove a missing single sign-on: %d %s", s.name, res.status, clip(res.body))
+		return
+	}
+	m.answers(t, s, "remove single sign-on", res, d, http.StatusSeeOther, http.StatusForbidden, id, "nowhere", ask)
 }
 
 // checkDismiss: every signed-in user hides an announcement's banner for

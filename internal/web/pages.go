@@ -113,6 +113,11 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {
 	}
 	cr := credentials{Email: r.PostForm.Get("email"), Password: r.PostForm.Get("password")}
 	next := localPath(r.PostForm.Get("next"))
+	if strings.TrimSpace(cr.Email) != "" && cr.Password == "" {
+		// The email step: single sign-on for the address's domain, else
+		// the password.
+		return s.ssoLoginStep(w, r, strings.TrimSpace(cr.Email), next)
+	}
 	if _, err := s.signIn(w, r, cr); err != nil {
 		if s.secondFactorNext(w, r, err, next) {
 			return nil

@@ -20,6 +20,7 @@ func (s *Server) routes() http.Handler {
 	handle("POST /api/v1/login", s.public(s.login))
 	handle("POST /api/v1/logout", s.public(s.logout))
 	handle("POST /api/v1/login/totp", s.public(s.loginTOTP))
+	handle("POST /api/v1/sso/start", s.public(s.ssoStart))
 
 	// The JSON API; every handler gets the authenticated caller.
 	handle("GET /api/v1/me", s.api(s.me))
@@ -78,6 +79,7 @@ func (s *Server) routes() http.Handler {
 	handle("POST /logout", s.page(s.logoutForm))
 	handle("GET /login/two-factor", s.page(s.secondFactorPage))
 	handle("POST /login/two-factor", s.page(s.secondFactorForm))
+	handle("GET /sso/callback", s.page(s.ssoCallback))
 	handle("GET /invitations/accept", s.page(s.acceptPage))
 	handle("POST /invitations/accept", s.page(s.acceptForm))
 	handle("GET /password/forgot", s.page(s.forgotPage))
@@ -128,6 +130,9 @@ func (s *Server) routes() http.Handler {
 	handle("GET /vendor/announcements", s.portal("vendor", s.announcementsPage))
 	handle("POST /vendor/announcements", s.portal("vendor", s.announceForm))
 	handle("POST /vendor/announcements/{id}/end", s.portal("vendor", s.endAnnouncementForm))
+	handle("GET /vendor/sso", s.portal("vendor", s.ssoPage))
+	handle("POST /vendor/sso", s.portal("vendor", s.ssoForm))
+	handle("POST /vendor/sso/{company}/remove", s.portal("vendor", s.ssoRemoveForm))
 	handle("GET /static/", http.FileServerFS(staticFS))
 	handle("/", s.page(s.notFoundPage))
 

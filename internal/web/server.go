@@ -29,6 +29,7 @@ import (
 	"github.com/entitle-portal/entitle/internal/coworkers"
 	"github.com/entitle-portal/entitle/internal/disclose"
 	"github.com/entitle-portal/entitle/internal/lifecycle"
+	"github.com/entitle-portal/entitle/internal/sso"
 )
 
 // Gate is the one door through which entitlements and orders reach a
@@ -136,6 +137,18 @@ type Channel interface {
 	Dismiss(ctx context.Context, a entitle.Actor, id int64) error
 }
 
+// SSO is single sign-on with OpenID Connect per company: the sign-in at a
+// company's provider, and the vendor's configuration of it (internal/sso).
+type SSO interface {
+	Start(ctx context.Context, email, next, addr string) (sso.Redirect, error)
+	Finish(ctx context.Context, cb sso.Callback) (entitle.UserRecord, string, error)
+	CheckPage(a entitle.Actor, path string) error
+	Configs(ctx context.Context, a entitle.Actor, path string) ([]entitle.SSOConfig, error)
+	Set(ctx context.Context, a entitle.Actor, path string, st sso.Setting) (entitle.SSOConfig, error)
+	Remove(ctx context.Context, a entitle.Actor, path, company string) error
+	RedirectURI() string
+}
+
 // Config is what a server needs: the services it answers with, and how it
 // speaks HTTP.
 type Config struct {
@@ -145,6 +158,7 @@ type Config struct {
 	Lifecycle Lifecycle
 	Audit     AuditTrail
 	Channel   Channel
+	SSO       SSO
 	// Health reports whether the database answers (GET /healthz).
 	Health func(ctx context.Context) error
 	// Secret keys the list cursors and the forms' CSRF tokens: at least 32
@@ -182,7 +196,7 @@ type Server struct {
 func New(cfg Config) (*Server, error) {
 	switch {
 	case cfg.Gate == nil || cfg.Accounts == nil || cfg.Coworkers == nil || cfg.Lifecycle == nil || cfg.Audit == nil ||
-		cfg.Channel == nil || cfg.Health == nil:
+		cfg.Channel == nil || cfg.SSO == nil || cfg.Health == nil:
 		return nil, errors.New("web: a service is missing")
 	case len(cfg.Secret) < 32:
 		return nil, errors.New("web: the secret must be at least 32 bytes")

@@ -21,6 +21,7 @@ import (
 	"github.com/entitle-portal/entitle/internal/lifecycle"
 	"github.com/entitle-portal/entitle/internal/mail"
 	"github.com/entitle-portal/entitle/internal/ratelimit"
+	"github.com/entitle-portal/entitle/internal/sso"
 	"github.com/entitle-portal/entitle/internal/store"
 	"github.com/entitle-portal/entitle/internal/web"
 )
@@ -58,6 +59,7 @@ type Services struct {
 	Lifecycle *lifecycle.Service
 	Audit     *audit.Service
 	Channel   *channel.Service
+	SSO       *sso.Service
 }
 
 // New returns the server on db, and its services. Close the services'
@@ -93,13 +95,14 @@ func New(ctx context.Context, db *store.DB, o Options) (*web.Server, *Services, 
 			DirectPremium: o.DirectPremium, RenewalGrace: o.RenewalGrace, SalesDesk: o.SalesDesk, TransferTTL: o.TransferTTL},
 		Audit:   &audit.Service{Store: db},
 		Channel: &channel.Service{Store: db, Now: o.Now},
+		SSO:     &sso.Service{Store: db, BaseURL: o.BaseURL, Limiter: limiter, StartLimit: sso.DefaultStartLimit, Now: o.Now},
 	}
 	secret, err := db.Secret(ctx, "cursor")
 	if err != nil {
 		return nil, nil, err
 	}
 	srv, err := web.New(web.Config{Gate: svc.Gate, Accounts: svc.Accounts, Coworkers: svc.Coworkers, Lifecycle: svc.Lifecycle,
-		Audit: svc.Audit, Channel: svc.Channel, Health: db.Ping, Secret: secret, Logger: o.Logger, Now: o.Now,
+		Audit: svc.Audit, Channel: svc.Channel, SSO: svc.SSO, Health: db.Ping, Secret: secret, Logger: o.Logger, Now: o.Now,
 		SecureCookies: o.SecureCookies, InvitationTTL: o.InvitationTTL, ClientIPHeader: o.ClientIPHeader, Registry: o.Registry,
 		RequestTimeout: o.RequestTimeout})
 	if err != nil {
