@@ -19,6 +19,7 @@ import (
 	"github.com/oauth2-proxy/mockoidc"
 
 	"github.com/entitle-portal/entitle"
+	"github.com/entitle-portal/entitle/internal/accounts"
 	"github.com/entitle-portal/entitle/internal/sso"
 )
 
@@ -673,5 +674,43 @@ func TestSSOCallbackLimited(t *testing.T) {
 	res, body := w.get(t, c, w.srv.URL+"/sso/callback?state=forged&code=x")
 	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" || !strings.Contains(body, "refused single sign-ons from your address") {
 		t.Errorf("past the limit: %d %s", res.StatusCode, res.Header)
+	}
+}
+
+// TestSSOThenSecondFactor: a user with two-factor sign-in who signs in
+// through the company's provider gives the code after it, as after a
+// password: the callback opens no session by itself.
+func TestSSOThenSecondFactor(t *testing.T) {
+	w := newSSOWorld(t, true)
+	token := w.user("ACME", "ann@acme.example", true)
+	res := w.do(request{method: http.MethodPost, path: "/api/v1/me/totp", token: token})
+	var e struct{ Secret string }
+	res.json(t, &e)
+	code := func() string {
+		c, err := accounts.TOTPCode(e.Secret, w.clock.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	if res := w.do(request{method: http.MethodPost, path: "/api/v1/me/totp/confirm", token: token, body: map[string]string{"code": code()}}); res.status != http.StatusOK {
+		t.Fatalf("two-factor set-up: %d %s", res.status, res.body)
+	}
+	w.clock.Advance(time.Minute) // the set-up's code is spent
+	f := w.signIn(t, "ann@acme.example", mockUser("ann@acme.example"))
+	if loc := f.final.Header.Get("Location"); f.final.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/login/two-factor?") {
+		t.Fatalf("callback: %d to %q, want the second step", f.final.StatusCode, loc)
+	}
+	if res := w.me(t, f); res.status != http.StatusUnauthorized {
+		t.Fatalf("signed in by the provider alone: %d", res.status)
+	}
+	res = w.do(request{method: http.MethodPost, path: "/login/two-factor", client: f.client,
+		header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"},
+		body:   url.Values{"code": {code()}, "next": {"/delegations"}}.Encode()})
+	if res.status != http.StatusSeeOther || res.header.Get("Location") != "/delegations" {
+		t.Fatalf("the code: %d %s %s", res.status, res.header.Get("Location"), clip(res.body))
+	}
+	if res := w.me(t, f); res.status != http.StatusOK {
+		t.Errorf("after the code: %d", res.status)
 	}
 }
