@@ -61,7 +61,7 @@ func matchTOTP(key, code string, now time.Time) (int64, bool) {
 	cur := totpStep(now)
 	var found int64
 	ok := false
-	for _, step := range []int64{cur, cur - 1, cur + 1} {
+	for _, step := range []int64{cur, cur - totpSkew, cur + totpSkew} {
 		want, err := totpCode(key, step)
 		if err != nil {
 			return 0, false

@@ -35,6 +35,15 @@ const MinPasswordScore = 3
 // the cautious side.
 const estimateRunes = 100
 
+// WeakPassword is a refused password: a sentence for the person choosing
+// it, which says why (it is shown as it is, so it is capitalised and ends
+// with a full stop, unlike Go's other error strings).
+type WeakPassword string
+
+func (w WeakPassword) Error() string { return string(w) }
+
+func weak(format string, args ...any) error { return WeakPassword(fmt.Sprintf(format, args...)) }
+
 // PasswordOwner is whose password is being set: what it must not contain.
 type PasswordOwner struct {
 	Email       string
@@ -48,11 +57,11 @@ func CheckNewPassword(password string, owner PasswordOwner) error {
 	n := utf8.RuneCountInString(password)
 	switch {
 	case n < MinPasswordLen:
-		return fmt.Errorf("The password must have at least %d characters; this one has %d.", MinPasswordLen, n)
+		return weak("The password must have at least %d characters; this one has %d.", MinPasswordLen, n)
 	case len(password) > MaxPasswordBytes:
-		return fmt.Errorf("The password must have at most %d bytes; this one has %d.", MaxPasswordBytes, len(password))
+		return weak("The password must have at most %d bytes; this one has %d.", MaxPasswordBytes, len(password))
 	case !utf8.ValidString(password):
-		return fmt.Errorf("The password must be text (valid UTF-8).")
+		return weak("The password must be text (valid UTF-8).")
 	}
 	folded := fold(password)
 	email := fold(owner.Email)
@@ -64,7 +73,7 @@ func CheckNewPassword(password string, owner PasswordOwner) error {
 		{fold(owner.CompanyKey), "your company's key"},
 	} {
 		if len(c.part) >= 4 && strings.Contains(folded, c.part) {
-			return fmt.Errorf("The password must not contain %s.", c.why)
+			return weak("The password must not contain %s.", c.why)
 		}
 	}
 	weighed := password
@@ -77,7 +86,7 @@ func CheckNewPassword(password string, owner PasswordOwner) error {
 	if r.Score >= MinPasswordScore {
 		return nil
 	}
-	return fmt.Errorf("The password is too easy to guess: %s. Longer is stronger: a few unrelated words make a good password.", weakness(r.Sequence))
+	return weak("The password is too easy to guess: %s. Longer is stronger: a few unrelated words make a good password.", weakness(r.Sequence))
 }
 
 // CheckPassword is CheckNewPassword for a user known only by email.

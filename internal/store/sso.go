@@ -247,25 +247,8 @@ func (db *DB) AddSSOUser(ctx context.Context, u entitle.User, now time.Time, ev 
 	if err := u.Validate(); err != nil {
 		return entitle.UserRecord{}, err
 	}
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		var cid int64
-		err := tx.QueryRowContext(ctx, db.d.q(`SELECT id FROM companies WHERE key = ?`), u.Company).Scan(&cid)
-		if errors.Is(err, sql.ErrNoRows) {
-			return entitle.Errorf(entitle.CodeNotFound, "there is no company with key %s", u.Company)
-		}
-		if err != nil {
-			return err
-		}
-		var exists int
-		if err := tx.QueryRowContext(ctx, db.d.q(`SELECT COUNT(*) FROM users WHERE email = ?`), u.Email).Scan(&exists); err != nil {
-			return err
-		}
-		if exists > 0 {
-			return entitle.Errorf(entitle.CodeConflict, "a user with email %s already exists", u.Email)
-		}
-		u.CreatedAt = now.UTC().Truncate(time.Microsecond)
-		if err := tx.QueryRowContext(ctx, db.d.q(`INSERT INTO users (email, name, company_id, admin, status, password_hash, created_at)
-			VALUES (?, ?, ?, FALSE, 'active', '', ?) RETURNING id`), u.Email, u.Name, cid, now.UnixMicro()).Scan(&u.ID); err != nil {
+	err := db.tx(ctx, func(tx *sql.Tx) (err error) {
+		if u, err = db.insertUser(ctx, tx, u, "", now); err != nil {
 			return err
 		}
 		ev.Object = u.Email

@@ -21,27 +21,36 @@ func (db *DB) AddUser(ctx context.Context, u entitle.User, passwordHash string, 
 	if err := u.Validate(); err != nil {
 		return u, err
 	}
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		var cid int64
-		err := tx.QueryRowContext(ctx, db.d.q(`SELECT id FROM companies WHERE key = ?`), u.Company).Scan(&cid)
-		if errors.Is(err, sql.ErrNoRows) {
-			return entitle.Errorf(entitle.CodeNotFound, "no company with key %s", u.Company)
-		}
-		if err != nil {
-			return err
-		}
-		var exists int
-		if err := tx.QueryRowContext(ctx, db.d.q(`SELECT COUNT(*) FROM users WHERE email = ?`), u.Email).Scan(&exists); err != nil {
-			return err
-		}
-		if exists > 0 {
-			return entitle.Errorf(entitle.CodeConflict, "a user with email %s already exists", u.Email)
-		}
-		u.CreatedAt = now.UTC().Truncate(time.Microsecond)
-		return tx.QueryRowContext(ctx, db.d.q(`INSERT INTO users (email, name, company_id, admin, status, password_hash, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`),
-			u.Email, u.Name, cid, u.Admin, string(u.Status), passwordHash, now.UnixMicro()).Scan(&u.ID)
+	err := db.tx(ctx, func(tx *sql.Tx) (err error) {
+		u, err = db.insertUser(ctx, tx, u, passwordHash, now)
+		return err
 	})
+	return u, err
+}
+
+// insertUser records u, with passwordHash ("" : none), in tx: its company
+// must exist and its email be new (compared case-insensitively, u.Email
+// normalized already).
+func (db *DB) insertUser(ctx context.Context, tx *sql.Tx, u entitle.User, passwordHash string, now time.Time) (entitle.User, error) {
+	var cid int64
+	err := tx.QueryRowContext(ctx, db.d.q(`SELECT id FROM companies WHERE key = ?`), u.Company).Scan(&cid)
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, entitle.Errorf(entitle.CodeNotFound, "no company with key %s", u.Company)
+	}
+	if err != nil {
+		return u, err
+	}
+	var exists int
+	if err := tx.QueryRowContext(ctx, db.d.q(`SELECT COUNT(*) FROM users WHERE email = ?`), u.Email).Scan(&exists); err != nil {
+		return u, err
+	}
+	if exists > 0 {
+		return u, entitle.Errorf(entitle.CodeConflict, "a user with email %s already exists", u.Email)
+	}
+	u.CreatedAt = now.UTC().Truncate(time.Microsecond)
+	err = tx.QueryRowContext(ctx, db.d.q(`INSERT INTO users (email, name, company_id, admin, status, password_hash, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+		u.Email, u.Name, cid, u.Admin, string(u.Status), passwordHash, now.UnixMicro()).Scan(&u.ID)
 	return u, err
 }
 
