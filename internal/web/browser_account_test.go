@@ -54,6 +54,7 @@ func TestBrowserAccount(t *testing.T) {
 	if !strings.Contains(b.text("#sessions"), "this session") {
 		b.fail("the sessions table does not mark this session:\n%s", b.text("#sessions"))
 	}
+	b.shot("account")
 	b.fill("token-name", "reporting script")
 	if st := b.submit(button("Create the token")); st != http.StatusCreated {
 		b.fail("create a token: %d", st)
@@ -62,7 +63,6 @@ func TestBrowserAccount(t *testing.T) {
 	if !strings.HasPrefix(token, "ent_") {
 		b.fail("the new token is %q", token)
 	}
-	b.shot("account-token")
 	if res := p.get("/api/v1/me", token); res.status != http.StatusOK {
 		t.Errorf("the token made on the page: %d", res.status)
 	}
