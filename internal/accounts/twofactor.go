@@ -47,6 +47,7 @@ type TwoFactorStatus struct {
 	Required      bool      // the user's company requires it
 	EnabledAt     time.Time // when it was turned on
 	RecoveryCodes int       // unused recovery codes left
+	MayRequire    bool      // the user may require it of the company (policy.RequireTwoFactor)
 }
 
 // SecondFactorNeeded is SignIn's refusal when the password was right and
@@ -179,7 +180,7 @@ func (s *Service) TwoFactor(ctx context.Context, a entitle.Actor) (TwoFactorStat
 	if err != nil {
 		return TwoFactorStatus{}, err
 	}
-	st := TwoFactorStatus{Required: req}
+	st := TwoFactorStatus{Required: req, MayRequire: policy.RequireTwoFactor(a, a.Company).Allowed}
 	if ok {
 		st.Enabled, st.Pending, st.EnabledAt = k.Confirmed(), !k.Confirmed(), k.ConfirmedAt
 		if st.Enabled {

@@ -152,9 +152,6 @@ type twoFactorData struct {
 	Status  accounts.TwoFactorStatus
 	Enrol   *enrolmentView // the pending set-up
 	Problem string
-	// Admin: the caller may require two-factor sign-in of the company
-	// (policy.RequireTwoFactor, through accounts: the form is shown).
-	Admin bool
 }
 
 // GET /account/two-factor
@@ -170,7 +167,7 @@ func (s *Server) showTwoFactor(w http.ResponseWriter, r *http.Request, c entitle
 	if err != nil {
 		return err
 	}
-	d := twoFactorData{Status: st, Problem: problem, Admin: c.Admin}
+	d := twoFactorData{Status: st, Problem: problem}
 	if st.Pending {
 		e, err := s.cfg.Accounts.PendingEnrolment(r.Context(), c)
 		if err != nil {
