@@ -181,7 +181,7 @@ func TestAccessHistory(t *testing.T) {
 		{"NOBODY", 90 * time.Minute, http.StatusForbidden, nil}, // before it owned S-100 (it was a delegate then)
 		{"NOBODY", -time.Hour, http.StatusForbidden, nil},
 		{"SHOP", time.Hour, http.StatusForbidden, nil},
-		{"PLANT", time.Hour, http.StatusNotFound, nil}, // it no longer sees S-100
+		{"PLANT", time.Hour, http.StatusNotFound, nil},                // it no longer sees S-100
 		{"MAKER", 8 * time.Hour, http.StatusUnprocessableEntity, nil}, // the future
 	} {
 		res, got := accessAt(w.member[tc.who], "S-100", tc.d)

@@ -77,7 +77,9 @@ func checkAccessAt(t *testing.T, m *mx, s *subject) {
 				continue
 			}
 			d := policy.AskAccessAt(s.actor, ask, tl, at, m.now)
-			again := func(id string) response { return m.api(t, s, http.MethodGet, "/api/v1/entitlements/"+id+"/access"+q, nil) }
+			again := func(id string) response {
+				return m.api(t, s, http.MethodGet, "/api/v1/entitlements/"+id+"/access"+q, nil)
+			}
 			if !m.answers(t, s, "GET "+path, res, d, http.StatusOK, http.StatusForbidden, sub, missingSub, again) {
 				if res.status == http.StatusForbidden {
 					m.check(t, res.errCode() == "forbidden", "%s: GET %s: %s", s.name, path, res.body)
@@ -137,7 +139,9 @@ func checkAccessHistory(t *testing.T, m *mx, s *subject) {
 		ask := m.historyAsk(s, sub)
 		path := "/api/v1/entitlements/" + sub + "/access/history"
 		res := m.api(t, s, http.MethodGet, path, nil)
-		again := func(id string) response { return m.api(t, s, http.MethodGet, "/api/v1/entitlements/"+id+"/access/history", nil) }
+		again := func(id string) response {
+			return m.api(t, s, http.MethodGet, "/api/v1/entitlements/"+id+"/access/history", nil)
+		}
 		if !m.answers(t, s, "GET "+path, res, ask, http.StatusOK, http.StatusForbidden, sub, missingSub, again) {
 			if res.status == http.StatusForbidden {
 				m.check(t, res.errCode() == "forbidden", "%s: GET %s: %s", s.name, path, res.body)
@@ -177,7 +181,9 @@ func checkAccessHistoryPage(t *testing.T, m *mx, s *subject) {
 		ask := m.historyAsk(s, sub)
 		path := "/entitlements/" + sub + "/access-history"
 		res := m.page(t, s, http.MethodGet, path, nil)
-		again := func(id string) response { return m.page(t, s, http.MethodGet, "/entitlements/"+id+"/access-history", nil) }
+		again := func(id string) response {
+			return m.page(t, s, http.MethodGet, "/entitlements/"+id+"/access-history", nil)
+		}
 		if !m.answers(t, s, "GET "+path, res, ask, http.StatusOK, http.StatusForbidden, sub, missingSub, again) {
 			continue
 		}
