@@ -11,7 +11,8 @@
 // Two kinds of entry:
 //
 //   - A request of an actor (List, Export, ExportCSV, Get, Detail,
-//     Explain, Order, OrderEntitlements, Check, the delegation calls): the
+//     Explain, ExplainAt, AccessHistory, Order, OrderEntitlements, Check,
+//     the delegation calls): the
 //     answer is audited, a refusal too; an object the actor may not see is
 //     "not found", exactly like one that does not exist (R7).
 //   - A message the portal sends by itself to a company (Message, for a
@@ -57,6 +58,9 @@ type Store interface {
 	GrantDelegation(ctx context.Context, d entitle.Delegation, ev entitle.AuditEvent) (entitle.Delegation, error)
 	RevokeDelegation(ctx context.Context, id, owner, by string, now time.Time, ev entitle.AuditEvent) error
 	Audit(ctx context.Context, events ...entitle.AuditEvent) error
+	// Timeline is what the record holds about sub through time (R8
+	// through time; entitle.ErrNotFound).
+	Timeline(ctx context.Context, sub string) (entitle.Timeline, error)
 }
 
 // Service is the gate on a store.

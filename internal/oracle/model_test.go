@@ -289,3 +289,133 @@ func (w *world) vendorPages(c string) string {
 	}
 	return answerNotFound
 }
+
+// R8 through time (issue 14): "who could see it at that moment", and "each
+// company with its basis and the intervals it could see it", for "the
+// owner (while it owns it) and the vendor" (SPEC §7). The model replays its
+// own timeline up to the instant asked: nothing of the policy's intervals.
+
+// at is the world as it stood at instant t — its orders imported at t0,
+// then every event of the timeline up to t played again from scratch — and
+// false before the import (the entitlements were not in the portal yet).
+func (g *generated) at(t time.Time) (*world, bool) {
+	if t.Before(g.t0) {
+		return nil, false
+	}
+	w := &world{vendor: g.w.vendor, companies: g.w.companies, orders: g.w.orders, owner: map[string]string{}, now: t}
+	for _, o := range w.orders {
+		for _, s := range o.subs {
+			w.owner[s] = o.owner
+		}
+	}
+	for _, e := range g.events {
+		if e.at.After(t) {
+			break
+		}
+		switch e.kind {
+		case "grant":
+			w.dels = append(w.dels, &delegation{id: e.del.id, owner: e.del.owner, delegate: e.del.delegate,
+				subs: slices.Clone(e.del.subs), expires: e.del.expires})
+		case "revoke":
+			for _, d := range w.dels {
+				if d.id == e.del.id && d.revoked.IsZero() {
+					d.revoked = e.at
+				}
+			}
+		case "transfer":
+			w.transfer(e.sub, e.to)
+		}
+	}
+	return w, true
+}
+
+// mayAskAbout is whether c may ask who could see sub at t: R8's askers now
+// (explain), the owner only about a time it owned sub; nobody could see it
+// before the import, which the vendor may be told.
+func (g *generated) mayAskAbout(c, sub string, t time.Time) string {
+	if ans := g.w.explain(c, sub); len(ans) == 1 && (ans[0] == answerNotFound || ans[0] == answerForbidden) {
+		return ans[0]
+	}
+	if c == g.w.vendor {
+		return answerOK
+	}
+	if then, ok := g.at(t); ok && then.owner[sub] == c {
+		return answerOK
+	}
+	return answerForbidden
+}
+
+// explainAt is who could see sub at t, and why, asked by c.
+func (g *generated) explainAt(c, sub string, t time.Time) []string {
+	if may := g.mayAskAbout(c, sub, t); may != answerOK {
+		return []string{may}
+	}
+	out := []string{}
+	then, ok := g.at(t)
+	if !ok {
+		return out
+	}
+	for _, k := range then.companies {
+		if b := then.basis(k, sub); b != nil {
+			out = append(out, answerAccess(k, b, then.delegationsOf(k, sub)))
+		}
+	}
+	return out
+}
+
+// history is each company that could see sub, with its basis and the
+// intervals, as c may know it: the vendor from the import on, the owner
+// over the time it owned sub. The instants where something may change are
+// the import, the events and the expiries; between two of them the world
+// stands still.
+func (g *generated) history(c, sub string) []string {
+	if ans := g.w.explain(c, sub); len(ans) == 1 && (ans[0] == answerNotFound || ans[0] == answerForbidden) {
+		return ans
+	}
+	instants := []time.Time{g.t0}
+	for _, e := range g.events {
+		instants = append(instants, e.at)
+		if e.kind == "grant" && !e.del.expires.IsZero() {
+			instants = append(instants, e.del.expires)
+		}
+	}
+	slices.SortFunc(instants, time.Time.Compare)
+	instants = slices.CompactFunc(instants, time.Time.Equal)
+	type open struct {
+		answer string
+		from   time.Time
+	}
+	running := map[string]*open{}
+	var spans []string
+	end := func(k string, to time.Time) {
+		o := running[k]
+		spans = append(spans, answerSpan(o.answer, g.t0, o.from, to))
+		delete(running, k)
+	}
+	for _, t := range instants {
+		if t.After(g.w.now) {
+			break
+		}
+		then, _ := g.at(t)
+		shown := c == g.w.vendor || then.owner[sub] == c
+		for _, k := range g.w.companies {
+			answer := ""
+			if b := then.basis(k, sub); b != nil && shown {
+				answer = answerAccess(k, b, then.delegationsOf(k, sub))
+			}
+			if o := running[k]; o != nil && o.answer != answer {
+				end(k, t)
+			}
+			if answer != "" && running[k] == nil {
+				running[k] = &open{answer, t}
+			}
+		}
+	}
+	for _, k := range g.w.companies {
+		if running[k] != nil {
+			end(k, time.Time{})
+		}
+	}
+	slices.Sort(spans)
+	return spans
+}

@@ -224,9 +224,20 @@ func (c *checker) ask(i int, k string) mismatches {
 		m.compare(fmt.Sprintf("may %s grant (admin %v)", k, admin), []string{w.mayGrant(k, admin)},
 			[]string{c.code(c.gate.MayGrant(c.ctx, c.actor(k, admin)))})
 	}
-	for _, sub := range slices.Sorted(maps.Keys(w.owner)) {
+	instants := c.instants()
+	for j, sub := range slices.Sorted(maps.Keys(w.owner)) {
 		m.compare("get "+sub+" by "+k, []string{w.get(k, sub)}, []string{c.get(k, sub)})
 		m.compare("who has access to "+sub+", asked by "+k, w.explain(k, sub), c.explain(k, sub))
+		// R8 through time: the history by everyone; who could see it at
+		// two instants of the timeline by its owner, the vendor and one
+		// other company a question.
+		m.compare("access history of "+sub+", asked by "+k, c.g.history(k, sub), c.history(k, sub))
+		if k == w.owner[sub] || k == vendorKey || (i+j+int(c.g.seed))%len(w.companies) == 0 {
+			for _, n := range []int{i + j, 3*j + int(c.g.seed)} {
+				t := instants[n%len(instants)]
+				m.compare(fmt.Sprintf("who could see %s at t0+%s, asked by %s", sub, t.Sub(c.g.t0), k), c.g.explainAt(k, sub, t), c.explainAt(k, sub, t))
+			}
+		}
 	}
 	for _, l := range c.lookups(k) {
 		q := fmt.Sprintf("PO %s of %q, asked by %s", l.po, l.pe, k)
@@ -376,6 +387,16 @@ func answerAccess(company string, basis, delegations []string) string {
 	return fmt.Sprintf("%s:%s[%s]", company, strings.Join(basis, ","), strings.Join(slices.Sorted(slices.Values(delegations)), ","))
 }
 
+// answerSpan is one company's access (answerAccess) from from to to
+// (zero: still), instants as offsets from t0.
+func answerSpan(access string, t0, from, to time.Time) string {
+	u := "still"
+	if !to.IsZero() {
+		u = to.Sub(t0).String()
+	}
+	return fmt.Sprintf("%s %s–%s", access, from.Sub(t0), u)
+}
+
 func answerDelegations(granted, received []string) string {
 	return fmt.Sprintf("granted=%s received=%s", strings.Join(slices.Sorted(slices.Values(granted)), ","),
 		strings.Join(slices.Sorted(slices.Values(received)), ","))
@@ -474,6 +495,61 @@ func (c *checker) explain(k, sub string) []string {
 		}
 		out = append(out, answerAccess(a.Company.Key, strs(a.Basis), ds))
 	}
+	return out
+}
+
+// instants are the instants asked about with at: just before the import,
+// the import, each event and just before it, the instant of the questions.
+func (c *checker) instants() []time.Time {
+	out := []time.Time{c.g.t0.Add(-time.Second), c.g.t0}
+	for _, e := range c.g.events {
+		out = append(out, e.at.Add(-time.Microsecond), e.at)
+	}
+	return append(out, c.g.w.now)
+}
+
+func (c *checker) explainAt(k, sub string, at time.Time) []string {
+	acc, err := c.gate.ExplainAt(c.ctx, c.actor(k, false), sub, at)
+	if err != nil {
+		return []string{c.code(err)}
+	}
+	out := []string{}
+	for _, a := range acc.Items {
+		var ds []string
+		for _, id := range a.Delegations {
+			ds = append(ds, c.label(id))
+		}
+		out = append(out, answerAccess(a.Company.Key, strs(a.Basis), ds))
+	}
+	return out
+}
+
+func (c *checker) history(k, sub string) []string {
+	h, err := c.gate.AccessHistory(c.ctx, c.actor(k, false), sub)
+	if err != nil {
+		return []string{c.code(err)}
+	}
+	out := []string{}
+	for _, it := range h.Items {
+		for _, p := range it.Periods {
+			var ds []string
+			for _, id := range p.Delegations {
+				ds = append(ds, c.label(id))
+			}
+			var from, to time.Time
+			if p.From != nil {
+				from = *p.From
+			}
+			if p.To != nil {
+				to = *p.To
+			}
+			out = append(out, answerSpan(answerAccess(it.Company.Key, strs(p.Basis), ds), c.g.t0, from, to))
+		}
+	}
+	if h.CompleteFrom != nil {
+		out = append(out, "error: complete from "+h.CompleteFrom.String()+" in a new store")
+	}
+	slices.Sort(out)
 	return out
 }
 

@@ -90,6 +90,7 @@ var MoreRules = []Rule{
 	{"L1", "The partner of record (sold via) is shown to the owner, its delegates and the vendor: the partner view (Decide)."},
 	{"L2", "The owner, its delegates and the vendor see how to renew; the owner and its delegates ask for renewals, which the recipient answers and the requester withdraws (RenewalOptions, RequestRenewal, AnswerRenewalRequest)."},
 	{"L3", "The owner's administrators offer an entitlement to another company, whose administrators accept or decline; the vendor's administrators move ownership directly (OfferTransfer, AnswerTransfer)."},
+	{"H1", "R8 through time: who could see an entitlement at a past instant, and its access history (each company, basis and interval), are asked by the vendor (its whole record) and by the owner (about the time it has owned it; another instant is refused, forbidden); before the entitlement came into the portal nobody could see it (AskAccessAt, HistoryWindow, AccessHistory)."},
 	{"L4", "Administrators keep their own company's profile and directory listing (EditProfile)."},
 	{"F1", "Who granted or revoked a delegation is shown to the owner only; a renewal request's recipient never sees who asked, and a listed partner not the PO number; a request closed by a transfer shows the entitlement only to those who may still see it; who offered a transfer is shown to the offering company and the vendor (SeeDelegation, SeeRenewalRequest, SeeTransfer)."},
 	{"A1", "Administrators require two-factor sign-in of their own company's users (RequireTwoFactor)."},

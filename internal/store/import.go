@@ -327,8 +327,8 @@ func newOrderInserter(ctx context.Context, d dialect, tx *sql.Tx) (*orderInserte
 		query string
 	}{
 		{&ins.order, `INSERT INTO orders (purchasing_entity_id, po_number, msa_id, order_date, currency, owner_id,
-			bill_to_name, bill_to_address, bill_to_country, site_name, site_address, site_country)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`},
+			bill_to_name, bill_to_address, bill_to_country, site_name, site_address, site_country, imported_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`},
 		{&ins.role, `INSERT INTO order_roles (order_id, role, company_id, position) VALUES (?, ?, ?, ?)`},
 		{&ins.ent, `INSERT INTO entitlements (subscription_id, order_id, line_no, sku, description, quantity, unit_price,
 			start_date, end_date, po_number, purchasing_entity_id, owner_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
@@ -376,7 +376,7 @@ func (ins *orderInserter) insert(ctx context.Context, w *importWriter, o entitle
 	bt, site := nullable(o.BillTo), nullable(o.InstallationSite)
 	var orderID int64
 	if err := ins.order.QueryRowContext(ctx, pe, o.PONumber, msaID, o.OrderDate.String(), o.Currency, owner,
-		bt[0], bt[1], bt[2], site[0], site[1], site[2]).Scan(&orderID); err != nil {
+		bt[0], bt[1], bt[2], site[0], site[1], site[2], w.now.UnixMicro()).Scan(&orderID); err != nil {
 		return err
 	}
 	if err := w.event(ctx, orderID); err != nil {

@@ -631,7 +631,7 @@ func (w *pgWriter) msas(ctx context.Context, ms []entitle.Sourced[entitle.MSA]) 
 
 var (
 	copyOrderColumns = []string{"id", "purchasing_entity_id", "po_number", "msa_id", "order_date", "currency", "owner_id",
-		"bill_to_name", "bill_to_address", "bill_to_country", "site_name", "site_address", "site_country"}
+		"bill_to_name", "bill_to_address", "bill_to_country", "site_name", "site_address", "site_country", "imported_at"}
 	copyRoleColumns        = []string{"order_id", "role", "company_id", "position"}
 	copyEntitlementColumns = []string{"subscription_id", "order_id", "line_no", "sku", "description", "quantity", "unit_price",
 		"start_date", "end_date", "po_number", "purchasing_entity_id", "owner_id"}
@@ -731,7 +731,7 @@ func (w *pgWriter) order(ctx context.Context, id int64, o *entitle.Order, orders
 	}
 	bt, site := nullable(o.BillTo), nullable(o.InstallationSite)
 	*orders = append(*orders, []any{id, pe, o.PONumber, m.id, o.OrderDate.String(), o.Currency, owner,
-		bt[0], bt[1], bt[2], site[0], site[1], site[2]})
+		bt[0], bt[1], bt[2], site[0], site[1], site[2], w.now.UnixMicro()})
 	type grant struct{ company, roles int64 }
 	var grants []grant // one per company, in the order of its first role
 	for pos, a := range o.Assignments() {

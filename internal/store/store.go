@@ -409,7 +409,7 @@ func fromMicros(n sql.NullInt64) time.Time {
 
 // tables lists every table, for Counts.
 var tables = []string{"companies", "users", "api_tokens", "msas", "orders", "order_roles", "entitlements",
-	"entitlement_access", "delegations", "delegation_items", "audit_events", "sessions", "invitations", "settings",
+	"entitlement_access", "delegations", "delegation_items", "delegation_items_dropped", "audit_events", "sessions", "invitations", "settings",
 	"rate_limits", "prices", "renewal_requests", "transfers", "notice_claims",
 	"webhooks", "webhook_events", "webhook_deliveries", "announcements", "announcement_dismissals",
 	"password_resets"}

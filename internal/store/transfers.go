@@ -220,6 +220,9 @@ func (db *DB) moveOwner(ctx context.Context, tx *sql.Tx, sub string, fromID, toI
 		{`DELETE FROM entitlement_access WHERE company_id = ? AND subscription_id = ? AND roles = 0`, []any{fromID, sub}},
 		{`INSERT INTO entitlement_access (company_id, subscription_id, roles, end_date) SELECT ?, subscription_id, ?, end_date FROM entitlements WHERE subscription_id = ?
 			ON CONFLICT (company_id, subscription_id) DO UPDATE SET roles = entitlement_access.roles | ?`, []any{toID, ownerBit, sub, ownerBit}},
+		// The history keeps what the listed delegations lose (R8 through time).
+		{`INSERT INTO delegation_items_dropped (delegation_id, subscription_id, dropped_at) SELECT delegation_id, subscription_id, ?
+			FROM delegation_items WHERE subscription_id = ? AND delegation_id IN (SELECT id FROM delegations d WHERE d.owner_id = ?)`, []any{now.UnixMicro(), sub, fromID}},
 		{`DELETE FROM delegation_items WHERE subscription_id = ? AND delegation_id IN (SELECT id FROM delegations WHERE owner_id = ?)`, []any{sub, fromID}},
 		{`UPDATE delegations SET revoked_at = ?, revoked_by = ? WHERE owner_id = ? AND NOT all_scope AND revoked_at IS NULL
 			AND NOT EXISTS (SELECT 1 FROM delegation_items i WHERE i.delegation_id = delegations.id)`, []any{now.UnixMicro(), by + " (ownership transfer of " + sub + ")", fromID}},

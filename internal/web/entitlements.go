@@ -102,10 +102,15 @@ type items[T any] struct {
 
 // GET /api/v1/entitlements/{id}/access: who has access and why (R8), for the
 // owner and the vendor; 403 for a company that sees the entitlement
-// otherwise, 404 for one that does not see it (R7).
+// otherwise, 404 for one that does not see it (R7). With ?at=RFC3339: who
+// could see it at that instant (R8 through time, history.go).
 func (s *Server) entitlementAccess(w http.ResponseWriter, r *http.Request, c entitle.Actor) error {
-	if q := newQuery(r); q.err != nil {
+	q := newQuery(r, "at")
+	if q.err != nil {
 		return q.err
+	}
+	if _, ok := q.v["at"]; ok {
+		return s.entitlementAccessAt(w, r, c, q.str("at"))
 	}
 	acc, err := s.cfg.Gate.Explain(r.Context(), c, r.PathValue("id"))
 	if err != nil {

@@ -40,6 +40,8 @@ type Gate interface {
 	Get(ctx context.Context, a entitle.Actor, sub string) (disclose.Entitlement, error)
 	Detail(ctx context.Context, a entitle.Actor, sub string) (disclose.Detail, error)
 	Explain(ctx context.Context, a entitle.Actor, sub string) ([]disclose.Access, error)
+	ExplainAt(ctx context.Context, a entitle.Actor, sub string, at time.Time) (disclose.AccessAt, error)
+	AccessHistory(ctx context.Context, a entitle.Actor, sub string) (disclose.History, error)
 	Order(ctx context.Context, a entitle.Actor, po, pe string) (disclose.Order, error)
 	OrderEntitlements(ctx context.Context, a entitle.Actor, po, pe string) ([]disclose.Entitlement, error)
 	Grant(ctx context.Context, a entitle.Actor, g disclose.Grant) (disclose.Delegation, error)
