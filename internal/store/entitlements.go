@@ -458,15 +458,16 @@ func (db *DB) List(ctx context.Context, c entitle.Actor, after string, limit int
 			return page, err
 		}
 	}
+	// The vendor: every entitlement, by primary key (or the end-date
+	// index); with the company filter, that company's range of the list
+	// index.
 	if c.Vendor && byCompany != 0 {
 		ks, ksArgs, by := pos.keyset("a.end_date", "a.subscription_id")
 		if err := run(`SELECT `+entitlementColumns+`, NULL, NULL FROM entitlement_access a JOIN entitlements e ON e.subscription_id = a.subscription_id
 			WHERE a.company_id = ? AND `+ks+cond+` ORDER BY `+by+` LIMIT ?`, append(append(append([]any{byCompany}, ksArgs...), condArgs...), n)...); err != nil {
 			return page, err
 		}
-	}
-	// The vendor: every entitlement, by primary key (or the end-date index).
-	if c.Vendor && byCompany == 0 && (f.Basis == "" || f.Basis == entitle.BasisVendor) {
+	} else if c.Vendor && (f.Basis == "" || f.Basis == entitle.BasisVendor) {
 		ks, ksArgs, by := pos.keyset("e.end_date", "e.subscription_id")
 		if err := run(`SELECT `+entitlementColumns+`, NULL, NULL FROM entitlements e WHERE `+ks+cond+` ORDER BY `+by+` LIMIT ?`,
 			append(append(ksArgs, condArgs...), n)...); err != nil {

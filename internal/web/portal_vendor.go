@@ -40,10 +40,10 @@ type auditView struct {
 	Company string // the vendor's company filter
 	// The filters of issue 14: user (actor), action, object, date range.
 	User, Action, Object, From, To string
-	Problem string // a filter that could not be read
-	Next    string // the next page's URL
-	First   string // the first page's URL
-	Paged   bool   // not the first page
+	Problem                        string // a filter that could not be read
+	Next                           string // the next page's URL
+	First                          string // the first page's URL
+	Paged                          bool   // not the first page
 }
 
 // GET /audit: company administrators page through their own company's
