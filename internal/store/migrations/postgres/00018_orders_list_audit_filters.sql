@@ -13,12 +13,14 @@ CREATE INDEX audit_events_company_action ON audit_events (company_id, action, id
 CREATE INDEX audit_events_company_object ON audit_events (company_id, object, id);
 CREATE INDEX audit_events_company_at ON audit_events (company_id, at);
 CREATE INDEX audit_events_actor ON audit_events (actor, id);
+CREATE INDEX audit_events_action ON audit_events (action, id);
 CREATE INDEX audit_events_object ON audit_events (object, id);
 CREATE INDEX audit_events_at ON audit_events (at);
 
 -- +goose Down
 DROP INDEX audit_events_at;
 DROP INDEX audit_events_object;
+DROP INDEX audit_events_action;
 DROP INDEX audit_events_actor;
 DROP INDEX audit_events_company_at;
 DROP INDEX audit_events_company_object;
