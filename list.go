@@ -8,6 +8,10 @@ type ListFilter struct {
 	Today         Date      // for Status
 	ExpiresBefore Date      // end date before it
 	Order         ListOrder // the order of the list (and of its cursors)
+
+	// Company (the vendor's filter, issue 14): only entitlements on whose
+	// order this company holds any role.
+	Company string
 }
 
 // ListOrder is the order of a list. Every order is total (ties broken by

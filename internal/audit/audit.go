@@ -20,6 +20,9 @@ type Store interface {
 	// newest), newest first.
 	AuditEvents(ctx context.Context, company string, after int64, limit int) ([]entitle.AuditEvent, error)
 	AuditEventsNewest(ctx context.Context, company string, before int64, limit int) ([]entitle.AuditEvent, error)
+	// FindAuditEvents reads as AuditEvents (newest false) or
+	// AuditEventsNewest do, narrowed by the filters of f.
+	FindAuditEvents(ctx context.Context, company string, f entitle.AuditFilter, at int64, newest bool, limit int) ([]entitle.AuditEvent, error)
 }
 
 // Service reads the audit trail for users.
@@ -42,6 +45,9 @@ type Query struct {
 	Newest  bool  // newest first (else oldest first)
 	At      int64 // the event ID the page continues from (0: the start)
 	Limit   int
+	// Filter narrows the events read (by user, action, object, dates);
+	// it never widens whose events are read.
+	Filter entitle.AuditFilter
 }
 
 // Events returns a page of the events a may read, as q asks, and the
@@ -60,7 +66,9 @@ func (s *Service) Events(ctx context.Context, a entitle.Actor, q Query) ([]entit
 	}
 	var events []entitle.AuditEvent
 	var err error
-	if q.Newest {
+	if !q.Filter.IsZero() {
+		events, err = s.Store.FindAuditEvents(ctx, company, q.Filter, q.At, q.Newest, q.Limit)
+	} else if q.Newest {
 		events, err = s.Store.AuditEventsNewest(ctx, company, q.At, q.Limit)
 	} else {
 		events, err = s.Store.AuditEvents(ctx, company, q.At, q.Limit)

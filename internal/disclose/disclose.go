@@ -50,6 +50,8 @@ type Store interface {
 	Entitlement(ctx context.Context, sub, company string) (entitle.Candidate, error)
 	List(ctx context.Context, c entitle.Actor, after string, limit int, f entitle.ListFilter, now time.Time) (entitle.ListPage, error)
 	OrderByPO(ctx context.Context, pe, po string) (entitle.OrderRecord, entitle.Facts, error)
+	Orders(ctx context.Context, f entitle.OrderFilter, after string, limit int) (entitle.OrderPage, error)
+	Resellers(ctx context.Context, orderIDs []int64) (map[int64][]string, error)
 	OwnerViews(ctx context.Context, orderIDs []int64) (map[int64]entitle.OwnerView, error)
 	PartnersOf(ctx context.Context, orderIDs []int64) (map[int64]string, error)
 	Owns(ctx context.Context, company string) (bool, error)
@@ -128,6 +130,19 @@ type Entitlement struct {
 	InstallationSite *entitle.Address `json:"installation_site,omitempty"`
 	// SoldVia is the partner of record; absent for a direct purchase.
 	SoldVia *Partner `json:"sold_via,omitempty"`
+	// Order is set when the actor may open the entitlement's order by its
+	// PO number (the policy's OrderDetails: the purchasing entity, the
+	// vendor): the portal links the PO and the vendor's list shows the
+	// order's parties. Never encoded: the API's keys are its views'.
+	Order *OrderRef `json:"-"`
+}
+
+// OrderRef is an entitlement's order as the actor may open it: how to
+// look it up, and its parties (order details, R2).
+type OrderRef struct {
+	PONumber         string
+	PurchasingEntity Party
+	Resellers        []Party
 }
 
 // Partner names a partner company and how to reach it.
@@ -288,6 +303,11 @@ func (s *Service) list(ctx context.Context, a entitle.Actor, after string, limit
 	if limit < 1 || limit > MaxLimit {
 		return Page{}, entitle.Errorf(entitle.CodeInvalid, "limit must be between 1 and %d", MaxLimit)
 	}
+	if f.Company != "" {
+		if d := policy.FilterByCompany(a); !d.Allowed {
+			return Page{}, entitle.Problems{{Field: "company", Message: d.Reasons[0]}}
+		}
+	}
 	today := entitle.DateOf(now)
 	f.Today = today
 	lp, err := s.store.List(ctx, a, after, limit, f, now)
@@ -304,6 +324,9 @@ func (s *Service) list(ctx context.Context, a entitle.Actor, after string, limit
 	}
 	items, err := s.project(ctx, ds, today)
 	if err != nil {
+		return Page{}, err
+	}
+	if err := s.orderRefs(ctx, a, ds, items, now); err != nil {
 		return Page{}, err
 	}
 	return Page{Items: items, Next: lp.Next}, nil
@@ -409,6 +432,9 @@ func (s *Service) get(ctx context.Context, a entitle.Actor, sub string, now time
 	}
 	views, err := s.project(ctx, []decided{d}, entitle.DateOf(now))
 	if err != nil {
+		return Entitlement{}, policy.Decision{}, err
+	}
+	if err := s.orderRefs(ctx, a, []decided{d}, views, now); err != nil {
 		return Entitlement{}, policy.Decision{}, err
 	}
 	return views[0], d.Decision, nil

@@ -96,6 +96,7 @@ var MoreRules = []Rule{
 	{"A1", "Administrators require two-factor sign-in of their own company's users (RequireTwoFactor)."},
 	{"A2", "A user turns their own second factor on or off, but not off while their company requires it (TurnOffTwoFactor)."},
 	{"V1", "The vendor's pages exist for members of the vendor only; its administrators import and post announcements (VendorPages, ChangeVendorRecord)."},
+	{"V2", "Only the vendor filters its list of entitlements by a company holding a role on the order: to anyone else it would tell who else is on an order (FilterByCompany)."},
 	{"S1", "Single sign-on: a company's provider signs in only addresses of the domains the vendor configured for that company (each domain belongs to one company), and not one it says is unverified (SSOSignIn)."},
 	{"S2", "A first sign-in at a company's provider makes the person a member of that company, never an administrator; a user of another company or a disabled user is refused (SSOSignIn)."},
 	{"S3", "A company may forbid password sign-in for its users; that refusal is answered like a wrong password (PasswordSignIn)."},

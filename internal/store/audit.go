@@ -143,3 +143,42 @@ func (db *DB) queryAuditEvents(ctx context.Context, q string, args ...any) ([]en
 	}
 	return out, rows.Err()
 }
+
+// FindAuditEvents is AuditEvents (newest false: after id at, oldest first)
+// or AuditEventsNewest (newest: before id at, 0 from the newest, newest
+// first) narrowed by f's filters, which combine. Each filter is a range of
+// an index of 00018_orders_list_audit_filters (by user, action or object,
+// within a company or over all of them), read in event order.
+func (db *DB) FindAuditEvents(ctx context.Context, company string, f entitle.AuditFilter, at int64, newest bool, limit int) ([]entitle.AuditEvent, error) {
+	var where []string
+	var args []any
+	if company != "" {
+		where, args = append(where, `a.company_id = (SELECT id FROM companies WHERE key = ?)`), append(args, company)
+	}
+	for _, c := range []struct{ col, v string }{{"a.actor", f.Actor}, {"a.action", f.Action}, {"a.object", f.Object}} {
+		if c.v != "" {
+			where, args = append(where, c.col+` = ?`), append(args, c.v)
+		}
+	}
+	if !f.From.IsZero() {
+		where, args = append(where, `a.at >= ?`), append(args, f.From.Time().UnixMicro())
+	}
+	if !f.To.IsZero() {
+		where, args = append(where, `a.at < ?`), append(args, f.To.AddDays(1).Time().UnixMicro())
+	}
+	order := `a.id`
+	switch {
+	case newest && at > 0:
+		where, args = append(where, `a.id < ?`), append(args, at)
+	case !newest:
+		where, args = append(where, `a.id > ?`), append(args, at)
+	}
+	if newest {
+		order = `a.id DESC`
+	}
+	q := `SELECT ` + auditColumns + ` FROM ` + auditFrom
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, ` AND `)
+	}
+	return db.queryAuditEvents(ctx, q+` ORDER BY `+order+` LIMIT ?`, append(args, limit)...)
+}

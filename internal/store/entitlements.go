@@ -397,6 +397,23 @@ func (db *DB) List(ctx context.Context, c entitle.Actor, after string, limit int
 		roleBit = roleBits[r]
 	}
 	wantDelegations := f.Basis == "" || f.Basis == entitle.BasisDelegate
+	// The company filter (issue 14): for the vendor, one range of the list
+	// index of that company replaces every branch (the page's facts are
+	// completed below); for anyone else, a condition on each branch.
+	byCompany := int64(0)
+	if f.Company != "" {
+		if byCompany, err = db.companyID(ctx, f.Company); errors.Is(err, entitle.ErrNotFound) {
+			return page, nil
+		} else if err != nil {
+			return page, err
+		}
+		if c.Vendor {
+			wantRoles, wantDelegations = false, false
+		} else {
+			cond += ` AND EXISTS (SELECT 1 FROM entitlement_access x WHERE x.company_id = ? AND x.subscription_id = e.subscription_id)`
+			condArgs = append(condArgs, byCompany)
+		}
+	}
 	run := func(query string, args ...any) error {
 		rows, err := db.r().QueryContext(ctx, db.d.q(query), args...)
 		if err != nil {
@@ -441,8 +458,16 @@ func (db *DB) List(ctx context.Context, c entitle.Actor, after string, limit int
 			return page, err
 		}
 	}
-	// The vendor: every entitlement, by primary key (or the end-date index).
-	if c.Vendor && (f.Basis == "" || f.Basis == entitle.BasisVendor) {
+	// The vendor: every entitlement, by primary key (or the end-date
+	// index); with the company filter, that company's range of the list
+	// index.
+	if c.Vendor && byCompany != 0 {
+		ks, ksArgs, by := pos.keyset("a.end_date", "a.subscription_id")
+		if err := run(`SELECT `+entitlementColumns+`, NULL, NULL FROM entitlement_access a JOIN entitlements e ON e.subscription_id = a.subscription_id
+			WHERE a.company_id = ? AND `+ks+cond+` ORDER BY `+by+` LIMIT ?`, append(append(append([]any{byCompany}, ksArgs...), condArgs...), n)...); err != nil {
+			return page, err
+		}
+	} else if c.Vendor && (f.Basis == "" || f.Basis == entitle.BasisVendor) {
 		ks, ksArgs, by := pos.keyset("e.end_date", "e.subscription_id")
 		if err := run(`SELECT `+entitlementColumns+`, NULL, NULL FROM entitlements e WHERE `+ks+cond+` ORDER BY `+by+` LIMIT ?`,
 			append(append(ksArgs, condArgs...), n)...); err != nil {

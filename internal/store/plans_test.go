@@ -111,6 +111,7 @@ func userFacing(t testing.TB, db *store.DB, ds *benchgen.Dataset, now time.Time)
 		return err
 	})
 	do("partner directory", func() error { _, err := db.Directory(ctx); return err })
+	ordersAndFilters(do, db, ds, now)
 	return out
 }
 

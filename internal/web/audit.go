@@ -26,15 +26,16 @@ type auditPage struct {
 	Next  string           `json:"next_cursor,omitempty"`
 }
 
-// GET /api/v1/audit?limit=&cursor=: a company administrator pages through
+// GET /api/v1/audit?limit=&cursor=&user=&action=&object=&from=&to=: a company administrator pages through
 // the events of their own company, oldest first; the vendor through all
 // (or one company's, with ?company=KEY). Nobody else sees any (R7).
 func (s *Server) auditEvents(w http.ResponseWriter, r *http.Request, c entitle.Actor) error {
 	if err := s.cfg.Audit.Readable(c); err != nil {
 		return err
 	}
-	q := newQuery(r, "limit", "cursor", "company")
+	q := newQuery(r, "limit", "cursor", "company", "user", "action", "object", "from", "to")
 	limit := q.limit(defaultLimit, maxLimit)
+	f := auditFilter(q)
 	company := q.str("company")
 	if company != "" && !entitle.ValidKey(company) {
 		q.fail("company %q is not a company key", clipParam(company))
@@ -44,7 +45,7 @@ func (s *Server) auditEvents(w http.ResponseWriter, r *http.Request, c entitle.A
 	}
 	// The cursor is bound to the company read: the caller's own unless
 	// the vendor names one.
-	bound := bind("audit", c.Company, company)
+	bound := bind("audit", c.Company, company, auditBinding(f))
 	pos, err := s.openCursor(q.str("cursor"), bound)
 	if err != nil {
 		return err
@@ -55,7 +56,7 @@ func (s *Server) auditEvents(w http.ResponseWriter, r *http.Request, c entitle.A
 			return errInvalidCursor
 		}
 	}
-	events, _, err := s.cfg.Audit.Events(r.Context(), c, audit.Query{Company: company, At: after, Limit: limit + 1})
+	events, _, err := s.cfg.Audit.Events(r.Context(), c, audit.Query{Company: company, At: after, Limit: limit + 1, Filter: f})
 	if err != nil {
 		return err
 	}

@@ -43,6 +43,7 @@ func listFilter(q *query) entitle.ListFilter {
 		}
 		f.ExpiresBefore = d
 	}
+	companyFilter(q, &f)
 	switch o := q.str("sort"); o {
 	case "", "subscription_id":
 	case string(entitle.ByEndDate), string(entitle.ByEndDateDesc):
@@ -56,14 +57,14 @@ func listFilter(q *query) entitle.ListFilter {
 // listBinding is what a list cursor is bound to: the company, the filters
 // and the order, so a cursor is never read against another list.
 func listBinding(company string, f entitle.ListFilter) string {
-	return bind("entitlements", company, string(f.Basis), f.SKU, string(f.Status), f.ExpiresBefore.String(), string(f.Order))
+	return bind("entitlements", company, string(f.Basis), f.SKU, string(f.Status), f.ExpiresBefore.String(), string(f.Order), "company="+f.Company)
 }
 
 const basisList = "delegate, installer, owner, purchasing_entity, reseller, vendor"
 
-// GET /api/v1/entitlements?role=&sku=&status=&expires_before=&limit=&cursor=
+// GET /api/v1/entitlements?role=&sku=&status=&expires_before=&company=&limit=&cursor=
 func (s *Server) listEntitlements(w http.ResponseWriter, r *http.Request, c entitle.Actor) error {
-	q := newQuery(r, "role", "sku", "status", "expires_before", "sort", "limit", "cursor")
+	q := newQuery(r, "role", "sku", "status", "expires_before", "sort", "company", "limit", "cursor")
 	f := listFilter(q)
 	limit := q.limit(defaultLimit, maxLimit)
 	if q.err != nil {

@@ -112,7 +112,7 @@ func codeOf(err error) string {
 
 // listParams are the parameters of GET /api/v1/entitlements (and of the
 // portal's list) but the cursor.
-var listParams = []string{"role", "sku", "status", "expires_before", "sort", "limit"}
+var listParams = []string{"role", "sku", "status", "expires_before", "sort", "company", "limit"}
 
 // FuzzListFilter: a query that is accepted gives exactly the filter it
 // names, one the store accepts (a known basis, a SKU that is a key, a known
@@ -127,6 +127,7 @@ func FuzzListFilter(f *testing.F) {
 		"expires_before=2023-02-29", "expires_before=0001-01-01", "expires_before=2027-1-31", "role=owner&role=reseller",
 		"rolE=owner", "cursor=abc", "a=1;b=2", "%zz", "role=%ZZ", "&&&", "=x", "sku=%E2%80%AE", strings.Repeat("x", 5000) + "=1",
 		"status=expired&sort=-end_date&sku=A.B_C-D&expires_before=9999-12-31&role=vendor&limit=1",
+		"company=ACME-DIST", "company=a+b", "company=",
 	} {
 		f.Add(s)
 	}
@@ -145,7 +146,7 @@ func FuzzListFilter(f *testing.F) {
 			t.Fatalf("%q accepted, but it is not a query: %v", raw, err)
 		}
 		// Exactly what the query names.
-		want := entitle.ListFilter{Basis: entitle.Basis(v.Get("role")), SKU: v.Get("sku"), Status: entitle.Status(v.Get("status"))}
+		want := entitle.ListFilter{Basis: entitle.Basis(v.Get("role")), SKU: v.Get("sku"), Status: entitle.Status(v.Get("status")), Company: v.Get("company")}
 		if o := v.Get("sort"); o != "subscription_id" {
 			want.Order = entitle.ListOrder(o)
 		}
@@ -163,6 +164,9 @@ func FuzzListFilter(f *testing.F) {
 		if _, ok := entitle.ParseBasis(string(fl.Basis)); fl.Basis != "" && !ok {
 			t.Fatalf("%q: basis %q", raw, fl.Basis)
 		}
+		if fl.Company != "" && !entitle.ValidKey(fl.Company) {
+			t.Fatalf("%q: company %q", raw, fl.Company)
+		}
 		if fl.SKU != "" && !entitle.ValidKey(fl.SKU) {
 			t.Fatalf("%q: SKU %q", raw, fl.SKU)
 		}
@@ -178,7 +182,7 @@ func FuzzListFilter(f *testing.F) {
 		// Written back, it reads the same.
 		back := url.Values{}
 		for name, val := range map[string]string{"role": string(fl.Basis), "sku": fl.SKU, "status": string(fl.Status),
-			"expires_before": fl.ExpiresBefore.String(), "sort": string(fl.Order)} {
+			"expires_before": fl.ExpiresBefore.String(), "sort": string(fl.Order), "company": fl.Company} {
 			if val != "" {
 				back.Set(name, val)
 			}
@@ -190,7 +194,7 @@ func FuzzListFilter(f *testing.F) {
 		}
 		// The cursor's binding holds each field apart.
 		parts := strings.Split(listBinding("ACME", fl), "\x00")
-		if !slices.Equal(parts, []string{"entitlements", "ACME", string(fl.Basis), fl.SKU, string(fl.Status), fl.ExpiresBefore.String(), string(fl.Order)}) {
+		if !slices.Equal(parts, []string{"entitlements", "ACME", string(fl.Basis), fl.SKU, string(fl.Status), fl.ExpiresBefore.String(), string(fl.Order), "company=" + fl.Company}) {
 			t.Fatalf("%q: binding %q", raw, parts)
 		}
 	})

@@ -76,11 +76,13 @@ func matrixChecks() map[string]checker {
 
 		// Entitlements and orders: the rules table.
 		"GET /api/v1/me":                               checkMe,
-		"GET /api/v1/entitlements":                     checkList,
+		"GET /api/v1/entitlements":                     both(checkList, checkCompanyFilter),
 		"GET /api/v1/entitlements/{id}":                checkGet,
 		"GET /api/v1/entitlements/{id}/access":         checkAccessAndAt,
 		"GET /api/v1/entitlements/{id}/access/history": checkAccessHistory,
 		"GET /entitlements/{id}/access-history":        checkAccessHistoryPage,
+		"GET /api/v1/orders":                           checkOrderList,
+		"GET /orders.csv":                              checkOrdersCSV,
 		"GET /api/v1/orders/{po}":                      checkOrder,
 		"GET /api/v1/orders/{po}/entitlements":         checkOrderEntitlements,
 		"GET /{$}":                                     checkListPage,
@@ -131,8 +133,8 @@ func matrixChecks() map[string]checker {
 		"POST /coworkers/users/{id}":              checkChangeUser(true),
 
 		// The audit trail (R7).
-		"GET /api/v1/audit": checkAudit(false),
-		"GET /audit":        checkAudit(true),
+		"GET /api/v1/audit": both(checkAudit(false), checkAuditFilters(false)),
+		"GET /audit":        both(checkAudit(true), checkAuditFilters(true)),
 
 		// The vendor's pages (R6, R7) and announcements.
 		"GET /vendor/companies":               checkVendorPage("/vendor/companies"),

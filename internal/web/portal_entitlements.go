@@ -19,10 +19,16 @@ type entitlementRow struct {
 	Soon     bool   // ends within 90 days
 	Basis    []string
 	Distinct string // the entitlement's page
+	// OrderHref is the order's page, when the gate says the caller may
+	// open it (disclose.Entitlement.Order): else the PO is plain text.
+	OrderHref string
 }
 
 func rowOf(e disclose.Entitlement, today entitle.Date) entitlementRow {
 	r := entitlementRow{Entitlement: e, Ends: relDays(e.EndDate, today), Distinct: "/entitlements/" + url.PathEscape(e.SubscriptionID)}
+	if e.Order != nil {
+		r.OrderHref = orderHref(e.Order.PONumber, e.Order.PurchasingEntity.Key)
+	}
 	n := today.DaysUntil(e.EndDate)
 	r.Soon = e.Status == entitle.StatusActive && n <= 90
 	for _, b := range e.Access {
@@ -35,6 +41,7 @@ type entitlementsPage struct {
 	Rows              []entitlementRow
 	Role, SKU, Status string
 	ExpiresBefore     string
+	Company           string // the vendor's filter: a company holding a role on the order
 	Sort              string // "", "end_date" or "-end_date"
 	Problem           string // a filter that could not be read
 	Next, First       string // the next and the first page's paths
@@ -57,10 +64,11 @@ var sortChoices = []sortChoice{{"", "subscription ID"}, {string(entitle.ByEndDat
 
 // GET / (signed in): My entitlements.
 func (s *Server) entitlementsPage(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
-	q := newQuery(r, "role", "sku", "status", "expires_before", "sort", "cursor", "done")
+	q := newQuery(r, "role", "sku", "status", "expires_before", "sort", "company", "cursor", "done")
 	f := listFilter(q)
 	data := entitlementsPage{Role: q.str("role"), SKU: q.str("sku"), Status: q.str("status"), ExpiresBefore: q.str("expires_before"),
 		Sort: string(f.Order), Roles: entitle.Bases, Sorts: sortChoices}
+	data.Company = q.str("company")
 	v.Title, v.Data = "My entitlements", &data
 	if q.err != nil {
 		data.Problem = q.err.Error()
@@ -80,7 +88,7 @@ func (s *Server) entitlementsPage(w http.ResponseWriter, r *http.Request, c enti
 		data.Rows = append(data.Rows, rowOf(e, v.Today))
 	}
 	filters := url.Values{}
-	for k, val := range map[string]string{"role": data.Role, "sku": data.SKU, "status": data.Status, "expires_before": data.ExpiresBefore} {
+	for k, val := range map[string]string{"role": data.Role, "sku": data.SKU, "status": data.Status, "expires_before": data.ExpiresBefore, "company": data.Company} {
 		if val != "" {
 			filters.Set(k, val)
 		}
@@ -112,7 +120,7 @@ func (s *Server) entitlementsPage(w http.ResponseWriter, r *http.Request, c enti
 // GET /entitlements.csv: exactly what the caller may see (with the list's
 // filters), as CSV; audited as an export.
 func (s *Server) entitlementsCSV(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
-	q := newQuery(r, "role", "sku", "status", "expires_before", "sort")
+	q := newQuery(r, "role", "sku", "status", "expires_before", "sort", "company")
 	f := listFilter(q)
 	if q.err != nil {
 		return q.err

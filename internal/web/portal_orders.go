@@ -17,6 +17,8 @@ import (
 // the same 404 page, PO number aside (R7).
 
 type ordersPage struct {
+	// The list of the company's orders (issue 14), when no PO is looked up.
+	List    *orderList
 	PO, PE  string // as asked
 	Asked   bool   // a lookup was made
 	Problem string // why the lookup found nothing, next to the PO field
@@ -32,9 +34,10 @@ type orderLineRow struct {
 	Href string // the entitlement's page
 }
 
-// GET /orders, GET /orders?po=…[&purchasing_entity=…].
+// GET /orders, GET /orders?po=…[&purchasing_entity=…]: the lookup;
+// without po, the list of the company's orders (orderList).
 func (s *Server) ordersPage(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
-	q := newQuery(r, "po", "purchasing_entity", "done")
+	q := newQuery(r, "po", "purchasing_entity", "done", "po_prefix", "ordered_from", "ordered_to", "cursor")
 	data := ordersPage{PO: strings.TrimSpace(q.str("po")), PE: strings.TrimSpace(q.str("purchasing_entity"))}
 	_, data.Asked = q.v["po"]
 	v.Title, v.Data = "Orders", &data
@@ -42,8 +45,7 @@ func (s *Server) ordersPage(w http.ResponseWriter, r *http.Request, c entitle.Ac
 	case q.err != nil:
 		data.Problem = q.err.Error()
 	case !data.Asked:
-		s.show(w, http.StatusOK, "orders", v)
-		return nil
+		return s.ordersList(w, r, c, v, q, &data)
 	case data.PO == "":
 		data.Problem = "Enter the PO number of one of your company's purchase orders."
 	case data.PE != "" && !entitle.ValidKey(data.PE):
@@ -80,4 +82,76 @@ func (s *Server) ordersPage(w http.ResponseWriter, r *http.Request, c entitle.Ac
 	v.Title = "Order " + o.PONumber
 	s.show(w, http.StatusOK, "orders", v)
 	return nil
+}
+
+// orderList is the Orders page's list: the company's orders newest first,
+// each with its lines and total, filtered and paged (issue 14).
+type orderList struct {
+	Orders                 []orderView
+	POPrefix, From, To, PE string // the filters as asked
+	Problem                string // a filter that could not be read
+	Filtered, Paged        bool
+	Next, First, CSV       string
+}
+
+// orderView is a listed order with its page and its lines' pages.
+type orderView struct {
+	disclose.Order
+	Href  string
+	Lines []orderLineRow
+}
+
+func (s *Server) ordersList(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view, q *query, data *ordersPage) error {
+	l := &orderList{POPrefix: strings.TrimSpace(q.str("po_prefix")), From: q.str("ordered_from"), To: q.str("ordered_to"), PE: data.PE}
+	data.List = l
+	f := orderFilter(q, "po_prefix")
+	if q.err != nil {
+		l.Problem = q.err.Error()
+		s.show(w, http.StatusUnprocessableEntity, "orders", v)
+		return nil
+	}
+	bound := orderBinding(c.Company, f)
+	after, err := s.openCursor(q.str("cursor"), bound)
+	if err != nil {
+		return err
+	}
+	page, err := s.cfg.Gate.Orders(r.Context(), c, after, defaultOrderLimit, f)
+	if err != nil {
+		return err
+	}
+	for _, o := range page.Items {
+		ov := orderView{Order: o, Href: orderHref(o.PONumber, o.PurchasingEntity.Key)}
+		for _, ln := range o.Lines {
+			ov.Lines = append(ov.Lines, orderLineRow{OrderLine: ln, Href: "/entitlements/" + url.PathEscape(ln.SubscriptionID)})
+		}
+		l.Orders = append(l.Orders, ov)
+	}
+	filters := url.Values{}
+	for k, val := range map[string]string{"po_prefix": l.POPrefix, "ordered_from": l.From, "ordered_to": l.To, "purchasing_entity": l.PE} {
+		if val != "" {
+			filters.Set(k, val)
+		}
+	}
+	l.Filtered, l.Paged = len(filters) > 0, after != ""
+	l.First, l.CSV = withQuery("/orders", filters), withQuery("/orders.csv", filters)
+	if page.Next != "" {
+		filters.Set("cursor", s.sealCursor(page.Next, bound))
+		l.Next = withQuery("/orders", filters)
+	}
+	s.show(w, http.StatusOK, "orders", v)
+	return nil
+}
+
+// GET /orders.csv: the orders of the list (with its filters), one row per
+// line with its price (R2); audited as an export.
+func (s *Server) ordersCSV(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
+	q := newQuery(r, "po_prefix", "ordered_from", "ordered_to", "purchasing_entity")
+	f := orderFilter(q, "po_prefix")
+	if q.err != nil {
+		return q.err
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="orders-`+c.Company+`-`+v.Today.String()+`.csv"`)
+	_, err := s.cfg.Gate.ExportOrdersCSV(r.Context(), c, f, w)
+	return err
 }

@@ -38,10 +38,12 @@ type auditView struct {
 	Order   string // "newest" or "oldest"
 	All     bool   // the caller reads every company's events (the vendor)
 	Company string // the vendor's company filter
-	Problem string // a filter that could not be read
-	Next    string // the next page's URL
-	First   string // the first page's URL
-	Paged   bool   // not the first page
+	// The filters of issue 14: user (actor), action, object, date range.
+	User, Action, Object, From, To string
+	Problem                        string // a filter that could not be read
+	Next                           string // the next page's URL
+	First                          string // the first page's URL
+	Paged                          bool   // not the first page
 }
 
 // GET /audit: company administrators page through their own company's
@@ -52,8 +54,10 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, c entitle.Act
 	if err := s.cfg.Audit.Readable(c); err != nil {
 		return err
 	}
-	q := newQuery(r, "order", "company", "cursor")
-	data := auditView{Order: cmp.Or(q.str("order"), "newest"), Company: strings.TrimSpace(q.str("company"))}
+	q := newQuery(r, "order", "company", "cursor", "user", "action", "object", "from", "to")
+	f := auditFilter(q)
+	data := auditView{Order: cmp.Or(q.str("order"), "newest"), Company: strings.TrimSpace(q.str("company")),
+		User: q.str("user"), Action: q.str("action"), Object: q.str("object"), From: q.str("from"), To: q.str("to")}
 	v.Title, v.Data = "Audit", &data
 	switch {
 	case q.err != nil:
@@ -67,7 +71,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, c entitle.Act
 		s.show(w, http.StatusUnprocessableEntity, "audit", v)
 		return nil
 	}
-	bound := bind("audit-page", c.Company, data.Company, data.Order)
+	bound := bind("audit-page", c.Company, data.Company, data.Order, auditBinding(f))
 	pos, err := s.openCursor(q.str("cursor"), bound)
 	if err != nil {
 		return err
@@ -79,7 +83,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, c entitle.Act
 		}
 	}
 	limit := defaultLimit
-	events, company, err := s.cfg.Audit.Events(r.Context(), c, audit.Query{Company: data.Company, Newest: data.Order == "newest", At: at, Limit: limit + 1})
+	events, company, err := s.cfg.Audit.Events(r.Context(), c, audit.Query{Company: data.Company, Newest: data.Order == "newest", At: at, Limit: limit + 1, Filter: f})
 	var ps entitle.Problems
 	if errors.As(err, &ps) {
 		data.Problem = ps[0].Message
@@ -94,8 +98,10 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, c entitle.Act
 	if data.Order != "newest" {
 		filters.Set("order", data.Order)
 	}
-	if data.Company != "" {
-		filters.Set("company", data.Company)
+	for k, val := range map[string]string{"company": data.Company, "user": data.User, "action": data.Action, "object": data.Object, "from": data.From, "to": data.To} {
+		if val != "" {
+			filters.Set(k, val)
+		}
 	}
 	data.First, data.Paged = withQuery("/audit", filters), pos != ""
 	events, last := cutPage(events, limit, func(e entitle.AuditEvent) string { return strconv.FormatInt(e.ID, 10) })

@@ -44,6 +44,8 @@ type Gate interface {
 	AccessHistory(ctx context.Context, a entitle.Actor, sub string) (disclose.History, error)
 	Order(ctx context.Context, a entitle.Actor, po, pe string) (disclose.Order, error)
 	OrderEntitlements(ctx context.Context, a entitle.Actor, po, pe string) ([]disclose.Entitlement, error)
+	Orders(ctx context.Context, a entitle.Actor, after string, limit int, f entitle.OrderFilter) (disclose.OrderPage, error)
+	ExportOrdersCSV(ctx context.Context, a entitle.Actor, f entitle.OrderFilter, w io.Writer) (int, error)
 	Grant(ctx context.Context, a entitle.Actor, g disclose.Grant) (disclose.Delegation, error)
 	Delegations(ctx context.Context, a entitle.Actor) (disclose.Delegations, error)
 	Revoke(ctx context.Context, a entitle.Actor, id string) (disclose.Delegation, error)
