@@ -103,17 +103,33 @@ func (db *DB) delegationItems(ctx context.Context, id string) ([]string, error) 
 // subscription must be owned by the granting company at that moment (R5 is
 // decided by the policy before; this keeps the record true under races).
 func (db *DB) GrantDelegation(ctx context.Context, d entitle.Delegation, ev entitle.AuditEvent) (entitle.Delegation, error) {
-	if d.ID == "" {
-		b := make([]byte, 12)
-		if _, err := rand.Read(b); err != nil {
-			return d, err
-		}
-		d.ID = "dlg_" + hex.EncodeToString(b)
+	if err := withDelegationID(&d); err != nil {
+		return d, err
 	}
 	if err := d.Validate(); err != nil {
 		return d, err
 	}
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	return d, db.tx(ctx, func(tx *sql.Tx) error { return db.grantDelegation(ctx, tx, d, ev) })
+}
+
+// withDelegationID gives d a new random ID unless it has one.
+func withDelegationID(d *entitle.Delegation) error {
+	if d.ID != "" {
+		return nil
+	}
+	b := make([]byte, 12)
+	if _, err := rand.Read(b); err != nil {
+		return err
+	}
+	d.ID = "dlg_" + hex.EncodeToString(b)
+	return nil
+}
+
+// grantDelegation is GrantDelegation inside tx (d has its ID): an access
+// request's approval records the delegation and closes the request in one
+// transaction.
+func (db *DB) grantDelegation(ctx context.Context, tx *sql.Tx, d entitle.Delegation, ev entitle.AuditEvent) error {
+	{
 		var delegate int64
 		err := tx.QueryRowContext(ctx, db.d.q(`SELECT id FROM companies WHERE key = ?`), d.Delegate).Scan(&delegate)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -140,8 +156,7 @@ func (db *DB) GrantDelegation(ctx context.Context, d entitle.Delegation, ev enti
 		}
 		ev.Object = d.ID
 		return db.appendAudit(ctx, tx, ev)
-	})
-	return d, err
+	}
 }
 
 func insertDelegation(ctx context.Context, dl dialect, tx *sql.Tx, d entitle.Delegation) error {
