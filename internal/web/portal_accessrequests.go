@@ -115,7 +115,7 @@ func (s *Server) showAccessLink(w http.ResponseWriter, r *http.Request, c entitl
 			if d.Alert == "" {
 				d.Alert = s.pageMessage(r, err)
 			}
-			if status < st {
+			if status == http.StatusOK {
 				status = st
 			}
 		} else {
