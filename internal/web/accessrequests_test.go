@@ -236,7 +236,6 @@ func TestAccessRequestDeclinedWithdrawnExpired(t *testing.T) {
 	wantStatus2(t, "a box that is none", w.get("/api/v1/access-requests?box=all", w.asker), http.StatusUnprocessableEntity)
 }
 
-
 // TestAccessRequestMail: over a real SMTP server, each step tells each
 // side what its own view shows: the asker gets the link; the approval
 // and the decline reach the asker and the answering company's
