@@ -288,3 +288,26 @@ func TestAccessRequestMail(t *testing.T) {
 		t.Errorf("the owner's mail names the asker: %v", toOwner)
 	}
 }
+
+// TestAccessRequestApprovedOnce: two administrators approving one link at
+// once make one delegation; the other is told the link was used.
+func TestAccessRequestApprovedOnce(t *testing.T) {
+	w := newAccessWorld(t, nil)
+	second := w.user("OWN", "second@own.example", true)
+	_, secret := w.ask(t, 30)
+	path := "/api/v1/access-requests/link/" + secret + "/approve"
+	rs := w.doAll(request{method: http.MethodPost, path: path, token: w.ownAdmin, body: map[string]any{}},
+		request{method: http.MethodPost, path: path, token: second, body: map[string]any{}})
+	got := []int{rs[0].status, rs[1].status}
+	slices.Sort(got)
+	if !slices.Equal(got, []int{http.StatusOK, http.StatusConflict}) {
+		t.Fatalf("two approvals at once: %d %s / %d %s", rs[0].status, rs[0].body, rs[1].status, rs[1].body)
+	}
+	var ds struct {
+		Granted []map[string]any `json:"granted"`
+	}
+	w.get("/api/v1/delegations", w.ownAdmin).json(t, &ds)
+	if len(ds.Granted) != 1 {
+		t.Errorf("%d delegations granted, want 1", len(ds.Granted))
+	}
+}

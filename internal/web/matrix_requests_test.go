@@ -47,16 +47,6 @@ func (w *mworld) seedAccessRequests(t *testing.T, ctx context.Context) {
 		Days: 30, Status: entitle.AccessRequestDeclined, Decider: "OWN", Opened: "OWN", ExpiresAt: created.ExpiresAt}}
 }
 
-// owns says whether company owns an entitlement in the world.
-func (m *mx) owns(company string) bool {
-	for _, o := range m.orders {
-		if o.Owner == company {
-			return true
-		}
-	}
-	return false
-}
-
 // checkCreateAccessRequest: every user of a company may ask
 // (policy.CreateAccessRequest); a duration that is none is its 422.
 func checkCreateAccessRequest(portal bool) checker {
