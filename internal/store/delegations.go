@@ -129,34 +129,32 @@ func withDelegationID(d *entitle.Delegation) error {
 // request's approval records the delegation and closes the request in one
 // transaction.
 func (db *DB) grantDelegation(ctx context.Context, tx *sql.Tx, d entitle.Delegation, ev entitle.AuditEvent) error {
-	{
-		var delegate int64
-		err := tx.QueryRowContext(ctx, db.d.q(`SELECT id FROM companies WHERE key = ?`), d.Delegate).Scan(&delegate)
-		if errors.Is(err, sql.ErrNoRows) {
-			return entitle.Errorf(entitle.CodeInvalid, "delegate: no company with key %s", d.Delegate)
-		}
-		if err != nil {
-			return err
-		}
-		for _, sub := range d.SubscriptionIDs {
-			var n int
-			if err := tx.QueryRowContext(ctx, db.d.q(`SELECT COUNT(*) FROM entitlements e JOIN companies c ON c.id = e.owner_id
-				WHERE e.subscription_id = ? AND c.key = ?`), sub, d.Owner).Scan(&n); err != nil {
-				return err
-			}
-			if n == 0 {
-				return entitle.Errorf(entitle.CodeNotFound, "entitlement %s not found", sub)
-			}
-		}
-		if err := insertDelegation(ctx, db.d, tx, d); err != nil {
-			return err
-		}
-		if err := db.appendEvent(ctx, tx, entitle.Event{Type: entitle.EventDelegationGranted, Subject: d.ID, At: d.CreatedAt}); err != nil {
-			return err
-		}
-		ev.Object = d.ID
-		return db.appendAudit(ctx, tx, ev)
+	var delegate int64
+	err := tx.QueryRowContext(ctx, db.d.q(`SELECT id FROM companies WHERE key = ?`), d.Delegate).Scan(&delegate)
+	if errors.Is(err, sql.ErrNoRows) {
+		return entitle.Errorf(entitle.CodeInvalid, "delegate: no company with key %s", d.Delegate)
 	}
+	if err != nil {
+		return err
+	}
+	for _, sub := range d.SubscriptionIDs {
+		var n int
+		if err := tx.QueryRowContext(ctx, db.d.q(`SELECT COUNT(*) FROM entitlements e JOIN companies c ON c.id = e.owner_id
+			WHERE e.subscription_id = ? AND c.key = ?`), sub, d.Owner).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return entitle.Errorf(entitle.CodeNotFound, "entitlement %s not found", sub)
+		}
+	}
+	if err := insertDelegation(ctx, db.d, tx, d); err != nil {
+		return err
+	}
+	if err := db.appendEvent(ctx, tx, entitle.Event{Type: entitle.EventDelegationGranted, Subject: d.ID, At: d.CreatedAt}); err != nil {
+		return err
+	}
+	ev.Object = d.ID
+	return db.appendAudit(ctx, tx, ev)
 }
 
 func insertDelegation(ctx context.Context, dl dialect, tx *sql.Tx, d entitle.Delegation) error {
