@@ -33,7 +33,7 @@ const module = "github.com/entitle-portal/entitle"
 
 // services are the packages of use cases.
 var services = []string{"internal/disclose", "internal/accounts", "internal/audit", "internal/channel",
-	"internal/coworkers", "internal/lifecycle", "internal/notices", "internal/webhooks", "internal/sso"}
+	"internal/coworkers", "internal/lifecycle", "internal/notices", "internal/webhooks", "internal/sso", "internal/accessrequests"}
 
 // listed is a package as `go list -json` describes it.
 type listed struct {
@@ -137,7 +137,7 @@ var decisions = []string{"Decide", "AskWhoHasAccess", "WhoHasAccess", "ListViews
 // constructors build services: only cmd/entitle (and tests) call them.
 var constructors = map[string][]string{
 	"disclose": {"New", "Service"}, "accounts": {"Service"}, "audit": {"Service"}, "channel": {"Service"},
-	"coworkers": {"Service"}, "lifecycle": {"Service"}, "notices": {"Service"}, "webhooks": {"Dispatcher"}, "sso": {"Service"}, "web": {"New"},
+	"coworkers": {"Service"}, "lifecycle": {"Service"}, "notices": {"Service"}, "webhooks": {"Dispatcher"}, "sso": {"Service"}, "accessrequests": {"Service"}, "web": {"New"},
 }
 
 // TestOneGate: outside internal/policy, only the gate asks the policy's

@@ -109,6 +109,25 @@ func seedDemo(ctx context.Context, e *env, db *store.DB) (demo.Channel, error) {
 	if err := db.AddDelegations(ctx, fresh); err != nil {
 		return ch, err
 	}
+	// Access requests: added while the requester has sent none.
+	for _, r := range ch.AccessRequests {
+		sent, err := db.AccessRequests(ctx, r.Requester, false, 1)
+		if err != nil {
+			return ch, err
+		}
+		if len(sent) > 0 {
+			continue
+		}
+		secret, err := auth.NewSecret()
+		if err != nil {
+			return ch, err
+		}
+		r.SecretHash = auth.HashToken(secret)
+		if _, err := db.CreateAccessRequest(ctx, r, entitle.AuditEvent{At: r.CreatedAt, Actor: r.RequestedBy, Company: r.Requester,
+			Action: "access_request.create", Outcome: "ok", Detail: "demo"}); err != nil {
+			return ch, err
+		}
+	}
 	// Profiles: set once (a profile its company has changed since is kept).
 	for _, p := range ch.Profiles {
 		cur, err := db.Profile(ctx, p.Company)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/entitle-portal/entitle"
+	"github.com/entitle-portal/entitle/internal/accessrequests"
 	"github.com/entitle-portal/entitle/internal/accounts"
 	"github.com/entitle-portal/entitle/internal/audit"
 	"github.com/entitle-portal/entitle/internal/channel"
@@ -59,6 +60,7 @@ type program struct {
 	notices   *notices.Service
 	webhooks  *webhooks.Dispatcher
 	sso       *sso.Service
+	requests  *accessrequests.Service
 }
 
 // wire builds every service on db with st.
@@ -87,6 +89,7 @@ func wire(db *store.DB, st settings) *program {
 			Logger: logger, BaseURL: st.baseURL},
 		webhooks: &webhooks.Dispatcher{Store: db, Gate: gate, Logger: logger, Now: st.now},
 		sso:      &sso.Service{Store: db, BaseURL: st.baseURL, Limiter: limiter, StartLimit: sso.DefaultStartLimit, Now: st.now},
+		requests: &accessrequests.Service{Store: db, Gate: gate, Mailer: st.mailer, Now: st.now, Logger: logger, BaseURL: st.baseURL},
 	}
 }
 
@@ -97,6 +100,6 @@ func (p *program) web(ctx context.Context, st settings, secure bool, clientIPHea
 		return nil, err
 	}
 	return web.New(web.Config{Gate: p.gate, Accounts: p.accounts, Coworkers: p.coworkers, Lifecycle: p.lifecycle,
-		Audit: p.audit, Channel: p.channel, SSO: p.sso, Health: p.db.Ping, Secret: secret,
+		Audit: p.audit, Channel: p.channel, SSO: p.sso, AccessRequests: p.requests, Health: p.db.Ping, Secret: secret,
 		Logger: st.logger, Now: st.now, SecureCookies: secure, InvitationTTL: st.invitationTTL, ClientIPHeader: clientIPHeader})
 }

@@ -26,6 +26,10 @@ type Channel struct {
 	Users       []User               // first user of each company is its admin
 	Delegations []entitle.Delegation // IDs DLG-DEMO-1…; granted by an owner admin before today
 	Profiles    []Profile            // how partners are reached; which are in the partner directory
+	// AccessRequests are open access requests (their links' secrets are
+	// made when seeded, and shown to nobody: the demo's sent box is not
+	// empty; a walk-through makes its own).
+	AccessRequests []entitle.AccessRequest
 }
 
 // Profile is a company's profile as its administrators would keep it.
@@ -366,6 +370,11 @@ func New(today entitle.Date) Channel {
 		}
 	}
 	c.Profiles = profiles
+	c.AccessRequests = []entitle.AccessRequest{
+		{Requester: ashcombe, RequestedBy: "eleanor.whitfield@ashcombe.example", Days: 365,
+			Message:   "Ashcombe Energy Advisors will run your building management systems from next month. Please give us access to your licences so that we can plan the renewals.",
+			CreatedAt: at(-2, 11, 20), ExpiresAt: at(-2, 11, 20).Add(entitle.AccessRequestTTL)},
+	}
 	return c
 }
 

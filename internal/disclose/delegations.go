@@ -26,6 +26,15 @@ type Grant struct {
 // Grant records the delegation g asks for, when a may grant it (R5), with
 // its audit event, and returns it as the owner sees it.
 func (s *Service) Grant(ctx context.Context, a entitle.Actor, g Grant) (Delegation, error) {
+	return s.GrantWith(ctx, a, g, s.store.GrantDelegation)
+}
+
+// GrantWith is Grant — the same checks, the same R5 decision, the same audit
+// event — with the last step, the store's write of the delegation and its
+// event, done by record: an access request's approval records the
+// delegation and closes the request in one transaction. There is one way
+// to grant.
+func (s *Service) GrantWith(ctx context.Context, a entitle.Actor, g Grant, record func(context.Context, entitle.Delegation, entitle.AuditEvent) (entitle.Delegation, error)) (Delegation, error) {
 	now := s.now()
 	d := entitle.Delegation{Owner: a.Company, Delegate: g.Delegate, CreatedAt: now, CreatedBy: a.Email}
 	var ps entitle.Problems
@@ -70,7 +79,7 @@ func (s *Service) Grant(ctx context.Context, a entitle.Actor, g Grant) (Delegati
 	}
 	ev := entitle.AuditEvent{At: now, Actor: a.Email, Company: a.Company, Action: "delegation.grant", Basis: dec.Basis, Outcome: "ok",
 		Detail: fmt.Sprintf("to %s, %s", d.Delegate, scopeText(d))}
-	if d, err = s.store.GrantDelegation(ctx, d, ev); err != nil {
+	if d, err = record(ctx, d, ev); err != nil {
 		return Delegation{}, err
 	}
 	return s.delegationView(a, d, now, s.Parties(ctx))

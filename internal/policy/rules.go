@@ -81,7 +81,7 @@ func cellsFor(c entitle.Actor, b entitle.Basis, ways []Way) []Cell {
 
 // MoreRules are the rules beyond SPEC §3 that the policy package also
 // decides — co-workers (coworkers.go), the entitlement lifecycle
-// (lifecycle.go) and the vendor's pages (vendor.go) — in words, for
+// (lifecycle.go) and the vendor's pages (vendor.go), access requests (accessrequests.go) — in words, for
 // `entitle policy`. Each is tested with its function.
 var MoreRules = []Rule{
 	{"C1", "Any active user may invite a co-worker into their own company; only administrators may invite an administrator (Invite)."},
@@ -100,5 +100,8 @@ var MoreRules = []Rule{
 	{"S1", "Single sign-on: a company's provider signs in only addresses of the domains the vendor configured for that company (each domain belongs to one company), and not one it says is unverified (SSOSignIn)."},
 	{"S2", "A first sign-in at a company's provider makes the person a member of that company, never an administrator; a user of another company or a disabled user is refused (SSOSignIn)."},
 	{"S3", "A company may forbid password sign-in for its users; that refusal is answered like a wrong password (PasswordSignIn)."},
+	{"Q1", "Any user of a company asks for access by a link that names no owner; the users of a company read the requests it sent and those it received (CreateAccessRequest, ListAccessRequests, SeeAccessRequest)."},
+	{"Q2", "Only an administrator of the company that opens the link answers it, never the requesting company; approving needs entitlements to own and grants an ordinary delegation (R5), declining does not (OpenAccessLink, AnswerAccessRequest)."},
+	{"Q3", "The requester learns nothing of the company that opened its link until it answers: after an approval its name (R4), after a decline its name and reason (SeeAccessDecider); the user who asked or an administrator of its company withdraws an open request (WithdrawAccessRequest)."},
 	{"S4", "The vendor's members see each company's single sign-on; its administrators set and remove it (ConfigureSSO)."},
 }

@@ -103,45 +103,58 @@ func (db *DB) delegationItems(ctx context.Context, id string) ([]string, error) 
 // subscription must be owned by the granting company at that moment (R5 is
 // decided by the policy before; this keeps the record true under races).
 func (db *DB) GrantDelegation(ctx context.Context, d entitle.Delegation, ev entitle.AuditEvent) (entitle.Delegation, error) {
-	if d.ID == "" {
-		b := make([]byte, 12)
-		if _, err := rand.Read(b); err != nil {
-			return d, err
-		}
-		d.ID = "dlg_" + hex.EncodeToString(b)
+	if err := withDelegationID(&d); err != nil {
+		return d, err
 	}
 	if err := d.Validate(); err != nil {
 		return d, err
 	}
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		var delegate int64
-		err := tx.QueryRowContext(ctx, db.d.q(`SELECT id FROM companies WHERE key = ?`), d.Delegate).Scan(&delegate)
-		if errors.Is(err, sql.ErrNoRows) {
-			return entitle.Errorf(entitle.CodeInvalid, "delegate: no company with key %s", d.Delegate)
-		}
-		if err != nil {
+	return d, db.tx(ctx, func(tx *sql.Tx) error { return db.grantDelegation(ctx, tx, d, ev) })
+}
+
+// withDelegationID gives d a new random ID unless it has one.
+func withDelegationID(d *entitle.Delegation) error {
+	if d.ID != "" {
+		return nil
+	}
+	b := make([]byte, 12)
+	if _, err := rand.Read(b); err != nil {
+		return err
+	}
+	d.ID = "dlg_" + hex.EncodeToString(b)
+	return nil
+}
+
+// grantDelegation is GrantDelegation inside tx (d has its ID): an access
+// request's approval records the delegation and closes the request in one
+// transaction.
+func (db *DB) grantDelegation(ctx context.Context, tx *sql.Tx, d entitle.Delegation, ev entitle.AuditEvent) error {
+	var delegate int64
+	err := tx.QueryRowContext(ctx, db.d.q(`SELECT id FROM companies WHERE key = ?`), d.Delegate).Scan(&delegate)
+	if errors.Is(err, sql.ErrNoRows) {
+		return entitle.Errorf(entitle.CodeInvalid, "delegate: no company with key %s", d.Delegate)
+	}
+	if err != nil {
+		return err
+	}
+	for _, sub := range d.SubscriptionIDs {
+		var n int
+		if err := tx.QueryRowContext(ctx, db.d.q(`SELECT COUNT(*) FROM entitlements e JOIN companies c ON c.id = e.owner_id
+			WHERE e.subscription_id = ? AND c.key = ?`), sub, d.Owner).Scan(&n); err != nil {
 			return err
 		}
-		for _, sub := range d.SubscriptionIDs {
-			var n int
-			if err := tx.QueryRowContext(ctx, db.d.q(`SELECT COUNT(*) FROM entitlements e JOIN companies c ON c.id = e.owner_id
-				WHERE e.subscription_id = ? AND c.key = ?`), sub, d.Owner).Scan(&n); err != nil {
-				return err
-			}
-			if n == 0 {
-				return entitle.Errorf(entitle.CodeNotFound, "entitlement %s not found", sub)
-			}
+		if n == 0 {
+			return entitle.Errorf(entitle.CodeNotFound, "entitlement %s not found", sub)
 		}
-		if err := insertDelegation(ctx, db.d, tx, d); err != nil {
-			return err
-		}
-		if err := db.appendEvent(ctx, tx, entitle.Event{Type: entitle.EventDelegationGranted, Subject: d.ID, At: d.CreatedAt}); err != nil {
-			return err
-		}
-		ev.Object = d.ID
-		return db.appendAudit(ctx, tx, ev)
-	})
-	return d, err
+	}
+	if err := insertDelegation(ctx, db.d, tx, d); err != nil {
+		return err
+	}
+	if err := db.appendEvent(ctx, tx, entitle.Event{Type: entitle.EventDelegationGranted, Subject: d.ID, At: d.CreatedAt}); err != nil {
+		return err
+	}
+	ev.Object = d.ID
+	return db.appendAudit(ctx, tx, ev)
 }
 
 func insertDelegation(ctx context.Context, dl dialect, tx *sql.Tx, d entitle.Delegation) error {

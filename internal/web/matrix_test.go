@@ -149,7 +149,8 @@ type mworld struct {
 	transfer    entitle.Transfer     // declined already
 	revokedInvs []entitle.Invitation // revoked already
 	pendingInvs []entitle.Invitation
-	ended       int64 // an announcement that is over
+	ended       int64       // an announcement that is over
+	access      accessWorld // an access request, declined (matrix_requests_test.go)
 	anonymous   *http.Client
 	cells       map[entitle.Basis]map[policy.Way]policy.Decision
 }
@@ -285,6 +286,8 @@ func (w *mworld) seed(t *testing.T, ctx context.Context) {
 	must(err)
 	w.transfer = entitle.Transfer{ID: tr.ID, SubscriptionID: "SUB-C2", From: "OWNINS", To: "OWN", Message: "Yours, if you want it.",
 		Status: entitle.TransferDeclined}
+
+	w.seedAccessRequests(t, ctx)
 
 	cw := w.svc.Coworkers
 	for _, by := range []*subject{own, ownMember} {
@@ -669,7 +672,8 @@ func (m *mx) snapshot(t *testing.T) map[string]string {
 		paths := []string{"/api/v1/invitations", "/api/v1/me/tokens"}
 		if s.user.Admin {
 			paths = append(paths, "/api/v1/entitlements", "/api/v1/delegations", "/api/v1/renewal-requests", "/api/v1/renewal-requests?box=sent",
-				"/api/v1/transfers", "/api/v1/transfers?box=sent", "/api/v1/users", "/api/v1/company")
+				"/api/v1/transfers", "/api/v1/transfers?box=sent", "/api/v1/users", "/api/v1/company",
+				"/api/v1/access-requests", "/api/v1/access-requests?box=sent")
 		}
 		for _, p := range paths {
 			res := m.api(t, s, http.MethodGet, p, nil)

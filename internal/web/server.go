@@ -7,7 +7,7 @@
 // and order reaches a page or an answer through the gate (internal/disclose).
 //
 // The package declares the small interfaces it calls (Gate, Accounts,
-// Coworkers, Lifecycle, AuditTrail, Channel) and imports no store:
+// Coworkers, Lifecycle, AccessRequests, AuditTrail, Channel) and imports no store:
 // cmd/entitle builds the services and hands them to [New].
 package web
 
@@ -23,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/entitle-portal/entitle"
+	"github.com/entitle-portal/entitle/internal/accessrequests"
 	"github.com/entitle-portal/entitle/internal/accounts"
 	"github.com/entitle-portal/entitle/internal/audit"
 	"github.com/entitle-portal/entitle/internal/channel"
@@ -119,6 +120,18 @@ type Lifecycle interface {
 	DecideTransfer(ctx context.Context, a entitle.Actor, id int64, answer string) (disclose.Transfer, error)
 }
 
+// AccessRequests is how a company asks another for access by a link that
+// names no owner, and how the company that opens it answers
+// (internal/accessrequests).
+type AccessRequests interface {
+	Create(ctx context.Context, a entitle.Actor, ask accessrequests.Ask) (accessrequests.Created, error)
+	List(ctx context.Context, a entitle.Actor, box string) ([]accessrequests.Request, error)
+	Withdraw(ctx context.Context, a entitle.Actor, id int64) (accessrequests.Request, error)
+	Open(ctx context.Context, a entitle.Actor, secret string, owned bool) (accessrequests.Opened, error)
+	Approve(ctx context.Context, a entitle.Actor, secret string, ap accessrequests.Approval) (accessrequests.Request, error)
+	Decline(ctx context.Context, a entitle.Actor, secret, reason string) (accessrequests.Request, error)
+}
+
 // AuditTrail is the audit trail as users read it (internal/audit).
 type AuditTrail interface {
 	Readable(a entitle.Actor) error
@@ -163,6 +176,8 @@ type Config struct {
 	Audit     AuditTrail
 	Channel   Channel
 	SSO       SSO
+	// AccessRequests: asking another company for access (issue 14).
+	AccessRequests AccessRequests
 	// Health reports whether the database answers (GET /healthz).
 	Health func(ctx context.Context) error
 	// Secret keys the list cursors and the forms' CSRF tokens: at least 32
@@ -200,7 +215,7 @@ type Server struct {
 func New(cfg Config) (*Server, error) {
 	switch {
 	case cfg.Gate == nil || cfg.Accounts == nil || cfg.Coworkers == nil || cfg.Lifecycle == nil || cfg.Audit == nil ||
-		cfg.Channel == nil || cfg.SSO == nil || cfg.Health == nil:
+		cfg.Channel == nil || cfg.SSO == nil || cfg.AccessRequests == nil || cfg.Health == nil:
 		return nil, errors.New("web: a service is missing")
 	case len(cfg.Secret) < 32:
 		return nil, errors.New("web: the secret must be at least 32 bytes")

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/entitle-portal/entitle"
+	"github.com/entitle-portal/entitle/internal/accessrequests"
 	"github.com/entitle-portal/entitle/internal/accounts"
 	"github.com/entitle-portal/entitle/internal/audit"
 	"github.com/entitle-portal/entitle/internal/channel"
@@ -60,6 +61,8 @@ type Services struct {
 	Audit     *audit.Service
 	Channel   *channel.Service
 	SSO       *sso.Service
+	// AccessRequests: asking another company for access (issue 14).
+	AccessRequests *accessrequests.Service
 }
 
 // New returns the server on db, and its services. Close the services'
@@ -96,13 +99,15 @@ func New(ctx context.Context, db *store.DB, o Options) (*web.Server, *Services, 
 		Audit:   &audit.Service{Store: db},
 		Channel: &channel.Service{Store: db, Now: o.Now},
 		SSO:     &sso.Service{Store: db, BaseURL: o.BaseURL, Limiter: limiter, StartLimit: sso.DefaultStartLimit, Now: o.Now},
+		AccessRequests: &accessrequests.Service{Store: db, Gate: gate, Mailer: o.Mailer, Now: o.Now, Logger: logger,
+			BaseURL: o.BaseURL},
 	}
 	secret, err := db.Secret(ctx, "cursor")
 	if err != nil {
 		return nil, nil, err
 	}
 	srv, err := web.New(web.Config{Gate: svc.Gate, Accounts: svc.Accounts, Coworkers: svc.Coworkers, Lifecycle: svc.Lifecycle,
-		Audit: svc.Audit, Channel: svc.Channel, SSO: svc.SSO, Health: db.Ping, Secret: secret, Logger: o.Logger, Now: o.Now,
+		Audit: svc.Audit, Channel: svc.Channel, SSO: svc.SSO, AccessRequests: svc.AccessRequests, Health: db.Ping, Secret: secret, Logger: o.Logger, Now: o.Now,
 		SecureCookies: o.SecureCookies, InvitationTTL: o.InvitationTTL, ClientIPHeader: o.ClientIPHeader, Registry: o.Registry,
 		RequestTimeout: o.RequestTimeout})
 	if err != nil {
