@@ -289,3 +289,9 @@ func publicDial(network, address string, _ syscall.RawConn) error {
 	}
 	return nil
 }
+
+// Manageable reports, as an error, whether a may manage its own company's
+// webhooks (for the portal's navigation and pages).
+func (m *Manager) Manageable(a entitle.Actor) error {
+	return policy.ManageWebhooks(a, a.Company).Err("webhook", "")
+}
