@@ -466,3 +466,69 @@ func (w *ssWorld) postForm(t *testing.T, c *http.Client, page, path string, form
 		header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}})
 	return res.status, string(res.body)
 }
+
+// TestWebhooksPage: the Webhooks page as an administrator uses it: add
+// (the secret shown once), send a test, read the deliveries, remove; a
+// member has no entry in the navigation and is told to ask an
+// administrator; another company's endpoint is the "not found" page.
+func TestWebhooksPage(t *testing.T) {
+	w := newSSWorld(t, nil)
+	rc := newReceiver(t)
+	admin, _ := w.db.UserByEmail(context.Background(), "admin@res.example")
+	member, _ := w.db.UserByEmail(context.Background(), "member@res.example")
+	other, _ := w.db.UserByEmail(context.Background(), "admin@cust.example")
+	browser := w.portalSession(t, admin)
+
+	st, page := w.fetchPage(t, browser, "/webhooks")
+	if st != http.StatusOK || !strings.Contains(page, `href="/webhooks" aria-current="page"`) || !strings.Contains(page, `id="no-webhooks"`) {
+		t.Fatalf("GET /webhooks: %d %s", st, page)
+	}
+	st, added := w.postForm(t, browser, page, "/webhooks", url.Values{"url": {"gopher://x.example"}})
+	if st != http.StatusUnprocessableEntity || !strings.Contains(added, `id="webhook-error"`) || !strings.Contains(added, `value="gopher://x.example"`) {
+		t.Errorf("a bad URL: %d %s", st, added)
+	}
+	st, added = w.postForm(t, browser, page, "/webhooks", url.Values{"url": {rc.URL + "/portal"}, "event": {"delegation.granted", "renewal.requested"}})
+	secret := regexp.MustCompile(`id="new-webhook-secret">(whsec_[0-9a-f]+)<`).FindStringSubmatch(added)
+	if st != http.StatusCreated || secret == nil || !strings.Contains(added, "delegation.granted,renewal.requested") {
+		t.Fatalf("add: %d %s", st, added)
+	}
+	if _, again := w.fetchPage(t, browser, "/webhooks"); strings.Contains(again, secret[1]) {
+		t.Error("the secret is shown again")
+	}
+	id := regexp.MustCompile(`action="/webhooks/(\d+)/test"`).FindStringSubmatch(added)
+	if id == nil {
+		t.Fatalf("no test button: %s", added)
+	}
+	st, tested := w.postForm(t, browser, added, "/webhooks/"+id[1]+"/test", nil)
+	if st != http.StatusOK || !strings.Contains(tested, "<strong>delivered</strong>, HTTP 200") {
+		t.Errorf("test: %d %s", st, tested)
+	}
+	if got := rc.deliveries(); len(got) != 1 || webhooks.Verify(secret[1], got[0].header.Get(webhooks.SignatureHeader), got[0].body, w.clock.Now(), time.Minute) != nil {
+		t.Errorf("the receiver got %d deliveries", len(got))
+	}
+	st, ds := w.fetchPage(t, browser, "/webhooks/"+id[1])
+	if st != http.StatusOK || !strings.Contains(ds, `id="deliveries"`) || !strings.Contains(ds, "<code>ping</code>") || !strings.Contains(ds, "HTTP 200") {
+		t.Errorf("deliveries: %d %s", st, ds)
+	}
+
+	// A member: no entry, and a refusal that says whom to ask.
+	mb := w.portalSession(t, member)
+	if _, p := w.fetchPage(t, mb, "/"); strings.Contains(p, `href="/webhooks"`) {
+		t.Error("a member has the Webhooks entry")
+	}
+	if st, p := w.fetchPage(t, mb, "/webhooks"); st != http.StatusForbidden || !strings.Contains(p, "ask one of them") {
+		t.Errorf("a member: %d %s", st, p)
+	}
+	// Another company: not found, as one that does not exist.
+	ob := w.portalSession(t, other)
+	st1, p1 := w.fetchPage(t, ob, "/webhooks/"+id[1])
+	st2, p2 := w.fetchPage(t, ob, "/webhooks/987654321")
+	if st1 != http.StatusNotFound || st2 != http.StatusNotFound || strings.Replace(p1, "webhook "+id[1]+" not found", "webhook 987654321 not found", 1) != p2 {
+		t.Errorf("another company: %d %d\n%s\n%s", st1, st2, p1, p2)
+	}
+
+	st, removed := w.postForm(t, browser, tested, "/webhooks/"+id[1]+"/remove", nil)
+	if st != http.StatusOK || !strings.Contains(removed, "The webhook is removed") || !strings.Contains(removed, `id="no-webhooks"`) {
+		t.Errorf("remove: %d %s", st, removed)
+	}
+}
