@@ -532,3 +532,34 @@ func TestWebhooksPage(t *testing.T) {
 		t.Errorf("remove: %d %s", st, removed)
 	}
 }
+
+// TestSelfServiceWebhookDialGuard: without demo mode, an endpoint an
+// administrator added is reached only at a public address, checked when
+// connecting — a name that resolved to a public address when added may
+// not lead inside later — while one the operator added at the console is
+// not restricted.
+func TestSelfServiceWebhookDialGuard(t *testing.T) {
+	w := newSSWorld(t, func(o *webtest.Options) { o.WebhooksPublicOnly = true })
+	rc := newReceiver(t)
+	ctx := context.Background()
+	add := func(by string) string {
+		h, err := w.db.AddWebhook(ctx, entitle.Webhook{Company: "RES", URL: rc.URL + "/" + by, Secret: "whsec_dial", CreatedAt: w.clock.Now(), CreatedBy: by},
+			entitle.AuditEvent{At: w.clock.Now(), Actor: by, Company: "RES", Action: "webhook.add", Outcome: "ok"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strconv.FormatInt(h.ID, 10)
+	}
+	user, cli := add("admin@res.example"), add("cli")
+	res := w.as(t, "RES/admin", http.MethodPost, "/api/v1/webhooks/"+user+"/test", nil)
+	if res.status != http.StatusOK || !strings.Contains(string(res.body), `"state":"failed"`) || !strings.Contains(string(res.body), "is not a public address") {
+		t.Errorf("an administrator's endpoint inside: %d %s", res.status, res.body)
+	}
+	if got := rc.deliveries(); len(got) != 0 {
+		t.Fatalf("the receiver inside got %d deliveries", len(got))
+	}
+	res = w.as(t, "RES/admin", http.MethodPost, "/api/v1/webhooks/"+cli+"/test", nil)
+	if res.status != http.StatusOK || !strings.Contains(string(res.body), `"state":"delivered"`) {
+		t.Errorf("the console's endpoint: %d %s", res.status, res.body)
+	}
+}
