@@ -563,3 +563,25 @@ func TestSelfServiceWebhookDialGuard(t *testing.T) {
 		t.Errorf("the console's endpoint: %d %s", res.status, res.body)
 	}
 }
+
+// TestRenewalMailFollowsPreferences: a renewal request's mail goes to the
+// recipient company's users who receive renewal requests: a member who
+// opted in, not an administrator who opted out.
+func TestRenewalMailFollowsPreferences(t *testing.T) {
+	ms := mailtest.Start(t)
+	w := newSSWorld(t, func(o *webtest.Options) {
+		o.Mailer = mail.SMTP{Addr: ms.Addr, From: "portal@vendor.example", TLS: mail.TLSNone}
+	})
+	for who, body := range map[string]map[string]bool{"RES/member": {"renewal_requests": true}, "RES/admin": {"renewal_requests": false}} {
+		if res := w.as(t, who, http.MethodPut, "/api/v1/me/notices", body); res.status != http.StatusOK {
+			t.Fatalf("%s: %d %s", who, res.status, res.body)
+		}
+	}
+	if res := w.as(t, "CUST/admin", http.MethodPost, "/api/v1/entitlements/SUB-1/renewal-requests", map[string]string{"message": "Please quote."}); res.status != http.StatusCreated {
+		t.Fatalf("renewal request: %d %s", res.status, res.body)
+	}
+	msgs := ms.Messages()
+	if len(msgs) != 1 || !strings.Contains(msgs[0], "To: member@res.example") || strings.Contains(msgs[0], "admin@res.example") {
+		t.Errorf("renewal mail: %d messages %v", len(msgs), msgs)
+	}
+}
