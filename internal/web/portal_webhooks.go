@@ -16,7 +16,7 @@ import (
 // webhooksPage is the data of the Webhooks page.
 type webhooksPage struct {
 	Endpoints []webhooks.Endpoint
-	Types     []string        // the event types an endpoint may receive
+	Types     []string         // the event types an endpoint may receive
 	New       *entitle.Webhook // just added: its secret shown this once
 	Tested    *entitle.Delivery
 	TestedID  int64

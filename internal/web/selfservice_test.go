@@ -23,8 +23,8 @@ import (
 	"github.com/entitle-portal/entitle/internal/mail/mailtest"
 	"github.com/entitle-portal/entitle/internal/notices"
 	"github.com/entitle-portal/entitle/internal/policy/policytest"
-	"github.com/entitle-portal/entitle/internal/webhooks"
 	"github.com/entitle-portal/entitle/internal/web/webtest"
+	"github.com/entitle-portal/entitle/internal/webhooks"
 )
 
 // Scenario tests of self-service (issue 14): a company's webhooks, notice
@@ -426,7 +426,6 @@ func TestExpiringSoonPanel(t *testing.T) {
 		t.Errorf("the member's lists are not audited (%d events): %s", n, clip(a.body))
 	}
 }
-
 
 // portalSession opens a portal session for u and returns a browser: it
 // keeps cookies (the message after a form) and follows redirects.
