@@ -137,7 +137,7 @@ var decisions = []string{"Decide", "AskWhoHasAccess", "WhoHasAccess", "ListViews
 // constructors build services: only cmd/entitle (and tests) call them.
 var constructors = map[string][]string{
 	"disclose": {"New", "Service"}, "accounts": {"Service"}, "audit": {"Service"}, "channel": {"Service"},
-	"coworkers": {"Service"}, "lifecycle": {"Service"}, "notices": {"Service"}, "webhooks": {"Dispatcher"}, "sso": {"Service"}, "accessrequests": {"Service"}, "web": {"New"},
+	"coworkers": {"Service"}, "lifecycle": {"Service"}, "notices": {"Service"}, "webhooks": {"Dispatcher", "Manager"}, "sso": {"Service"}, "accessrequests": {"Service"}, "web": {"New"},
 }
 
 // TestOneGate: outside internal/policy, only the gate asks the policy's

@@ -47,3 +47,24 @@ type NoticeItem struct {
 	SubscriptionID string
 	EndDate        Date
 }
+
+// The kinds of notices a user chooses to receive (issue 14). Administrators
+// receive each kind unless they opt out; members receive none unless they
+// opt in. A kind's senders ask the store for its recipients
+// (NoticeRecipients), never for the administrators directly.
+const (
+	NoticeExpiryDigest    = "expiry_digest"    // the expiry digests of internal/notices
+	NoticeRenewalRequests = "renewal_requests" // renewal requests received, and answers to those sent
+	NoticeAccessRequests  = "access_requests"  // access requests (the owner's side)
+)
+
+// NoticeKinds lists the kinds, in the order pages show them.
+var NoticeKinds = []string{NoticeExpiryDigest, NoticeRenewalRequests, NoticeAccessRequests}
+
+// NoticeChoice is a user's choice for one kind of notice.
+type NoticeChoice struct {
+	Kind    string
+	Receive bool // what applies: the user's choice, else the default
+	Default bool // what applies without a choice: true for administrators
+	Chosen  bool // the user chose (Receive may still equal Default)
+}

@@ -155,7 +155,8 @@ func runServe(ctx context.Context, e *env, c command, args []string) error {
 	sender, where := mf.sender(e)
 	st := settings{now: e.now, logger: logger, mailer: sender, baseURL: *baseURL,
 		sessionTTL: *sessionTTL, invitationTTL: *invitationTTL, loginLimits: loginLimits, inviteLimits: inviteLimits,
-		directPremium: pct, renewalGrace: *renewalGrace, salesDesk: *salesDesk, transferTTL: *transferTTL, noticeStages: notifyStages}
+		directPremium: pct, renewalGrace: *renewalGrace, salesDesk: *salesDesk, transferTTL: *transferTTL, noticeStages: notifyStages,
+		demo: *demoFlag}
 	p := wire(db, st)
 	srv, err := p.web(ctx, st, *secure, *clientIP)
 	if err != nil {

@@ -46,6 +46,11 @@ type settings struct {
 	transferTTL   time.Duration
 
 	noticeStages notices.Stages
+
+	// demo is serve --demo: the webhooks a company's administrators add
+	// may be plain http to localhost and reach private addresses
+	// (webhooks.Manager.Dev); otherwise https to public addresses only.
+	demo bool
 }
 
 // program is every service on one store.
@@ -59,6 +64,7 @@ type program struct {
 	channel   *channel.Service
 	notices   *notices.Service
 	webhooks  *webhooks.Dispatcher
+	hooks     *webhooks.Manager
 	sso       *sso.Service
 	requests  *accessrequests.Service
 }
@@ -74,6 +80,7 @@ func wire(db *store.DB, st settings) *program {
 	}
 	gate := disclose.New(db, st.now)
 	limiter := &ratelimit.Limiter{Store: db}
+	dispatcher := &webhooks.Dispatcher{Store: db, Gate: gate, Logger: logger, Now: st.now, PublicOnly: !st.demo}
 	return &program{
 		db:   db,
 		gate: gate,
@@ -87,7 +94,8 @@ func wire(db *store.DB, st settings) *program {
 		channel: &channel.Service{Store: db, Now: st.now},
 		notices: &notices.Service{Store: db, Gate: gate, Mailer: st.mailer, Now: st.now, Stages: st.noticeStages,
 			Logger: logger, BaseURL: st.baseURL},
-		webhooks: &webhooks.Dispatcher{Store: db, Gate: gate, Logger: logger, Now: st.now},
+		webhooks: dispatcher,
+		hooks:    &webhooks.Manager{Store: db, Dispatcher: dispatcher, Dev: st.demo, Now: st.now},
 		sso:      &sso.Service{Store: db, BaseURL: st.baseURL, Limiter: limiter, StartLimit: sso.DefaultStartLimit, Now: st.now},
 		requests: &accessrequests.Service{Store: db, Gate: gate, Mailer: st.mailer, Now: st.now, Logger: logger, BaseURL: st.baseURL},
 	}
@@ -100,6 +108,6 @@ func (p *program) web(ctx context.Context, st settings, secure bool, clientIPHea
 		return nil, err
 	}
 	return web.New(web.Config{Gate: p.gate, Accounts: p.accounts, Coworkers: p.coworkers, Lifecycle: p.lifecycle,
-		Audit: p.audit, Channel: p.channel, SSO: p.sso, AccessRequests: p.requests, Health: p.db.Ping, Secret: secret,
+		Audit: p.audit, Channel: p.channel, SSO: p.sso, AccessRequests: p.requests, Webhooks: p.hooks, Health: p.db.Ping, Secret: secret,
 		Logger: st.logger, Now: st.now, SecureCookies: secure, InvitationTTL: st.invitationTTL, ClientIPHeader: clientIPHeader})
 }

@@ -65,6 +65,10 @@ type Store interface {
 	DeleteLoginChallenge(ctx context.Context, hash string) (bool, error)
 	SetRequireTwoFactor(ctx context.Context, company string, on bool, ev entitle.AuditEvent) error
 	RequiresTwoFactor(ctx context.Context, company string) (bool, error)
+
+	// The notices a user chooses to receive (notices.go).
+	NoticeChoices(ctx context.Context, user int64) (map[string]bool, error)
+	SetNoticeChoices(ctx context.Context, user int64, choices map[string]bool, now time.Time, ev entitle.AuditEvent) error
 }
 
 // Limits are the rate limits of signing in; a zero Limit is off.

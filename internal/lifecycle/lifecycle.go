@@ -39,6 +39,7 @@ type Store interface {
 	Transfers(ctx context.Context, company string, sent bool, before int64, limit int) ([]entitle.Transfer, error)
 	DecideTransfer(ctx context.Context, id int64, check func(entitle.Transfer) error, status, by string, now time.Time, ev entitle.AuditEvent) (entitle.Transfer, error)
 	ActiveAdmins(ctx context.Context, company string) ([]string, error)
+	NoticeRecipients(ctx context.Context, company, kind string) ([]string, error)
 	Audit(ctx context.Context, events ...entitle.AuditEvent) error
 }
 
@@ -131,18 +132,31 @@ func notFound(what, id string) error {
 // the portal's inbox is the record, mail only the alert: a failure is
 // logged, not returned.
 func (s *Service) notify(ctx context.Context, company string, to []string, subject, text string) {
+	s.notifyKind(ctx, company, "", to, subject, text)
+}
+
+// notifyKind is notify to the company's recipients of notices of kind
+// (entitle.NoticeKinds: who chose to receive them, and the administrators
+// who did not choose otherwise) — its administrators when kind is "". A
+// company nobody of which receives the kind gets no mail.
+func (s *Service) notifyKind(ctx context.Context, company, kind string, to []string, subject, text string) {
 	if s.Mailer == nil {
 		return
 	}
 	if len(to) == 0 {
 		var err error
-		if to, err = s.Store.ActiveAdmins(ctx, company); err != nil {
+		if kind != "" {
+			to, err = s.Store.NoticeRecipients(ctx, company, kind)
+		} else {
+			to, err = s.Store.ActiveAdmins(ctx, company)
+		}
+		if err != nil {
 			s.log().ErrorContext(ctx, "notification not sent", slog.String("company", company), slog.Any("err", err))
 			return
 		}
 	}
 	if len(to) == 0 {
-		s.log().WarnContext(ctx, "notification not sent: the company has no active administrator", slog.String("company", company), slog.String("subject", subject))
+		s.log().WarnContext(ctx, "notification not sent: nobody of the company receives it", slog.String("company", company), slog.String("kind", kind), slog.String("subject", subject))
 		return
 	}
 	if err := s.Mailer.Send(ctx, mail.Message{To: to, Subject: subject, Text: text}); err != nil {

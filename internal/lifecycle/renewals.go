@@ -267,7 +267,7 @@ func (s *Service) requestRenewal(ctx context.Context, c entitle.Actor, sub strin
 	if err == nil {
 		var v disclose.RenewalRequest
 		if v, err = s.Gate.RenewalRequest(ctx, recipient, r); err == nil {
-			s.notify(ctx, r.Recipient, to, fmt.Sprintf("Renewal request for subscription %s", sub), s.renewalText(v))
+			s.notifyKind(ctx, r.Recipient, entitle.NoticeRenewalRequests, to, fmt.Sprintf("Renewal request for subscription %s", sub), s.renewalText(v))
 		}
 	}
 	if err != nil {
@@ -362,7 +362,7 @@ func (s *Service) UpdateRenewalRequest(ctx context.Context, c entitle.Actor, id 
 		return disclose.RenewalRequest{}, err
 	}
 	if status != entitle.RenewalWithdrawn {
-		s.notify(ctx, r.Requester, nil, fmt.Sprintf("Your renewal request for %s: %s", r.SubscriptionID, status),
+		s.notifyKind(ctx, r.Requester, entitle.NoticeRenewalRequests, nil, fmt.Sprintf("Your renewal request for %s: %s", r.SubscriptionID, status),
 			fmt.Sprintf("Your request to renew subscription %s is now %s.\n\n%s\n\nSee it in the portal: %s/renewals\n",
 				r.SubscriptionID, status, r.Note, strings.TrimSuffix(s.BaseURL, "/")))
 	}

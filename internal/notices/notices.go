@@ -47,7 +47,7 @@ type Store interface {
 		audit func(claimed []string) entitle.AuditEvent) ([]string, error)
 	MarkNoticesSent(ctx context.Context, batch entitle.NoticeBatch, token string, now time.Time) (int, error)
 	ReleaseNotices(ctx context.Context, batch entitle.NoticeBatch, token, reason string, ev entitle.AuditEvent) error
-	ActiveAdmins(ctx context.Context, company string) ([]string, error)
+	NoticeRecipients(ctx context.Context, company, kind string) ([]string, error)
 	Company(ctx context.Context, key string) (entitle.Company, error)
 	VendorKey(ctx context.Context) (string, error)
 }
@@ -353,11 +353,13 @@ const actor = "notices"
 
 func stageObject(stage int) string { return fmt.Sprintf("%d days", stage) }
 
-// admins returns the addresses of the company's active administrators.
+// admins returns the addresses of the company's recipients of expiry
+// digests: its active users who chose to receive them, and its
+// administrators who did not choose otherwise (notice preferences).
 func (r *run) admins(ctx context.Context, company string) ([]string, error) {
-	out, err := r.Store.ActiveAdmins(ctx, company)
+	out, err := r.Store.NoticeRecipients(ctx, company, entitle.NoticeExpiryDigest)
 	if err != nil {
-		return nil, fmt.Errorf("notices: administrators of %s: %w", company, err)
+		return nil, fmt.Errorf("notices: recipients of %s: %w", company, err)
 	}
 	return out, nil
 }

@@ -95,6 +95,8 @@ var MoreRules = []Rule{
 	{"F1", "Who granted or revoked a delegation is shown to the owner only; a renewal request's recipient never sees who asked, and a listed partner not the PO number; a request closed by a transfer shows the entitlement only to those who may still see it; who offered a transfer is shown to the offering company and the vendor (SeeDelegation, SeeRenewalRequest, SeeTransfer)."},
 	{"A1", "Administrators require two-factor sign-in of their own company's users (RequireTwoFactor)."},
 	{"A2", "A user turns their own second factor on or off, but not off while their company requires it (TurnOffTwoFactor)."},
+	{"W1", "Administrators manage their own company's webhooks (add, test, read deliveries, remove); members are refused, and another company's webhooks do not exist for anyone, the vendor's members included — the operator's console configures any company's (ManageWebhooks)."},
+	{"N1", "Each user chooses which notices they receive (expiry digests, renewal requests, access requests); administrators receive them unless they opt out, members only when they opt in (ChooseNotices, ReceivesNotice)."},
 	{"V1", "The vendor's pages exist for members of the vendor only; its administrators import and post announcements (VendorPages, ChangeVendorRecord)."},
 	{"V2", "Only the vendor filters its list of entitlements by a company holding a role on the order: to anyone else it would tell who else is on an order (FilterByCompany)."},
 	{"S1", "Single sign-on: a company's provider signs in only addresses of the domains the vendor configured for that company (each domain belongs to one company), and not one it says is unverified (SSOSignIn)."},

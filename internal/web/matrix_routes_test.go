@@ -74,6 +74,22 @@ func matrixChecks() map[string]checker {
 		"POST /coworkers/users/{id}/password-reset": checkSendReset(true),
 		"/": publicPage(http.MethodGet, "/nowhere/at/all", nil),
 
+		// Self-service (matrix_selfservice_test.go): a company's webhooks,
+		// each user's notices.
+		"GET /api/v1/me/notices":               checkNotices,
+		"PUT /api/v1/me/notices":               checkSetNotices(false),
+		"POST /account/notices":                checkSetNotices(true),
+		"GET /api/v1/webhooks":                 checkListWebhooks,
+		"POST /api/v1/webhooks":                checkAddWebhook(false),
+		"DELETE /api/v1/webhooks/{id}":         checkRemoveWebhook(false),
+		"POST /api/v1/webhooks/{id}/test":      checkTestWebhook(false),
+		"GET /api/v1/webhooks/{id}/deliveries": checkWebhookDeliveries(false),
+		"GET /webhooks":                        checkWebhooksPage,
+		"POST /webhooks":                       checkAddWebhook(true),
+		"GET /webhooks/{id}":                   checkWebhookDeliveries(true),
+		"POST /webhooks/{id}/test":             checkTestWebhook(true),
+		"POST /webhooks/{id}/remove":           checkRemoveWebhook(true),
+
 		// Entitlements and orders: the rules table.
 		"GET /api/v1/me":                               checkMe,
 		"GET /api/v1/entitlements":                     both(checkList, checkCompanyFilter),

@@ -40,8 +40,9 @@ type view struct {
 // nav is which of the navigation's optional entries the user gets: each on
 // the decision that guards its page.
 type nav struct {
-	Audit  bool // the audit trail (policy.ReadAudit)
-	Vendor bool // the vendor's pages (policy.VendorPages)
+	Audit    bool // the audit trail (policy.ReadAudit)
+	Vendor   bool // the vendor's pages (policy.VendorPages)
+	Webhooks bool // the company's webhooks (policy.ManageWebhooks)
 }
 
 // portalHandler is a signed-in page: it renders v (or returns an error,
@@ -83,7 +84,7 @@ func (s *Server) portal(section string, h portalHandler) http.Handler {
 		}
 		u := c
 		v := &view{Section: section, User: &u, Company: co, CSRF: s.csrfToken(r), Flash: s.takeFlash(w, r),
-			Nav:   nav{Audit: s.cfg.Audit.Readable(c) == nil, Vendor: s.cfg.Channel.Visible(c)},
+			Nav:   nav{Audit: s.cfg.Audit.Readable(c) == nil, Vendor: s.cfg.Channel.Visible(c), Webhooks: s.cfg.Webhooks.Manageable(c) == nil},
 			Today: entitle.DateOf(s.now()), Banners: bs}
 		return h(w, r, c, v)
 	})

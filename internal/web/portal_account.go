@@ -87,6 +87,9 @@ type accountPage struct {
 	Tokens   []entitle.APIToken
 	NewToken *accounts.CreatedToken // just made: shown this once
 
+	Notices      []entitle.NoticeChoice
+	NoticesError string // the change of notice preferences was refused
+
 	PasswordError string // the change of password was refused
 	TokenError    string // the token was refused
 	TokenName     string
@@ -107,6 +110,9 @@ func (s *Server) showAccount(w http.ResponseWriter, r *http.Request, c entitle.A
 		return err
 	}
 	if data.Tokens, err = s.cfg.Accounts.Tokens(r.Context(), c); err != nil {
+		return err
+	}
+	if data.Notices, err = s.cfg.Accounts.Notices(r.Context(), c); err != nil {
 		return err
 	}
 	v.Title, v.Data = "Account", data
@@ -214,4 +220,34 @@ func (s *Server) pageMessage(r *http.Request, err error) string {
 	}
 	_, body := s.describe(r, err)
 	return body.Error.Message
+}
+
+// noticeLabels say what each kind of notice is, on the Account page.
+var noticeLabels = map[string]struct{ Name, Hint string }{
+	entitle.NoticeExpiryDigest:    {"Expiry digests", "A mail listing your company's entitlements that end soon (90, 30 and 7 days before)."},
+	entitle.NoticeRenewalRequests: {"Renewal requests", "A mail when a customer asks your company to renew, and when a request your company sent is answered."},
+	entitle.NoticeAccessRequests:  {"Access requests", "A mail when a partner asks your company for access to its entitlements."},
+}
+
+// NoticeName names a kind of notice.
+func (accountPage) NoticeName(kind string) string { return noticeLabels[kind].Name }
+
+// NoticeHint explains a kind of notice.
+func (accountPage) NoticeHint(kind string) string { return noticeLabels[kind].Hint }
+
+// POST /account/notices (kind=… for each kind to receive): every kind
+// shown is decided, checked or not.
+func (s *Server) noticesForm(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
+	choices := map[string]bool{}
+	for _, kind := range entitle.NoticeKinds {
+		choices[kind] = false
+	}
+	for _, kind := range r.PostForm["kind"] {
+		choices[kind] = true
+	}
+	if _, err := s.cfg.Accounts.SetNotices(r.Context(), c, choices); err != nil {
+		data := &accountPage{TokenDays: 90}
+		return s.refusedOnAccount(w, r, c, v, data, err, func(m string) { data.NoticesError = m })
+	}
+	return s.done(w, r, "/account", "Your notice preferences are saved.")
 }

@@ -55,6 +55,43 @@ type entitlementsPage struct {
 	// header's aria-sort when the list is in its order.
 	BySubscription, ByEnd         string
 	SubscriptionSorted, EndSorted string
+	// Expiring is the "expiring soon" panel (on the first page of the
+	// unfiltered list only); nil when not shown.
+	Expiring *expiringPanel
+}
+
+// The "expiring soon" panel of My entitlements: the caller's active
+// entitlements that end within expiringDays, the soonest first, at most
+// expiringShown of them, and a link to the whole list so filtered. It is a
+// list of the gate (disclose.List, with a filter), audited as a disclosure
+// like any list.
+const (
+	expiringDays  = 90
+	expiringShown = 5
+)
+
+type expiringPanel struct {
+	Rows  []entitlementRow
+	More  bool   // more than the rows shown end within the window
+	All   string // the whole list, filtered: active, ending before Until, soonest first
+	Until entitle.Date
+	Days  int
+}
+
+// expiring fills the panel for c.
+func (s *Server) expiring(r *http.Request, c entitle.Actor, today entitle.Date) (*expiringPanel, error) {
+	until := today.AddDays(expiringDays + 1) // expires_before is exclusive: ends on day 90 included
+	f := entitle.ListFilter{Status: entitle.StatusActive, ExpiresBefore: until, Order: entitle.ByEndDate}
+	page, err := s.cfg.Gate.List(r.Context(), c, "", expiringShown, f)
+	if err != nil {
+		return nil, err
+	}
+	p := &expiringPanel{More: page.Next != "", Until: until, Days: expiringDays,
+		All: withQuery("/", url.Values{"status": {string(entitle.StatusActive)}, "expires_before": {until.String()}, "sort": {string(entitle.ByEndDate)}})}
+	for _, e := range page.Items {
+		p.Rows = append(p.Rows, rowOf(e, today))
+	}
+	return p, nil
 }
 
 // sortChoice is one order of My entitlements, in words.
@@ -94,6 +131,11 @@ func (s *Server) entitlementsPage(w http.ResponseWriter, r *http.Request, c enti
 		}
 	}
 	data.Filtered, data.Paged = len(filters) > 0, after != ""
+	if !data.Filtered && !data.Paged && f.Order == entitle.BySubscription {
+		if data.Expiring, err = s.expiring(r, c, v.Today); err != nil {
+			return err
+		}
+	}
 	data.BySubscription = withQuery("/", filters)
 	byEnd := entitle.ByEndDate
 	switch f.Order {

@@ -31,6 +31,7 @@ import (
 	"github.com/entitle-portal/entitle/internal/disclose"
 	"github.com/entitle-portal/entitle/internal/lifecycle"
 	"github.com/entitle-portal/entitle/internal/sso"
+	"github.com/entitle-portal/entitle/internal/webhooks"
 )
 
 // Gate is the one door through which entitlements and orders reach a
@@ -88,6 +89,9 @@ type Accounts interface {
 	RegenerateRecoveryCodes(ctx context.Context, a entitle.Actor, code, addr string) ([]string, error)
 	DisableTOTP(ctx context.Context, a entitle.Actor, code, password, addr string) error
 	RequireTwoFactor(ctx context.Context, a entitle.Actor, company string, on bool) error
+	// The notices the user chooses to receive.
+	Notices(ctx context.Context, a entitle.Actor) ([]entitle.NoticeChoice, error)
+	SetNotices(ctx context.Context, a entitle.Actor, choices map[string]bool) ([]entitle.NoticeChoice, error)
 }
 
 // Coworkers is the co-worker flow of SPEC §4 and the administration of a
@@ -166,6 +170,17 @@ type SSO interface {
 	RedirectURI() string
 }
 
+// Webhooks is a company's self-service of its own webhook endpoints
+// (internal/webhooks' Manager).
+type Webhooks interface {
+	Manageable(a entitle.Actor) error
+	Endpoints(ctx context.Context, a entitle.Actor) ([]webhooks.Endpoint, error)
+	Add(ctx context.Context, a entitle.Actor, url string, events []string) (entitle.Webhook, error)
+	Remove(ctx context.Context, a entitle.Actor, id int64) error
+	Test(ctx context.Context, a entitle.Actor, id int64) (entitle.Delivery, error)
+	Deliveries(ctx context.Context, a entitle.Actor, id int64, limit int) ([]entitle.Delivery, error)
+}
+
 // Config is what a server needs: the services it answers with, and how it
 // speaks HTTP.
 type Config struct {
@@ -178,6 +193,7 @@ type Config struct {
 	SSO       SSO
 	// AccessRequests: asking another company for access (issue 14).
 	AccessRequests AccessRequests
+	Webhooks       Webhooks
 	// Health reports whether the database answers (GET /healthz).
 	Health func(ctx context.Context) error
 	// Secret keys the list cursors and the forms' CSRF tokens: at least 32
@@ -215,7 +231,7 @@ type Server struct {
 func New(cfg Config) (*Server, error) {
 	switch {
 	case cfg.Gate == nil || cfg.Accounts == nil || cfg.Coworkers == nil || cfg.Lifecycle == nil || cfg.Audit == nil ||
-		cfg.Channel == nil || cfg.SSO == nil || cfg.AccessRequests == nil || cfg.Health == nil:
+		cfg.Channel == nil || cfg.SSO == nil || cfg.AccessRequests == nil || cfg.Webhooks == nil || cfg.Health == nil:
 		return nil, errors.New("web: a service is missing")
 	case len(cfg.Secret) < 32:
 		return nil, errors.New("web: the secret must be at least 32 bytes")

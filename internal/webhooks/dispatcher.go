@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -94,10 +95,18 @@ type Dispatcher struct {
 	// webhook list` (DefaultRetention when zero).
 	Retention time.Duration
 
+	// PublicOnly: the endpoints a company's administrator added (through
+	// the API or the portal; not the console's, CreatedBy "cli") are
+	// reached only at public addresses, checked when connecting (see
+	// Manager). Off in demo mode.
+	PublicOnly bool
+
 	mu         sync.Mutex // one round at a time
 	lastPrune  time.Time
 	clientOnce sync.Once
 	client     *http.Client
+	publicOnce sync.Once
+	public     *http.Client
 }
 
 // Report says what one round did.
@@ -161,9 +170,19 @@ func orDefault(v, def time.Duration) time.Duration {
 	return def
 }
 
-func (d *Dispatcher) httpClient() *http.Client {
+func (d *Dispatcher) httpClient(w entitle.Webhook) *http.Client {
 	if d.Client != nil {
 		return d.Client
+	}
+	if d.PublicOnly && w.CreatedBy != "cli" {
+		d.publicOnce.Do(func() {
+			dialer := &net.Dialer{Timeout: d.timeout(), Control: publicDial}
+			tr := http.DefaultTransport.(*http.Transport).Clone()
+			tr.Proxy, tr.DialContext = nil, dialer.DialContext
+			d.public = &http.Client{Timeout: d.timeout(), Transport: tr,
+				CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		})
+		return d.public
 	}
 	d.clientOnce.Do(func() {
 		d.client = &http.Client{Timeout: d.timeout(), CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -413,7 +432,7 @@ func (d *Dispatcher) post(ctx context.Context, dl entitle.Delivery, body []byte,
 	req.Header.Set("Entitle-Event", dl.Event.Type)
 	req.Header.Set("Entitle-Delivery", dl.PublicID)
 	req.Header.Set(SignatureHeader, Sign(dl.Webhook.Secret, now, body))
-	resp, err := d.httpClient().Do(req)
+	resp, err := d.httpClient(dl.Webhook).Do(req)
 	if err != nil {
 		return 0, err
 	}

@@ -1,6 +1,8 @@
 // Package webhooks tells companies' systems what changed, as it happens:
 // signed HTTP POSTs to endpoints the vendor's operator configures per
-// company (`entitle webhook add`), retried with backoff, each carrying only
+// company (`entitle webhook add`) or a company's administrators add for
+// their own company (Manager: the API and the portal's Webhooks page, with
+// a stricter URL guard), retried with backoff, each carrying only
 // what the receiving company may know under the disclosure rules — the same
 // projection the API gives that company.
 //

@@ -8,6 +8,7 @@ package webtest
 import (
 	"context"
 	"log/slog"
+	"net/netip"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -25,6 +26,7 @@ import (
 	"github.com/entitle-portal/entitle/internal/sso"
 	"github.com/entitle-portal/entitle/internal/store"
 	"github.com/entitle-portal/entitle/internal/web"
+	"github.com/entitle-portal/entitle/internal/webhooks"
 )
 
 // Options are the settings a test may change; zero fields take the
@@ -50,6 +52,12 @@ type Options struct {
 	ClientIPHeader string
 	Registry       *prometheus.Registry
 	RequestTimeout time.Duration // how long an API request may take (web.Config)
+	// WebhooksPublicOnly: the webhooks administrators add must be https to
+	// public addresses (serve without --demo); off, the tests' receivers on
+	// 127.0.0.1 may be added (serve --demo).
+	WebhooksPublicOnly bool
+	// Resolve looks host names up for the webhooks' URL guard (nil: DNS).
+	Resolve func(ctx context.Context, host string) ([]netip.Addr, error)
 }
 
 // Services are the services behind the server.
@@ -63,6 +71,8 @@ type Services struct {
 	SSO       *sso.Service
 	// AccessRequests: asking another company for access (issue 14).
 	AccessRequests *accessrequests.Service
+	Webhooks       *webhooks.Dispatcher
+	Hooks          *webhooks.Manager
 }
 
 // New returns the server on db, and its services. Close the services'
@@ -96,18 +106,20 @@ func New(ctx context.Context, db *store.DB, o Options) (*web.Server, *Services, 
 			TTL: o.InvitationTTL, Limits: invite, Limiter: limiter, Delivery: o.Delivery},
 		Lifecycle: &lifecycle.Service{Store: db, Gate: gate, Mailer: o.Mailer, Now: o.Now, Logger: logger, BaseURL: o.BaseURL,
 			DirectPremium: o.DirectPremium, RenewalGrace: o.RenewalGrace, SalesDesk: o.SalesDesk, TransferTTL: o.TransferTTL},
-		Audit:   &audit.Service{Store: db},
-		Channel: &channel.Service{Store: db, Now: o.Now},
-		SSO:     &sso.Service{Store: db, BaseURL: o.BaseURL, Limiter: limiter, StartLimit: sso.DefaultStartLimit, Now: o.Now},
+		Audit:    &audit.Service{Store: db},
+		Channel:  &channel.Service{Store: db, Now: o.Now},
+		SSO:      &sso.Service{Store: db, BaseURL: o.BaseURL, Limiter: limiter, StartLimit: sso.DefaultStartLimit, Now: o.Now},
+		Webhooks: &webhooks.Dispatcher{Store: db, Gate: gate, Logger: logger, Now: o.Now, PublicOnly: o.WebhooksPublicOnly},
 		AccessRequests: &accessrequests.Service{Store: db, Gate: gate, Mailer: o.Mailer, Now: o.Now, Logger: logger,
 			BaseURL: o.BaseURL},
 	}
+	svc.Hooks = &webhooks.Manager{Store: db, Dispatcher: svc.Webhooks, Dev: !o.WebhooksPublicOnly, Resolve: o.Resolve, Now: o.Now}
 	secret, err := db.Secret(ctx, "cursor")
 	if err != nil {
 		return nil, nil, err
 	}
 	srv, err := web.New(web.Config{Gate: svc.Gate, Accounts: svc.Accounts, Coworkers: svc.Coworkers, Lifecycle: svc.Lifecycle,
-		Audit: svc.Audit, Channel: svc.Channel, SSO: svc.SSO, AccessRequests: svc.AccessRequests, Health: db.Ping, Secret: secret, Logger: o.Logger, Now: o.Now,
+		Audit: svc.Audit, Channel: svc.Channel, SSO: svc.SSO, AccessRequests: svc.AccessRequests, Webhooks: svc.Hooks, Health: db.Ping, Secret: secret, Logger: o.Logger, Now: o.Now,
 		SecureCookies: o.SecureCookies, InvitationTTL: o.InvitationTTL, ClientIPHeader: o.ClientIPHeader, Registry: o.Registry,
 		RequestTimeout: o.RequestTimeout})
 	if err != nil {

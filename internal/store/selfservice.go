@@ -1,0 +1,97 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/entitle-portal/entitle"
+)
+
+// Self-service for company administrators (issue 14): the notice
+// preferences of each user, and the recent deliveries of an endpoint as its
+// company reads them.
+
+// NoticeRecipients returns the addresses, by email, of the active users of
+// company who receive notices of kind (entitle.NoticeKinds): those who
+// chose to, and the administrators who did not choose otherwise. It is the
+// one question every sender of a notice asks — expiry digests, renewal
+// requests, access requests.
+func (db *DB) NoticeRecipients(ctx context.Context, company, kind string) ([]string, error) {
+	rows, err := db.r().QueryContext(ctx, db.d.q(`SELECT u.email FROM users u
+		JOIN companies c ON c.id = u.company_id
+		LEFT JOIN notice_preferences p ON p.user_id = u.id AND p.kind = ?
+		WHERE c.key = ? AND u.status = ? AND (p.receive OR (p.receive IS NULL AND u.admin))
+		ORDER BY u.email`), kind, company, string(entitle.UserActive))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var email string
+		if err := rows.Scan(&email); err != nil {
+			return nil, err
+		}
+		out = append(out, email)
+	}
+	return out, rows.Err()
+}
+
+// NoticeChoices returns the choices user made, by kind (a kind not chosen
+// is absent: its default applies).
+func (db *DB) NoticeChoices(ctx context.Context, user int64) (map[string]bool, error) {
+	rows, err := db.r().QueryContext(ctx, db.d.q(`SELECT kind, receive FROM notice_preferences WHERE user_id = ?`), user)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var kind string
+		var on bool
+		if err := rows.Scan(&kind, &on); err != nil {
+			return nil, err
+		}
+		out[kind] = on
+	}
+	return out, rows.Err()
+}
+
+// SetNoticeChoices records user's choices (by kind) at now, with the audit
+// event ev, in one transaction. A kind not in choices keeps what it had.
+func (db *DB) SetNoticeChoices(ctx context.Context, user int64, choices map[string]bool, now time.Time, ev entitle.AuditEvent) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		for _, kind := range slices.Sorted(maps.Keys(choices)) {
+			if _, err := tx.ExecContext(ctx, db.d.q(`INSERT INTO notice_preferences (user_id, kind, receive, changed_at) VALUES (?, ?, ?, ?)
+				ON CONFLICT (user_id, kind) DO UPDATE SET receive = excluded.receive, changed_at = excluded.changed_at`),
+				user, kind, choices[kind], now.UnixMicro()); err != nil {
+				return err
+			}
+		}
+		return db.appendAudit(ctx, tx, ev)
+	})
+}
+
+// RecentDeliveries returns the latest deliveries to endpoint webhookID
+// still kept, newest first, at most limit, without the endpoint's secret.
+func (db *DB) RecentDeliveries(ctx context.Context, webhookID int64, limit int) ([]entitle.Delivery, error) {
+	rows, err := db.r().QueryContext(ctx, db.d.q(`SELECT `+deliveryColumns+deliveryFrom+` WHERE d.webhook_id = ?
+		ORDER BY d.created_at DESC, d.id DESC LIMIT ?`), webhookID, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []entitle.Delivery
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, err
+		}
+		d.Webhook.Secret = ""
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}

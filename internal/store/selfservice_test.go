@@ -1,0 +1,64 @@
+package store_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/entitle-portal/entitle"
+)
+
+// TestNoticeRecipients: a kind's recipients are the company's active users
+// who chose it, and its active administrators who did not choose
+// otherwise; a disabled user and another company's users never; a choice
+// is per kind and replaced by the next. Both databases.
+func TestNoticeRecipients(t *testing.T) {
+	ctx := context.Background()
+	db := coworkersStore(t)
+	admin := coUser(t, db, "ACME", "admin@acme.example", true)
+	quiet := coUser(t, db, "ACME", "quiet@acme.example", true)
+	member := coUser(t, db, "ACME", "member@acme.example", false)
+	coUser(t, db, "ACME", "other@acme.example", false)
+	gone := coUserStatus(t, db, "ACME", "gone@acme.example", true, entitle.UserDisabled)
+	coUser(t, db, "BETA", "admin@beta.example", true)
+	recipients := func(kind string) []string {
+		t.Helper()
+		got, err := db.NoticeRecipients(ctx, "ACME", kind)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	if got := recipients(entitle.NoticeExpiryDigest); !slices.Equal(got, []string{"admin@acme.example", "quiet@acme.example"}) {
+		t.Fatalf("by default: %v", got)
+	}
+	for _, c := range []struct {
+		user    entitle.User
+		choices map[string]bool
+	}{
+		{quiet, map[string]bool{entitle.NoticeExpiryDigest: false, entitle.NoticeRenewalRequests: false}},
+		{member, map[string]bool{entitle.NoticeExpiryDigest: true}},
+		{gone, map[string]bool{entitle.NoticeExpiryDigest: true}},
+		{quiet, map[string]bool{entitle.NoticeRenewalRequests: true}}, // replaces its earlier choice of this kind only
+	} {
+		if err := db.SetNoticeChoices(ctx, c.user.ID, c.choices, coNow, ev("notices.change", c.user.Email, "ACME")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := recipients(entitle.NoticeExpiryDigest); !slices.Equal(got, []string{"admin@acme.example", "member@acme.example"}) {
+		t.Errorf("expiry digests: %v", got)
+	}
+	if got := recipients(entitle.NoticeRenewalRequests); !slices.Equal(got, []string{"admin@acme.example", "quiet@acme.example"}) {
+		t.Errorf("renewal requests: %v", got)
+	}
+	if got := recipients(entitle.NoticeAccessRequests); !slices.Equal(got, []string{"admin@acme.example", "quiet@acme.example"}) {
+		t.Errorf("access requests: %v", got)
+	}
+	got, err := db.NoticeChoices(ctx, quiet.ID)
+	if err != nil || len(got) != 2 || got[entitle.NoticeExpiryDigest] || !got[entitle.NoticeRenewalRequests] {
+		t.Errorf("quiet's choices: %v %v", got, err)
+	}
+	if got, err := db.NoticeChoices(ctx, admin.ID); err != nil || len(got) != 0 {
+		t.Errorf("admin's choices: %v %v", got, err)
+	}
+}
