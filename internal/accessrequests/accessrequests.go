@@ -38,7 +38,9 @@ type Store interface {
 	ApproveAccessRequest(ctx context.Context, id int64, check func(entitle.AccessRequest) error, d entitle.Delegation, grantEv, ev entitle.AuditEvent) (entitle.Delegation, entitle.AccessRequest, error)
 	CloseAccessRequest(ctx context.Context, id int64, check func(entitle.AccessRequest) error, status, decider, by, reason string, now time.Time, ev entitle.AuditEvent) (entitle.AccessRequest, error)
 	Owns(ctx context.Context, company string) (bool, error)
-	ActiveAdmins(ctx context.Context, company string) ([]string, error)
+	// NoticeRecipients is who of company chose to receive notices of kind
+	// (administrators unless they opted out, members who opted in).
+	NoticeRecipients(ctx context.Context, company, kind string) ([]string, error)
 	Audit(ctx context.Context, events ...entitle.AuditEvent) error
 }
 
@@ -540,11 +542,11 @@ func (s *Service) Withdraw(ctx context.Context, c entitle.Actor, id int64) (Requ
 }
 
 // Recipients is who of company is told by mail of an access request it
-// opened or answered: its active administrators. It is the one place that
-// chooses them (per-user notice preferences, kind "access_requests", plug
-// in here).
+// opened or answered: the users whose notice preferences take access
+// requests (administrators by default, members who opted in). It is the
+// one place that chooses them.
 func (s *Service) Recipients(ctx context.Context, company string) ([]string, error) {
-	return s.Store.ActiveAdmins(ctx, company)
+	return s.Store.NoticeRecipients(ctx, company, entitle.NoticeAccessRequests)
 }
 
 // tell mails the deciding company's recipients.
