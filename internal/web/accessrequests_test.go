@@ -311,3 +311,31 @@ func TestAccessRequestApprovedOnce(t *testing.T) {
 		t.Errorf("%d delegations granted, want 1", len(ds.Granted))
 	}
 }
+
+// TestAccessRequestMailFollowsPreferences: the deciding company's mail goes
+// to who chose access-request notices — a member who opted in, not an
+// administrator who opted out.
+func TestAccessRequestMailFollowsPreferences(t *testing.T) {
+	ms := mailtest.Start(t)
+	w := newAccessWorld(t, func(o *webtest.Options) {
+		o.Mailer = mail.SMTP{Addr: ms.Addr, From: "portal@vendor.example", TLS: mail.TLSNone}
+	})
+	for tok, receive := range map[string]bool{w.ownMember: true, w.ownAdmin: false} {
+		res := w.do(request{method: http.MethodPut, path: "/api/v1/me/notices", token: tok, body: map[string]bool{entitle.NoticeAccessRequests: receive}})
+		if res.status != http.StatusOK {
+			t.Fatalf("PUT /api/v1/me/notices: %d %s", res.status, res.body)
+		}
+	}
+	_, secret := w.ask(t, 30)
+	if res := w.link(w.ownAdmin, secret, "decline", map[string]string{"reason": "Not this year."}); res.status != http.StatusOK {
+		t.Fatalf("decline: %d %s", res.status, res.body)
+	}
+	var toMember, toAdmin int
+	for _, m := range ms.Messages() {
+		toMember += strings.Count(m, "To: member@own.example")
+		toAdmin += strings.Count(m, "To: admin@own.example")
+	}
+	if toMember != 1 || toAdmin != 0 {
+		t.Errorf("the decline's mail: %d to the member who opted in, %d to the administrator who opted out; want 1 and 0", toMember, toAdmin)
+	}
+}
