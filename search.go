@@ -1,6 +1,7 @@
 package entitle
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -16,7 +17,39 @@ type Search struct {
 	// OwnerBases are the bases on which a row's owner name and site may be
 	// matched, from the policy (policy.SearchBases): the store narrows by
 	// them, the gate checks every row again.
-	OwnerBases []Basis
+	OwnerBases BasisSet
+}
+
+// BasisSet is a set of bases (a comparable value, so that a ListFilter
+// stays one).
+type BasisSet uint16
+
+// BasisSetOf is the set of bs.
+func BasisSetOf(bs ...Basis) BasisSet {
+	var s BasisSet
+	for _, b := range bs {
+		if i := slices.Index(Bases, b); i >= 0 {
+			s |= 1 << i
+		}
+	}
+	return s
+}
+
+// Has reports whether b is in s.
+func (s BasisSet) Has(b Basis) bool {
+	i := slices.Index(Bases, b)
+	return i >= 0 && s&(1<<i) != 0
+}
+
+// List is s's bases, in the order of Bases.
+func (s BasisSet) List() []Basis {
+	var out []Basis
+	for _, b := range Bases {
+		if s.Has(b) {
+			out = append(out, b)
+		}
+	}
+	return out
 }
 
 // MaxSearch bounds a search's length, in characters.

@@ -124,6 +124,10 @@ type Entitlement struct {
 	InstallationSite *entitle.Address `json:"installation_site,omitempty"`
 	// SoldVia is the partner of record; absent for a direct purchase.
 	SoldVia *Partner `json:"sold_via,omitempty"`
+	// Delegable says whether the caller may pick it to delegate or to
+	// revoke its delegation (policy.DelegateRow; bulk delegation). Pages
+	// only: not a field of the API's object.
+	Delegable bool `json:"-"`
 }
 
 // Partner names a partner company and how to reach it.
@@ -286,6 +290,13 @@ func (s *Service) list(ctx context.Context, a entitle.Actor, after string, limit
 	}
 	today := entitle.DateOf(now)
 	f.Today = today
+	if err := f.Search.Validate(); err != nil {
+		return Page{}, err
+	}
+	f.Search.OwnerBases = 0
+	if f.Search.Text != "" {
+		f.Search.OwnerBases = entitle.BasisSetOf(policy.SearchBases(a)...)
+	}
 	lp, err := s.store.List(ctx, a, after, limit, f, now)
 	if err != nil {
 		return Page{}, err
@@ -302,7 +313,7 @@ func (s *Service) list(ctx context.Context, a entitle.Actor, after string, limit
 	if err != nil {
 		return Page{}, err
 	}
-	return Page{Items: items, Next: lp.Next}, nil
+	return Page{Items: searched(a, ds, items, f.Search), Next: lp.Next}, nil
 }
 
 // Export calls emit for every entitlement a may see, in the filter's order,

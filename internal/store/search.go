@@ -1,7 +1,6 @@
 package store
 
 import (
-	"slices"
 	"strings"
 
 	"github.com/entitle-portal/entitle"
@@ -30,7 +29,7 @@ var (
 // namesOn returns searchNames for a branch of basis b (the vendor's, or a
 // delegation's): always when the policy named b, never otherwise.
 func namesOn(s entitle.Search, b entitle.Basis) searchNames {
-	if slices.Contains(s.OwnerBases, b) {
+	if s.OwnerBases.Has(b) {
 		return namesAlways
 	}
 	return namesNever
@@ -40,7 +39,7 @@ func namesOn(s entitle.Search, b entitle.Basis) searchNames {
 // the company holds a role the policy named.
 func namesByRole(s entitle.Search) searchNames {
 	var bits int64
-	for _, b := range s.OwnerBases {
+	for _, b := range s.OwnerBases.List() {
 		bits |= roleBits[entitle.Role(b)]
 	}
 	if bits == 0 {

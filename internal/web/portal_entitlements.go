@@ -34,6 +34,7 @@ func rowOf(e disclose.Entitlement, today entitle.Date) entitlementRow {
 type entitlementsPage struct {
 	Rows              []entitlementRow
 	Role, SKU, Status string
+	Q                 string // the search
 	ExpiresBefore     string
 	Sort              string // "", "end_date" or "-end_date"
 	Problem           string // a filter that could not be read
@@ -57,10 +58,10 @@ var sortChoices = []sortChoice{{"", "subscription ID"}, {string(entitle.ByEndDat
 
 // GET / (signed in): My entitlements.
 func (s *Server) entitlementsPage(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
-	q := newQuery(r, "role", "sku", "status", "expires_before", "sort", "cursor", "done")
+	q := newQuery(r, "role", "sku", "status", "expires_before", "sort", "cursor", "done", "q")
 	f := listFilter(q)
 	data := entitlementsPage{Role: q.str("role"), SKU: q.str("sku"), Status: q.str("status"), ExpiresBefore: q.str("expires_before"),
-		Sort: string(f.Order), Roles: entitle.Bases, Sorts: sortChoices}
+		Sort: string(f.Order), Roles: entitle.Bases, Sorts: sortChoices, Q: q.str("q")}
 	v.Title, v.Data = "My entitlements", &data
 	if q.err != nil {
 		data.Problem = q.err.Error()
@@ -80,7 +81,7 @@ func (s *Server) entitlementsPage(w http.ResponseWriter, r *http.Request, c enti
 		data.Rows = append(data.Rows, rowOf(e, v.Today))
 	}
 	filters := url.Values{}
-	for k, val := range map[string]string{"role": data.Role, "sku": data.SKU, "status": data.Status, "expires_before": data.ExpiresBefore} {
+	for k, val := range map[string]string{"role": data.Role, "sku": data.SKU, "status": data.Status, "expires_before": data.ExpiresBefore, "q": data.Q} {
 		if val != "" {
 			filters.Set(k, val)
 		}
@@ -112,7 +113,7 @@ func (s *Server) entitlementsPage(w http.ResponseWriter, r *http.Request, c enti
 // GET /entitlements.csv: exactly what the caller may see (with the list's
 // filters), as CSV; audited as an export.
 func (s *Server) entitlementsCSV(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
-	q := newQuery(r, "role", "sku", "status", "expires_before", "sort")
+	q := newQuery(r, "role", "sku", "status", "expires_before", "sort", "q")
 	f := listFilter(q)
 	if q.err != nil {
 		return q.err
