@@ -56,6 +56,7 @@ type Store interface {
 	Delegation(ctx context.Context, id string) (entitle.Delegation, error)
 	GrantDelegation(ctx context.Context, d entitle.Delegation, ev entitle.AuditEvent) (entitle.Delegation, error)
 	RevokeDelegation(ctx context.Context, id, owner, by string, now time.Time, ev entitle.AuditEvent) error
+	BulkStore // bulk.go
 	Audit(ctx context.Context, events ...entitle.AuditEvent) error
 }
 

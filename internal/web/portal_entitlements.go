@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"slices"
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/disclose"
@@ -19,6 +20,7 @@ type entitlementRow struct {
 	Soon     bool   // ends within 90 days
 	Basis    []string
 	Distinct string // the entitlement's page
+	Picked   bool   // checked in the bulk delegation form
 }
 
 func rowOf(e disclose.Entitlement, today entitle.Date) entitlementRow {
@@ -35,6 +37,9 @@ type entitlementsPage struct {
 	Rows              []entitlementRow
 	Role, SKU, Status string
 	Q                 string // the search
+	CanPick           bool   // some row may be picked for bulk delegation (policy.DelegateRow): the form is shown
+	Bulk              bulkForm
+	MinExpiry         string
 	ExpiresBefore     string
 	Sort              string // "", "end_date" or "-end_date"
 	Problem           string // a filter that could not be read
@@ -58,10 +63,16 @@ var sortChoices = []sortChoice{{"", "subscription ID"}, {string(entitle.ByEndDat
 
 // GET / (signed in): My entitlements.
 func (s *Server) entitlementsPage(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
+	return s.showEntitlements(w, r, c, v, http.StatusOK, bulkForm{})
+}
+
+// showEntitlements renders My entitlements for r's query, with the bulk
+// delegation form as posted (bulk.go) and its refusal, at status.
+func (s *Server) showEntitlements(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view, status int, form bulkForm) error {
 	q := newQuery(r, "role", "sku", "status", "expires_before", "sort", "cursor", "done", "q")
 	f := listFilter(q)
 	data := entitlementsPage{Role: q.str("role"), SKU: q.str("sku"), Status: q.str("status"), ExpiresBefore: q.str("expires_before"),
-		Sort: string(f.Order), Roles: entitle.Bases, Sorts: sortChoices, Q: q.str("q")}
+		Sort: string(f.Order), Roles: entitle.Bases, Sorts: sortChoices, Q: q.str("q"), Bulk: form}
 	v.Title, v.Data = "My entitlements", &data
 	if q.err != nil {
 		data.Problem = q.err.Error()
@@ -78,8 +89,13 @@ func (s *Server) entitlementsPage(w http.ResponseWriter, r *http.Request, c enti
 		return err
 	}
 	for _, e := range page.Items {
-		data.Rows = append(data.Rows, rowOf(e, v.Today))
+		row := rowOf(e, v.Today)
+		row.Picked = e.Delegable && slices.Contains(form.Picked, e.SubscriptionID)
+		data.CanPick = data.CanPick || e.Delegable
+		data.Rows = append(data.Rows, row)
 	}
+	data.Bulk.Action = withQuery("/entitlements/bulk", listQuery(r))
+	data.MinExpiry = v.Today.AddDays(1).String()
 	filters := url.Values{}
 	for k, val := range map[string]string{"role": data.Role, "sku": data.SKU, "status": data.Status, "expires_before": data.ExpiresBefore, "q": data.Q} {
 		if val != "" {
@@ -106,8 +122,30 @@ func (s *Server) entitlementsPage(w http.ResponseWriter, r *http.Request, c enti
 		filters.Set("cursor", s.sealCursor(page.Next, bound))
 		data.Next = withQuery("/", filters)
 	}
-	s.show(w, http.StatusOK, "entitlements", v)
+	s.show(w, status, "entitlements", v)
 	return nil
+}
+
+// bulkForm is the bulk delegation form as posted: the picked
+// subscriptions, the delegate, the expiry, and what was refused.
+type bulkForm struct {
+	Picked            []string
+	Delegate, Expires string
+	Problem           string
+	Action            string // where the form posts: the list's own query
+}
+
+// listQuery is the list's query in r (filters, order, cursor), without
+// anything else.
+func listQuery(r *http.Request) url.Values {
+	out := url.Values{}
+	for k, vs := range r.URL.Query() {
+		switch k {
+		case "role", "sku", "status", "expires_before", "sort", "cursor", "q":
+			out[k] = vs
+		}
+	}
+	return out
 }
 
 // GET /entitlements.csv: exactly what the caller may see (with the list's
