@@ -99,4 +99,6 @@ var MoreRules = []Rule{
 	{"S2", "A first sign-in at a company's provider makes the person a member of that company, never an administrator; a user of another company or a disabled user is refused (SSOSignIn)."},
 	{"S3", "A company may forbid password sign-in for its users; that refusal is answered like a wrong password (PasswordSignIn)."},
 	{"S4", "The vendor's members see each company's single sign-on; its administrators set and remove it (ConfigureSSO)."},
+	{"Q1", "A search (q) finds an entitlement only by a field the caller's decision on it discloses: subscription ID, SKU and PO number wherever the entitlement is seen; the owner's name and the site only where owner & location are (the owner, the vendor) (SearchFields, SearchBases)."},
+	{"D1", "On its list an administrator of the owner company picks its own entitlements to delegate, or to revoke a delegate's access to, in one step; a pick it may not delegate refuses the whole step (DelegateRow)."},
 }
