@@ -61,7 +61,11 @@ func listFilter(q *query) entitle.ListFilter {
 // listBinding is what a list cursor is bound to: the company, the filters
 // and the order, so a cursor is never read against another list.
 func listBinding(company string, f entitle.ListFilter) string {
-	return bind("entitlements", company, string(f.Basis), f.SKU, string(f.Status), f.ExpiresBefore.String(), string(f.Order), "q="+f.Search.Text)
+	parts := []string{"entitlements", company, string(f.Basis), f.SKU, string(f.Status), f.ExpiresBefore.String(), string(f.Order)}
+	if f.Search.Text != "" { // a search's own field: the cursors of lists without one stay as they were
+		parts = append(parts, "q="+f.Search.Text)
+	}
+	return bind(parts...)
 }
 
 const basisList = "delegate, installer, owner, purchasing_entity, reseller, vendor"
