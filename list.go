@@ -3,7 +3,7 @@ package entitle
 // ListFilter narrows a list, and orders it. Zero fields do not filter.
 type ListFilter struct {
 	Basis         Basis     // only entitlements seen on this basis
-	SKU           string    // exact SKU
+	SKU           string    // exact SKU, in any case
 	Status        Status    // on Today
 	Today         Date      // for Status
 	ExpiresBefore Date      // end date before it
@@ -12,6 +12,9 @@ type ListFilter struct {
 	// Company (the vendor's filter, issue 14): only entitlements on whose
 	// order this company holds any role.
 	Company string
+
+	// Search is the text search q (search.go).
+	Search Search
 }
 
 // ListOrder is the order of a list. Every order is total (ties broken by

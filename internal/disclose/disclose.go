@@ -59,6 +59,7 @@ type Store interface {
 	Delegation(ctx context.Context, id string) (entitle.Delegation, error)
 	GrantDelegation(ctx context.Context, d entitle.Delegation, ev entitle.AuditEvent) (entitle.Delegation, error)
 	RevokeDelegation(ctx context.Context, id, owner, by string, now time.Time, ev entitle.AuditEvent) error
+	BulkStore // bulk.go
 	Audit(ctx context.Context, events ...entitle.AuditEvent) error
 	// Timeline is what the record holds about sub through time (R8
 	// through time; entitle.ErrNotFound).
@@ -135,6 +136,10 @@ type Entitlement struct {
 	// vendor): the portal links the PO and the vendor's list shows the
 	// order's parties. Never encoded: the API's keys are its views'.
 	Order *OrderRef `json:"-"`
+	// Delegable says whether the caller may pick it to delegate or to
+	// revoke its delegation (policy.DelegateRow; bulk delegation). Pages
+	// only: not a field of the API's object.
+	Delegable bool `json:"-"`
 }
 
 // OrderRef is an entitlement's order as the actor may open it: how to
@@ -310,6 +315,13 @@ func (s *Service) list(ctx context.Context, a entitle.Actor, after string, limit
 	}
 	today := entitle.DateOf(now)
 	f.Today = today
+	if err := f.Search.Validate(); err != nil {
+		return Page{}, err
+	}
+	f.Search.OwnerBases = 0
+	if f.Search.Text != "" {
+		f.Search.OwnerBases = entitle.BasisSetOf(policy.SearchBases(a)...)
+	}
 	lp, err := s.store.List(ctx, a, after, limit, f, now)
 	if err != nil {
 		return Page{}, err
@@ -329,7 +341,7 @@ func (s *Service) list(ctx context.Context, a entitle.Actor, after string, limit
 	if err := s.orderRefs(ctx, a, ds, items, now); err != nil {
 		return Page{}, err
 	}
-	return Page{Items: items, Next: lp.Next}, nil
+	return Page{Items: searched(a, ds, items, f.Search), Next: lp.Next}, nil
 }
 
 // Export calls emit for every entitlement a may see, in the filter's order,

@@ -2,8 +2,11 @@ package oracle
 
 import (
 	"maps"
+	"math/rand/v2"
 	"slices"
+	"strings"
 	"time"
+	"unicode"
 )
 
 // The model: SPEC §3's rules R1–R8, read word by word, over plain data. It
@@ -418,4 +421,68 @@ func (g *generated) history(c, sub string) []string {
 	}
 	slices.Sort(spans)
 	return spans
+}
+
+// search is c's list searched by q (SPEC §7, README "Search"): the
+// entitlements whose subscription ID, SKU or PO number holds q, letters in
+// either case — and the owner's name or the installation site's name or
+// address, only where c sees owner & location (R4: the owner and the
+// vendor; the site only while the owner is the order's own). "A search
+// never matches a field the caller may not see."
+func (w *world) search(c, q string) []string {
+	holds := func(field string) bool { return strings.Contains(strings.ToLower(field), strings.ToLower(q)) }
+	var out []string
+	for _, sub := range slices.Sorted(maps.Keys(w.owner)) {
+		b := w.basis(c, sub)
+		if b == nil {
+			continue
+		}
+		o := w.orderOf(sub)
+		found := holds(sub) || holds(skuOf(sub)) || holds(o.po)
+		if c == w.owner[sub] || c == w.vendor {
+			found = found || holds("Company "+w.owner[sub])
+			if w.owner[sub] == o.owner {
+				found = found || holds("Site of "+o.owner) || holds("2 Plant Road")
+			}
+		}
+		if found {
+			out = append(out, w.entitlement(c, sub, b))
+		}
+	}
+	return out
+}
+
+// skuOf is the SKU of subscription sub in the worlds' imports (batch).
+func skuOf(sub string) string { return "SKU-" + strings.ReplaceAll(sub, ".", "-") }
+
+// searches are the texts company number i of world seed searches for:
+// random parts of the world's subscription IDs, SKUs, POs, company names
+// and sites, in random case.
+func searches(seed int64, i int, w *world) []string {
+	r := rand.New(rand.NewPCG(uint64(seed), uint64(i)))
+	var fields []string
+	for _, o := range w.orders {
+		fields = append(fields, o.po, "Site of "+o.owner, "2 Plant Road")
+		for _, sub := range o.subs {
+			fields = append(fields, sub, skuOf(sub))
+		}
+	}
+	for _, c := range w.companies {
+		fields = append(fields, "Company "+c)
+	}
+	var out []string
+	for range 4 {
+		f := []rune(fields[r.IntN(len(fields))])
+		from := r.IntN(len(f))
+		part := f[from : from+1+r.IntN(len(f)-from)]
+		for j, ch := range part {
+			if r.IntN(2) == 0 {
+				part[j] = unicode.ToUpper(ch)
+			} else {
+				part[j] = unicode.ToLower(ch)
+			}
+		}
+		out = append(out, string(part))
+	}
+	return out
 }

@@ -220,6 +220,9 @@ func (c *checker) ask(i int, k string) mismatches {
 	b := []string{"delegate", "installer", "owner", "purchasing_entity", "reseller", "vendor"}[(i+int(c.g.seed))%6]
 	m.compare("list of "+k+" seen as "+b, w.list(k, b), c.list(k, b))
 	m.compare("delegations of "+k, []string{w.delegationsSeen(k)}, []string{c.delegationsSeen(k)})
+	for _, q := range searches(c.g.seed, i, w) {
+		m.compare(fmt.Sprintf("list of %s searched for %q", k, q), w.search(k, q), c.search(k, q))
+	}
 	for _, admin := range []bool{false, true} {
 		m.compare(fmt.Sprintf("may %s grant (admin %v)", k, admin), []string{w.mayGrant(k, admin)},
 			[]string{c.code(c.gate.MayGrant(c.ctx, c.actor(k, admin)))})
@@ -451,13 +454,23 @@ func (c *checker) get(k, sub string) string {
 // worlds of the store too: it is read from this world's first key on, and
 // only this world's entitlements are kept.
 func (c *checker) list(k, basis string) []string {
+	return c.listWith(k, entitle.ListFilter{Basis: entitle.Basis(basis)})
+}
+
+// search is k's whole list searched by q.
+func (c *checker) search(k, q string) []string {
+	return c.listWith(k, entitle.ListFilter{Search: entitle.Search{Text: q}})
+}
+
+// listWith reads k's whole list with filter f (see list).
+func (c *checker) listWith(k string, f entitle.ListFilter) []string {
 	var out []string
 	after, prefix := "", fmt.Sprintf("w%d.", c.g.seed)
 	if k == vendorKey && !c.first {
 		after = prefix
 	}
 	for range 1000 {
-		page, err := c.gate.List(c.ctx, c.actor(k, false), after, c.g.pageSize, entitle.ListFilter{Basis: entitle.Basis(basis)})
+		page, err := c.gate.List(c.ctx, c.actor(k, false), after, c.g.pageSize, f)
 		if err != nil {
 			return append(out, c.code(err))
 		}

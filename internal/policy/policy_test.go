@@ -254,7 +254,15 @@ func TestMoreRulesNameTheirCode(t *testing.T) {
 		src.Write(b)
 	}
 	names := regexp.MustCompile(`\(([A-Z][A-Za-z]+(?:, [A-Z][A-Za-z]+)*)\)\.?$`)
+	ids := map[string]bool{}
+	for _, r := range policy.Rules {
+		ids[r.ID] = true
+	}
 	for _, r := range policy.MoreRules {
+		if ids[r.ID] {
+			t.Errorf("two rules are named %s: each rule's ID is its own (entitle policy lists them)", r.ID)
+		}
+		ids[r.ID] = true
 		m := names.FindStringSubmatch(r.Text)
 		if m == nil {
 			t.Errorf("%s names no function: %s", r.ID, r.Text)

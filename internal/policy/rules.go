@@ -106,4 +106,6 @@ var MoreRules = []Rule{
 	{"Q2", "Only an administrator of the company that opens the link answers it, never the requesting company; approving needs entitlements to own and grants an ordinary delegation (R5), declining does not (OpenAccessLink, AnswerAccessRequest)."},
 	{"Q3", "The requester learns nothing of the company that opened its link until it answers: after an approval its name (R4), after a decline its name and reason (SeeAccessDecider); the user who asked or an administrator of its company withdraws an open request (WithdrawAccessRequest)."},
 	{"S4", "The vendor's members see each company's single sign-on; its administrators set and remove it (ConfigureSSO)."},
+	{"K1", "A search (q) finds an entitlement only by a field the caller's decision on it discloses: subscription ID, SKU and PO number wherever the entitlement is seen; the owner's name and the site only where owner & location are (the owner, the vendor) (SearchFields, SearchBases)."},
+	{"D1", "On its list an administrator of the owner company picks its own entitlements to delegate, or to revoke a delegate's access to, in one step; a pick it may not delegate refuses the whole step (DelegateRow)."},
 }

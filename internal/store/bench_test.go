@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -309,5 +310,69 @@ func BenchmarkListByEndDate(b *testing.B) {
 				lat.report(b)
 			})
 		}
+	}
+}
+
+// BenchmarkListSearch is the first page of 100 of the largest reseller's
+// list searched by q (store + policy, as BenchmarkListFirstPage): a text
+// no field holds (the whole range is read: the worst case), a SKU prefix
+// most rows hold, and one subscription ID. The owner's name and site are
+// matched on its own rows only (policy.SearchBases of a company).
+func BenchmarkListSearch(b *testing.B) {
+	ds, db, now := benchWorld(b)
+	c := entitle.Actor{Company: ds.Probes.LargestReseller}
+	first, err := db.List(context.Background(), c, "", 1, entitle.ListFilter{}, now)
+	if err != nil || len(first.Candidates) == 0 {
+		b.Fatal(err, "no entitlement")
+	}
+	e := first.Candidates[0].Entitlement
+	for _, tc := range []struct{ name, q string }{{"nothing", "no such text"}, {"sku-prefix", strings.ToLower(e.SKU[:2])}, {"one-subscription", strings.ToLower(e.SubscriptionID)}} {
+		b.Run(tc.name, func(b *testing.B) {
+			f := entitle.ListFilter{Search: entitle.Search{Text: tc.q, OwnerBases: entitle.BasisSetOf(entitle.BasisOwner)}}
+			lat := make(latencies, 0, b.N)
+			n := 0
+			for i := 0; i < b.N; i++ {
+				start := time.Now()
+				page, err := db.List(context.Background(), c, "", 100, f, now)
+				if err != nil {
+					b.Fatal(err)
+				}
+				n = 0
+				for _, cand := range page.Candidates {
+					if policy.Decide(c, policy.List, cand.Facts, now).Allowed {
+						n++
+					}
+				}
+				lat = append(lat, time.Since(start))
+			}
+			lat.report(b)
+			b.ReportMetric(float64(n), "found")
+		})
+	}
+}
+
+// BenchmarkListSearchVendor is the vendor's first page of 100 searched by
+// q: its list is every entitlement, read by primary key until the page is
+// full — a text no field holds reads the whole table through the index.
+func BenchmarkListSearchVendor(b *testing.B) {
+	_, db, now := benchWorld(b)
+	vendor, err := db.VendorKey(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := entitle.Actor{Company: vendor, Vendor: true}
+	for _, tc := range []struct{ name, q string }{{"nothing", "no such text"}} {
+		b.Run(tc.name, func(b *testing.B) {
+			f := entitle.ListFilter{Search: entitle.Search{Text: tc.q, OwnerBases: entitle.BasisSetOf(entitle.Bases...)}}
+			lat := make(latencies, 0, b.N)
+			for i := 0; i < b.N; i++ {
+				start := time.Now()
+				if _, err := db.List(context.Background(), c, "", 100, f, now); err != nil {
+					b.Fatal(err)
+				}
+				lat = append(lat, time.Since(start))
+			}
+			lat.report(b)
+		})
 	}
 }

@@ -331,7 +331,7 @@ func filterSQL(f entitle.ListFilter) (string, []any) {
 	var conds []string
 	var args []any
 	if f.SKU != "" {
-		conds, args = append(conds, "e.sku = ?"), append(args, f.SKU)
+		conds, args = append(conds, "lower(e.sku) = lower(?)"), append(args, f.SKU)
 	}
 	today := f.Today.String()
 	switch f.Status {
@@ -453,8 +453,9 @@ func (db *DB) List(ctx context.Context, c entitle.Actor, after string, limit int
 			q += ` AND (a.roles & ?) <> 0`
 			args = append(args, roleBit)
 		}
-		args = append(append(args, condArgs...), n)
-		if err := run(q+cond+` ORDER BY `+by+` LIMIT ?`, args...); err != nil {
+		sq, sqArgs := searchSQL(f.Search, namesByRole(f.Search))
+		args = append(append(append(args, condArgs...), sqArgs...), n)
+		if err := run(q+cond+sq+` ORDER BY `+by+` LIMIT ?`, args...); err != nil {
 			return page, err
 		}
 	}
@@ -463,18 +464,21 @@ func (db *DB) List(ctx context.Context, c entitle.Actor, after string, limit int
 	// index.
 	if c.Vendor && byCompany != 0 {
 		ks, ksArgs, by := pos.keyset("a.end_date", "a.subscription_id")
+		sq, sqArgs := searchSQL(f.Search, namesOn(f.Search, entitle.BasisVendor))
 		if err := run(`SELECT `+entitlementColumns+`, NULL, NULL FROM entitlement_access a JOIN entitlements e ON e.subscription_id = a.subscription_id
-			WHERE a.company_id = ? AND `+ks+cond+` ORDER BY `+by+` LIMIT ?`, append(append(append([]any{byCompany}, ksArgs...), condArgs...), n)...); err != nil {
+			WHERE a.company_id = ? AND `+ks+cond+sq+` ORDER BY `+by+` LIMIT ?`, append(append(append(append([]any{byCompany}, ksArgs...), condArgs...), sqArgs...), n)...); err != nil {
 			return page, err
 		}
 	} else if c.Vendor && (f.Basis == "" || f.Basis == entitle.BasisVendor) {
 		ks, ksArgs, by := pos.keyset("e.end_date", "e.subscription_id")
-		if err := run(`SELECT `+entitlementColumns+`, NULL, NULL FROM entitlements e WHERE `+ks+cond+` ORDER BY `+by+` LIMIT ?`,
-			append(append(ksArgs, condArgs...), n)...); err != nil {
+		sq, sqArgs := searchSQL(f.Search, namesOn(f.Search, entitle.BasisVendor))
+		if err := run(`SELECT `+entitlementColumns+`, NULL, NULL FROM entitlements e WHERE `+ks+cond+sq+` ORDER BY `+by+` LIMIT ?`,
+			append(append(append(ksArgs, condArgs...), sqArgs...), n)...); err != nil {
 			return page, err
 		}
 	}
 	if wantDelegations {
+		sq, sqArgs := searchSQL(f.Search, namesOn(f.Search, entitle.BasisDelegate))
 		// All-scope delegations: each owner's entitlements, by (owner, subscription)
 		// or (owner, end date, subscription).
 		for _, d := range ds {
@@ -482,8 +486,8 @@ func (db *DB) List(ctx context.Context, c entitle.Actor, after string, limit int
 				continue
 			}
 			ks, ksArgs, by := pos.keyset("e.end_date", "e.subscription_id")
-			if err := run(`SELECT `+entitlementColumns+`, NULL, NULL FROM entitlements e WHERE e.owner_id = ? AND `+ks+cond+` ORDER BY `+by+` LIMIT ?`,
-				append(append(append([]any{d.ownerID}, ksArgs...), condArgs...), n)...); err != nil {
+			if err := run(`SELECT `+entitlementColumns+`, NULL, NULL FROM entitlements e WHERE e.owner_id = ? AND `+ks+cond+sq+` ORDER BY `+by+` LIMIT ?`,
+				append(append(append(append([]any{d.ownerID}, ksArgs...), condArgs...), sqArgs...), n)...); err != nil {
 				return page, err
 			}
 		}
@@ -494,8 +498,8 @@ func (db *DB) List(ctx context.Context, c entitle.Actor, after string, limit int
 				JOIN delegations d ON d.id = i.delegation_id
 				JOIN entitlements e ON e.subscription_id = i.subscription_id AND e.owner_id = d.owner_id
 				WHERE i.delegate_id = ? AND `+ks+`
-				AND (d.revoked_at IS NULL OR d.revoked_at > ?) AND (d.expires_at IS NULL OR d.expires_at > ?)`+cond+`
-				ORDER BY `+by+` LIMIT ?`, append(append(append(append([]any{cid}, ksArgs...), nowMicros, nowMicros), condArgs...), n)...); err != nil {
+				AND (d.revoked_at IS NULL OR d.revoked_at > ?) AND (d.expires_at IS NULL OR d.expires_at > ?)`+cond+sq+`
+				ORDER BY `+by+` LIMIT ?`, append(append(append(append(append([]any{cid}, ksArgs...), nowMicros, nowMicros), condArgs...), sqArgs...), n)...); err != nil {
 				return page, err
 			}
 		}

@@ -59,6 +59,21 @@ func userFacing(t testing.TB, db *store.DB, ds *benchgen.Dataset, now time.Time)
 			SKU: "NO-SUCH-SKU", Status: entitle.StatusActive, Today: entitle.DateOf(now), ExpiresBefore: entitle.DateOf(now).AddDays(90)}, now)
 		return err
 	})
+	// A search (q) on each kind of list: it narrows the company's own index
+	// ranges, with the owner's name and site matched by lookups of each
+	// row's owner and order (search.go).
+	for name, c := range map[string]entitle.Actor{"largest reseller": {Company: p.LargestReseller}, "small customer": {Company: p.SmallCustomer},
+		"vendor":             {Company: func() string { v, _ := db.VendorKey(ctx); return v }(), Vendor: true},
+		"all-scope delegate": {Company: delegateOf(t, ds, true, now)}, "listed delegate": {Company: delegateOf(t, ds, false, now)}} {
+		do("list searched (q), "+name, func() error {
+			bases := entitle.BasisSetOf(entitle.BasisOwner)
+			if c.Vendor {
+				bases = entitle.BasisSetOf(entitle.Bases...)
+			}
+			_, err := db.List(ctx, c, "", 100, entitle.ListFilter{Search: entitle.Search{Text: "No_Such%Text", OwnerBases: bases}}, now)
+			return err
+		})
+	}
 	// A delegate of each scope.
 	for _, scope := range []string{"all-scope", "listed"} {
 		delegate := delegateOf(t, ds, scope == "all-scope", now)

@@ -14,7 +14,7 @@ const (
 )
 
 // listFilter reads the list filters of SPEC §5: role, sku, status,
-// expires_before.
+// expires_before; and the search q (SPEC §7).
 func listFilter(q *query) entitle.ListFilter {
 	var f entitle.ListFilter
 	if role := q.str("role"); role != "" {
@@ -44,6 +44,11 @@ func listFilter(q *query) entitle.ListFilter {
 		f.ExpiresBefore = d
 	}
 	companyFilter(q, &f)
+	// q: the search (README "Search"); the gate checks it again.
+	f.Search = entitle.Search{Text: q.str("q")}
+	if err := f.Search.Validate(); err != nil {
+		q.fail("%s", err.Error())
+	}
 	switch o := q.str("sort"); o {
 	case "", "subscription_id":
 	case string(entitle.ByEndDate), string(entitle.ByEndDateDesc):
@@ -57,14 +62,18 @@ func listFilter(q *query) entitle.ListFilter {
 // listBinding is what a list cursor is bound to: the company, the filters
 // and the order, so a cursor is never read against another list.
 func listBinding(company string, f entitle.ListFilter) string {
-	return bind("entitlements", company, string(f.Basis), f.SKU, string(f.Status), f.ExpiresBefore.String(), string(f.Order), "company="+f.Company)
+	parts := []string{"entitlements", company, string(f.Basis), f.SKU, string(f.Status), f.ExpiresBefore.String(), string(f.Order), "company=" + f.Company}
+	if f.Search.Text != "" { // a search's own field: the cursors of lists without one stay as they were
+		parts = append(parts, "q="+f.Search.Text)
+	}
+	return bind(parts...)
 }
 
 const basisList = "delegate, installer, owner, purchasing_entity, reseller, vendor"
 
-// GET /api/v1/entitlements?role=&sku=&status=&expires_before=&company=&limit=&cursor=
+// GET /api/v1/entitlements?role=&sku=&status=&expires_before=&company=&q=&limit=&cursor=
 func (s *Server) listEntitlements(w http.ResponseWriter, r *http.Request, c entitle.Actor) error {
-	q := newQuery(r, "role", "sku", "status", "expires_before", "sort", "company", "limit", "cursor")
+	q := newQuery(r, "role", "sku", "status", "expires_before", "sort", "company", "limit", "cursor", "q")
 	f := listFilter(q)
 	limit := q.limit(defaultLimit, maxLimit)
 	if q.err != nil {

@@ -112,7 +112,7 @@ func codeOf(err error) string {
 
 // listParams are the parameters of GET /api/v1/entitlements (and of the
 // portal's list) but the cursor.
-var listParams = []string{"role", "sku", "status", "expires_before", "sort", "company", "limit"}
+var listParams = []string{"role", "sku", "status", "expires_before", "sort", "company", "limit", "q"}
 
 // FuzzListFilter: a query that is accepted gives exactly the filter it
 // names, one the store accepts (a known basis, a SKU that is a key, a known
@@ -128,6 +128,7 @@ func FuzzListFilter(f *testing.F) {
 		"rolE=owner", "cursor=abc", "a=1;b=2", "%zz", "role=%ZZ", "&&&", "=x", "sku=%E2%80%AE", strings.Repeat("x", 5000) + "=1",
 		"status=expired&sort=-end_date&sku=A.B_C-D&expires_before=9999-12-31&role=vendor&limit=1",
 		"company=ACME-DIST", "company=a+b", "company=",
+		"q=sub-3", "q=Company%20A&sku=x", "q=a%01b", "q=" + strings.Repeat("é", 101), "q=%FF",
 	} {
 		f.Add(s)
 	}
@@ -146,7 +147,8 @@ func FuzzListFilter(f *testing.F) {
 			t.Fatalf("%q accepted, but it is not a query: %v", raw, err)
 		}
 		// Exactly what the query names.
-		want := entitle.ListFilter{Basis: entitle.Basis(v.Get("role")), SKU: v.Get("sku"), Status: entitle.Status(v.Get("status")), Company: v.Get("company")}
+		want := entitle.ListFilter{Basis: entitle.Basis(v.Get("role")), SKU: v.Get("sku"), Status: entitle.Status(v.Get("status")),
+			Company: v.Get("company"), Search: entitle.Search{Text: v.Get("q")}}
 		if o := v.Get("sort"); o != "subscription_id" {
 			want.Order = entitle.ListOrder(o)
 		}
@@ -182,7 +184,7 @@ func FuzzListFilter(f *testing.F) {
 		// Written back, it reads the same.
 		back := url.Values{}
 		for name, val := range map[string]string{"role": string(fl.Basis), "sku": fl.SKU, "status": string(fl.Status),
-			"expires_before": fl.ExpiresBefore.String(), "sort": string(fl.Order), "company": fl.Company} {
+			"expires_before": fl.ExpiresBefore.String(), "sort": string(fl.Order), "company": fl.Company, "q": fl.Search.Text} {
 			if val != "" {
 				back.Set(name, val)
 			}
@@ -194,7 +196,11 @@ func FuzzListFilter(f *testing.F) {
 		}
 		// The cursor's binding holds each field apart.
 		parts := strings.Split(listBinding("ACME", fl), "\x00")
-		if !slices.Equal(parts, []string{"entitlements", "ACME", string(fl.Basis), fl.SKU, string(fl.Status), fl.ExpiresBefore.String(), string(fl.Order), "company=" + fl.Company}) {
+		wantParts := []string{"entitlements", "ACME", string(fl.Basis), fl.SKU, string(fl.Status), fl.ExpiresBefore.String(), string(fl.Order), "company=" + fl.Company}
+		if fl.Search.Text != "" {
+			wantParts = append(wantParts, "q="+fl.Search.Text)
+		}
+		if !slices.Equal(parts, wantParts) {
 			t.Fatalf("%q: binding %q", raw, parts)
 		}
 	})

@@ -92,7 +92,7 @@ func matrixChecks() map[string]checker {
 
 		// Entitlements and orders: the rules table.
 		"GET /api/v1/me":                               checkMe,
-		"GET /api/v1/entitlements":                     both(checkList, checkCompanyFilter),
+		"GET /api/v1/entitlements":                     both(checkListAndSearch, checkCompanyFilter),
 		"GET /api/v1/entitlements/{id}":                checkGet,
 		"GET /api/v1/entitlements/{id}/access":         checkAccessAndAt,
 		"GET /api/v1/entitlements/{id}/access/history": checkAccessHistory,
@@ -145,6 +145,8 @@ func matrixChecks() map[string]checker {
 		"POST /delegations":               checkGrant(true),
 		"DELETE /api/v1/delegations/{id}": checkRevoke(false),
 		"POST /delegations/{id}/revoke":   checkRevoke(true),
+		"POST /api/v1/delegations/revoke": checkBulkRevoke(false),
+		"POST /entitlements/bulk":         checkBulkPortal,
 
 		// Co-workers: invitations and users (SPEC §4, R7).
 		"POST /api/v1/invitations":                checkInvite(false),

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"slices"
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/disclose"
@@ -22,6 +23,7 @@ type entitlementRow struct {
 	// OrderHref is the order's page, when the gate says the caller may
 	// open it (disclose.Entitlement.Order): else the PO is plain text.
 	OrderHref string
+	Picked    bool // checked in the bulk delegation form
 }
 
 func rowOf(e disclose.Entitlement, today entitle.Date) entitlementRow {
@@ -40,6 +42,10 @@ func rowOf(e disclose.Entitlement, today entitle.Date) entitlementRow {
 type entitlementsPage struct {
 	Rows              []entitlementRow
 	Role, SKU, Status string
+	Q                 string // the search
+	CanPick           bool   // some row may be picked for bulk delegation (policy.DelegateRow): the form is shown
+	Bulk              bulkForm
+	MinExpiry         string
 	ExpiresBefore     string
 	Company           string // the vendor's filter: a company holding a role on the order
 	Sort              string // "", "end_date" or "-end_date"
@@ -101,10 +107,16 @@ var sortChoices = []sortChoice{{"", "subscription ID"}, {string(entitle.ByEndDat
 
 // GET / (signed in): My entitlements.
 func (s *Server) entitlementsPage(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
-	q := newQuery(r, "role", "sku", "status", "expires_before", "sort", "company", "cursor", "done")
+	return s.showEntitlements(w, r, c, v, http.StatusOK, bulkForm{})
+}
+
+// showEntitlements renders My entitlements for r's query, with the bulk
+// delegation form as posted (bulk.go) and its refusal, at status.
+func (s *Server) showEntitlements(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view, status int, form bulkForm) error {
+	q := newQuery(r, "role", "sku", "status", "expires_before", "sort", "company", "cursor", "done", "q")
 	f := listFilter(q)
 	data := entitlementsPage{Role: q.str("role"), SKU: q.str("sku"), Status: q.str("status"), ExpiresBefore: q.str("expires_before"),
-		Sort: string(f.Order), Roles: entitle.Bases, Sorts: sortChoices}
+		Sort: string(f.Order), Roles: entitle.Bases, Sorts: sortChoices, Q: q.str("q"), Bulk: form}
 	data.Company = q.str("company")
 	v.Title, v.Data = "My entitlements", &data
 	if q.err != nil {
@@ -122,10 +134,15 @@ func (s *Server) entitlementsPage(w http.ResponseWriter, r *http.Request, c enti
 		return err
 	}
 	for _, e := range page.Items {
-		data.Rows = append(data.Rows, rowOf(e, v.Today))
+		row := rowOf(e, v.Today)
+		row.Picked = e.Delegable && slices.Contains(form.Picked, e.SubscriptionID)
+		data.CanPick = data.CanPick || e.Delegable
+		data.Rows = append(data.Rows, row)
 	}
+	data.Bulk.Action = withQuery("/entitlements/bulk", listQuery(r))
+	data.MinExpiry = v.Today.AddDays(1).String()
 	filters := url.Values{}
-	for k, val := range map[string]string{"role": data.Role, "sku": data.SKU, "status": data.Status, "expires_before": data.ExpiresBefore, "company": data.Company} {
+	for k, val := range map[string]string{"role": data.Role, "sku": data.SKU, "status": data.Status, "expires_before": data.ExpiresBefore, "company": data.Company, "q": data.Q} {
 		if val != "" {
 			filters.Set(k, val)
 		}
@@ -155,14 +172,36 @@ func (s *Server) entitlementsPage(w http.ResponseWriter, r *http.Request, c enti
 		filters.Set("cursor", s.sealCursor(page.Next, bound))
 		data.Next = withQuery("/", filters)
 	}
-	s.show(w, http.StatusOK, "entitlements", v)
+	s.show(w, status, "entitlements", v)
 	return nil
+}
+
+// bulkForm is the bulk delegation form as posted: the picked
+// subscriptions, the delegate, the expiry, and what was refused.
+type bulkForm struct {
+	Picked            []string
+	Delegate, Expires string
+	Problem           string
+	Action            string // where the form posts: the list's own query
+}
+
+// listQuery is the list's query in r (filters, order, cursor), without
+// anything else.
+func listQuery(r *http.Request) url.Values {
+	out := url.Values{}
+	for k, vs := range r.URL.Query() {
+		switch k {
+		case "role", "sku", "status", "expires_before", "sort", "company", "cursor", "q":
+			out[k] = vs
+		}
+	}
+	return out
 }
 
 // GET /entitlements.csv: exactly what the caller may see (with the list's
 // filters), as CSV; audited as an export.
 func (s *Server) entitlementsCSV(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
-	q := newQuery(r, "role", "sku", "status", "expires_before", "sort", "company")
+	q := newQuery(r, "role", "sku", "status", "expires_before", "sort", "company", "q")
 	f := listFilter(q)
 	if q.err != nil {
 		return q.err

@@ -72,6 +72,7 @@ func (s *Server) routes() http.Handler {
 	handle("POST /api/v1/delegations", s.api(s.grantDelegation))
 	handle("GET /api/v1/delegations", s.api(s.listDelegations))
 	handle("DELETE /api/v1/delegations/{id}", s.api(s.revokeDelegation))
+	handle("POST /api/v1/delegations/revoke", s.api(s.bulkRevokeDelegations))
 	handle("POST /api/v1/invitations", s.api(s.invite))
 	handle("GET /api/v1/invitations", s.api(s.listInvitations))
 	handle("DELETE /api/v1/invitations/{id}", s.api(s.revokeInvitation))
@@ -106,6 +107,7 @@ func (s *Server) routes() http.Handler {
 	// session's CSRF token.
 	handle("GET /{$}", s.portal("entitlements", s.entitlementsPage))
 	handle("GET /entitlements.csv", s.portal("entitlements", s.entitlementsCSV))
+	handle("POST /entitlements/bulk", s.portal("entitlements", s.bulkDelegationForm))
 	handle("GET /entitlements/{id}", s.portal("entitlements", s.entitlementPage))
 	handle("GET /entitlements/{id}/access-history", s.portal("entitlements", s.accessHistoryPage))
 	handle("GET /entitlements/{id}/renew", s.portal("renewals", s.renewPage))

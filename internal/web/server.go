@@ -52,6 +52,7 @@ type Gate interface {
 	Delegations(ctx context.Context, a entitle.Actor) (disclose.Delegations, error)
 	Revoke(ctx context.Context, a entitle.Actor, id string) (disclose.Delegation, error)
 	MayGrant(ctx context.Context, a entitle.Actor) error
+	RevokeFor(ctx context.Context, a entitle.Actor, r disclose.BulkRevoke) (disclose.BulkRevoked, error) // bulk delegation
 }
 
 // Accounts says who a request is and signs users in and out
