@@ -38,7 +38,7 @@ import (
 )
 
 var (
-	flagWorlds = flag.Int("oracle.worlds", raceWorlds, "how many random worlds TestOracle checks: seeds 1 to N (default 300; 40 under -race)")
+	flagWorlds = flag.Int("oracle.worlds", raceWorlds, "how many random worlds TestOracle checks: seeds 1 to N (default 300; 20 under -race)")
 	flagSeed   = flag.Int64("oracle.seed", 0, "check only the world of this seed, alone in its store, and print it")
 )
 

@@ -44,6 +44,7 @@ func TestBrowserBulkDelegation(t *testing.T) {
 		o.do("tick "+sub, chromedp.Click(chromedp.ID("pick-"+sub)))
 	}
 	o.fill("bulk-delegate", "ASHCOMBE-CONS")
+	o.shot("bulk-delegation")
 	if st := o.submit(button("Delegate")); st != http.StatusOK {
 		o.fail("delegate: status %d", st)
 	}
