@@ -82,20 +82,11 @@ func (db *DB) Delegations(ctx context.Context, company string) (granted, receive
 }
 
 func (db *DB) delegationItems(ctx context.Context, id string) ([]string, error) {
-	rows, err := db.r().QueryContext(ctx, db.d.q(`SELECT subscription_id FROM delegation_items WHERE delegation_id = ? ORDER BY subscription_id`), id)
-	if err != nil {
-		return nil, err
+	subs, err := db.strings(ctx, `SELECT subscription_id FROM delegation_items WHERE delegation_id = ? ORDER BY subscription_id`, id)
+	if subs == nil && err == nil {
+		subs = []string{} // a listed delegation of nothing is not one of everything
 	}
-	defer rows.Close()
-	subs := []string{}
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		subs = append(subs, s)
-	}
-	return subs, rows.Err()
+	return subs, err
 }
 
 // GrantDelegation records a delegation granted by d.Owner, with its audit

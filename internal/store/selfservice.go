@@ -20,24 +20,11 @@ import (
 // one question every sender of a notice asks — expiry digests, renewal
 // requests, access requests.
 func (db *DB) NoticeRecipients(ctx context.Context, company, kind string) ([]string, error) {
-	rows, err := db.r().QueryContext(ctx, db.d.q(`SELECT u.email FROM users u
+	return db.strings(ctx, `SELECT u.email FROM users u
 		JOIN companies c ON c.id = u.company_id
 		LEFT JOIN notice_preferences p ON p.user_id = u.id AND p.kind = ?
 		WHERE c.key = ? AND u.status = ? AND (p.receive OR (p.receive IS NULL AND u.admin))
-		ORDER BY u.email`), kind, company, string(entitle.UserActive))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var email string
-		if err := rows.Scan(&email); err != nil {
-			return nil, err
-		}
-		out = append(out, email)
-	}
-	return out, rows.Err()
+		ORDER BY u.email`, kind, company, string(entitle.UserActive))
 }
 
 // NoticeChoices returns the choices user made, by kind (a kind not chosen
@@ -78,20 +65,6 @@ func (db *DB) SetNoticeChoices(ctx context.Context, user int64, choices map[stri
 // RecentDeliveries returns the latest deliveries to endpoint webhookID
 // still kept, newest first, at most limit, without the endpoint's secret.
 func (db *DB) RecentDeliveries(ctx context.Context, webhookID int64, limit int) ([]entitle.Delivery, error) {
-	rows, err := db.r().QueryContext(ctx, db.d.q(`SELECT `+deliveryColumns+deliveryFrom+` WHERE d.webhook_id = ?
-		ORDER BY d.created_at DESC, d.id DESC LIMIT ?`), webhookID, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []entitle.Delivery
-	for rows.Next() {
-		d, err := scanDelivery(rows)
-		if err != nil {
-			return nil, err
-		}
-		d.Webhook.Secret = ""
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return withoutSecrets(db.r().QueryContext(ctx, db.d.q(`SELECT `+deliveryColumns+deliveryFrom+` WHERE d.webhook_id = ?
+		ORDER BY d.created_at DESC, d.id DESC LIMIT ?`), webhookID, limit))
 }

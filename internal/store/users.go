@@ -291,19 +291,25 @@ func (db *DB) ChangeUser(ctx context.Context, id int64, ch entitle.UserChange, c
 // by email: who is told of what concerns the company (renewal requests,
 // transfers, expiry notices).
 func (db *DB) ActiveAdmins(ctx context.Context, company string) ([]string, error) {
-	rows, err := db.r().QueryContext(ctx, db.d.q(`SELECT u.email FROM users u JOIN companies c ON c.id = u.company_id
-		WHERE c.key = ? AND u.admin AND u.status = ? ORDER BY u.email`), company, string(entitle.UserActive))
+	return db.strings(ctx, `SELECT u.email FROM users u JOIN companies c ON c.id = u.company_id
+		WHERE c.key = ? AND u.admin AND u.status = ? ORDER BY u.email`, company, string(entitle.UserActive))
+}
+
+// strings returns the one text column that query selects, in its order
+// (nil when no row).
+func (db *DB) strings(ctx context.Context, query string, args ...any) ([]string, error) {
+	rows, err := db.r().QueryContext(ctx, db.d.q(query), args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var out []string
 	for rows.Next() {
-		var email string
-		if err := rows.Scan(&email); err != nil {
+		var s string
+		if err := rows.Scan(&s); err != nil {
 			return nil, err
 		}
-		out = append(out, email)
+		out = append(out, s)
 	}
 	return out, rows.Err()
 }

@@ -423,7 +423,12 @@ func (db *DB) Delivery(ctx context.Context, id int64) (entitle.Delivery, error) 
 // Deliveries returns the deliveries to endpoint webhookID still kept, oldest
 // first, without the endpoint's secret.
 func (db *DB) Deliveries(ctx context.Context, webhookID int64) ([]entitle.Delivery, error) {
-	rows, err := db.r().QueryContext(ctx, db.d.q(`SELECT `+deliveryColumns+deliveryFrom+` WHERE d.webhook_id = ? ORDER BY d.id`), webhookID)
+	return withoutSecrets(db.r().QueryContext(ctx, db.d.q(`SELECT `+deliveryColumns+deliveryFrom+` WHERE d.webhook_id = ? ORDER BY d.id`), webhookID))
+}
+
+// withoutSecrets reads the deliveries rows hold, without their endpoint's
+// secret.
+func withoutSecrets(rows *sql.Rows, err error) ([]entitle.Delivery, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -591,18 +596,5 @@ func (db *DB) PruneWebhooks(ctx context.Context, before time.Time) (int, error) 
 // OrderSubscriptions returns the subscription IDs of the order with id, by
 // line (an entitlement.created event's subject).
 func (db *DB) OrderSubscriptions(ctx context.Context, orderID int64) ([]string, error) {
-	rows, err := db.r().QueryContext(ctx, db.d.q(`SELECT subscription_id FROM entitlements WHERE order_id = ? ORDER BY line_no`), orderID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return db.strings(ctx, `SELECT subscription_id FROM entitlements WHERE order_id = ? ORDER BY line_no`, orderID)
 }
