@@ -17,9 +17,9 @@ func withinScope(w http.ResponseWriter, r *http.Request, scopes entitle.Scopes) 
 	case !ok:
 		// apiScopes forgot the route (TestEveryAPIRouteHasScope fails):
 		// refuse rather than guess.
-		return errorf(entitle.CodeSessionRequired, "no API token may use %s: the route has no scope yet; sign in with your password instead", r.Pattern)
+		return errorf(entitle.CodeSessionRequired, "no API token may use %s: the route has no scope yet; use a signed-in session instead", r.Pattern)
 	case need == sessionOnly:
-		return errorf(entitle.CodeSessionRequired, "an API token may not use %s: it changes how the account signs in (password, two-factor, sessions, API tokens); sign in with your password instead", r.Pattern)
+		return errorf(entitle.CodeSessionRequired, "an API token may not use %s: it changes how the account signs in (password, two-factor, sessions, API tokens); use a signed-in session instead (the portal's Account page)", r.Pattern)
 	case scopes.Has(need):
 		return nil
 	}
