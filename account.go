@@ -30,6 +30,7 @@ type APIToken struct {
 	CreatedAt  time.Time
 	LastUsedAt time.Time // zero: never used
 	ExpiresAt  time.Time // zero: never expires (tokens the operator made)
+	Scopes     Scopes    // what it may be used for (scope.go)
 }
 
 // PasswordReset is a single-use link that sets a user's password.

@@ -43,6 +43,8 @@ const (
 	CodeRateLimited        = "rate_limited"           // too many attempts: see Retry-After
 	CodeInternal           = "internal"               // our fault; logged
 	CodeUnavailable        = "unavailable"            // the database is unreachable or the request ran out of time
+	CodeInsufficientScope  = "insufficient_scope"     // the API token lacks the scope the route needs (RFC 6750 §3.1)
+	CodeSessionRequired    = "session_required"       // the route changes how the account signs in: not with an API token
 
 	// Requests net/http refuses before any handler (web.Listener).
 	CodeHeaderTooLarge              = "header_too_large"              // the request line and headers are larger than allowed
@@ -61,6 +63,7 @@ const (
 var Codes = []string{CodeInvalid, CodeNotFound, CodeConflict, CodeForbidden, CodeBadRequest, CodeUnauthenticated,
 	CodeInvalidCredentials, CodeMethodNotAllowed, CodeTooLarge, CodeUnsupportedMedia, CodeInvalidCursor, CodeEmailRequired,
 	CodeInvalidEmail, CodeAlreadyInvited, CodeInvalidToken, CodeRateLimited, CodeSecondFactor, CodeEnrolmentRequired, CodeInternal, CodeUnavailable,
+	CodeInsufficientScope, CodeSessionRequired,
 	CodeHeaderTooLarge, CodeUnsupportedTransferEncoding, CodeUnsupportedHTTPVersion}
 
 // Problem is one thing wrong with a record: where (line of the input file,

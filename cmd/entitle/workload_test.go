@@ -100,7 +100,7 @@ func newChannel(t *testing.T, db string, n int) []party {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := st.AddToken(ctx, u.ID, "test", h, now, time.Time{}, entitle.AuditEvent{}); err != nil {
+		if _, err := st.AddToken(ctx, u.ID, "test", h, entitle.AllScopes, now, time.Time{}, entitle.AuditEvent{}); err != nil {
 			t.Fatal(err)
 		}
 		return tok

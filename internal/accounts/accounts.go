@@ -26,7 +26,7 @@ import (
 // Store is what accounts read and record.
 type Store interface {
 	UserByEmail(ctx context.Context, email string) (entitle.UserRecord, error)
-	UserByToken(ctx context.Context, hash string, now time.Time) (entitle.UserRecord, time.Time, error)
+	UserByToken(ctx context.Context, hash string, now time.Time) (entitle.UserRecord, entitle.APIToken, error)
 	UserByID(ctx context.Context, id int64) (entitle.UserRecord, error)
 	TouchToken(ctx context.Context, hash string, now time.Time) error
 	UserBySession(ctx context.Context, hash string, now time.Time) (entitle.UserRecord, time.Time, error)
@@ -47,7 +47,7 @@ type Store interface {
 	// A user's own sessions and API tokens.
 	Sessions(ctx context.Context, userID int64, now time.Time) ([]entitle.Session, error)
 	EndSessions(ctx context.Context, userID int64, id, keep string, ev entitle.AuditEvent) (int, error)
-	AddToken(ctx context.Context, userID int64, name, hash string, now, expires time.Time, ev entitle.AuditEvent) (int64, error)
+	AddToken(ctx context.Context, userID int64, name, hash string, scopes entitle.Scopes, now, expires time.Time, ev entitle.AuditEvent) (int64, error)
 	Tokens(ctx context.Context, userID int64, now time.Time) ([]entitle.APIToken, error)
 	RevokeToken(ctx context.Context, userID, id int64, now time.Time, ev entitle.AuditEvent) (entitle.APIToken, error)
 
@@ -160,23 +160,25 @@ var (
 	errNoCredentials = entitle.Errorf(entitle.CodeInvalid, "enter your email address and your password")
 )
 
-// ByToken returns the user an API token belongs to.
-func (s *Service) ByToken(ctx context.Context, token string) (entitle.Actor, error) {
+// ByToken returns the user an API token belongs to and the token's scopes:
+// the caller (internal/web) refuses a request outside them.
+func (s *Service) ByToken(ctx context.Context, token string) (entitle.Actor, entitle.Scopes, error) {
 	now := s.now()
 	hash := auth.HashToken(token)
-	u, last, err := s.Store.UserByToken(ctx, hash, now)
+	u, t, err := s.Store.UserByToken(ctx, hash, now)
 	if errors.Is(err, entitle.ErrNotFound) {
-		return entitle.Actor{}, errTokenInvalid
+		return entitle.Actor{}, nil, errTokenInvalid
 	}
 	if err != nil {
-		return entitle.Actor{}, err
+		return entitle.Actor{}, nil, err
 	}
-	if now.Sub(last) > touchEvery {
+	if now.Sub(t.LastUsedAt) > touchEvery {
 		if err := s.Store.TouchToken(ctx, hash, now); err != nil {
-			return entitle.Actor{}, err
+			return entitle.Actor{}, nil, err
 		}
 	}
-	return s.actor(ctx, u)
+	a, err := s.actor(ctx, u)
+	return a, t.Scopes, err
 }
 
 // BySession returns the user a session's secret (its cookie) signs in, and

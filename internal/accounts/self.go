@@ -89,8 +89,9 @@ func (s *Service) EndOtherSessions(ctx context.Context, a entitle.Actor, keep st
 
 // NewToken is what a user asks for to make a personal API token.
 type NewToken struct {
-	Name      string `json:"name"`
-	ExpiresIn int    `json:"expires_in_days"` // 1–366; 0: 90 days
+	Name      string   `json:"name"`
+	ExpiresIn int      `json:"expires_in_days"` // 1–366; 0: 90 days
+	Scopes    []string `json:"scopes"`          // nil: every scope the user may hold
 }
 
 // CreatedToken is a token just made: the only time its secret is shown.
@@ -99,8 +100,10 @@ type CreatedToken struct {
 	Token string
 }
 
-// CreateToken makes a personal API token of a's: it acts as a does, until
-// it expires or a revokes it.
+// CreateToken makes a personal API token of a's: it acts as a does within
+// its scopes, until it expires or a revokes it. A scope a may not hold
+// (entitle.HoldableScopes) is refused, as is an empty list; none asked for
+// gives every scope a may hold.
 func (s *Service) CreateToken(ctx context.Context, a entitle.Actor, t NewToken) (CreatedToken, error) {
 	if err := s.account(a); err != nil {
 		return CreatedToken{}, err
@@ -114,6 +117,22 @@ func (s *Service) CreateToken(ctx context.Context, a entitle.Actor, t NewToken) 
 		ps.Add("name", "at most %d characters", maxTokenName)
 	case strings.ContainsFunc(name, func(r rune) bool { return r < 0x20 || r == 0x7f }):
 		ps.Add("name", "no control characters")
+	}
+	scopes, err := entitle.ScopesOf(t.Scopes)
+	switch {
+	case err != nil:
+		ps.Add("scopes", "%v", err)
+	case t.Scopes == nil:
+		scopes = entitle.HoldableScopes(a)
+	case len(scopes) == 0:
+		ps.Add("scopes", "choose at least one scope: %s", strings.Join(entitle.HoldableScopes(a).Strings(), ", "))
+	default:
+		holdable := entitle.HoldableScopes(a)
+		for _, sc := range scopes {
+			if !holdable.Has(sc) {
+				ps.Add("scopes", "you may not give a token the scope %s: %s", sc, entitle.WhoMayHold(sc))
+			}
+		}
 	}
 	ttl := DefaultTokenTTL
 	switch days := t.ExpiresIn; {
@@ -130,10 +149,10 @@ func (s *Service) CreateToken(ctx context.Context, a entitle.Actor, t NewToken) 
 		return CreatedToken{}, err
 	}
 	now := s.now()
-	out := CreatedToken{APIToken: entitle.APIToken{Name: name, CreatedAt: now, ExpiresAt: now.Add(ttl)}, Token: token}
-	out.ID, err = s.Store.AddToken(ctx, a.UserID, name, hash, now, out.ExpiresAt,
+	out := CreatedToken{APIToken: entitle.APIToken{Name: name, CreatedAt: now, ExpiresAt: now.Add(ttl), Scopes: scopes}, Token: token}
+	out.ID, err = s.Store.AddToken(ctx, a.UserID, name, hash, scopes, now, out.ExpiresAt,
 		entitle.AuditEvent{At: now, Actor: a.Email, Company: a.Company, Action: "token.create", Object: name, Outcome: "ok",
-			Detail: "expires " + out.ExpiresAt.Format(time.DateOnly)})
+			Detail: "expires " + out.ExpiresAt.Format(time.DateOnly) + "; scopes " + scopes.String()})
 	return out, err
 }
 

@@ -177,7 +177,7 @@ func (db *DB) EndSessions(ctx context.Context, userID int64, id, keep string, ev
 
 // Tokens returns the user's API tokens that work at now, the newest first.
 func (db *DB) Tokens(ctx context.Context, userID int64, now time.Time) ([]entitle.APIToken, error) {
-	rows, err := db.r().QueryContext(ctx, db.d.q(`SELECT id, name, created_at, last_used_at, expires_at FROM api_tokens
+	rows, err := db.r().QueryContext(ctx, db.d.q(`SELECT id, name, scopes, created_at, last_used_at, expires_at FROM api_tokens
 		WHERE user_id = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?) ORDER BY id DESC`), userID, now.UnixMicro())
 	if err != nil {
 		return nil, err
@@ -188,9 +188,11 @@ func (db *DB) Tokens(ctx context.Context, userID int64, now time.Time) ([]entitl
 		var t entitle.APIToken
 		var created int64
 		var used, expires sql.NullInt64
-		if err := rows.Scan(&t.ID, &t.Name, &created, &used, &expires); err != nil {
+		var scopes string
+		if err := rows.Scan(&t.ID, &t.Name, &scopes, &created, &used, &expires); err != nil {
 			return nil, err
 		}
+		t.Scopes = storedScopes(scopes)
 		t.CreatedAt, t.LastUsedAt, t.ExpiresAt = time.UnixMicro(created).UTC(), fromMicros(used), fromMicros(expires)
 		out = append(out, t)
 	}

@@ -113,11 +113,11 @@ func TestOwnSessionsAndTokens(t *testing.T) {
 
 	// Tokens: expiring, listed for their user only, revoked by it only.
 	made := entitle.AuditEvent{At: coNow, Action: "token.create", Outcome: "ok"}
-	short, err := db.AddToken(ctx, ann.ID, "short", "hash-short", coNow, coNow.Add(time.Hour), made)
+	short, err := db.AddToken(ctx, ann.ID, "short", "hash-short", entitle.AllScopes, coNow, coNow.Add(time.Hour), made)
 	if err != nil {
 		t.Fatal(err)
 	}
-	forever, err := db.AddToken(ctx, ann.ID, "forever", "hash-forever", coNow, time.Time{}, entitle.AuditEvent{})
+	forever, err := db.AddToken(ctx, ann.ID, "forever", "hash-forever", entitle.AllScopes, coNow, time.Time{}, entitle.AuditEvent{})
 	if err != nil {
 		t.Fatal(err)
 	}

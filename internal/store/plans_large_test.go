@@ -77,7 +77,7 @@ func TestPlansOnLargeChannel(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := db.AddToken(ctx, u.ID, "plans", fmt.Sprintf("%064x", i), now, time.Time{}, entitle.AuditEvent{}); err != nil {
+			if _, err := db.AddToken(ctx, u.ID, "plans", fmt.Sprintf("%064x", i), entitle.AllScopes, now, time.Time{}, entitle.AuditEvent{}); err != nil {
 				t.Fatal(err)
 			}
 			if err := db.CreateSession(ctx, u.ID, fmt.Sprintf("%064x", i), "", entitle.SessionMeta{}, now, now.Add(time.Hour),

@@ -223,7 +223,7 @@ func (db *DB) prepare(ctx context.Context) error {
 		{&db.stmt.entitlementRoles, `SELECT ` + entitlementColumns + `, r.role, r.company_id
 			FROM entitlements e JOIN order_roles r ON r.order_id = e.order_id
 			WHERE e.subscription_id = ? ORDER BY r.position`},
-		{&db.stmt.userByToken, `SELECT ` + userColumns + `, t.last_used_at
+		{&db.stmt.userByToken, `SELECT ` + userColumns + `, t.last_used_at, t.scopes
 			FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN companies c ON c.id = u.company_id
 			WHERE t.hash = ? AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)`},
 		// Every delegation of the owner that covers the subscription, in any state.

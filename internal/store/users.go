@@ -124,13 +124,13 @@ func (db *DB) UsersOf(ctx context.Context, company string) ([]entitle.UserRecord
 }
 
 // AddToken records an API token of a user by its hash (hex SHA-256), the
-// token itself is never stored, expiring at expires (zero: never), with its
-// audit event when ev.Action is set.
-func (db *DB) AddToken(ctx context.Context, userID int64, name, hash string, now, expires time.Time, ev entitle.AuditEvent) (int64, error) {
+// token itself is never stored, expiring at expires (zero: never), with
+// its scopes and, when ev.Action is set, its audit event.
+func (db *DB) AddToken(ctx context.Context, userID int64, name, hash string, scopes entitle.Scopes, now, expires time.Time, ev entitle.AuditEvent) (int64, error) {
 	var id int64
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, db.d.q(`INSERT INTO api_tokens (user_id, name, hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?) RETURNING id`),
-			userID, strings.TrimSpace(name), hash, now.UnixMicro(), micros(expires)).Scan(&id); err != nil {
+		if err := tx.QueryRowContext(ctx, db.d.q(`INSERT INTO api_tokens (user_id, name, hash, scopes, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`),
+			userID, strings.TrimSpace(name), hash, scopes.String(), now.UnixMicro(), micros(expires)).Scan(&id); err != nil {
 			return err
 		}
 		if ev.Action == "" {
@@ -142,16 +142,34 @@ func (db *DB) AddToken(ctx context.Context, userID int64, name, hash string, now
 }
 
 // UserByToken returns the user owning the token with hash, if it is
-// neither revoked nor expired at now, and when the token was last used
-// (zero if never).
-func (db *DB) UserByToken(ctx context.Context, hash string, now time.Time) (entitle.UserRecord, time.Time, error) {
+// neither revoked nor expired at now, and the token: its scopes and when
+// it was last used (zero if never).
+func (db *DB) UserByToken(ctx context.Context, hash string, now time.Time) (entitle.UserRecord, entitle.APIToken, error) {
 	var last sql.NullInt64
+	var scopes string
 	db.traceStmt(db.stmt.userByToken, hash, now.UnixMicro())
-	u, err := scanUser(db.stmt.userByToken.QueryRowContext(ctx, hash, now.UnixMicro()), &last)
+	u, err := scanUser(db.stmt.userByToken.QueryRowContext(ctx, hash, now.UnixMicro()), &last, &scopes)
 	if errors.Is(err, sql.ErrNoRows) {
-		return u, time.Time{}, entitle.ErrNotFound
+		return u, entitle.APIToken{}, entitle.ErrNotFound
 	}
-	return u, fromMicros(last), err
+	if err != nil {
+		return u, entitle.APIToken{}, err
+	}
+	return u, entitle.APIToken{LastUsedAt: fromMicros(last), Scopes: storedScopes(scopes)}, nil
+}
+
+// storedScopes reads a token's scopes column. A name this version does not
+// know (written by a newer one) is dropped: a token is never given more
+// than the column says.
+func storedScopes(text string) entitle.Scopes {
+	var out entitle.Scopes
+	for _, f := range strings.Fields(text) {
+		if ss, err := entitle.ParseScopes(f); err == nil {
+			out = append(out, ss...)
+		}
+	}
+	ss, _ := entitle.ScopesOf(out.Strings())
+	return ss
 }
 
 // SetUserStatus enables or disables the user with email, with its audit

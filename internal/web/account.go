@@ -171,6 +171,7 @@ type tokenJSON struct {
 	CreatedAt  time.Time  `json:"created_at"`
 	LastUsedAt *time.Time `json:"last_used_at"`
 	ExpiresAt  *time.Time `json:"expires_at"`
+	Scopes     []string   `json:"scopes"`
 }
 
 func tokenJSONOf(t entitle.APIToken) tokenJSON {
@@ -180,7 +181,8 @@ func tokenJSONOf(t entitle.APIToken) tokenJSON {
 		}
 		return &t
 	}
-	return tokenJSON{ID: t.ID, Name: t.Name, CreatedAt: t.CreatedAt, LastUsedAt: opt(t.LastUsedAt), ExpiresAt: opt(t.ExpiresAt)}
+	return tokenJSON{ID: t.ID, Name: t.Name, CreatedAt: t.CreatedAt, LastUsedAt: opt(t.LastUsedAt), ExpiresAt: opt(t.ExpiresAt),
+		Scopes: t.Scopes.Strings()}
 }
 
 // GET /api/v1/me/tokens: the caller's working personal API tokens.
@@ -202,8 +204,9 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, c entitle.Ac
 	return nil
 }
 
-// POST /api/v1/me/tokens {"name","expires_in_days"} → 201 with the token,
-// shown this once.
+// POST /api/v1/me/tokens {"name","expires_in_days","scopes"} → 201 with the
+// token, shown this once. Without "scopes" the token gets every scope the
+// user may hold. Only a session may make a token (apiScopes).
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request, c entitle.Actor) error {
 	if q := newQuery(r); q.err != nil {
 		return q.err

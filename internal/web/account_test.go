@@ -334,11 +334,12 @@ func TestAdminSendsResetLink(t *testing.T) {
 }
 
 // TestOwnTokens: a user makes personal API tokens that expire, lists them
-// (never the token again) and revokes them; another user's token does not
-// exist for it.
+// (never the token again) and revokes them — with a session: no token may —
+// and another user's token does not exist for it.
 func TestOwnTokens(t *testing.T) {
 	w := newWorld(t)
-	res := w.do(request{method: "POST", path: "/api/v1/me/tokens", token: w.member["SHOP"], body: map[string]any{"name": "ERP sync", "expires_in_days": 1}})
+	ms, as := w.session(t, "member@shop.example"), w.session(t, "admin@shop.example")
+	res := w.do(request{method: "POST", path: "/api/v1/me/tokens", client: ms, body: map[string]any{"name": "ERP sync", "expires_in_days": 1}})
 	var made struct {
 		ID        int64
 		Name      string
@@ -360,13 +361,13 @@ func TestOwnTokens(t *testing.T) {
 	}
 	for _, bad := range []map[string]any{{"name": ""}, {"name": "x", "expires_in_days": 367}, {"name": "x", "expires_in_days": -1},
 		{"name": strings.Repeat("x", 101)}, {"name": "a\nb"}} {
-		if res := w.do(request{method: "POST", path: "/api/v1/me/tokens", token: w.member["SHOP"], body: bad}); res.status != http.StatusUnprocessableEntity {
+		if res := w.do(request{method: "POST", path: "/api/v1/me/tokens", client: ms, body: bad}); res.status != http.StatusUnprocessableEntity {
 			t.Errorf("create %v: %d %s", bad, res.status, res.body)
 		}
 	}
 	// Another user's token, as a token that does not exist.
-	other := w.do(request{method: "DELETE", path: "/api/v1/me/tokens/" + itoa(made.ID), token: w.admin["SHOP"]})
-	missing := w.do(request{method: "DELETE", path: "/api/v1/me/tokens/987654", token: w.admin["SHOP"]})
+	other := w.do(request{method: "DELETE", path: "/api/v1/me/tokens/" + itoa(made.ID), client: as})
+	missing := w.do(request{method: "DELETE", path: "/api/v1/me/tokens/987654", client: as})
 	if other.status != http.StatusNotFound || strings.Replace(string(other.body), itoa(made.ID), "987654", 1) != string(missing.body) {
 		t.Errorf("another user's token: %d %s; missing %s", other.status, other.body, missing.body)
 	}
@@ -375,15 +376,16 @@ func TestOwnTokens(t *testing.T) {
 	if me := w.get("/api/v1/me", made.Token); me.status != http.StatusUnauthorized || !strings.Contains(string(me.body), "expired") {
 		t.Errorf("the token after a day: %d %s", me.status, me.body)
 	}
-	// Revoked at once.
-	res = w.do(request{method: "POST", path: "/api/v1/me/tokens", token: w.member["SHOP"], body: map[string]any{"name": "laptop"}})
+	// Revoked at once (signed in again: the session ended in the day).
+	ms = w.session(t, "member@shop.example")
+	res = w.do(request{method: "POST", path: "/api/v1/me/tokens", client: ms, body: map[string]any{"name": "laptop"}})
 	if err := json.Unmarshal(res.body, &made); err != nil || res.status != http.StatusCreated {
 		t.Fatalf("create: %d %s", res.status, res.body)
 	}
 	if !made.ExpiresAt.Equal(w.clock.Now().Add(accounts.DefaultTokenTTL)) {
 		t.Errorf("default expiry %v", made.ExpiresAt)
 	}
-	if res := w.do(request{method: "DELETE", path: "/api/v1/me/tokens/" + itoa(made.ID), token: w.member["SHOP"]}); res.status != http.StatusNoContent {
+	if res := w.do(request{method: "DELETE", path: "/api/v1/me/tokens/" + itoa(made.ID), client: ms}); res.status != http.StatusNoContent {
 		t.Errorf("revoke: %d %s", res.status, res.body)
 	}
 	if me := w.get("/api/v1/me", made.Token); me.status != http.StatusUnauthorized {
@@ -442,7 +444,7 @@ func TestOwnSessions(t *testing.T) {
 		t.Errorf("b after it was signed out: %d", res.status)
 	}
 	// Another user's session does not exist for it.
-	if res := w.do(request{method: "DELETE", path: "/api/v1/me/sessions/" + list(c)[0].ID, token: w.admin["SHOP"]}); res.status != http.StatusNotFound {
+	if res := w.do(request{method: "DELETE", path: "/api/v1/me/sessions/" + list(c)[0].ID, client: w.session(t, "admin@shop.example")}); res.status != http.StatusNotFound {
 		t.Errorf("another user's session: %d", res.status)
 	}
 	res := w.do(request{method: "POST", path: "/api/v1/me/sessions/end-others", client: a})
@@ -493,7 +495,7 @@ func TestPortalPasswordPages(t *testing.T) {
 	if page.status != http.StatusOK || csrf == nil || !strings.Contains(string(page.body), "this session") {
 		t.Fatalf("account page: %d", page.status)
 	}
-	res = form(c, "/account/tokens", url.Values{"csrf": {csrf[1]}, "name": {"reporting"}, "expires_in_days": {"30"}})
+	res = form(c, "/account/tokens", url.Values{"csrf": {csrf[1]}, "name": {"reporting"}, "expires_in_days": {"30"}, "scope": {"read"}})
 	tok := regexp.MustCompile(`id="new-token-value">(ent_[A-Za-z0-9_-]+)<`).FindStringSubmatch(string(res.body))
 	if res.status != http.StatusCreated || tok == nil {
 		t.Fatalf("create token on the page: %d", res.status)

@@ -16,19 +16,38 @@ const sessionCookie = "entitle_session"
 
 var errUnauthenticated = errorf(codeUnauthenticated, "sign in first: send a session cookie from POST /api/v1/login or an Authorization: Bearer token")
 
+// credential is how a request proved who it is: a session, which acts
+// with its user's full role, or an API token, which acts only within its
+// scopes (scopes.go).
+type credential struct {
+	token  bool           // an API token, not a session cookie
+	scopes entitle.Scopes // the token's scopes; unused for a session
+}
+
 // authenticate finds the request's user from its bearer token, else its
 // session cookie (internal/accounts decides).
-func (s *Server) authenticate(r *http.Request) (entitle.Actor, error) {
+func (s *Server) authenticate(r *http.Request) (entitle.Actor, credential, error) {
 	ctx := r.Context()
 	if h := r.Header.Get("Authorization"); h != "" {
 		scheme, token, ok := strings.Cut(h, " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
-			return entitle.Actor{}, errorf(codeUnauthenticated, "the Authorization header must be \"Bearer TOKEN\"")
+			return entitle.Actor{}, credential{}, errorf(codeUnauthenticated, "the Authorization header must be \"Bearer TOKEN\"")
 		}
-		return s.cfg.Accounts.ByToken(ctx, strings.TrimSpace(token))
+		a, scopes, err := s.cfg.Accounts.ByToken(ctx, strings.TrimSpace(token))
+		return a, credential{token: true, scopes: scopes}, err
 	}
+	a, err := s.authenticateSession(r)
+	return a, credential{}, err
+}
+
+// authenticateSession finds the request's user from its session cookie
+// only. The portal's pages use it: they are for people, and an API token
+// sent to them is ignored — a form posted with a token and no session
+// would otherwise pass the CSRF check (no session, no CSRF token to
+// compare) and escape the token's scopes.
+func (s *Server) authenticateSession(r *http.Request) (entitle.Actor, error) {
 	if secret := sessionSecret(r); secret != "" {
-		return s.cfg.Accounts.BySession(ctx, secret)
+		return s.cfg.Accounts.BySession(r.Context(), secret)
 	}
 	return entitle.Actor{}, errUnauthenticated
 }

@@ -167,7 +167,8 @@ func TestTokenLastUsed(t *testing.T) {
 	w := newWorld(t)
 	hash := auth.HashToken(w.member["SHOP"])
 	last := func() time.Time {
-		_, at, err := w.db.UserByToken(context.Background(), hash, w.clock.Now())
+		_, tok, err := w.db.UserByToken(context.Background(), hash, w.clock.Now())
+		at := tok.LastUsedAt
 		if err != nil {
 			t.Fatal(err)
 		}

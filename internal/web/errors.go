@@ -39,6 +39,8 @@ var statusOf = map[string]int{
 	entitle.CodeUnauthenticated:    http.StatusUnauthorized,
 	entitle.CodeInvalidCredentials: http.StatusUnauthorized,
 	entitle.CodeForbidden:          http.StatusForbidden,
+	entitle.CodeInsufficientScope:  http.StatusForbidden,
+	entitle.CodeSessionRequired:    http.StatusForbidden,
 	entitle.CodeNotFound:           http.StatusNotFound,
 	entitle.CodeMethodNotAllowed:   http.StatusMethodNotAllowed,
 	entitle.CodeConflict:           http.StatusConflict,

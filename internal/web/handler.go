@@ -19,13 +19,23 @@ type apiHandler func(w http.ResponseWriter, r *http.Request, c entitle.Actor) er
 // publicHandler is an API handler that needs no user.
 type publicHandler func(w http.ResponseWriter, r *http.Request) error
 
-// api adapts h: it authenticates the request and answers errors as JSON.
+// apiRoute is an authenticated API route: routes.go gives each its scope
+// (apiScopes), which an API token must hold.
+type apiRoute http.HandlerFunc
+
+func (h apiRoute) ServeHTTP(w http.ResponseWriter, r *http.Request) { h(w, r) }
+
+// api adapts h: it authenticates the request, refuses an API token outside
+// the route's scope, and answers errors as JSON.
 func (s *Server) api(h apiHandler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return apiRoute(func(w http.ResponseWriter, r *http.Request) {
 		apiHeaders(w)
 		r, cancel := s.bounded(r)
 		defer cancel()
-		c, err := s.authenticate(r)
+		c, cred, err := s.authenticate(r)
+		if err == nil && cred.token {
+			err = withinScope(w, r, cred.scopes)
+		}
 		if err == nil {
 			err = h(w, r, c)
 		}

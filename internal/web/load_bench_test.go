@@ -277,7 +277,7 @@ func buildHTTPWorld() error {
 		owner, _, err := db.UserByToken(ctx, hash, now)
 		switch {
 		case errors.Is(err, entitle.ErrNotFound):
-			if _, err := db.AddToken(ctx, rec.ID, "bench-http", hash, now, time.Time{}, entitle.AuditEvent{}); err != nil {
+			if _, err := db.AddToken(ctx, rec.ID, "bench-http", hash, entitle.AllScopes, now, time.Time{}, entitle.AuditEvent{}); err != nil {
 				return err
 			}
 		case err != nil:

@@ -1334,7 +1334,7 @@ func checkChangePassword(portal bool) checker {
 		if portal {
 			res = m.page(t, s, http.MethodPost, "/account/password", url.Values{"current_password": {"not the password"}, "new_password": {"a long enough password"}})
 		} else {
-			res = m.api(t, s, http.MethodPost, "/api/v1/password", map[string]string{"current_password": "not the password", "new_password": "a long enough password"})
+			res = m.apiSession(t, s, http.MethodPost, "/api/v1/password", map[string]string{"current_password": "not the password", "new_password": "a long enough password"})
 		}
 		d := policy.ManageAccount(s.actor)
 		m.check(t, d.Allowed && res.status == http.StatusUnprocessableEntity && strings.Contains(string(res.body), "not your password now"),
@@ -1400,7 +1400,7 @@ func checkEndSession(portal bool) checker {
 		if portal {
 			return m.page(t, s, http.MethodPost, "/account/sessions/"+id+"/end", nil)
 		}
-		return m.api(t, s, http.MethodDelete, "/api/v1/me/sessions/"+id, nil)
+		return m.apiSession(t, s, http.MethodDelete, "/api/v1/me/sessions/"+id, nil)
 	}, func(t *testing.T, m *mx, o *subject) string {
 		ss, err := m.db.Sessions(t.Context(), o.user.ID, m.now)
 		if err != nil || len(ss) == 0 {
@@ -1475,7 +1475,7 @@ func checkCreateToken(portal bool) checker {
 		if portal {
 			res = m.page(t, s, http.MethodPost, "/account/tokens", url.Values{"name": {" "}, "expires_in_days": {"30"}})
 		} else {
-			res = m.api(t, s, http.MethodPost, "/api/v1/me/tokens", map[string]any{"name": " ", "expires_in_days": 30})
+			res = m.apiSession(t, s, http.MethodPost, "/api/v1/me/tokens", map[string]any{"name": " ", "expires_in_days": 30})
 		}
 		d := policy.ManageAccount(s.actor)
 		m.check(t, d.Allowed && res.status == http.StatusUnprocessableEntity, "%s: a token without a name: %d %s (%s)", s.name, res.status, clip(res.body), reasons(d))
@@ -1489,7 +1489,7 @@ func checkRevokeToken(portal bool) checker {
 		if portal {
 			return m.page(t, s, http.MethodPost, "/account/tokens/"+id+"/revoke", nil)
 		}
-		return m.api(t, s, http.MethodDelete, "/api/v1/me/tokens/"+id, nil)
+		return m.apiSession(t, s, http.MethodDelete, "/api/v1/me/tokens/"+id, nil)
 	}, func(t *testing.T, m *mx, o *subject) string {
 		ts, err := m.db.Tokens(t.Context(), o.user.ID, m.now)
 		if err != nil || len(ts) == 0 {

@@ -527,6 +527,13 @@ func (m *mx) api(t *testing.T, s *subject, method, path string, body any) respon
 	return m.doAs(t, request{method: method, path: path, token: s.token, body: body})
 }
 
+// apiSession asks the API as s with its session, not its token: the routes
+// that change how an account signs in take no token (session_required).
+func (m *mx) apiSession(t *testing.T, s *subject, method, path string, body any) response {
+	t.Helper()
+	return m.doAs(t, request{method: method, path: path, client: s.client, body: body})
+}
+
 // page asks the portal as s; a POST carries the form with the session's
 // CSRF token.
 func (m *mx) page(t *testing.T, s *subject, method, path string, form url.Values) response {

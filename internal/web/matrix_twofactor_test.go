@@ -41,7 +41,7 @@ func checkStartTOTP(portal bool) checker {
 			m.check(t, page.status == http.StatusOK && strings.Contains(string(page.body), `id="totp-secret"`),
 				"%s: the set-up is not shown on the account page: %d", s.name, page.status)
 		} else {
-			res := m.api(t, s, http.MethodPost, "/api/v1/me/totp", nil)
+			res := m.apiSession(t, s, http.MethodPost, "/api/v1/me/totp", nil)
 			var e map[string]any
 			if m.check(t, res.status == http.StatusCreated, "%s: POST /api/v1/me/totp: %d %s", s.name, res.status, clip(res.body)) {
 				res.json(t, &e)
@@ -52,7 +52,7 @@ func checkStartTOTP(portal bool) checker {
 		}
 		st := m.api(t, s, http.MethodGet, "/api/v1/me/totp", nil)
 		m.check(t, st.status == http.StatusOK && strings.Contains(string(st.body), `"pending":true`), "%s: after starting: %s", s.name, st.body)
-		res := m.api(t, s, http.MethodDelete, "/api/v1/me/totp", map[string]string{})
+		res := m.apiSession(t, s, http.MethodDelete, "/api/v1/me/totp", map[string]string{})
 		m.check(t, res.status == http.StatusNoContent, "%s: cancel the set-up: %d %s", s.name, res.status, clip(res.body))
 	}
 }
@@ -67,7 +67,7 @@ func checkTOTPOff(method, path string, portal bool) checker {
 			res = m.page(t, s, method, path, url.Values{"code": {"123456"}})
 		} else {
 			body := map[string]string{"code": "123456"}
-			res = m.api(t, s, method, path, body)
+			res = m.apiSession(t, s, method, path, body)
 		}
 		m.check(t, res.status == http.StatusConflict, "%s: %s %s: %d %s", s.name, method, path, res.status, clip(res.body))
 		if !portal {

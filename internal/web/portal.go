@@ -50,10 +50,11 @@ type nav struct {
 type portalHandler func(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error
 
 // portal adapts a signed-in page: without a session it sends the browser to
-// the sign-in page and back; a POST must carry the session's CSRF token.
+// the sign-in page and back (an API token is no session: the portal is for
+// people); a POST must carry the session's CSRF token.
 func (s *Server) portal(section string, h portalHandler) http.Handler {
 	return s.page(func(w http.ResponseWriter, r *http.Request) error {
-		c, err := s.authenticate(r)
+		c, err := s.authenticateSession(r)
 		if err != nil {
 			var e *entitle.Error
 			if errors.As(err, &e) && e.Code == codeUnauthenticated {

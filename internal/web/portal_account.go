@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/entitle-portal/entitle"
@@ -94,6 +95,32 @@ type accountPage struct {
 	TokenError    string // the token was refused
 	TokenName     string
 	TokenDays     int
+	TokenScopes   []scopeChoice // the scopes the user may give a token
+}
+
+// scopeChoice is one checkbox of the token form.
+type scopeChoice struct {
+	Scope   entitle.Scope
+	Checked bool
+	Hint    string
+}
+
+// scopeHints say, on the token form, what each scope lets a token do.
+var scopeHints = map[entitle.Scope]string{
+	entitle.ScopeRead:   "See entitlements, orders, delegations, partners, renewals and transfers.",
+	entitle.ScopeWrite:  "Grant and revoke delegations, ask for renewals, offer and answer transfers and access requests, choose notices.",
+	entitle.ScopeImport: "Send order files to the ingest API.",
+	entitle.ScopeAdmin:  "Administer the company: users, invitations, the company's profile, webhooks, the audit trail.",
+}
+
+// scopeChoices are the checkboxes of the token form for c: one for each
+// scope c may hold, ticked when in checked (all when checked is nil).
+func scopeChoices(c entitle.Actor, checked []string) []scopeChoice {
+	var out []scopeChoice
+	for _, sc := range entitle.HoldableScopes(c) {
+		out = append(out, scopeChoice{Scope: sc, Checked: checked == nil || slices.Contains(checked, string(sc)), Hint: scopeHints[sc]})
+	}
+	return out
 }
 
 // TokenDayChoices are the lifetimes the token form offers.
@@ -106,6 +133,9 @@ func (s *Server) accountPage(w http.ResponseWriter, r *http.Request, c entitle.A
 
 func (s *Server) showAccount(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view, status int, data *accountPage) error {
 	var err error
+	if data.TokenScopes == nil {
+		data.TokenScopes = scopeChoices(c, nil)
+	}
 	if data.Sessions, err = s.cfg.Accounts.Sessions(r.Context(), c, sessionSecret(r)); err != nil {
 		return err
 	}
@@ -142,20 +172,25 @@ func (s *Server) changePasswordForm(w http.ResponseWriter, r *http.Request, c en
 	return s.done(w, r, "/account", "Your password is changed. Your other sessions are signed out.")
 }
 
-// POST /account/tokens (name, expires_in_days): the new token is shown on
-// the page this once (not after a redirect: it is in no cookie or URL).
+// POST /account/tokens (name, expires_in_days, scope…): the new token is
+// shown on the page this once (not after a redirect: it is in no cookie or
+// URL). Its scopes are the ticked boxes; none ticked is refused.
 func (s *Server) createTokenForm(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
 	name := r.PostForm.Get("name")
 	days, err := strconv.Atoi(r.PostForm.Get("expires_in_days"))
 	if err != nil {
 		days = -1 // refused by the service, with its words
 	}
-	data := &accountPage{TokenName: name, TokenDays: days}
-	t, err := s.cfg.Accounts.CreateToken(r.Context(), c, accounts.NewToken{Name: name, ExpiresIn: days})
+	scopes := r.PostForm["scope"]
+	if scopes == nil {
+		scopes = []string{} // no box ticked: not "every scope"
+	}
+	data := &accountPage{TokenName: name, TokenDays: days, TokenScopes: scopeChoices(c, scopes)}
+	t, err := s.cfg.Accounts.CreateToken(r.Context(), c, accounts.NewToken{Name: name, ExpiresIn: days, Scopes: scopes})
 	if err != nil {
 		return s.refusedOnAccount(w, r, c, v, data, err, func(m string) { data.TokenError = m })
 	}
-	data.NewToken, data.TokenName, data.TokenDays = &t, "", 90
+	data.NewToken, data.TokenName, data.TokenDays, data.TokenScopes = &t, "", 90, nil
 	return s.showAccount(w, r, c, v, http.StatusCreated, data)
 }
 

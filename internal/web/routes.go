@@ -3,17 +3,23 @@ package web
 import (
 	"net/http"
 
+	"github.com/entitle-portal/entitle"
+
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // routes lists every route of the server. Each is registered through
-// handle, which also records its pattern for Routes.
+// handle, which also records its pattern for Routes. An authenticated API
+// route (s.api) also needs its scope in apiScopes, below.
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	s.mux = mux
 	handle := func(pattern string, h http.Handler) {
 		mux.Handle(pattern, h)
 		s.patterns = append(s.patterns, pattern)
+		if _, ok := h.(apiRoute); ok {
+			s.authenticated = append(s.authenticated, pattern)
+		}
 	}
 
 	// Authentication (SPEC §5).
@@ -171,4 +177,89 @@ func (s *Server) routes() http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(s.crossOrigin))
 	return s.observe(cop.Handler(mux))
+}
+
+// The scopes of API tokens (README, "Scoped API tokens"). A request with an
+// API token is refused before its handler runs, 403 insufficient_scope,
+// unless the token holds the scope its route needs here; a session is not
+// limited by scopes. A scope is only a ceiling: the user's role and the gate
+// decide everything else, and no scope grants what the user cannot do.
+//
+// Every route adapted by s.api has its line here (TestEveryAPIRouteHasScope);
+// a route missing from the table refuses every token.
+const (
+	read   = entitle.ScopeRead   // reading data
+	write  = entitle.ScopeWrite  // changing data that is not administration
+	admin  = entitle.ScopeAdmin  // administering the company
+	ingest = entitle.ScopeImport // the ingest API
+
+	// sessionOnly marks the routes that change how the account signs in —
+	// its password, its second factor, its sessions, its API tokens. No
+	// token may use them, whatever its scopes: a stolen token must not be
+	// able to lock its user out (a second factor of the thief's), outlive
+	// its own revocation (a new token) or widen its own scopes. They answer
+	// a token 403 session_required.
+	sessionOnly entitle.Scope = "session"
+)
+
+var apiScopes = map[string]entitle.Scope{
+	"GET /api/v1/me":                                     read,
+	"POST /api/v1/password":                              sessionOnly,
+	"GET /api/v1/me/sessions":                            read,
+	"DELETE /api/v1/me/sessions/{id}":                    sessionOnly,
+	"POST /api/v1/me/sessions/end-others":                sessionOnly,
+	"GET /api/v1/me/tokens":                              read,
+	"POST /api/v1/me/tokens":                             sessionOnly,
+	"DELETE /api/v1/me/tokens/{id}":                      sessionOnly,
+	"GET /api/v1/me/totp":                                read,
+	"POST /api/v1/me/totp":                               sessionOnly,
+	"POST /api/v1/me/totp/confirm":                       sessionOnly,
+	"POST /api/v1/me/totp/recovery-codes":                sessionOnly,
+	"DELETE /api/v1/me/totp":                             sessionOnly,
+	"GET /api/v1/me/notices":                             read,
+	"PUT /api/v1/me/notices":                             write,
+	"GET /api/v1/webhooks":                               admin,
+	"POST /api/v1/webhooks":                              admin,
+	"DELETE /api/v1/webhooks/{id}":                       admin,
+	"POST /api/v1/webhooks/{id}/test":                    admin,
+	"GET /api/v1/webhooks/{id}/deliveries":               admin,
+	"GET /api/v1/entitlements":                           read,
+	"GET /api/v1/entitlements/{id}":                      read,
+	"GET /api/v1/entitlements/{id}/access":               read,
+	"GET /api/v1/entitlements/{id}/access/history":       read,
+	"GET /api/v1/orders":                                 read,
+	"GET /api/v1/orders/{po}":                            read,
+	"GET /api/v1/orders/{po}/entitlements":               read,
+	"GET /api/v1/entitlements/{id}/renewal":              read,
+	"POST /api/v1/entitlements/{id}/renewal-requests":    write,
+	"POST /api/v1/entitlements/{id}/transfers":           write,
+	"GET /api/v1/renewal-requests":                       read,
+	"PATCH /api/v1/renewal-requests/{id}":                write,
+	"GET /api/v1/transfers":                              read,
+	"POST /api/v1/transfers/{id}/{action}":               write,
+	"POST /api/v1/access-requests":                       write,
+	"GET /api/v1/access-requests":                        read,
+	"POST /api/v1/access-requests/{id}/withdraw":         write,
+	"GET /api/v1/access-requests/link/{secret}":          read,
+	"POST /api/v1/access-requests/link/{secret}/approve": write,
+	"POST /api/v1/access-requests/link/{secret}/decline": write,
+	"GET /api/v1/company":                                read,
+	"PATCH /api/v1/company":                              admin,
+	"PUT /api/v1/company/two-factor":                     admin,
+	"GET /api/v1/partners":                               read,
+	"POST /api/v1/delegations":                           write,
+	"GET /api/v1/delegations":                            read,
+	"DELETE /api/v1/delegations/{id}":                    write,
+	"POST /api/v1/delegations/revoke":                    write,
+	"POST /api/v1/invitations":                           admin,
+	"GET /api/v1/invitations":                            admin,
+	"DELETE /api/v1/invitations/{id}":                    admin,
+	"POST /api/v1/invitations/{id}/resend":               admin,
+	"GET /api/v1/users":                                  admin,
+	"PATCH /api/v1/users/{id}":                           admin,
+	"POST /api/v1/users/{id}/password-reset":             admin,
+	"GET /api/v1/audit":                                  admin,
+	"POST /api/v1/imports":                               ingest,
+	"GET /api/v1/imports":                                ingest,
+	"GET /api/v1/imports/{id}":                           ingest,
 }

@@ -58,7 +58,7 @@ type Gate interface {
 // Accounts says who a request is and signs users in and out
 // (internal/accounts).
 type Accounts interface {
-	ByToken(ctx context.Context, token string) (entitle.Actor, error)
+	ByToken(ctx context.Context, token string) (entitle.Actor, entitle.Scopes, error)
 	BySession(ctx context.Context, secret string) (entitle.Actor, error)
 	SignIn(ctx context.Context, email, password, addr, replacing string, meta entitle.SessionMeta) (secret string, a entitle.Actor, err error)
 	Open(ctx context.Context, u entitle.UserRecord, replacing string, meta entitle.SessionMeta) (secret string, a entitle.Actor, err error)
@@ -221,11 +221,12 @@ type Config struct {
 
 // Server is the HTTP side of entitle.
 type Server struct {
-	cfg      Config
-	metrics  *metrics
-	mux      *http.ServeMux
-	patterns []string // every route's pattern, in the order of routes.go
-	handler  http.Handler
+	cfg           Config
+	metrics       *metrics
+	mux           *http.ServeMux
+	patterns      []string // every route's pattern, in the order of routes.go
+	authenticated []string // the patterns of the routes adapted by api, which need a scope
+	handler       http.Handler
 }
 
 // New returns a server on cfg.

@@ -683,9 +683,16 @@ func TestSSOCallbackLimited(t *testing.T) {
 func TestSSOThenSecondFactor(t *testing.T) {
 	w := newSSOWorld(t, true)
 	token := w.user("ACME", "ann@acme.example", true)
-	res := w.do(request{method: http.MethodPost, path: "/api/v1/me/totp", token: token})
-	var e struct{ Secret string }
-	res.json(t, &e)
+	// Set up through the service: the API's set-up takes a session, not a
+	// token, and this company signs in through its provider.
+	ann, _, err := w.svc.Accounts.ByToken(t.Context(), token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := w.svc.Accounts.StartTOTP(t.Context(), ann)
+	if err != nil {
+		t.Fatal(err)
+	}
 	code := func() string {
 		c, err := accounts.TOTPCode(e.Secret, w.clock.Now())
 		if err != nil {
@@ -693,8 +700,8 @@ func TestSSOThenSecondFactor(t *testing.T) {
 		}
 		return c
 	}
-	if res := w.do(request{method: http.MethodPost, path: "/api/v1/me/totp/confirm", token: token, body: map[string]string{"code": code()}}); res.status != http.StatusOK {
-		t.Fatalf("two-factor set-up: %d %s", res.status, res.body)
+	if _, err := w.svc.Accounts.ConfirmTOTP(t.Context(), ann, code(), "192.0.2.1"); err != nil {
+		t.Fatalf("two-factor set-up: %v", err)
 	}
 	w.clock.Advance(time.Minute) // the set-up's code is spent
 	f := w.signIn(t, "ann@acme.example", mockUser("ann@acme.example"))
@@ -704,7 +711,7 @@ func TestSSOThenSecondFactor(t *testing.T) {
 	if res := w.me(t, f); res.status != http.StatusUnauthorized {
 		t.Fatalf("signed in by the provider alone: %d", res.status)
 	}
-	res = w.do(request{method: http.MethodPost, path: "/login/two-factor", client: f.client,
+	res := w.do(request{method: http.MethodPost, path: "/login/two-factor", client: f.client,
 		header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"},
 		body:   url.Values{"code": {code()}, "next": {"/delegations"}}.Encode()})
 	if res.status != http.StatusSeeOther || res.header.Get("Location") != "/delegations" {

@@ -29,17 +29,29 @@ func (w *world) totpCode(t *testing.T, key string, d time.Duration) string {
 	return c
 }
 
-// enrolAPI turns two-factor sign-in on for the user of token and returns
-// its key and recovery codes.
-func (w *world) enrolAPI(t *testing.T, token string) (string, []string) {
+// session signs email in through the API and returns the signed-in client:
+// the routes that change how an account signs in take no API token.
+func (w *world) session(t *testing.T, email string) *http.Client {
 	t.Helper()
-	res := w.do(request{method: http.MethodPost, path: "/api/v1/me/totp", token: token})
+	c := w.browser()
+	if res := login(w, c, email, testPassword); res.status != http.StatusOK {
+		t.Fatalf("sign in %s: %d %s", email, res.status, res.body)
+	}
+	return c
+}
+
+// enrolAPI turns two-factor sign-in on for the user with email (signed in
+// with a session) and returns its key and recovery codes.
+func (w *world) enrolAPI(t *testing.T, email string) (string, []string) {
+	t.Helper()
+	c := w.session(t, email)
+	res := w.do(request{method: http.MethodPost, path: "/api/v1/me/totp", client: c})
 	if res.status != http.StatusCreated {
 		t.Fatalf("start: %d %s", res.status, res.body)
 	}
 	var e struct{ Secret string }
 	res.json(t, &e)
-	res = w.do(request{method: http.MethodPost, path: "/api/v1/me/totp/confirm", token: token, body: map[string]string{"code": w.totpCode(t, e.Secret, 0)}})
+	res = w.do(request{method: http.MethodPost, path: "/api/v1/me/totp/confirm", client: c, body: map[string]string{"code": w.totpCode(t, e.Secret, 0)}})
 	if res.status != http.StatusOK {
 		t.Fatalf("confirm: %d %s", res.status, res.body)
 	}
@@ -80,13 +92,14 @@ func (w *world) secondStep(c *http.Client, challenge, code string) response {
 func TestTwoFactorAPI(t *testing.T) {
 	w := newWorld(t)
 	member := w.member["SHOP"]
+	ms := w.session(t, "member@shop.example") // for the routes that take no token
 
 	// Status, off.
 	if res := w.get("/api/v1/me/totp", member); res.status != http.StatusOK || string(res.body) != `{"enabled":false,"pending":false,"required":false}`+"\n" {
 		t.Errorf("status: %d %s", res.status, res.body)
 	}
 	// Set up: a wrong first code changes nothing.
-	res := w.do(request{method: http.MethodPost, path: "/api/v1/me/totp", token: member})
+	res := w.do(request{method: http.MethodPost, path: "/api/v1/me/totp", client: ms})
 	var e struct {
 		Secret     string `json:"secret"`
 		OTPAuthURL string `json:"otpauth_url"`
@@ -97,7 +110,7 @@ func TestTwoFactorAPI(t *testing.T) {
 		!strings.HasPrefix(e.OTPAuthURL, "otpauth://totp/Company%20MAKER:member@shop.example?") {
 		t.Fatalf("start: %d %s", res.status, clip(res.body))
 	}
-	res = w.do(request{method: http.MethodPost, path: "/api/v1/me/totp/confirm", token: member, body: map[string]string{"code": w.totpCode(t, e.Secret, 5*time.Minute)}})
+	res = w.do(request{method: http.MethodPost, path: "/api/v1/me/totp/confirm", client: ms, body: map[string]string{"code": w.totpCode(t, e.Secret, 5*time.Minute)}})
 	if res.status != http.StatusUnprocessableEntity || res.errCode() != "invalid_input" {
 		t.Errorf("a wrong first code: %d %s", res.status, res.body)
 	}
@@ -108,7 +121,7 @@ func TestTwoFactorAPI(t *testing.T) {
 	if res := login(w, w.browser(), "member@shop.example", testPassword); res.status != http.StatusOK {
 		t.Errorf("sign-in with a pending set-up: %d %s", res.status, res.body)
 	}
-	res = w.do(request{method: http.MethodPost, path: "/api/v1/me/totp/confirm", token: member, body: map[string]string{"code": w.totpCode(t, e.Secret, 0)}})
+	res = w.do(request{method: http.MethodPost, path: "/api/v1/me/totp/confirm", client: ms, body: map[string]string{"code": w.totpCode(t, e.Secret, 0)}})
 	var rc struct {
 		RecoveryCodes []string `json:"recovery_codes"`
 	}
@@ -167,11 +180,11 @@ func TestTwoFactorAPI(t *testing.T) {
 
 	// New recovery codes, with a code.
 	w.clock.Advance(time.Minute)
-	res = w.do(request{method: http.MethodPost, path: "/api/v1/me/totp/recovery-codes", token: member, body: map[string]string{"code": w.totpCode(t, e.Secret, 0)}})
+	res = w.do(request{method: http.MethodPost, path: "/api/v1/me/totp/recovery-codes", client: ms, body: map[string]string{"code": w.totpCode(t, e.Secret, 0)}})
 	if res.status != http.StatusOK || !strings.Contains(string(res.body), "recovery_codes") {
 		t.Errorf("new recovery codes: %d %s", res.status, res.body)
 	}
-	if res := w.do(request{method: http.MethodPost, path: "/api/v1/me/totp", token: member}); res.status != http.StatusConflict {
+	if res := w.do(request{method: http.MethodPost, path: "/api/v1/me/totp", client: ms}); res.status != http.StatusConflict {
 		t.Errorf("a set-up over one that is on: %d %s", res.status, res.body)
 	}
 
@@ -179,11 +192,11 @@ func TestTwoFactorAPI(t *testing.T) {
 	// (the wrong codes above forgotten: 5 per 15 minutes).
 	w.clock.Advance(30 * time.Minute)
 	for _, body := range []any{map[string]string{}, map[string]string{"password": "wrong password!"}, nil} {
-		if res := w.do(request{method: http.MethodDelete, path: "/api/v1/me/totp", token: member, body: body}); res.status == http.StatusNoContent {
+		if res := w.do(request{method: http.MethodDelete, path: "/api/v1/me/totp", client: ms, body: body}); res.status == http.StatusNoContent {
 			t.Errorf("turned off with %v", body)
 		}
 	}
-	if res := w.do(request{method: http.MethodDelete, path: "/api/v1/me/totp", token: member, body: map[string]string{"password": testPassword}}); res.status != http.StatusNoContent {
+	if res := w.do(request{method: http.MethodDelete, path: "/api/v1/me/totp", client: ms, body: map[string]string{"password": testPassword}}); res.status != http.StatusNoContent {
 		t.Fatalf("off: %d %s", res.status, res.body)
 	}
 	if res := login(w, w.browser(), "member@shop.example", testPassword); res.status != http.StatusOK {
@@ -214,6 +227,7 @@ func TestTwoFactorAPI(t *testing.T) {
 func TestTwoFactorRequired(t *testing.T) {
 	w := newWorld(t)
 	admin, member := w.admin["SHOP"], w.member["SHOP"]
+	ms := w.session(t, "member@shop.example") // for the routes that take no token
 	third := w.user("SHOP", "third@shop.example", false)
 	thirdSession := w.browser()
 	if res := login(w, thirdSession, "third@shop.example", testPassword); res.status != http.StatusOK {
@@ -231,8 +245,8 @@ func TestTwoFactorRequired(t *testing.T) {
 	if res := w.do(request{method: http.MethodPut, path: "/api/v1/company/two-factor", token: admin, body: map[string]string{}}); res.status != http.StatusUnprocessableEntity {
 		t.Errorf("no field: %d %s", res.status, res.body)
 	}
-	w.enrolAPI(t, admin)
-	memberKey, _ := w.enrolAPI(t, member)
+	w.enrolAPI(t, "admin@shop.example")
+	memberKey, _ := w.enrolAPI(t, "member@shop.example")
 	res := put(admin, true)
 	if res.status != http.StatusOK || !strings.Contains(string(res.body), `"require_two_factor":true`) {
 		t.Fatalf("require: %d %s", res.status, res.body)
@@ -278,14 +292,14 @@ func TestTwoFactorRequired(t *testing.T) {
 	}
 	// Not off while required, even with a right code.
 	w.clock.Advance(time.Minute)
-	res = w.do(request{method: http.MethodDelete, path: "/api/v1/me/totp", token: member, body: map[string]string{"code": w.totpCode(t, memberKey, 0)}})
+	res = w.do(request{method: http.MethodDelete, path: "/api/v1/me/totp", client: ms, body: map[string]string{"code": w.totpCode(t, memberKey, 0)}})
 	if res.status != http.StatusForbidden || !strings.Contains(res.errMessage(), "requires two-factor sign-in") {
 		t.Errorf("off while required: %d %s", res.status, res.body)
 	}
 	if res := put(admin, false); res.status != http.StatusOK {
 		t.Errorf("lift: %d %s", res.status, res.body)
 	}
-	res = w.do(request{method: http.MethodDelete, path: "/api/v1/me/totp", token: member, body: map[string]string{"code": w.totpCode(t, memberKey, 0)}})
+	res = w.do(request{method: http.MethodDelete, path: "/api/v1/me/totp", client: ms, body: map[string]string{"code": w.totpCode(t, memberKey, 0)}})
 	if res.status != http.StatusNoContent {
 		t.Errorf("off once lifted: %d %s", res.status, res.body)
 	}
@@ -297,7 +311,7 @@ func TestTwoFactorCodeRateLimit(t *testing.T) {
 	limits := accounts.DefaultLimits
 	limits.CodePerAccount = ratelimit.Limit{N: 2, Per: 15 * time.Minute}
 	w := newWorldWith(t, func(o *webtest.Options) { o.LoginLimits = &limits })
-	key, _ := w.enrolAPI(t, w.member["SHOP"])
+	key, _ := w.enrolAPI(t, "member@shop.example")
 	w.clock.Advance(time.Minute)
 	ch := w.passwordStep(t, w.browser(), "member@shop.example", "second_factor_required")
 	wrong := w.totpCode(t, key, 10*time.Minute)
@@ -318,7 +332,7 @@ func TestTwoFactorCodeRateLimit(t *testing.T) {
 // shows the recovery codes once.
 func TestTwoFactorPortal(t *testing.T) {
 	w := newWorld(t)
-	key, _ := w.enrolAPI(t, w.member["SHOP"])
+	key, _ := w.enrolAPI(t, "member@shop.example")
 	w.clock.Advance(time.Minute)
 	c := w.browser()
 	form := func(path string, v url.Values) response {

@@ -127,7 +127,7 @@ func (ts *testServer) user(company, email string, admin bool) string {
 	if err != nil {
 		ts.t.Fatal(err)
 	}
-	if _, err := ts.db.AddToken(ctx, u.ID, "test", hash, ts.clock.Now(), time.Time{}, entitle.AuditEvent{}); err != nil {
+	if _, err := ts.db.AddToken(ctx, u.ID, "test", hash, entitle.AllScopes, ts.clock.Now(), time.Time{}, entitle.AuditEvent{}); err != nil {
 		ts.t.Fatal(err)
 	}
 	return token

@@ -150,7 +150,7 @@ func newHarness(t *testing.T) *harness {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := h.db.AddToken(h.ctx, u.ID, "test", hash, h.clock.Now(), time.Time{}, entitle.AuditEvent{}); err != nil {
+		if _, err := h.db.AddToken(h.ctx, u.ID, "test", hash, entitle.AllScopes, h.clock.Now(), time.Time{}, entitle.AuditEvent{}); err != nil {
 			t.Fatal(err)
 		}
 		h.tokens[c] = token
