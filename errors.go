@@ -43,6 +43,7 @@ const (
 	CodeRateLimited        = "rate_limited"           // too many attempts: see Retry-After
 	CodeInternal           = "internal"               // our fault; logged
 	CodeUnavailable        = "unavailable"            // the database is unreachable or the request ran out of time
+	CodeKeyReused          = "idempotency_key_reused" // an Idempotency-Key sent again with another request
 
 	// Requests net/http refuses before any handler (web.Listener).
 	CodeHeaderTooLarge              = "header_too_large"              // the request line and headers are larger than allowed
@@ -61,7 +62,7 @@ const (
 var Codes = []string{CodeInvalid, CodeNotFound, CodeConflict, CodeForbidden, CodeBadRequest, CodeUnauthenticated,
 	CodeInvalidCredentials, CodeMethodNotAllowed, CodeTooLarge, CodeUnsupportedMedia, CodeInvalidCursor, CodeEmailRequired,
 	CodeInvalidEmail, CodeAlreadyInvited, CodeInvalidToken, CodeRateLimited, CodeSecondFactor, CodeEnrolmentRequired, CodeInternal, CodeUnavailable,
-	CodeHeaderTooLarge, CodeUnsupportedTransferEncoding, CodeUnsupportedHTTPVersion}
+	CodeHeaderTooLarge, CodeUnsupportedTransferEncoding, CodeUnsupportedHTTPVersion, CodeKeyReused}
 
 // Problem is one thing wrong with a record: where (line of the input file,
 // when there is one, and the field) and what.
