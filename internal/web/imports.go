@@ -129,6 +129,9 @@ var importFormats = map[string]string{
 // POST /api/v1/imports: import the body, a JSONL or CSV file.
 func (s *Server) createImport(w http.ResponseWriter, r *http.Request, c entitle.Actor) error {
 	path := r.URL.Path
+	if !s.cfg.Channel.Visible(c) {
+		return noRoute(r)
+	}
 	if err := s.cfg.Channel.MayImport(c, path); err != nil {
 		return err
 	}
@@ -188,6 +191,18 @@ func (s *Server) createImport(w http.ResponseWriter, r *http.Request, c entitle.
 	}
 	w.Header().Set("Location", "/api/v1/imports/"+strconv.FormatInt(job.ID, 10))
 	if !first {
+		// A retry of a small import still running (the first upload is
+		// being imported, e.g. it arrived at the same time) waits for it
+		// as the first one does.
+		for job.Status == entitle.ImportRunning && n <= s.cfg.ImportSyncBytes && ctx.Err() == nil {
+			select {
+			case <-ctx.Done():
+			case <-time.After(20 * time.Millisecond):
+				if j, err := s.cfg.Channel.ImportJob(ctx, c, path, job.ID); err == nil {
+					job = j
+				}
+			}
+		}
 		w.Header().Set("Idempotent-Replayed", "true")
 		writeJSON(w, importStatus(job), importJSONOf(job, true))
 		return nil
@@ -225,6 +240,12 @@ func (s *Server) createImport(w http.ResponseWriter, r *http.Request, c entitle.
 	}
 	writeJSON(w, importStatus(job), importJSONOf(job, true))
 	return nil
+}
+
+// noRoute is the answer of the routes of the ingest API to anybody but the
+// vendor: the catch-all's answer to a route that does not exist (R7).
+func noRoute(r *http.Request) error {
+	return errorf(codeNotFound, "no API route %s %s: see /api/v1/openapi.json", r.Method, r.URL.Path)
 }
 
 // receive streams r's body, at most Config.ImportMaxBytes, to a new file
@@ -291,6 +312,9 @@ func (s *Server) getImport(w http.ResponseWriter, r *http.Request, c entitle.Act
 
 // GET /api/v1/imports: the latest imports of the ingest API, newest first.
 func (s *Server) listImports(w http.ResponseWriter, r *http.Request, c entitle.Actor) error {
+	if !s.cfg.Channel.Visible(c) {
+		return noRoute(r)
+	}
 	if q := newQuery(r); q.err != nil {
 		return q.err
 	}
