@@ -348,3 +348,45 @@ func sha256Hex(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
 }
+
+// TestImportAPIShutdown: an import the server stops (Close's deadline
+// passed, its context cancelled) rolls back and is recorded as stopped:
+// GET answers it failed with "send it again", and nothing of it was
+// written; a server with nothing running closes at once.
+func TestImportAPIShutdown(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	admin := w.admin["MAKER"]
+	a, err := w.svc.Accounts.ByToken(ctx, admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const path = "/api/v1/imports"
+	job, first, err := w.svc.Channel.BeginImport(ctx, a, path, channel.Upload{Key: "stopping", SHA256: sha256Hex(vendValidImport), Format: "jsonl",
+		Name: "upload.jsonl", Bytes: int64(len(vendValidImport))})
+	if err != nil || !first {
+		t.Fatal(first, err)
+	}
+	stopped, stop := context.WithCancel(ctx)
+	stop()
+	fin, err := w.svc.Channel.RunImport(stopped, a, path, job, strings.NewReader(vendValidImport))
+	if err == nil || fin.Status != entitle.ImportFailed || fin.Error != channel.StoppedMessage {
+		t.Fatalf("a stopped import: %+v %v", fin, err)
+	}
+	var got importItem
+	w.get(fmt.Sprintf("%s/%d", path, job.ID), admin).json(t, &got)
+	if got.Status != "failed" || got.Error != channel.StoppedMessage || got.Result != nil {
+		t.Errorf("GET a stopped import: %+v", got)
+	}
+	if _, err := w.db.Company(ctx, "NEWCO"); err == nil {
+		t.Error("a stopped import wrote its company")
+	}
+	if n := w.importEvents(t, "admin@maker.example"); n != 0 {
+		t.Errorf("%d import events of a stopped import", n)
+	}
+	done, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	if err := w.web.Close(done); err != nil {
+		t.Errorf("Close with nothing running: %v", err)
+	}
+}
