@@ -139,8 +139,9 @@ func (s *Service) Import(ctx context.Context, a entitle.Actor, path string, r io
 	return s.importFile(ctx, a, r, name, dryRun, nil)
 }
 
-// importFile is Import once a may: read records calls with the number of
-// records read, progress as they are written.
+// importFile is Import once a may. progress, when set, is told how many
+// records the file holds once it is read, and then how many of them are
+// written as they are (entitle.ImportOptions.Progress).
 func (s *Service) importFile(ctx context.Context, a entitle.Actor, r io.Reader, name string, dryRun bool,
 	progress func(records, done, total int)) (ImportReport, error) {
 	batch, problems, err := importer.Read(r, name)
