@@ -196,7 +196,7 @@ func (s *Service) RunImport(ctx context.Context, a entitle.Actor, path string, j
 	if p, ok := s.running.get(job.ID); ok {
 		fin.Records, fin.Done, fin.Total = p.records, p.done, p.total
 	}
-	fin.FinishedAt = s.now()
+	fin.FinishedAt = s.now().Truncate(time.Microsecond) // as it is stored
 	switch {
 	case err != nil && ctx.Err() != nil:
 		fin.Status, fin.Error = entitle.ImportFailed, StoppedMessage
@@ -273,7 +273,7 @@ func (s *Service) view(ctx context.Context, j entitle.ImportJob) entitle.ImportJ
 	// When the write waits too long (SQLite's one writer busy), the next
 	// read records it; the answer is the same.
 	s.Store.FailStaleImportJob(wctx, j.ID, now.Add(-StaleAfter), now, StoppedMessage)
-	j.Status, j.Error, j.FinishedAt = entitle.ImportFailed, StoppedMessage, now
+	j.Status, j.Error, j.FinishedAt = entitle.ImportFailed, StoppedMessage, now.Truncate(time.Microsecond)
 	return j
 }
 
