@@ -45,6 +45,7 @@ const (
 	CodeUnavailable        = "unavailable"            // the database is unreachable or the request ran out of time
 	CodeInsufficientScope  = "insufficient_scope"     // the API token lacks the scope the route needs (RFC 6750 §3.1)
 	CodeSessionRequired    = "session_required"       // the route changes how the account signs in: not with an API token
+	CodeKeyReused          = "idempotency_key_reused" // an Idempotency-Key sent again with another request
 
 	// Requests net/http refuses before any handler (web.Listener).
 	CodeHeaderTooLarge              = "header_too_large"              // the request line and headers are larger than allowed
@@ -64,7 +65,7 @@ var Codes = []string{CodeInvalid, CodeNotFound, CodeConflict, CodeForbidden, Cod
 	CodeInvalidCredentials, CodeMethodNotAllowed, CodeTooLarge, CodeUnsupportedMedia, CodeInvalidCursor, CodeEmailRequired,
 	CodeInvalidEmail, CodeAlreadyInvited, CodeInvalidToken, CodeRateLimited, CodeSecondFactor, CodeEnrolmentRequired, CodeInternal, CodeUnavailable,
 	CodeInsufficientScope, CodeSessionRequired,
-	CodeHeaderTooLarge, CodeUnsupportedTransferEncoding, CodeUnsupportedHTTPVersion}
+	CodeHeaderTooLarge, CodeUnsupportedTransferEncoding, CodeUnsupportedHTTPVersion, CodeKeyReused}
 
 // Problem is one thing wrong with a record: where (line of the input file,
 // when there is one, and the field) and what.

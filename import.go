@@ -1,6 +1,9 @@
 package entitle
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // ImportOptions tune an import.
 type ImportOptions struct {
@@ -30,4 +33,36 @@ type ImportResult struct {
 	Prices       Counts `json:"prices"`
 	Entitlements int    `json:"entitlements_created"`
 	DryRun       bool   `json:"dry_run"`
+}
+
+// The states of an import sent through the ingest API.
+const (
+	ImportRunning   = "running"   // being read, checked or written
+	ImportSucceeded = "succeeded" // written (or, dry run, checked) without a problem
+	ImportFailed    = "failed"    // refused (Problems say why) or stopped (Error says why); nothing was written
+)
+
+// ImportJob is one upload of the ingest API (POST /api/v1/imports) as it is
+// recorded: what was sent, how far it got, and how it ended. Problems
+// holds the first problems (at most a thousand); ProblemCount all of them.
+type ImportJob struct {
+	ID             int64
+	IdempotencyKey string // "" when the client sent none
+	BodySHA256     string // hex; with the key, tells a retry from another upload
+	Format         string // jsonl or csv
+	Name           string // the file name the problems name
+	Bytes          int64
+	DryRun         bool
+	Status         string // ImportRunning, ImportSucceeded, ImportFailed
+	Records        int    // records read (0 until the file is read)
+	Done, Total    int    // records written of those to write, while running
+	Result         ImportResult
+	Problems       []Problem
+	ProblemCount   int
+	Error          string // why a failed import stopped, when not for its problems
+	RequestedBy    string // the user's email
+	Company        string // the user's company key
+	CreatedAt      time.Time
+	FinishedAt     time.Time // zero while running
+	HeartbeatAt    time.Time // the last sign of life of the process running it
 }

@@ -97,6 +97,9 @@ func runServe(ctx context.Context, e *env, c command, args []string) error {
 	whInterval := f.Duration("webhook-interval", webhooks.DefaultInterval, "how often webhook events are fanned out and due deliveries sent (0: never)")
 	notifyInterval := f.Duration("notify-interval", time.Hour, "how often to send the expiry notices that are due (0: never; see entitle notify)")
 	notifyStages := slices.Clone(notices.DefaultStages)
+	importMax, importSync := byteSize(web.DefaultImportMaxBytes), byteSize(web.DefaultImportSyncBytes)
+	f.Var(&importMax, "import-max-bytes", "largest file POST /api/v1/imports takes (bytes, or KiB, MiB, GiB)")
+	f.Var(&importSync, "import-sync-bytes", "files up to this size are imported before the answer; larger ones answer 202 and run in the background")
 	f.Var(&notifyStages, "notify-stages", "days before an end date at which expiry notices go out, comma-separated")
 	pos, err := f.parse(args)
 	if err != nil {
@@ -156,13 +159,21 @@ func runServe(ctx context.Context, e *env, c command, args []string) error {
 	st := settings{now: e.now, logger: logger, mailer: sender, baseURL: *baseURL,
 		sessionTTL: *sessionTTL, invitationTTL: *invitationTTL, loginLimits: loginLimits, inviteLimits: inviteLimits,
 		directPremium: pct, renewalGrace: *renewalGrace, salesDesk: *salesDesk, transferTTL: *transferTTL, noticeStages: notifyStages,
-		demo: *demoFlag}
+		demo: *demoFlag, importMaxBytes: int64(importMax), importSyncBytes: int64(importSync)}
 	p := wire(db, st)
 	srv, err := p.web(ctx, st, *secure, *clientIP)
 	if err != nil {
 		ln.Close()
 		return err
 	}
+	// Before the store closes: imports of the ingest API still running roll
+	// back and are recorded as stopped (after the shutdown below, which
+	// waits for them first, nothing is left).
+	defer func() {
+		stopped, stop := context.WithCancel(context.Background())
+		stop()
+		srv.Close(stopped)
+	}()
 	// After the HTTP server: undelivered invitation mail is recorded as
 	// failed (an administrator can resend it).
 	defer p.coworkers.Close()
@@ -231,8 +242,14 @@ func runServe(ctx context.Context, e *env, c command, args []string) error {
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), *shutdown)
 	defer cancel()
-	if err := hs.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w (some requests were still running)", err)
+	shutErr := hs.Shutdown(sctx)
+	// Imports of the ingest API still running get what is left of the
+	// shutdown timeout to end.
+	if err := srv.Close(sctx); err != nil {
+		fmt.Fprintf(e.stderr, "entitle: %v; the ERP must send them again\n", err)
+	}
+	if shutErr != nil {
+		return fmt.Errorf("shutdown: %w (some requests were still running)", shutErr)
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err

@@ -47,6 +47,9 @@ type settings struct {
 
 	noticeStages notices.Stages
 
+	// The ingest API's limits (web.Config); zero: web's defaults.
+	importMaxBytes, importSyncBytes int64
+
 	// demo is serve --demo: the webhooks a company's administrators add
 	// may be plain http to localhost and reach private addresses
 	// (webhooks.Manager.Dev); otherwise https to public addresses only.
@@ -109,5 +112,6 @@ func (p *program) web(ctx context.Context, st settings, secure bool, clientIPHea
 	}
 	return web.New(web.Config{Gate: p.gate, Accounts: p.accounts, Coworkers: p.coworkers, Lifecycle: p.lifecycle,
 		Audit: p.audit, Channel: p.channel, SSO: p.sso, AccessRequests: p.requests, Webhooks: p.hooks, Health: p.db.Ping, Secret: secret,
-		Logger: st.logger, Now: st.now, SecureCookies: secure, InvitationTTL: st.invitationTTL, ClientIPHeader: clientIPHeader})
+		Logger: st.logger, Now: st.now, SecureCookies: secure, InvitationTTL: st.invitationTTL, ClientIPHeader: clientIPHeader,
+		ImportMaxBytes: st.importMaxBytes, ImportSyncBytes: st.importSyncBytes})
 }

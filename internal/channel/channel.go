@@ -28,6 +28,14 @@ type Store interface {
 	CompanySummaries(ctx context.Context, after string, limit int) ([]entitle.CompanySummary, error)
 	MSAs(ctx context.Context, after string, limit int) ([]entitle.MSARecord, error)
 	Import(ctx context.Context, b entitle.Batch, opt entitle.ImportOptions, now time.Time) (entitle.ImportResult, entitle.Problems, error)
+	// The ingest API's record of its imports (ingest.go).
+	CreateImportJob(ctx context.Context, j entitle.ImportJob) (entitle.ImportJob, bool, error)
+	ImportJob(ctx context.Context, id int64) (entitle.ImportJob, error)
+	ImportJobs(ctx context.Context, limit int) ([]entitle.ImportJob, error)
+	ImportJobProgress(ctx context.Context, id int64, records, done, total int, now time.Time) error
+	FinishImportJob(ctx context.Context, j entitle.ImportJob) error
+	FailStaleImportJob(ctx context.Context, id int64, before, now time.Time, message string) (bool, error)
+	ReleaseImportKey(ctx context.Context, id int64) error
 	Announcements(ctx context.Context, before int64, limit int) ([]entitle.Announcement, error)
 	PostAnnouncement(ctx context.Context, a entitle.Announcement, ev entitle.AuditEvent) (entitle.Announcement, error)
 	EndAnnouncement(ctx context.Context, id int64, by string, now time.Time, ev entitle.AuditEvent) (changed bool, err error)
@@ -39,6 +47,8 @@ type Store interface {
 type Service struct {
 	Store Store
 	Now   func() time.Time // time.Now when nil
+
+	running running // the ingest API's imports this process runs (ingest.go)
 }
 
 func (s *Service) now() time.Time {
@@ -126,11 +136,24 @@ func (s *Service) Import(ctx context.Context, a entitle.Actor, path string, r io
 	if _, err := change(a, path); err != nil {
 		return ImportReport{}, err
 	}
+	return s.importFile(ctx, a, r, name, dryRun, nil)
+}
+
+// importFile is Import once a may. progress, when set, is told how many
+// records the file holds once it is read, and then how many of them are
+// written as they are (entitle.ImportOptions.Progress).
+func (s *Service) importFile(ctx context.Context, a entitle.Actor, r io.Reader, name string, dryRun bool,
+	progress func(records, done, total int)) (ImportReport, error) {
 	batch, problems, err := importer.Read(r, name)
 	if err != nil {
 		return ImportReport{}, err
 	}
 	opt := entitle.ImportOptions{Actor: a.Email, Company: a.Company, DryRun: dryRun || len(problems) > 0}
+	if progress != nil {
+		n := batch.Len()
+		progress(n, 0, n)
+		opt.Progress = func(done, total int) { progress(n, done, total) }
+	}
 	res, more, err := s.Store.Import(ctx, batch, opt, s.now())
 	if err != nil {
 		return ImportReport{}, err

@@ -49,6 +49,7 @@ var statusOf = map[string]int{
 	entitle.CodeUnsupportedMedia:   http.StatusUnsupportedMediaType,
 	entitle.CodeInvalid:            http.StatusUnprocessableEntity,
 	entitle.CodeInvalidCursor:      http.StatusUnprocessableEntity,
+	entitle.CodeKeyReused:          http.StatusUnprocessableEntity,
 	entitle.CodeEmailRequired:      http.StatusUnprocessableEntity,
 	entitle.CodeInvalidEmail:       http.StatusUnprocessableEntity,
 	entitle.CodeInvalidToken:       http.StatusGone,

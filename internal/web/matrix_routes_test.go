@@ -178,6 +178,12 @@ func matrixChecks() map[string]checker {
 		"POST /vendor/sso/{company}/remove":   checkRemoveSSO,
 		"POST /announcements/{id}/dismiss":    checkDismiss,
 
+		// The ingest API (matrix_imports_test.go): the vendor's
+		// administrators import, its members read the imports.
+		"POST /api/v1/imports":     checkCreateImport,
+		"GET /api/v1/imports":      checkListImports,
+		"GET /api/v1/imports/{id}": checkGetImport,
+
 		// Two-factor sign-in (matrix_twofactor_test.go): each subject acts on
 		// its own account only; a company's requirement is its
 		// administrators' (policy.RequireTwoFactor).

@@ -88,6 +88,9 @@ func (s *Server) routes() http.Handler {
 	handle("PATCH /api/v1/users/{id}", s.api(s.changeUser))
 	handle("POST /api/v1/users/{id}/password-reset", s.api(s.sendPasswordReset))
 	handle("GET /api/v1/audit", s.api(s.auditEvents))
+	handle("POST /api/v1/imports", s.api(s.createImport))
+	handle("GET /api/v1/imports", s.api(s.listImports))
+	handle("GET /api/v1/imports/{id}", s.api(s.getImport))
 	handle("GET /api/v1/openapi.json", s.public(s.openAPI))
 	handle("/api/", s.public(s.apiNotFound))
 

@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -157,6 +158,12 @@ type Channel interface {
 	End(ctx context.Context, a entitle.Actor, path string, id int64) (bool, error)
 	Banners(ctx context.Context, a entitle.Actor) ([]entitle.Announcement, error)
 	Dismiss(ctx context.Context, a entitle.Actor, id int64) error
+	// The ingest API (imports.go).
+	MayImport(a entitle.Actor, path string) error
+	BeginImport(ctx context.Context, a entitle.Actor, path string, u channel.Upload) (entitle.ImportJob, bool, error)
+	RunImport(ctx context.Context, a entitle.Actor, path string, job entitle.ImportJob, r io.Reader) (entitle.ImportJob, error)
+	ImportJob(ctx context.Context, a entitle.Actor, path string, id int64) (entitle.ImportJob, error)
+	ImportJobs(ctx context.Context, a entitle.Actor, path string, limit int) ([]entitle.ImportJob, error)
 }
 
 // SSO is single sign-on with OpenID Connect per company: the sign-in at a
@@ -217,6 +224,16 @@ type Config struct {
 	// RequestTimeout bounds an API request: past it, the request is
 	// answered 503 unavailable (30 s when zero).
 	RequestTimeout time.Duration
+	// ImportMaxBytes bounds a body sent to the ingest API (POST
+	// /api/v1/imports): larger is 413 (DefaultImportMaxBytes when zero).
+	ImportMaxBytes int64
+	// ImportSyncBytes: a body up to this size is imported before the
+	// answer (200 or 422); a larger one is answered 202 at once and
+	// imported in the background (DefaultImportSyncBytes when zero).
+	ImportSyncBytes int64
+	// ImportDir holds the bodies of the ingest API while they are imported
+	// (the system's temporary directory when empty).
+	ImportDir string
 }
 
 // Server is the HTTP side of entitle.
@@ -227,6 +244,12 @@ type Server struct {
 	patterns      []string // every route's pattern, in the order of routes.go
 	authenticated []string // the patterns of the routes adapted by api, which need a scope
 	handler       http.Handler
+
+	// The ingest API's imports, run past their requests (imports.go):
+	// Close waits for them, then stops them.
+	imports     sync.WaitGroup
+	importsCtx  context.Context
+	stopImports context.CancelFunc
 }
 
 // New returns a server on cfg.
@@ -253,7 +276,14 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Registry == nil {
 		cfg.Registry = prometheus.NewRegistry()
 	}
+	if cfg.ImportMaxBytes <= 0 {
+		cfg.ImportMaxBytes = DefaultImportMaxBytes
+	}
+	if cfg.ImportSyncBytes <= 0 {
+		cfg.ImportSyncBytes = DefaultImportSyncBytes
+	}
 	s := &Server{cfg: cfg, metrics: newMetrics(cfg.Registry)}
+	s.importsCtx, s.stopImports = context.WithCancel(context.Background())
 	s.handler = s.routes()
 	return s, nil
 }

@@ -52,6 +52,8 @@ type Options struct {
 	ClientIPHeader string
 	Registry       *prometheus.Registry
 	RequestTimeout time.Duration // how long an API request may take (web.Config)
+	// The ingest API's limits (web.Config); zero: web's defaults.
+	ImportMaxBytes, ImportSyncBytes int64
 	// WebhooksPublicOnly: the webhooks administrators add must be https to
 	// public addresses (serve without --demo); off, the tests' receivers on
 	// 127.0.0.1 may be added (serve --demo).
@@ -121,7 +123,7 @@ func New(ctx context.Context, db *store.DB, o Options) (*web.Server, *Services, 
 	srv, err := web.New(web.Config{Gate: svc.Gate, Accounts: svc.Accounts, Coworkers: svc.Coworkers, Lifecycle: svc.Lifecycle,
 		Audit: svc.Audit, Channel: svc.Channel, SSO: svc.SSO, AccessRequests: svc.AccessRequests, Webhooks: svc.Hooks, Health: db.Ping, Secret: secret, Logger: o.Logger, Now: o.Now,
 		SecureCookies: o.SecureCookies, InvitationTTL: o.InvitationTTL, ClientIPHeader: o.ClientIPHeader, Registry: o.Registry,
-		RequestTimeout: o.RequestTimeout})
+		RequestTimeout: o.RequestTimeout, ImportMaxBytes: o.ImportMaxBytes, ImportSyncBytes: o.ImportSyncBytes})
 	if err != nil {
 		return nil, nil, err
 	}
