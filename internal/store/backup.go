@@ -137,7 +137,7 @@ func checkSQLiteFile(ctx context.Context, path string) (BackupCheck, error) {
 	if problems, err := pragmaRows(ctx, raw, `PRAGMA integrity_check(10)`); err != nil {
 		return BackupCheck{}, notADatabase(err)
 	} else if len(problems) != 1 || problems[0] != "ok" {
-		return BackupCheck{}, fmt.Errorf("SQLite's integrity check fails: %s", strings.Join(problems, "; "))
+		return BackupCheck{}, fmt.Errorf("SQLite's integrity check fails: %s", strings.ReplaceAll(strings.Join(problems, "; "), "\n", " "))
 	}
 	if problems, err := pragmaRows(ctx, raw, `PRAGMA foreign_key_check`); err != nil {
 		return BackupCheck{}, err
