@@ -31,7 +31,9 @@ backup that fails a check changes nothing.
 An existing database is replaced only with --force, and is not deleted: it
 is renamed DB.before-restore-YYYYMMDDTHHMMSS (with its -wal, which may hold
 its last commits), a safeguard to delete once the restored database is
-known to be good. Then the checked copy is synced and renamed into place.
+known to be good. Then the checked copy is synced and renamed into place,
+with the replaced file's permissions. Run restore as the user that runs
+serve: the files it makes are that user's.
 
 For a PostgreSQL database, restore prints the pg_restore command and exits
 with status 1.`,
@@ -67,8 +69,9 @@ func runRestore(ctx context.Context, e *env, c command, args []string) error {
 		return fmt.Errorf("--from names the database itself (%s)", target)
 	}
 	exists := false
-	if _, err := os.Lstat(target); err == nil {
-		exists = true
+	mode := fs.FileMode(0o600) // the restored file's: the replaced one's, else private
+	if fi, err := os.Lstat(target); err == nil {
+		exists, mode = true, fi.Mode().Perm()
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
@@ -105,6 +108,9 @@ func runRestore(ctx context.Context, e *env, c command, args []string) error {
 	check, err := store.CheckSQLiteBackup(ctx, tmpName, true)
 	if err != nil {
 		return fmt.Errorf("%s cannot be restored, nothing was changed: %w", *from, err)
+	}
+	if err := os.Chmod(tmpName, mode); err != nil {
+		return err
 	}
 	if err := syncFile(tmpName); err != nil {
 		return err
