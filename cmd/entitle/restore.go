@@ -94,8 +94,9 @@ func runRestore(ctx context.Context, e *env, c command, args []string) error {
 	done := false
 	defer func() {
 		if !done {
-			os.Remove(tmpName)
-			os.Remove(tmpName + "-journal")
+			for _, sfx := range []string{"", "-journal", "-wal", "-shm"} {
+				os.Remove(tmpName + sfx)
+			}
 		}
 	}()
 	err = copyFrom(tmp, *from)
