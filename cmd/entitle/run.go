@@ -42,6 +42,7 @@ func commands() []command {
 		auditVerifyCommand(), auditCheckpointCommand(), auditExportCommand(), auditKeygenCommand(), notifyCommand(),
 		webhookAddCommand(), webhookListCommand(), webhookRemoveCommand(), webhookTestCommand(),
 		ssoSetCommand(), ssoShowCommand(), ssoListCommand(), ssoRemoveCommand(),
+		backupCommand(), restoreCommand(),
 		policyCommand(), checkCommand(), seedDemoCommand(), genCommand(),
 	}
 }

@@ -134,6 +134,13 @@ func runServe(ctx context.Context, e *env, c command, args []string) error {
 		return errUsage{fmt.Sprintf("--log-format must be text or json, not %q", *logFormat)}
 	}
 
+	// Held until serve returns: entitle restore refuses to replace the
+	// database under a running server.
+	release, err := holdDatabase(*f.db)
+	if err != nil {
+		return err
+	}
+	defer release()
 	db, err := f.open(ctx)
 	if err != nil {
 		return err
