@@ -193,6 +193,7 @@ func TestAuditPruneTampering(t *testing.T) {
 		}, store.AuditInserted, 3, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel() // a database each: PostgreSQL makes one in seconds
 			db, raw, q, _ := tamperStore(t)
 			pub, key, _ := ed25519.GenerateKey(nil)
 			f := fix2{raw: raw, q: q, trail: trail(t, db)}
