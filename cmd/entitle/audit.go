@@ -164,9 +164,9 @@ func runAuditVerify(ctx context.Context, e *env, c command, args []string) error
 			p.At.UTC().Format(time.RFC3339), p.Events, p.LastID, signer)
 	}
 	if v.Checkpoints > 0 {
-		var latest store.AuditCheckpoint
+		latest := cps[len(cps)-1] // the one up to the last event: never before the cut, as one is matched
 		for _, cp := range cps {
-			if cp.LastID >= latest.LastID && (v.Pruned == nil || cp.LastID >= v.Pruned.LastID) {
+			if cp.LastID >= latest.LastID {
 				latest = cp
 			}
 		}
