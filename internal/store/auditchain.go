@@ -524,10 +524,10 @@ type AuditVerification struct {
 	// Pruned is the checkpoint of the last prune, where the chain now
 	// begins (nil: never pruned); Events counts the pruned events too.
 	Pruned *AuditCheckpoint
-	// PrunedCheckpoints are the checkpoints given that end before the
-	// prune's cut: their events are gone, so the trail cannot be checked
-	// against them; the prune's checkpoint, made after verifying the trail
-	// up to the cut, stands for them.
+	// PrunedCheckpoints is the number of checkpoints given that end
+	// before the prune's cut: their events are gone, so the trail cannot be
+	// checked against them; the prune's checkpoint, made after verifying
+	// the trail up to the cut, stands for them.
 	PrunedCheckpoints int
 	Problem           *AuditProblem
 }
@@ -617,7 +617,7 @@ type verifier struct {
 	cps       []AuditCheckpoint // sorted, not yet reached
 	matched   int
 	pruned    *AuditCheckpoint // the cut the trail begins after, if any
-	prunedCPs int
+	prunedCPs int              // checkpoints that end before the cut
 	problem   *AuditProblem
 }
 
