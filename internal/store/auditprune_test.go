@@ -272,6 +272,7 @@ func TestAuditPruneConcurrent(t *testing.T) {
 		// event too: each prune cuts at the end of the trail as it is then.
 		r, err := db.PruneAudit(ctx, chainNow.Add(time.Hour), chainNow, key, false)
 		if err != nil {
+			<-done // the load ends before the store closes
 			t.Fatal(err)
 		}
 		prunes++
