@@ -32,7 +32,7 @@ import (
 func auditVerifyCommand() command {
 	return command{
 		name:    "audit verify",
-		args:    "[--checkpoint FILE --public-key FILE]",
+		args:    "[--public-key FILE [--checkpoint FILE]]",
 		summary: "check the audit trail's hash chain",
 		help: `Recomputes the hash chain over every audit event, in id order, and checks
 the chain's head. On success it prints the number of events and the last
@@ -44,7 +44,15 @@ with the checkpoint's hash and count: it was not rewritten or cut before it.
 FILE holds one checkpoint as printed by 'entitle audit checkpoint', or
 several, one per line. --public-key is the public key of the signer (PEM, as
 printed by 'entitle audit keygen' or 'openssl pkey -pubout', or the base64
-of its 32 bytes): a checkpoint proves nothing with the key it names itself.`,
+of its 32 bytes): a checkpoint proves nothing with the key it names itself.
+
+After 'entitle audit prune', the chain begins after the cut: from the
+checkpoint the prune signed and recorded, whose signature is checked too
+(with --public-key, it must be that key's: without it, a prune record
+forged with another key cannot be told from a genuine one). The count
+includes the pruned events. A checkpoint that ends before the cut can no
+longer be checked (its events are gone): it is reported as covered by the
+prune, whose checkpoint was signed after the trail up to the cut verified.`,
 		run: runAuditVerify,
 	}
 }
@@ -81,7 +89,15 @@ func auditExportCommand() command {
 every field the chain's hash covers, and the hash in hexadecimal, so that
 the chain can be recomputed from a whole export (see
 internal/store/auditchain.go; basis is hashed joined by commas). --company
-keeps one company's events; --after ID starts after event ID.`,
+keeps one company's events; --after ID starts after event ID.
+
+After 'entitle audit prune', a whole export (no --company) that starts at or
+before the cut begins with one more line, the prune's signed checkpoint:
+
+  {"pruned":{"last_id":…,"last_hash":"…","events":…,"at":"…","public_key":"…","signature":"…"}}
+
+the chain goes on from its last_hash (the hash before the first event
+exported) and its count.`,
 		run: runAuditExport,
 	}
 }
@@ -113,15 +129,15 @@ func runAuditVerify(ctx context.Context, e *env, c command, args []string) error
 		return errUsage{"audit verify takes no arguments"}
 	case *cpFile != "" && *keyFile == "":
 		return errUsage{"--checkpoint needs --public-key: a checkpoint proves nothing with the key it names itself"}
-	case *keyFile != "" && *cpFile == "":
-		return errUsage{"--public-key checks checkpoints: give --checkpoint too"}
 	}
 	var cps []store.AuditCheckpoint
-	if *cpFile != "" {
-		pub, err := readPublicKey(*keyFile)
-		if err != nil {
+	var pub ed25519.PublicKey
+	if *keyFile != "" {
+		if pub, err = readPublicKey(*keyFile); err != nil {
 			return err
 		}
+	}
+	if *cpFile != "" {
 		if cps, err = readCheckpoints(*cpFile, pub); err != nil {
 			return err
 		}
@@ -131,7 +147,7 @@ func runAuditVerify(ctx context.Context, e *env, c command, args []string) error
 		return err
 	}
 	defer db.Close()
-	v, err := db.VerifyAudit(ctx, cps...)
+	v, err := db.VerifyAuditSignedBy(ctx, pub, cps...)
 	if err != nil {
 		return err
 	}
@@ -139,15 +155,30 @@ func runAuditVerify(ctx context.Context, e *env, c command, args []string) error
 		return fmt.Errorf("the audit trail does not verify: %s", v.Problem.Text)
 	}
 	fmt.Fprintf(e.stdout, "audit trail verified: %d events, the last is event %d, hash %s\n", v.Events, v.LastID, hexHash(v.LastHash))
-	if len(cps) > 0 {
-		latest := cps[len(cps)-1]
+	if p := v.Pruned; p != nil {
+		signer := "signed by the key it names, " + p.PublicKey + " (give --public-key to check it is yours)"
+		if pub != nil {
+			signer = "signed by the key given"
+		}
+		fmt.Fprintf(e.stdout, "begins after the prune of %s: %d events up to event %d were removed; its checkpoint is %s\n",
+			p.At.UTC().Format(time.RFC3339), p.Events, p.LastID, signer)
+	}
+	if v.Checkpoints > 0 {
+		latest := cps[len(cps)-1] // the one up to the last event: never before the cut, as one is matched
 		for _, cp := range cps {
 			if cp.LastID >= latest.LastID {
 				latest = cp
 			}
 		}
-		fmt.Fprintf(e.stdout, "agrees with %d checkpoint%s, the latest of %s up to event %d\n", len(cps), plural(len(cps)),
+		fmt.Fprintf(e.stdout, "agrees with %d checkpoint%s, the latest of %s up to event %d\n", v.Checkpoints, plural(v.Checkpoints),
 			latest.At.UTC().Format(time.RFC3339), latest.LastID)
+	}
+	if n := v.PrunedCheckpoints; n > 0 {
+		verb := "end"
+		if n == 1 {
+			verb = "ends"
+		}
+		fmt.Fprintf(e.stdout, "%d checkpoint%s %s before the prune's cut: pruned, covered by the prune's checkpoint\n", n, plural(n), verb)
 	}
 	return nil
 }
@@ -390,6 +421,19 @@ func runAuditExport(ctx context.Context, e *env, c command, args []string) error
 		w = bufio.NewWriterSize(tmp, 64<<10)
 	}
 	enc := json.NewEncoder(w)
+	if *company == "" {
+		pruned, err := db.AuditPruned(ctx)
+		if err != nil {
+			return err
+		}
+		if pruned != nil && *after <= pruned.LastID {
+			if err := enc.Encode(struct {
+				Pruned *store.AuditCheckpoint `json:"pruned"`
+			}{pruned}); err != nil {
+				return err
+			}
+		}
+	}
 	n := 0
 	for last := *after; ; {
 		events, err := db.AuditEvents(ctx, *company, last, exportPage)

@@ -39,7 +39,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		serveCommand(), migrateCommand(), importCommand(), exportCommand(), userAddCommand(), userDisableCommand(), userEnableCommand(), userResetPasswordCommand(), userResetTwoFactorCommand(), inviteCommand(), invitationsCommand(), tokenCreateCommand(), tokenRevokeCommand(),
-		auditVerifyCommand(), auditCheckpointCommand(), auditExportCommand(), auditKeygenCommand(), notifyCommand(),
+		auditVerifyCommand(), auditCheckpointCommand(), auditExportCommand(), auditKeygenCommand(), auditPruneCommand(), cleanupCommand(), notifyCommand(),
 		webhookAddCommand(), webhookListCommand(), webhookRemoveCommand(), webhookTestCommand(),
 		ssoSetCommand(), ssoShowCommand(), ssoListCommand(), ssoRemoveCommand(),
 		backupCommand(), restoreCommand(),

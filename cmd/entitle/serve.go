@@ -51,6 +51,10 @@ notice once.
 Webhooks (entitle webhook add) are delivered every --webhook-interval,
 signed, retried with backoff; several serve processes share the work.
 
+Expired sessions, used or expired links and finished webhook deliveries are
+removed at start and every --cleanup-interval (0: never; then run 'entitle
+cleanup' from cron). Audit events are not: see 'entitle audit prune'.
+
 Renewals: owners see their partner of record first, then listed partners,
 then buying direct at the partner price plus --direct-premium; renewal
 requests go to the chosen partner's inbox (direct ones to the vendor and
@@ -96,6 +100,7 @@ func runServe(ctx context.Context, e *env, c command, args []string) error {
 	transferTTL := f.Duration("transfer-ttl", lifecycle.DefaultTransferTTL, "how long an ownership transfer offer stays open")
 	whInterval := f.Duration("webhook-interval", webhooks.DefaultInterval, "how often webhook events are fanned out and due deliveries sent (0: never)")
 	notifyInterval := f.Duration("notify-interval", time.Hour, "how often to send the expiry notices that are due (0: never; see entitle notify)")
+	cleanupInterval := f.Duration("cleanup-interval", time.Hour, "how often expired sessions, used links and old webhook deliveries are removed (0: never; see entitle cleanup)")
 	notifyStages := slices.Clone(notices.DefaultStages)
 	importMax, importSync := byteSize(web.DefaultImportMaxBytes), byteSize(web.DefaultImportSyncBytes)
 	f.Var(&importMax, "import-max-bytes", "largest file POST /api/v1/imports takes (bytes, or KiB, MiB, GiB)")
@@ -123,6 +128,9 @@ func runServe(ctx context.Context, e *env, c command, args []string) error {
 	}
 	if *notifyInterval < 0 {
 		return errUsage{fmt.Sprintf("--notify-interval must be 0 (off) or more, not %s", *notifyInterval)}
+	}
+	if *cleanupInterval < 0 {
+		return errUsage{fmt.Sprintf("--cleanup-interval must be 0 (off) or more, not %s", *cleanupInterval)}
 	}
 	var logger *slog.Logger
 	switch *logFormat {
@@ -202,6 +210,12 @@ func runServe(ctx context.Context, e *env, c command, args []string) error {
 		}
 	}()
 	defer func() { stopWebhooks(); <-whDone }()
+	// The cleanup likewise (audit events are never touched by it).
+	if *cleanupInterval > 0 {
+		cctx, stopCleanup := context.WithCancel(ctx)
+		waitCleanup := startCleanup(cctx, db, *cleanupInterval, e.now, logger)
+		defer func() { stopCleanup(); waitCleanup() }()
+	}
 	var handler http.Handler = srv
 	if ch != nil {
 		if handler, err = demoSSO(ctx, p, srv, *baseURL); err != nil {

@@ -95,6 +95,14 @@ import (
 // the whole chain consistently, since the hash has no secret; and no check
 // tells events forged after the last checkpoint, hashed as the store would,
 // from genuine ones.
+//
+// # Pruning
+//
+// `entitle audit prune` removes the events up to a cut and keeps, in
+// audit_prunes, a checkpoint of the cut signed by the operator. The chain
+// then begins after it: the first event is the cut's id + 1, its previous
+// hash is the cut's hash, and the count goes on from the checkpoint's (see
+// auditprune.go).
 
 // chainLockKey is the PostgreSQL advisory lock that serializes appends to
 // the chain ("entaud"; imports and migrations use other keys).
@@ -494,6 +502,7 @@ const (
 	AuditChanged   = "changed"   // the chain breaks: edited, inserted or reordered
 	AuditRewritten = "rewritten" // the trail disagrees with a checkpoint
 	AuditHead      = "head"      // the head row is missing or disagrees with the trail
+	AuditPrune     = "prune"     // a prune's checkpoint is altered, forged or not the operator's
 )
 
 // AuditProblem is the first thing wrong with the audit trail.
@@ -503,13 +512,24 @@ type AuditProblem struct {
 	Text string // what is wrong, for the operator
 }
 
+// Error makes a problem an error, for PruneAudit's refusal.
+func (p *AuditProblem) Error() string { return "the audit trail does not verify: " + p.Text }
+
 // AuditVerification is what VerifyAudit found.
 type AuditVerification struct {
 	Events      int64  // events in the trail
 	LastID      int64  // the last event (0: none)
 	LastHash    []byte // its hash: the chain's head
 	Checkpoints int    // checkpoints the trail agrees with
-	Problem     *AuditProblem
+	// Pruned is the checkpoint of the last prune, where the chain now
+	// begins (nil: never pruned); Events counts the pruned events too.
+	Pruned *AuditCheckpoint
+	// PrunedCheckpoints is the number of checkpoints given that end
+	// before the prune's cut: their events are gone, so the trail cannot be
+	// checked against them; the prune's checkpoint, made after verifying
+	// the trail up to the cut, stands for them.
+	PrunedCheckpoints int
+	Problem           *AuditProblem
 }
 
 // verifyPage is how many events VerifyAudit reads at a time.
@@ -524,6 +544,15 @@ const verifyPage = 5000
 // event of the trail with the checkpoint's hash and count. An error is a
 // failure to read, not a finding.
 func (db *DB) VerifyAudit(ctx context.Context, checkpoints ...AuditCheckpoint) (AuditVerification, error) {
+	return db.VerifyAuditSignedBy(ctx, nil, checkpoints...)
+}
+
+// VerifyAuditSignedBy is VerifyAudit that also requires the checkpoints of
+// the prunes (audit_prunes) to be signed with key, the operator's public
+// key (nil: any key, as long as each signature is valid for the key its
+// checkpoint names). Without the operator's key, a prune record forged with
+// another key cannot be told from a genuine one.
+func (db *DB) VerifyAuditSignedBy(ctx context.Context, key ed25519.PublicKey, checkpoints ...AuditCheckpoint) (AuditVerification, error) {
 	tx, err := db.ro.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
 	if err != nil {
 		return AuditVerification{}, err
@@ -543,6 +572,15 @@ func (db *DB) VerifyAudit(ctx context.Context, checkpoints ...AuditCheckpoint) (
 		return &next[0], nil
 	}
 	v := newVerifier(head, noHead, checkpoints, next)
+	start, problem, err := db.pruneStart(ctx, tx, key)
+	if err != nil {
+		return AuditVerification{}, err
+	}
+	if problem != nil {
+		v.problem = problem
+		return v.result(), nil
+	}
+	v.startAfter(start)
 	after := int64(math.MinInt64)
 	for v.problem == nil {
 		page, err := db.storedEvents(ctx, tx, `a.id > ?`, verifyPage, after)
@@ -570,15 +608,17 @@ func (db *DB) VerifyAudit(ctx context.Context, checkpoints ...AuditCheckpoint) (
 
 // verifier walks the trail in id order.
 type verifier struct {
-	next    func(id int64) (*storedEvent, error) // the event after id, if any
-	head    chainHead
-	noHead  bool
-	prev    link // the last event checked (id 0 and the genesis hash before the first)
-	seen    bool // prev is an event
-	events  int64
-	cps     []AuditCheckpoint // sorted, not yet reached
-	matched int
-	problem *AuditProblem
+	next      func(id int64) (*storedEvent, error) // the event after id, if any
+	head      chainHead
+	noHead    bool
+	prev      link // the last event checked (id 0 and the genesis hash before the first)
+	seen      bool // prev is an event
+	events    int64
+	cps       []AuditCheckpoint // sorted, not yet reached
+	matched   int
+	pruned    *AuditCheckpoint // the cut the trail begins after, if any
+	prunedCPs int              // checkpoints that end before the cut
+	problem   *AuditProblem
 }
 
 // newVerifier starts a walk of a trail whose head row is head (noHead: it
@@ -600,7 +640,34 @@ func newVerifier(head chainHead, noHead bool, checkpoints []AuditCheckpoint, nex
 
 // result is what the walk found.
 func (v *verifier) result() AuditVerification {
-	return AuditVerification{Events: v.events, LastID: v.prev.id, LastHash: v.prev.hash, Checkpoints: v.matched, Problem: v.problem}
+	return AuditVerification{Events: v.events, LastID: v.prev.id, LastHash: v.prev.hash, Checkpoints: v.matched,
+		Pruned: v.pruned, PrunedCheckpoints: v.prunedCPs, Problem: v.problem}
+}
+
+// startAfter begins the walk after the prune whose (signature-checked)
+// checkpoint is cp, if any: the trail goes on from its event, hash and
+// count. The checkpoints given that end before the cut can no longer be
+// checked; one that ends at the cut must agree with the prune's.
+func (v *verifier) startAfter(cp *AuditCheckpoint) {
+	if cp == nil {
+		return
+	}
+	hash, _ := hex.DecodeString(cp.LastHash) // checked by Verify
+	v.pruned, v.prev, v.events = cp, link{cp.LastID, hash}, cp.Events
+	for len(v.cps) > 0 && v.cps[0].LastID <= cp.LastID {
+		c := v.cps[0]
+		v.cps = v.cps[1:]
+		switch {
+		case c.LastID < cp.LastID:
+			v.prunedCPs++
+		case !strings.EqualFold(c.LastHash, cp.LastHash) || c.Events != cp.Events:
+			v.fail(c.LastID, AuditRewritten, "differs from the checkpoint of %s (hash %s, %d events; the prune of %s has %s, %d events): the trail up to it was rewritten before it was pruned",
+				c.At.UTC().Format(time.RFC3339), c.LastHash, c.Events, cp.At.UTC().Format(time.RFC3339), cp.LastHash, cp.Events)
+			return
+		default:
+			v.matched++
+		}
+	}
 }
 
 func (v *verifier) fail(id int64, kind, format string, args ...any) {
@@ -609,6 +676,11 @@ func (v *verifier) fail(id int64, kind, format string, args ...any) {
 
 // step checks one event, s, following v.prev.
 func (v *verifier) step(s *storedEvent) error {
+	if v.pruned != nil && s.id <= v.pruned.LastID {
+		v.fail(s.id, AuditInserted, "is at or before the cut of the prune of %s (up to event %d), which removed it: inserted, or the prune record was altered",
+			v.pruned.At.UTC().Format(time.RFC3339), v.pruned.LastID)
+		return nil
+	}
 	if s.id >= v.head.gaplessFrom {
 		// The last event before the chain began, gapless_from - 1, exists
 		// (Open chains up to it), and every event after it follows its
@@ -618,9 +690,13 @@ func (v *verifier) step(s *storedEvent) error {
 			want = v.head.gaplessFrom - 1
 		}
 		if s.id != want {
-			if !v.seen {
+			switch {
+			case !v.seen && v.pruned != nil:
+				v.fail(want, AuditDeleted, "missing: deleted (the trail begins with event %d, and the prune of %s removed the events up to event %d)",
+					s.id, v.pruned.At.UTC().Format(time.RFC3339), v.pruned.LastID)
+			case !v.seen:
 				v.fail(want, AuditDeleted, "missing: deleted (the trail begins with event %d)", s.id)
-			} else {
+			default:
 				v.fail(want, AuditDeleted, "missing: deleted (the trail goes from event %d to event %d)", v.prev.id, s.id)
 			}
 			return nil
@@ -705,6 +781,9 @@ func (v *verifier) end() {
 }
 
 func (v *verifier) ending() string {
+	if !v.seen && v.pruned != nil {
+		return fmt.Sprintf("the trail ends at the prune's cut, event %d", v.prev.id)
+	}
 	if !v.seen {
 		return "the trail is empty"
 	}

@@ -412,7 +412,7 @@ var tables = []string{"companies", "users", "api_tokens", "msas", "orders", "ord
 	"entitlement_access", "delegations", "delegation_items", "delegation_items_dropped", "audit_events", "sessions", "invitations", "settings",
 	"rate_limits", "prices", "renewal_requests", "transfers", "notice_claims",
 	"webhooks", "webhook_events", "webhook_deliveries", "announcements", "announcement_dismissals",
-	"password_resets"}
+	"password_resets", "audit_prunes"}
 
 // Counts returns the number of rows of each table: what an operator checks
 // after an import, and what tests compare to prove nothing changed.
