@@ -94,7 +94,7 @@ func runBackup(ctx context.Context, e *env, c command, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "backup %s: %s, schema version %d, %s; integrity ok, audit trail verified\n",
-		*out, byteSize(fi.Size()), check.Version, countsSummary(check.Counts))
+		*out, humanSize(fi.Size()), check.Version, countsSummary(check.Counts))
 	return nil
 }
 
@@ -115,19 +115,6 @@ $ENTITLE_DB without entitle's own parameters, such as pool_max_conns, which libp
 func countsSummary(c map[string]int64) string {
 	return fmt.Sprintf("%d companies, %d orders, %d entitlements, %d delegations, %d audit events",
 		c["companies"], c["orders"], c["entitlements"], c["delegations"], c["audit_events"])
-}
-
-// byteSize is n bytes for people.
-func byteSize(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d bytes", n)
 }
 
 // sameFile reports whether a and b name one existing file.

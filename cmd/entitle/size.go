@@ -41,3 +41,16 @@ func (s *byteSize) Set(v string) error {
 	*s = byteSize(n * mult)
 	return nil
 }
+
+// humanSize is n bytes for people, to one decimal (1.5 MiB).
+func humanSize(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
