@@ -72,6 +72,7 @@ func cleanupKinds(n store.CleanupCounts) []struct {
 		{"expired single sign-on login states", n.SSOLogins},
 		{"old rate limit windows", n.RateLimits},
 		{"finished webhook deliveries", n.WebhookDeliveries},
+		{"reports of finished ingest API uploads", n.Imports},
 	}
 }
 

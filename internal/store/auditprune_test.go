@@ -341,6 +341,10 @@ func TestCleanup(t *testing.T) {
 			VALUES (?, 77, (SELECT MAX(id) FROM webhook_events), '{}', ?, ?, ?)`,
 			fmt.Sprintf("d%d", i), d.state, us(d.created), us(d.created))
 	}
+	for i, finished := range []any{us(-91 * day), us(-89 * day), nil} { // finished long ago: removed; recently, running: kept
+		exec(`INSERT INTO imports (idempotency_key, body_sha256, format, name, bytes, dry_run, status, requested_by, company, created_at, finished_at, heartbeat_at)
+			VALUES (?, 'h', 'jsonl', 'upload.jsonl', 1, ?, 'succeeded', 'cli', 'ACME', ?, ?, ?)`, fmt.Sprintf("k%d", i), false, us(-92*day), finished, us(-92*day))
+	}
 	auditN(t, db, 3, "ACME")
 	v := mustVerify(t, db)
 
@@ -348,8 +352,8 @@ func TestCleanup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := store.CleanupCounts{Sessions: 2, Invitations: 3, PasswordResets: 2, LoginChallenges: 1, SSOLogins: 1, RateLimits: 1, WebhookDeliveries: 2}
-	if got != want || got.Total() != 12 {
+	want := store.CleanupCounts{Sessions: 2, Invitations: 3, PasswordResets: 2, LoginChallenges: 1, SSOLogins: 1, RateLimits: 1, WebhookDeliveries: 2, Imports: 1}
+	if got != want || got.Total() != 13 {
 		t.Errorf("cleanup removed %+v, want %+v", got, want)
 	}
 	left := func(query string) string {
@@ -377,6 +381,7 @@ func TestCleanup(t *testing.T) {
 		`SELECT CAST(hits AS TEXT) FROM rate_limits`:                          "2",
 		`SELECT public_id FROM webhook_deliveries ORDER BY public_id`:         "d2 d3",
 		`SELECT CAST(COUNT(*) AS TEXT) FROM webhook_events`:                   "2",
+		`SELECT idempotency_key FROM imports ORDER BY idempotency_key`:        "k1 k2",
 		`SELECT CAST(COUNT(*) AS TEXT) FROM audit_events WHERE action <> 'x'`: fmt.Sprint(v.Events),
 	} {
 		if got := left(query); got != want {

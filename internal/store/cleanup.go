@@ -16,6 +16,12 @@ import (
 // webhook list` show them for that long.
 const CleanupKeep = 30 * 24 * time.Hour
 
+// ImportKeep is how long the report of a finished upload to the ingest API
+// is kept: the ERP polls it, and a retry with its Idempotency-Key answers
+// it, for that long (a retry after that imports the file again, which
+// changes nothing: imports are idempotent).
+const ImportKeep = 90 * 24 * time.Hour
+
 // rateWindowKeep is how long a rate limit's window is kept after it
 // started: twice the longest period a limit may have (ratelimit.MaxPer, a
 // day), so that the window before the current one, which the sliding count
@@ -35,11 +41,12 @@ type CleanupCounts struct {
 	SSOLogins         int64 // single sign-on login states expired (a used one is deleted when used)
 	RateLimits        int64 // rate limit windows long past
 	WebhookDeliveries int64 // deliveries that ended (delivered, failed, cancelled) more than CleanupKeep ago
+	Imports           int64 // reports of ingest API uploads finished more than ImportKeep ago
 }
 
 // Total is the number of rows removed.
 func (c CleanupCounts) Total() int64 {
-	return c.Sessions + c.Invitations + c.PasswordResets + c.LoginChallenges + c.SSOLogins + c.RateLimits + c.WebhookDeliveries
+	return c.Sessions + c.Invitations + c.PasswordResets + c.LoginChallenges + c.SSOLogins + c.RateLimits + c.WebhookDeliveries + c.Imports
 }
 
 // Cleanup removes, as of now, what has expired or been used: see
@@ -62,6 +69,7 @@ func (db *DB) Cleanup(ctx context.Context, now time.Time) (CleanupCounts, error)
 		{&c.LoginChallenges, "login_challenges", "hash", `expires_at <= ?`, []any{t}},
 		{&c.SSOLogins, "sso_logins", "state_hash", `expires_at <= ?`, []any{t}},
 		{&c.RateLimits, "rate_limits", "bucket", `window_start < ?`, []any{now.Add(-rateWindowKeep).UnixMicro()}},
+		{&c.Imports, "imports", "id", `finished_at < ?`, []any{now.Add(-ImportKeep).UnixMicro()}},
 	} {
 		n, err := db.deleteBatches(ctx, d.table, d.key, d.where, d.args)
 		*d.n += n
