@@ -24,7 +24,9 @@ The copy is written beside FILE under a temporary name and checked before
 it becomes FILE: SQLite's integrity and foreign-key checks, the schema
 version (this entitle's), and the audit trail's hash chain (as 'entitle
 audit verify'). Then it is synced to disk and renamed to FILE, so FILE is
-either the whole checked backup or not there. An existing FILE is replaced
+either the whole checked backup or not there. A copy whose data checks out
+but whose audit trail does not verify is still written (the data is saved),
+and backup says so and exits with status 1. An existing FILE is replaced
 only with --force. The last line says what the backup holds.
 
 A PostgreSQL database is backed up with PostgreSQL's own tools: for one,
@@ -77,9 +79,13 @@ func runBackup(ctx context.Context, e *env, c command, args []string) error {
 	if err := store.BackupSQLite(ctx, *f.db, tmpName); err != nil {
 		return fmt.Errorf("cannot back up %s: %w", *f.db, err)
 	}
-	check, err := store.CheckSQLiteBackup(ctx, tmpName, false)
-	if err != nil {
-		return fmt.Errorf("the copy of %s does not check out, so no backup was written: %w", *f.db, err)
+	check, checkErr := store.CheckSQLiteBackup(ctx, tmpName, false)
+	// A copy whose data checks out is kept even when its audit trail does
+	// not verify: refusing it would leave the data without a backup just
+	// when something is wrong. The command still fails, saying so.
+	unverified := errors.Is(checkErr, store.ErrAuditUnverified)
+	if checkErr != nil && !unverified {
+		return fmt.Errorf("the copy of %s does not check out, so no backup was written: %w", *f.db, checkErr)
 	}
 	if err := syncFile(tmpName); err != nil {
 		return err
@@ -92,6 +98,11 @@ func runBackup(ctx context.Context, e *env, c command, args []string) error {
 	fi, err := os.Stat(*out)
 	if err != nil {
 		return err
+	}
+	if unverified {
+		return fmt.Errorf("backup %s written (%s, schema version %d, %s; integrity ok), but %w.\n"+
+			"The data is saved; find out what changed the trail ('entitle audit verify') before you trust it, and keep this "+
+			"backup apart: restore takes it only with --unverified-audit", *out, humanSize(fi.Size()), check.Version, countsSummary(check.Counts), checkErr)
 	}
 	fmt.Fprintf(e.stdout, "backup %s: %s, schema version %d, %s; integrity ok, audit trail verified\n",
 		*out, humanSize(fi.Size()), check.Version, countsSummary(check.Counts))

@@ -418,6 +418,36 @@ func TestBackupRefusals(t *testing.T) {
 	}
 }
 
+// TestBackupUnverifiedAudit: a database whose audit trail was changed is
+// still backed up (the data is saved) and backup fails saying so; restore
+// takes that backup only with --unverified-audit.
+func TestBackupUnverifiedAudit(t *testing.T) {
+	sqliteOnly(t)
+	db, _ := sqliteWorld(t)
+	rawExec(t, db, `UPDATE audit_events SET detail = 'nothing happened' WHERE id = (SELECT MIN(id) FROM audit_events)`)
+	out := filepath.Join(t.TempDir(), "entitle.backup")
+	r := cli(t, db, "", "backup", "--out", out)
+	if r.code != 1 || !strings.Contains(r.stderr, "written") || !strings.Contains(r.stderr, "its audit trail does not verify") {
+		t.Fatalf("backup of a changed trail: %d %q", r.code, r.stderr)
+	}
+	if got, want := tableCounts(t, out), tableCounts(t, db); countsDiff(want, got) != "" {
+		t.Errorf("the backup of a changed trail lacks data:\n%s", countsDiff(want, got))
+	}
+	target := filepath.Join(t.TempDir(), "restored.db")
+	if r := cli(t, target, "", "restore", "--from", out); r.code != 1 || !strings.Contains(r.stderr, "--unverified-audit") {
+		t.Errorf("restore of an unverified backup: %d %q", r.code, r.stderr)
+	}
+	if _, err := os.Stat(target); err == nil {
+		t.Error("a refused restore made the database")
+	}
+	if r := cli(t, target, "", "restore", "--from", out, "--unverified-audit"); r.code != 0 {
+		t.Fatalf("restore --unverified-audit: %d %q", r.code, r.stderr)
+	}
+	if d := countsDiff(tableCounts(t, out), tableCounts(t, target)); d != "" {
+		t.Errorf("restored counts differ from the backup's:\n%s", d)
+	}
+}
+
 // TestBackupPostgresRecipe: for a PostgreSQL database, backup and restore
 // give the pg_dump and pg_restore commands, never the password, and exit 1
 // without connecting.

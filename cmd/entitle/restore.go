@@ -16,7 +16,7 @@ import (
 func restoreCommand() command {
 	return command{
 		name:    "restore",
-		args:    "--from FILE [--force]",
+		args:    "--from FILE [--force] [--unverified-audit]",
 		summary: "put a backup in place of the SQLite database (servers stopped)",
 		help: `Puts the backup FILE (from 'entitle backup') in place of the SQLite database
 named by --db. Every 'entitle serve' on the database must be stopped first:
@@ -26,7 +26,9 @@ The backup is copied beside the database and the copy is checked before
 anything else is touched: SQLite's integrity and foreign-key checks, the
 schema version (a backup from an older entitle is migrated, as serve would;
 one from a newer entitle is refused), and the audit trail's hash chain. A
-backup that fails a check changes nothing.
+backup that fails a check changes nothing. A backup whose audit trail does
+not verify (backup wrote it and said so) is restored only with
+--unverified-audit, once you know what changed the trail.
 
 An existing database is replaced only with --force, and is not deleted: it
 is renamed DB.before-restore-YYYYMMDDTHHMMSS (with its -wal, which may hold
@@ -45,6 +47,7 @@ func runRestore(ctx context.Context, e *env, c command, args []string) error {
 	f := newFlags(e, c)
 	from := f.String("from", "", "the backup file to restore")
 	force := f.Bool("force", false, "replace an existing database (it is kept as DB.before-restore-TIME)")
+	unverifiedAudit := f.Bool("unverified-audit", false, "restore a backup whose audit trail does not verify")
 	pos, err := f.parse(args)
 	if err != nil {
 		return err
@@ -107,6 +110,12 @@ func runRestore(ctx context.Context, e *env, c command, args []string) error {
 		return fmt.Errorf("copy %s: %w", *from, err)
 	}
 	check, err := store.CheckSQLiteBackup(ctx, tmpName, true)
+	if errors.Is(err, store.ErrAuditUnverified) && *unverifiedAudit {
+		fmt.Fprintf(e.stderr, "restoring %s although %v (--unverified-audit)\n", *from, err)
+		err = nil
+	} else if errors.Is(err, store.ErrAuditUnverified) {
+		err = fmt.Errorf("%w (give --unverified-audit to restore it all the same)", err)
+	}
 	if err != nil {
 		return fmt.Errorf("%s cannot be restored, nothing was changed: %w", *from, err)
 	}

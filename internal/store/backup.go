@@ -73,6 +73,12 @@ type BackupCheck struct {
 	Audit    AuditVerification
 }
 
+// ErrAuditUnverified is CheckSQLiteBackup's error for a copy whose data
+// passed every check but whose audit trail does not verify: the check it
+// returns with it is complete, so that a backup can still save the data
+// (and say so) while an operator finds out what changed the trail.
+var ErrAuditUnverified = errors.New("the audit trail was changed after it was written")
+
 // CheckSQLiteBackup checks the SQLite file at path as a backup that this
 // binary can serve: SQLite's integrity and foreign-key checks, the schema
 // version (this binary's; with allowOlder, an older one is first migrated up
@@ -115,7 +121,7 @@ func CheckSQLiteBackup(ctx context.Context, path string, allowOlder bool) (Backu
 	}
 	out.Version, out.Counts, out.Audit = check.Version, check.Counts, check.Audit
 	if out.Audit.Problem != nil {
-		return BackupCheck{}, fmt.Errorf("its audit trail does not verify: %s", out.Audit.Problem.Text)
+		return out, fmt.Errorf("its audit trail does not verify: %s: %w", out.Audit.Problem.Text, ErrAuditUnverified)
 	}
 	return out, nil
 }
