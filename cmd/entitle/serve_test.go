@@ -50,17 +50,25 @@ type served struct {
 
 func serve(t *testing.T, db string, args ...string) served {
 	t.Helper()
+	return serveEnv(t, db, nil, args...)
+}
+
+// serveEnv is serve with more environment variables than ENTITLE_DB. The
+// metrics listener takes a free port: tests (and other test binaries) run
+// side by side.
+func serveEnv(t *testing.T, db string, environ map[string]string, args ...string) served {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	out, errb := &syncBuffer{}, &syncBuffer{}
 	getenv := func(k string) string {
 		if k == "ENTITLE_DB" {
 			return db
 		}
-		return ""
+		return environ[k]
 	}
 	code := make(chan int, 1)
 	go func() {
-		code <- runAt(ctx, append([]string{"serve", "--addr", "127.0.0.1:0", "--outbox", filepath.Join(t.TempDir(), "outbox")}, args...),
+		code <- runAt(ctx, append([]string{"serve", "--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0", "--outbox", filepath.Join(t.TempDir(), "outbox")}, args...),
 			getenv, strings.NewReader(""), out, errb, time.Now)
 	}()
 	re := regexp.MustCompile(`serving (http://127\.0\.0\.1:\d+)`)

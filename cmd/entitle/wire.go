@@ -51,6 +51,10 @@ type settings struct {
 	// may be plain http to localhost and reach private addresses
 	// (webhooks.Manager.Dev); otherwise https to public addresses only.
 	demo bool
+
+	// version is the build's (web.Config.Version); metricsToken opens
+	// /metrics on the portal's address (web.Config.MetricsToken).
+	version, metricsToken string
 }
 
 // program is every service on one store.
@@ -108,6 +112,7 @@ func (p *program) web(ctx context.Context, st settings, secure bool, clientIPHea
 		return nil, err
 	}
 	return web.New(web.Config{Gate: p.gate, Accounts: p.accounts, Coworkers: p.coworkers, Lifecycle: p.lifecycle,
-		Audit: p.audit, Channel: p.channel, SSO: p.sso, AccessRequests: p.requests, Webhooks: p.hooks, Health: p.db.Ping, Secret: secret,
-		Logger: st.logger, Now: st.now, SecureCookies: secure, InvitationTTL: st.invitationTTL, ClientIPHeader: clientIPHeader})
+		Audit: p.audit, Channel: p.channel, SSO: p.sso, AccessRequests: p.requests, Webhooks: p.hooks, Health: p.db.Ping, Schema: p.db.Schema, Secret: secret,
+		Logger: st.logger, Now: st.now, SecureCookies: secure, InvitationTTL: st.invitationTTL, ClientIPHeader: clientIPHeader,
+		Version: st.version, MetricsToken: st.metricsToken})
 }
