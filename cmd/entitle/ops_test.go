@@ -124,7 +124,8 @@ func TestServeOperations(t *testing.T) {
 	if code, body := get(s.url+"/metrics", token); code != 200 || !strings.Contains(body, `route="/healthz"`) {
 		t.Errorf("public metrics with the token: %d %.200s", code, body)
 	}
-	if code, body := get(ops+"/metrics", ""); code != 200 || !strings.Contains(body, `entitle_http_requests_total{method="GET",route="/readyz",status="200"} 1`) {
+	if code, body := get(ops+"/metrics", ""); code != 200 || !strings.Contains(body, `entitle_http_requests_total{method="GET",route="/readyz",status="200"} 1`) ||
+		!strings.Contains(body, "go_goroutines ") || !strings.Contains(body, "process_open_fds ") {
 		t.Errorf("the metrics listener: %d %.300s", code, body)
 	}
 	if code, _ := get(ops+"/readyz", ""); code != 200 {
@@ -165,8 +166,8 @@ func TestServeMetricsAddrTaken(t *testing.T) {
 
 // TestReadmeSettings: the README's settings table has a row for every flag
 // of serve and every flag all commands share, each with its variable; the
-// systemd unit and the example environment file name only flags and
-// variables that exist.
+// systemd unit (its ExecStart) and the example environment file name only
+// flags and variables that exist.
 func TestReadmeSettings(t *testing.T) {
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
@@ -217,9 +218,11 @@ func TestReadmeSettings(t *testing.T) {
 				t.Errorf("%s names %s, which is no setting of serve", file, v)
 			}
 		}
-		for _, m := range regexp.MustCompile(`\s--([a-z][a-z0-9-]*)`).FindAllStringSubmatch(string(b), -1) {
-			if !contains(flags, m[1]) {
-				t.Errorf("%s names --%s, which serve does not have", file, m[1])
+		for _, line := range regexp.MustCompile(`(?m)^ExecStart=.*`).FindAllString(string(b), -1) {
+			for _, m := range regexp.MustCompile(`\s--([a-z][a-z0-9-]*)`).FindAllStringSubmatch(line, -1) {
+				if !contains(flags, m[1]) {
+					t.Errorf("%s runs serve with --%s, which it does not have", file, m[1])
+				}
 			}
 		}
 	}

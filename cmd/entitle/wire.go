@@ -20,6 +20,9 @@ import (
 	"github.com/entitle-portal/entitle/internal/store"
 	"github.com/entitle-portal/entitle/internal/web"
 	"github.com/entitle-portal/entitle/internal/webhooks"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 )
 
 // The one place where the program is wired: every service is built here,
@@ -111,8 +114,12 @@ func (p *program) web(ctx context.Context, st settings, secure bool, clientIPHea
 	if err != nil {
 		return nil, err
 	}
+	// The metrics of the process beside the server's own: memory, goroutines,
+	// open files, CPU (what an operator looks at first).
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return web.New(web.Config{Gate: p.gate, Accounts: p.accounts, Coworkers: p.coworkers, Lifecycle: p.lifecycle,
 		Audit: p.audit, Channel: p.channel, SSO: p.sso, AccessRequests: p.requests, Webhooks: p.hooks, Health: p.db.Ping, Schema: p.db.Schema, Secret: secret,
 		Logger: st.logger, Now: st.now, SecureCookies: secure, InvitationTTL: st.invitationTTL, ClientIPHeader: clientIPHeader,
-		Version: st.version, MetricsToken: st.metricsToken})
+		Version: st.version, MetricsToken: st.metricsToken, Registry: reg})
 }
