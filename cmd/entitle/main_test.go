@@ -361,7 +361,8 @@ func TestPolicyAndHelp(t *testing.T) {
 			t.Errorf("help lacks %s", c.name)
 		}
 		h := cli(t, "", "", append(strings.Fields(c.name), "-h")...)
-		if h.code != 0 || !strings.Contains(h.stdout, "usage: entitle "+c.name) || !strings.Contains(h.stdout, "-db") {
+		opensDB := c.name != "version" // the one command that opens no database
+		if h.code != 0 || !strings.Contains(h.stdout, "usage: entitle "+c.name) || strings.Contains(h.stdout, "-db") != opensDB {
 			t.Errorf("%s -h: %d %q", c.name, h.code, h.stdout)
 		}
 		if h2 := cli(t, "", "", append([]string{"help"}, strings.Fields(c.name)...)...); h2.stdout != h.stdout {

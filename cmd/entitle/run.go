@@ -43,7 +43,7 @@ func commands() []command {
 		webhookAddCommand(), webhookListCommand(), webhookRemoveCommand(), webhookTestCommand(),
 		ssoSetCommand(), ssoShowCommand(), ssoListCommand(), ssoRemoveCommand(),
 		backupCommand(), restoreCommand(),
-		policyCommand(), checkCommand(), seedDemoCommand(), genCommand(),
+		policyCommand(), checkCommand(), seedDemoCommand(), genCommand(), versionCommand(),
 	}
 }
 
@@ -133,6 +133,8 @@ Commands:
 	fmt.Fprint(w, `
 Every command takes --db DSN (default $ENTITLE_DB, else entitle.db in the
 working directory). Migrations run automatically when the database is opened.
+Every flag can also be set by the environment: --metrics-addr by
+$ENTITLE_METRICS_ADDR, and so on; the command line wins.
 Run 'entitle help COMMAND' or 'entitle COMMAND -h' for a command's flags.
 `)
 }
@@ -162,20 +164,39 @@ type flags struct {
 }
 
 func newFlags(e *env, c command) *flags {
+	f := newBareFlags(e, c)
+	f.db = f.String("db", "entitle.db", "database: a SQLite file path or a postgres:// URL")
+	return f
+}
+
+// newBareFlags is a FlagSet without --db, for the commands that open no
+// database (version).
+func newBareFlags(e *env, c command) *flags {
 	fs := flag.NewFlagSet("entitle "+c.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	def := e.getenv("ENTITLE_DB")
-	if def == "" {
-		def = "entitle.db"
-	}
-	f := &flags{FlagSet: fs, cmd: c, e: e}
-	f.db = fs.String("db", def, "database: a SQLite file path or a postgres:// URL (env ENTITLE_DB)")
-	return f
+	return &flags{FlagSet: fs, cmd: c, e: e}
+}
+
+// envName is the environment variable that sets a flag when the command
+// line does not: ENTITLE_ and the flag's name in upper case, dashes as
+// underscores (--metrics-addr: ENTITLE_METRICS_ADDR).
+func envName(flagName string) string {
+	return "ENTITLE_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }
 
 // parse parses args, allowing flags after positional arguments
 // (`entitle import a.jsonl --dry-run`), and returns the positional ones.
+// Every flag the command line leaves out is then taken from its
+// environment variable (envName), when that is set and not empty: a
+// service manager's environment file configures serve without a long
+// command line, and the command line still wins. A bad value from the
+// environment is a usage error naming the variable.
 func (f *flags) parse(args []string) ([]string, error) {
+	f.VisitAll(func(fl *flag.Flag) {
+		if !strings.Contains(fl.Usage, "(env ") {
+			fl.Usage += " (env " + envName(fl.Name) + ")"
+		}
+	})
 	var pos []string
 	for {
 		if err := f.FlagSet.Parse(args); err != nil {
@@ -187,14 +208,32 @@ func (f *flags) parse(args []string) ([]string, error) {
 		}
 		args = f.Args()
 		if len(args) == 0 {
-			return pos, nil
+			break
 		}
 		if args[0] == "--" {
-			return append(pos, args[1:]...), nil
+			pos = append(pos, args[1:]...)
+			break
 		}
 		pos = append(pos, args[0])
 		args = args[1:]
 	}
+	set := map[string]bool{}
+	f.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	var bad error
+	f.VisitAll(func(fl *flag.Flag) {
+		name := envName(fl.Name)
+		v := f.e.getenv(name)
+		if set[fl.Name] || v == "" || bad != nil {
+			return
+		}
+		if err := f.Set(fl.Name, v); err != nil {
+			bad = errUsage{fmt.Sprintf("invalid value %q in $%s (for -%s): %v", v, name, fl.Name, err)}
+		}
+	})
+	if bad != nil {
+		return nil, bad
+	}
+	return pos, nil
 }
 
 // open opens the store named by --db.

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -29,11 +30,23 @@ import (
 func serveCommand() command {
 	return command{
 		name:    "serve",
-		args:    "[--addr 127.0.0.1:8080] [--demo] [--outbox DIR] [--smtp-addr HOST:PORT]",
+		args:    "[--addr 127.0.0.1:8080] [--metrics-addr 127.0.0.1:9090] [--demo] [--outbox DIR] [--smtp-addr HOST:PORT]",
 		summary: "serve the portal and the JSON API",
 		help: `Serves the web portal and the JSON API (/api/v1, described at
-/api/v1/openapi.json), /healthz and /metrics. With --demo, an empty database
+/api/v1/openapi.json), /healthz (liveness) and /readyz (readiness: the
+database answers and its schema is current). With --demo, an empty database
 is first loaded with the demo channel and one login per role is printed.
+
+The Prometheus metrics are not on the portal's address: they are served on
+a second listener, --metrics-addr (127.0.0.1:9090 by default; off for none),
+with /healthz and /readyz. Keep that address off the public network. With
+$ENTITLE_METRICS_TOKEN set (at least 16 characters; never a flag, so that it
+stays out of process lists), /metrics on the portal's address also answers
+requests with "Authorization: Bearer TOKEN"; every other request there gets
+404.
+
+Every flag can also be set by its environment variable (--metrics-addr by
+$ENTITLE_METRICS_ADDR, and so on); the command line wins.
 
 Mail (co-worker invitations) goes over SMTP when --smtp-addr is set, else
 into .eml files in the outbox directory. The SMTP password is read from
@@ -75,6 +88,7 @@ commits every acknowledged audit event before it exits.`,
 func runServe(ctx context.Context, e *env, c command, args []string) error {
 	f := newFlags(e, c)
 	addr := f.String("addr", "127.0.0.1:8080", "address to listen on (host:port; port 0 picks a free one)")
+	metricsAddr := f.String("metrics-addr", "127.0.0.1:9090", "address of the operations listener: /metrics, /healthz, /readyz (host:port; port 0 picks a free one; off: none)")
 	demoFlag := f.Bool("demo", false, "load the demo channel into an empty database and print its logins")
 	mf := addMailFlags(f)
 	baseURL := f.String("base-url", "", "the portal's address as users reach it, for links in mail (default http://ADDR)")
@@ -132,6 +146,13 @@ func runServe(ctx context.Context, e *env, c command, args []string) error {
 	if *cleanupInterval < 0 {
 		return errUsage{fmt.Sprintf("--cleanup-interval must be 0 (off) or more, not %s", *cleanupInterval)}
 	}
+	metricsToken := e.getenv("ENTITLE_METRICS_TOKEN")
+	if metricsToken != "" && len(metricsToken) < 16 {
+		return errUsage{"$ENTITLE_METRICS_TOKEN must be at least 16 characters (it opens /metrics on the public address)"}
+	}
+	if *metricsAddr == "off" {
+		*metricsAddr = ""
+	}
 	var logger *slog.Logger
 	switch *logFormat {
 	case "text":
@@ -170,11 +191,30 @@ func runServe(ctx context.Context, e *env, c command, args []string) error {
 	if *baseURL == "" {
 		*baseURL = url
 	}
+	// The operations listener: a port already taken is an error at start
+	// when the address was asked for (flag or environment), never a server
+	// that quietly has no metrics. The default address is another matter: a
+	// second serve on one machine (a demo beside a test server) finds it
+	// taken by the first, and starts without one, saying so in its banner.
+	var opsLn net.Listener
+	var opsTaken error
+	if *metricsAddr != "" {
+		asked := false
+		f.Visit(func(fl *flag.Flag) { asked = asked || fl.Name == "metrics-addr" })
+		if opsLn, err = net.Listen("tcp", *metricsAddr); err != nil && asked {
+			ln.Close()
+			return fmt.Errorf("cannot listen on --metrics-addr %s: %w (give another address, or --metrics-addr off)", *metricsAddr, err)
+		} else if err != nil {
+			opsLn, opsTaken = nil, err
+		} else {
+			defer opsLn.Close()
+		}
+	}
 	sender, where := mf.sender(e)
 	st := settings{now: e.now, logger: logger, mailer: sender, baseURL: *baseURL,
 		sessionTTL: *sessionTTL, invitationTTL: *invitationTTL, loginLimits: loginLimits, inviteLimits: inviteLimits,
 		directPremium: pct, renewalGrace: *renewalGrace, salesDesk: *salesDesk, transferTTL: *transferTTL, noticeStages: notifyStages,
-		demo: *demoFlag, importMaxBytes: int64(importMax), importSyncBytes: int64(importSync)}
+		demo: *demoFlag, importMaxBytes: int64(importMax), importSyncBytes: int64(importSync), version: readBuild().Version, metricsToken: metricsToken}
 	p := wire(db, st)
 	srv, err := p.web(ctx, st, *secure, *clientIP)
 	if err != nil {
@@ -237,6 +277,16 @@ func runServe(ctx context.Context, e *env, c command, args []string) error {
 	// address (a script, a test) then has the demo logins too.
 	var banner strings.Builder
 	fmt.Fprintf(&banner, "entitle is serving %s (database %s; %s)\n", url, store.Redact(*f.db), where)
+	if opsLn != nil {
+		fmt.Fprintf(&banner, "Metrics: http://%s/metrics (with /healthz and /readyz there too).\n", opsLn.Addr())
+	} else if opsTaken != nil {
+		fmt.Fprintf(&banner, "No metrics listener: the default address %s is taken (%v); give --metrics-addr HOST:PORT, or off.\n", *metricsAddr, opsTaken)
+	} else {
+		fmt.Fprintln(&banner, "The metrics listener is off (--metrics-addr off).")
+	}
+	if metricsToken != "" {
+		fmt.Fprintln(&banner, "/metrics on the portal's address answers requests with the metrics token ($ENTITLE_METRICS_TOKEN).")
+	}
 	if *notifyInterval > 0 {
 		fmt.Fprintf(&banner, "Expiry notices go out every %s, %s before an end date.\n", shortDuration(*notifyInterval), notifyStages.Words())
 	} else {
@@ -252,18 +302,41 @@ func runServe(ctx context.Context, e *env, c command, args []string) error {
 	fmt.Fprintln(&banner, "Press Ctrl-C to stop.")
 	io.WriteString(e.stdout, banner.String())
 
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	// web.Listener: the errors net/http answers by itself (header fields
 	// too large, a malformed request) are JSON too.
 	go func() { errc <- hs.Serve(web.Listener(ln)) }()
+	servers := []*http.Server{hs}
+	if opsLn != nil {
+		ops := &http.Server{
+			Handler:           srv.Ops(),
+			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       30 * time.Second,
+			WriteTimeout:      time.Minute,
+			IdleTimeout:       2 * time.Minute,
+			MaxHeaderBytes:    64 << 10,
+			ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+			BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		}
+		servers = append(servers, ops)
+		go func() { errc <- ops.Serve(web.Listener(opsLn)) }()
+	}
 	select {
 	case err := <-errc:
+		for _, s := range servers {
+			s.Close()
+		}
 		return err
 	case <-ctx.Done():
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), *shutdown)
 	defer cancel()
-	shutErr := hs.Shutdown(sctx)
+	var shutErr error
+	for _, s := range servers {
+		if err := s.Shutdown(sctx); err != nil && shutErr == nil {
+			shutErr = err
+		}
+	}
 	// Imports of the ingest API still running get what is left of the
 	// shutdown timeout to end.
 	if err := srv.Close(sctx); err != nil {
@@ -272,8 +345,10 @@ func runServe(ctx context.Context, e *env, c command, args []string) error {
 	if shutErr != nil {
 		return fmt.Errorf("shutdown: %w (some requests were still running)", shutErr)
 	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
+	for range servers {
+		if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
 	}
 	fmt.Fprintln(e.stdout, "entitle stopped.")
 	return nil

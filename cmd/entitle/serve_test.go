@@ -11,6 +11,7 @@ import (
 	"net/http/cookiejar"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -48,7 +49,20 @@ type served struct {
 	stop   func() int // cancels the context (SIGTERM) and returns the exit code
 }
 
+// defaultMetricsAddr in serveEnv's environ: no --metrics-addr on the
+// command line (not a variable serve reads).
+const defaultMetricsAddr = "TEST_DEFAULT_METRICS_ADDR"
+
 func serve(t *testing.T, db string, args ...string) served {
+	t.Helper()
+	return serveEnv(t, db, nil, args...)
+}
+
+// serveEnv is serve with more environment variables than ENTITLE_DB. The
+// metrics listener takes a free port: tests (and other test binaries) run
+// side by side; unless environ has defaultMetricsAddr, when serve keeps its
+// own default.
+func serveEnv(t *testing.T, db string, environ map[string]string, args ...string) served {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	out, errb := &syncBuffer{}, &syncBuffer{}
@@ -56,11 +70,15 @@ func serve(t *testing.T, db string, args ...string) served {
 		if k == "ENTITLE_DB" {
 			return db
 		}
-		return ""
+		return environ[k]
 	}
 	code := make(chan int, 1)
 	go func() {
-		code <- runAt(ctx, append([]string{"serve", "--addr", "127.0.0.1:0", "--outbox", filepath.Join(t.TempDir(), "outbox")}, args...),
+		base := []string{"serve", "--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0", "--outbox", filepath.Join(t.TempDir(), "outbox")}
+		if environ[defaultMetricsAddr] != "" { // the test asks for serve's own default
+			base = slices.Delete(base, 3, 5)
+		}
+		code <- runAt(ctx, append(base, args...),
 			getenv, strings.NewReader(""), out, errb, time.Now)
 	}()
 	re := regexp.MustCompile(`serving (http://127\.0\.0\.1:\d+)`)

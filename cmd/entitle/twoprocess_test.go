@@ -36,7 +36,7 @@ type process struct {
 // startServe starts `entitle serve` on db, with args after the defaults.
 func startServe(t *testing.T, db string, args ...string) *process {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], append([]string{"serve", "--db", db, "--addr", "127.0.0.1:0", "--outbox", filepath.Join(t.TempDir(), "outbox")}, args...)...)
+	cmd := exec.Command(os.Args[0], append([]string{"serve", "--db", db, "--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0", "--outbox", filepath.Join(t.TempDir(), "outbox")}, args...)...)
 	cmd.Env = append(os.Environ(), "ENTITLE_TEST_RUN_MAIN=1")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

@@ -20,6 +20,9 @@ import (
 	"github.com/entitle-portal/entitle/internal/store"
 	"github.com/entitle-portal/entitle/internal/web"
 	"github.com/entitle-portal/entitle/internal/webhooks"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 )
 
 // The one place where the program is wired: every service is built here,
@@ -54,6 +57,10 @@ type settings struct {
 	// may be plain http to localhost and reach private addresses
 	// (webhooks.Manager.Dev); otherwise https to public addresses only.
 	demo bool
+
+	// version is the build's (web.Config.Version); metricsToken opens
+	// /metrics on the portal's address (web.Config.MetricsToken).
+	version, metricsToken string
 }
 
 // program is every service on one store.
@@ -110,8 +117,13 @@ func (p *program) web(ctx context.Context, st settings, secure bool, clientIPHea
 	if err != nil {
 		return nil, err
 	}
+	// The metrics of the process beside the server's own: memory, goroutines,
+	// open files, CPU (what an operator looks at first).
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return web.New(web.Config{Gate: p.gate, Accounts: p.accounts, Coworkers: p.coworkers, Lifecycle: p.lifecycle,
-		Audit: p.audit, Channel: p.channel, SSO: p.sso, AccessRequests: p.requests, Webhooks: p.hooks, Health: p.db.Ping, Secret: secret,
+		Audit: p.audit, Channel: p.channel, SSO: p.sso, AccessRequests: p.requests, Webhooks: p.hooks, Health: p.db.Ping, Schema: p.db.Schema, Secret: secret,
 		Logger: st.logger, Now: st.now, SecureCookies: secure, InvitationTTL: st.invitationTTL, ClientIPHeader: clientIPHeader,
-		ImportMaxBytes: st.importMaxBytes, ImportSyncBytes: st.importSyncBytes})
+		ImportMaxBytes: st.importMaxBytes, ImportSyncBytes: st.importSyncBytes,
+		Version: st.version, MetricsToken: st.metricsToken, Registry: reg})
 }

@@ -562,15 +562,16 @@ func TestConcurrentReads(t *testing.T) {
 	}
 }
 
-// TestOperations: /healthz and /metrics.
+// TestOperations: /healthz names the version; /metrics, with the metrics
+// token, counts requests by route (ops_test.go: who else gets them).
 func TestOperations(t *testing.T) {
-	w := newWorld(t)
-	if res := w.get("/healthz", ""); res.status != http.StatusOK || !bytes.Contains(res.body, []byte(`"ok"`)) {
-		t.Errorf("healthz: %d %s", res.status, res.body)
+	w := newWorldWith(t, func(o *webtest.Options) { o.Version, o.MetricsToken = "v1.2.3", testMetricsToken })
+	if res := w.get("/healthz", ""); res.status != http.StatusOK || string(res.body) != `{"status":"ok","version":"v1.2.3"}`+"\n" {
+		t.Errorf("healthz: %d %q", res.status, res.body)
 	}
 	w.get("/api/v1/entitlements/S-100", w.member["SHOP"])
 	w.get("/api/v1/entitlements/S-999", w.member["SHOP"])
-	res := w.get("/metrics", "")
+	res := w.get("/metrics", testMetricsToken)
 	for _, want := range []string{
 		`entitle_http_requests_total{method="GET",route="/api/v1/entitlements/{id}",status="200"} 1`,
 		`entitle_http_requests_total{method="GET",route="/api/v1/entitlements/{id}",status="404"} 1`,

@@ -37,6 +37,7 @@ func matrixChecks() map[string]checker {
 		"GET /sso/callback":        publicPage(http.MethodGet, "/sso/callback?state=not-a-state&code=not-a-code", nil),
 		"/api/":                    checkAPICatchAll,
 		"GET /healthz":             publicAPI(http.MethodGet, "/healthz", nil),
+		"GET /readyz":              publicAPI(http.MethodGet, "/readyz", nil),
 		"GET /metrics":             checkMetrics,
 		"GET /login":               publicPage(http.MethodGet, "/login?next=/delegations", nil),
 		"POST /login":              publicPage(http.MethodPost, "/login", url.Values{"email": {""}, "password": {""}}),
@@ -256,14 +257,6 @@ func (m *mx) anonymousAnswer(t *testing.T, key string, r request) response {
 func checkAPICatchAll(t *testing.T, m *mx, s *subject) {
 	publicAPI(http.MethodGet, "/api/v1/nowhere", nil)(t, m, s)
 	publicAPI(http.MethodDelete, "/api/v1/me", nil)(t, m, s)
-}
-
-// checkMetrics: the metrics answer everybody (their values change with
-// every request).
-func checkMetrics(t *testing.T, m *mx, s *subject) {
-	res := m.api(t, s, http.MethodGet, "/metrics", nil)
-	m.check(t, res.status == http.StatusOK && strings.HasPrefix(res.header.Get("Content-Type"), "text/plain") &&
-		strings.Contains(string(res.body), "entitle_http_requests_total"), "%s: GET /metrics: %d %s", s.name, res.status, res.header.Get("Content-Type"))
 }
 
 // checkLogout: signing out ends the session it is sent with — a second

@@ -264,7 +264,7 @@ next:
 // isAPIPath reports whether a request path is the API's (everything else is
 // a page or an asset of the portal).
 func isAPIPath(p string) bool {
-	return strings.HasPrefix(p, "/api/") || p == "/healthz" || p == "/metrics"
+	return strings.HasPrefix(p, "/api/") || p == "/healthz" || p == "/readyz" || p == "/metrics"
 }
 
 // checkResponse checks one answer against the document: the operation of
@@ -595,6 +595,10 @@ func TestOpenAPIValidationCatchesDrift(t *testing.T) {
 		{"no content", "DELETE", "/api/v1/delegations/d1", 204, http.Header{}, "", true},
 		{"body where none is documented", "DELETE", "/api/v1/delegations/d1", 204, jsonHeader, `{}`, false},
 		{"metrics", "GET", "/metrics", 200, http.Header{"Content-Type": {"text/plain; version=0.0.4; charset=utf-8"}}, "# HELP x\n", true},
+		{"metrics without their token", "GET", "/metrics", 404, http.Header{"Content-Type": {"text/html; charset=utf-8"}}, "<html>", true},
+		{"ready", "GET", "/readyz", 200, jsonHeader, `{"status":"ready","version":"v1.2.3","schema":20}`, true},
+		{"ready, but saying ok", "GET", "/readyz", 200, jsonHeader, `{"status":"ok","version":"v1.2.3"}`, false},
+		{"not ready", "GET", "/readyz", 503, jsonHeader, `{"error":{"code":"unavailable","message":"the database schema is at version 19, this server needs 20: run entitle migrate"}}`, true},
 		{"catch-all", "GET", "/api/v1/nowhere", 404, jsonHeader, `{"error":{"code":"not_found","message":"no API route"}}`, true},
 		{"catch-all 405", "PUT", "/api/v1/me", 405, jsonHeader, `{"error":{"code":"method_not_allowed","message":"use GET"}}`, true},
 		{"catch-all with a bad body", "GET", "/api/v1/nowhere", 404, jsonHeader, `{"error":"not found"}`, false},

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"crypto/subtle"
 	_ "embed"
 	"log/slog"
 	"net/http"
@@ -10,9 +11,12 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// GET /healthz: the process is up and its database answers.
+// GET /healthz: the process is up and its database answers (liveness: a
+// supervisor restarts a process that fails it). It names the build's
+// version, so a fleet can be checked for the version each process runs.
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
@@ -20,8 +24,77 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
 		s.cfg.Logger.ErrorContext(ctx, "health check failed", slog.Any("err", err))
 		return errorf(codeUnavailable, "the database does not answer")
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": s.cfg.Version})
 	return nil
+}
+
+// GET /readyz: the process may take traffic (readiness: a load balancer
+// sends requests only to processes that pass it). Ready means the database
+// answers within 2 s and its schema is at least the newest migration this
+// build has. A schema behind it (a database restored from an older backup,
+// migrations undone) is not ready: the queries of this build would fail. A
+// schema ahead of it is ready: during a rolling upgrade the first new
+// process migrates, and the old ones keep serving until they are replaced
+// (a release whose migrations an older build cannot live with says so, and
+// is rolled out with the old processes stopped first).
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.cfg.Health(ctx); err != nil {
+		s.cfg.Logger.ErrorContext(ctx, "readiness check failed", slog.Any("err", err))
+		return errorf(codeUnavailable, "the database does not answer")
+	}
+	body := map[string]any{"status": "ready", "version": s.cfg.Version}
+	if s.cfg.Schema != nil {
+		have, want, err := s.cfg.Schema(ctx)
+		if err != nil {
+			s.cfg.Logger.ErrorContext(ctx, "readiness check failed", slog.Any("err", err))
+			return errorf(codeUnavailable, "the database does not answer")
+		}
+		if have < want {
+			return errorf(codeUnavailable, "the database schema is at version %d, this server needs %d: run entitle migrate", have, want)
+		}
+		body["schema"] = have
+	}
+	writeJSON(w, http.StatusOK, body)
+	return nil
+}
+
+// metricsHandler serves the Prometheus metrics.
+func (s *Server) metricsHandler() http.Handler {
+	return promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{})
+}
+
+// publicMetrics is GET /metrics on the public address: the metrics for a
+// request bearing Config.MetricsToken, and for every other request (and
+// always when no token is set) the same 404 page as any unknown path, so
+// the address does not even say that metrics exist. The metrics' own
+// listener (Ops) needs no token.
+func (s *Server) publicMetrics() http.Handler {
+	metrics, notFound := s.metricsHandler(), s.page(s.notFoundPage)
+	want := []byte("Bearer " + s.cfg.MetricsToken)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.cfg.MetricsToken != "" && subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) == 1 {
+			metrics.ServeHTTP(w, r)
+			return
+		}
+		notFound.ServeHTTP(w, r)
+	})
+}
+
+// Ops returns the handler of the operations listener (serve
+// --metrics-addr): GET /metrics without a token, and /healthz and /readyz
+// for probes that reach only that address; anything else is 404. It is
+// meant for a loopback or internal address, never the public one.
+func (s *Server) Ops() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.metricsHandler())
+	mux.Handle("GET /healthz", s.public(s.healthz))
+	mux.Handle("GET /readyz", s.public(s.readyz))
+	mux.Handle("/", s.public(func(w http.ResponseWriter, r *http.Request) error {
+		return errorf(codeNotFound, "no route %s %s here: this address serves /metrics, /healthz and /readyz", r.Method, r.URL.Path)
+	}))
+	return mux
 }
 
 //go:embed openapi.json

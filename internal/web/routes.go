@@ -4,8 +4,6 @@ import (
 	"net/http"
 
 	"github.com/entitle-portal/entitle"
-
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // routes lists every route of the server. Each is registered through
@@ -96,7 +94,9 @@ func (s *Server) routes() http.Handler {
 
 	// Operations.
 	handle("GET /healthz", s.public(s.healthz))
-	handle("GET /metrics", promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{}))
+	handle("GET /readyz", s.public(s.readyz))
+	// 404 without Config.MetricsToken: serve's --metrics-addr has them.
+	handle("GET /metrics", s.publicMetrics())
 
 	// Pages for visitors: sign in, accept an invitation.
 	handle("GET /login", s.page(s.loginPage))

@@ -202,8 +202,19 @@ type Config struct {
 	// AccessRequests: asking another company for access (issue 14).
 	AccessRequests AccessRequests
 	Webhooks       Webhooks
-	// Health reports whether the database answers (GET /healthz).
+	// Health reports whether the database answers (GET /healthz, /readyz).
 	Health func(ctx context.Context) error
+	// Schema reports the database's schema version and the newest one this
+	// build has (GET /readyz: ready only when it is not behind). Nil: the
+	// readiness check asks Health only.
+	Schema func(ctx context.Context) (have, want int64, err error)
+	// Version is the build's version, named by /healthz and /readyz.
+	Version string
+	// MetricsToken, when set, lets GET /metrics on this handler answer a
+	// request with "Authorization: Bearer TOKEN"; without it, and for any
+	// other request, /metrics is 404 here (serve's operations listener,
+	// Server.Ops, has the metrics).
+	MetricsToken string
 	// Secret keys the list cursors and the forms' CSRF tokens: at least 32
 	// random bytes every server process shares.
 	Secret []byte

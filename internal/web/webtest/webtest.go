@@ -60,6 +60,11 @@ type Options struct {
 	WebhooksPublicOnly bool
 	// Resolve looks host names up for the webhooks' URL guard (nil: DNS).
 	Resolve func(ctx context.Context, host string) ([]netip.Addr, error)
+	// Version and MetricsToken: web.Config's (the build's version in
+	// /healthz; the token that opens /metrics on the public address).
+	Version, MetricsToken string
+	// Schema reports the schema version for /readyz (nil: the store's).
+	Schema func(ctx context.Context) (have, want int64, err error)
 }
 
 // Services are the services behind the server.
@@ -120,10 +125,13 @@ func New(ctx context.Context, db *store.DB, o Options) (*web.Server, *Services, 
 	if err != nil {
 		return nil, nil, err
 	}
+	if o.Schema == nil {
+		o.Schema = db.Schema
+	}
 	srv, err := web.New(web.Config{Gate: svc.Gate, Accounts: svc.Accounts, Coworkers: svc.Coworkers, Lifecycle: svc.Lifecycle,
-		Audit: svc.Audit, Channel: svc.Channel, SSO: svc.SSO, AccessRequests: svc.AccessRequests, Webhooks: svc.Hooks, Health: db.Ping, Secret: secret, Logger: o.Logger, Now: o.Now,
+		Audit: svc.Audit, Channel: svc.Channel, SSO: svc.SSO, AccessRequests: svc.AccessRequests, Webhooks: svc.Hooks, Health: db.Ping, Schema: o.Schema, Secret: secret, Logger: o.Logger, Now: o.Now,
 		SecureCookies: o.SecureCookies, InvitationTTL: o.InvitationTTL, ClientIPHeader: o.ClientIPHeader, Registry: o.Registry,
-		RequestTimeout: o.RequestTimeout, ImportMaxBytes: o.ImportMaxBytes, ImportSyncBytes: o.ImportSyncBytes})
+		RequestTimeout: o.RequestTimeout, ImportMaxBytes: o.ImportMaxBytes, ImportSyncBytes: o.ImportSyncBytes, Version: o.Version, MetricsToken: o.MetricsToken})
 	if err != nil {
 		return nil, nil, err
 	}
