@@ -390,3 +390,43 @@ func TestImportAPIShutdown(t *testing.T) {
 		t.Errorf("Close with nothing running: %v", err)
 	}
 }
+
+// TestImportPageListsUploads: the vendor's import page lists the ingest
+// API's latest uploads with their outcome: imported, valid in a dry run, or
+// their problems.
+func TestImportPageListsUploads(t *testing.T) {
+	w := newWorld(t)
+	admin := w.admin["MAKER"]
+	if res, _ := w.upload(t, admin, "?name=erp-orders.jsonl", "application/x-ndjson", "", vendValidImport); res.status != http.StatusOK {
+		t.Fatalf("upload: %d %s", res.status, res.body)
+	}
+	if res, _ := w.upload(t, admin, "?name=erp-check.jsonl&dry_run=true", "application/x-ndjson", "", vendValidImport); res.status != http.StatusOK {
+		t.Fatalf("dry-run upload: %d %s", res.status, res.body)
+	}
+	if res, _ := w.upload(t, admin, "?name=erp-bad.jsonl", "application/x-ndjson", "", ingestBad); res.status != http.StatusUnprocessableEntity {
+		t.Fatalf("bad upload: %d %s", res.status, res.body)
+	}
+	for _, email := range []string{"admin@maker.example", "member@maker.example"} {
+		st, body := vendSignIn(t, w, email).get("/vendor/import")
+		if st != http.StatusOK {
+			t.Fatalf("%s: import page %d", email, st)
+		}
+		_, recent, ok := strings.Cut(body, `id="recent-imports"`)
+		if !ok {
+			t.Fatalf("%s: the import page lists no uploads: %s", email, body)
+		}
+		// Newest first, each with its outcome.
+		bad, check, orders := strings.Index(recent, "erp-bad.jsonl"), strings.Index(recent, "erp-check.jsonl"), strings.Index(recent, "erp-orders.jsonl")
+		if bad < 0 || check < bad || orders < check {
+			t.Errorf("%s: the uploads are not listed newest first: %s", email, recent)
+		}
+		for _, want := range []string{"problems, nothing imported</td>", "valid, nothing written (validate only)</td>", "<td>imported</td>", "admin@maker.example"} {
+			if !strings.Contains(recent, want) {
+				t.Errorf("%s: the list of uploads lacks %q: %s", email, want, recent)
+			}
+		}
+	}
+	if st, body := vendSignIn(t, newWorld(t), "admin@maker.example").get("/vendor/import"); st != http.StatusOK || strings.Contains(body, "recent-imports") {
+		t.Errorf("with no upload, the page lists them: %d", st)
+	}
+}

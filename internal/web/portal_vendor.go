@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"cmp"
 	"errors"
 	"fmt"
@@ -221,11 +222,18 @@ type importView struct {
 	More         int      // problems not listed
 	Lines        []importLine
 	Entitlements int // entitlements created
+	// The latest uploads of the ingest API (the ERP's), newest first.
+	Recent []entitle.ImportJob
 }
 
-func (s *Server) importView(c entitle.Actor) importView {
+// recentImports is how many of the ingest API's uploads the import page
+// lists.
+const recentImports = 10
+
+func (s *Server) importView(ctx context.Context, c entitle.Actor, path string) (importView, error) {
 	ok, why := s.cfg.Channel.Changeable(c)
-	return importView{CanImport: ok, Reason: why, MaxMB: maxUploadMB}
+	recent, err := s.cfg.Channel.ImportJobs(ctx, c, path, recentImports)
+	return importView{CanImport: ok, Reason: why, MaxMB: maxUploadMB, Recent: recent}, err
 }
 
 // GET /vendor/import: the upload form.
@@ -233,7 +241,10 @@ func (s *Server) importPage(w http.ResponseWriter, r *http.Request, c entitle.Ac
 	if err := s.cfg.Channel.CheckPage(c, r.URL.Path); err != nil {
 		return err
 	}
-	data := s.importView(c)
+	data, err := s.importView(r.Context(), c, r.URL.Path)
+	if err != nil {
+		return err
+	}
 	v.Title, v.Data = "Import", &data
 	s.show(w, http.StatusOK, "import", v)
 	return nil
@@ -252,7 +263,10 @@ func (s *Server) importForm(w http.ResponseWriter, r *http.Request, c entitle.Ac
 	if ok, why := s.cfg.Channel.Changeable(c); !ok {
 		return errorf(codeForbidden, "%s", why)
 	}
-	data := s.importView(c)
+	data, err := s.importView(r.Context(), c, r.URL.Path)
+	if err != nil {
+		return err
+	}
 	data.DryRun = r.PostForm.Get("dry_run") != ""
 	v.Title, v.Data = "Import", &data
 	fail := func(format string, args ...any) error {
