@@ -9,7 +9,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"strconv"
 	"strings"
 
 	sqlitedriver "modernc.org/sqlite"
@@ -22,23 +21,7 @@ import (
 // SchemaVersion is the schema version this binary's migrations reach: the
 // number of the last migration (both dialects number theirs alike).
 func SchemaVersion() (int64, error) {
-	entries, err := fs.ReadDir(migrations, "migrations/sqlite")
-	if err != nil {
-		return 0, err
-	}
-	var last int64
-	for _, e := range entries {
-		num, _, ok := strings.Cut(e.Name(), "_")
-		if !ok || !strings.HasSuffix(e.Name(), ".sql") {
-			continue
-		}
-		n, err := strconv.ParseInt(num, 10, 64)
-		if err != nil {
-			continue
-		}
-		last = max(last, n)
-	}
-	return last, nil
+	return latestMigration("sqlite")
 }
 
 // BackupSQLite writes a consistent copy of the SQLite database at path into
