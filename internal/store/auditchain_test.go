@@ -67,6 +67,22 @@ func chainStoreAt(tb testing.TB, dsn string) *store.DB {
 	return db
 }
 
+// migrator is goose on the raw database of the run's backend, with the
+// store's migrations: for tests that start from an older schema version
+// (UpTo) or go back to one (DownTo).
+func migrator(t *testing.T, raw *sql.DB) *goose.Provider {
+	t.Helper()
+	dialect := goose.DialectSQLite3
+	if storetest.Backend() == "postgres" {
+		dialect = goose.DialectPostgres
+	}
+	p, err := goose.NewProvider(dialect, raw, os.DirFS("migrations/"+storetest.Backend()), goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 // rawDB opens the store's database directly, for tampering as someone with
 // access to the database would; q rebinds ? placeholders for the backend.
 func rawDB(t *testing.T, dsn string) (*sql.DB, func(string) string) {
@@ -616,15 +632,7 @@ func TestAuditChainMigration(t *testing.T) {
 	ctx := context.Background()
 	dsn := storetest.DSN(t)
 	raw, q := rawDB(t, dsn)
-	dialect := goose.DialectSQLite3
-	if storetest.Backend() == "postgres" {
-		dialect = goose.DialectPostgres
-	}
-	p, err := goose.NewProvider(dialect, raw, os.DirFS("migrations/"+storetest.Backend()), goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 4); err != nil {
+	if _, err := migrator(t, raw).UpTo(ctx, 4); err != nil {
 		t.Fatal(err)
 	}
 	var acme int64

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -12,7 +11,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/pressly/goose/v3"
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/store"
@@ -805,14 +803,7 @@ func TestMigrationKeepsInvitations(t *testing.T) {
 	ctx := context.Background()
 	dsn := storetest.DSN(t)
 	raw, q := rawDB(t, dsn)
-	dialect := goose.DialectSQLite3
-	if storetest.Backend() == "postgres" {
-		dialect = goose.DialectPostgres
-	}
-	p, err := goose.NewProvider(dialect, raw, os.DirFS("migrations/"+storetest.Backend()), goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := migrator(t, raw)
 	if _, err := p.UpTo(ctx, 3); err != nil {
 		t.Fatal(err)
 	}

@@ -3,12 +3,10 @@ package store_test
 import (
 	"context"
 	"errors"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/pressly/goose/v3"
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/store"
@@ -73,15 +71,7 @@ func TestTimelineCompleteFrom(t *testing.T) {
 	ctx := context.Background()
 	dsn := storetest.DSN(t)
 	raw, q := rawDB(t, dsn)
-	dialect := goose.DialectSQLite3
-	if storetest.Backend() == "postgres" {
-		dialect = goose.DialectPostgres
-	}
-	p, err := goose.NewProvider(dialect, raw, os.DirFS("migrations/"+storetest.Backend()), goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 15); err != nil {
+	if _, err := migrator(t, raw).UpTo(ctx, 15); err != nil {
 		t.Fatal(err)
 	}
 	var co, msa, order int64

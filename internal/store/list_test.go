@@ -5,12 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"testing"
 	"time"
-
-	"github.com/pressly/goose/v3"
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/benchgen"
@@ -332,15 +329,7 @@ func TestListByEndDateMigration(t *testing.T) {
 	db.Close()
 
 	raw, _ := rawDB(t, dsn)
-	dialect := goose.DialectSQLite3
-	if storetest.Backend() == "postgres" {
-		dialect = goose.DialectPostgres
-	}
-	p, err := goose.NewProvider(dialect, raw, os.DirFS("migrations/"+storetest.Backend()), goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.DownTo(ctx, 11); err != nil {
+	if _, err := migrator(t, raw).DownTo(ctx, 11); err != nil {
 		t.Fatal(err)
 	}
 	var n int

@@ -2,12 +2,9 @@ package store_test
 
 import (
 	"context"
-	"os"
 	"slices"
 	"testing"
 	"time"
-
-	"github.com/pressly/goose/v3"
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/store"
@@ -49,15 +46,7 @@ func TestMigrationGivesOldTokensEveryScope(t *testing.T) {
 	ctx := context.Background()
 	dsn := storetest.DSN(t)
 	raw, q := rawDB(t, dsn)
-	dialect := goose.DialectSQLite3
-	if storetest.Backend() == "postgres" {
-		dialect = goose.DialectPostgres
-	}
-	p, err := goose.NewProvider(dialect, raw, os.DirFS("migrations/"+storetest.Backend()), goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 20); err != nil {
+	if _, err := migrator(t, raw).UpTo(ctx, 20); err != nil {
 		t.Fatal(err)
 	}
 	var companyID, userID, tokenID int64
