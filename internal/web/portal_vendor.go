@@ -1,8 +1,8 @@
 package web
 
 import (
-	"context"
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
