@@ -97,7 +97,7 @@ func runRestore(ctx context.Context, e *env, c command, args []string) error {
 	done := false
 	defer func() {
 		if !done {
-			for _, sfx := range []string{"", "-journal", "-wal", "-shm"} {
+			for _, sfx := range append([]string{"", "-journal", "-wal", "-shm"}, store.SpoolSuffixes...) {
 				os.Remove(tmpName + sfx)
 			}
 		}
@@ -127,10 +127,11 @@ func runRestore(ctx context.Context, e *env, c command, args []string) error {
 	}
 
 	// Move the current database aside with the files SQLite keeps beside
-	// it: its -wal may hold commits not yet in the main file, and a stale
-	// -wal or -shm left beside the restored file would be read as its own.
+	// it: its -wal may hold commits not yet in the main file, its audit
+	// spool events not yet in its chain, and a stale -wal, -shm or spool
+	// left beside the restored file would be read as its own.
 	kept := ""
-	for _, sfx := range []string{"", "-wal", "-shm", "-journal"} {
+	for _, sfx := range append([]string{"", "-wal", "-shm", "-journal"}, store.SpoolSuffixes...) {
 		if _, err := os.Lstat(target + sfx); err != nil {
 			continue
 		}

@@ -83,7 +83,11 @@ func (db *DB) auditWriter() {
 		// that stopped answering must not hold the writer, and every batch
 		// behind it, past the time any caller waits.
 		ctx, cancel := context.WithTimeout(context.Background(), auditBatchTimeout)
-		err := db.chainTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if db.spool != nil {
+			err = db.spool.write(ctx, batch) // auditspool.go: chained within spoolInterval
+		} else {
+			err = db.chainTx(ctx, func(tx *sql.Tx) error {
 			recs := make([]auditRecord, 0, n)
 			for _, req := range batch {
 				for _, e := range req.events {
@@ -96,6 +100,7 @@ func (db *DB) auditWriter() {
 			}
 			return db.chain(ctx, tx, true, recs)
 		})
+		}
 		if err != nil && ctx.Err() != nil {
 			err = fmt.Errorf("%w: the audit events could not be committed in %s (%w)", entitle.ErrUnavailable, auditBatchTimeout, err)
 		}
@@ -120,6 +125,9 @@ func (db *DB) AuditEvents(ctx context.Context, company string, after int64, limi
 
 // queryAuditEvents runs q, a SELECT of auditColumns, and reads the events.
 func (db *DB) queryAuditEvents(ctx context.Context, q string, args ...any) ([]entitle.AuditEvent, error) {
+	if err := db.settleAudit(ctx); err != nil {
+		return nil, err
+	}
 	rows, err := db.r().QueryContext(ctx, db.d.q(q), args...)
 	if err != nil {
 		return nil, err

@@ -237,18 +237,13 @@ func (db *DB) chain(ctx context.Context, tx *sql.Tx, fresh bool, recs []auditRec
 	var err error
 	switch {
 	case !db.d.serializable: // SQLite: this is the only writer
-		if tip, err = scanTip(tx.StmtContext(ctx, db.stmt.auditTip).QueryRowContext(ctx)); err != nil {
-			return fmt.Errorf("audit chain: %w", err)
-		}
-		insert := tx.StmtContext(ctx, db.stmt.insertAudit)
-		for i := range recs {
-			tip = extend(tip, &recs[i])
-			if _, err := insert.ExecContext(ctx, recs[i].insertArgs(tip.hash)...); err != nil {
+		if db.spool != nil {
+			// What the spool holds was committed before: it goes first.
+			if _, err := db.unspool(ctx, tx); err != nil {
 				return err
 			}
 		}
-		_, err = tx.StmtContext(ctx, db.stmt.auditHead).ExecContext(ctx, tip.id, tip.hash, tip.id)
-		return err
+		return db.chainSQLite(ctx, tx, recs)
 	case fresh:
 		if _, err = tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, chainLockKey); err == nil {
 			tip, err = scanTip(tx.StmtContext(ctx, db.stmt.auditTip).QueryRowContext(ctx))
@@ -264,6 +259,24 @@ func (db *DB) chain(ctx context.Context, tx *sql.Tx, fresh bool, recs []auditRec
 	}
 	query, args := pgAppend(tip, recs, fresh)
 	_, err = tx.ExecContext(ctx, query, args...)
+	return err
+}
+
+// chainSQLite appends recs to the chain inside tx, a write transaction on
+// SQLite (the only writer), and moves the head.
+func (db *DB) chainSQLite(ctx context.Context, tx *sql.Tx, recs []auditRecord) error {
+	tip, err := scanTip(tx.StmtContext(ctx, db.stmt.auditTip).QueryRowContext(ctx))
+	if err != nil {
+		return fmt.Errorf("audit chain: %w", err)
+	}
+	insert := tx.StmtContext(ctx, db.stmt.insertAudit)
+	for i := range recs {
+		tip = extend(tip, &recs[i])
+		if _, err := insert.ExecContext(ctx, recs[i].insertArgs(tip.hash)...); err != nil {
+			return err
+		}
+	}
+	_, err = tx.StmtContext(ctx, db.stmt.auditHead).ExecContext(ctx, tip.id, tip.hash, tip.id)
 	return err
 }
 
@@ -553,6 +566,9 @@ func (db *DB) VerifyAudit(ctx context.Context, checkpoints ...AuditCheckpoint) (
 // checkpoint names). Without the operator's key, a prune record forged with
 // another key cannot be told from a genuine one.
 func (db *DB) VerifyAuditSignedBy(ctx context.Context, key ed25519.PublicKey, checkpoints ...AuditCheckpoint) (AuditVerification, error) {
+	if err := db.settleAudit(ctx); err != nil {
+		return AuditVerification{}, err
+	}
 	tx, err := db.ro.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
 	if err != nil {
 		return AuditVerification{}, err

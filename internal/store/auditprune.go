@@ -104,6 +104,9 @@ func (db *DB) pruneStart(ctx context.Context, q interface {
 // now is the checkpoint's and the audit.prune event's time.
 func (db *DB) PruneAudit(ctx context.Context, before, now time.Time, key ed25519.PrivateKey, dryRun bool) (AuditPruneResult, error) {
 	var res AuditPruneResult
+	if err := db.settleAudit(ctx); err != nil {
+		return res, err
+	}
 	err := db.chainTx(ctx, func(tx *sql.Tx) error {
 		res = AuditPruneResult{}
 		if db.d.serializable { // wait for the appends in flight; none starts until commit

@@ -29,13 +29,24 @@ func SchemaVersion() (int64, error) {
 // to it: VACUUM INTO reads the whole database in one read transaction (a
 // snapshot of the WAL, which never blocks a writer) and writes a compact
 // copy with no WAL of its own. It does not sync dst: the caller does, once
-// it has checked the copy.
+// it has checked the copy. The audit events in the database's spool are
+// moved into its chain first (auditspool.go), so that the copy holds every
+// event committed before the backup began.
 func BackupSQLite(ctx context.Context, path, dst string) error {
 	if IsPostgres(path) {
 		return errors.New("not a SQLite database")
 	}
 	if err := isSQLiteFile(path); err != nil {
 		return err
+	}
+	if _, err := os.Stat(path + SpoolSuffixes[0]); err == nil {
+		db, err := Open(ctx, path)
+		if err != nil {
+			return err
+		}
+		if err := db.Close(); err != nil {
+			return err
+		}
 	}
 	db, err := openRaw(path)
 	if err != nil {
@@ -95,6 +106,10 @@ func CheckSQLiteBackup(ctx context.Context, path string, allowOlder bool) (Backu
 			return BackupCheck{}, fmt.Errorf("migrate it from schema version %d: %w", check.Version, err)
 		}
 		if err := db.Close(); err != nil {
+			return BackupCheck{}, err
+		}
+		// Nothing was audited into the copy: its spool, empty, goes.
+		if err := removeSpool(path); err != nil {
 			return BackupCheck{}, err
 		}
 		out.Migrated = check.Version

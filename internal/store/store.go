@@ -56,6 +56,13 @@ type DB struct {
 	closing     chan struct{}
 	auditDone   chan struct{}
 
+	// SQLite: the spool of disclosure events (auditspool.go); nil on
+	// PostgreSQL and for an in-memory database.
+	spool      *auditSpool
+	spoolMu    sync.Mutex // one move at a time
+	spoolMoved int64      // the spool id the last move of this process reached
+	spoolDone  chan struct{}
+
 	vendor  atomic.Value // the vendor's key, once known
 	trace   atomic.Pointer[func(Statement)]
 	stmtSQL map[*sql.Stmt]string // the text of each prepared statement, for Trace
@@ -94,8 +101,23 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	if !db.d.serializable && spoolable(dsn) {
+		if db.spool, err = openSpool(ctx, dsn); err != nil {
+			db.Close()
+			return nil, err
+		}
+		// Events a process killed before it moved them (auditspool.go).
+		if err := db.settleAudit(ctx); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("open %s: %w", Redact(dsn), err)
+		}
+	}
 	db.auditq, db.closing, db.auditDone = make(chan auditRequest, 1024), make(chan struct{}), make(chan struct{})
 	go db.auditWriter()
+	if db.spool != nil {
+		db.spoolDone = make(chan struct{})
+		go db.spoolMover()
+	}
 	return db, nil
 }
 
@@ -314,9 +336,20 @@ func (db *DB) Close() error {
 		db.auditMu.Unlock()
 		close(db.closing)
 		<-db.auditDone
+		if db.spoolDone != nil {
+			<-db.spoolDone
+		}
 		db.closing = nil
 	}
 	var errs []error
+	if db.spool != nil {
+		// The last events of this process into the chain; should that fail,
+		// they stay in the spool for the next Open.
+		ctx, cancel := context.WithTimeout(context.Background(), auditBatchTimeout)
+		errs = append(errs, db.settleAudit(ctx), db.spool.close())
+		cancel()
+		db.spool = nil
+	}
 	for _, st := range []*sql.Stmt{db.stmt.entitlementFacts, db.stmt.entitlementRoles, db.stmt.ownerDelegations, db.stmt.userByToken,
 		db.stmt.ownerView, db.stmt.insertAudit, db.stmt.auditTip, db.stmt.auditHead} {
 		if st != nil {
@@ -417,6 +450,9 @@ var tables = []string{"companies", "users", "api_tokens", "msas", "orders", "ord
 // Counts returns the number of rows of each table: what an operator checks
 // after an import, and what tests compare to prove nothing changed.
 func (db *DB) Counts(ctx context.Context) (map[string]int64, error) {
+	if err := db.settleAudit(ctx); err != nil {
+		return nil, err
+	}
 	out := map[string]int64{}
 	for _, t := range tables {
 		var n int64
