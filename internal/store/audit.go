@@ -88,18 +88,18 @@ func (db *DB) auditWriter() {
 			err = db.spool.write(ctx, batch) // auditspool.go: chained within spoolInterval
 		} else {
 			err = db.chainTx(ctx, func(tx *sql.Tx) error {
-			recs := make([]auditRecord, 0, n)
-			for _, req := range batch {
-				for _, e := range req.events {
-					r, err := db.auditRecord(ctx, tx, e)
-					if err != nil {
-						return err
+				recs := make([]auditRecord, 0, n)
+				for _, req := range batch {
+					for _, e := range req.events {
+						r, err := db.auditRecord(ctx, tx, e)
+						if err != nil {
+							return err
+						}
+						recs = append(recs, r)
 					}
-					recs = append(recs, r)
 				}
-			}
-			return db.chain(ctx, tx, true, recs)
-		})
+				return db.chain(ctx, tx, true, recs)
+			})
 		}
 		if err != nil && ctx.Err() != nil {
 			err = fmt.Errorf("%w: the audit events could not be committed in %s (%w)", entitle.ErrUnavailable, auditBatchTimeout, err)
