@@ -6,12 +6,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -496,4 +499,74 @@ func TestServeKilled(t *testing.T) {
 	}
 	t.Logf("%d clients, %d kills: %d acknowledged writes, all there after the restarts (%d requests in all); of %d writes in flight at the kills, %d had been committed; %s",
 		clients, kills, writes, requests, inflightWrites, committed, time.Since(started).Round(time.Millisecond))
+}
+
+// TestServeKilledRightAfterAnswers: the disclosure path's durability, on
+// its own (issue 16). Clients read — gets allowed and refused, list pages —
+// as fast as they can; `entitle serve` is killed with SIGKILL the moment the
+// hundredth answer has arrived, while the rest are in flight. Every answer
+// a client got has its audit event in the trail that the next process reads
+// (on SQLite from the audit spool, which the killed process had no time to
+// move into the chain), and `entitle audit verify` passes.
+func TestServeKilledRightAfterAnswers(t *testing.T) {
+	db := storetest.DSN(t)
+	parties := newChannel(t, db, 4)
+	hc := newHTTPClient(len(parties))
+	srv := startServe(t, db)
+	base := auditCounts(t, db)
+
+	var mu sync.Mutex
+	var got []auditKey
+	killed := make(chan struct{})
+	var once sync.Once
+	var wg sync.WaitGroup
+	for i, p := range parties {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			paths := []string{"/api/v1/entitlements/" + p.subs[0], "/api/v1/entitlements/" + parties[(i+1)%len(parties)].subs[1], "/api/v1/entitlements?limit=2"}
+			actions := []string{"entitlement.get", "entitlement.get", "entitlement.list"}
+			for n := 0; ; n++ {
+				select {
+				case <-killed:
+					return
+				default:
+				}
+				req, _ := http.NewRequest("GET", srv.url+paths[n%3], nil)
+				req.Header.Set("Authorization", "Bearer "+p.ownerToken)
+				resp, err := hc.Do(req)
+				if err != nil {
+					return // the server is gone: this answer never came
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusNotFound {
+					t.Errorf("%s: %d", paths[n%3], resp.StatusCode)
+					return
+				}
+				mu.Lock()
+				got = append(got, auditKey{p.owner, actions[n%3]})
+				if len(got) == 100 {
+					once.Do(func() { srv.kill(t); close(killed) })
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	once.Do(func() { srv.kill(t); close(killed) })
+	waitDetached(t, db)
+
+	auditVerify(t, db, "after the kill")
+	after := auditCounts(t, db)
+	want := map[auditKey]int{}
+	for _, k := range got {
+		want[k]++
+	}
+	for k, n := range want {
+		if has := after[k] - base[k]; has < n {
+			t.Errorf("%s %s: %d answers arrived, %d audit events are in the trail", k.company, k.action, n, has)
+		}
+	}
+	t.Logf("%d answers before and around the kill, each with its audit event", len(got))
 }
