@@ -115,8 +115,11 @@ func (c markingConnector) Connect(ctx context.Context) (driver.Conn, error) {
 		dc.Close()
 		return nil, fmt.Errorf("store: the driver's connection %T lacks a context method database/sql uses", dc)
 	}
-	w := &markedConn{inner}
+	w := &markedConn{c: inner}
 	if _, ok := dc.(driver.Validator); ok {
+		// SQLite's driver prepares a query's SQL anew for every run; pgx
+		// keeps its own statement cache.
+		w.stmts = map[string]*cachedStmt{}
 		return markedValidatingConn{w}, nil
 	}
 	return w, nil
@@ -143,14 +146,66 @@ type innerConn interface {
 	driver.SessionResetter
 }
 
-// markedConn is a driver's connection whose errors are marked.
-type markedConn struct{ c innerConn }
+// markedConn is a driver's connection whose errors are marked. On SQLite
+// it also keeps the statements of the queries (not the Execs: migrations
+// run several statements in one) it ran prepared (stmts), so that the
+// queries built per request — list pages, owner views, orders — are parsed
+// once per connection, not once per run (issue 16).
+type markedConn struct {
+	c     innerConn
+	stmts map[string]*cachedStmt // nil: no cache
+}
+
+// cachedStmt is a prepared statement of a connection's cache; busy while
+// rows read from it are open, when a query of the same text prepares a
+// statement of its own.
+type cachedStmt struct {
+	s    innerStmt
+	busy bool
+}
+
+// maxCachedStmts bounds a connection's statement cache: the queries the
+// store builds come in a few hundred shapes at most (filters × orders ×
+// page sizes); past the bound, queries are prepared per run, as before.
+const maxCachedStmts = 512
+
+// cached returns the idle cached statement of query, preparing it if there
+// is room; nil when it is busy or the cache is full.
+func (c *markedConn) cached(ctx context.Context, query string) (*cachedStmt, error) {
+	cs, ok := c.stmts[query]
+	switch {
+	case ok && cs.busy:
+		return nil, nil
+	case ok:
+		return cs, nil
+	case len(c.stmts) >= maxCachedStmts:
+		return nil, nil
+	}
+	s, err := c.c.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	inner, ok := s.(innerStmt)
+	if !ok {
+		s.Close()
+		return nil, nil
+	}
+	cs = &cachedStmt{s: inner}
+	c.stmts[query] = cs
+	return cs, nil
+}
 
 // Unwrap returns the driver's connection (modernc's sqlite and the pgx
 // import look through the wrapper this way).
 func (c *markedConn) Unwrap() driver.Conn { return c.c }
 
-func (c *markedConn) Close() error { return c.c.Close() }
+func (c *markedConn) Close() error {
+	for _, cs := range c.stmts {
+		cs.s.Close()
+	}
+	c.stmts = nil
+	return c.c.Close()
+}
 
 func (c *markedConn) Prepare(query string) (driver.Stmt, error) {
 	return c.PrepareContext(context.Background(), query)
@@ -187,11 +242,25 @@ func (c *markedConn) ExecContext(ctx context.Context, query string, args []drive
 }
 
 func (c *markedConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	if c.stmts != nil {
+		cs, err := c.cached(ctx, query)
+		if err != nil {
+			return nil, unavailable(ctx, err)
+		}
+		if cs != nil {
+			r, err := cs.s.QueryContext(ctx, args)
+			if err != nil {
+				return nil, unavailable(ctx, err)
+			}
+			cs.busy = true
+			return markedRows{r: r, release: cs}, nil
+		}
+	}
 	r, err := c.c.QueryContext(ctx, query, args)
 	if err != nil {
 		return nil, unavailable(ctx, err)
 	}
-	return markedRows{r}, nil
+	return markedRows{r: r}, nil
 }
 
 func (c *markedConn) Ping(ctx context.Context) error { return unavailable(ctx, c.c.Ping(ctx)) }
@@ -260,15 +329,25 @@ func (s markedStmt) QueryContext(ctx context.Context, args []driver.NamedValue) 
 	if err != nil {
 		return nil, unavailable(ctx, err)
 	}
-	return markedRows{r}, nil
+	return markedRows{r: r}, nil
 }
 
 // markedRows are a driver's rows whose errors are marked; the column types are
-// the driver's, or database/sql's defaults when it gives none.
-type markedRows struct{ r driver.Rows }
+// the driver's, or database/sql's defaults when it gives none. Rows of a
+// cached statement free it when closed.
+type markedRows struct {
+	r       driver.Rows
+	release *cachedStmt
+}
 
 func (r markedRows) Columns() []string { return r.r.Columns() }
-func (r markedRows) Close() error      { return markUnavailable(r.r.Close()) }
+func (r markedRows) Close() error {
+	err := r.r.Close()
+	if r.release != nil {
+		r.release.busy = false
+	}
+	return markUnavailable(err)
+}
 
 // Next returns io.EOF itself at the end of the rows: database/sql compares.
 func (r markedRows) Next(dest []driver.Value) error { return markUnavailable(r.r.Next(dest)) }
