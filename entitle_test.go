@@ -2,6 +2,7 @@ package entitle_test
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -26,6 +27,38 @@ func TestDate(t *testing.T) {
 	}
 	if got := entitle.DateOf(time.Date(2026, 1, 1, 23, 30, 0, 0, time.FixedZone("X", -2*3600))); got.String() != "2026-01-02" {
 		t.Errorf("DateOf takes the UTC date: %s", got)
+	}
+}
+
+// TestParseDateAgreesWithTimeParse: ParseDate's fast path (digits read by
+// hand) accepts exactly what time.Parse accepts, as the same day: every
+// day of 1899–2101 and the strings around them.
+func TestParseDateAgreesWithTimeParse(t *testing.T) {
+	var cases []string
+	for d := time.Date(1899, 1, 1, 0, 0, 0, 0, time.UTC); d.Year() < 2102; d = d.AddDate(0, 0, 1) {
+		cases = append(cases, d.Format(entitle.DateLayout))
+	}
+	for _, y := range []int{0, 1, 999, 1000, 2024, 2025, 9999} {
+		for m := 0; m <= 13; m++ {
+			for day := 0; day <= 32; day++ {
+				cases = append(cases, fmt.Sprintf("%04d-%02d-%02d", y, m, day))
+			}
+		}
+	}
+	cases = append(cases, "2026-0a-01", "2026-01-0 ", "+026-01-01", "2026/01/01", "2026-01-001", "-2026-01-01", "20260101")
+	for _, s := range cases {
+		want, werr := time.Parse(entitle.DateLayout, s)
+		d, err := entitle.ParseDate(s)
+		switch {
+		case werr != nil || want.IsZero():
+			if err == nil {
+				t.Errorf("ParseDate(%q) = %s, time.Parse refuses it", s, d)
+			}
+		case err != nil:
+			t.Errorf("ParseDate(%q): %v, time.Parse gives %s", s, err, want)
+		case !d.Time().Equal(want):
+			t.Errorf("ParseDate(%q) = %s, time.Parse gives %s", s, d.Time(), want)
+		}
 	}
 }
 
