@@ -515,9 +515,13 @@ func (db *DB) List(ctx context.Context, c entitle.Actor, after string, limit int
 			}
 		}
 	}
-	merged := map[string]*entitle.Candidate{}
-	keys := map[string]string{} // subscription → its key in the order
-	var subs []string
+	rows := 0
+	for _, b := range branches {
+		rows += len(b.rows)
+	}
+	merged := make(map[string]*entitle.Candidate, rows)
+	keys := make(map[string]string, rows) // subscription → its key in the order
+	subs := make([]string, 0, rows)
 	for _, b := range branches {
 		for i := range b.rows {
 			cand := &b.rows[i]
