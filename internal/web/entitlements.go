@@ -84,7 +84,7 @@ func (s *Server) listEntitlements(w http.ResponseWriter, r *http.Request, c enti
 	if err != nil {
 		return err
 	}
-	page, err := s.cfg.Gate.List(r.Context(), c, after, limit, f)
+	page, err := s.cfg.Gate.ListObjects(r.Context(), c, after, limit, f)
 	if err != nil {
 		return err
 	}

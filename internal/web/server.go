@@ -39,6 +39,7 @@ import (
 // company (internal/disclose), with the delegations that decide it.
 type Gate interface {
 	List(ctx context.Context, a entitle.Actor, after string, limit int, f entitle.ListFilter) (disclose.Page, error)
+	ListObjects(ctx context.Context, a entitle.Actor, after string, limit int, f entitle.ListFilter) (disclose.Page, error)
 	ExportCSV(ctx context.Context, a entitle.Actor, f entitle.ListFilter, w io.Writer) (int, error)
 	Get(ctx context.Context, a entitle.Actor, sub string) (disclose.Entitlement, error)
 	Detail(ctx context.Context, a entitle.Actor, sub string) (disclose.Detail, error)
