@@ -48,6 +48,11 @@ type Config struct {
 	Duration time.Duration
 	// Transport sends the requests; NewTransport(Workers) when nil.
 	Transport *http.Transport
+	// Hosts, when not empty, spreads the workers over several servers
+	// round-robin: worker w sends every target to Hosts[w%len(Hosts)]
+	// (host:port) instead of the host in its URL, so each server gets
+	// Workers/len(Hosts) of the connections and the same requests.
+	Hosts []string
 }
 
 // Result is what a run measured: only the requests that started and
@@ -164,7 +169,12 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 			if t.Req.Body != nil && t.Req.Body != http.NoBody {
 				return Result{}, fmt.Errorf("loadtest: target %d has a body", i)
 			}
-			reqs[w][i] = t.Req.Clone(ctx)
+			req := t.Req.Clone(ctx)
+			if len(cfg.Hosts) > 0 {
+				req.URL.Host = cfg.Hosts[w%len(cfg.Hosts)]
+				req.Host = req.URL.Host
+			}
+			reqs[w][i] = req
 		}
 		results[w] = workerResult{lat: make([]time.Duration, 0, perWorker), statuses: map[int]int{}}
 	}

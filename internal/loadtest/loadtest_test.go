@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -52,5 +53,50 @@ func TestRunCountsAndChecks(t *testing.T) {
 	_, err = loadtest.Run(context.Background(), loadtest.Config{Targets: targets, Workers: 2, Duration: 200 * time.Millisecond})
 	if err == nil || !strings.Contains(err.Error(), "got 404") {
 		t.Errorf("a 404 where 200 is expected: err = %v", err)
+	}
+}
+
+func TestRunSpreadsWorkersOverHosts(t *testing.T) {
+	var mu sync.Mutex
+	seen := map[string]map[string]bool{} // server → remote addresses (connections)
+	var urls []string
+	for _, name := range []string{"a", "b"} {
+		seen[name] = map[string]bool{}
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			seen[name][r.RemoteAddr] = true
+			mu.Unlock()
+			w.Write([]byte(name))
+		}))
+		defer srv.Close()
+		urls = append(urls, srv.URL)
+	}
+	req, err := http.NewRequest(http.MethodGet, urls[0]+"/x", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hosts := []string{strings.TrimPrefix(urls[0], "http://"), strings.TrimPrefix(urls[1], "http://")}
+	res, err := loadtest.Run(context.Background(), loadtest.Config{Targets: []loadtest.Target{{Req: req, Status: http.StatusOK}},
+		Workers: 4, Duration: 200 * time.Millisecond, Hosts: hosts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	// Two workers each: two connections each (a spare one at most besides).
+	for name, conns := range seen {
+		if len(conns) < 2 || len(conns) > 4 {
+			t.Errorf("server %s got %d connections from 4 workers over 2 hosts, want 2", name, len(conns))
+		}
+	}
+	mu.Unlock()
+	if res.Requests == 0 {
+		t.Errorf("no requests: %v", res)
+	}
+
+	// The answers are still checked per server: "a" is not in b's answers.
+	_, err = loadtest.Run(context.Background(), loadtest.Config{Targets: []loadtest.Target{{Req: req, Status: http.StatusOK, Contains: []byte("a")}},
+		Workers: 2, Duration: 100 * time.Millisecond, Hosts: hosts})
+	if err == nil || !strings.Contains(err.Error(), `got 200 "b"`) {
+		t.Errorf("a wrong answer from the second host: err = %v", err)
 	}
 }

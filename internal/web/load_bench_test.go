@@ -22,6 +22,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/auth"
 	"github.com/entitle-portal/entitle/internal/benchgen"
@@ -37,7 +39,8 @@ import (
 // body, measured in the same run. It runs only when ENTITLE_BENCH_SCALE is
 // set, on the standard channel at that scale, in the SQLite file that the
 // store's benchmarks keep under ENTITLE_BENCH_DIR (bench-<scale>.db, reused
-// when it holds the whole channel, else built the same way). It adds to that
+// when it holds the whole channel, else built the same way), or, like them,
+// in the database ENTITLE_BENCH_DSN names (PostgreSQL). It adds to that
 // file the users it needs (u1@… of the companies it asks for, from
 // benchgen) and an API token for each, derived from a secret kept in the
 // database so that reruns find them; every request it makes is audited there
@@ -59,64 +62,96 @@ func BenchmarkHTTP(b *testing.B) {
 	cfg := loadConfig(b)
 	api := serveLoopback(b, w.server(b))
 	bare := serveLoopback(b, loadtest.BareHandler())
-	reseller := w.tokens[w.largestReseller]
+	httpRoutes(b, w, cfg, []string{api}, []string{bare}, nil, nil)
+}
 
+// httpRoutes measures bare, get and list-first-page as sub-benchmarks of b,
+// each once whatever b.N: bare against the servers at bare, the API's routes
+// against those at api (base URLs; with several, the workers' connections
+// are spread over them round-robin, see loadtest.Config.Hosts). pct-of-bare
+// is an API route's req/s as a percentage of bare's, measured first in the
+// same process. bareWatch and apiWatch, when not nil, watch the processes
+// serving each (their CPU and memory) during every run.
+func httpRoutes(b *testing.B, w httpBenchWorld, cfg loadtest.Config, api, bare []string, bareWatch, apiWatch *procWatch) {
+	reseller := w.tokens[w.largestReseller]
 	// The bare handler gets the same requests as the API's get (path and
 	// headers), so that the two differ only in the server's work.
 	bareTargets := func() []loadtest.Target {
-		gets := w.getTargets(b, bare)
+		gets := w.getTargets(b, bare[0])
 		for i := range gets {
 			gets[i] = loadtest.Target{Req: gets[i].Req, Status: http.StatusOK, Contains: []byte(`"subscription_id"`)}
 		}
 		return gets
 	}
-	var bareRate float64
-	run := func(b *testing.B, cached **loadtest.Result, targets []loadtest.Target) loadtest.Result {
-		if *cached == nil { // once per b.Run, whatever b.N
-			c := cfg
-			c.Targets = targets
-			runtime.GC()
-			b.ResetTimer()
-			res, err := loadtest.Run(context.Background(), c)
-			b.StopTimer()
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.Logf("%d workers, %v after a %v warm-up: %v", c.Workers, c.Duration, c.Warmup, res)
-			*cached = &res
-		}
-		res := **cached
-		b.ReportMetric(0, "ns/op") // the run's length, not a cost per operation
-		b.ReportMetric(res.PerSecond(), "req/s")
-		b.ReportMetric(float64(res.Quantile(0.50).Nanoseconds())/1e3, "p50-µs")
-		b.ReportMetric(float64(res.Quantile(0.99).Nanoseconds())/1e3, "p99-µs")
-		return res
+	type measured struct {
+		res     loadtest.Result
+		watched []benchMetric
 	}
-	var bareRes, getRes, listRes *loadtest.Result
-	b.Run("bare", func(b *testing.B) {
-		bareRate = run(b, &bareRes, bareTargets()).PerSecond()
-	})
-	if bareRate == 0 { // bare was filtered out: measure it anyway, first
+	measure := func(b *testing.B, bases []string, targets []loadtest.Target, watch *procWatch) measured {
 		c := cfg
-		c.Targets = bareTargets()
+		c.Targets = targets
+		if len(bases) > 1 {
+			for _, base := range bases {
+				c.Hosts = append(c.Hosts, strings.TrimPrefix(base, "http://"))
+			}
+		}
 		runtime.GC()
+		if watch != nil {
+			watch.begin(b)
+		}
+		b.ResetTimer()
 		res, err := loadtest.Run(context.Background(), c)
+		b.StopTimer()
 		if err != nil {
 			b.Fatal(err)
 		}
-		b.Logf("bare (not reported): %v", res)
-		bareRate = res.PerSecond()
+		m := measured{res: res}
+		if watch != nil {
+			m.watched = watch.end(b)
+		}
+		b.Logf("%d workers on %d servers, %v after a %v warm-up: %v", c.Workers, len(bases), c.Duration, c.Warmup, res)
+		return m
+	}
+	var bareRate float64
+	run := func(b *testing.B, cached **measured, bases []string, targets []loadtest.Target, watch *procWatch) loadtest.Result {
+		if *cached == nil { // once per b.Run, whatever b.N
+			m := measure(b, bases, targets, watch)
+			*cached = &m
+		}
+		m := **cached
+		b.ReportMetric(0, "ns/op") // the run's length, not a cost per operation
+		b.ReportMetric(m.res.PerSecond(), "req/s")
+		b.ReportMetric(float64(m.res.Quantile(0.50).Nanoseconds())/1e3, "p50-µs")
+		b.ReportMetric(float64(m.res.Quantile(0.99).Nanoseconds())/1e3, "p99-µs")
+		for _, x := range m.watched {
+			b.ReportMetric(x.value, x.unit)
+		}
+		return m.res
+	}
+	var bareRes, getRes, listRes *measured
+	b.Run("bare", func(b *testing.B) {
+		bareRate = run(b, &bareRes, bare, bareTargets(), bareWatch).PerSecond()
+	})
+	if bareRate == 0 { // bare was filtered out: measure it anyway, first
+		b.Log("bare (not reported):")
+		bareRate = measure(b, bare, bareTargets(), nil).res.PerSecond()
 	}
 	b.Run("get", func(b *testing.B) {
-		targets := w.getTargets(b, api)
-		checkGets(b, targets)
-		res := run(b, &getRes, targets)
+		var targets []loadtest.Target
+		for _, base := range api { // every server answers every get right
+			targets = w.getTargets(b, base)
+			checkGets(b, targets)
+		}
+		res := run(b, &getRes, api, targets, apiWatch)
 		b.ReportMetric(100*res.PerSecond()/bareRate, "pct-of-bare")
 	})
 	b.Run("list-first-page", func(b *testing.B) {
-		req := newGet(b, api+"/api/v1/entitlements?limit=100", reseller)
-		checkFirstPage(b, req)
-		res := run(b, &listRes, []loadtest.Target{{Req: req, Status: http.StatusOK, Contains: []byte(`"items":[{"subscription_id"`)}})
+		var req *http.Request
+		for _, base := range api {
+			req = newGet(b, base+"/api/v1/entitlements?limit=100", reseller)
+			checkFirstPage(b, req)
+		}
+		res := run(b, &listRes, api, []loadtest.Target{{Req: req, Status: http.StatusOK, Contains: []byte(`"items":[{"subscription_id"`)}}, apiWatch)
 		b.ReportMetric(100*res.PerSecond()/bareRate, "pct-of-bare")
 	})
 }
@@ -160,6 +195,7 @@ var httpBench struct {
 
 type httpBenchWorld struct {
 	db              *store.DB
+	dsn             string // db's, for other processes
 	now             time.Time
 	allowed, denied []benchgen.Get
 	largestReseller string
@@ -198,7 +234,11 @@ func buildHTTPWorld() error {
 			return err
 		}
 	}
-	db, err := store.Open(ctx, filepath.Join(dir, fmt.Sprintf("bench-%g.db", scale)))
+	dsn := filepath.Join(dir, fmt.Sprintf("bench-%g.db", scale))
+	if s := os.Getenv("ENTITLE_BENCH_DSN"); s != "" {
+		dsn = s // e.g. a PostgreSQL database, built (or reused) the same way
+	}
+	db, err := store.Open(ctx, dsn)
 	if err != nil {
 		return err
 	}
@@ -287,10 +327,26 @@ func buildHTTPWorld() error {
 		}
 		tokens[co] = token
 	}
-	httpBench.world = httpBenchWorld{db: db, now: now, allowed: p.AllowedGets, denied: p.DeniedGets,
+	// PostgreSQL plans its queries with its tables' statistics: a server
+	// running autovacuum gathers them shortly after an import, one without it
+	// (a test server, autovacuum = off) never, and then plans a list page
+	// with a sequential scan of the companies. Gather them, as production's
+	// autovacuum would.
+	if store.IsPostgres(dsn) {
+		conn, err := pgx.Connect(ctx, dsn)
+		if err != nil {
+			return err
+		}
+		_, err = conn.Exec(ctx, "ANALYZE")
+		conn.Close(ctx)
+		if err != nil {
+			return fmt.Errorf("ANALYZE: %w", err)
+		}
+	}
+	httpBench.world = httpBenchWorld{db: db, dsn: dsn, now: now, allowed: p.AllowedGets, denied: p.DeniedGets,
 		largestReseller: p.LargestReseller, tokens: tokens,
-		summary: fmt.Sprintf("scale %g: %d orders; gets: %d allowed and %d denied, by %d companies; largest reseller %s (%d entitlements), user %s",
-			scale, counts["orders"], len(p.AllowedGets), len(p.DeniedGets), len(tokens), p.LargestReseller, p.Counts[p.LargestReseller], first[p.LargestReseller].Email)}
+		summary: fmt.Sprintf("%s, scale %g: %d orders; gets: %d allowed and %d denied, by %d companies; largest reseller %s (%d entitlements), user %s",
+			store.Redact(dsn), scale, len(ds.Batch.Orders), len(p.AllowedGets), len(p.DeniedGets), len(tokens), p.LargestReseller, p.Counts[p.LargestReseller], first[p.LargestReseller].Email)}
 	return nil
 }
 
