@@ -11,6 +11,14 @@ type ImportOptions struct {
 	Actor    string                // who imports, for the audit event ("cli" at the console)
 	Company  string                // the actor's company key, for the audit event ("" at the console)
 	Progress func(done, total int) // called as records are written, if set
+	// Exclusive lets a first import on PostgreSQL (no order recorded yet,
+	// many in the batch) lock the tables it fills until it commits, to check
+	// their foreign keys in one query each instead of row by row (a half to
+	// three quarters of the time), but meanwhile nothing else reads those
+	// tables, not even a login. The console's import sets it; an import
+	// over the API, whose progress the server answers polls of meanwhile,
+	// does not.
+	Exclusive bool
 }
 
 // Counts says what an import did with one kind of record.

@@ -95,7 +95,7 @@ func runImport(ctx context.Context, e *env, c command, args []string) error {
 		return err
 	}
 	defer db.Close()
-	opt := entitle.ImportOptions{DryRun: *dryRun || len(problems) > 0, Actor: "cli"}
+	opt := entitle.ImportOptions{DryRun: *dryRun || len(problems) > 0, Actor: "cli", Exclusive: true}
 	if bars && batch.Len() > 5000 {
 		fmt.Fprintf(e.stderr, "checking %d records against each other and the database…\n", batch.Len())
 		bar := progressbar.Default(int64(batch.Len()), "writing")

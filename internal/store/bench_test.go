@@ -109,7 +109,7 @@ func importBytes(db *store.DB, data []byte, now time.Time) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	_, problems, err = db.Import(context.Background(), batch, entitle.ImportOptions{}, now)
+	_, problems, err = db.Import(context.Background(), batch, entitle.ImportOptions{Exclusive: true}, now) // as entitle import
 	if err == nil && len(problems) > 0 {
 		err = problems
 	}

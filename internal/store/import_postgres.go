@@ -42,6 +42,11 @@ import (
 //     on SQLite; orders in chunks of importChunk, reporting progress after
 //     each;
 //  5. the audit event, then commit (or roll back: problems, dry run).
+//
+// A first import (no order recorded yet) of many orders that may lock the
+// tables it fills (ImportOptions.Exclusive) writes its rows with their
+// foreign keys set aside (pgSetKeysAside): one query per key at the end
+// instead of one per row and key.
 
 // importLockKey is the advisory lock held by the import running on a
 // PostgreSQL database ("entimp"; goose's migration lock uses another key).
@@ -82,7 +87,16 @@ func (db *DB) importPostgres(ctx context.Context, b entitle.Batch, opt entitle.I
 					if w.events, err = pgWebhooksActive(ctx, tx); err != nil { // webhooks: entitlement.created per new order
 						return err
 					}
+					var keys pgKeysAside
+					if opt.Exclusive {
+						if keys, err = pgSetKeysAside(ctx, tx, b); err != nil {
+							return err
+						}
+					}
 					if err := w.write(ctx, b); err != nil {
+						return err
+					}
+					if err := keys.restore(ctx, tx); err != nil {
 						return err
 					}
 					if opt.DryRun {
