@@ -59,6 +59,10 @@ const importLockKey int64 = 0x656e74696d70
 // into the batch.
 const importChunk = 5000
 
+// pgAnalyzeAfter is how many new orders and companies make an import
+// refresh the planner's statistics of the tables it fills.
+const pgAnalyzeAfter = 1000
+
 func (db *DB) importPostgres(ctx context.Context, b entitle.Batch, opt entitle.ImportOptions, now time.Time) (entitle.ImportResult, entitle.Problems, error) {
 	res := entitle.ImportResult{DryRun: opt.DryRun}
 	var problems entitle.Problems
@@ -107,6 +111,12 @@ func (db *DB) importPostgres(ctx context.Context, b entitle.Batch, opt entitle.I
 			})
 		})
 	})
+	if err == nil && !opt.DryRun && res.Orders.Created+res.Companies.Created >= pgAnalyzeAfter {
+		// Fresh statistics for the planner: without them (autovacuum off,
+		// or not yet run) a list page planned a scan of every company.
+		// Best effort: the import has committed, whatever this says.
+		_, _ = db.rw.ExecContext(ctx, `ANALYZE companies, msas, orders, order_roles, entitlements, entitlement_access`)
+	}
 	return importOutcome(res, problems, err)
 }
 
