@@ -14,7 +14,9 @@ import (
 // Audit records events and returns once they are committed. Concurrent
 // calls are committed together (group commit): one transaction, one sync to
 // disk, for all the events waiting at that moment, so that disclosures — each
-// of which is a write — never queue one by one behind the single writer.
+// of which is a write — never queue one by one behind the single writer. On
+// SQLite they are committed to the audit spool and enter the chain within
+// spoolInterval (auditspool.go); on PostgreSQL, into the chain directly.
 func (db *DB) Audit(ctx context.Context, events ...entitle.AuditEvent) error {
 	req := auditRequest{events: events, done: make(chan error, 1)}
 	db.auditMu.RLock()
