@@ -27,10 +27,45 @@ type Batch struct {
 	MSAs      []Sourced[MSA]
 	Prices    []Sourced[Price]
 	Orders    []Sourced[Order]
+	// Streams yields further orders, after Orders, that are read as they
+	// are needed rather than held (the orders of a large file, read again
+	// from the file): an import then holds a few thousand orders at a time.
+	Streams []OrderStream
+}
+
+// OrderStream is a list of orders read as they are needed.
+type OrderStream struct {
+	Len int // how many orders Each yields
+	// Each calls fn with each order in turn, from the first, and stops at
+	// the first error, which it returns. It may be called more than once
+	// (an import that is retried reads its orders again).
+	Each func(fn func(Sourced[Order]) error) error
 }
 
 // Len is the number of records in the batch.
-func (b Batch) Len() int { return len(b.Companies) + len(b.MSAs) + len(b.Prices) + len(b.Orders) }
+func (b Batch) Len() int {
+	n := len(b.Companies) + len(b.MSAs) + len(b.Prices) + len(b.Orders)
+	for _, s := range b.Streams {
+		n += s.Len
+	}
+	return n
+}
+
+// EachOrder calls fn with each order of the batch, Orders then Streams, and
+// stops at the first error, which it returns.
+func (b Batch) EachOrder(fn func(Sourced[Order]) error) error {
+	for _, o := range b.Orders {
+		if err := fn(o); err != nil {
+			return err
+		}
+	}
+	for _, s := range b.Streams {
+		if err := s.Each(fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // Catalog answers what is already recorded, for validating a batch against
 // it. The store implements it inside the transaction that writes the batch:
@@ -51,36 +86,66 @@ type Catalog interface {
 
 // Validate checks every rule of SPEC §2 on the batch, against itself and
 // against what cat already records, and returns every problem found (not only
-// the first), each with its line and field. Validate itself does no I/O; ctx
-// is passed on to cat. It returns a non-nil error only when cat fails.
+// the first), each with its line and field. Validate itself does no I/O
+// (other than reading b's Streams); ctx is passed on to cat. It returns a
+// non-nil error only when cat or a stream fails.
 func (b Batch) Validate(ctx context.Context, cat Catalog) (Problems, error) {
-	var ps Problems
-	var file string // the file of the record being checked
-	at := func(line int, field, format string, args ...any) {
-		ps = append(ps, Problem{File: file, Line: line, Field: field, Message: fmt.Sprintf(format, args...)})
+	v, err := NewValidator(ctx, cat, b)
+	if err != nil {
+		return nil, err
 	}
-	own := func(line int, err error) {
-		if p, ok := err.(Problems); ok {
-			ps = append(ps, p.At(file, line)...)
-		}
+	if err := b.EachOrder(func(o Sourced[Order]) error {
+		_, err := v.Order(ctx, o)
+		return err
+	}); err != nil {
+		return nil, err
 	}
+	return v.Problems(), nil
+}
+
+// Validator is [Batch.Validate] one order at a time, so that an import can
+// write each order once it is checked and let it go: [NewValidator] checks
+// the batch's companies, MSAs and prices, then [Validator.Order] each order,
+// in the batch's order. Of the orders, a Validator keeps the PO numbers,
+// and the subscription IDs of those checked since the last call of
+// [Validator.Written]. Checked against a catalog that already holds the
+// orders written so far, an order gets the same problems as with Validate:
+// a PO number of this import is looked up among its earlier orders before
+// the catalog, and a subscription ID the catalog gives to one of this
+// import's orders is named as on that order's line.
+type Validator struct {
+	cat       Catalog
+	ps        Problems
+	file      string              // the file of the record being checked
+	companies map[string]struct{} // of the batch
+	msas      map[string]MSA      // of the batch
+	pos       map[poKey]int       // PO of the import → line of its first order ×2, +1 once its subscription IDs count
+	subs      map[string]int      // subscription ID → line that introduced it, since the last Written
+}
+
+type poKey struct{ pe, po string }
+
+// NewValidator checks the companies, MSAs and prices of b (not its orders)
+// and returns the validator of its orders.
+func NewValidator(ctx context.Context, cat Catalog, b Batch) (*Validator, error) {
+	v := &Validator{cat: cat, companies: map[string]struct{}{}, msas: map[string]MSA{},
+		pos: map[poKey]int{}, subs: map[string]int{}}
 
 	// Companies: valid, one record per key, at most one vendor.
-	companies := map[string]Company{}
 	vendor, err := cat.VendorKey(ctx)
 	if err != nil {
 		return nil, err
 	}
 	for _, c := range b.Companies {
-		file = c.File
-		own(c.Line, c.Record.Validate())
-		if _, dup := companies[c.Record.Key]; dup {
-			at(c.Line, "key", "company %s appears twice in this import", c.Record.Key)
+		v.file = c.File
+		v.own(c.Line, c.Record.Validate())
+		if _, dup := v.companies[c.Record.Key]; dup {
+			v.at(c.Line, "key", "company %s appears twice in this import", c.Record.Key)
 		}
-		companies[c.Record.Key] = c.Record
+		v.companies[c.Record.Key] = struct{}{}
 		if c.Record.Kind == KindVendor {
 			if vendor != "" && vendor != c.Record.Key {
-				at(c.Line, "kind", "only one company can be the vendor and %s already is", vendor)
+				v.at(c.Line, "kind", "only one company can be the vendor and %s already is", vendor)
 			} else {
 				vendor = c.Record.Key
 			}
@@ -90,44 +155,26 @@ func (b Batch) Validate(ctx context.Context, cat Catalog) (Problems, error) {
 				return nil, err
 			}
 			if old.Kind == KindVendor {
-				at(c.Line, "kind", "%s is the vendor; its kind cannot change", c.Record.Key)
+				v.at(c.Line, "kind", "%s is the vendor; its kind cannot change", c.Record.Key)
 			}
 		}
 	}
-	companyExists := func(key string) (bool, error) {
-		if _, ok := companies[key]; ok {
-			return true, nil
-		}
-		_, ok, err := cat.Company(ctx, key)
-		return ok, err
-	}
-	refCompany := func(line int, field, key string) error {
-		if !ValidKey(key) {
-			return nil // reported by the record's own Validate
-		}
-		ok, err := companyExists(key)
-		if err == nil && !ok {
-			at(line, field, "unknown company %s (import it as a company record first)", key)
-		}
-		return err
-	}
 
 	// MSAs: valid, one record per number, counterparty exists.
-	msas := map[string]MSA{}
 	for _, m := range b.MSAs {
-		file = m.File
-		own(m.Line, m.Record.Validate())
-		if _, dup := msas[m.Record.Number]; dup {
-			at(m.Line, "number", "MSA %s appears twice in this import", m.Record.Number)
+		v.file = m.File
+		v.own(m.Line, m.Record.Validate())
+		if _, dup := v.msas[m.Record.Number]; dup {
+			v.at(m.Line, "number", "MSA %s appears twice in this import", m.Record.Number)
 		}
-		msas[m.Record.Number] = m.Record
-		if err := refCompany(m.Line, "company", m.Record.Company); err != nil {
+		v.msas[m.Record.Number] = m.Record
+		if err := v.refCompany(ctx, m.Line, "company", m.Record.Company); err != nil {
 			return nil, err
 		}
 		if old, ok, err := cat.MSA(ctx, m.Record.Number); err != nil {
 			return nil, err
 		} else if ok && old.Company != m.Record.Company {
-			at(m.Line, "company", "MSA %s belongs to %s, not %s", m.Record.Number, old.Company, m.Record.Company)
+			v.at(m.Line, "company", "MSA %s belongs to %s, not %s", m.Record.Number, old.Company, m.Record.Company)
 		}
 	}
 
@@ -136,9 +183,9 @@ func (b Batch) Validate(ctx context.Context, cat Catalog) (Problems, error) {
 	type priceKey struct{ sku, currency string }
 	prices := map[priceKey]Sourced[Price]{}
 	for _, p := range b.Prices {
-		file = p.File
+		v.file = p.File
 		if err := p.Record.Validate(); err != nil {
-			own(p.Line, err)
+			v.own(p.Line, err)
 			continue // compared with no other: its problems are enough
 		}
 		k := priceKey{p.Record.SKU, p.Record.Currency}
@@ -147,96 +194,148 @@ func (b Batch) Validate(ctx context.Context, cat Catalog) (Problems, error) {
 		case !dup:
 			prices[k] = p
 		case first.Record.PartnerPrice != p.Record.PartnerPrice:
-			at(p.Line, "partner_price", "SKU %s in %s has two prices in this import: %s here, %s on %s",
+			v.at(p.Line, "partner_price", "SKU %s in %s has two prices in this import: %s here, %s on %s",
 				p.Record.SKU, p.Record.Currency, p.Record.PartnerPrice, first.Record.PartnerPrice, first.place(p.File))
 		}
 	}
+	return v, nil
+}
 
-	// Orders.
-	type poKey struct{ pe, po string }
-	pos := map[poKey]int{}
-	subs := map[string]int{} // subscription ID → line that introduced it
-	for _, o := range b.Orders {
-		ord, line := o.Record, o.Line
-		file = o.File
-		if err := ord.Validate(); err != nil {
-			ps = append(ps, o.relocate(err.(Problems))...)
-		}
-		for _, ref := range []struct{ field, key string }{{"purchasing_entity", ord.PurchasingEntity}, {"owner", ord.Owner}} {
-			if err := refCompany(line, ref.field, ref.key); err != nil {
-				return nil, err
-			}
-		}
-		for field, keys := range map[string][]string{"resellers": ord.Resellers, "installers": ord.Installers} {
-			for i, k := range keys {
-				if err := refCompany(line, fmt.Sprintf("%s[%d]", field, i), k); err != nil {
-					return nil, err
-				}
-			}
-		}
-		// The MSA exists, belongs to the purchasing entity and is in force on the order date.
-		if ValidKey(ord.MSA) {
-			m, ok := msas[ord.MSA]
-			if !ok {
-				var err error
-				if m, ok, err = cat.MSA(ctx, ord.MSA); err != nil {
-					return nil, err
-				}
-			}
-			switch {
-			case !ok:
-				at(line, "msa", "unknown MSA %s", ord.MSA)
-			case m.Company != ord.PurchasingEntity:
-				at(line, "msa", "MSA %s belongs to %s, not to the purchasing entity %s", ord.MSA, m.Company, ord.PurchasingEntity)
-			case !ord.OrderDate.IsZero() && !m.InForce(ord.OrderDate):
-				at(line, "order_date", "MSA %s is not in force on %s (it runs %s to %s)", ord.MSA, ord.OrderDate, m.Start, m.End)
-			}
-		}
-		// The PO number is new for its purchasing entity, or the record is identical.
-		k := poKey{ord.PurchasingEntity, ord.PONumber}
-		if first, dup := pos[k]; dup {
-			at(line, "po_number", "PO %s of %s appears twice in this import (first on line %d)", ord.PONumber, ord.PurchasingEntity, first)
-			continue
-		}
-		pos[k] = line
-		old, exists, err := cat.Order(ctx, ord.PurchasingEntity, ord.PONumber)
-		if err != nil {
-			return nil, err
-		}
-		if exists && !old.Equal(ord) {
-			at(line, "po_number", "PO %s of %s is already recorded with different content; orders cannot be changed by import", ord.PONumber, ord.PurchasingEntity)
-			continue
-		}
-		// Subscription IDs are unique across the portal.
-		for i, l := range ord.Lines {
-			if !ValidKey(l.SubscriptionID) {
-				continue
-			}
-			field := fmt.Sprintf("lines[%d].subscription_id", i)
-			if first, dup := subs[l.SubscriptionID]; dup && first != line {
-				at(line, field, "subscription ID %s is also on line %d of this import", l.SubscriptionID, first)
-				continue
-			}
-			subs[l.SubscriptionID] = line
-			if exists {
-				continue // identical re-import: its subscriptions are its own
-			}
-			pe, po, ok, err := cat.SubscriptionOrder(ctx, l.SubscriptionID)
-			if err != nil {
-				return nil, err
-			}
-			if ok {
-				at(line, field, "subscription ID %s already belongs to PO %s of %s", l.SubscriptionID, po, pe)
-			}
-		}
+func (v *Validator) at(line int, field, format string, args ...any) {
+	v.ps = append(v.ps, Problem{File: v.file, Line: line, Field: field, Message: fmt.Sprintf(format, args...)})
+}
+
+func (v *Validator) own(line int, err error) {
+	if p, ok := err.(Problems); ok {
+		v.ps = append(v.ps, p.At(v.file, line)...)
 	}
+}
+
+func (v *Validator) refCompany(ctx context.Context, line int, field, key string) error {
+	if !ValidKey(key) {
+		return nil // reported by the record's own Validate
+	}
+	if _, ok := v.companies[key]; ok {
+		return nil
+	}
+	_, ok, err := v.cat.Company(ctx, key)
+	if err == nil && !ok {
+		v.at(line, field, "unknown company %s (import it as a company record first)", key)
+	}
+	return err
+}
+
+// Written tells v that every order it checked so far is in its catalog now
+// (written by the import, or recorded already and identical), which then
+// answers for their subscription IDs: v forgets them. Only an import that
+// found no problem so far (OK) writes, and may call Written.
+func (v *Validator) Written() {
+	if v.OK() {
+		clear(v.subs)
+	}
+}
+
+// OK reports whether no problem has been found so far.
+func (v *Validator) OK() bool { return len(v.ps) == 0 }
+
+// Problems returns every problem found so far, by file and line.
+func (v *Validator) Problems() Problems {
+	ps := slices.Clone(v.ps)
 	slices.SortStableFunc(ps, func(a, b Problem) int {
 		if c := cmp.Compare(a.File, b.File); c != 0 {
 			return c
 		}
 		return a.Line - b.Line
 	})
-	return ps, nil
+	return ps
+}
+
+// Order checks the next order of the batch. recorded is true when the
+// order is already recorded, identical (a re-import, which changes
+// nothing). It returns a non-nil error only when the catalog fails.
+func (v *Validator) Order(ctx context.Context, o Sourced[Order]) (recorded bool, err error) {
+	ord, line := &o.Record, o.Line
+	v.file = o.File
+	if err := ord.Validate(); err != nil {
+		v.ps = append(v.ps, o.relocate(err.(Problems))...)
+	}
+	for _, ref := range []struct{ field, key string }{{"purchasing_entity", ord.PurchasingEntity}, {"owner", ord.Owner}} {
+		if err := v.refCompany(ctx, line, ref.field, ref.key); err != nil {
+			return false, err
+		}
+	}
+	for _, ref := range []struct {
+		field string
+		keys  []string
+	}{{"resellers", ord.Resellers}, {"installers", ord.Installers}} {
+		for i, k := range ref.keys {
+			if err := v.refCompany(ctx, line, fmt.Sprintf("%s[%d]", ref.field, i), k); err != nil {
+				return false, err
+			}
+		}
+	}
+	// The MSA exists, belongs to the purchasing entity and is in force on the order date.
+	if ValidKey(ord.MSA) {
+		m, ok := v.msas[ord.MSA]
+		if !ok {
+			var err error
+			if m, ok, err = v.cat.MSA(ctx, ord.MSA); err != nil {
+				return false, err
+			}
+		}
+		switch {
+		case !ok:
+			v.at(line, "msa", "unknown MSA %s", ord.MSA)
+		case m.Company != ord.PurchasingEntity:
+			v.at(line, "msa", "MSA %s belongs to %s, not to the purchasing entity %s", ord.MSA, m.Company, ord.PurchasingEntity)
+		case !ord.OrderDate.IsZero() && !m.InForce(ord.OrderDate):
+			v.at(line, "order_date", "MSA %s is not in force on %s (it runs %s to %s)", ord.MSA, ord.OrderDate, m.Start, m.End)
+		}
+	}
+	// The PO number is new for its purchasing entity, or the record is identical.
+	k := poKey{ord.PurchasingEntity, ord.PONumber}
+	if first, dup := v.pos[k]; dup {
+		v.at(line, "po_number", "PO %s of %s appears twice in this import (first on line %d)", ord.PONumber, ord.PurchasingEntity, first/2)
+		return false, nil
+	}
+	v.pos[k] = 2 * line
+	old, exists, err := v.cat.Order(ctx, ord.PurchasingEntity, ord.PONumber)
+	if err != nil {
+		return false, err
+	}
+	if exists && !old.Equal(*ord) {
+		v.at(line, "po_number", "PO %s of %s is already recorded with different content; orders cannot be changed by import", ord.PONumber, ord.PurchasingEntity)
+		return false, nil
+	}
+	// Subscription IDs are unique across the portal.
+	v.pos[k]++ // a subscription ID the catalog gives to this PO is on this line
+	for i, l := range ord.Lines {
+		if !ValidKey(l.SubscriptionID) {
+			continue
+		}
+		field := fmt.Sprintf("lines[%d].subscription_id", i)
+		if first, dup := v.subs[l.SubscriptionID]; dup && first != line {
+			v.at(line, field, "subscription ID %s is also on line %d of this import", l.SubscriptionID, first)
+			continue
+		}
+		v.subs[l.SubscriptionID] = line
+		if exists {
+			continue // identical re-import: its subscriptions are its own
+		}
+		pe, po, ok, err := v.cat.SubscriptionOrder(ctx, l.SubscriptionID)
+		if err != nil {
+			return false, err
+		}
+		first, ours := v.pos[poKey{pe, po}]
+		switch {
+		case !ok:
+		case ours && first%2 == 1: // an order of this import, written since
+			v.at(line, field, "subscription ID %s is also on line %d of this import", l.SubscriptionID, first/2)
+		default:
+			v.at(line, field, "subscription ID %s already belongs to PO %s of %s", l.SubscriptionID, po, pe)
+		}
+	}
+	return exists, nil
 }
 
 // place names where s was read, for a problem on another record of file:

@@ -61,7 +61,8 @@ func runImport(ctx context.Context, e *env, c command, args []string) error {
 	tty := isTerminal(e.stderr)
 	bars := tty && !*progress
 
-	// Read every file, gathering every problem.
+	// Read every file, gathering every problem. The orders are not held:
+	// the import reads them again from the open file as it writes them.
 	var batch entitle.Batch
 	var problems entitle.Problems
 	for _, name := range files {
@@ -69,14 +70,17 @@ func runImport(ctx context.Context, e *env, c command, args []string) error {
 		if err != nil {
 			return err
 		}
+		defer fh.Close()
 		var r io.Reader = fh
 		if st, err := fh.Stat(); err == nil && bars && st.Size() > 4<<20 {
 			bar := progressbar.DefaultBytes(st.Size(), "reading "+name)
 			r = io.TeeReader(fh, bar)
 			defer bar.Finish()
 		}
-		b, ps, err := importer.Read(r, name)
-		fh.Close()
+		b, ps, err := importer.Stream(r, name, func() (io.Reader, error) {
+			_, err := fh.Seek(0, io.SeekStart)
+			return fh, err
+		})
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
@@ -84,6 +88,7 @@ func runImport(ctx context.Context, e *env, c command, args []string) error {
 		batch.MSAs = append(batch.MSAs, b.MSAs...)
 		batch.Prices = append(batch.Prices, b.Prices...)
 		batch.Orders = append(batch.Orders, b.Orders...)
+		batch.Streams = append(batch.Streams, b.Streams...)
 		problems = append(problems, ps...)
 		if *progress {
 			fmt.Fprintf(e.stderr, "entitle import: read %d records from %s\n", b.Len(), name)

@@ -144,7 +144,14 @@ func (s *Service) Import(ctx context.Context, a entitle.Actor, path string, r io
 // written as they are (entitle.ImportOptions.Progress).
 func (s *Service) importFile(ctx context.Context, a entitle.Actor, r io.Reader, name string, dryRun bool,
 	progress func(records, done, total int)) (ImportReport, error) {
-	batch, problems, err := importer.Read(r, name)
+	var batch entitle.Batch
+	var problems entitle.Problems
+	var err error
+	if rs, ok := r.(io.ReadSeeker); ok { // an uploaded file: its orders are read again as they are written
+		batch, problems, err = importer.StreamSeeker(rs, name)
+	} else {
+		batch, problems, err = importer.Read(r, name)
+	}
 	if err != nil {
 		return ImportReport{}, err
 	}

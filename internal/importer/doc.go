@@ -19,4 +19,8 @@
 // record is reported, with no reflection and few allocations (imports run
 // to hundreds of thousands of orders). A line longer than 16 MiB is reported
 // and skipped without being held in memory.
+//
+// [Stream] reads a JSONL file without holding its orders: they are read
+// again from the file, as the import writes them, so that an import's
+// memory does not grow with the number of orders.
 package importer

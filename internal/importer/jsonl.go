@@ -37,6 +37,12 @@ func ReadJSONL(r io.Reader, name string) (entitle.Batch, entitle.Problems, error
 func readJSONL(r io.Reader, name string, limit int) (entitle.Batch, entitle.Problems, error) {
 	d := newDecoder(name)
 	d.limit = limit
+	err := d.read(r)
+	return d.batch, d.problems, err
+}
+
+// read decodes every line of r. An error of r, or of d.orders, stops it.
+func (d *decoder) read(r io.Reader) error {
 	br := bufio.NewReaderSize(r, 64<<10)
 	var long []byte // a line longer than br's buffer
 	skipping := false
@@ -45,7 +51,7 @@ func readJSONL(r io.Reader, name string, limit int) (entitle.Batch, entitle.Prob
 		chunk, err := br.ReadSlice('\n')
 		if err == bufio.ErrBufferFull {
 			if !skipping {
-				if len(long)+len(chunk) > limit+2 { // +2: room for "\r\n"
+				if len(long)+len(chunk) > d.limit+2 { // +2: room for "\r\n"
 					skipping, long = true, long[:0]
 				} else {
 					long = append(long, chunk...)
@@ -54,7 +60,7 @@ func readJSONL(r io.Reader, name string, limit int) (entitle.Batch, entitle.Prob
 			continue
 		}
 		if err != nil && err != io.EOF {
-			return d.batch, d.problems, fmt.Errorf("read %s: %w", name, err)
+			return fmt.Errorf("read %s: %w", d.file, err)
 		}
 		if len(chunk) > 0 || len(long) > 0 || skipping {
 			lineNo++
@@ -64,10 +70,13 @@ func readJSONL(r io.Reader, name string, limit int) (entitle.Batch, entitle.Prob
 				line = long
 			}
 			d.line(lineNo, line, skipping)
+			if d.err != nil {
+				return d.err
+			}
 			long, skipping = long[:0], false
 		}
 		if err == io.EOF {
-			return d.batch, d.problems, nil
+			return nil
 		}
 	}
 }
@@ -86,6 +95,13 @@ type decoder struct {
 
 	strs  map[string]string // repeated values (keys, SKUs, prices…), shared
 	dates map[string]entitle.Date
+
+	// orders, when set, is given each order instead of the batch; an error
+	// stops the reading (d.err). With ordersOnly, companies, MSAs and
+	// prices are left out of the batch (read again for their orders).
+	orders     func(entitle.Sourced[entitle.Order]) error
+	ordersOnly bool
+	err        error
 }
 
 func newDecoder(file string) *decoder {
@@ -142,21 +158,34 @@ func (d *decoder) line(n int, line []byte, tooLong bool) {
 	}
 	switch typ {
 	case "company":
+		if d.ordersOnly {
+			return
+		}
 		c := d.company()
 		if !d.bad {
 			d.batch.Companies = append(d.batch.Companies, entitle.Sourced[entitle.Company]{File: d.file, Line: n, Record: c})
 		}
 	case "msa":
+		if d.ordersOnly {
+			return
+		}
 		m := d.msa()
 		if !d.bad {
 			d.batch.MSAs = append(d.batch.MSAs, entitle.Sourced[entitle.MSA]{File: d.file, Line: n, Record: m})
 		}
 	case "order":
 		o := d.order()
-		if !d.bad {
+		switch {
+		case d.bad:
+		case d.orders != nil:
+			d.err = d.orders(entitle.Sourced[entitle.Order]{File: d.file, Line: n, Record: o})
+		default:
 			d.batch.Orders = append(d.batch.Orders, entitle.Sourced[entitle.Order]{File: d.file, Line: n, Record: o})
 		}
 	case "price":
+		if d.ordersOnly {
+			return
+		}
 		p := d.price()
 		if !d.bad {
 			d.batch.Prices = append(d.batch.Prices, entitle.Sourced[entitle.Price]{File: d.file, Line: n, Record: p})

@@ -18,9 +18,13 @@ import (
 // import.
 // When b has problems, Import writes nothing and returns them all.
 //
-// Both backends validate with [entitle.Batch.Validate] and give the same
-// results; PostgreSQL loads what validation needs in bulk and writes with
-// COPY (import_postgres.go).
+// Both backends validate with [entitle.Validator] and give the same results
+// as [entitle.Batch.Validate]. The companies, MSAs and prices are checked
+// and written first, then the orders, each checked and written in turn
+// (on PostgreSQL in rounds of importChunk, loaded in bulk and written with
+// COPY: import_postgres.go), so that orders read from b's Streams are let
+// go once written. After the first problem nothing more is written, but
+// every order is still checked; the transaction is then rolled back.
 func (db *DB) Import(ctx context.Context, b entitle.Batch, opt entitle.ImportOptions, now time.Time) (entitle.ImportResult, entitle.Problems, error) {
 	if db.d.name == postgres.name {
 		return db.importPostgres(ctx, b, opt, now)
@@ -33,18 +37,36 @@ func (db *DB) Import(ctx context.Context, b entitle.Batch, opt entitle.ImportOpt
 			return err
 		}
 		defer cat.close()
-		if problems, err = b.Validate(ctx, cat); err != nil {
+		v, err := entitle.NewValidator(ctx, cat, b)
+		if err != nil {
 			return err
-		}
-		if len(problems) > 0 {
-			return errProblems
 		}
 		w := importWriter{d: db.d, tx: tx, cat: cat, res: &res, now: now, progress: importProgress{total: b.Len(), fn: opt.Progress}}
 		if w.events, err = db.webhooksActive(ctx, tx); err != nil { // webhooks: entitlement.created per new order
 			return err
 		}
-		if err := w.write(ctx, b); err != nil {
+		if v.OK() {
+			if err := w.head(ctx, b); err != nil {
+				return err
+			}
+		}
+		defer w.close()
+		if err := b.EachOrder(func(s entitle.Sourced[entitle.Order]) error {
+			recorded, err := v.Order(ctx, s)
+			if err != nil || !v.OK() {
+				return err
+			}
+			if err := w.order(ctx, s.Record, recorded); err != nil {
+				return err
+			}
+			v.Written()
+			return nil
+		}); err != nil {
 			return err
+		}
+		if !v.OK() {
+			problems = v.Problems()
+			return errProblems
 		}
 		if opt.DryRun {
 			return errDryRun
@@ -201,7 +223,7 @@ func (c *txCatalog) SubscriptionOrder(ctx context.Context, sub string) (string, 
 	return pe, po, err == nil, err
 }
 
-// importWriter writes a validated batch.
+// importWriter writes a validated batch: head, then each order.
 type importWriter struct {
 	d        dialect
 	tx       *sql.Tx
@@ -209,12 +231,14 @@ type importWriter struct {
 	res      *entitle.ImportResult
 	now      time.Time // of updated prices
 	progress importProgress
-	events   bool // write webhook events (an active endpoint exists)
+	events   bool           // write webhook events (an active endpoint exists)
+	ins      *orderInserter // prepared at the first new order
 }
 
 func (w *importWriter) tick() { w.progress.add(1) }
 
-func (w *importWriter) write(ctx context.Context, b entitle.Batch) error {
+// head writes the companies, MSAs and prices of b.
+func (w *importWriter) head(ctx context.Context, b entitle.Batch) error {
 	tx := w.tx
 	for _, s := range b.Companies {
 		c := s.Record
@@ -267,36 +291,36 @@ func (w *importWriter) write(ctx context.Context, b entitle.Batch) error {
 		}
 		w.tick()
 	}
-	if err := writePrices(b.Prices, w.now, &w.res.Prices, w.priceRows(ctx), w.tick); err != nil {
-		return err
-	}
-	if len(b.Orders) == 0 {
+	return writePrices(b.Prices, w.now, &w.res.Prices, w.priceRows(ctx), w.tick)
+}
+
+// order writes o, checked, unless it is recorded already (identical).
+func (w *importWriter) order(ctx context.Context, o entitle.Order, recorded bool) error {
+	if recorded {
+		w.res.Orders.Unchanged++
+		w.tick()
 		return nil
 	}
-	ins, err := newOrderInserter(ctx, w.d, tx)
-	if err != nil {
-		return err
-	}
-	defer ins.close()
-	for _, s := range b.Orders {
-		o := s.Record
-		var exists int64
-		err := w.cat.orderID.QueryRowContext(ctx, o.PurchasingEntity, o.PONumber).Scan(&exists)
-		switch {
-		case err == nil:
-			w.res.Orders.Unchanged++ // Validate proved it identical
-		case errors.Is(err, sql.ErrNoRows):
-			if err := ins.insert(ctx, w, o); err != nil {
-				return fmt.Errorf("PO %s of %s: %w", o.PONumber, o.PurchasingEntity, err)
-			}
-			w.res.Orders.Created++
-			w.res.Entitlements += len(o.Lines)
-		default:
+	if w.ins == nil {
+		ins, err := newOrderInserter(ctx, w.d, w.tx)
+		if err != nil {
 			return err
 		}
-		w.tick()
+		w.ins = ins
 	}
+	if err := w.ins.insert(ctx, w, o); err != nil {
+		return fmt.Errorf("PO %s of %s: %w", o.PONumber, o.PurchasingEntity, err)
+	}
+	w.res.Orders.Created++
+	w.res.Entitlements += len(o.Lines)
+	w.tick()
 	return nil
+}
+
+func (w *importWriter) close() {
+	if w.ins != nil {
+		w.ins.close()
+	}
 }
 
 func (w *importWriter) priceRows(ctx context.Context) priceRows {
@@ -318,10 +342,11 @@ func (w *importWriter) priceRows(ctx context.Context) priceRows {
 
 type orderInserter struct {
 	order, role, ent, access, msaID *sql.Stmt
+	msaIDs                          map[string]int64 // MSA number → id, as looked up
 }
 
 func newOrderInserter(ctx context.Context, d dialect, tx *sql.Tx) (*orderInserter, error) {
-	ins := &orderInserter{}
+	ins := &orderInserter{msaIDs: map[string]int64{}}
 	for _, s := range []struct {
 		dst   **sql.Stmt
 		query string
@@ -369,9 +394,12 @@ func (ins *orderInserter) insert(ctx context.Context, w *importWriter, o entitle
 	if err != nil {
 		return err
 	}
-	var msaID int64
-	if err := ins.msaID.QueryRowContext(ctx, o.MSA).Scan(&msaID); err != nil {
-		return fmt.Errorf("MSA %s: %w", o.MSA, err)
+	msaID, ok := ins.msaIDs[o.MSA]
+	if !ok {
+		if err := ins.msaID.QueryRowContext(ctx, o.MSA).Scan(&msaID); err != nil {
+			return fmt.Errorf("MSA %s: %w", o.MSA, err)
+		}
+		ins.msaIDs[o.MSA] = msaID
 	}
 	bt, site := nullable(o.BillTo), nullable(o.InstallationSite)
 	var orderID int64

@@ -34,7 +34,9 @@ import (
 //  2. a serializable transaction (as db.tx), retried when it loses a race;
 //  3. pgCatalog: what validation needs — the companies, MSAs, orders (whole)
 //     and subscription IDs the batch names — read in a few queries with
-//     array parameters, so that Batch.Validate answers from memory;
+//     array parameters, so that the entitle.Validator answers from memory:
+//     for the companies, MSAs and prices first, then for each round of
+//     orders (pgWriter.rounds), whose orders are forgotten once written;
 //  4. pgWriter: new rows by COPY (ids of new companies, MSAs and orders
 //     drawn from their sequences first, so that rows can refer to each
 //     other), updated companies and MSAs by one UPDATE … FROM unnest each;
@@ -77,15 +79,14 @@ func (db *DB) importPostgres(ctx context.Context, b entitle.Batch, opt entitle.I
 			return retryRaces(ctx, db.d, func() error {
 				res, problems = entitle.ImportResult{DryRun: opt.DryRun}, nil
 				return pgSerializable(ctx, c, func(tx pgx.Tx) error {
-					cat, err := loadPgCatalog(ctx, tx, b)
+					head := entitle.Batch{Companies: b.Companies, MSAs: b.MSAs, Prices: b.Prices}
+					cat, err := loadPgCatalog(ctx, tx, head)
 					if err != nil {
 						return err
 					}
-					if problems, err = b.Validate(ctx, cat); err != nil {
+					v, err := entitle.NewValidator(ctx, cat, head)
+					if err != nil {
 						return err
-					}
-					if len(problems) > 0 {
-						return errProblems
 					}
 					w := pgWriter{tx: tx, cat: cat, res: &res, now: now, progress: importProgress{total: b.Len(), fn: opt.Progress}}
 					if w.events, err = pgWebhooksActive(ctx, tx); err != nil { // webhooks: entitlement.created per new order
@@ -97,8 +98,17 @@ func (db *DB) importPostgres(ctx context.Context, b entitle.Batch, opt entitle.I
 							return err
 						}
 					}
-					if err := w.write(ctx, b); err != nil {
+					if v.OK() {
+						if err := w.write(ctx, head); err != nil {
+							return err
+						}
+					}
+					if err := w.rounds(ctx, b, v); err != nil {
 						return err
+					}
+					if !v.OK() {
+						problems = v.Problems()
+						return errProblems // the keys set aside come back with the rollback
 					}
 					if err := keys.restore(ctx, tx); err != nil {
 						return err
@@ -194,37 +204,48 @@ func loadPgCatalog(ctx context.Context, tx pgx.Tx, b entitle.Batch) (*pgCatalog,
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return nil, err
 	}
+	return c, c.load(ctx, b)
+}
 
+// load reads what the catalog does not know yet of everything b names.
+func (c *pgCatalog) load(ctx context.Context, b entitle.Batch) error {
 	companies, msas := keySet[string]{}, keySet[string]{}
 	orders := keySet[orderKey]{}
+	company := func(k string) {
+		if _, known := c.companies[k]; !known {
+			companies.add(k)
+		}
+	}
 	for _, s := range b.Companies {
-		companies.add(s.Record.Key)
+		company(s.Record.Key)
 	}
 	for _, s := range b.MSAs {
 		msas.add(s.Record.Number)
-		companies.add(s.Record.Company)
+		company(s.Record.Company)
 	}
 	for _, s := range b.Orders {
 		o := &s.Record
-		msas.add(o.MSA)
-		companies.add(o.PurchasingEntity)
-		companies.add(o.Owner)
+		if _, known := c.msas[o.MSA]; !known {
+			msas.add(o.MSA)
+		}
+		company(o.PurchasingEntity)
+		company(o.Owner)
 		for _, k := range o.Resellers {
-			companies.add(k)
+			company(k)
 		}
 		for _, k := range o.Installers {
-			companies.add(k)
+			company(k)
 		}
 		orders.add(orderKey{o.PurchasingEntity, o.PONumber})
 	}
 	if err := c.loadCompanies(ctx, companies.list()); err != nil {
-		return nil, err
+		return err
 	}
 	if err := c.loadMSAs(ctx, msas.list()); err != nil {
-		return nil, err
+		return err
 	}
 	if err := c.loadOrders(ctx, orders.list()); err != nil {
-		return nil, err
+		return err
 	}
 	// Validate asks whose a subscription ID is only for orders not recorded.
 	subs := keySet[string]{}
@@ -235,10 +256,7 @@ func loadPgCatalog(ctx context.Context, tx pgx.Tx, b entitle.Batch) (*pgCatalog,
 			}
 		}
 	}
-	if err := c.loadSubscriptions(ctx, subs.list()); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return c.loadSubscriptions(ctx, subs.list())
 }
 
 // keySet is a set of comparable values, listed in no particular order.
@@ -488,6 +506,51 @@ type pgWriter struct {
 	now      time.Time // of updated prices
 	progress importProgress
 	events   bool // write webhook events (an active endpoint exists)
+}
+
+// rounds checks the orders of b with v and, while there is no problem,
+// writes them, a round of orders at a time: what the catalog needs of a
+// round is read in bulk before it is checked, and its orders and
+// subscription IDs are forgotten after it is written. A round ends where
+// the count of records is a multiple of importChunk, as a chunk of orders
+// does.
+func (w *pgWriter) rounds(ctx context.Context, b entitle.Batch, v *entitle.Validator) error {
+	records := len(b.Companies) + len(b.MSAs) + len(b.Prices)
+	var round []entitle.Sourced[entitle.Order]
+	flush := func() error {
+		if len(round) == 0 {
+			return nil
+		}
+		if err := w.cat.load(ctx, entitle.Batch{Orders: round}); err != nil {
+			return err
+		}
+		for _, s := range round {
+			if _, err := v.Order(ctx, s); err != nil {
+				return err
+			}
+		}
+		if v.OK() {
+			if err := w.orders(ctx, round); err != nil {
+				return err
+			}
+			v.Written()
+		}
+		clear(w.cat.orders)
+		clear(w.cat.subs)
+		clear(round) // let the orders go
+		round = round[:0]
+		return nil
+	}
+	if err := b.EachOrder(func(s entitle.Sourced[entitle.Order]) error {
+		round = append(round, s)
+		if records++; records%importChunk == 0 {
+			return flush()
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	return flush()
 }
 
 func (w *pgWriter) write(ctx context.Context, b entitle.Batch) error {

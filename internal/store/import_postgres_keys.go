@@ -56,7 +56,11 @@ type pgKeysAside []pgForeignKey
 // the import is a first import of at least pgBulkMinOrders orders and the
 // importing role may add them again (it owns the tables); it returns them.
 func pgSetKeysAside(ctx context.Context, tx pgx.Tx, b entitle.Batch) (pgKeysAside, error) {
-	if len(b.Orders) < pgBulkMinOrders {
+	orders := len(b.Orders)
+	for _, st := range b.Streams {
+		orders += st.Len
+	}
+	if orders < pgBulkMinOrders {
 		return nil, nil
 	}
 	var recorded bool

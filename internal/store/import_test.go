@@ -941,3 +941,126 @@ func TestImportPricesBackendsAgree(t *testing.T) {
 		t.Errorf("recorded prices (-sqlite +%s):\n%s", storetest.Backend(), diff)
 	}
 }
+
+// streamed is b with its orders in a stream, as importer.Stream gives those
+// of a file, rather than held.
+func streamed(b entitle.Batch) entitle.Batch {
+	orders := b.Orders
+	b.Orders = nil
+	b.Streams = []entitle.OrderStream{{Len: len(orders), Each: func(fn func(entitle.Sourced[entitle.Order]) error) error {
+		for _, o := range orders {
+			if err := fn(o); err != nil {
+				return err
+			}
+		}
+		return nil
+	}}}
+	return b
+}
+
+// TestImportStreamedOrders: orders streamed rather than held import as the
+// same orders held do — more than one round of orders on PostgreSQL — and
+// a problem on the last order, found after the others were written,
+// still leaves nothing written and is reported with every other problem.
+func TestImportStreamedOrders(t *testing.T) {
+	ctx := context.Background()
+	ds := generated(0.03, 16)
+	if ds.Batch.Len() < 6000 {
+		t.Fatalf("%d records: too few for two rounds of orders", ds.Batch.Len())
+	}
+	db := storetest.New(t)
+
+	// Problems on the last lines: a subscription ID of the first order
+	// again, and an unknown owner.
+	bad := ds.Batch
+	bad.Orders = slices.Clone(bad.Orders)
+	for i := range bad.Orders {
+		bad.Orders[i].File, bad.Orders[i].Line = "c.jsonl", i+1
+	}
+	last := len(bad.Orders) + 1
+	dup, ghost := bad.Orders[0].Record, bad.Orders[1].Record
+	dup.PONumber, dup.Lines = "PO-DUP", slices.Clone(dup.Lines[:1])
+	ghost.PONumber, ghost.Owner = "PO-GHOST", "GHOST"
+	ghost.Lines = slices.Clone(ghost.Lines)
+	for i := range ghost.Lines {
+		ghost.Lines[i].SubscriptionID += "-G"
+	}
+	bad.Orders = append(bad.Orders, entitle.Sourced[entitle.Order]{File: "c.jsonl", Line: last, Record: dup},
+		entitle.Sourced[entitle.Order]{File: "c.jsonl", Line: last + 1, Record: ghost})
+	held, err := bad.Validate(ctx, emptyCatalog{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantProblems := []string{
+		fmt.Sprintf("c.jsonl:%d: lines[0].subscription_id: subscription ID %s is also on line 1 of this import", last, dup.Lines[0].SubscriptionID),
+		fmt.Sprintf("c.jsonl:%d: owner: unknown company GHOST (import it as a company record first)", last+1),
+	}
+	if diff := cmp.Diff(wantProblems, problemStrings(held)); diff != "" {
+		t.Fatalf("Validate (-want +got):\n%s", diff)
+	}
+	for _, dryRun := range []bool{false, true} {
+		res, problems, err := db.Import(ctx, streamed(bad), entitle.ImportOptions{DryRun: dryRun}, importNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(wantProblems, problemStrings(problems)); diff != "" {
+			t.Errorf("dry run %v: problems (-want +got):\n%s", dryRun, diff)
+		}
+		if diff := cmp.Diff(entitle.ImportResult{DryRun: dryRun}, res); diff != "" {
+			t.Errorf("dry run %v: result of a refused import (-want +got):\n%s", dryRun, diff)
+		}
+		if c := dataCounts(t, db); c["companies"] != 0 || c["orders"] != 0 || c["entitlements"] != 0 || auditCount(t, db) != 0 {
+			t.Errorf("dry run %v: a refused import wrote %v, %d audit events", dryRun, c, auditCount(t, db))
+		}
+	}
+
+	// The channel itself, streamed: what the held batch's dry run says.
+	want, problems, err := db.Import(ctx, ds.Batch, entitle.ImportOptions{DryRun: true}, importNow)
+	if err != nil || len(problems) > 0 {
+		t.Fatal(err, problems)
+	}
+	want.DryRun = false
+	var last2 [2]int
+	res, problems, err := db.Import(ctx, streamed(ds.Batch), entitle.ImportOptions{Progress: func(done, total int) {
+		if done <= last2[0] {
+			t.Errorf("progress goes back: %d after %d", done, last2[0])
+		}
+		last2 = [2]int{done, total}
+	}}, importNow)
+	if err != nil || len(problems) > 0 {
+		t.Fatal(err, problems)
+	}
+	if diff := cmp.Diff(want, res); diff != "" {
+		t.Errorf("streamed import (-held dry run +streamed):\n%s", diff)
+	}
+	if n := ds.Batch.Len(); last2 != [2]int{n, n} {
+		t.Errorf("last progress %v, want (%d, %d)", last2, n, n)
+	}
+	if c := dataCounts(t, db); c["orders"] != int64(len(ds.Batch.Orders)) || c["entitlements"] != int64(entitlementsOf(ds.Batch)) {
+		t.Errorf("tables %v after the streamed import of %d orders", c, len(ds.Batch.Orders))
+	}
+	res, problems, err = db.Import(ctx, streamed(ds.Batch), entitle.ImportOptions{}, importNow)
+	if err != nil || len(problems) > 0 {
+		t.Fatal(err, problems)
+	}
+	if res.Orders != (entitle.Counts{Unchanged: len(ds.Batch.Orders)}) || res.Entitlements != 0 {
+		t.Errorf("streamed re-import: %+v, want every order unchanged", res)
+	}
+}
+
+// emptyCatalog records nothing.
+type emptyCatalog struct{}
+
+func (emptyCatalog) Company(context.Context, string) (entitle.Company, bool, error) {
+	return entitle.Company{}, false, nil
+}
+func (emptyCatalog) VendorKey(context.Context) (string, error) { return "", nil }
+func (emptyCatalog) MSA(context.Context, string) (entitle.MSA, bool, error) {
+	return entitle.MSA{}, false, nil
+}
+func (emptyCatalog) Order(context.Context, string, string) (entitle.Order, bool, error) {
+	return entitle.Order{}, false, nil
+}
+func (emptyCatalog) SubscriptionOrder(context.Context, string) (string, string, bool, error) {
+	return "", "", false, nil
+}
