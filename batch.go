@@ -30,7 +30,7 @@ type Batch struct {
 	// Streams yields further orders, after Orders, that are read as they
 	// are needed rather than held (the orders of a large file, read again
 	// from the file): an import then holds a few thousand orders at a time.
-	Streams []OrderStream
+	Streams []OrderStream `json:"-"`
 }
 
 // OrderStream is a list of orders read as they are needed.
