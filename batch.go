@@ -42,6 +42,19 @@ type OrderStream struct {
 	Each func(fn func(Sourced[Order]) error) error
 }
 
+// StreamOf is a stream of orders held in memory (a CSV file's, which is
+// read whole, and tests').
+func StreamOf(orders []Sourced[Order]) OrderStream {
+	return OrderStream{Len: len(orders), Each: func(fn func(Sourced[Order]) error) error {
+		for _, o := range orders {
+			if err := fn(o); err != nil {
+				return err
+			}
+		}
+		return nil
+	}}
+}
+
 // Len is the number of records in the batch.
 func (b Batch) Len() int {
 	n := len(b.Companies) + len(b.MSAs) + len(b.Prices) + len(b.Orders)

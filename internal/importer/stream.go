@@ -28,16 +28,7 @@ func Stream(r io.Reader, name string, reopen func() (io.Reader, error)) (entitle
 		return entitle.Batch{}, entitle.Problems{p}, nil
 	case strings.EqualFold(filepath.Ext(name), ".csv"):
 		b, ps, err := ReadCSV(r, name)
-		orders := b.Orders
-		b.Orders = nil
-		b.Streams = []entitle.OrderStream{{Len: len(orders), Each: func(fn func(entitle.Sourced[entitle.Order]) error) error {
-			for _, o := range orders {
-				if err := fn(o); err != nil {
-					return err
-				}
-			}
-			return nil
-		}}}
+		b.Streams, b.Orders = []entitle.OrderStream{entitle.StreamOf(b.Orders)}, nil
 		return b, ps, err
 	}
 	return streamJSONL(r, name, reopen, maxLineBytes)

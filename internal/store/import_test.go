@@ -945,16 +945,7 @@ func TestImportPricesBackendsAgree(t *testing.T) {
 // streamed is b with its orders in a stream, as importer.Stream gives those
 // of a file, rather than held.
 func streamed(b entitle.Batch) entitle.Batch {
-	orders := b.Orders
-	b.Orders = nil
-	b.Streams = []entitle.OrderStream{{Len: len(orders), Each: func(fn func(entitle.Sourced[entitle.Order]) error) error {
-		for _, o := range orders {
-			if err := fn(o); err != nil {
-				return err
-			}
-		}
-		return nil
-	}}}
+	b.Streams, b.Orders = []entitle.OrderStream{entitle.StreamOf(b.Orders)}, nil
 	return b
 }
 
