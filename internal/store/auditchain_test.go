@@ -356,7 +356,10 @@ func TestAuditImportUnderLoad(t *testing.T) {
 	var n atomic.Int64
 	for g := range 8 {
 		wg.Go(func() {
-			for i := 0; ; i++ {
+			// At most 2,000 each: on SQLite disclosures go to the audit
+			// spool and no longer wait for the import, and an unbounded
+			// loop appends hundreds of thousands of events.
+			for i := 0; i < 2000; i++ {
 				select {
 				case <-stop:
 					return

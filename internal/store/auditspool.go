@@ -174,17 +174,23 @@ func (db *DB) spoolMark(ctx context.Context, tx *sql.Tx) (int64, error) {
 	return moved, nil
 }
 
-// unspool moves, inside tx (a write transaction on SQLite), every spooled
-// event after the chain's mark into the chain, in spool order, and moves
-// the mark. It returns the mark.
+// unspool moves, inside tx (a write transaction on SQLite), the events
+// spooled after the chain's mark and before it began into the chain, in
+// spool order, and moves the mark. It returns the mark. Events spooled
+// while it runs are left to the next move: with disclosures arriving
+// faster than one transaction chains them, it would never end.
 func (db *DB) unspool(ctx context.Context, tx *sql.Tx) (int64, error) {
 	mark, err := db.spoolMark(ctx, tx)
 	if err != nil {
 		return 0, err
 	}
+	var upto int64
+	if err := db.spool.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM spool_events`).Scan(&upto); err != nil {
+		return 0, err
+	}
 	start := mark
-	for {
-		recs, last, err := db.spooled(ctx, mark)
+	for mark < upto {
+		recs, last, err := db.spooled(ctx, mark, upto)
 		if err != nil {
 			return 0, err
 		}
@@ -207,11 +213,11 @@ func (db *DB) unspool(ctx context.Context, tx *sql.Tx) (int64, error) {
 	return mark, nil
 }
 
-// spooled reads up to spoolPage spooled events after spool id after, as
-// chain records, and the last one's spool id.
-func (db *DB) spooled(ctx context.Context, after int64) ([]auditRecord, int64, error) {
+// spooled reads up to spoolPage spooled events after spool id after and
+// up to upto, as chain records, and the last one's spool id.
+func (db *DB) spooled(ctx context.Context, after, upto int64) ([]auditRecord, int64, error) {
 	rows, err := db.spool.db.QueryContext(ctx, `SELECT id, at, actor, company, action, object, basis, outcome, detail
-		FROM spool_events WHERE id > ? ORDER BY id LIMIT ?`, after, spoolPage)
+		FROM spool_events WHERE id > ? AND id <= ? ORDER BY id LIMIT ?`, after, upto, spoolPage)
 	if err != nil {
 		return nil, 0, err
 	}
