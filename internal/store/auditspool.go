@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/entitle-portal/entitle"
@@ -66,6 +67,12 @@ type auditSpool struct {
 	db         *sql.DB
 	generation string
 	insert     *sql.Stmt
+	// trim is the spool id up to which the chain holds the events (set by
+	// a move); trimmed, up to which write has deleted them. Only write
+	// deletes, in its own transaction: a DELETE of its own would take the
+	// spool's write lock and make the next group commit sleep for it.
+	trim    atomic.Int64
+	trimmed int64
 }
 
 // spoolable reports whether a SQLite path names a file (a spool needs one
@@ -133,13 +140,21 @@ func (s *auditSpool) init(ctx context.Context) error {
 	return err
 }
 
-// write commits events to the spool: one transaction, one sync to disk.
+// write commits events to the spool: one transaction, one sync to disk. It
+// deletes the events the chain holds in the same transaction. Only the
+// audit writer calls it (and Close, once the writer has stopped).
 func (s *auditSpool) write(ctx context.Context, batch []auditRequest) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
+	trim := s.trim.Load()
+	if trim > s.trimmed {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM spool_events WHERE id <= ?`, trim); err != nil {
+			return err
+		}
+	}
 	insert := tx.StmtContext(ctx, s.insert)
 	for _, req := range batch {
 		for _, e := range req.events {
@@ -149,7 +164,11 @@ func (s *auditSpool) write(ctx context.Context, batch []auditRequest) error {
 			}
 		}
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	s.trimmed = max(s.trimmed, trim)
+	return nil
 }
 
 func (s *auditSpool) close() error {
@@ -273,11 +292,10 @@ func (db *DB) settleAudit(ctx context.Context) error {
 		return fmt.Errorf("audit spool: %w", err)
 	}
 	db.spoolMoved = mark
-	// The moved rows are in the chain now; a failure here leaves them to
-	// the next move, which skips them by the mark and deletes them.
-	if _, err := db.spool.db.ExecContext(ctx, `DELETE FROM spool_events WHERE id <= ?`, mark); err != nil {
-		return fmt.Errorf("audit spool: %w", err)
-	}
+	// The moved rows are in the chain now; the audit writer's next group
+	// commit deletes them (Close, the last ones). Until then a move skips
+	// them by the mark.
+	db.spool.trim.Store(mark)
 	return nil
 }
 

@@ -235,3 +235,32 @@ func verifyOK(t *testing.T, db *store.DB) {
 		t.Fatalf("the trail does not verify: %s", v.Problem.Text)
 	}
 }
+
+// TestAuditSpoolTrimmedByTheNextCommit: events the chain holds leave the
+// spool with the audit writer's next group commit (the mover never takes
+// the spool's write lock from it), so the spool holds about one interval
+// of events however long the store serves.
+func TestAuditSpoolTrimmedByTheNextCommit(t *testing.T) {
+	path := sqliteOnly(t)
+	ctx := context.Background()
+	db := chainStoreAt(t, path)
+	for round := range 3 {
+		for i := range 50 {
+			if err := db.Audit(ctx, disclosure(round*100+i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// A reader of the trail moves the spool into the chain first.
+		if _, err := db.AuditEvents(ctx, "", 0, 1); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Audit(ctx, disclosure(round*100+99)); err != nil {
+			t.Fatal(err)
+		}
+		// The 50 moved are gone; what is left is the last event (or none,
+		// had the mover chained it too in between).
+		if left := rawCount(t, path+store.SpoolSuffixes[0], "spool_events"); left > 1 {
+			t.Fatalf("round %d: %d events left in the spool after the commit that follows a move, want at most 1", round, left)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -198,6 +199,51 @@ func checkPlans(t *testing.T, db *store.DB, ran map[string][]store.Statement, in
 					t.Errorf("%s #%d sorts its range instead of reading an index in order: %s\n%s\n%s", l, i+1, strings.Join(sorts, "; "), s.Query, plan)
 				}
 			}
+		}
+	}
+}
+
+// TestAuditFilterPlans: a company's audit trail filtered by user or object
+// reads that user's or object's index range (00026 dropped the per-company
+// filter indexes, which every disclosure paid for), by action its own
+// range; the vendor's filtered by action, the action's range.
+func TestAuditFilterPlans(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.New(t)
+	for _, c := range []struct {
+		company string
+		f       entitle.AuditFilter
+		index   string
+	}{
+		{"ACME", entitle.AuditFilter{Actor: "ann@acme.example"}, "audit_events_actor"},
+		{"ACME", entitle.AuditFilter{Object: "SUB-1"}, "audit_events_object"},
+		{"ACME", entitle.AuditFilter{Object: "SUB-1", Action: "entitlement.get"}, "audit_events_object"},
+		{"ACME", entitle.AuditFilter{Action: "entitlement.get"}, "audit_events_company"},
+		{"", entitle.AuditFilter{Action: "entitlement.get"}, "audit_events_action"},
+	} {
+		var ran []store.Statement
+		stop := db.Trace(func(s store.Statement) { ran = append(ran, s) })
+		_, err := db.FindAuditEvents(ctx, c.company, c.f, 0, true, 50)
+		stop()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var found bool
+		for _, s := range ran {
+			if !strings.Contains(s.Query, "FROM audit_events") {
+				continue
+			}
+			found = true
+			plan, err := db.Explain(ctx, s, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !regexp.MustCompile(`\b` + c.index + `\b`).MatchString(plan) {
+				t.Errorf("company %q, %+v: the plan does not read %s:\n%s\n%s", c.company, c.f, c.index, s.Query, plan)
+			}
+		}
+		if !found {
+			t.Fatalf("company %q, %+v: no query of audit_events ran: %v", c.company, c.f, ran)
 		}
 	}
 }

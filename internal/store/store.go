@@ -343,10 +343,11 @@ func (db *DB) Close() error {
 	}
 	var errs []error
 	if db.spool != nil {
-		// The last events of this process into the chain; should that fail,
-		// they stay in the spool for the next Open.
+		// The last events of this process into the chain and out of the
+		// spool (the audit writer has stopped); should that fail, they stay
+		// in the spool for the next Open.
 		ctx, cancel := context.WithTimeout(context.Background(), auditBatchTimeout)
-		errs = append(errs, db.settleAudit(ctx), db.spool.close())
+		errs = append(errs, db.settleAudit(ctx), db.spool.write(ctx, nil), db.spool.close())
 		cancel()
 		db.spool = nil
 	}
