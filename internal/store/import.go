@@ -45,7 +45,11 @@ func (db *DB) Import(ctx context.Context, b entitle.Batch, opt entitle.ImportOpt
 		if w.events, err = db.webhooksActive(ctx, tx); err != nil { // webhooks: entitlement.created per new order
 			return err
 		}
+		var aside []sqliteIndex
 		if v.OK() {
+			if aside, err = sqliteSetIndexesAside(ctx, tx, b); err != nil {
+				return err
+			}
 			if err := w.head(ctx, b); err != nil {
 				return err
 			}
@@ -70,6 +74,9 @@ func (db *DB) Import(ctx context.Context, b entitle.Batch, opt entitle.ImportOpt
 		}
 		if opt.DryRun {
 			return errDryRun
+		}
+		if err := sqliteIndexesBack(ctx, tx, aside); err != nil {
+			return err
 		}
 		return db.appendAudit(ctx, tx, importEvent(res, opt, now))
 	})

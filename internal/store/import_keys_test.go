@@ -226,3 +226,108 @@ func TestFirstImportPostgresForeignKeys(t *testing.T) {
 		t.Errorf("an order role of no order: %v, want the foreign key to refuse it", err)
 	}
 }
+
+// sqliteIndexes reads the plain indexes of an SQLite file: name → SQL and
+// root page (a new root page: the index was built again).
+func sqliteIndexes(t *testing.T, raw *sql.DB) map[string][2]string {
+	t.Helper()
+	rows, err := raw.Query(`SELECT name, sql, rootpage FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string][2]string{}
+	for rows.Next() {
+		var name, q, root string
+		if err := rows.Scan(&name, &q, &root); err != nil {
+			t.Fatal(err)
+		}
+		out[name] = [2]string{q, root}
+	}
+	return out
+}
+
+// TestFirstImportSQLiteIndexes: a first import of many orders on SQLite
+// builds the plain indexes of the tables it fills after its rows
+// (import_sqlite_indexes.go): the same indexes afterwards, each one
+// consistent with its table (integrity_check), built anew; a cancelled
+// import leaves them as they were; a later import writes through them.
+func TestFirstImportSQLiteIndexes(t *testing.T) {
+	if storetest.Backend() != "sqlite" {
+		t.Skip("SQLite only: PostgreSQL sets its foreign keys aside instead")
+	}
+	ctx := context.Background()
+	b := generated(0.006, 17).Batch
+	if len(b.Orders) < 1000 {
+		t.Fatalf("%d orders: too few for the test", len(b.Orders))
+	}
+	path := storetest.DSN(t)
+	db, err := store.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	migrated := sqliteIndexes(t, raw)
+	for _, name := range []string{"entitlements_owner", "entitlement_access_end", "orders_date"} {
+		if _, ok := migrated[name]; !ok {
+			t.Fatalf("no index %s after the migrations: %v", name, migrated)
+		}
+	}
+	empty := dataCounts(t, db)
+
+	cctx, cancel := context.WithCancel(ctx)
+	_, _, err = db.Import(cctx, b, entitle.ImportOptions{Progress: func(done, total int) { cancel() }}, importNow)
+	cancel()
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled import: err %v, want context.Canceled", err)
+	}
+	if diff := cmp.Diff(empty, dataCounts(t, db)); diff != "" {
+		t.Errorf("a cancelled import left rows (-before +after):\n%s", diff)
+	}
+	if diff := cmp.Diff(migrated, sqliteIndexes(t, raw)); diff != "" {
+		t.Errorf("a cancelled import changed the indexes (-migrated +after):\n%s", diff)
+	}
+
+	res, problems, err := db.Import(ctx, b, entitle.ImportOptions{}, importNow)
+	if err != nil || len(problems) > 0 {
+		t.Fatal(err, problems)
+	}
+	if res.Orders.Created != len(b.Orders) || res.Entitlements != entitlementsOf(b) {
+		t.Errorf("first import: %+v", res)
+	}
+	after := sqliteIndexes(t, raw)
+	if len(after) != len(migrated) {
+		t.Errorf("indexes after the first import: %d, want %d", len(after), len(migrated))
+	}
+	for name, m := range migrated {
+		switch a, ok := after[name]; {
+		case !ok:
+			t.Errorf("index %s: gone after the first import", name)
+		case a[0] != m[0]:
+			t.Errorf("index %s: %s after the first import, want %s", name, a[0], m[0])
+		}
+	}
+	for _, name := range []string{"entitlements_owner", "entitlements_end", "entitlement_access_end", "orders_pe_date"} {
+		if after[name][1] == migrated[name][1] {
+			t.Errorf("index %s: the same root page %s, want it built again after the rows", name, after[name][1])
+		}
+	}
+	var check string
+	if err := raw.QueryRow(`PRAGMA integrity_check`).Scan(&check); err != nil || check != "ok" {
+		t.Fatalf("integrity_check after the first import: %q %v", check, err)
+	}
+
+	// A second import writes through the indexes (they are not set aside
+	// with orders recorded): the same root pages.
+	if _, problems, err := db.Import(ctx, b, entitle.ImportOptions{}, importNow); err != nil || len(problems) > 0 {
+		t.Fatal(err, problems)
+	}
+	if diff := cmp.Diff(after, sqliteIndexes(t, raw)); diff != "" {
+		t.Errorf("a second import changed the indexes (-first +second):\n%s", diff)
+	}
+}

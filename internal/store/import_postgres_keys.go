@@ -29,17 +29,18 @@ import (
 // allows it (ImportOptions.Exclusive: the console's import, not the API's,
 // whose progress the server answers polls of meanwhile), and only for a
 // first import — no order recorded, so nothing to serve yet — of at least
-// pgBulkMinOrders orders; any other import checks row by row and locks
+// bulkMinOrders orders; any other import checks row by row and locks
 // nothing beyond its rows. The audit chain's lock is taken first, so that a
 // transaction appending an audit event, which waits for these tables (the
 // foreign key of its company), does not hold the lock the import needs at
 // its end: a deadlock, if any other remains, happens before the rows are
 // written, and the import starts over like any transaction that lost a race.
 
-// pgBulkMinOrders is the least number of orders of a first import for which
-// its foreign keys are set aside: below it, the row-by-row checks cost less
+// bulkMinOrders is the least number of orders of a first import for which
+// its foreign keys (PostgreSQL) or its indexes (SQLite,
+// import_sqlite_indexes.go) are set aside: below it, row by row costs less
 // than a few tenths of a second.
-var pgBulkMinOrders = 1000
+var bulkMinOrders = 1000
 
 // pgKeyTables are the tables an import writes by COPY.
 var pgKeyTables = []string{"companies", "msas", "orders", "order_roles", "entitlements", "entitlement_access", "webhook_events"}
@@ -53,14 +54,10 @@ type pgForeignKey struct {
 type pgKeysAside []pgForeignKey
 
 // pgSetKeysAside drops the foreign keys of the tables an import writes, if
-// the import is a first import of at least pgBulkMinOrders orders and the
+// the import is a first import of at least bulkMinOrders orders and the
 // importing role may add them again (it owns the tables); it returns them.
 func pgSetKeysAside(ctx context.Context, tx pgx.Tx, b entitle.Batch) (pgKeysAside, error) {
-	orders := len(b.Orders)
-	for _, st := range b.Streams {
-		orders += st.Len
-	}
-	if orders < pgBulkMinOrders {
+	if batchOrders(b) < bulkMinOrders {
 		return nil, nil
 	}
 	var recorded bool

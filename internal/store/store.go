@@ -277,13 +277,16 @@ func (db *DB) prepare(ctx context.Context) error {
 	return nil
 }
 
+// sqliteCacheKiB is the page cache of each SQLite connection, in KiB.
+const sqliteCacheKiB = 32768
+
 // sqliteDSN sets what every connection needs: WAL (readers never block the
 // writer), synchronous=FULL (a committed write survives power loss), foreign
 // keys, a busy timeout for other processes, and immediate write transactions
 // (no deadlock upgrading a read lock).
 func sqliteDSN(path string, readOnly bool) string {
 	q := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_pragma=journal_mode(WAL)" +
-		"&_pragma=cache_size(-32768)" // 32 MiB page cache per connection
+		fmt.Sprintf("&_pragma=cache_size(-%d)", sqliteCacheKiB)
 	if readOnly {
 		q += "&_pragma=query_only(1)"
 	} else {
