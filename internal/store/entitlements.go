@@ -15,29 +15,49 @@ const entitlementColumns = `e.subscription_id, e.sku, e.quantity, e.start_date, 
 
 // scanEntitlement reads entitlementColumns (plus extra destinations).
 func (db *DB) scanEntitlement(ctx context.Context, row interface{ Scan(...any) error }, extra ...any) (entitle.Candidate, error) {
-	var c entitle.Candidate
-	e := &c.Entitlement
-	var start, end string
-	var pe, owner int64
-	dst := append([]any{&e.SubscriptionID, &e.SKU, &e.Quantity, &start, &end, &e.PONumber, &e.Line, &c.OrderID, &pe, &owner}, extra...)
-	if err := row.Scan(dst...); err != nil {
-		return c, err
+	return db.scanEntitlementInto(ctx, row, newEntitlementRow(extra...))
+}
+
+// entitlementRow holds the destinations of one row of entitlementColumns
+// (plus extra ones): a query that reads many rows scans them all into one,
+// instead of allocating a dozen destinations a row (a complete list of
+// thousands of rows spent a tenth of its time on them).
+type entitlementRow struct {
+	c          entitle.Candidate
+	start, end string
+	pe, owner  int64
+	dst        []any
+}
+
+func newEntitlementRow(extra ...any) *entitlementRow {
+	r := &entitlementRow{}
+	e := &r.c.Entitlement
+	r.dst = append([]any{&e.SubscriptionID, &e.SKU, &e.Quantity, &r.start, &r.end, &e.PONumber, &e.Line, &r.c.OrderID, &r.pe, &r.owner}, extra...)
+	return r
+}
+
+// scanEntitlementInto reads the current row through r and returns it.
+func (db *DB) scanEntitlementInto(ctx context.Context, row interface{ Scan(...any) error }, r *entitlementRow) (entitle.Candidate, error) {
+	r.c = entitle.Candidate{}
+	c, e := &r.c, &r.c.Entitlement
+	if err := row.Scan(r.dst...); err != nil {
+		return *c, err
 	}
 	var err error
-	if e.StartDate, err = entitle.ParseDate(start); err != nil {
-		return c, err
+	if e.StartDate, err = entitle.ParseDate(r.start); err != nil {
+		return *c, err
 	}
-	if e.EndDate, err = entitle.ParseDate(end); err != nil {
-		return c, err
+	if e.EndDate, err = entitle.ParseDate(r.end); err != nil {
+		return *c, err
 	}
-	if e.PurchasingEntity, err = db.companyKey(ctx, pe); err != nil {
-		return c, err
+	if e.PurchasingEntity, err = db.companyKey(ctx, r.pe); err != nil {
+		return *c, err
 	}
-	if e.Owner, err = db.companyKey(ctx, owner); err != nil {
-		return c, err
+	if e.Owner, err = db.companyKey(ctx, r.owner); err != nil {
+		return *c, err
 	}
 	c.Facts.SubscriptionID, c.Facts.Owner, c.Facts.PurchasingEntity = e.SubscriptionID, e.Owner, e.PurchasingEntity
-	return c, nil
+	return *c, nil
 }
 
 // Entitlement returns subscription sub with the facts the policy needs to
@@ -421,16 +441,15 @@ func (db *DB) List(ctx context.Context, c entitle.Actor, after string, limit int
 		}
 		defer rows.Close()
 		var b branch
+		var bits sql.NullInt64
+		var delegation sql.NullString
+		row := newEntitlementRow(&bits, &delegation)
 		for rows.Next() {
-			var bits sql.NullInt64
-			var delegation sql.NullString
-			cand, err := db.scanEntitlement(ctx, rows, &bits, &delegation)
+			cand, err := db.scanEntitlementInto(ctx, rows, row)
 			if err != nil {
 				return err
 			}
-			for _, r := range rolesOf(bits.Int64) {
-				cand.Facts.Roles = append(cand.Facts.Roles, entitle.RoleAssignment{Role: r, Company: c.Company})
-			}
+			cand.Facts.Roles = roleAssignments(bits.Int64, c.Company)
 			if delegation.Valid {
 				sub := cand.Entitlement.SubscriptionID
 				listed[sub] = append(listed[sub], delegation.String)

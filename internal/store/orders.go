@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	stdbits "math/bits"
 
 	"github.com/entitle-portal/entitle"
 )
@@ -22,6 +23,21 @@ func rolesOf(bits int64) []entitle.Role {
 	for _, r := range entitle.Roles {
 		if bits&roleBits[r] != 0 {
 			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// roleAssignments are the roles of bits held by company (nil for none),
+// in one allocation.
+func roleAssignments(bits int64, company string) []entitle.RoleAssignment {
+	if bits == 0 {
+		return nil
+	}
+	out := make([]entitle.RoleAssignment, 0, stdbits.OnesCount64(uint64(bits)))
+	for _, r := range entitle.Roles {
+		if bits&roleBits[r] != 0 {
+			out = append(out, entitle.RoleAssignment{Role: r, Company: company})
 		}
 	}
 	return out
