@@ -625,9 +625,7 @@ func (db *DB) pageRoles(ctx context.Context, cid int64, company string, subs []s
 		if err := rows.Scan(&sub, &bits); err != nil {
 			return err
 		}
-		for _, r := range rolesOf(bits) {
-			merged[sub].Facts.Roles = append(merged[sub].Facts.Roles, entitle.RoleAssignment{Role: r, Company: company})
-		}
+		merged[sub].Facts.Roles = append(merged[sub].Facts.Roles, roleAssignments(bits, company)...)
 	}
 	return rows.Err()
 }

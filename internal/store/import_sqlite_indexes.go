@@ -42,8 +42,8 @@ func sqliteSetIndexesAside(ctx context.Context, tx *sql.Tx, b entitle.Batch) ([]
 		return nil, err
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT name, sql FROM sqlite_master
-		WHERE type = 'index' AND sql LIKE 'CREATE INDEX %' AND tbl_name IN (`+strings.Repeat("?, ", len(sqliteBulkTables)-1)+`?)
-		ORDER BY name`, anySlice(sqliteBulkTables)...)
+		WHERE type = 'index' AND sql LIKE 'CREATE INDEX %' AND tbl_name IN (`+placeholders(len(sqliteBulkTables))+`)
+		ORDER BY name`, anys(sqliteBulkTables)...)
 	if err != nil {
 		return nil, err
 	}
@@ -102,12 +102,4 @@ func batchOrders(b entitle.Batch) int {
 		n += st.Len
 	}
 	return n
-}
-
-func anySlice[T any](s []T) []any {
-	out := make([]any, len(s))
-	for i, v := range s {
-		out[i] = v
-	}
-	return out
 }

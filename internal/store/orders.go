@@ -4,7 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	stdbits "math/bits"
+	"math/bits"
 
 	"github.com/entitle-portal/entitle"
 )
@@ -17,26 +17,15 @@ var roleBits = map[entitle.Role]int64{
 	entitle.RoleInstaller:        8,
 }
 
-// rolesOf expands a role bit set into the roles it holds, in Roles order.
-func rolesOf(bits int64) []entitle.Role {
-	var out []entitle.Role
-	for _, r := range entitle.Roles {
-		if bits&roleBits[r] != 0 {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
-// roleAssignments are the roles of bits held by company (nil for none),
-// in one allocation.
-func roleAssignments(bits int64, company string) []entitle.RoleAssignment {
-	if bits == 0 {
+// roleAssignments are the roles of a role bit set, held by company, in
+// Roles order (nil for none), in one allocation.
+func roleAssignments(set int64, company string) []entitle.RoleAssignment {
+	if set == 0 {
 		return nil
 	}
-	out := make([]entitle.RoleAssignment, 0, stdbits.OnesCount64(uint64(bits)))
+	out := make([]entitle.RoleAssignment, 0, bits.OnesCount64(uint64(set)))
 	for _, r := range entitle.Roles {
-		if bits&roleBits[r] != 0 {
+		if set&roleBits[r] != 0 {
 			out = append(out, entitle.RoleAssignment{Role: r, Company: company})
 		}
 	}
