@@ -447,12 +447,25 @@ func (s *Service) decide(ctx context.Context, a entitle.Actor, sub string, now t
 // Get returns one entitlement by subscription ID, or not_found when it does
 // not exist or a may not see it (R7). Both are audited.
 func (s *Service) Get(ctx context.Context, a entitle.Actor, sub string) (Entitlement, error) {
+	return s.getAudited(ctx, a, sub, true)
+}
+
+// GetObject is Get as the API answers it: the same entitlement, decided
+// and audited the same way, without the order reference (Entitlement.Order)
+// that only the portal's pages show and the API never encodes — a query
+// and a lookup per party less for every get.
+func (s *Service) GetObject(ctx context.Context, a entitle.Actor, sub string) (Entitlement, error) {
+	return s.getAudited(ctx, a, sub, false)
+}
+
+func (s *Service) getAudited(ctx context.Context, a entitle.Actor, sub string, refs bool) (Entitlement, error) {
 	now := s.now()
-	e, d, err := s.get(ctx, a, sub, now)
+	e, d, err := s.get(ctx, a, sub, now, refs)
 	return e, s.audit(ctx, a, now, "entitlement.get", sub, d.Basis, "", err)
 }
 
-func (s *Service) get(ctx context.Context, a entitle.Actor, sub string, now time.Time) (Entitlement, policy.Decision, error) {
+// get is one entitlement as a may see it; refs: with its order reference.
+func (s *Service) get(ctx context.Context, a entitle.Actor, sub string, now time.Time, refs bool) (Entitlement, policy.Decision, error) {
 	d, err := s.decide(ctx, a, sub, now)
 	if err != nil {
 		return Entitlement{}, policy.Decision{}, err
@@ -461,8 +474,10 @@ func (s *Service) get(ctx context.Context, a entitle.Actor, sub string, now time
 	if err != nil {
 		return Entitlement{}, policy.Decision{}, err
 	}
-	if err := s.orderRefs(ctx, a, []decided{d}, views, now); err != nil {
-		return Entitlement{}, policy.Decision{}, err
+	if refs {
+		if err := s.orderRefs(ctx, a, []decided{d}, views, now); err != nil {
+			return Entitlement{}, policy.Decision{}, err
+		}
 	}
 	return views[0], d.Decision, nil
 }
@@ -527,7 +542,7 @@ type Detail struct {
 // has access.
 func (s *Service) Detail(ctx context.Context, a entitle.Actor, sub string) (Detail, error) {
 	now := s.now()
-	e, d, err := s.get(ctx, a, sub, now)
+	e, d, err := s.get(ctx, a, sub, now, true)
 	if err := s.audit(ctx, a, now, "entitlement.get", sub, d.Basis, "", err); err != nil {
 		return Detail{}, err
 	}

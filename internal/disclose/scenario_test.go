@@ -11,6 +11,7 @@ import (
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/policy"
 	"github.com/entitle-portal/entitle/internal/policy/policytest"
+	"github.com/entitle-portal/entitle/internal/store"
 	"github.com/entitle-portal/entitle/internal/store/storetest"
 )
 
@@ -85,7 +86,7 @@ func answer(svc *Service, e policytest.Expect) (policytest.Result, error) {
 			after = page.Next
 		}
 	case "get":
-		got, d, err := svc.get(ctx, c, e.Object, svc.now())
+		got, d, err := svc.get(ctx, c, e.Object, svc.now(), true)
 		if notFound(err) {
 			return policytest.Result{Deny: true}, nil
 		}
@@ -173,6 +174,63 @@ func answer(svc *Service, e policytest.Expect) (policytest.Result, error) {
 		return r, nil
 	}
 	return policytest.Result{}, errors.New("unknown way " + e.Way)
+}
+
+// TestGetObjectIsGetWithoutOrderRefs: the API's get (GetObject) answers
+// what the pages' get (Get) answers — the same entitlement field for field
+// but for the order reference only pages show, or the same error — and is
+// audited the same. Every scenario, every company, every entitlement and
+// one that does not exist.
+func TestGetObjectIsGetWithoutOrderRefs(t *testing.T) {
+	scenarios, err := policytest.LoadAll("../policy/testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	refs, seen := 0, 0
+	for _, s := range scenarios {
+		svc := load(t, s)
+		trail := svc.store.(*store.DB)
+		subs := []string{"SUB-NOT-THERE"}
+		for _, o := range s.Batch().Orders {
+			for _, l := range o.Record.Lines {
+				subs = append(subs, l.SubscriptionID)
+			}
+		}
+		for _, co := range s.Batch().Companies {
+			a := entitle.Actor{Company: co.Record.Key, Vendor: co.Record.Kind == entitle.KindVendor, Email: "t@" + co.Record.Key}
+			for _, sub := range subs {
+				page, perr := svc.Get(ctx, a, sub)
+				object, oerr := svc.GetObject(ctx, a, sub)
+				if !reflect.DeepEqual(perr, oerr) {
+					t.Errorf("%s, %s, %s: Get says %v, GetObject %v", s.Name, a.Company, sub, perr, oerr)
+				}
+				if perr == nil {
+					seen++
+				}
+				if page.Order != nil {
+					refs++
+				}
+				page.Order = nil
+				if !reflect.DeepEqual(page, object) {
+					t.Errorf("%s, %s, %s: GetObject differs from Get beyond the order reference:\n%+v\n%+v", s.Name, a.Company, sub, page, object)
+				}
+				ev, err := trail.FindAuditEvents(ctx, "", entitle.AuditFilter{}, 0, true, 2)
+				if err != nil || len(ev) != 2 {
+					t.Fatalf("the trail's last two events: %v %v", ev, err)
+				}
+				for i := range ev {
+					ev[i].ID, ev[i].Hash = 0, nil
+				}
+				if ev[0].Action != "entitlement.get" || ev[0].Object != sub || !reflect.DeepEqual(ev[0], ev[1]) {
+					t.Errorf("%s, %s, %s: audited as\n%+v (GetObject)\n%+v (Get)", s.Name, a.Company, sub, ev[0], ev[1])
+				}
+			}
+		}
+	}
+	if refs == 0 || seen == 0 {
+		t.Errorf("%d entitlements seen, %d with an order reference: the test compares nothing that differs", seen, refs)
+	}
 }
 
 // TestListObjectsIsListWithoutOrderRefs: the API's list (ListObjects) is the

@@ -98,7 +98,7 @@ func (s *Server) getEntitlement(w http.ResponseWriter, r *http.Request, c entitl
 	if q := newQuery(r); q.err != nil {
 		return q.err
 	}
-	e, err := s.cfg.Gate.Get(r.Context(), c, r.PathValue("id"))
+	e, err := s.cfg.Gate.GetObject(r.Context(), c, r.PathValue("id"))
 	if err != nil {
 		return err
 	}

@@ -42,6 +42,7 @@ type Gate interface {
 	ListObjects(ctx context.Context, a entitle.Actor, after string, limit int, f entitle.ListFilter) (disclose.Page, error)
 	ExportCSV(ctx context.Context, a entitle.Actor, f entitle.ListFilter, w io.Writer) (int, error)
 	Get(ctx context.Context, a entitle.Actor, sub string) (disclose.Entitlement, error)
+	GetObject(ctx context.Context, a entitle.Actor, sub string) (disclose.Entitlement, error)
 	Detail(ctx context.Context, a entitle.Actor, sub string) (disclose.Detail, error)
 	Explain(ctx context.Context, a entitle.Actor, sub string) ([]disclose.Access, error)
 	ExplainAt(ctx context.Context, a entitle.Actor, sub string, at time.Time) (disclose.AccessAt, error)
