@@ -8,7 +8,6 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -72,11 +71,7 @@ func chainStoreAt(tb testing.TB, dsn string) *store.DB {
 // (UpTo) or go back to one (DownTo).
 func migrator(t *testing.T, raw *sql.DB) *goose.Provider {
 	t.Helper()
-	dialect := goose.DialectSQLite3
-	if storetest.Backend() == "postgres" {
-		dialect = goose.DialectPostgres
-	}
-	p, err := goose.NewProvider(dialect, raw, os.DirFS("migrations/"+storetest.Backend()), goose.WithDisableGlobalRegistry(true))
+	p, err := store.Migrator(raw, storetest.Backend())
 	if err != nil {
 		t.Fatal(err)
 	}

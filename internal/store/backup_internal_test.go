@@ -2,12 +2,9 @@ package store
 
 import (
 	"context"
-	"io/fs"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/pressly/goose/v3"
 )
 
 // TestCheckSQLiteBackupOlderSchema: a backup made by an older entitle (a
@@ -25,11 +22,7 @@ func TestCheckSQLiteBackupOlderSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fsys, err := fs.Sub(migrations, "migrations/sqlite")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, raw, fsys, goose.WithDisableGlobalRegistry(true))
+	p, err := Migrator(raw, sqlite.name)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,14 +29,17 @@ func (db *DB) Schema(ctx context.Context) (have, want int64, err error) {
 	return v.Int64, want, nil
 }
 
-// latestMigration is the number of the newest embedded migration of a
-// dialect: the files are named NNNNN_name.sql.
+// latestMigration is the number of the newest migration of a dialect: its
+// embedded files, named NNNNN_name.sql, and its Go migrations.
 func latestMigration(dialect string) (int64, error) {
 	entries, err := fs.ReadDir(migrations, "migrations/"+dialect)
 	if err != nil {
 		return 0, err
 	}
 	var latest int64
+	for _, m := range goMigrations(dialect) {
+		latest = max(latest, m.Version)
+	}
 	for _, e := range entries {
 		num, _, ok := strings.Cut(e.Name(), "_")
 		if !ok || !strings.HasSuffix(e.Name(), ".sql") {

@@ -15,7 +15,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"math/rand/v2"
 	"net/url"
 	"runtime"
@@ -296,11 +295,7 @@ func sqliteDSN(path string, readOnly bool) string {
 }
 
 func (db *DB) migrate(ctx context.Context) error {
-	fsys, err := fs.Sub(migrations, "migrations/"+db.d.name)
-	if err != nil {
-		return err
-	}
-	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
+	var opts []goose.ProviderOption
 	if db.d.goose == goose.DialectPostgres {
 		// Several processes starting at once: one migrates, the others wait.
 		locker, err := lock.NewPostgresSessionLocker()
@@ -309,9 +304,16 @@ func (db *DB) migrate(ctx context.Context) error {
 		}
 		opts = append(opts, goose.WithSessionLocker(locker))
 	}
-	p, err := goose.NewProvider(db.d.goose, db.rw, fsys, opts...)
+	p, err := Migrator(db.rw, db.d.name, opts...)
 	if err != nil {
 		return err
+	}
+	if db.d.name == sqlite.name {
+		// goose holds a connection while it migrates; a Go migration
+		// that runs outside goose's transaction takes a second one
+		// (migrations_go.go). Writes queue on one connection again after.
+		db.rw.SetMaxOpenConns(2)
+		defer db.rw.SetMaxOpenConns(1)
 	}
 	_, err = p.Up(ctx)
 	return err
@@ -319,11 +321,7 @@ func (db *DB) migrate(ctx context.Context) error {
 
 // Version returns the schema version applied.
 func (db *DB) Version(ctx context.Context) (int64, error) {
-	fsys, err := fs.Sub(migrations, "migrations/"+db.d.name)
-	if err != nil {
-		return 0, err
-	}
-	p, err := goose.NewProvider(db.d.goose, db.rw, fsys, goose.WithDisableGlobalRegistry(true))
+	p, err := Migrator(db.rw, db.d.name)
 	if err != nil {
 		return 0, err
 	}
