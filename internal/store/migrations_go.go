@@ -49,46 +49,27 @@ func goMigrations(dialect string) []*goose.Migration {
 	}
 }
 
-// sqliteEntitlementsTable is the entitlements table as 00001_init created
-// it; version 27 makes it a WITHOUT ROWID table, keyed by the subscription.
-const sqliteEntitlementsTable = `CREATE TABLE entitlements (
-    subscription_id      TEXT NOT NULL PRIMARY KEY,
-    order_id             INTEGER NOT NULL REFERENCES orders (id),
-    line_no              INTEGER NOT NULL,
-    sku                  TEXT NOT NULL,
-    description          TEXT NOT NULL DEFAULT '',
-    quantity             BIGINT NOT NULL CHECK (quantity > 0),
-    unit_price           TEXT NOT NULL,
-    start_date           TEXT NOT NULL,
-    end_date             TEXT NOT NULL CHECK (start_date <= end_date),
-    po_number            TEXT NOT NULL,
-    purchasing_entity_id INTEGER NOT NULL REFERENCES companies (id),
-    owner_id             INTEGER NOT NULL REFERENCES companies (id),
-    UNIQUE (order_id, line_no)
-)`
-
-const sqliteEntitlementsColumns = `subscription_id, order_id, line_no, sku, description, quantity, unit_price,
-	start_date, end_date, po_number, purchasing_entity_id, owner_id`
-
 // sqliteRebuildEntitlements (version 27) stores the entitlements in a
 // B-tree keyed by their subscription ID (WITHOUT ROWID), or back in a rowid
 // table (down). Every read of an entitlement is by its subscription ID — a
 // get, and each row of a list, joined from entitlement_access — and in a
 // rowid table that was two searches: the primary key's index for the rowid,
 // then the table for the row. Now it is one: the complete list of the
-// largest reseller got about 15 % faster (BENCHMARKS.md, "A complete list
+// largest reseller got about 14 % faster (BENCHMARKS.md, "A complete list
 // without the second search").
 //
-// SQLite cannot change a table's kind in place: the table is built anew,
-// filled in key order, and renamed, with its indexes created again from
-// their own SQL — the way SQLite's documentation gives for any schema change
-// ("Making Other Kinds Of Table Schema Changes"). Six tables refer to
-// entitlements, so foreign keys are off on the connection for the rebuild
-// (dropping the old table would otherwise delete-check every row against
-// them) and checked whole before the commit; the connection gets them back
-// whatever happens. The rebuild is one transaction, and it is skipped when
-// the table already has the kind asked for, so a crash between its commit
-// and goose's record of the version only repeats the check.
+// SQLite cannot change a table's kind in place: the table is built anew
+// from its own definition, filled in key order, and renamed, with its
+// indexes created again from their own SQL — the way SQLite's
+// documentation gives for any schema change ("Making Other Kinds Of Table
+// Schema Changes"). Other tables refer to entitlements, so foreign keys are
+// off on the connection for the rebuild (dropping the old table would
+// otherwise check every row of theirs against it) and the rows that refer
+// to an entitlement are checked before the commit; the connection gets
+// foreign keys back whatever happens. The rebuild is one transaction, and
+// it is skipped when the table already has the kind asked for, so a crash
+// between its commit and goose's record of the version only repeats the
+// check.
 func sqliteRebuildEntitlements(ctx context.Context, db *sql.DB, withoutRowid bool) (err error) {
 	if db.Stats().MaxOpenConnections == 1 {
 		// goose holds that one: waiting for it would never end.
@@ -103,13 +84,24 @@ func sqliteRebuildEntitlements(ctx context.Context, db *sql.DB, withoutRowid boo
 	if err := conn.QueryRowContext(ctx, `SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'entitlements'`).Scan(&ddl); err != nil {
 		return fmt.Errorf("entitlements: %w", err)
 	}
-	if strings.HasSuffix(strings.ToUpper(strings.TrimSpace(ddl)), "WITHOUT ROWID") == withoutRowid {
+	// The new table is the table's own definition, with or without the
+	// clause (after a rename SQLite keeps the name quoted: everything up to
+	// the column list is written anew).
+	const clause = "WITHOUT ROWID"
+	body := strings.TrimSpace(ddl)
+	if strings.HasSuffix(strings.ToUpper(body), clause) == withoutRowid {
 		return nil
 	}
-	table := sqliteEntitlementsTable
 	if withoutRowid {
-		table += " WITHOUT ROWID"
+		body += " " + clause
+	} else {
+		body = strings.TrimSpace(body[:len(body)-len(clause)])
 	}
+	cols := strings.Index(body, "(")
+	if cols < 0 {
+		return fmt.Errorf("rebuild entitlements: no column list in %q", ddl)
+	}
+	create := "CREATE TABLE entitlements_rebuilt " + body[cols:]
 	if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
 		return err
 	}
@@ -143,9 +135,8 @@ func sqliteRebuildEntitlements(ctx context.Context, db *sql.DB, withoutRowid boo
 		return err
 	}
 	for _, q := range []string{
-		strings.Replace(table, "CREATE TABLE entitlements", "CREATE TABLE entitlements_rebuilt", 1),
-		`INSERT INTO entitlements_rebuilt (` + sqliteEntitlementsColumns + `)
-			SELECT ` + sqliteEntitlementsColumns + ` FROM entitlements ORDER BY subscription_id`,
+		create,
+		`INSERT INTO entitlements_rebuilt SELECT * FROM entitlements ORDER BY subscription_id`,
 		`DROP TABLE entitlements`,
 		`ALTER TABLE entitlements_rebuilt RENAME TO entitlements`,
 	} {

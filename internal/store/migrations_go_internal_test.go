@@ -176,7 +176,7 @@ func snapshotEntitlements(t *testing.T, raw *sql.DB) entitlementsSnapshot {
 	}
 	s.withoutRowid = strings.HasSuffix(ddl, "WITHOUT ROWID")
 	for q, dst := range map[string]*[]string{
-		`SELECT ` + sqliteEntitlementsColumns + ` FROM entitlements ORDER BY subscription_id`:                                      &s.content,
+		`SELECT * FROM entitlements ORDER BY subscription_id`:                                                                      &s.content,
 		`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'entitlements' AND sql IS NOT NULL ORDER BY name`: &s.indexes,
 	} {
 		rows, err := raw.Query(q)
