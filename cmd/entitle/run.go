@@ -25,6 +25,9 @@ type env struct {
 	stdout io.Writer
 	stderr io.Writer
 	now    func() time.Time
+	// describe, when set, is given a command's flags in place of running
+	// it (parse hands them over and stops): how completion learns them.
+	describe func(*flag.FlagSet)
 }
 
 // command is one subcommand. Each lives in its own file with its own FlagSet.
@@ -43,7 +46,7 @@ func commands() []command {
 		webhookAddCommand(), webhookListCommand(), webhookRemoveCommand(), webhookTestCommand(),
 		ssoSetCommand(), ssoShowCommand(), ssoListCommand(), ssoRemoveCommand(),
 		backupCommand(), restoreCommand(),
-		policyCommand(), checkCommand(), seedDemoCommand(), genCommand(), versionCommand(),
+		policyCommand(), checkCommand(), seedDemoCommand(), genCommand(), completionCommand(), versionCommand(),
 	}
 }
 
@@ -68,8 +71,16 @@ func runAt(ctx context.Context, args []string, getenv func(string) string, stdin
 				printCommandHelp(stdout, c, nil)
 				return 0
 			}
+			if len(args) == 2 && len(groupCommands(args[1])) > 0 {
+				printGroupHelp(stdout, args[1])
+				return 0
+			}
 			fmt.Fprintf(stderr, "entitle: unknown command %q\n\n", strings.Join(args[1:], " "))
-			printHelp(stderr)
+			if len(groupCommands(args[1])) > 0 {
+				printGroupHelp(stderr, args[1])
+			} else {
+				printHelp(stderr)
+			}
 			return 2
 		}
 		printHelp(stdout)
@@ -77,6 +88,17 @@ func runAt(ctx context.Context, args []string, getenv func(string) string, stdin
 	}
 	c, rest, ok := lookup(args)
 	if !ok {
+		if len(groupCommands(args[0])) > 0 {
+			// A group alone (entitle user), or asked for help, lists its
+			// subcommands; a subcommand it does not have is an error.
+			if len(args) == 1 || args[1] == "-h" || args[1] == "--help" {
+				printGroupHelp(stdout, args[0])
+				return 0
+			}
+			fmt.Fprintf(stderr, "entitle: unknown command %q\n\n", strings.Join(args[:2], " "))
+			printGroupHelp(stderr, args[0])
+			return 2
+		}
 		fmt.Fprintf(stderr, "entitle: unknown command %q (run 'entitle help')\n", strings.Join(args, " "))
 		return 2
 	}
@@ -115,6 +137,30 @@ func lookup(args []string) (command, []string, bool) {
 		}
 	}
 	return command{}, nil, false
+}
+
+// groupCommands are the commands of a group: the two-word commands whose
+// first word is name (user add, user disable, … for "user").
+func groupCommands(name string) []command {
+	var out []command
+	for _, c := range commands() {
+		if first, _, two := strings.Cut(c.name, " "); two && first == name {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// printGroupHelp lists a group's subcommands, one line each.
+func printGroupHelp(w io.Writer, group string) {
+	fmt.Fprintf(w, "usage: entitle %s SUBCOMMAND [flags] [args]\n\nSubcommands:\n", group)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, c := range groupCommands(group) {
+		_, sub, _ := strings.Cut(c.name, " ")
+		fmt.Fprintf(tw, "  %s\t%s\n", sub, c.summary)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\nRun 'entitle help %s SUBCOMMAND' or 'entitle %s SUBCOMMAND -h' for a subcommand's flags.\n", group, group)
 }
 
 func printHelp(w io.Writer) {
@@ -192,6 +238,10 @@ func envName(flagName string) string {
 // command line, and the command line still wins. A bad value from the
 // environment is a usage error naming the variable.
 func (f *flags) parse(args []string) ([]string, error) {
+	if f.e.describe != nil {
+		f.e.describe(f.FlagSet)
+		return nil, flag.ErrHelp
+	}
 	f.VisitAll(func(fl *flag.Flag) {
 		if !strings.Contains(fl.Usage, "(env ") {
 			fl.Usage += " (env " + envName(fl.Name) + ")"
