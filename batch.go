@@ -18,6 +18,12 @@ type Sourced[T any] struct {
 	// input line of each order line, so that a problem with lines[i] is
 	// reported on the row it came from.
 	Rows []int
+	// Partial marks an order some of whose rows could not be read (each
+	// reported as a problem of its own): it is checked as far as it goes,
+	// so that one run names every problem of a file, and never written —
+	// an import with problems writes nothing. It is not compared with the
+	// recorded order of its PO (a part differs from the whole).
+	Partial bool
 }
 
 // Batch is a set of records to be written together, all or nothing: usually
@@ -134,6 +140,8 @@ type Validator struct {
 	msas      map[string]MSA      // of the batch
 	pos       map[poKey]int       // PO of the import → line of its first order ×2, +1 once its subscription IDs count
 	subs      map[string]int      // subscription ID → line that introduced it, since the last Written
+	subRows   map[string]int      // subscription ID → the input line of its order line (its CSV row), for messages
+	partial   bool                // an order was Partial: nothing may be written
 }
 
 type poKey struct{ pe, po string }
@@ -142,7 +150,7 @@ type poKey struct{ pe, po string }
 // and returns the validator of its orders.
 func NewValidator(ctx context.Context, cat Catalog, b Batch) (*Validator, error) {
 	v := &Validator{cat: cat, companies: map[string]struct{}{}, msas: map[string]MSA{},
-		pos: map[poKey]int{}, subs: map[string]int{}}
+		pos: map[poKey]int{}, subs: map[string]int{}, subRows: map[string]int{}}
 
 	// Companies: valid, one record per key, at most one vendor.
 	vendor, err := cat.VendorKey(ctx)
@@ -245,11 +253,13 @@ func (v *Validator) refCompany(ctx context.Context, line int, field, key string)
 func (v *Validator) Written() {
 	if v.OK() {
 		clear(v.subs)
+		clear(v.subRows)
 	}
 }
 
-// OK reports whether no problem has been found so far.
-func (v *Validator) OK() bool { return len(v.ps) == 0 }
+// OK reports whether no problem has been found so far (and no order was
+// partial: its reader reported what it left out).
+func (v *Validator) OK() bool { return len(v.ps) == 0 && !v.partial }
 
 // Problems returns every problem found so far, by file and line.
 func (v *Validator) Problems() Problems {
@@ -269,8 +279,16 @@ func (v *Validator) Problems() Problems {
 func (v *Validator) Order(ctx context.Context, o Sourced[Order]) (recorded bool, err error) {
 	ord, line := &o.Record, o.Line
 	v.file = o.File
+	v.partial = v.partial || o.Partial
 	if err := ord.Validate(); err != nil {
 		v.ps = append(v.ps, o.relocate(err.(Problems))...)
+	}
+	if o.Rows != nil {
+		// Read from CSV: the problems found below go to the row and
+		// column they are about (lines[2].subscription_id: the third
+		// row's subscription_id), as Validate's do.
+		start := len(v.ps)
+		defer func() { copy(v.ps[start:], o.relocate(v.ps[start:])) }()
 	}
 	for _, ref := range []struct{ field, key string }{{"purchasing_entity", ord.PurchasingEntity}, {"owner", ord.Owner}} {
 		if err := v.refCompany(ctx, line, ref.field, ref.key); err != nil {
@@ -316,7 +334,7 @@ func (v *Validator) Order(ctx context.Context, o Sourced[Order]) (recorded bool,
 	if err != nil {
 		return false, err
 	}
-	if exists && !old.Equal(*ord) {
+	if exists && !o.Partial && !old.Equal(*ord) {
 		v.at(line, "po_number", "PO %s of %s is already recorded with different content; orders cannot be changed by import", ord.PONumber, ord.PurchasingEntity)
 		return false, nil
 	}
@@ -328,10 +346,14 @@ func (v *Validator) Order(ctx context.Context, o Sourced[Order]) (recorded bool,
 		}
 		field := fmt.Sprintf("lines[%d].subscription_id", i)
 		if first, dup := v.subs[l.SubscriptionID]; dup && first != line {
-			v.at(line, field, "subscription ID %s is also on line %d of this import", l.SubscriptionID, first)
+			v.at(line, field, "subscription ID %s is also on line %d of this import", l.SubscriptionID, v.subRows[l.SubscriptionID])
 			continue
 		}
 		v.subs[l.SubscriptionID] = line
+		v.subRows[l.SubscriptionID] = line
+		if i < len(o.Rows) {
+			v.subRows[l.SubscriptionID] = o.Rows[i]
+		}
 		if exists {
 			continue // identical re-import: its subscriptions are its own
 		}

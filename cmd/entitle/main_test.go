@@ -451,3 +451,48 @@ func TestExportCSVNeutralisesFormulas(t *testing.T) {
 		}
 	}
 }
+
+// TestImportCSVNamesEveryProblemAtOnce: one run of a CSV file names every
+// problem in it, each by its row and column header — a row that cannot be
+// read does not hide the checks of its PO's other rows, nor the checks
+// across POs (a subscription ID used twice) — and imports nothing. A PO
+// that lost a row is not compared with the recorded PO of that number.
+func TestImportCSVNamesEveryProblemAtOnce(t *testing.T) {
+	db := newWorld(t)
+	before := snapshot(t, db)
+	const head = "po_number,msa,order_date,currency,purchasing_entity,resellers,owner,line,sku,quantity,unit_price,subscription_id,start_date,end_date\n"
+	rows := []string{
+		"N-1,M-1,2026-05-10,USD,NORTH,SHOP,PLANT,1,SKU-A,0,10.00,S-1,2026-06-01,2027-05-31",         // 2: quantity
+		"N-1,M-1,2026-05-10,USD,NORTH,SHOP,PLANT,2,SKU-B,1,10.00,S-2,2026-06-01,2020-01-01",         // 3: end before start (same PO as row 2)
+		"N-1,M-1,2026-05-10,USD,NORTH,SHOP,NOBODY,3,SKU-C,1,10.00,S-3,2026-06-01,2027-05-31",        // 4: owner differs
+		"N-2,M-1,2026-05-10,USD,NORTH,,PLANT,1,SKU-A,1,10.00,S-2,2026-06-01,2027-05-31",             // 5: S-2 again
+		"N-2,M-1,2026-05-10,USD,NORTH,,PLANT,2,SKU-A,1,10.00,S-5,2026-13-01,2027-05-31",             // 6: not a date
+		"N-3,M-9,2026-05-10,USD,NORTH,,PLANT,1,SKU-A,1,10.00,S-6,2026-06-01,2027-05-31",             // 7: unknown MSA
+		"N-77,M-1,2026-05-10,USD,NORTH,SHOP,PLANT,1,SCADA-STD,4,250.00,S-100,2026-05-20,2027-05-19", // 8: fine (PO N-77 is recorded)
+		"N-77,M-1,2026-05-10,USD,NORTH,SHOP,PLANT,2,SCADA-ADD,x,75.50,S-101,2026-05-20,2027-05-19",  // 9: quantity
+	}
+	p := writeFile(t, "orders.csv", head+strings.Join(rows, "\n")+"\n")
+	r := cli(t, db, "", "import", p)
+	got := strings.Split(strings.TrimSpace(strings.ReplaceAll(r.stderr, p, "orders.csv")), "\n")
+	want := []string{
+		"orders.csv:2: quantity: must be a positive whole number",
+		"orders.csv:3: end_date: 2020-01-01 is before start_date 2026-06-01",
+		`orders.csv:4: owner: "NOBODY" differs from "PLANT" on line 2 for PO N-1 of NORTH`,
+		"orders.csv:5: subscription_id: subscription ID S-2 is also on line 3 of this import",
+		`orders.csv:6: start_date: "2026-13-01" is not a date`,
+		"orders.csv:7: msa: unknown MSA M-9",
+		"orders.csv:9: quantity: must be a positive whole number",
+		"entitle import: 7 problems; nothing was imported",
+	}
+	if r.code != 1 || len(got) != len(want) {
+		t.Fatalf("exit %d, %d lines, want 1 and %d:\n%s", r.code, len(got), len(want), r.stderr)
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("line %d:\n got %s\nwant %s…", i+1, got[i], want[i])
+		}
+	}
+	if after := snapshot(t, db); after != before {
+		t.Error("an import with problems changed the database")
+	}
+}

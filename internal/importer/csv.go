@@ -146,8 +146,11 @@ func readCSV(r io.Reader, name string, limit int) (entitle.Batch, entitle.Proble
 		return b, p.problems, nil
 	}
 	for _, o := range p.orders {
-		if !o.bad {
-			b.Orders = append(b.Orders, entitle.Sourced[entitle.Order]{File: name, Line: o.rows[0], Record: o.order, Rows: o.rows})
+		// An order whose first row could not be read is left out (its
+		// order fields are that row's); one that lost rows is checked
+		// as far as it goes, so that one run names every problem.
+		if !o.bad && len(o.order.Lines) > 0 {
+			b.Orders = append(b.Orders, entitle.Sourced[entitle.Order]{File: name, Line: o.firstRow, Record: o.order, Rows: o.rows, Partial: o.partial})
 		}
 	}
 	return b, p.problems, nil
@@ -158,9 +161,14 @@ type poKey struct{ pe, po string }
 // csvOrder is an order being assembled from its rows.
 type csvOrder struct {
 	order entitle.Order
-	rows  []int
+	rows  []int              // the input line of each of order.Lines
 	first [numColumns]string // the first row's order-level cells, normalised
-	bad   bool
+	// firstRow is the input line of its first row
+	firstRow int
+	bad      bool // its first row's order fields could not be read
+	// partial: a row of its lines could not be read and is left out (its
+	// problems are reported); the order is checked, never written
+	partial bool
 }
 
 // csvParser holds the state of one CSV file being read.
@@ -287,8 +295,9 @@ func (p *csvParser) row(line int, rec []string) {
 		p.add(line, c.String(), format, args...)
 		bad = true
 	}
+	first := o == nil
 	if o == nil {
-		o = &csvOrder{}
+		o = &csvOrder{firstRow: line}
 		p.groups[k] = o
 		p.orders = append(p.orders, o)
 		for c := range colLine {
@@ -315,23 +324,36 @@ func (p *csvParser) row(line int, rec []string) {
 			}
 			if v := p.normal(rec, c); v != o.first[c] {
 				fail(c, "%q differs from %q on line %d for PO %s of %s; the rows of one PO must agree on its order fields",
-					clip(v), clip(o.first[c]), o.rows[0], clip(k.po), clip(k.pe))
+					clip(v), clip(o.first[c]), o.firstRow, clip(k.po), clip(k.pe))
 			}
 		}
 	}
+	orderBad := bad // the first row's order date, or a disagreement with it
+	lineBad := false
+	failLine := func(c column, format string, args ...any) {
+		fail(c, format, args...)
+		lineBad = true
+	}
 	l := entitle.Line{
-		Line:           int(csvWhole(rec, p, colLine, "1", fail)),
+		Line:           int(csvWhole(rec, p, colLine, "1", failLine)),
 		SKU:            p.cell(rec, colSKU),
 		Description:    p.cell(rec, colDescription),
-		Quantity:       csvWhole(rec, p, colQuantity, "10", fail),
+		Quantity:       csvWhole(rec, p, colQuantity, "10", failLine),
 		UnitPrice:      entitle.Decimal(p.cell(rec, colUnitPrice)),
 		SubscriptionID: p.cell(rec, colSubscriptionID),
-		StartDate:      csvDate(rec, p, colStartDate, fail),
-		EndDate:        csvDate(rec, p, colEndDate, fail),
+		StartDate:      csvDate(rec, p, colStartDate, failLine),
+		EndDate:        csvDate(rec, p, colEndDate, failLine),
 	}
-	o.order.Lines = append(o.order.Lines, l)
-	o.rows = append(o.rows, line)
-	o.bad = o.bad || bad
+	switch {
+	case first && orderBad:
+		o.bad = true // its order fields are this row's
+	case lineBad:
+		o.partial = true // the other rows are still checked
+	default:
+		// A row that disagrees on an order field still brings its line.
+		o.order.Lines = append(o.order.Lines, l)
+		o.rows = append(o.rows, line)
+	}
 }
 
 // address returns the address in the three columns from name on, nil when

@@ -60,13 +60,13 @@ func TestReadCSVProblems(t *testing.T) {
 			[]want{{2, "order_date", `"15.01.2026" is not a date (want YYYY-MM-DD)`}, {3, "end_date", `"2027-02-29" is not a date`}}, 0},
 		{"rows of one PO disagree", csvHeader + "\n" + csvRow("PO-1", "1") + "\n" +
 			strings.Replace(strings.Replace(csvRow("PO-1", "2"), "EUR", "USD", 1), "CUST", "OTHER", 1) + "\n" + csvRow("PO-2", "1"),
-			[]want{{3, "currency", `"USD" differs from "EUR" on line 2 for PO PO-1 of ACME`}, {3, "owner", `"OTHER" differs from "CUST" on line 2`}}, 1},
+			[]want{{3, "currency", `"USD" differs from "EUR" on line 2 for PO PO-1 of ACME`}, {3, "owner", `"OTHER" differs from "CUST" on line 2`}}, 2},
 		{"same PO number, other purchasing entity, is another order", csvHeader + "\n" + csvRow("PO-1", "1") + "\n" +
 			strings.Replace(csvRow("PO-1", "1"), "ACME", "BETA", 1), nil, 2},
 		{"multi-line field: row line is its start", csvHeader + ",description\n" +
 			csvRow("PO-1", "1") + ",\"two\nlines\"\n" + strings.Replace(csvRow("PO-1", "2"), "EUR", "GBP", 1) + ",\"a\n\nb\"\n" +
 			strings.Replace(csvRow("PO-1", "3"), "EUR", "CHF", 1) + ",x",
-			[]want{{4, "currency", `"GBP" differs from "EUR" on line 2`}, {7, "currency", `"CHF" differs`}}, 0},
+			[]want{{4, "currency", `"GBP" differs from "EUR" on line 2`}, {7, "currency", `"CHF" differs`}}, 1},
 		{"blank rows are skipped", csvHeader + "\n\n,,,,,,,,,,,,\n" + csvRow("PO-1", "1") + "\n \n", nil, 1},
 		{"unterminated quote", csvHeader + "\n" + csvRow("PO-1", "1") + "\nPO-2,\"MSA\n",
 			[]want{{3, "", `not valid CSV: extraneous or missing " in quoted-field`}}, 1},

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/entitle-portal/entitle"
@@ -26,6 +27,11 @@ import (
 // go once written. After the first problem nothing more is written, but
 // every order is still checked; the transaction is then rolled back.
 func (db *DB) Import(ctx context.Context, b entitle.Batch, opt entitle.ImportOptions, now time.Time) (entitle.ImportResult, entitle.Problems, error) {
+	if !opt.DryRun && slices.ContainsFunc(b.Orders, func(o entitle.Sourced[entitle.Order]) bool { return o.Partial }) {
+		// Its reader reported what it left out, and an import with
+		// problems is checked only: a caller that would write one errs.
+		return entitle.ImportResult{}, nil, errors.New("import: an order read only in part cannot be written (its reader reported why): import it as a dry run")
+	}
 	if db.d.name == postgres.name {
 		return db.importPostgres(ctx, b, opt, now)
 	}

@@ -5,13 +5,16 @@ import (
 	"database/sql"
 	"errors"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/entitle-portal/entitle"
+	"github.com/entitle-portal/entitle/internal/benchgen"
 	"github.com/entitle-portal/entitle/internal/store"
 	"github.com/entitle-portal/entitle/internal/store/storetest"
 )
@@ -329,5 +332,30 @@ func TestFirstImportSQLiteIndexes(t *testing.T) {
 	}
 	if diff := cmp.Diff(after, sqliteIndexes(t, raw)); diff != "" {
 		t.Errorf("a second import changed the indexes (-first +second):\n%s", diff)
+	}
+}
+
+// TestImportRefusesPartialOrders: an order its reader read only in part
+// (entitle.Sourced.Partial, with the problem reported by the reader) is
+// checked by a dry run and never written: an import that would write it is
+// refused, and a dry run of it changes nothing.
+func TestImportRefusesPartialOrders(t *testing.T) {
+	ctx := context.Background()
+	today := entitle.MustDate("2026-03-15")
+	now := today.Time().Add(12 * time.Hour)
+	ds := benchgen.Generate(benchgen.Config{Scale: 0.001, Seed: 3, Today: today})
+	db := storetest.New(t)
+	b := ds.Batch
+	b.Orders = slices.Clone(b.Orders)
+	b.Orders[0].Partial = true
+	if _, _, err := db.Import(ctx, b, entitle.ImportOptions{}, now); err == nil || !strings.Contains(err.Error(), "read only in part") {
+		t.Errorf("writing a partial order: %v, want refused", err)
+	}
+	if _, problems, err := db.Import(ctx, b, entitle.ImportOptions{DryRun: true}, now); err != nil || len(problems) != 0 {
+		t.Errorf("a dry run with a partial order: %v %v", problems, err)
+	}
+	n, err := db.Counts(ctx)
+	if _, counted := n["orders"]; err != nil || !counted || n["orders"] != 0 || n["companies"] != 0 {
+		t.Errorf("after both: %v (%v), want no order and no company", n, err)
 	}
 }

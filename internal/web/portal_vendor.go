@@ -218,8 +218,8 @@ type importView struct {
 	Reported     bool
 	File         string
 	Records      int
-	Problems     []string // FILE:LINE: FIELD: MESSAGE
-	More         int      // problems not listed
+	Problems     []entitle.Problem // by line: a CSV file's by row and column header
+	More         int               // problems not listed
 	Lines        []importLine
 	Entitlements int // entitlements created
 	// The latest uploads of the ingest API (the ERP's), newest first.
@@ -311,7 +311,7 @@ func (s *Server) importForm(w http.ResponseWriter, r *http.Request, c entitle.Ac
 				data.More = len(rep.Problems) - i
 				break
 			}
-			data.Problems = append(data.Problems, p.String())
+			data.Problems = append(data.Problems, p)
 		}
 	} else {
 		res := rep.Result

@@ -399,17 +399,45 @@ func TestVendorImport(t *testing.T) {
 {"type":"msa","number":"MSA-BAD","company":"NOSUCH","start":"2026-01-01","end":"2028-12-31"}
 `
 	st, body = b.upload("bad.jsonl", bad, false)
-	problems := regexp.MustCompile(`<li><code>(bad\.jsonl:[^<]*)</code></li>`).FindAllStringSubmatch(body, -1)
+	problems := problemRows(body)
 	if st != http.StatusUnprocessableEntity || len(problems) != 2 || !strings.Contains(body, "bad.jsonl: 2 problems — nothing was imported") {
 		t.Fatalf("bad file: %d %s", st, body)
 	}
-	if !strings.HasPrefix(problems[0][1], "bad.jsonl:2: kind: ") || !strings.HasPrefix(problems[1][1], "bad.jsonl:3: company: ") {
+	if !strings.HasPrefix(problems[0], "2 | kind | ") || !strings.HasPrefix(problems[1], "3 | company | unknown company NOSUCH") {
 		t.Errorf("problems: %q", problems)
 	}
 	unchanged("a file with problems")
 	if _, err := w.db.Company(ctx, "BADCO"); err == nil {
 		t.Error("the good record of a bad file was imported")
 	}
+
+	// A CSV file: every problem in one report, by row and column header,
+	// a row that cannot be read hiding nothing of the other rows.
+	csvBad := "po_number,msa,order_date,currency,purchasing_entity,owner,line,sku,quantity,unit_price,subscription_id,start_date,end_date\n" +
+		"P-1,NOSUCH-MSA,2026-05-10,USD,MAKER,MAKER,1,SKU-A,x,10.00,S-NEW-1,2026-06-01,2027-05-31\n" +
+		"P-1,NOSUCH-MSA,2026-05-10,USD,MAKER,MAKER,2,SKU-B,1,10.00,S-NEW-2,2026-06-01,2020-01-01\n"
+	st, body = b.upload("orders.csv", csvBad, true)
+	problems = problemRows(body)
+	want := []string{"2 | quantity | must be a positive whole number", "2 | msa | unknown MSA NOSUCH-MSA", "3 | end_date | 2020-01-01 is before start_date 2026-06-01"}
+	if st != http.StatusUnprocessableEntity || len(problems) != len(want) {
+		t.Fatalf("bad CSV file: %d %q\n%s", st, problems, body)
+	}
+	for i := range want {
+		if !strings.HasPrefix(problems[i], want[i]) {
+			t.Errorf("CSV problem %d: %q, want %q…", i, problems[i], want[i])
+		}
+	}
+	unchanged("a CSV file with problems")
+}
+
+// problemRows reads the import report's table of problems: "LINE | FIELD |
+// MESSAGE" a row, as the page shows them (HTML entities decoded).
+func problemRows(body string) []string {
+	var out []string
+	for _, m := range regexp.MustCompile(`<tr><td class="num">([^<]*)</td><td>(?:<code>([^<]*)</code>|—)</td><td>([^<]*)</td></tr>`).FindAllStringSubmatch(body, -1) {
+		out = append(out, html.UnescapeString(m[1]+" | "+m[2]+" | "+m[3]))
+	}
+	return out
 }
 
 // TestVendorAnnouncements: the vendor's administrators post a time-boxed notice;
