@@ -121,7 +121,9 @@ func FuzzReadCSV(f *testing.F) {
 		}
 		var orders []entitle.Order
 		for _, o := range b.Orders {
-			if len(o.Rows) != len(o.Record.Lines) || o.Line != o.Rows[0] || o.File != "fuzz.csv" {
+			// Line is the PO's first row; a row of lines left out
+			// (reported) makes the order Partial.
+			if len(o.Rows) != len(o.Record.Lines) || o.Line > o.Rows[0] || !o.Partial && o.Line != o.Rows[0] || o.File != "fuzz.csv" {
 				t.Fatalf("bad source of order: %+v", o)
 			}
 			orders = append(orders, o.Record)
