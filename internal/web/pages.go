@@ -6,6 +6,8 @@ import (
 	"html/template"
 	"net/http"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/coworkers"
@@ -46,7 +48,35 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{
 	},
 	"when":       when,
 	"basisWords": basisWords,
+	"sentence":   sentence,
 }).ParseFS(templateFS, "templates/*.html"))
+
+// sentence is a message as a page shows it: a sentence, its first letter
+// capital. Messages are written as Go errors are (lower case: they are
+// also parts of longer messages, in the API's JSON and the CLI's lines);
+// every alert and field error of a page goes through it.
+//
+// A message that starts with a name of the API — a field or parameter
+// ("q: must be at most 100 characters", "ordered_from must be a date") —
+// keeps it as written.
+func sentence(msg string) string {
+	r, n := utf8.DecodeRuneInString(msg)
+	if n == 0 || !unicode.IsLower(r) {
+		return msg
+	}
+	if apiName(msg) {
+		return msg
+	}
+	return string(unicode.ToUpper(r)) + msg[n:]
+}
+
+// apiName reports whether msg starts with a name of the API rather than a
+// word: one with _ . or [ (ordered_from, lines[0].sku), or a short
+// parameter before a colon (q:).
+func apiName(msg string) bool {
+	first, _, _ := strings.Cut(msg, " ")
+	return strings.ContainsAny(first, "_.[") || strings.HasSuffix(first, ":") && len(first) <= 3
+}
 
 // pageHandler renders a page; an error is rendered as an error page.
 type pageHandler func(w http.ResponseWriter, r *http.Request) error
@@ -62,9 +92,33 @@ func (s *Server) page(h pageHandler) http.Handler {
 		if err := h(w, r); err != nil {
 			status, body := s.describe(r, err)
 			setRetryAfter(w, status, err)
-			s.render(w, status, "error", map[string]any{"Title": http.StatusText(status), "Status": status, "Message": body.Error.Message})
+			s.renderView(w, status, "error", s.errorView(r, status, body.Error.Message))
 		}
 	})
+}
+
+// errorPage is what an error page shows: the status and its message, in the
+// portal's frame when the browser is signed in (the navigation, the user's
+// name and company), so that a page that is not there or not allowed
+// leaves the user where they were. A hidden entitlement and a missing one
+// get the same frame, so their pages stay the same (R7).
+type errorPage struct {
+	*view
+	Status  int
+	Message string
+}
+
+func (s *Server) errorView(r *http.Request, status int, msg string) errorPage {
+	e := errorPage{view: &view{}, Status: status, Message: msg}
+	if status < 500 && status != http.StatusUnauthorized {
+		if c, err := s.authenticateSession(r); err == nil {
+			if v, err := s.frame(r, c, ""); err == nil {
+				e.view = v
+			}
+		}
+	}
+	e.Title = http.StatusText(status)
+	return e
 }
 
 func (s *Server) render(w http.ResponseWriter, status int, name string, data map[string]any) {

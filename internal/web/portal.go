@@ -75,20 +75,29 @@ func (s *Server) portal(section string, h portalHandler) http.Handler {
 				return errorf(codeForbidden, "this form has expired or did not come from this portal: go back, reload the page and try again")
 			}
 		}
-		co, err := s.cfg.Accounts.Company(r.Context(), c)
+		v, err := s.frame(r, c, section)
 		if err != nil {
 			return err
 		}
-		bs, err := s.banners(r, c)
-		if err != nil {
+		if v.Banners, err = s.banners(r, c); err != nil {
 			return err
 		}
-		u := c
-		v := &view{Section: section, User: &u, Company: co, CSRF: s.csrfToken(r), Flash: s.takeFlash(w, r),
-			Nav:   nav{Audit: s.cfg.Audit.Readable(c) == nil, Vendor: s.cfg.Channel.Visible(c), Webhooks: s.cfg.Webhooks.Manageable(c) == nil},
-			Today: entitle.DateOf(s.now()), Banners: bs}
+		v.Flash = s.takeFlash(w, r)
 		return h(w, r, c, v)
 	})
+}
+
+// frame is what every signed-in page shows around its content: the
+// navigation the user gets, their name and company, the sign-out form.
+// Error pages get it too (errorView).
+func (s *Server) frame(r *http.Request, c entitle.Actor, section string) (*view, error) {
+	co, err := s.cfg.Accounts.Company(r.Context(), c)
+	if err != nil {
+		return nil, err
+	}
+	return &view{Section: section, User: &c, Company: co, CSRF: s.csrfToken(r),
+		Nav:   nav{Audit: s.cfg.Audit.Readable(c) == nil, Vendor: s.cfg.Channel.Visible(c), Webhooks: s.cfg.Webhooks.Manageable(c) == nil},
+		Today: entitle.DateOf(s.now())}, nil
 }
 
 // maxUpload bounds a file uploaded through the portal (the vendor's

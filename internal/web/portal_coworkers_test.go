@@ -71,12 +71,12 @@ func cwDone(t *testing.T, w *world, c *http.Client, what string, status int, bod
 
 // cwFieldError is the invite form's refusal as the page must show it.
 func cwFieldError(message string) string {
-	return `<p class="field-error" id="invite-email-error" role="alert">` + html.EscapeString(message) + `</p>`
+	return `<p class="field-error" id="invite-email-error" role="alert">` + html.EscapeString(asSentence(message)) + `</p>`
 }
 
 // cwAlert is a refused row action as the page must show it.
 func cwAlert(message string) string {
-	return `<p class="error" role="alert" id="coworkers-error">` + html.EscapeString(message) + `</p>`
+	return `<p class="error" role="alert" id="coworkers-error">` + html.EscapeString(asSentence(message)) + `</p>`
 }
 
 // cwTable returns the table with id of a page ("" when absent).
@@ -200,7 +200,7 @@ func TestCoworkersInviteRateLimited(t *testing.T) {
 	cwDone(t, w, member, "the first invitation", st, body, h, coworkers.MsgInvited)
 	st, page, h := cwPost(t, w, member, "/coworkers/invite", url.Values{"email": {"two@shop.example"}})
 	if st != http.StatusTooManyRequests || h.Get("Retry-After") == "" ||
-		!regexp.MustCompile(`<p class="field-error" id="invite-email-error" role="alert">too many invitations from you [^<]*try again in [^<]+</p>`).MatchString(page) {
+		!regexp.MustCompile(`<p class="field-error" id="invite-email-error" role="alert">Too many invitations from you [^<]*try again in [^<]+</p>`).MatchString(page) {
 		t.Errorf("over the limit: %d Retry-After %q\n%s", st, h.Get("Retry-After"), page)
 	}
 	if strings.Contains(cwTable(page, "invitations"), "two@shop.example") {
@@ -405,7 +405,7 @@ func TestCoworkersUsers(t *testing.T) {
 		{userPath(adminID), url.Values{"status": {"gone"}}, http.StatusUnprocessableEntity, `must be "active" or "disabled"`},
 	} {
 		st, page, _ := cwPost(t, w, newAdmin, tc.path, tc.form)
-		if st != tc.status || !strings.Contains(page, `<p class="error" role="alert" id="coworkers-error">`) || !strings.Contains(page, html.EscapeString(tc.want)) {
+		if st != tc.status || !strings.Contains(page, `<p class="error" role="alert" id="coworkers-error">`) || !hasMessage(page, html.EscapeString(tc.want)) {
 			t.Errorf("%s %v: %d, want %d and %q\n%s", tc.path, tc.form, st, tc.status, tc.want, page)
 		}
 	}
@@ -439,7 +439,7 @@ func TestCoworkersFormsNeedTheCSRFToken(t *testing.T) {
 			if token != "" {
 				form.Set("csrf", token)
 			}
-			if st, page, _ := cwPostRaw(t, w, admin, tc.path, form); st != http.StatusForbidden || !strings.Contains(page, "this form has expired") {
+			if st, page, _ := cwPostRaw(t, w, admin, tc.path, form); st != http.StatusForbidden || !strings.Contains(page, "This form has expired") {
 				t.Errorf("%s with csrf %q: %d\n%s", tc.path, token, st, page)
 			}
 		}
@@ -487,4 +487,21 @@ func TestCoworkersPaging(t *testing.T) {
 	if st, _ := fetch(t, w, c, "/coworkers?bogus=1"); st != http.StatusUnprocessableEntity {
 		t.Errorf("an unknown parameter: %d", st)
 	}
+}
+
+// asSentence is a message as the portal shows it in an alert: its first
+// letter capital (the pages' sentence), unless it starts with a name of
+// the API (a field or parameter: "q: …", "ordered_from …").
+func asSentence(msg string) string {
+	first, _, _ := strings.Cut(msg, " ")
+	if msg == "" || strings.ContainsAny(first, "_.[") || strings.HasSuffix(first, ":") && len(first) <= 3 {
+		return msg
+	}
+	return strings.ToUpper(msg[:1]) + msg[1:]
+}
+
+// hasMessage reports whether a page shows msg: within a sentence as
+// written, or starting one (asSentence).
+func hasMessage(body, msg string) bool {
+	return strings.Contains(body, msg) || strings.Contains(body, asSentence(msg))
 }

@@ -244,7 +244,7 @@ func TestDelegationsPageRefusals(t *testing.T) {
 	} {
 		st, body, _ := pagePost(t, w, plant, "/delegations", "/delegations", c.form)
 		msg := regexp.MustCompile(`<p class="field-error" id="` + c.id + `-error" role="alert">([^<]*)</p>`).FindStringSubmatch(body)
-		if st != c.status || msg == nil || !strings.Contains(html.UnescapeString(msg[1]), c.want) {
+		if st != c.status || msg == nil || !hasMessage(html.UnescapeString(msg[1]), c.want) {
 			t.Errorf("%s: %d, want %d and %q next to #%s: %s", c.name, st, c.status, c.want, c.id, body)
 			continue
 		}

@@ -169,7 +169,7 @@ func TestRenewPage(t *testing.T) {
 	}
 
 	if st, body := lifeSignIn(t, w, "admin@shop.example").get("/entitlements/S-100/renew"); st != http.StatusForbidden ||
-		!strings.Contains(body, "only the owner, its delegates and the vendor") || strings.Contains(body, "EUR") {
+		!hasMessage(body, "only the owner, its delegates and the vendor") || strings.Contains(body, "EUR") {
 		t.Errorf("the reseller's renew page: %d %s", st, body)
 	}
 	nobody := lifeSignIn(t, w, "admin@nobody.example")
@@ -208,7 +208,7 @@ func TestRenewalPages(t *testing.T) {
 	long := strings.Repeat("x", 2001)
 	st, body, _ := owner.post("/entitlements/S-100/renew", "/entitlements/S-100/renew",
 		url.Values{"route": {"partner_of_record"}, "partner": {"RIVAL"}, "message": {long}})
-	if st != http.StatusUnprocessableEntity || !strings.Contains(body, `<p class="field-error" id="renew-message-error" role="alert">at most 2000 characters</p>`) ||
+	if st != http.StatusUnprocessableEntity || !strings.Contains(body, `<p class="field-error" id="renew-message-error" role="alert">At most 2000 characters</p>`) ||
 		!strings.Contains(body, `aria-describedby="renew-message-hint renew-message-error"`) || !strings.Contains(body, long) {
 		t.Errorf("long message: %d %s", st, body)
 	}
@@ -255,7 +255,7 @@ func TestRenewalPages(t *testing.T) {
 	}
 	// The recipient may not withdraw: the problem next to the status.
 	st, body, _ = shop.post("/renewals", "/renewals/"+id, url.Values{"status": {"withdrawn"}, "note": {"n"}})
-	if st != http.StatusUnprocessableEntity || !strings.Contains(body, `id="rr-`+id+`-status-error" role="alert">must be &#34;quoted&#34;, &#34;won&#34; or &#34;lost&#34;`) {
+	if st != http.StatusUnprocessableEntity || !strings.Contains(body, `id="rr-`+id+`-status-error" role="alert">Must be &#34;quoted&#34;, &#34;won&#34; or &#34;lost&#34;`) {
 		t.Errorf("the recipient withdraws: %d %s", st, body)
 	}
 	st, body = shop.follow("/renewals", "/renewals/"+id, url.Values{"status": {"quoted"}, "note": {"Quote Q-17 sent to Ann."}})
@@ -309,8 +309,8 @@ func TestTransferPages(t *testing.T) {
 	for _, tc := range []struct {
 		to, want string
 	}{
-		{"", `<p class="field-error" id="transfer-to-error" role="alert">required: the key of the company that is to own the entitlement</p>`},
-		{"GHOST", `<p class="field-error" id="transfer-to-error" role="alert">no company with key GHOST</p>`},
+		{"", `<p class="field-error" id="transfer-to-error" role="alert">Required: the key of the company that is to own the entitlement</p>`},
+		{"GHOST", `<p class="field-error" id="transfer-to-error" role="alert">No company with key GHOST</p>`},
 		{"PLANT", `<p class="field-error" id="transfer-to-error" role="alert">PLANT owns this entitlement already</p>`},
 	} {
 		st, body, _ := plant.post(renew, "/entitlements/S-100/transfer", url.Values{"to": {tc.to}, "message": {"m"}})
@@ -393,7 +393,7 @@ func TestTransferPages(t *testing.T) {
 	}
 	// NEWCO owns S-100 now: its renew page has a form, for the CSRF token.
 	if st, body, _ := member.post("/entitlements/S-100/renew", "/transfers/"+id2[1]+"/accept", url.Values{}); st != http.StatusForbidden ||
-		!strings.Contains(body, "only administrators of NEWCO") {
+		!hasMessage(body, "only administrators of NEWCO") {
 		t.Errorf("a member accepts: %d %s", st, body)
 	}
 	w.clock.Advance(16 * 24 * time.Hour)

@@ -522,7 +522,7 @@ func TestWebhooksPage(t *testing.T) {
 	ob := w.portalSession(t, other)
 	st1, p1 := w.fetchPage(t, ob, "/webhooks/"+id[1])
 	st2, p2 := w.fetchPage(t, ob, "/webhooks/987654321")
-	if st1 != http.StatusNotFound || st2 != http.StatusNotFound || strings.Replace(p1, "webhook "+id[1]+" not found", "webhook 987654321 not found", 1) != p2 {
+	if st1 != http.StatusNotFound || st2 != http.StatusNotFound || strings.Replace(p1, "Webhook "+id[1]+" not found", "Webhook 987654321 not found", 1) != p2 {
 		t.Errorf("another company: %d %d\n%s\n%s", st1, st2, p1, p2)
 	}
 

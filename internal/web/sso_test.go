@@ -616,7 +616,7 @@ func TestVendorSSOPage(t *testing.T) {
 	} {
 		st, body, _ := admin.post("/vendor/sso", tc.form)
 		body = html.UnescapeString(body)
-		if st != http.StatusUnprocessableEntity || !strings.Contains(body, `id="`+tc.field+`-error" role="alert">`) || !strings.Contains(body, tc.want) {
+		if st != http.StatusUnprocessableEntity || !strings.Contains(body, `id="`+tc.field+`-error" role="alert">`) || !hasMessage(body, tc.want) {
 			t.Errorf("%s: %d, want 422 with %q at #%s", tc.name, st, tc.want, tc.field)
 		}
 	}

@@ -357,7 +357,7 @@ func TestTwoFactorPortal(t *testing.T) {
 		t.Fatalf("the second step: %d %s", res.status, clip(res.body))
 	}
 	res = form("/login/two-factor", url.Values{"code": {"000000"}, "next": {"/delegations"}})
-	if w.totpCode(t, key, 0) != "000000" && (res.status != http.StatusUnauthorized || !strings.Contains(string(res.body), "the code is wrong")) {
+	if w.totpCode(t, key, 0) != "000000" && (res.status != http.StatusUnauthorized || !hasMessage(string(res.body), "the code is wrong")) {
 		t.Errorf("a wrong code: %d %s", res.status, clip(res.body))
 	}
 	res = form("/login/two-factor", url.Values{"code": {w.totpCode(t, key, 0)}, "next": {"/delegations"}})
