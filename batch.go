@@ -139,18 +139,21 @@ type Validator struct {
 	companies map[string]struct{} // of the batch
 	msas      map[string]MSA      // of the batch
 	pos       map[poKey]int       // PO of the import → line of its first order ×2, +1 once its subscription IDs count
-	subs      map[string]int      // subscription ID → line that introduced it, since the last Written
-	subRows   map[string]int      // subscription ID → the input line of its order line (its CSV row), for messages
+	subs      map[string]subSeen  // subscription ID → where it was introduced, since the last Written
 	partial   bool                // an order was Partial: nothing may be written
 }
 
 type poKey struct{ pe, po string }
 
+// subSeen is where a subscription ID was met: its order's line, and the
+// input line of its order line (the CSV row; the order's line for JSONL).
+type subSeen struct{ order, row int }
+
 // NewValidator checks the companies, MSAs and prices of b (not its orders)
 // and returns the validator of its orders.
 func NewValidator(ctx context.Context, cat Catalog, b Batch) (*Validator, error) {
 	v := &Validator{cat: cat, companies: map[string]struct{}{}, msas: map[string]MSA{},
-		pos: map[poKey]int{}, subs: map[string]int{}, subRows: map[string]int{}}
+		pos: map[poKey]int{}, subs: map[string]subSeen{}}
 
 	// Companies: valid, one record per key, at most one vendor.
 	vendor, err := cat.VendorKey(ctx)
@@ -253,7 +256,6 @@ func (v *Validator) refCompany(ctx context.Context, line int, field, key string)
 func (v *Validator) Written() {
 	if v.OK() {
 		clear(v.subs)
-		clear(v.subRows)
 	}
 }
 
@@ -345,15 +347,15 @@ func (v *Validator) Order(ctx context.Context, o Sourced[Order]) (recorded bool,
 			continue
 		}
 		field := fmt.Sprintf("lines[%d].subscription_id", i)
-		if first, dup := v.subs[l.SubscriptionID]; dup && first != line {
-			v.at(line, field, "subscription ID %s is also on line %d of this import", l.SubscriptionID, v.subRows[l.SubscriptionID])
+		if first, dup := v.subs[l.SubscriptionID]; dup && first.order != line {
+			v.at(line, field, "subscription ID %s is also on line %d of this import", l.SubscriptionID, first.row)
 			continue
 		}
-		v.subs[l.SubscriptionID] = line
-		v.subRows[l.SubscriptionID] = line
+		seen := subSeen{order: line, row: line}
 		if i < len(o.Rows) {
-			v.subRows[l.SubscriptionID] = o.Rows[i]
+			seen.row = o.Rows[i]
 		}
+		v.subs[l.SubscriptionID] = seen
 		if exists {
 			continue // identical re-import: its subscriptions are its own
 		}

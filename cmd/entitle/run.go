@@ -71,12 +71,13 @@ func runAt(ctx context.Context, args []string, getenv func(string) string, stdin
 				printCommandHelp(stdout, c, nil)
 				return 0
 			}
-			if len(args) == 2 && len(groupCommands(args[1])) > 0 {
+			group := len(groupCommands(args[1])) > 0
+			if len(args) == 2 && group {
 				printGroupHelp(stdout, args[1])
 				return 0
 			}
 			fmt.Fprintf(stderr, "entitle: unknown command %q\n\n", strings.Join(args[1:], " "))
-			if len(groupCommands(args[1])) > 0 {
+			if group {
 				printGroupHelp(stderr, args[1])
 			} else {
 				printHelp(stderr)

@@ -41,23 +41,8 @@ func sqliteSetIndexesAside(ctx context.Context, tx *sql.Tx, b entitle.Batch) ([]
 	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM orders)`).Scan(&recorded); err != nil || recorded {
 		return nil, err
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT name, sql FROM sqlite_master
-		WHERE type = 'index' AND sql LIKE 'CREATE INDEX %' AND tbl_name IN (`+placeholders(len(sqliteBulkTables))+`)
-		ORDER BY name`, anys(sqliteBulkTables)...)
+	idx, err := sqliteIndexes(ctx, tx, `sql LIKE 'CREATE INDEX %' AND tbl_name IN (`+placeholders(len(sqliteBulkTables))+`)`, anys(sqliteBulkTables)...)
 	if err != nil {
-		return nil, err
-	}
-	var idx []sqliteIndex
-	for rows.Next() {
-		var i sqliteIndex
-		if err := rows.Scan(&i.name, &i.sql); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		idx = append(idx, i)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	for _, i := range idx {
@@ -66,6 +51,26 @@ func sqliteSetIndexesAside(ctx context.Context, tx *sql.Tx, b entitle.Batch) ([]
 		}
 	}
 	return idx, nil
+}
+
+// sqliteIndexes are the indexes sqlite_master records with their SQL (not
+// those SQLite makes for a primary key or UNIQUE) that match cond, by name.
+func sqliteIndexes(ctx context.Context, tx *sql.Tx, cond string, args ...any) ([]sqliteIndex, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT name, sql FROM sqlite_master
+		WHERE type = 'index' AND sql IS NOT NULL AND `+cond+` ORDER BY name`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var idx []sqliteIndex
+	for rows.Next() {
+		var i sqliteIndex
+		if err := rows.Scan(&i.name, &i.sql); err != nil {
+			return nil, err
+		}
+		idx = append(idx, i)
+	}
+	return idx, rows.Err()
 }
 
 // sqliteSortCacheKiB is the page cache (KiB) of the connection while it

@@ -116,22 +116,8 @@ func sqliteRebuildEntitlements(ctx context.Context, db *sql.DB, withoutRowid boo
 		return err
 	}
 	defer tx.Rollback()
-	var idx []sqliteIndex
-	rows, err := tx.QueryContext(ctx, `SELECT name, sql FROM sqlite_master
-		WHERE type = 'index' AND tbl_name = 'entitlements' AND sql IS NOT NULL ORDER BY name`)
+	idx, err := sqliteIndexes(ctx, tx, `tbl_name = 'entitlements'`)
 	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var i sqliteIndex
-		if err := rows.Scan(&i.name, &i.sql); err != nil {
-			rows.Close()
-			return err
-		}
-		idx = append(idx, i)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	for _, q := range []string{
@@ -144,10 +130,8 @@ func sqliteRebuildEntitlements(ctx context.Context, db *sql.DB, withoutRowid boo
 			return fmt.Errorf("rebuild entitlements: %w", err)
 		}
 	}
-	for _, i := range idx {
-		if _, err := tx.ExecContext(ctx, i.sql); err != nil {
-			return fmt.Errorf("rebuild entitlements: index %s: %w", i.name, err)
-		}
+	if err := sqliteIndexesBack(ctx, tx, idx); err != nil {
+		return fmt.Errorf("rebuild entitlements: %w", err)
 	}
 	// The tables that refer to entitlements still find every row they name.
 	var broken int
