@@ -5,10 +5,12 @@
 # The portal's screenshots for the README: the browser tests
 # (internal/web/browser_*_test.go) drive headless Chromium through every
 # page on the demo channel, at a fixed date, and save each page they visit.
+# (Not the accessibility checks, browser_a11y_test.go: they save no page and
+# need axe-core.)
 screenshots:
 	rm -f docs/screenshots/*.png
 	ENTITLE_TEST_BROWSER=1 ENTITLE_SCREENSHOTS=$(CURDIR)/docs/screenshots \
-		go test -count=1 -run Browser ./internal/web/
+		go test -count=1 -run Browser -skip 'Browser(Accessibility|Keyboard|FocusVisible)' ./internal/web/
 
 # Release builds: static binaries (no cgo: the SQLite driver is pure Go) for
 # the four platforms, reproducible (-trimpath), with the version stamped in
