@@ -79,7 +79,9 @@ func (s *Service) now() time.Time {
 	return s.Now().UTC()
 }
 
-func (s *Service) premium() entitle.Decimal {
+// Premium is how much more, in percent, buying direct from the vendor
+// costs than the partner price: DirectPremium, else DefaultDirectPremium.
+func (s *Service) Premium() entitle.Decimal {
 	if s.DirectPremium == "" {
 		return DefaultDirectPremium
 	}

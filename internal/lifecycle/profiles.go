@@ -26,11 +26,17 @@ func (s *Service) Profile(ctx context.Context, c entitle.Actor) (entitle.Profile
 // listable are the kinds of company the partner directory lists.
 var listable = []entitle.Kind{entitle.KindDistributor, entitle.KindReseller, entitle.KindMSP}
 
+// ProfileEditable says whether c may change its company's profile (its
+// administrators): nil, or the refusal SetProfile would answer.
+func (s *Service) ProfileEditable(c entitle.Actor) error {
+	return policy.EditProfile(c, c.Company).Err("company", c.Company)
+}
+
 // SetProfile changes the caller's company profile (its administrators): how
 // customers reach it, and whether it is listed in the partner directory
 // (distributors, resellers and MSPs only).
 func (s *Service) SetProfile(ctx context.Context, c entitle.Actor, ch ProfileChange) (entitle.Profile, error) {
-	if err := policy.EditProfile(c, c.Company).Err("company", c.Company); err != nil {
+	if err := s.ProfileEditable(c); err != nil {
 		return entitle.Profile{}, err
 	}
 	p, err := s.Store.Profile(ctx, c.Company)
@@ -60,7 +66,7 @@ func (s *Service) SetProfile(ctx context.Context, c entitle.Actor, ch ProfileCha
 		p.Website = v
 	}
 	if ch.Listed != nil {
-		if *ch.Listed && !kindListable(p.Company.Kind) {
+		if *ch.Listed && !Listable(p.Company.Kind) {
 			ps.Add("listed", "only distributors, resellers and MSPs are listed in the partner directory")
 		}
 		p.Listed = *ch.Listed
@@ -72,7 +78,9 @@ func (s *Service) SetProfile(ctx context.Context, c entitle.Actor, ch ProfileCha
 	return p, s.Store.SetProfile(ctx, p, ev)
 }
 
-func kindListable(k entitle.Kind) bool {
+// Listable reports whether a company of kind k may be listed in the
+// partner directory.
+func Listable(k entitle.Kind) bool {
 	for _, l := range listable {
 		if k == l {
 			return true
@@ -91,6 +99,47 @@ func (s *Service) Directory(ctx context.Context) ([]disclose.Partner, error) {
 	out := make([]disclose.Partner, 0, len(ps))
 	for _, p := range ps {
 		out = append(out, disclose.PartnerOf(p))
+	}
+	return out, nil
+}
+
+// Buying is where any company can buy: from the partners listed in the
+// directory (recommended), or direct from the vendor at the partner price
+// plus Premium.
+type Buying struct {
+	Partners []disclose.Partner `json:"partners"`
+	// Vendor is the vendor and how to reach it (its own profile); nil
+	// before the vendor is recorded.
+	Vendor  *disclose.Partner `json:"vendor,omitempty"`
+	Premium entitle.Decimal   `json:"premium_percent"`
+}
+
+// WhereToBuy lists the ways any company can buy: the partners that chose
+// to be listed in the directory — as Directory, the vendor aside, as on a
+// renewal's options — and the vendor direct at the premium. Any user may
+// read it, with or without an entitlement.
+func (s *Service) WhereToBuy(ctx context.Context) (Buying, error) {
+	out := Buying{Partners: []disclose.Partner{}, Premium: s.Premium()}
+	dir, err := s.Directory(ctx)
+	if err != nil {
+		return out, err
+	}
+	vendorKey, err := s.Store.VendorKey(ctx)
+	if err != nil {
+		return out, err
+	}
+	for _, p := range dir {
+		if p.Key != vendorKey {
+			out.Partners = append(out.Partners, p)
+		}
+	}
+	if vendorKey != "" {
+		vp, err := s.Store.Profile(ctx, vendorKey)
+		if err != nil {
+			return out, err
+		}
+		v := disclose.PartnerOf(vp)
+		out.Vendor = &v
 	}
 	return out, nil
 }

@@ -125,8 +125,8 @@ func (s *Service) Options(ctx context.Context, c entitle.Actor, sub string) (Opt
 			return Options{}, err
 		}
 		p := disclose.PartnerOf(vp)
-		o := Option{Route: entitle.RouteDirect, Partner: &p, Premium: s.premium()}
-		priceOf(&o, price.PlusPercent(s.premium()))
+		o := Option{Route: entitle.RouteDirect, Partner: &p, Premium: s.Premium()}
+		priceOf(&o, price.PlusPercent(s.Premium()))
 		out.Options = append(out.Options, o)
 	}
 	return out, s.audit(ctx, c, "renewal.options", sub, d, "ok", nil)
