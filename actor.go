@@ -13,6 +13,9 @@ type Actor struct {
 	// actor: "cli" for the console, "webhook:ID", "notices".
 	Email string
 	Name  string // the user's name; "" for a system actor
+	// Language is the user's own choice of language for pages and mails
+	// (User.Language); it decides nothing.
+	Language string
 }
 
 // User reports whether a signed-in user acts (not the console or the portal

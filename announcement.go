@@ -11,6 +11,7 @@ type Announcement struct {
 	Title     string
 	Text      string
 	Link      string    // an https URL, or ""
+	LinkText  string    // the words the link shows; "" for "More about <Title>"
 	Starts    time.Time // in force from this instant…
 	Ends      time.Time // …until this one, exclusive
 	CreatedAt time.Time

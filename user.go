@@ -23,6 +23,9 @@ type User struct {
 	Admin     bool   // company administrator
 	Status    UserStatus
 	CreatedAt time.Time
+	// Language is the language the user reads the portal and its mails in:
+	// "en", "de", or "" for the browser's choice (Accept-Language).
+	Language string
 }
 
 // NormalizeEmail is the form in which emails are compared and stored:
@@ -69,5 +72,5 @@ type UserChange struct {
 
 // Actor is u acting, in a deployment whose vendor company has key vendor.
 func (u User) Actor(vendor string) Actor {
-	return Actor{Company: u.Company, Vendor: vendor != "" && vendor == u.Company, Admin: u.Admin, UserID: u.ID, Email: u.Email, Name: u.Name}
+	return Actor{Company: u.Company, Vendor: vendor != "" && vendor == u.Company, Admin: u.Admin, UserID: u.ID, Email: u.Email, Name: u.Name, Language: u.Language}
 }

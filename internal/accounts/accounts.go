@@ -69,6 +69,7 @@ type Store interface {
 	// The notices a user chooses to receive (notices.go).
 	NoticeChoices(ctx context.Context, user int64) (map[string]bool, error)
 	SetNoticeChoices(ctx context.Context, user int64, choices map[string]bool, now time.Time, ev entitle.AuditEvent) error
+	SetUserLanguage(ctx context.Context, user int64, lang string, ev entitle.AuditEvent) error
 }
 
 // Limits are the rate limits of signing in; a zero Limit is off.
@@ -157,7 +158,7 @@ var (
 	errTokenInvalid  = entitle.Errorf(entitle.CodeUnauthenticated, "the API token is not valid (unknown, expired or revoked)")
 	errSessionEnded  = entitle.Errorf(entitle.CodeUnauthenticated, "your session has ended: sign in again")
 	errUserDisabled  = entitle.Errorf(entitle.CodeUnauthenticated, "this account is disabled: ask an administrator of your company")
-	errNoCredentials = entitle.Errorf(entitle.CodeInvalid, "enter your email address and your password")
+	ErrNoCredentials = entitle.Errorf(entitle.CodeInvalid, "enter your email address and your password")
 )
 
 // ByToken returns the user an API token belongs to and the token's scopes:
@@ -227,7 +228,7 @@ func (s *Service) actor(ctx context.Context, u entitle.UserRecord) (entitle.Acto
 func (s *Service) SignIn(ctx context.Context, email, password, addr, replacing string, meta entitle.SessionMeta) (secret string, a entitle.Actor, err error) {
 	email = entitle.NormalizeEmail(email)
 	if email == "" || password == "" {
-		return "", entitle.Actor{}, errNoCredentials
+		return "", entitle.Actor{}, ErrNoCredentials
 	}
 	now := s.now()
 	account, address := "login-account:"+email, "login-address:"+addr

@@ -13,6 +13,7 @@ import (
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/auth"
+	"github.com/entitle-portal/entitle/internal/i18n"
 	"github.com/entitle-portal/entitle/internal/mail"
 	"github.com/entitle-portal/entitle/internal/policy"
 	"github.com/entitle-portal/entitle/internal/ratelimit"
@@ -45,6 +46,9 @@ const MsgResetSent = "If an account uses this address, a link to set a new passw
 type resetJob struct {
 	email string
 	by    entitle.Actor // the administrator who sends it; zero: the user asked
+	// lang is the language of the request that asked: the mail's, unless
+	// the user chose one.
+	lang i18n.Lang
 }
 
 func (s *Service) resetTTL() time.Duration {
@@ -72,7 +76,7 @@ func (s *Service) Forgot(ctx context.Context, email, addr string) error {
 		limit{s.Limits.ForgotPerAddress, "password reset requests from your address", "forgot-address:" + addr}); err != nil {
 		return err
 	}
-	s.enqueue(resetJob{email: email})
+	s.enqueue(resetJob{email: email, lang: i18n.FromContext(ctx)})
 	return nil
 }
 
@@ -89,7 +93,7 @@ func (s *Service) SendReset(ctx context.Context, a entitle.Actor, id int64) (ent
 	if err := policy.SendPasswordReset(a, u.User).Err("user", strconv.FormatInt(id, 10)); err != nil {
 		return entitle.User{}, err
 	}
-	s.enqueue(resetJob{email: u.Email, by: a})
+	s.enqueue(resetJob{email: u.Email, by: a, lang: i18n.FromContext(ctx)})
 	return u.User, nil
 }
 
@@ -346,7 +350,11 @@ func (s *Service) sendReset(j resetJob) {
 		s.log().Error("password reset link not recorded", slog.String("email", j.email), slog.Any("err", err))
 		return
 	}
-	m, err := s.resetMessage(ctx, u, j.by, link, expires)
+	lang := j.lang
+	if l := i18n.Lang(u.Language); l.Valid() {
+		lang = l
+	}
+	m, err := s.resetMessage(ctx, i18n.For(lang), u, j.by, link, expires)
 	if err == nil {
 		err = mail.Retry{Sender: s.Mailer, Attempts: 4, Backoff: 5 * time.Second}.Send(ctx, m)
 	}
@@ -362,38 +370,41 @@ func (s *Service) auditLog(ctx context.Context, ev entitle.AuditEvent) {
 }
 
 var resetHTML = template.Must(template.New("reset").Parse(`<!doctype html>
-<html><body style="font-family: sans-serif; line-height: 1.5">
-<p>Hello {{.Name}},</p>
+<html lang="{{.Lang}}"><body style="font-family: sans-serif; line-height: 1.5">
+<p>{{.Hello}}</p>
 <p>{{.Why}}</p>
-<p><a href="{{.Link}}">Set a new password</a></p>
-<p>The link works once and until {{.Expires}}. Setting a new password signs you out everywhere. If you did not ask for this, ignore this message: your password stays as it is.</p>
+<p><a href="{{.Link}}">{{.Set}}</a></p>
+<p>{{.Expiry}}</p>
 </body></html>
 `))
 
-// resetMessage composes the mail with the reset link.
-func (s *Service) resetMessage(ctx context.Context, u entitle.UserRecord, by entitle.Actor, link string, expires time.Time) (mail.Message, error) {
-	portal := "entitlement portal"
+// resetMessage composes the mail with the reset link, in p's language.
+func (s *Service) resetMessage(ctx context.Context, p *i18n.Printer, u entitle.UserRecord, by entitle.Actor, link string, expires time.Time) (mail.Message, error) {
+	portal := p.T("mail.portal_plain")
 	if vendor, err := s.Store.VendorKey(ctx); err == nil && vendor != "" {
 		if v, err := s.Store.Company(ctx, vendor); err == nil {
-			portal = v.Name + " entitlement portal"
+			portal = p.T("mail.portal", "Vendor", v.Name)
 		}
 	}
-	why := "Someone, probably you, asked to set a new password for " + u.Email + " on the " + portal + "."
+	why := p.T("mail.reset.why", "Email", u.Email, "Portal", portal)
 	if by.User() {
 		who := by.Name
 		if who == "" {
 			who = by.Email
 		}
-		why = who + ", an administrator of your company, sent you a link to set a new password for " + u.Email + " on the " + portal + "."
+		why = p.T("mail.reset.why_admin", "Who", who, "Email", u.Email, "Portal", portal)
 	}
-	data := struct{ Name, Why, Link, Expires string }{u.Name, why, link, expires.UTC().Format("2006-01-02 15:04 UTC")}
+	data := struct {
+		Lang                          i18n.Lang
+		Hello, Why, Set, Link, Expiry string
+	}{Lang: p.Lang(), Hello: p.T("mail.hello_name", "Name", u.Name), Why: why, Set: p.T("mail.reset.set"), Link: link,
+		Expiry: p.T("mail.reset.expiry", "Expires", expires.UTC().Format("2006-01-02 15:04 UTC"))}
 	var html strings.Builder
 	if err := resetHTML.Execute(&html, data); err != nil {
 		return mail.Message{}, err
 	}
-	text := fmt.Sprintf("Hello %s,\n\n%s\n\nSet a new password:\n%s\n\nThe link works once and until %s. Setting a new password signs you out everywhere. If you did not ask for this, ignore this message: your password stays as it is.\n",
-		u.Name, why, link, data.Expires)
-	return mail.Message{To: []string{u.Email}, Subject: "Set a new password on the " + portal, Text: text, HTML: html.String(),
+	text := data.Hello + "\n\n" + why + "\n\n" + data.Set + ":\n" + link + "\n\n" + data.Expiry + "\n"
+	return mail.Message{To: []string{u.Email}, Subject: p.T("mail.reset.subject", "Portal", portal), Text: text, HTML: html.String(),
 		Headers: map[string]string{"X-Entitle-Password-Reset": "1"}}, nil
 }
 

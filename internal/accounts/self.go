@@ -9,6 +9,7 @@ import (
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/auth"
+	"github.com/entitle-portal/entitle/internal/i18n"
 	"github.com/entitle-portal/entitle/internal/policy"
 )
 
@@ -29,6 +30,25 @@ const maxTokenName = 100
 
 func (s *Service) account(a entitle.Actor) error {
 	return policy.ManageAccount(a).Err("account", "")
+}
+
+// SetLanguage sets the language a reads the portal and its mails in: one of
+// i18n.Langs, or "" for the browser's choice (Accept-Language).
+func (s *Service) SetLanguage(ctx context.Context, a entitle.Actor, lang string) error {
+	if err := s.account(a); err != nil {
+		return err
+	}
+	if lang != "" && !i18n.Lang(lang).Valid() {
+		var p entitle.Problems
+		p.Add("language", "%q is not a language of the portal: en, de, or empty for the browser's", lang)
+		return p.Err()
+	}
+	if lang == a.Language {
+		return nil
+	}
+	now := s.now()
+	return s.Store.SetUserLanguage(ctx, a.UserID, lang, entitle.AuditEvent{At: now, Actor: a.Email, Company: a.Company,
+		Action: "account.language", Object: a.Email, Outcome: "ok", Detail: "language=" + lang})
 }
 
 // OwnSession is a session in its user's list: Current is the one the list

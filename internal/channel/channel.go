@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -177,11 +178,13 @@ const (
 	MaxTitle = 120
 	MaxText  = 1000
 	MaxLink  = 500
+	// MaxLinkText bounds the words a link shows.
+	MaxLinkText = 80
 )
 
 // Draft is an announcement as the vendor writes it: dates as YYYY-MM-DD.
 type Draft struct {
-	Title, Text, Link, Starts, Ends string
+	Title, Text, Link, LinkText, Starts, Ends string
 }
 
 // Announcements returns up to limit announcements before the one with ID
@@ -222,6 +225,14 @@ func (s *Service) Post(ctx context.Context, a entitle.Actor, path string, f Draf
 			ps.Add("link", "Enter a web address starting with https:// (or leave the link empty).")
 		}
 	}
+	switch n := utf8.RuneCountInString(f.LinkText); {
+	case n > 0 && f.Link == "":
+		ps.Add("link_text", "A link text needs a link: enter its address, or leave both empty.")
+	case n > MaxLinkText:
+		ps.Add("link_text", "Keep the link text to %d characters or fewer (it has %d).", MaxLinkText, n)
+	case strings.ContainsAny(f.LinkText, "\r\n"):
+		ps.Add("link_text", "Keep the link text to one line.")
+	}
 	first, last := today, entitle.Date{}
 	datesOK := true
 	if f.Starts != "" {
@@ -251,7 +262,7 @@ func (s *Service) Post(ctx context.Context, a entitle.Actor, path string, f Draf
 	if err := ps.Err(); err != nil {
 		return entitle.Announcement{}, err
 	}
-	ann := entitle.Announcement{Title: f.Title, Text: f.Text, Link: f.Link, Starts: first.Time(), Ends: last.AddDays(1).Time(),
+	ann := entitle.Announcement{Title: f.Title, Text: f.Text, Link: f.Link, LinkText: f.LinkText, Starts: first.Time(), Ends: last.AddDays(1).Time(),
 		CreatedAt: now, CreatedBy: a.Email}
 	ev := entitle.AuditEvent{At: now, Actor: a.Email, Company: a.Company, Action: "announcement.post", Basis: dec.Basis, Outcome: "ok",
 		Detail: fmt.Sprintf("%q from %s to %s", f.Title, first, last)}
@@ -282,6 +293,13 @@ func (s *Service) Banners(ctx context.Context, a entitle.Actor) ([]entitle.Annou
 		return nil, nil
 	}
 	return s.Store.Banners(ctx, a.UserID, s.now())
+}
+
+// SignInBanners returns the announcements in force, for the sign-in page:
+// a vendor's notice to every user of the portal reaches them before they
+// sign in too (it names no company and no entitlement).
+func (s *Service) SignInBanners(ctx context.Context) ([]entitle.Announcement, error) {
+	return s.Store.Banners(ctx, 0, s.now())
 }
 
 // Dismiss hides announcement id from user a for good.

@@ -13,29 +13,33 @@ import (
 	"time"
 
 	"github.com/entitle-portal/entitle"
+	"github.com/entitle-portal/entitle/internal/i18n"
 	"github.com/entitle-portal/entitle/internal/mail"
 )
 
 var invitationHTML = template.Must(template.New("invitation").Parse(`<!doctype html>
-<html><body style="font-family: sans-serif; line-height: 1.5">
-<p>Hello,</p>
-<p>{{.Who}} invited you to join {{.Company}} on the {{.Portal}}, where {{.Company}} sees its software orders and entitlements{{if .Admin}}. You will be an administrator of {{.Company}} there{{end}}.</p>
-<p><a href="{{.Link}}">Join {{.Company}} on the portal</a></p>
-<p>The link works once and until {{.Expires}}. If you did not expect this invitation, ignore this message.</p>
+<html lang="{{.Lang}}"><body style="font-family: sans-serif; line-height: 1.5">
+<p>{{.Hello}}</p>
+<p>{{.Body}}</p>
+<p><a href="{{.Link}}">{{.Join}}</a></p>
+<p>{{.Expiry}}</p>
 </body></html>
 `))
 
-// message composes the invitation mail with its link. The secret token is
-// only ever in the mail; the database holds its hash.
+// message composes the invitation mail with its link, in the language of
+// the request that invites (i18n.FromContext: the inviter's). The secret
+// token is only ever in the mail; the database holds its hash.
 func (s *Service) message(ctx context.Context, from entitle.Actor, inv entitle.Invitation, token string) (mail.Message, error) {
 	co, err := s.Store.Company(ctx, inv.Company)
 	if err != nil {
 		return mail.Message{}, err
 	}
-	portal, vendorName := "entitlement portal", "the vendor"
+	lang := i18n.FromContext(ctx)
+	p := i18n.For(lang)
+	portal, vendorName := p.T("mail.portal_plain"), p.T("mail.vendor_plain")
 	if vendor, err := s.Store.VendorKey(ctx); err == nil && vendor != "" {
 		if v, err := s.Store.Company(ctx, vendor); err == nil {
-			portal, vendorName = v.Name+" entitlement portal", v.Name
+			portal, vendorName = p.T("mail.portal", "Vendor", v.Name), v.Name
 		}
 	}
 	who, name := vendorName, vendorName // the operator invites on the vendor's behalf
@@ -44,30 +48,31 @@ func (s *Service) message(ctx context.Context, from entitle.Actor, inv entitle.I
 		if name == "" {
 			name = from.Email
 		}
-		who = name + " of " + co.Name
+		who = p.T("mail.who", "Name", name, "Company", co.Name)
 	}
+	body := "mail.invite.body"
+	if inv.Admin {
+		body = "mail.invite.body_admin"
+	}
+	link := strings.TrimSuffix(s.BaseURL, "/") + "/invitations/accept?token=" + url.QueryEscape(token)
+	expires := inv.ExpiresAt.UTC().Format("2006-01-02 15:04 UTC")
 	data := struct {
-		Who, Company, Portal, Link, Expires string
-		Admin                               bool
+		Lang                            i18n.Lang
+		Hello, Body, Join, Expiry, Link string
 	}{
-		Who: who, Company: co.Name, Portal: portal, Admin: inv.Admin,
-		Link:    strings.TrimSuffix(s.BaseURL, "/") + "/invitations/accept?token=" + url.QueryEscape(token),
-		Expires: inv.ExpiresAt.UTC().Format("2006-01-02 15:04 UTC"),
+		Lang: lang, Hello: p.T("mail.hello"), Link: link,
+		Body:   p.T(body, "Who", who, "Company", co.Name, "Portal", portal),
+		Join:   p.T("mail.invite.join", "Company", co.Name),
+		Expiry: p.T("mail.invite.expiry", "Expires", expires),
 	}
 	var html strings.Builder
 	if err := invitationHTML.Execute(&html, data); err != nil {
 		return mail.Message{}, err
 	}
-	admin := ""
-	if inv.Admin {
-		admin = fmt.Sprintf(" You will be an administrator of %s there.", data.Company)
-	}
-	text := fmt.Sprintf("Hello,\n\n%s invited you to join %s on the %s, where %s sees its software orders and entitlements.%s\n\nJoin %s on the portal:\n%s\n\nThe link works once and until %s. If you did not expect this invitation, ignore this message.\n",
-		who, data.Company, portal, data.Company, admin, data.Company, data.Link, data.Expires)
-	subject := fmt.Sprintf("%s invited you to join %s on the %s", name, co.Name, portal)
+	text := data.Hello + "\n\n" + data.Body + "\n\n" + data.Join + ":\n" + link + "\n\n" + data.Expiry + "\n"
 	return mail.Message{
 		To:      []string{inv.Email},
-		Subject: subject,
+		Subject: p.T("mail.invite.subject", "Name", name, "Company", co.Name, "Portal", portal),
 		Text:    text,
 		HTML:    html.String(),
 		Headers: map[string]string{"X-Entitle-Invitation": strconv.FormatInt(inv.ID, 10)},

@@ -10,13 +10,13 @@ import (
 	"github.com/entitle-portal/entitle"
 )
 
-const announcementColumns = `a.id, a.title, a.body, a.link, a.starts_at, a.ends_at, a.created_at, a.created_by, a.ended_at, a.ended_by`
+const announcementColumns = `a.id, a.title, a.body, a.link, a.link_text, a.starts_at, a.ends_at, a.created_at, a.created_by, a.ended_at, a.ended_by`
 
 func scanAnnouncement(row interface{ Scan(...any) error }) (entitle.Announcement, error) {
 	var a entitle.Announcement
 	var starts, ends, created int64
 	var ended sql.NullInt64
-	err := row.Scan(&a.ID, &a.Title, &a.Text, &a.Link, &starts, &ends, &created, &a.CreatedBy, &ended, &a.EndedBy)
+	err := row.Scan(&a.ID, &a.Title, &a.Text, &a.Link, &a.LinkText, &starts, &ends, &created, &a.CreatedBy, &ended, &a.EndedBy)
 	a.Starts, a.Ends, a.CreatedAt = time.UnixMicro(starts).UTC(), time.UnixMicro(ends).UTC(), time.UnixMicro(created).UTC()
 	a.EndedAt = fromMicros(ended)
 	return a, err
@@ -30,9 +30,9 @@ func (db *DB) PostAnnouncement(ctx context.Context, a entitle.Announcement, ev e
 		return a, errors.New("an announcement must start before it ends")
 	}
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, db.d.q(`INSERT INTO announcements (title, body, link, starts_at, ends_at, created_at, created_by)
-			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`),
-			a.Title, a.Text, a.Link, a.Starts.UnixMicro(), a.Ends.UnixMicro(), a.CreatedAt.UnixMicro(), a.CreatedBy).Scan(&a.ID)
+		err := tx.QueryRowContext(ctx, db.d.q(`INSERT INTO announcements (title, body, link, link_text, starts_at, ends_at, created_at, created_by)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+			a.Title, a.Text, a.Link, a.LinkText, a.Starts.UnixMicro(), a.Ends.UnixMicro(), a.CreatedAt.UnixMicro(), a.CreatedBy).Scan(&a.ID)
 		if err != nil {
 			return err
 		}

@@ -22,6 +22,7 @@ func TestCheckSQLiteBackupOlderSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	raw.SetMaxOpenConns(2) // migration 27 rebuilds on a connection of its own
 	p, err := Migrator(raw, sqlite.name)
 	if err != nil {
 		t.Fatal(err)

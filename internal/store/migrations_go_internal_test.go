@@ -87,7 +87,7 @@ func TestEntitlementsKeyedBySubscription(t *testing.T) {
 	}
 	wantFKs("down to 26")
 
-	if _, err := p.Up(ctx); err != nil {
+	if _, err := p.UpTo(ctx, 27); err != nil {
 		t.Fatal(err)
 	}
 	up := snapshotEntitlements(t, raw)
@@ -104,7 +104,7 @@ func TestEntitlementsKeyedBySubscription(t *testing.T) {
 	if _, err := raw.ExecContext(ctx, `DELETE FROM goose_db_version WHERE version_id = 27`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.Up(ctx); err != nil {
+	if _, err := p.UpTo(ctx, 27); err != nil {
 		t.Fatalf("27 again on a rebuilt table: %v", err)
 	}
 	if v, err := p.GetDBVersion(ctx); err != nil || v != 27 {
@@ -133,7 +133,7 @@ func TestEntitlementsKeyedBySubscription(t *testing.T) {
 	}
 	conn.Close()
 	before := snapshotEntitlements(t, raw)
-	if _, err := p.Up(ctx); err == nil || !strings.Contains(err.Error(), "1 rows name an entitlement that is not there") {
+	if _, err := p.UpTo(ctx, 27); err == nil || !strings.Contains(err.Error(), "1 rows name an entitlement that is not there") {
 		t.Errorf("27 over a broken reference: %v, want refused", err)
 	}
 	if v, err := p.GetDBVersion(ctx); err != nil || v != 26 {

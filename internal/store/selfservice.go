@@ -62,6 +62,17 @@ func (db *DB) SetNoticeChoices(ctx context.Context, user int64, choices map[stri
 	})
 }
 
+// SetUserLanguage records the language user reads the portal and its mails
+// in ("" for the browser's), with its audit event.
+func (db *DB) SetUserLanguage(ctx context.Context, user int64, lang string, ev entitle.AuditEvent) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, db.d.q(`UPDATE users SET language = ? WHERE id = ?`), lang, user); err != nil {
+			return err
+		}
+		return db.appendAudit(ctx, tx, ev)
+	})
+}
+
 // RecentDeliveries returns the latest deliveries to endpoint webhookID
 // still kept, newest first, at most limit, without the endpoint's secret.
 func (db *DB) RecentDeliveries(ctx context.Context, webhookID int64, limit int) ([]entitle.Delivery, error) {

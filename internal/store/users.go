@@ -84,12 +84,12 @@ func (db *DB) AddUsers(ctx context.Context, users []entitle.UserRecord, now time
 	})
 }
 
-const userColumns = `u.id, u.email, u.name, c.key, u.admin, u.status, u.password_hash, u.created_at`
+const userColumns = `u.id, u.email, u.name, c.key, u.admin, u.status, u.password_hash, u.created_at, u.language`
 
 func scanUser(row interface{ Scan(...any) error }, extra ...any) (entitle.UserRecord, error) {
 	var u entitle.UserRecord
 	var created int64
-	err := row.Scan(append([]any{&u.ID, &u.Email, &u.Name, &u.Company, &u.Admin, &u.Status, &u.PasswordHash, &created}, extra...)...)
+	err := row.Scan(append([]any{&u.ID, &u.Email, &u.Name, &u.Company, &u.Admin, &u.Status, &u.PasswordHash, &created, &u.Language}, extra...)...)
 	u.CreatedAt = time.UnixMicro(created).UTC()
 	return u, err
 }

@@ -85,6 +85,7 @@ func TestBrowserAccessRequests(t *testing.T) {
 	}
 
 	// Signed out, the link leads to the sign-in page, and back.
+	m.openMenu()
 	if st := m.submit(button("Sign out")); st != http.StatusOK {
 		m.fail("sign out: status %d", st)
 	}

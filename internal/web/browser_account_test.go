@@ -47,8 +47,9 @@ func TestBrowserAccount(t *testing.T) {
 	u.Password = fresh
 	b.signIn(u)
 
-	// The Account page, from the name in the header.
-	if st := b.submit(`a[href="/account"]`); st != http.StatusOK || b.text("h1") != "Your account" {
+	// The Account page, from the user's menu (their name in the header).
+	b.openMenu()
+	if st := b.submit(`#me a[href="/account"]`); st != http.StatusOK || b.text("h1") != "Your account" {
 		b.fail("account page: %d %q", st, b.text("h1"))
 	}
 	if !strings.Contains(b.text("#sessions"), "this session") {

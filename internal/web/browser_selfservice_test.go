@@ -18,7 +18,8 @@ func TestBrowserSelfService(t *testing.T) {
 	if !b.exists("#expiring") {
 		b.fail("no expiring-soon panel on My entitlements")
 	}
-	if st := b.submit(`nav a[href="/webhooks"]`); st != http.StatusOK || b.text("h1") != "Webhooks" {
+	b.openMenu()
+	if st := b.submit(`#me a[href="/webhooks"]`); st != http.StatusOK || b.text("h1") != "Webhooks" {
 		b.fail("webhooks page: %d %q", st, b.text("h1"))
 	}
 	b.fill("webhook-url", rc.URL+"/browser")

@@ -443,6 +443,18 @@ func (b *tab) fill(id, value string) {
 	}
 }
 
+// openMenu opens the user's menu in the header (account, company profile,
+// webhooks, audit, sign out), as a person clicks on their name.
+func (b *tab) openMenu() {
+	b.t.Helper()
+	if !eval[bool](b, `document.getElementById('me').open`) {
+		b.do("open the user's menu", chromedp.Click("#me summary"))
+	}
+	if !eval[bool](b, `document.getElementById('me').open`) {
+		b.fail("the user's menu does not open")
+	}
+}
+
 // signIn signs in on the sign-in page as a demo user and lands on My
 // entitlements.
 func (b *tab) signIn(u demo.User) {
@@ -527,6 +539,40 @@ func (b *tab) shotAt(name string, width int64) {
 	}
 	if size[0] > float64(width) {
 		b.t.Errorf("%s: the page is %v px wide in a %d px window", name, size[0], width)
+	}
+	// Every table is in a box of its own (.scroll) that scrolls sideways on a
+	// phone, never the page; at the desktop width every table fits its box.
+	loose, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('table'))
+		.filter(t => !t.closest('.scroll')).map(t => t.id || t.className || 'table')`))
+	if err != nil {
+		b.fail("tables: %v", err)
+	}
+	for _, id := range loose {
+		b.t.Errorf("%s: a table is not in a box that scrolls (.scroll): %s", name, id)
+	}
+	// Dates are typed as they are shown, YYYY-MM-DD: no date picker, whose
+	// format follows the browser's locale (mm/dd/yyyy in an American one).
+	if n := eval[int](b, `document.querySelectorAll('input[type=date]').length`); n > 0 {
+		b.t.Errorf("%s: %d date pickers (type=date)", name, n)
+	}
+	if width == desktopWidth {
+		// The header is one line: its parts and every link of the
+		// navigation overlap one band.
+		if !eval[bool](b, `(() => {
+			const es = [...document.querySelectorAll('.bar > *, .bar nav li')].map(e => e.getBoundingClientRect());
+			return es.length == 0 || Math.max(...es.map(r => r.top)) < Math.min(...es.map(r => r.bottom));
+		})()`) {
+			b.t.Errorf("%s: the header takes more than one line at %d px (%s)", name, width, eval[string](b, `[...document.querySelectorAll('.bar > *, .bar nav li')].map(e => (e.innerText || e.tagName).trim().replace(/\s+/g, ' ').slice(0, 20) + '=' + Math.round(e.getBoundingClientRect().width)).join(', ')`))
+		}
+		over, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('.scroll'))
+			.filter(e => e.scrollWidth > e.clientWidth + 1)
+			.map(e => (e.querySelector('table') || e).id + ': ' + e.scrollWidth + ' px in ' + e.clientWidth + ' (columns: ' + Array.from(e.querySelectorAll('thead th'), h => h.textContent.trim() + '=' + Math.round(h.getBoundingClientRect().width)).join(', ') + ')')`))
+		if err != nil {
+			b.fail("table widths: %v", err)
+		}
+		for _, o := range over {
+			b.t.Errorf("%s: a table is wider than its box at %d px (#%s)", name, width, o)
+		}
 	}
 	// The page's full height at the window's width (chromedp's
 	// FullScreenshot would take the width of overflowing content too).

@@ -9,6 +9,7 @@ import (
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/disclose"
+	"github.com/entitle-portal/entitle/internal/i18n"
 )
 
 // Bulk delegation (README "Bulk delegation"): the owner's administrator
@@ -47,11 +48,12 @@ func (s *Server) bulkDelegationForm(w http.ResponseWriter, r *http.Request, c en
 		form.Problem = msg
 		return s.showEntitlements(w, r, c, v, status, form)
 	}
+	p := i18n.For(v.Lang)
 	if len(form.Picked) == 0 {
-		return fail(http.StatusUnprocessableEntity, "Pick at least one entitlement with its checkbox.")
+		return fail(http.StatusUnprocessableEntity, p.T("bulk.pick_one"))
 	}
 	if form.Delegate == "" {
-		return fail(http.StatusUnprocessableEntity, "Enter the key of the company whose access changes.")
+		return fail(http.StatusUnprocessableEntity, p.T("bulk.enter_delegate"))
 	}
 	var msg string
 	switch f.Get("action") {
@@ -60,13 +62,13 @@ func (s *Server) bulkDelegationForm(w http.ResponseWriter, r *http.Request, c en
 		if form.Expires != "" {
 			day, err := entitle.ParseDate(form.Expires)
 			if err != nil {
-				return fail(http.StatusUnprocessableEntity, "Enter the expiry as YYYY-MM-DD, e.g. "+v.Today.AddDays(30).String()+".")
+				return fail(http.StatusUnprocessableEntity, p.T("bulk.expiry_format", "Example", v.Today.AddDays(30).String()))
 			}
 			req.ExpiresAt = day.Time().UTC().Format(time.RFC3339)
 		}
 		d, err := s.cfg.Gate.Grant(ctx, c, req)
 		if err != nil {
-			return bulkRefusal(err, fail)
+			return bulkRefusal(p, err, fail)
 		}
 		msg = "Access granted: " + d.Delegate.Name + " now sees the " + d.ScopeWords() + " you picked"
 		if d.ExpiresAt != nil {
@@ -76,7 +78,7 @@ func (s *Server) bulkDelegationForm(w http.ResponseWriter, r *http.Request, c en
 	case "revoke":
 		out, err := s.cfg.Gate.RevokeFor(ctx, c, disclose.BulkRevoke{Delegate: form.Delegate, SubscriptionIDs: form.Picked})
 		if err != nil {
-			return bulkRefusal(err, fail)
+			return bulkRefusal(p, err, fail)
 		}
 		name := form.Delegate
 		if len(out.Revoked) > 0 {
@@ -88,22 +90,23 @@ func (s *Server) bulkDelegationForm(w http.ResponseWriter, r *http.Request, c en
 		}
 		msg += ")."
 	default:
-		return fail(http.StatusUnprocessableEntity, "Choose Delegate or Revoke access.")
+		return fail(http.StatusUnprocessableEntity, p.T("bulk.choose_action"))
 	}
 	return s.done(w, r, withQuery("/", listQuery(r)), msg)
 }
 
 // bulkRefusal shows what the gate refused above the list, with the API's
-// status; any other error is the error page's.
-func bulkRefusal(err error, fail func(int, string) error) error {
+// status, in p's language (the gate's reason as it wrote it); any other
+// error is the error page's.
+func bulkRefusal(p *i18n.Printer, err error, fail func(int, string) error) error {
 	var ps entitle.Problems
 	var e *entitle.Error
 	switch {
 	case errors.As(err, &ps):
-		return fail(http.StatusUnprocessableEntity, "Nothing was changed: "+ps.Error())
+		return fail(http.StatusUnprocessableEntity, p.T("bulk.unchanged", "Reason", ps.Error()))
 	case errors.As(err, &e):
 		if status, ok := statusOf[e.Code]; ok && status < 500 {
-			return fail(status, "Nothing was changed: "+e.Message)
+			return fail(status, p.T("bulk.unchanged", "Reason", e.Message))
 		}
 	}
 	return err

@@ -8,6 +8,7 @@ import (
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/disclose"
+	"github.com/entitle-portal/entitle/internal/i18n"
 )
 
 // R8 through time (issue 14): who could see an entitlement at a past
@@ -71,6 +72,7 @@ type accessHistoryPage struct {
 	CompleteFrom string // from when the record is complete, when not always
 	Rows         []historyRow
 	Window       []string
+	WindowWords  string // Window as one phrase ("… and …")
 	At           string // as asked
 	AtProblem    string // why the question at an instant has no answer (a fixed sentence)
 	AtAnswer     *disclose.AccessAt
@@ -84,13 +86,6 @@ type historyRow struct {
 	Delegations []string
 	Incomplete  bool
 }
-
-// Sentences of the access history page for a question it does not answer:
-// a fixed set, never text from the URL (SPEC §7).
-const (
-	atUnreadable = "Enter a date, or a date and time (UTC)."
-	atFuture     = "That instant is in the future: the table above shows who has access now."
-)
 
 // GET /entitlements/{id}/access-history[?at=…]: the access history of an
 // entitlement for its owner and the vendor, and who could see it at an
@@ -107,17 +102,19 @@ func (s *Server) accessHistoryPage(w http.ResponseWriter, r *http.Request, c ent
 	if q.err != nil {
 		return q.err
 	}
+	pr := i18n.For(v.Lang)
 	data := accessHistoryPage{Sub: sub, History: h}
 	if h.CompleteFrom != nil {
 		data.CompleteFrom = whenExact(*h.CompleteFrom)
 	}
 	for _, p := range h.Window {
-		data.Window = append(data.Window, period(p))
+		data.Window = append(data.Window, period(pr, p))
 	}
+	data.WindowWords = joinAnd(pr, data.Window)
 	for _, it := range h.Items {
 		for _, p := range it.Periods {
 			row := historyRow{Company: it.Company, Basis: p.Basis, Delegations: p.Delegations, Incomplete: p.Incomplete,
-				From: "before the record began", To: "still"}
+				From: pr.T("access_history.before_record"), To: pr.T("access_history.still")}
 			if p.From != nil {
 				row.From = whenExact(*p.From)
 			}
@@ -127,20 +124,22 @@ func (s *Server) accessHistoryPage(w http.ResponseWriter, r *http.Request, c ent
 			data.Rows = append(data.Rows, row)
 		}
 	}
-	v.Title, v.Section, v.Data = "Access history of "+sub, "entitlements", &data
+	v.Title, v.Section, v.Data = pr.T("access_history.title", "ID", sub), "entitlements", &data
 	status := http.StatusOK
 	if raw, asked := q.v["at"]; asked && strings.TrimSpace(raw[0]) != "" {
 		data.At = raw[0]
 		at, ok := parseAt(raw[0], true)
+		// A question the page does not answer gets a sentence of a fixed
+		// set, never text from the URL (SPEC §7).
 		if !ok {
-			data.AtProblem = atUnreadable
+			data.AtProblem = pr.T("access_history.at_unreadable")
 			status = http.StatusUnprocessableEntity
 		} else {
 			acc, err := s.cfg.Gate.ExplainAt(r.Context(), c, sub, at)
 			var e *entitle.Error
 			switch {
 			case errors.As(err, &e) && e.Code == codeInvalid:
-				data.AtProblem, status = atFuture, http.StatusUnprocessableEntity
+				data.AtProblem, status = pr.T("access_history.at_future"), http.StatusUnprocessableEntity
 			case errors.As(err, &e) && e.Code == codeForbidden:
 				// The owner asked about a time it did not own the
 				// entitlement: the gate's reason is a fixed sentence.
@@ -161,9 +160,9 @@ func whenExact(t time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04:05 UTC")
 }
 
-// period says an interval in words.
-func period(p disclose.Period) string {
-	from, to := "before the record began", "still"
+// period says an interval in words, in pr's language.
+func period(pr *i18n.Printer, p disclose.Period) string {
+	from, to := pr.T("access_history.before_record"), pr.T("access_history.still")
 	if p.From != nil {
 		from = whenExact(*p.From)
 	}

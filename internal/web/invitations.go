@@ -1,12 +1,14 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/coworkers"
+	"github.com/entitle-portal/entitle/internal/i18n"
 )
 
 // The co-worker routes (SPEC §4): inviting, the pending invitations, and
@@ -72,7 +74,7 @@ func (s *Server) invite(w http.ResponseWriter, r *http.Request, c entitle.Actor)
 	if err := decode(w, r, &req); err != nil {
 		return err
 	}
-	inv, err := s.cfg.Coworkers.Invite(r.Context(), c, req.Email, req.Admin)
+	inv, err := s.cfg.Coworkers.Invite(mailLang(r, c), c, req.Email, req.Admin)
 	if err != nil {
 		return err
 	}
@@ -164,7 +166,7 @@ func (s *Server) resendInvitation(w http.ResponseWriter, r *http.Request, c enti
 	if err != nil {
 		return err
 	}
-	inv, err := s.cfg.Coworkers.Resend(r.Context(), c, id)
+	inv, err := s.cfg.Coworkers.Resend(mailLang(r, c), c, id)
 	if err != nil {
 		return err
 	}
@@ -199,4 +201,11 @@ func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) error 
 	}
 	writeJSON(w, http.StatusCreated, body)
 	return nil
+}
+
+// mailLang is the request's context with the language of the mail it
+// sends: the caller's own setting, else the Accept-Language of its request
+// (a page's handler has it in its context already).
+func mailLang(r *http.Request, c entitle.Actor) context.Context {
+	return i18n.WithLang(r.Context(), i18n.Choose(c.Language, r.Header.Get("Accept-Language")))
 }

@@ -80,6 +80,7 @@ func matrixChecks() map[string]checker {
 		"GET /api/v1/me/notices":               checkNotices,
 		"PUT /api/v1/me/notices":               checkSetNotices(false),
 		"POST /account/notices":                checkSetNotices(true),
+		"POST /account/language":               checkSetLanguage,
 		"GET /api/v1/webhooks":                 checkListWebhooks,
 		"POST /api/v1/webhooks":                checkAddWebhook(false),
 		"DELETE /api/v1/webhooks/{id}":         checkRemoveWebhook(false),
@@ -138,6 +139,10 @@ func matrixChecks() map[string]checker {
 		"GET /api/v1/company":   checkCompany,
 		"PATCH /api/v1/company": checkPatchCompany,
 		"GET /api/v1/partners":  checkPartners,
+		// Their pages (matrix_company_test.go).
+		"GET /where-to-buy": checkWhereToBuyPage,
+		"GET /company":      checkCompanyPage,
+		"POST /company":     checkCompanyForm,
 
 		// Delegations (R4, R5, R7).
 		"GET /api/v1/delegations":         checkDelegations,

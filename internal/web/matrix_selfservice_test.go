@@ -209,6 +209,16 @@ func noticesBody(s *subject) string {
 
 // checkSetNotices: a kind that does not exist is every user's 422, and
 // changes nothing; an empty change is a no-op answered with the choices.
+// checkSetLanguage: a language the portal does not have is refused next to
+// the form, by the decision that guards one's own account; nothing changes.
+func checkSetLanguage(t *testing.T, m *mx, s *subject) {
+	d := policy.ManageAccount(s.actor)
+	res := m.page(t, s, http.MethodPost, "/account/language", url.Values{"language": {"xx"}})
+	if m.answers(t, s, "POST /account/language", res, d, http.StatusUnprocessableEntity, http.StatusForbidden, "", "", nil) {
+		m.check(t, strings.Contains(string(res.body), `id="language-error"`), "%s: POST /account/language: no error shown", s.name)
+	}
+}
+
 func checkSetNotices(portal bool) checker {
 	return func(t *testing.T, m *mx, s *subject) {
 		d := policy.ChooseNotices(s.actor)

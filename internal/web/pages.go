@@ -3,14 +3,18 @@ package web
 import (
 	"bytes"
 	"embed"
+	"fmt"
 	"html/template"
 	"net/http"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/entitle-portal/entitle"
+	"github.com/entitle-portal/entitle/internal/accounts"
 	"github.com/entitle-portal/entitle/internal/coworkers"
+	"github.com/entitle-portal/entitle/internal/i18n"
 )
 
 // The portal's pages are server-rendered from templates embedded in the
@@ -27,18 +31,51 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
-var pages = template.Must(template.New("").Funcs(template.FuncMap{
-	// join lists bases for people: "purchasing entity, reseller".
-	"join": func(bs []entitle.Basis) string {
-		out := ""
-		for i, b := range bs {
-			if i > 0 {
-				out += ", "
+// pages holds the templates once for each language of the portal: in each
+// set, t and th give that language's words (internal/i18n) and lang names
+// it for <html lang>.
+var pages = func() map[i18n.Lang]*template.Template {
+	if err := i18n.Load(); err != nil {
+		panic(err) // the catalogues are embedded: TestCataloguesComplete reads them first
+	}
+	sets := map[i18n.Lang]*template.Template{}
+	for _, l := range i18n.Langs {
+		p := i18n.For(l)
+		// t is a message's words: the catalogue is the portal's own and
+		// may hold markup (a link, a strong word); every value filled in
+		// is escaped first. th is the same, named so where a message holds
+		// markup.
+		t := func(id string, pairs ...any) template.HTML {
+			for i := 1; i < len(pairs); i += 2 {
+				pairs[i] = template.HTMLEscapeString(fmt.Sprint(pairs[i]))
 			}
-			out += strings.ReplaceAll(string(b), "_", " ")
+			return template.HTML(p.T(id, pairs...))
 		}
-		return out
-	},
+		sets[l] = template.Must(template.New("").Funcs(pageFuncs).Funcs(template.FuncMap{
+			"t":    t,
+			"th":   t,
+			"lang": func() i18n.Lang { return l },
+			// join, relDays and basisWords in the set's language.
+			"join":       func(bs []entitle.Basis) string { return joinBases(p, bs) },
+			"relDays":    func(d, today entitle.Date) string { return relDaysIn(p, d, today) },
+			"basisWords": func(b entitle.Basis) string { return basisWordsIn(p, b) },
+			"words": func(msg string) string {
+				if id, ok := fixedMessages[msg]; ok {
+					return p.T(id)
+				}
+				return msg
+			},
+		}).ParseFS(templateFS, "templates/*.html"))
+	}
+	return sets
+}()
+
+// pageFuncs are the templates' functions that do not depend on the
+// language.
+var pageFuncs = template.FuncMap{
+	// join lists bases for people: "purchasing entity, reseller" (each
+	// set of pages has its own, in its language: pages).
+	"join":    func(bs []entitle.Basis) string { return joinBases(i18n.For(i18n.English), bs) },
 	"relDays": relDays,
 	"list":    func(xs ...string) []string { return xs },
 	// pageLink is path?query#fragment as one URL: html/template would
@@ -49,7 +86,29 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{
 	"when":       when,
 	"basisWords": basisWords,
 	"sentence":   sentence,
-}).ParseFS(templateFS, "templates/*.html"))
+	// The language's functions, here so that the templates parse; each
+	// set of pages has its own (pages).
+	"t":     func(string, ...any) template.HTML { return "" },
+	"th":    func(string, ...any) template.HTML { return "" },
+	"lang":  func() i18n.Lang { return i18n.English },
+	"words": func(msg string) string { return msg },
+}
+
+// fixedMessages are the messages of a fixed wording the services and the
+// server answer with — SPEC §4's outcomes of an invitation, the refusals of
+// sign-in, flash messages — by their catalogue IDs. A page shows one of
+// them in its reader's language ({{words .}}); the API's JSON keeps the
+// English wording, which clients may compare. A message not here (one that
+// names a value) shows as the service wrote it.
+var fixedMessages = map[string]string{
+	coworkers.MsgEmailRequired:        "invite.email_required",
+	coworkers.MsgInvalidEmail:         "invite.invalid_email",
+	coworkers.MsgAlreadyInvited:       "invite.already_invited",
+	coworkers.MsgInvited:              "invite.sent",
+	accounts.ErrBadLogin.Message:      "login.wrong",
+	accounts.ErrNoCredentials.Message: "login.empty",
+	msgPasswordSet:                    "login.password_set",
+}
 
 // sentence is a message as a page shows it: a sentence, its first letter
 // capital. Messages are written as Go errors are (lower case: they are
@@ -89,10 +148,12 @@ func (s *Server) page(h pageHandler) http.Handler {
 		hd.Set("X-Frame-Options", "DENY")
 		hd.Set("Referrer-Policy", "same-origin")
 		hd.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'")
+		r = r.WithContext(i18n.WithLang(r.Context(), visitorLang(r)))
 		if err := h(w, r); err != nil {
 			status, body := s.describe(r, err)
 			setRetryAfter(w, status, err)
-			s.renderView(w, status, "error", s.errorView(r, status, body.Error.Message))
+			e := s.errorView(r, status, body.Error.Message)
+			s.renderView(w, e.Lang, status, "error", e)
 		}
 	})
 }
@@ -109,7 +170,7 @@ type errorPage struct {
 }
 
 func (s *Server) errorView(r *http.Request, status int, msg string) errorPage {
-	e := errorPage{view: &view{}, Status: status, Message: msg}
+	e := errorPage{view: &view{Lang: visitorLang(r)}, Status: status, Message: msg}
 	if status < 500 && status != http.StatusUnauthorized {
 		if c, err := s.authenticateSession(r); err == nil {
 			if v, err := s.frame(r, c, ""); err == nil {
@@ -121,15 +182,32 @@ func (s *Server) errorView(r *http.Request, status int, msg string) errorPage {
 	return e
 }
 
-func (s *Server) render(w http.ResponseWriter, status int, name string, data map[string]any) {
-	s.renderView(w, status, name, data)
+// render renders a page of signed-out visitors, in the browser's language
+// (Accept-Language).
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, data map[string]any) {
+	s.renderView(w, visitorLang(r), status, name, data)
 }
 
-// renderView renders the page template name with data (a *view, or a map
-// for the pages of signed-out visitors).
-func (s *Server) renderView(w http.ResponseWriter, status int, name string, data any) {
+// visitorLang is the language of a reader who is not signed in: the
+// browser's (Accept-Language), else English.
+func visitorLang(r *http.Request) i18n.Lang {
+	return i18n.Choose("", r.Header.Get("Accept-Language"))
+}
+
+// visitorT is message id in the language of a reader who is not signed in.
+func visitorT(r *http.Request, id string, pairs ...any) string {
+	return i18n.For(visitorLang(r)).T(id, pairs...)
+}
+
+// renderView renders the page template name, in language lang, with data
+// (a *view, or a map for the pages of signed-out visitors).
+func (s *Server) renderView(w http.ResponseWriter, lang i18n.Lang, status int, name string, data any) {
+	set, ok := pages[lang]
+	if !ok {
+		set = pages[i18n.English]
+	}
 	var buf bytes.Buffer
-	if err := pages.ExecuteTemplate(&buf, name, data); err != nil {
+	if err := set.ExecuteTemplate(&buf, name, data); err != nil {
 		s.cfg.Logger.Error("render", "page", name, "err", err)
 		http.Error(w, "the page could not be rendered", http.StatusInternalServerError)
 		return
@@ -142,8 +220,25 @@ func (s *Server) renderView(w http.ResponseWriter, status int, name string, data
 // GET /login: the sign-in page; ?next= is where to go after (a path of
 // this portal only).
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) error {
-	s.render(w, http.StatusOK, "login", map[string]any{"Title": "Sign in", "Next": localPath(r.URL.Query().Get("next"))})
+	s.renderLogin(w, r, http.StatusOK, map[string]any{"Title": visitorT(r, "login.title"), "Next": localPath(r.URL.Query().Get("next"))})
 	return nil
+}
+
+// renderLogin shows the sign-in page with m's fields (Title, Email, Error,
+// Notice, Next, Password) and the vendor's announcements in force: a
+// webinar's banner reaches users before they sign in too. A failure to read
+// them leaves the page without them (and is logged): signing in matters more.
+func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int, m map[string]any) {
+	list, err := s.cfg.Channel.SignInBanners(r.Context())
+	if err != nil {
+		s.cfg.Logger.Warn("announcements for the sign-in page", "err", err)
+	}
+	bs := make([]banner, len(list))
+	for i, a := range list {
+		bs[i] = banner{Announcement: a, Last: entitle.DateOf(a.Ends.Add(-time.Microsecond))}
+	}
+	m["Banners"] = bs
+	s.render(w, r, status, "login", m)
 }
 
 // localPath returns p when it is a path of this portal, else "/": a
@@ -181,7 +276,7 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		setRetryAfter(w, status, err)
-		s.render(w, status, "login", map[string]any{"Title": "Sign in", "Email": cr.Email, "Error": body.Error.Message, "Next": next})
+		s.renderLogin(w, r, status, map[string]any{"Title": visitorT(r, "login.title"), "Email": cr.Email, "Error": body.Error.Message, "Next": next})
 		return nil
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
@@ -204,7 +299,7 @@ func (s *Server) acceptPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.render(w, http.StatusOK, "accept", map[string]any{"Title": "Join the portal", "Token": token, "Email": inv.Email})
+	s.render(w, r, http.StatusOK, "accept", map[string]any{"Title": visitorT(r, "accept.title"), "Token": token, "Email": inv.Email})
 	return nil
 }
 
@@ -223,7 +318,7 @@ func (s *Server) acceptForm(w http.ResponseWriter, r *http.Request) error {
 		}
 		inv, _ := s.cfg.Coworkers.Lookup(r.Context(), req.Token)
 		email := inv.Email
-		s.render(w, status, "accept", map[string]any{"Title": "Join the portal", "Token": req.Token, "Email": email,
+		s.render(w, r, status, "accept", map[string]any{"Title": visitorT(r, "accept.title"), "Token": req.Token, "Email": email,
 			"Name": req.Name, "Error": body.Error.Message})
 		return nil
 	}

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"mime"
 	"net/http"
 	"net/url"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/auth"
+	"github.com/entitle-portal/entitle/internal/i18n"
 )
 
 // The portal's frame: every signed-in page gets a view (who is signed in,
@@ -34,7 +34,10 @@ type view struct {
 	Flash   string // what the last action did
 	Today   entitle.Date
 	Banners []banner // announcements in force the user has not dismissed
-	Data    any
+	// Lang is the language of the page: the user's own setting, else the
+	// browser's (i18n.Choose).
+	Lang i18n.Lang
+	Data any
 }
 
 // nav is which of the navigation's optional entries the user gets: each on
@@ -83,7 +86,9 @@ func (s *Server) portal(section string, h portalHandler) http.Handler {
 			return err
 		}
 		v.Flash = s.takeFlash(w, r)
-		return h(w, r, c, v)
+		// A mail a service writes while answering (an invitation) speaks
+		// the page's language.
+		return h(w, r.WithContext(i18n.WithLang(r.Context(), v.Lang)), c, v)
 	})
 }
 
@@ -95,7 +100,7 @@ func (s *Server) frame(r *http.Request, c entitle.Actor, section string) (*view,
 	if err != nil {
 		return nil, err
 	}
-	return &view{Section: section, User: &c, Company: co, CSRF: s.csrfToken(r),
+	return &view{Section: section, User: &c, Company: co, CSRF: s.csrfToken(r), Lang: i18n.Choose(c.Language, r.Header.Get("Accept-Language")),
 		Nav:   nav{Audit: s.cfg.Audit.Readable(c) == nil, Vendor: s.cfg.Channel.Visible(c), Webhooks: s.cfg.Webhooks.Manageable(c) == nil},
 		Today: entitle.DateOf(s.now())}, nil
 }
@@ -132,7 +137,7 @@ func readForm(w http.ResponseWriter, r *http.Request) error {
 
 // show renders the page template name with v.
 func (s *Server) show(w http.ResponseWriter, status int, name string, v *view) {
-	s.renderView(w, status, name, v)
+	s.renderView(w, v.Lang, status, name, v)
 }
 
 // done sends the browser back to path after a successful POST, with a
@@ -193,20 +198,27 @@ func (s *Server) csrfToken(r *http.Request) string {
 }
 
 // relDays says how far d is from today, for people: "today", "in 23 days",
-// "5 days ago".
+// "5 days ago" (in English; relDaysIn in a page's language, and the
+// templates' relDays in each set's language: pages).
 func relDays(d, today entitle.Date) string {
+	return relDaysIn(i18n.For(i18n.English), d, today)
+}
+
+// relDaysIn is relDays in p's language: "today", "in 23 days", "5 days
+// ago" — "heute", "in 23 Tagen", "vor 5 Tagen" (helpers.*.toml).
+func relDaysIn(p *i18n.Printer, d, today entitle.Date) string {
 	n := today.DaysUntil(d)
 	switch {
 	case n == 0:
-		return "today"
+		return p.T("days.today")
 	case n == 1:
-		return "tomorrow"
+		return p.T("days.tomorrow")
 	case n == -1:
-		return "yesterday"
+		return p.T("days.yesterday")
 	case n > 0:
-		return fmt.Sprintf("in %d days", n)
+		return p.N("days.in", n)
 	}
-	return fmt.Sprintf("%d days ago", -n)
+	return p.N("days.ago", -n)
 }
 
 // when writes an instant for people: ISO date and time, UTC.
@@ -217,23 +229,62 @@ func when(t time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04 UTC")
 }
 
-// basisWords says in plain words why a company sees an entitlement (R8).
+// basisWords says in plain words why a company sees an entitlement (R8),
+// in English; basisWordsIn in a page's language.
 func basisWords(b entitle.Basis) string {
+	return basisWordsIn(i18n.For(i18n.English), b)
+}
+
+// basisWordsIn is basisWords in p's language, as the end of "You see this
+// because …" (a clause: German puts its verb last).
+func basisWordsIn(p *i18n.Printer, b entitle.Basis) string {
 	switch b {
 	case entitle.BasisPurchasingEntity:
-		return "your company placed the purchase order"
+		return p.T("because.purchasing_entity")
 	case entitle.BasisReseller:
-		return "your company is the reseller on the purchase order"
+		return p.T("because.reseller")
 	case entitle.BasisOwner:
-		return "your company owns it"
+		return p.T("because.owner")
 	case entitle.BasisInstaller:
-		return "your company installs it"
+		return p.T("because.installer")
 	case entitle.BasisDelegate:
-		return "its owner delegated access to your company"
+		return p.T("because.delegate")
 	case entitle.BasisVendor:
-		return "your company is the vendor"
+		return p.T("because.vendor")
 	}
 	return string(b)
+}
+
+// joinBases lists bases for people, in p's language: "purchasing entity,
+// reseller". The templates' join is this in each set's language (pages).
+func joinBases(p *i18n.Printer, bs []entitle.Basis) string {
+	out := ""
+	for i, b := range bs {
+		if i > 0 {
+			out += ", "
+		}
+		out += basisName(p, b)
+	}
+	return out
+}
+
+// basisName names a basis for people, in p's language: "purchasing entity".
+func basisName(p *i18n.Printer, b entitle.Basis) string {
+	switch b {
+	case entitle.BasisPurchasingEntity:
+		return p.T("basis.purchasing_entity")
+	case entitle.BasisReseller:
+		return p.T("basis.reseller")
+	case entitle.BasisOwner:
+		return p.T("basis.owner")
+	case entitle.BasisInstaller:
+		return p.T("basis.installer")
+	case entitle.BasisDelegate:
+		return p.T("basis.delegate")
+	case entitle.BasisVendor:
+		return p.T("basis.vendor")
+	}
+	return strings.ReplaceAll(string(b), "_", " ")
 }
 
 // unlessRefusal is err unless it is a refusal the page shows as such (a

@@ -1,13 +1,13 @@
 package web
 
 import (
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/accessrequests"
+	"github.com/entitle-portal/entitle/internal/i18n"
 	"github.com/entitle-portal/entitle/internal/policy"
 )
 
@@ -21,23 +21,41 @@ type accessRequestsData struct {
 	Message, Subs  string
 	Days           string
 	Alert          string
-	Sent, Received []accessrequests.Request
+	Sent, Received []accessRequestRow
 	MaxDays        int
 }
 
+// accessRequestRow is a request as the page lists it.
+type accessRequestRow struct {
+	accessrequests.Request
+	StatusWords string // the status as its badge shows it ("open")
+}
+
+// accessRequestRows are list's requests, their statuses in p's language.
+func accessRequestRows(p *i18n.Printer, list []accessrequests.Request) []accessRequestRow {
+	rows := make([]accessRequestRow, len(list))
+	for i, req := range list {
+		rows[i] = accessRequestRow{Request: req, StatusWords: statusWords(p, "accessrequests.status_", req.Status)}
+	}
+	return rows
+}
+
 func (s *Server) showAccessRequests(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view, status int, d *accessRequestsData) error {
-	var err error
-	if d.Sent, err = s.cfg.AccessRequests.List(r.Context(), c, "sent"); err != nil {
+	p := i18n.For(v.Lang)
+	sent, err := s.cfg.AccessRequests.List(r.Context(), c, "sent")
+	if err != nil {
 		return err
 	}
-	if d.Received, err = s.cfg.AccessRequests.List(r.Context(), c, "received"); err != nil {
+	received, err := s.cfg.AccessRequests.List(r.Context(), c, "received")
+	if err != nil {
 		return err
 	}
+	d.Sent, d.Received = accessRequestRows(p, sent), accessRequestRows(p, received)
 	if d.Days == "" {
 		d.Days = "90"
 	}
 	d.MaxDays = entitle.MaxAccessDays
-	v.Title, v.Data = "Access requests", d
+	v.Title, v.Data = p.T("accessrequests.title"), d
 	s.show(w, status, "accessrequests", v)
 	return nil
 }
@@ -84,9 +102,9 @@ func (s *Server) withdrawAccessRequestForm(w http.ResponseWriter, r *http.Reques
 		if status >= http.StatusInternalServerError || status == http.StatusNotFound {
 			return err
 		}
-		return s.showAccessRequests(w, r, c, v, status, &accessRequestsData{Alert: fmt.Sprintf("Request %d: %s", id, s.pageMessage(r, err))})
+		return s.showAccessRequests(w, r, c, v, status, &accessRequestsData{Alert: i18n.For(v.Lang).T("accessrequests.refused", "ID", id, "Message", s.pageMessage(r, err))})
 	}
-	return s.done(w, r, "/access-requests", fmt.Sprintf("You withdrew access request %d: its link no longer works.", id))
+	return s.done(w, r, "/access-requests", i18n.For(v.Lang).T("accessrequests.withdrew", "ID", id))
 }
 
 // accessLinkData is the page behind a link.
@@ -102,6 +120,8 @@ type accessLinkData struct {
 	Approved  bool
 	Declined  bool
 	Delegates string // the delegation's words after an approval
+	// The request's days and status in the page's language ("90 days", "open").
+	DaysWords, StatusWords string
 }
 
 func (s *Server) showAccessLink(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view, status int, d *accessLinkData) error {
@@ -134,10 +154,14 @@ func (s *Server) showAccessLink(w http.ResponseWriter, r *http.Request, c entitl
 	if d.Scope == "" {
 		d.Scope = "all"
 	}
-	if d.Days == "" && d.Opened != nil {
-		d.Days = strconv.Itoa(d.Opened.Days)
+	p := i18n.For(v.Lang)
+	if d.Opened != nil {
+		if d.Days == "" {
+			d.Days = strconv.Itoa(d.Opened.Days)
+		}
+		d.DaysWords, d.StatusWords = p.N("accesslink.days", d.Opened.Days), statusWords(p, "accessrequests.status_", d.Opened.Status)
 	}
-	v.Title, v.Data = "Access request", d
+	v.Title, v.Data = p.T("accesslink.title"), d
 	s.show(w, status, "accesslink", v)
 	return nil
 }
@@ -189,7 +213,7 @@ func (s *Server) accessLinkForm(w http.ResponseWriter, r *http.Request, c entitl
 		return s.showAccessLink(w, r, c, v, status, d)
 	}
 	if out.Status == entitle.AccessRequestApproved {
-		return s.done(w, r, "/delegations", fmt.Sprintf("You approved the access request of %s: it is now a delegation you can revoke here.", out.Requester.Name))
+		return s.done(w, r, "/delegations", i18n.For(v.Lang).T("accessrequests.approved", "Requester", out.Requester.Name))
 	}
-	return s.done(w, r, "/access-requests", fmt.Sprintf("You declined the access request of %s; they are told your reason.", out.Requester.Name))
+	return s.done(w, r, "/access-requests", i18n.For(v.Lang).T("accessrequests.declined", "Requester", out.Requester.Name))
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/accounts"
+	"github.com/entitle-portal/entitle/internal/i18n"
 )
 
 // The account pages: "forgot password" and the page behind a reset link
@@ -17,7 +18,7 @@ import (
 
 // GET /password/forgot: ask for a reset link.
 func (s *Server) forgotPage(w http.ResponseWriter, r *http.Request) error {
-	s.render(w, http.StatusOK, "forgot", map[string]any{"Title": "Forgot your password?"})
+	s.render(w, r, http.StatusOK, "forgot", map[string]any{"Title": visitorT(r, "forgot.title")})
 	return nil
 }
 
@@ -34,10 +35,10 @@ func (s *Server) forgotForm(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		setRetryAfter(w, status, err)
-		s.render(w, status, "forgot", map[string]any{"Title": "Forgot your password?", "Email": email, "Error": s.pageMessage(r, err)})
+		s.render(w, r, status, "forgot", map[string]any{"Title": visitorT(r, "forgot.title"), "Email": email, "Error": s.pageMessage(r, err)})
 		return nil
 	}
-	s.render(w, http.StatusAccepted, "forgot", map[string]any{"Title": "Forgot your password?", "Sent": accounts.MsgResetSent})
+	s.render(w, r, http.StatusAccepted, "forgot", map[string]any{"Title": visitorT(r, "forgot.title"), "Sent": accounts.MsgResetSent})
 	return nil
 }
 
@@ -47,7 +48,7 @@ func (s *Server) resetPage(w http.ResponseWriter, r *http.Request) error {
 	if err := s.cfg.Accounts.CheckReset(r.Context(), token); err != nil {
 		return err
 	}
-	s.render(w, http.StatusOK, "reset", map[string]any{"Title": "Set a new password", "Token": token})
+	s.render(w, r, http.StatusOK, "reset", map[string]any{"Title": visitorT(r, "reset.title"), "Token": token})
 	return nil
 }
 
@@ -63,12 +64,12 @@ func (s *Server) resetForm(w http.ResponseWriter, r *http.Request) error {
 			return err // the link does not work: the error page says why
 		}
 		setRetryAfter(w, status, err)
-		s.render(w, status, "reset", map[string]any{"Title": "Set a new password", "Token": token, "Error": s.pageMessage(r, err)})
+		s.render(w, r, status, "reset", map[string]any{"Title": visitorT(r, "reset.title"), "Token": token, "Error": s.pageMessage(r, err)})
 		return nil
 	}
 	// Every session ended with the reset, this browser's too.
 	http.SetCookie(w, s.cookie(r, "", -1))
-	s.render(w, http.StatusOK, "login", map[string]any{"Title": "Sign in", "Next": "/", "Notice": msgPasswordSet})
+	s.renderLogin(w, r, http.StatusOK, map[string]any{"Title": visitorT(r, "login.title"), "Next": "/", "Notice": msgPasswordSet})
 	return nil
 }
 
@@ -90,6 +91,11 @@ type accountPage struct {
 
 	Notices      []entitle.NoticeChoice
 	NoticesError string // the change of notice preferences was refused
+
+	Language      string      // the user's own setting: "", "en", "de"
+	Langs         []i18n.Lang // the portal's languages
+	Browser       i18n.Lang   // what the browser asks for (Accept-Language)
+	LanguageError string      // the change of language was refused
 
 	PasswordError string // the change of password was refused
 	TokenError    string // the token was refused
@@ -145,6 +151,7 @@ func (s *Server) showAccount(w http.ResponseWriter, r *http.Request, c entitle.A
 	if data.Notices, err = s.cfg.Accounts.Notices(r.Context(), c); err != nil {
 		return err
 	}
+	data.Language, data.Langs, data.Browser = c.Language, i18n.Langs, visitorLang(r)
 	v.Title, v.Data = "Account", data
 	s.show(w, status, "account", v)
 	return nil
@@ -160,6 +167,18 @@ func (s *Server) refusedOnAccount(w http.ResponseWriter, r *http.Request, c enti
 	set(s.pageMessage(r, err))
 	setRetryAfter(w, status, err)
 	return s.showAccount(w, r, c, v, status, data)
+}
+
+// POST /account/language (language: en, de, or "" for the browser's): the
+// language of the portal and its mails for this user; the next page speaks
+// it.
+func (s *Server) languageForm(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
+	lang := r.PostForm.Get("language")
+	if err := s.cfg.Accounts.SetLanguage(r.Context(), c, lang); err != nil {
+		data := &accountPage{TokenDays: 90}
+		return s.refusedOnAccount(w, r, c, v, data, err, func(m string) { data.LanguageError = m })
+	}
+	return s.done(w, r, "/account", i18n.For(i18n.Choose(lang, r.Header.Get("Accept-Language"))).T("account.language_saved"))
 }
 
 // POST /account/password (current_password, new_password).

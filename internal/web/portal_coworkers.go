@@ -10,6 +10,7 @@ import (
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/coworkers"
+	"github.com/entitle-portal/entitle/internal/i18n"
 )
 
 // The Co-workers page: the invite form with SPEC §4's outcomes word for
@@ -152,7 +153,7 @@ func (s *Server) coworkersLists(r *http.Request, c entitle.Actor, v *view, data 
 	}
 	for _, inv := range invs {
 		row := invitationRow{Invitation: inv.Invitation, State: inv.State(now), Expires: inv.ExpiresAt.UTC().Format("2006-01-02"), ExpiresAt: when(inv.ExpiresAt),
-			ExpiresIn: relDays(entitle.DateOf(inv.ExpiresAt), v.Today), Sent: inv.CreatedAt.UTC().Format("2006-01-02"), Delivery: deliveryWords(inv.Mail)}
+			ExpiresIn: relDays(entitle.DateOf(inv.ExpiresAt), v.Today), Sent: inv.CreatedAt.UTC().Format("2006-01-02"), Delivery: deliveryWords(i18n.For(v.Lang), inv.Mail)}
 		switch {
 		case inv.InviterID == 0:
 			row.InvitedBy = "the vendor's operator"
@@ -173,42 +174,33 @@ func (s *Server) coworkersLists(r *http.Request, c entitle.Actor, v *view, data 
 	return nil
 }
 
-// linkLifetime writes how long a link works, for people: "7 days", "36 hours".
-func linkLifetime(d time.Duration) string {
-	plural := func(n int64, unit string) string {
-		if n == 1 {
-			return "1 " + unit
-		}
-		return strconv.FormatInt(n, 10) + " " + unit + "s"
-	}
+// linkLifetime writes how long a link works, for people: "7 days", "36
+// hours" ("7 Tage", "36 Stunden").
+func linkLifetime(p *i18n.Printer, d time.Duration) string {
 	switch {
 	case d >= 24*time.Hour && d%(24*time.Hour) == 0:
-		return plural(int64(d/(24*time.Hour)), "day")
+		return p.N("duration.days", int(d/(24*time.Hour)))
 	case d >= time.Hour:
-		return plural(int64(d/time.Hour), "hour")
+		return p.N("duration.hours", int(d/time.Hour))
 	}
-	return plural(max(int64(d/time.Minute), 1), "minute")
+	return p.N("duration.minutes", max(int(d/time.Minute), 1))
 }
 
 // deliveryWords says how the delivery of an invitation's mail went, beside
 // its status: the attempts and the last one's time where they matter.
-func deliveryWords(m entitle.MailState) string {
-	attempts := "1 attempt"
-	if m.Attempts != 1 {
-		attempts = strconv.Itoa(m.Attempts) + " attempts"
-	}
+func deliveryWords(p *i18n.Printer, m entitle.MailState) string {
 	switch m.Status {
 	case entitle.MailQueued:
-		return "not tried yet"
+		return p.T("delivery.queued")
 	case entitle.MailSent:
 		if m.Attempts > 1 {
-			return "after " + attempts
+			return p.N("delivery.sent_after", m.Attempts)
 		}
 		return ""
 	case entitle.MailRetrying:
-		return attempts + " so far, the last " + when(m.At) + "; trying again"
+		return p.N("delivery.retrying", m.Attempts, "At", when(m.At))
 	case entitle.MailFailed:
-		return "gave up after " + attempts + ", the last " + when(m.At)
+		return p.N("delivery.failed", m.Attempts, "At", when(m.At))
 	}
 	return ""
 }
@@ -224,8 +216,8 @@ func cloneValues(v url.Values) url.Values {
 // showCoworkers renders the page with status.
 func (s *Server) showCoworkers(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view, status int, data *coworkersPage) error {
 	data.Form.CanAdmin = s.cfg.Coworkers.Abilities(c).InviteAdmins
-	data.LinkWorks = linkLifetime(s.cfg.InvitationTTL)
-	v.Title, v.Section, v.Data = "Co-workers", "coworkers", data
+	data.LinkWorks = linkLifetime(i18n.For(v.Lang), s.cfg.InvitationTTL)
+	v.Title, v.Section, v.Data = i18n.For(v.Lang).T("coworkers.title"), "coworkers", data
 	s.show(w, status, "coworkers", v)
 	return nil
 }

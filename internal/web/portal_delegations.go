@@ -12,6 +12,7 @@ import (
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/disclose"
+	"github.com/entitle-portal/entitle/internal/i18n"
 )
 
 // The Delegations page: owner admins grant access (company key, scope,
@@ -38,13 +39,14 @@ type grantForm struct {
 // delegationRow is one delegation as the page shows it.
 type delegationRow struct {
 	disclose.Delegation
-	Subs       []subLink // the listed subscriptions, each with its page
-	Expires    string    // ISO date and time, "" for never
-	ExpiresIn  string    // "in 23 days", "5 days ago"
-	Revocable  bool      // the caller may revoke it now (R5)
-	Since      string    // when it was granted
-	RevokedOn  string    // when it was revoked
-	ScopeWords string    // "All entitlements", "2 listed entitlements"
+	Subs        []subLink // the listed subscriptions, each with its page
+	Expires     string    // ISO date and time, "" for never
+	ExpiresIn   string    // "in 23 days", "5 days ago"
+	Revocable   bool      // the caller may revoke it now (R5)
+	Since       string    // when it was granted
+	RevokedOn   string    // when it was revoked
+	ScopeWords  string    // "All entitlements", "2 listed entitlements"
+	StatusWords string    // the status as its badge shows it ("active")
 }
 
 type subLink struct{ ID, Href string }
@@ -54,7 +56,7 @@ type delegationsPage struct {
 	Form      grantForm
 	Granted   []delegationRow
 	Received  []delegationRow
-	MinExpiry string // the earliest expiry date the date picker offers
+	MinExpiry string // the earliest expiry date, named in the field's hint
 }
 
 // GET /delegations.
@@ -73,33 +75,44 @@ func (s *Server) showDelegations(w http.ResponseWriter, r *http.Request, c entit
 	if err != nil {
 		return err
 	}
+	p := i18n.For(v.Lang)
 	data := delegationsPage{CanGrant: may == nil, Form: form, MinExpiry: v.Today.AddDays(1).String()}
 	for _, d := range list.Granted {
-		row := delegationRowOf(d, v.Today)
+		row := delegationRowOf(p, d, v.Today)
 		row.Revocable = d.MayRevoke && d.Status == "active"
 		data.Granted = append(data.Granted, row)
 	}
 	for _, d := range list.Received {
-		data.Received = append(data.Received, delegationRowOf(d, v.Today))
+		data.Received = append(data.Received, delegationRowOf(p, d, v.Today))
 	}
-	v.Title, v.Data = "Delegations", &data
+	v.Title, v.Data = p.T("delegations.title"), &data
 	s.show(w, status, "delegations", v)
 	return nil
 }
 
-func delegationRowOf(d disclose.Delegation, today entitle.Date) delegationRow {
-	words := d.ScopeWords()
-	row := delegationRow{Delegation: d, Since: when(d.CreatedAt), ScopeWords: strings.ToUpper(words[:1]) + words[1:]}
+func delegationRowOf(p *i18n.Printer, d disclose.Delegation, today entitle.Date) delegationRow {
+	words := []rune(scopeWords(p, d))
+	row := delegationRow{Delegation: d, Since: when(d.CreatedAt), ScopeWords: strings.ToUpper(string(words[:1])) + string(words[1:]),
+		StatusWords: statusWords(p, "delegations.status_", d.Status)}
 	for _, sub := range d.SubscriptionIDs {
 		row.Subs = append(row.Subs, subLink{ID: sub, Href: "/entitlements/" + url.PathEscape(sub)})
 	}
 	if d.ExpiresAt != nil {
-		row.Expires, row.ExpiresIn = when(*d.ExpiresAt), relDays(entitle.DateOf(*d.ExpiresAt), today)
+		row.Expires, row.ExpiresIn = when(*d.ExpiresAt), relDaysIn(p, entitle.DateOf(*d.ExpiresAt), today)
 	}
 	if d.RevokedAt != nil {
 		row.RevokedOn = when(*d.RevokedAt)
 	}
 	return row
+}
+
+// scopeWords says what d covers in p's language, as disclose's ScopeWords
+// does in English: "all entitlements", "2 listed entitlements".
+func scopeWords(p *i18n.Printer, d disclose.Delegation) string {
+	if d.Scope == "all" {
+		return p.T("delegations.scope_words_all")
+	}
+	return p.N("delegations.scope_words_listed", len(d.SubscriptionIDs))
 }
 
 // POST /delegations: the grant form. Only a caller who may grant gets the
@@ -110,6 +123,7 @@ func (s *Server) grantDelegationForm(w http.ResponseWriter, r *http.Request, c e
 	if err := s.cfg.Gate.MayGrant(ctx, c); err != nil {
 		return err
 	}
+	p := i18n.For(v.Lang)
 	f := r.PostForm
 	form := grantForm{Delegate: strings.TrimSpace(f.Get("delegate")), Scope: f.Get("scope"), Subs: f.Get("subscription_ids"),
 		Expires: strings.TrimSpace(f.Get("expires_at")), Errors: map[string]string{}}
@@ -118,24 +132,24 @@ func (s *Server) grantDelegationForm(w http.ResponseWriter, r *http.Request, c e
 	switch form.Scope {
 	case "all":
 		if len(subs) > 0 {
-			form.Errors[grantSubs] = "to grant only these, choose “Listed entitlements”; to grant all, clear this list"
+			form.Errors[grantSubs] = p.T("delegations.err_subs_with_all")
 		}
 	case "listed":
 		if len(subs) == 0 {
-			form.Errors[grantSubs] = "list at least one subscription ID, or choose “All entitlements”"
+			form.Errors[grantSubs] = p.T("delegations.err_subs_none")
 		}
 		// Sorted and without repeats, as grant keeps them: its problems
 		// name the subscriptions by their place in this list.
 		subs = slices.Compact(slices.Sorted(slices.Values(subs)))
 		req.SubscriptionIDs = &subs
 	default:
-		form.Errors[grantScope] = "choose all entitlements or listed ones"
+		form.Errors[grantScope] = p.T("delegations.err_scope")
 	}
 	if form.Expires != "" {
 		// Access ends as that day begins (UTC): the date shown is the
 		// first day without access.
 		if day, err := entitle.ParseDate(form.Expires); err != nil {
-			form.Errors[grantExpires] = "enter a date as YYYY-MM-DD, e.g. " + v.Today.AddDays(30).String()
+			form.Errors[grantExpires] = p.T("delegations.err_expires", "Example", v.Today.AddDays(30).String())
 		} else {
 			req.ExpiresAt = day.Time().UTC().Format(time.RFC3339)
 		}
@@ -151,14 +165,19 @@ func (s *Server) grantDelegationForm(w http.ResponseWriter, r *http.Request, c e
 		}
 		return s.showDelegations(w, r, c, v, status, form)
 	}
-	msg := "Access granted: " + d.Delegate.Name + " now sees " + d.ScopeWords()
-	if d.Scope == "all" {
-		msg += " your company owns"
+	var msg string
+	who, scope := d.Delegate.Name, scopeWords(p, d)
+	switch {
+	case d.Scope == "all" && d.ExpiresAt != nil:
+		msg = p.T("delegations.granted_all_until", "Delegate", who, "Scope", scope, "Until", when(*d.ExpiresAt))
+	case d.Scope == "all":
+		msg = p.T("delegations.granted_all", "Delegate", who, "Scope", scope)
+	case d.ExpiresAt != nil:
+		msg = p.T("delegations.granted_listed_until", "Delegate", who, "Scope", scope, "Until", when(*d.ExpiresAt))
+	default:
+		msg = p.T("delegations.granted_listed", "Delegate", who, "Scope", scope)
 	}
-	if d.ExpiresAt != nil {
-		msg += ", until " + when(*d.ExpiresAt)
-	}
-	return s.done(w, r, "/delegations", msg+".")
+	return s.done(w, r, "/delegations", msg)
 }
 
 // grantErrors places what grant refused next to the form's inputs and
@@ -227,9 +246,10 @@ func (s *Server) revokeDelegationForm(w http.ResponseWriter, r *http.Request, c 
 	if b := r.PostForm.Get("back"); b != "" {
 		back = localPath(b)
 	}
-	msg := "Access revoked: " + d.Delegate.Name + " no longer has access to " + d.ScopeWords() + " through this delegation."
+	p := i18n.For(v.Lang)
+	msg := p.T("delegations.revoked", "Delegate", d.Delegate.Name, "Scope", scopeWords(p, d))
 	if d.RevokedAt != nil {
-		msg = "This delegation to " + d.Delegate.Name + " was already revoked."
+		msg = p.T("delegations.already_revoked", "Delegate", d.Delegate.Name)
 	}
 	return s.done(w, r, back, msg)
 }

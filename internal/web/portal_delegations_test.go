@@ -75,7 +75,7 @@ func TestDelegationsPageGrantAndRevoke(t *testing.T) {
 	st, body := fetch(t, w, plant, "/delegations")
 	for _, want := range []string{`<h1>Delegations</h1>`, `aria-current="page">Delegations`, `<form method="post" action="/delegations"`,
 		`<label for="grant-delegate">Company key</label>`, `id="grant-delegate" name="delegate"`, `name="scope" value="all" checked`,
-		`name="scope" value="listed"`, `id="grant-subs" name="subscription_ids"`, `type="date" id="grant-expires" name="expires_at"`,
+		`name="scope" value="listed"`, `id="grant-subs" name="subscription_ids"`, `placeholder="YYYY-MM-DD" size="10" maxlength="10" autocomplete="off" spellcheck="false" id="grant-expires" name="expires_at"`,
 		`<button type="submit">Grant access</button>`, "No delegations granted yet", "No delegations to your company yet"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("PLANT's empty page lacks %s", want)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/disclose"
+	"github.com/entitle-portal/entitle/internal/i18n"
 )
 
 // The entitlement pages: My entitlements (filters, keyset paging, badges,
@@ -16,27 +17,58 @@ import (
 // entitlementRow is a list row with its days-to-expiry hint.
 type entitlementRow struct {
 	disclose.Entitlement
-	Ends     string // "in 23 days", "5 days ago"
-	Soon     bool   // ends within 90 days
-	Basis    []string
-	Distinct string // the entitlement's page
+	Ends        string // "in 23 days", "5 days ago"
+	StatusWords string // the status in words: "active", "aktiv"
+	Soon        bool   // ends within 90 days
+	Basis       []string
+	Distinct    string // the entitlement's page
 	// OrderHref is the order's page, when the gate says the caller may
 	// open it (disclose.Entitlement.Order): else the PO is plain text.
 	OrderHref string
 	Picked    bool // checked in the bulk delegation form
 }
 
-func rowOf(e disclose.Entitlement, today entitle.Date) entitlementRow {
-	r := entitlementRow{Entitlement: e, Ends: relDays(e.EndDate, today), Distinct: "/entitlements/" + url.PathEscape(e.SubscriptionID)}
+// rowOf is e's row, its words in p's language.
+func rowOf(p *i18n.Printer, e disclose.Entitlement, today entitle.Date) entitlementRow {
+	r := entitlementRow{Entitlement: e, Ends: relDaysIn(p, e.EndDate, today), StatusWords: entitlementStatusWords(p, e.Status),
+		Distinct: "/entitlements/" + url.PathEscape(e.SubscriptionID)}
 	if e.Order != nil {
 		r.OrderHref = orderHref(e.Order.PONumber, e.Order.PurchasingEntity.Key)
 	}
 	n := today.DaysUntil(e.EndDate)
 	r.Soon = e.Status == entitle.StatusActive && n <= 90
 	for _, b := range e.Access {
-		r.Basis = append(r.Basis, basisWords(b))
+		r.Basis = append(r.Basis, basisWordsIn(p, b))
 	}
 	return r
+}
+
+// entitlementStatusWords is an entitlement's status in words, in p's
+// language (a badge's text; its class stays the status).
+func entitlementStatusWords(p *i18n.Printer, s entitle.Status) string {
+	switch s {
+	case entitle.StatusActive:
+		return p.T("status.active")
+	case entitle.StatusExpired:
+		return p.T("status.expired")
+	case entitle.StatusFuture:
+		return p.T("status.future")
+	}
+	return string(s)
+}
+
+// joinAnd joins phrases with "and" in p's language: why a company sees
+// something (basisWordsIn) as one clause, "your company owns it and your
+// company installs it".
+func joinAnd(p *i18n.Printer, words []string) string {
+	out := ""
+	for i, w := range words {
+		if i > 0 {
+			out += " " + p.T("list.and") + " "
+		}
+		out += w
+	}
+	return out
 }
 
 type entitlementsPage struct {
@@ -47,15 +79,16 @@ type entitlementsPage struct {
 	Bulk              bulkForm
 	MinExpiry         string
 	ExpiresBefore     string
-	Company           string // the vendor's filter: a company holding a role on the order
-	Sort              string // "", "end_date" or "-end_date"
-	Problem           string // a filter that could not be read
-	Next, First       string // the next and the first page's paths
-	CSV               string // the download of the filtered list
-	Filtered          bool   // some filter is set
-	Paged             bool   // not the first page
-	Roles             []entitle.Basis
-	Sorts             []sortChoice // the orders, for the form
+	Company           string         // the vendor's filter: a company holding a role on the order
+	Sort              string         // "", "end_date" or "-end_date"
+	Problem           string         // a filter that could not be read
+	Next, First       string         // the next and the first page's paths
+	CSV               string         // the download of the filtered list
+	Filtered          bool           // some filter is set
+	Paged             bool           // not the first page
+	Roles             []filterChoice // the bases, for the form
+	Statuses          []filterChoice // the statuses, for the form
+	Sorts             []filterChoice // the orders, for the form
 	// The column headers that sort the whole list: the first page in that
 	// order (End toggles between ends first and ends last), and the
 	// header's aria-sort when the list is in its order.
@@ -84,26 +117,65 @@ type expiringPanel struct {
 	Days  int
 }
 
-// expiring fills the panel for c.
-func (s *Server) expiring(r *http.Request, c entitle.Actor, today entitle.Date) (*expiringPanel, error) {
+// expiring fills the panel for c, in p's language.
+func (s *Server) expiring(r *http.Request, c entitle.Actor, p *i18n.Printer, today entitle.Date) (*expiringPanel, error) {
 	until := today.AddDays(expiringDays + 1) // expires_before is exclusive: ends on day 90 included
 	f := entitle.ListFilter{Status: entitle.StatusActive, ExpiresBefore: until, Order: entitle.ByEndDate}
 	page, err := s.cfg.Gate.List(r.Context(), c, "", expiringShown, f)
 	if err != nil {
 		return nil, err
 	}
-	p := &expiringPanel{More: page.Next != "", Until: until, Days: expiringDays,
+	panel := &expiringPanel{More: page.Next != "", Until: until, Days: expiringDays,
 		All: withQuery("/", url.Values{"status": {string(entitle.StatusActive)}, "expires_before": {until.String()}, "sort": {string(entitle.ByEndDate)}})}
 	for _, e := range page.Items {
-		p.Rows = append(p.Rows, rowOf(e, today))
+		panel.Rows = append(panel.Rows, rowOf(p, e, today))
 	}
-	return p, nil
+	return panel, nil
 }
 
-// sortChoice is one order of My entitlements, in words.
-type sortChoice struct{ Value, Words string }
+// filterChoice is one choice of a filter of My entitlements: the value the
+// form sends (the API's, in every language) and its words.
+type filterChoice struct{ Value, Words string }
 
-var sortChoices = []sortChoice{{"", "subscription ID"}, {string(entitle.ByEndDate), "ends first"}, {string(entitle.ByEndDateDesc), "ends last"}}
+// sortChoices are the orders of My entitlements, in p's language.
+func sortChoices(p *i18n.Printer) []filterChoice {
+	return []filterChoice{{"", p.T("entitlements.sort_subscription")}, {string(entitle.ByEndDate), p.T("entitlements.sort_end")},
+		{string(entitle.ByEndDateDesc), p.T("entitlements.sort_end_desc")}}
+}
+
+// roleChoices are the bases of Your basis, in entitle.Bases' order, in p's
+// language.
+func roleChoices(p *i18n.Printer) []filterChoice {
+	out := make([]filterChoice, 0, len(entitle.Bases))
+	for _, b := range entitle.Bases {
+		words := string(b)
+		switch b {
+		case entitle.BasisDelegate:
+			words = p.T("entitlements.role_delegate")
+		case entitle.BasisInstaller:
+			words = p.T("entitlements.role_installer")
+		case entitle.BasisOwner:
+			words = p.T("entitlements.role_owner")
+		case entitle.BasisPurchasingEntity:
+			words = p.T("entitlements.role_purchasing_entity")
+		case entitle.BasisReseller:
+			words = p.T("entitlements.role_reseller")
+		case entitle.BasisVendor:
+			words = p.T("entitlements.role_vendor")
+		}
+		out = append(out, filterChoice{string(b), words})
+	}
+	return out
+}
+
+// statusChoices are the statuses of the Status filter, in p's language.
+func statusChoices(p *i18n.Printer) []filterChoice {
+	out := []filterChoice{}
+	for _, st := range []entitle.Status{entitle.StatusFuture, entitle.StatusActive, entitle.StatusExpired} {
+		out = append(out, filterChoice{string(st), entitlementStatusWords(p, st)})
+	}
+	return out
+}
 
 // GET / (signed in): My entitlements.
 func (s *Server) entitlementsPage(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
@@ -115,10 +187,11 @@ func (s *Server) entitlementsPage(w http.ResponseWriter, r *http.Request, c enti
 func (s *Server) showEntitlements(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view, status int, form bulkForm) error {
 	q := newQuery(r, "role", "sku", "status", "expires_before", "sort", "company", "cursor", "done", "q")
 	f := listFilter(q)
+	p := i18n.For(v.Lang)
 	data := entitlementsPage{Role: q.str("role"), SKU: q.str("sku"), Status: q.str("status"), ExpiresBefore: q.str("expires_before"),
-		Sort: string(f.Order), Roles: entitle.Bases, Sorts: sortChoices, Q: q.str("q"), Bulk: form}
+		Sort: string(f.Order), Roles: roleChoices(p), Statuses: statusChoices(p), Sorts: sortChoices(p), Q: q.str("q"), Bulk: form}
 	data.Company = q.str("company")
-	v.Title, v.Data = "My entitlements", &data
+	v.Title, v.Data = p.T("entitlements.title"), &data
 	if q.err != nil {
 		data.Problem = q.err.Error()
 		s.show(w, http.StatusUnprocessableEntity, "entitlements", v)
@@ -134,7 +207,7 @@ func (s *Server) showEntitlements(w http.ResponseWriter, r *http.Request, c enti
 		return err
 	}
 	for _, e := range page.Items {
-		row := rowOf(e, v.Today)
+		row := rowOf(p, e, v.Today)
 		row.Picked = e.Delegable && slices.Contains(form.Picked, e.SubscriptionID)
 		data.CanPick = data.CanPick || e.Delegable
 		data.Rows = append(data.Rows, row)
@@ -149,7 +222,7 @@ func (s *Server) showEntitlements(w http.ResponseWriter, r *http.Request, c enti
 	}
 	data.Filtered, data.Paged = len(filters) > 0, after != ""
 	if !data.Filtered && !data.Paged && f.Order == entitle.BySubscription {
-		if data.Expiring, err = s.expiring(r, c, v.Today); err != nil {
+		if data.Expiring, err = s.expiring(r, c, p, v.Today); err != nil {
 			return err
 		}
 	}
@@ -215,6 +288,7 @@ func (s *Server) entitlementsCSV(w http.ResponseWriter, r *http.Request, c entit
 type entitlementPage struct {
 	E         entitlementRow
 	Basis     []string // why the caller sees it, in words
+	Because   string   // Basis as one clause ("… and …")
 	Access    []disclose.Access
 	Explains  bool // the caller may ask who has access (owner, vendor)
 	CanRevoke bool // the caller may revoke the delegations shown (owner admins, R5)
@@ -229,11 +303,13 @@ func (s *Server) entitlementPage(w http.ResponseWriter, r *http.Request, c entit
 	if err != nil {
 		return err
 	}
-	data := entitlementPage{E: rowOf(d.Entitlement, v.Today), Renew: d.MayRenew, Access: d.Access, Explains: d.MayExplain, CanRevoke: d.MayRevoke}
+	p := i18n.For(v.Lang)
+	data := entitlementPage{E: rowOf(p, d.Entitlement, v.Today), Renew: d.MayRenew, Access: d.Access, Explains: d.MayExplain, CanRevoke: d.MayRevoke}
 	for _, b := range d.Entitlement.Access {
-		data.Basis = append(data.Basis, basisWords(b))
+		data.Basis = append(data.Basis, basisWordsIn(p, b))
 	}
-	v.Title, v.Section, v.Data = "Entitlement "+sub, "entitlements", &data
+	data.Because = joinAnd(p, data.Basis)
+	v.Title, v.Section, v.Data = p.T("entitlement.title", "ID", sub), "entitlements", &data
 	s.show(w, http.StatusOK, "entitlement", v)
 	return nil
 }

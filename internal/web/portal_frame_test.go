@@ -65,3 +65,53 @@ func TestInviteFormCancel(t *testing.T) {
 		t.Errorf("the form sent back: %d\n%s", st, page)
 	}
 }
+
+// TestFormsOfferCancel: a form with a way back offers Cancel — a link that
+// sends nothing — where it leads: on a page of its own always (renew, offer a
+// transfer), on a list page once the form is sent back with a problem.
+func TestFormsOfferCancel(t *testing.T) {
+	w := newWorld(t)
+	plant := vendSignIn(t, w, "admin@plant.example")
+	vendor := vendSignIn(t, w, "admin@maker.example")
+	for _, c := range []struct {
+		name string
+		b    *vendBrowser
+		page string     // the form's page
+		post string     // where it posts; "" when Cancel is always there
+		form url.Values // a submission sent back with a problem
+		link string     // the Cancel link
+	}{
+		{"renewal request", plant, "/entitlements/S-100/renew", "", nil, `<a href="/entitlements/S-100" class="cancel" id="renew-cancel">Cancel</a>`},
+		{"transfer offer", plant, "/entitlements/S-100/renew", "", nil, `<a href="/entitlements/S-100" class="cancel" id="transfer-cancel">Cancel</a>`},
+		{"delegation", plant, "/delegations", "/delegations", url.Values{"delegate": {"NOPE"}, "scope": {"all"}},
+			`<a href="/delegations" class="cancel" id="grant-cancel">Cancel</a>`},
+		{"access request", vendSignIn(t, w, "admin@shop.example"), "/access-requests", "/access-requests", url.Values{"owner": {""}},
+			`<a href="/access-requests" class="cancel" id="ask-cancel">Cancel</a>`},
+		{"webhook", plant, "/webhooks", "/webhooks", url.Values{"url": {"http://insecure.example/"}, "event": {"entitlement.changed"}},
+			`<a href="/webhooks" class="cancel" id="webhook-cancel">Cancel</a>`},
+		{"password", plant, "/account", "/account/password", url.Values{"current_password": {"wrong"}, "new_password": {"x"}},
+			`<a href="/account" class="cancel" id="password-cancel">Cancel</a>`},
+		{"token", plant, "/account", "/account/tokens", url.Values{"name": {""}},
+			`<a href="/account" class="cancel" id="token-cancel">Cancel</a>`},
+		{"announcement", vendor, "/vendor/announcements", "/vendor/announcements", url.Values{"title": {""}},
+			`<a href="/vendor/announcements" class="cancel" id="ann-cancel">Cancel</a>`},
+	} {
+		st, page := c.b.get(c.page)
+		if st != http.StatusOK {
+			t.Fatalf("%s: %s: %d", c.name, c.page, st)
+		}
+		if c.post == "" {
+			if !strings.Contains(page, c.link) {
+				t.Errorf("%s: no Cancel on its page: want %s", c.name, c.link)
+			}
+			continue
+		}
+		if strings.Contains(page, "cancel\"") {
+			t.Errorf("%s: the fresh form offers Cancel", c.name)
+		}
+		st, page, _ = c.b.post(c.post, c.form)
+		if st < 400 || st >= 500 || !strings.Contains(page, c.link) {
+			t.Errorf("%s sent back: %d, want a problem and %s\n%s", c.name, st, c.link, page)
+		}
+	}
+}

@@ -2,13 +2,13 @@ package web
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/disclose"
+	"github.com/entitle-portal/entitle/internal/i18n"
 	"github.com/entitle-portal/entitle/internal/lifecycle"
 )
 
@@ -22,6 +22,18 @@ import (
 
 // lifecyclePageSize is how many renewal requests or transfers a box shows.
 const lifecyclePageSize = 25
+
+// statusWords is a status as a page's badge shows it, in p's language: the
+// message prefix+status ("renewals.status_quoted"), else the status itself,
+// so that a status the catalogues do not know yet still shows. The badge's
+// class stays the status.
+func statusWords(p *i18n.Printer, prefix, status string) string {
+	id := prefix + status
+	if w := p.T(id); w != "["+id+"]" {
+		return w
+	}
+	return status
+}
 
 // lifecycleRefusal is a refused form's answer for the person who filled it
 // in: problems with a field of the form next to that field, anything else
@@ -81,6 +93,9 @@ type renewData struct {
 	TransferTo, TransferNote string
 	TransferProblem          lifecycleRefusal
 	MaxMessage               int
+	// In the page's language: the entitlement's status, the
+	// recommendation above the options.
+	StatusWords, Recommendation string
 }
 
 // renewView fills v with sub's renewal page for c; d carries the forms as
@@ -116,8 +131,29 @@ func (s *Server) renewView(r *http.Request, c entitle.Actor, v *view, sub string
 	// The transfer form is shown on the decision lifecycle.OfferTransfer
 	// takes.
 	d.Transfer, d.MoveNow = opts.TransferAllowed, opts.TransferDirect
-	v.Title, v.Data = "Renew "+sub, d
+	p := i18n.For(v.Lang)
+	d.StatusWords = entitlementStatusWords(p, opts.Status)
+	d.Recommendation = recommendation(p, d)
+	v.Title, v.Data = p.T("renew.title", "Sub", sub), d
 	return nil
+}
+
+// recommendation is the advice above the ways to renew, in p's language:
+// the words lifecycle.Options gives in English (Options.Recommendation),
+// chosen on the same options. Advice the catalogues do not know is shown as
+// the service words it.
+func recommendation(p *i18n.Printer, d *renewData) string {
+	id, pairs := "renew.recommend_direct", []any(nil)
+	switch {
+	case d.PartnerOfRecord != nil && d.PartnerOfRecord.Partner != nil:
+		id, pairs = "renew.recommend_por", []any{"Partner", d.PartnerOfRecord.Partner.Name}
+	case len(d.Partners) > 0:
+		id = "renew.recommend_partner"
+	}
+	if i18n.For(i18n.English).T(id, pairs...) != d.O.Recommendation {
+		return d.O.Recommendation
+	}
+	return p.T(id, pairs...)
 }
 
 // GET /entitlements/{id}/renew: how to renew or buy more of an entitlement.
@@ -141,11 +177,12 @@ func (s *Server) renewForm(w http.ResponseWriter, r *http.Request, c entitle.Act
 	}
 	rr, err := s.cfg.Lifecycle.RequestRenewal(r.Context(), c, sub, ask)
 	if err == nil {
-		to := "the partner"
+		p := i18n.For(v.Lang)
+		to := p.T("renew.the_partner")
 		if rr.Recipient != nil {
 			to = rr.Recipient.Name
 		}
-		return s.done(w, r, "/renewals", fmt.Sprintf("Your renewal request for %s was sent to %s. Their answer will appear here, under Sent.", sub, to))
+		return s.done(w, r, "/renewals", p.T("renew.sent", "Sub", sub, "To", to))
 	}
 	d := renewData{Route: ask.Route, Partner: f.Get("partner"), Message: ask.Message}
 	if errors.Is(err, lifecycle.ErrRenewalPending) {
@@ -169,19 +206,19 @@ func (s *Server) offerTransferForm(w http.ResponseWriter, r *http.Request, c ent
 	sub := r.PathValue("id")
 	offer := lifecycle.TransferOffer{To: r.PostForm.Get("to"), Message: r.PostForm.Get("message")}
 	out, err := s.cfg.Lifecycle.OfferTransfer(r.Context(), c, sub, offer)
+	p := i18n.For(v.Lang)
 	if err == nil {
 		if out.Status == entitle.TransferDone {
-			return s.done(w, r, "/entitlements/"+url.PathEscape(sub), fmt.Sprintf("%s now belongs to %s (%s).", sub, out.To.Name, out.To.Key))
+			return s.done(w, r, "/entitlements/"+url.PathEscape(sub), p.T("renew.moved", "Sub", sub, "To", out.To.Name, "Key", out.To.Key))
 		}
-		return s.done(w, r, "/transfers", fmt.Sprintf("You offered %s to %s (%s). Their administrators have until %s to accept it.",
-			sub, out.To.Name, out.To.Key, when(out.ExpiresAt)))
+		return s.done(w, r, "/transfers", p.T("renew.offered", "Sub", sub, "To", out.To.Name, "Key", out.To.Key, "Until", when(out.ExpiresAt)))
 	}
 	d := renewData{TransferTo: offer.To, TransferNote: offer.Message}
 	var e *entitle.Error
 	switch {
 	case errors.Is(err, lifecycle.ErrTransferPending):
 		d.TransferProblem = lifecycleRefusal{Status: http.StatusConflict,
-			Alert: fmt.Sprintf("%s is offered to %s already (offer %d): cancel that offer on the Transfers page first.", out.Entitlement.SubscriptionID, out.To.Key, out.ID)}
+			Alert: p.T("renew.transfer_pending", "Sub", out.Entitlement.SubscriptionID, "To", out.To.Key, "ID", out.ID)}
 	case errors.As(err, &e) && e.Code == codeInvalid:
 		// The one invalid value the store finds is the recipient: a company
 		// key that does not exist.
@@ -204,11 +241,16 @@ func (s *Server) offerTransferForm(w http.ResponseWriter, r *http.Request, c ent
 // what the caller may do to it.
 type renewalRow struct {
 	disclose.RenewalRequest
-	Closed     bool             // won, lost or withdrawn: nothing more to do
-	FormStatus string           // the answer form's status, as sent
-	FormNote   string           // the answer form's note, as sent (else the request's)
-	Refusal    lifecycleRefusal // the answer form's refusal
+	Closed      bool             // won, lost or withdrawn: nothing more to do
+	FormStatus  string           // the answer form's status, as sent
+	FormNote    string           // the answer form's note, as sent (else the request's)
+	Refusal     lifecycleRefusal // the answer form's refusal
+	StatusWords string           // the status in the page's language ("quoted")
 }
+
+// statusChoice is a status the answer form offers: its value, and its
+// words in the page's language.
+type statusChoice struct{ Value, Words string }
 
 type renewalsData struct {
 	Received, Sent         []renewalRow
@@ -216,11 +258,12 @@ type renewalsData struct {
 	Paged                  bool   // a box is not on its first page
 	Alert                  string // a refused answer that is not about a field
 	MaxMessage             int
+	Marks                  []statusChoice // the answer form's statuses: quoted, won, lost
 }
 
 // renewalBox reads one box of the caller's renewal requests, a page from
 // the cursor named param.
-func (s *Server) renewalBox(r *http.Request, c entitle.Actor, sent bool, param string) (rows []renewalRow, next string, err error) {
+func (s *Server) renewalBox(r *http.Request, c entitle.Actor, v *view, sent bool, param string) (rows []renewalRow, next string, err error) {
 	bound := bind("renewals", c.Company, strconv.FormatBool(sent), "false")
 	cursor := r.URL.Query().Get(param)
 	before := int64(0)
@@ -241,9 +284,11 @@ func (s *Server) renewalBox(r *http.Request, c entitle.Actor, sent bool, param s
 		rrs = rrs[:lifecyclePageSize]
 		next = url.Values{param: {s.sealCursor(strconv.FormatInt(rrs[lifecyclePageSize-1].ID, 10), bound)}}.Encode()
 	}
+	p := i18n.For(v.Lang)
 	for _, rr := range rrs {
 		rows = append(rows, renewalRow{RenewalRequest: rr, FormNote: rr.Note,
-			Closed: rr.Status != entitle.RenewalOpen && rr.Status != entitle.RenewalQuoted})
+			Closed:      rr.Status != entitle.RenewalOpen && rr.Status != entitle.RenewalQuoted,
+			StatusWords: statusWords(p, "renewals.status_", rr.Status)})
 	}
 	return rows, next, nil
 }
@@ -251,15 +296,19 @@ func (s *Server) renewalBox(r *http.Request, c entitle.Actor, sent bool, param s
 // renewalsView fills v with the renewal requests page.
 func (s *Server) renewalsView(r *http.Request, c entitle.Actor, v *view, d *renewalsData) error {
 	var err error
-	if d.Received, d.ReceivedNext, err = s.renewalBox(r, c, false, "received"); err != nil {
+	if d.Received, d.ReceivedNext, err = s.renewalBox(r, c, v, false, "received"); err != nil {
 		return err
 	}
-	if d.Sent, d.SentNext, err = s.renewalBox(r, c, true, "sent"); err != nil {
+	if d.Sent, d.SentNext, err = s.renewalBox(r, c, v, true, "sent"); err != nil {
 		return err
 	}
 	q := r.URL.Query()
 	d.Paged, d.MaxMessage = q.Get("received") != "" || q.Get("sent") != "", lifecycle.MaxMessage
-	v.Title, v.Data = "Renewal requests", d
+	p := i18n.For(v.Lang)
+	for _, st := range []string{entitle.RenewalQuoted, entitle.RenewalWon, entitle.RenewalLost} {
+		d.Marks = append(d.Marks, statusChoice{Value: st, Words: statusWords(p, "renewals.status_", st)})
+	}
+	v.Title, v.Data = p.T("renewals.title"), d
 	return nil
 }
 
@@ -274,12 +323,20 @@ func (s *Server) renewalsPage(w http.ResponseWriter, r *http.Request, c entitle.
 	return nil
 }
 
-// renewalDone says what an answer did.
-var renewalDone = map[string]string{
-	entitle.RenewalQuoted:    "Renewal request %d for %s is marked quoted; the customer sees your note.",
-	entitle.RenewalWon:       "Renewal request %d for %s is marked won.",
-	entitle.RenewalLost:      "Renewal request %d for %s is marked lost.",
-	entitle.RenewalWithdrawn: "You withdrew renewal request %d for %s.",
+// renewalDone says what an answer did, in p's language.
+func renewalDone(p *i18n.Printer, rr disclose.RenewalRequest) string {
+	id, sub := rr.ID, rr.Entitlement.SubscriptionID
+	switch rr.Status {
+	case entitle.RenewalQuoted:
+		return p.T("renewals.done_quoted", "ID", id, "Sub", sub)
+	case entitle.RenewalWon:
+		return p.T("renewals.done_won", "ID", id, "Sub", sub)
+	case entitle.RenewalLost:
+		return p.T("renewals.done_lost", "ID", id, "Sub", sub)
+	case entitle.RenewalWithdrawn:
+		return p.T("renewals.done_withdrawn", "ID", id, "Sub", sub)
+	}
+	return p.T("renewals.done_other", "ID", id, "Sub", sub, "Status", statusWords(p, "renewals.status_", rr.Status))
 }
 
 // POST /renewals/{id} (status, note): the recipient marks a request
@@ -297,12 +354,9 @@ func (s *Server) renewalAnswerForm(w http.ResponseWriter, r *http.Request, c ent
 		note = &n
 	}
 	rr, err := s.cfg.Lifecycle.UpdateRenewalRequest(r.Context(), c, id, status, note)
+	p := i18n.For(v.Lang)
 	if err == nil {
-		msg, ok := renewalDone[rr.Status]
-		if !ok {
-			msg = "Renewal request %d for %s is " + rr.Status + "."
-		}
-		return s.done(w, r, "/renewals", fmt.Sprintf(msg, rr.ID, rr.Entitlement.SubscriptionID))
+		return s.done(w, r, "/renewals", renewalDone(p, rr))
 	}
 	ref, ok := lifecycleRefusalOf(err, "status", "note")
 	if !ok {
@@ -324,11 +378,11 @@ func (s *Server) renewalAnswerForm(w http.ResponseWriter, r *http.Request, c ent
 		}
 	}
 	if ref.Alert != "" {
-		d.Alert = fmt.Sprintf("Renewal request %d: %s", id, ref.Alert)
+		d.Alert = p.T("renewals.refused", "ID", id, "Message", ref.Alert)
 	}
 	if !shown {
 		for f, m := range ref.Fields {
-			d.Alert += fmt.Sprintf(" Renewal request %d, %s: %s", id, f, m)
+			d.Alert += " " + p.T("renewals.refused_field", "ID", id, "Field", f, "Message", m)
 		}
 	}
 	s.show(w, ref.Status, "renewals", v)
@@ -341,6 +395,7 @@ type transferRow struct {
 	disclose.Transfer        // with MayAnswer, MayCancel: open, and the caller is an administrator of the side that acts
 	Open              bool   // still offered
 	Deadline          string // the offer's expiry, for people: "in 13 days"
+	StatusWords       string // the status in the page's language ("offered")
 }
 
 type transfersData struct {
@@ -372,9 +427,10 @@ func (s *Server) transferBox(r *http.Request, c entitle.Actor, v *view, sent boo
 		ts = ts[:lifecyclePageSize]
 		next = url.Values{param: {s.sealCursor(strconv.FormatInt(ts[lifecyclePageSize-1].ID, 10), bound)}}.Encode()
 	}
+	p := i18n.For(v.Lang)
 	for _, t := range ts {
 		rows = append(rows, transferRow{Transfer: t, Open: t.Status == entitle.TransferOffered,
-			Deadline: relDays(entitle.DateOf(t.ExpiresAt), v.Today)})
+			Deadline: relDaysIn(p, entitle.DateOf(t.ExpiresAt), v.Today), StatusWords: statusWords(p, "transfers.status_", t.Status)})
 	}
 	return rows, next, nil
 }
@@ -389,7 +445,7 @@ func (s *Server) transfersView(r *http.Request, c entitle.Actor, v *view, d *tra
 	}
 	q := r.URL.Query()
 	d.Paged = q.Get("received") != "" || q.Get("sent") != ""
-	v.Title, v.Data = "Ownership transfers", d
+	v.Title, v.Data = i18n.For(v.Lang).T("transfers.title"), d
 	return nil
 }
 
@@ -411,15 +467,16 @@ func (s *Server) transferAnswerForm(w http.ResponseWriter, r *http.Request, c en
 		return err
 	}
 	t, err := s.cfg.Lifecycle.DecideTransfer(r.Context(), c, id, r.PathValue("action"))
+	p := i18n.For(v.Lang)
 	if err == nil {
 		var msg string
 		switch t.Status {
 		case entitle.TransferAccepted:
-			msg = fmt.Sprintf("You accepted %s: your company owns it now.", t.Entitlement.SubscriptionID)
+			msg = p.T("transfers.done_accepted", "Sub", t.Entitlement.SubscriptionID)
 		case entitle.TransferDeclined:
-			msg = fmt.Sprintf("You declined the offer of %s.", t.Entitlement.SubscriptionID)
+			msg = p.T("transfers.done_declined", "Sub", t.Entitlement.SubscriptionID)
 		default:
-			msg = fmt.Sprintf("You cancelled the offer of %s to %s.", t.Entitlement.SubscriptionID, t.To.Key)
+			msg = p.T("transfers.done_cancelled", "Sub", t.Entitlement.SubscriptionID, "To", t.To.Key)
 		}
 		return s.done(w, r, "/transfers", msg)
 	}
@@ -427,7 +484,7 @@ func (s *Server) transferAnswerForm(w http.ResponseWriter, r *http.Request, c en
 	if !errors.As(err, &e) || e.Code != codeConflict {
 		return err
 	}
-	d := transfersData{Alert: fmt.Sprintf("Transfer %d: %s", id, e.Message)}
+	d := transfersData{Alert: p.T("transfers.refused", "ID", id, "Message", e.Message)}
 	if err := s.transfersView(r, c, v, &d); err != nil {
 		return err
 	}

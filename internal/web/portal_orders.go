@@ -8,6 +8,7 @@ import (
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/disclose"
+	"github.com/entitle-portal/entitle/internal/i18n"
 )
 
 // The Orders page: a PO is looked up among the caller's company's own
@@ -26,6 +27,7 @@ type ordersPage struct {
 	Order   *disclose.Order
 	Ordered string // the order date's relative hint
 	Basis   []string
+	Because string // Basis as one clause ("… and …")
 	Lines   []orderLineRow
 }
 
@@ -40,16 +42,17 @@ func (s *Server) ordersPage(w http.ResponseWriter, r *http.Request, c entitle.Ac
 	q := newQuery(r, "po", "purchasing_entity", "done", "po_prefix", "ordered_from", "ordered_to", "cursor")
 	data := ordersPage{PO: strings.TrimSpace(q.str("po")), PE: strings.TrimSpace(q.str("purchasing_entity"))}
 	_, data.Asked = q.v["po"]
-	v.Title, v.Data = "Orders", &data
+	p := i18n.For(v.Lang)
+	v.Title, v.Data = p.T("orders.title"), &data
 	switch {
 	case q.err != nil:
 		data.Problem = q.err.Error()
 	case !data.Asked:
 		return s.ordersList(w, r, c, v, q, &data)
 	case data.PO == "":
-		data.Problem = "Enter the PO number of one of your company's purchase orders."
+		data.Problem = p.T("orders.enter_po")
 	case data.PE != "" && !entitle.ValidKey(data.PE):
-		data.PEError = "“" + data.PE + "” is not a company key: use A-Z a-z 0-9 . _ - only."
+		data.PEError = p.T("orders.not_a_key", "Key", data.PE)
 		if !c.Vendor { // the field is the vendor's: say it by the PO field
 			data.Problem = "purchasing_entity: " + data.PEError
 		}
@@ -61,25 +64,26 @@ func (s *Server) ordersPage(w http.ResponseWriter, r *http.Request, c entitle.Ac
 	o, err := s.cfg.Gate.Order(r.Context(), c, data.PO, data.PE)
 	var e *entitle.Error
 	if errors.As(err, &e) && e.Code == codeNotFound {
-		data.Problem = "No order with PO number " + data.PO + " among your company's purchase orders."
+		data.Problem = p.T("orders.not_found", "PO", data.PO)
 		if data.PE != "" && data.PE != c.Company {
-			data.Problem = "No order with PO number " + data.PO + " among the purchase orders of " + data.PE + "."
+			data.Problem = p.T("orders.not_found_of", "PO", data.PO, "Company", data.PE)
 		}
-		v.Title = "Order not found"
+		v.Title = p.T("orders.not_found_title")
 		s.show(w, http.StatusNotFound, "orders", v)
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	data.Order, data.Ordered = &o, relDays(o.OrderDate, v.Today)
+	data.Order, data.Ordered = &o, relDaysIn(p, o.OrderDate, v.Today)
 	for _, b := range o.Access {
-		data.Basis = append(data.Basis, basisWords(b))
+		data.Basis = append(data.Basis, basisWordsIn(p, b))
 	}
+	data.Because = joinAnd(p, data.Basis)
 	for _, l := range o.Lines {
 		data.Lines = append(data.Lines, orderLineRow{OrderLine: l, Href: "/entitlements/" + url.PathEscape(l.SubscriptionID)})
 	}
-	v.Title = "Order " + o.PONumber
+	v.Title = p.T("orders.order", "PO", o.PONumber)
 	s.show(w, http.StatusOK, "orders", v)
 	return nil
 }

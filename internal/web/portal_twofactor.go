@@ -86,7 +86,7 @@ func (s *Server) secondFactorStep(w http.ResponseWriter, r *http.Request, status
 			return err
 		}
 		http.SetCookie(w, s.challengeCookieOf(r, "", time.Time{}))
-		s.render(w, st, "login", map[string]any{"Title": "Sign in", "Error": body.Error.Message, "Next": next})
+		s.renderLogin(w, r, st, map[string]any{"Title": visitorT(r, "login.title"), "Error": body.Error.Message, "Next": next})
 		return nil
 	}
 	title := "Enter your code"
@@ -94,7 +94,7 @@ func (s *Server) secondFactorStep(w http.ResponseWriter, r *http.Request, status
 		title = "Set up two-factor sign-in"
 	}
 	// Enrol: the key to set up, when the company requires a second factor.
-	s.render(w, status, "second-factor", map[string]any{"Title": title, "Next": next, "Error": problem, "Enrol": enrolmentViewOf(e)})
+	s.render(w, r, status, "second-factor", map[string]any{"Title": title, "Next": next, "Error": problem, "Enrol": enrolmentViewOf(e)})
 	return nil
 }
 

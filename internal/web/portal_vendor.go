@@ -349,8 +349,8 @@ func announcementRowOf(a entitle.Announcement, now time.Time) announcementRow {
 
 // announcementForm is the post form as sent, with its errors by field.
 type announcementForm struct {
-	Title, Text, Link, Starts, Ends string
-	Errors                          map[string]string // field → message
+	Title, Text, Link, LinkText, Starts, Ends string
+	Errors                                    map[string]string // field → message
 }
 
 type announcementsView struct {
@@ -404,9 +404,10 @@ func (s *Server) announcementsPage(w http.ResponseWriter, r *http.Request, c ent
 // shows from the first day (00:00 UTC) through the last.
 func (s *Server) announceForm(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view) error {
 	f := announcementForm{Title: strings.TrimSpace(r.PostForm.Get("title")), Text: strings.TrimSpace(r.PostForm.Get("text")),
-		Link: strings.TrimSpace(r.PostForm.Get("link")), Starts: strings.TrimSpace(r.PostForm.Get("starts")),
-		Ends: strings.TrimSpace(r.PostForm.Get("ends")), Errors: map[string]string{}}
-	a, err := s.cfg.Channel.Post(r.Context(), c, r.URL.Path, channel.Draft{Title: f.Title, Text: f.Text, Link: f.Link, Starts: f.Starts, Ends: f.Ends})
+		Link: strings.TrimSpace(r.PostForm.Get("link")), LinkText: strings.TrimSpace(r.PostForm.Get("link_text")),
+		Starts: strings.TrimSpace(r.PostForm.Get("starts")), Ends: strings.TrimSpace(r.PostForm.Get("ends")), Errors: map[string]string{}}
+	a, err := s.cfg.Channel.Post(r.Context(), c, r.URL.Path, channel.Draft{Title: f.Title, Text: f.Text, Link: f.Link, LinkText: f.LinkText,
+		Starts: f.Starts, Ends: f.Ends})
 	var ps entitle.Problems
 	if errors.As(err, &ps) {
 		for _, p := range ps {
@@ -458,11 +459,12 @@ func (s *Server) endAnnouncementForm(w http.ResponseWriter, r *http.Request, c e
 }
 
 // banner is an announcement in force as the layout shows it, with a
-// Dismiss button that returns to the page it was on.
+// Dismiss button that returns to the page it was on (none on the sign-in
+// page).
 type banner struct {
 	entitle.Announcement
 	Last entitle.Date // its last day
-	Back string       // where dismissing it returns
+	Back string       // where dismissing it returns; "" shows no Dismiss
 }
 
 // banners returns the announcements in force that the signed-in user has

@@ -26,6 +26,8 @@ type vendBrowser struct {
 	t *testing.T
 	w *world
 	c *http.Client
+	// accept is the browser's Accept-Language header ("" for none).
+	accept string
 }
 
 // vendSignIn signs email in through the sign-in form.
@@ -48,6 +50,9 @@ func (b *vendBrowser) send(method, path, contentType string, body io.Reader) (in
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
+	}
+	if b.accept != "" {
+		req.Header.Set("Accept-Language", b.accept)
 	}
 	res, err := b.c.Do(req)
 	if err != nil {
@@ -448,7 +453,8 @@ func TestVendorAnnouncements(t *testing.T) {
 	vendor := vendSignIn(t, w, "admin@maker.example")
 	st, body := vendor.get("/vendor/announcements")
 	if st != http.StatusOK || !strings.Contains(body, "No announcements yet") || !strings.Contains(body, `<label for="ann-title">`) ||
-		!strings.Contains(body, `id="ann-starts" name="starts" type="date" value="2026-06-01"`) {
+		!strings.Contains(body, `id="ann-starts" name="starts" type="text" inputmode="numeric" placeholder="YYYY-MM-DD"`) ||
+		!strings.Contains(body, `spellcheck="false" value="2026-06-01"`) {
 		t.Fatalf("announcements page: %d %s", st, body)
 	}
 
@@ -472,13 +478,24 @@ func TestVendorAnnouncements(t *testing.T) {
 		!strings.Contains(body, "The last day has passed") {
 		t.Errorf("an announcement in the past: %d", st)
 	}
+	for _, c := range []struct{ link, text, want string }{
+		{"", "Register", "A link text needs a link: enter its address, or leave both empty."},
+		{"https://maker.example/w", strings.Repeat("x", 81), "Keep the link text to 80 characters or fewer (it has 81)."},
+		{"https://maker.example/w", "Two\nlines", "Keep the link text to one line."},
+	} {
+		st, body, _ := vendor.post("/vendor/announcements", url.Values{"title": {"T"}, "text": {"x"}, "link": {c.link}, "link_text": {c.text}, "ends": {"2026-06-10"}})
+		if st != http.StatusUnprocessableEntity || !strings.Contains(body, `<p class="field-error" id="ann-link-text-error" role="alert">`+c.want+`</p>`) ||
+			!strings.Contains(body, `id="ann-link-text" name="link_text" value="`) {
+			t.Errorf("link text %q with link %q: %d, no %q", c.text, c.link, st, c.want)
+		}
+	}
 	if st, _, _ := vendSignIn(t, w, "member@maker.example").post("/vendor/announcements", url.Values{"title": {"T"}, "text": {"x"}, "ends": {"2026-06-10"}}); st != http.StatusForbidden {
 		t.Errorf("a vendor member posts: %d", st)
 	}
 
 	// Posted: from today through June 4.
 	st, _, h := vendor.post("/vendor/announcements", url.Values{"title": {"Webinar: what's new in 2026"}, "text": {"Thursday June 4, 15:00 UTC.\nOne hour."},
-		"link": {"https://maker.example/webinar?ref=portal"}, "starts": {"2026-06-01"}, "ends": {"2026-06-04"}})
+		"link": {"https://maker.example/webinar?ref=portal"}, "link_text": {"Register for the webinar"}, "starts": {"2026-06-01"}, "ends": {"2026-06-04"}})
 	if st != http.StatusSeeOther || h.Get("Location") != "/vendor/announcements" {
 		t.Fatalf("post: %d %v", st, h)
 	}
@@ -489,11 +506,29 @@ func TestVendorAnnouncements(t *testing.T) {
 	}
 
 	const title = "Webinar: what&#39;s new in 2026"
+	const link = `<a href="https://maker.example/webinar?ref=portal" rel="noopener">Register for the webinar</a>`
+	// It reaches the sign-in page too, with its link text, and no Dismiss
+	// there (a visitor has nothing to dismiss it for).
+	signInPage := func() string {
+		t.Helper()
+		st, body := fetch(t, w, &http.Client{}, "/login")
+		if st != http.StatusOK {
+			t.Fatalf("sign-in page: %d", st)
+		}
+		return body
+	}
+	if body := signInPage(); !strings.Contains(body, title) || !strings.Contains(body, link) || strings.Contains(body, "/dismiss") ||
+		!strings.Contains(body, `<p class="hint">Shown until 2026-06-04.</p>`) {
+		t.Errorf("sign-in page: no banner with its link text: %s", body)
+	}
+	if _, body := vendor.get("/vendor/announcements"); !strings.Contains(body, link+` <span class="hint url">https://maker.example/webinar?ref=portal</span>`) {
+		t.Errorf("the vendor's list: no link text beside the address: %s", body)
+	}
 	plant := vendSignIn(t, w, "member@plant.example")
 	shop := vendSignIn(t, w, "admin@shop.example")
 	for name, b := range map[string]*vendBrowser{"plant": plant, "shop": shop} {
 		st, body := b.get("/")
-		if st != http.StatusOK || !strings.Contains(body, title) || !strings.Contains(body, `href="https://maker.example/webinar?ref=portal"`) ||
+		if st != http.StatusOK || !strings.Contains(body, title) || !strings.Contains(body, link) ||
 			!regexp.MustCompile(`<form method="post" action="/announcements/\d+/dismiss"`).MatchString(body) || !strings.Contains(body, "Shown until 2026-06-04.") {
 			t.Errorf("%s home: %d, no banner: %s", name, st, body)
 		}
@@ -537,6 +572,9 @@ func TestVendorAnnouncements(t *testing.T) {
 	if _, body := shop.get("/"); strings.Contains(body, title) {
 		t.Error("the banner still shows after its last day")
 	}
+	if body := signInPage(); strings.Contains(body, title) {
+		t.Error("the banner still shows on the sign-in page after its last day")
+	}
 	vendor = vendSignIn(t, w, "admin@maker.example")
 	if _, body := vendor.get("/vendor/announcements"); !strings.Contains(body, `<span class="badge expired">over</span>`) || strings.Contains(body, "End now") {
 		t.Errorf("an announcement over: %s", body)
@@ -549,6 +587,9 @@ func TestVendorAnnouncements(t *testing.T) {
 	}
 	if _, body := shop.get("/"); !strings.Contains(body, "Maintenance") {
 		t.Error("no Maintenance banner")
+	}
+	if body := signInPage(); !strings.Contains(body, "Maintenance") || strings.Contains(body, "More about") {
+		t.Error("no Maintenance banner on the sign-in page, or a link it does not have")
 	}
 	_, body = vendor.get("/vendor/announcements")
 	end := regexp.MustCompile(`action="(/vendor/announcements/\d+/end)"`).FindStringSubmatch(body)
@@ -564,8 +605,19 @@ func TestVendorAnnouncements(t *testing.T) {
 	if _, body := shop.get("/"); strings.Contains(body, "Maintenance") {
 		t.Error("the ended banner still shows")
 	}
+	if body := signInPage(); strings.Contains(body, "Maintenance") {
+		t.Error("the ended banner still shows on the sign-in page")
+	}
 	if _, body := vendor.get("/vendor/announcements"); !strings.Contains(body, "ended early") {
 		t.Error("the list does not say it ended early")
+	}
+	// A link without its words shows "More about" and the title.
+	if st, _, _ := vendor.post("/vendor/announcements", url.Values{"title": {"Price list 2027"}, "text": {"New prices from January."},
+		"link": {"https://maker.example/prices"}, "ends": {"2026-06-20"}}); st != http.StatusSeeOther {
+		t.Fatalf("post: %d", st)
+	}
+	if body := signInPage(); !strings.Contains(body, `<a href="https://maker.example/prices" rel="noopener">More about “Price list 2027”</a>`) {
+		t.Errorf("a link without its words: %s", body)
 	}
 	if st, _, _ := vendor.post("/vendor/announcements/999/end", nil); st != http.StatusNotFound {
 		t.Errorf("ending no announcement: %d", st)
@@ -581,7 +633,7 @@ func TestVendorAnnouncements(t *testing.T) {
 			actions = append(actions, e.Action+" "+string(e.Basis[0]))
 		}
 	}
-	if strings.Join(actions, ",") != "announcement.post vendor,announcement.post vendor,announcement.end vendor" {
+	if strings.Join(actions, ",") != "announcement.post vendor,announcement.post vendor,announcement.end vendor,announcement.post vendor" {
 		t.Errorf("audit: %v", actions)
 	}
 }

@@ -96,6 +96,7 @@ type Accounts interface {
 	// The notices the user chooses to receive.
 	Notices(ctx context.Context, a entitle.Actor) ([]entitle.NoticeChoice, error)
 	SetNotices(ctx context.Context, a entitle.Actor, choices map[string]bool) ([]entitle.NoticeChoice, error)
+	SetLanguage(ctx context.Context, a entitle.Actor, lang string) error
 }
 
 // Coworkers is the co-worker flow of SPEC §4 and the administration of a
@@ -122,7 +123,9 @@ type Lifecycle interface {
 	UpdateRenewalRequest(ctx context.Context, a entitle.Actor, id int64, status string, note *string) (disclose.RenewalRequest, error)
 	Profile(ctx context.Context, a entitle.Actor) (entitle.Profile, error)
 	SetProfile(ctx context.Context, a entitle.Actor, ch lifecycle.ProfileChange) (entitle.Profile, error)
+	ProfileEditable(a entitle.Actor) error
 	Directory(ctx context.Context) ([]disclose.Partner, error)
+	WhereToBuy(ctx context.Context) (lifecycle.Buying, error)
 	OfferTransfer(ctx context.Context, a entitle.Actor, sub string, offer lifecycle.TransferOffer) (disclose.Transfer, error)
 	Transfers(ctx context.Context, a entitle.Actor, sent bool, before int64, limit int) ([]disclose.Transfer, error)
 	DecideTransfer(ctx context.Context, a entitle.Actor, id int64, answer string) (disclose.Transfer, error)
@@ -159,6 +162,7 @@ type Channel interface {
 	Post(ctx context.Context, a entitle.Actor, path string, d channel.Draft) (entitle.Announcement, error)
 	End(ctx context.Context, a entitle.Actor, path string, id int64) (bool, error)
 	Banners(ctx context.Context, a entitle.Actor) ([]entitle.Announcement, error)
+	SignInBanners(ctx context.Context) ([]entitle.Announcement, error)
 	Dismiss(ctx context.Context, a entitle.Actor, id int64) error
 	// The ingest API (imports.go).
 	MayImport(a entitle.Actor, path string) error

@@ -71,15 +71,15 @@ func (s *Server) ssoLoginStep(w http.ResponseWriter, r *http.Request, email, nex
 			return err
 		}
 		setRetryAfter(w, status, err)
-		s.render(w, status, "login", map[string]any{"Title": "Sign in", "Email": email, "Error": body.Error.Message, "Next": next})
+		s.renderLogin(w, r, status, map[string]any{"Title": visitorT(r, "login.title"), "Email": email, "Error": body.Error.Message, "Next": next})
 		return nil
 	}
 	if !red.SSO {
-		s.render(w, http.StatusOK, "login", map[string]any{"Title": "Sign in", "Email": email, "Next": next, "Password": true})
+		s.renderLogin(w, r, http.StatusOK, map[string]any{"Title": visitorT(r, "login.title"), "Email": email, "Next": next, "Password": true})
 		return nil
 	}
 	http.SetCookie(w, s.ssoCookie(r, red.Binding, int(sso.DefaultLoginTTL.Seconds())))
-	s.render(w, http.StatusOK, "sso_redirect", map[string]any{"Title": "Signing you in", "URL": red.URL})
+	s.render(w, r, http.StatusOK, "sso_redirect", map[string]any{"Title": "Signing you in", "URL": red.URL})
 	return nil
 }
 
@@ -110,7 +110,7 @@ func (s *Server) ssoCallback(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		setRetryAfter(w, status, err)
-		s.render(w, status, "login", map[string]any{"Title": "Sign in", "Error": body.Error.Message, "Next": "/"})
+		s.renderLogin(w, r, status, map[string]any{"Title": visitorT(r, "login.title"), "Error": body.Error.Message, "Next": "/"})
 		return nil
 	}
 	http.Redirect(w, r, localPath(next), http.StatusSeeOther)
