@@ -102,6 +102,8 @@ type accountPage struct {
 	TokenName     string
 	TokenDays     int
 	TokenScopes   []scopeChoice // the scopes the user may give a token
+
+	p *i18n.Printer // the page's language, for NoticeName and NoticeHint
 }
 
 // scopeChoice is one checkbox of the token form.
@@ -111,20 +113,26 @@ type scopeChoice struct {
 	Hint    string
 }
 
-// scopeHints say, on the token form, what each scope lets a token do.
+// scopeHints say, on the token form, what each scope lets a token do: the
+// IDs of their messages.
 var scopeHints = map[entitle.Scope]string{
-	entitle.ScopeRead:   "See entitlements, orders, delegations, partners, renewals and transfers.",
-	entitle.ScopeWrite:  "Grant and revoke delegations, ask for renewals, offer and answer transfers and access requests, choose notices.",
-	entitle.ScopeImport: "Send order files to the ingest API.",
-	entitle.ScopeAdmin:  "Administer the company: users, invitations, the company's profile, webhooks, the audit trail.",
+	entitle.ScopeRead:   "account.scope_read",
+	entitle.ScopeWrite:  "account.scope_write",
+	entitle.ScopeImport: "account.scope_import",
+	entitle.ScopeAdmin:  "account.scope_admin",
 }
 
 // scopeChoices are the checkboxes of the token form for c: one for each
-// scope c may hold, ticked when in checked (all when checked is nil).
-func scopeChoices(c entitle.Actor, checked []string) []scopeChoice {
+// scope c may hold, ticked when in checked (all when checked is nil); the
+// hints are in p's language.
+func scopeChoices(p *i18n.Printer, c entitle.Actor, checked []string) []scopeChoice {
 	var out []scopeChoice
 	for _, sc := range entitle.HoldableScopes(c) {
-		out = append(out, scopeChoice{Scope: sc, Checked: checked == nil || slices.Contains(checked, string(sc)), Hint: scopeHints[sc]})
+		hint := string(sc)
+		if id, ok := scopeHints[sc]; ok {
+			hint = p.T(id)
+		}
+		out = append(out, scopeChoice{Scope: sc, Checked: checked == nil || slices.Contains(checked, string(sc)), Hint: hint})
 	}
 	return out
 }
@@ -139,8 +147,9 @@ func (s *Server) accountPage(w http.ResponseWriter, r *http.Request, c entitle.A
 
 func (s *Server) showAccount(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view, status int, data *accountPage) error {
 	var err error
+	p := i18n.For(v.Lang)
 	if data.TokenScopes == nil {
-		data.TokenScopes = scopeChoices(c, nil)
+		data.TokenScopes = scopeChoices(p, c, nil)
 	}
 	if data.Sessions, err = s.cfg.Accounts.Sessions(r.Context(), c, sessionSecret(r)); err != nil {
 		return err
@@ -152,7 +161,8 @@ func (s *Server) showAccount(w http.ResponseWriter, r *http.Request, c entitle.A
 		return err
 	}
 	data.Language, data.Langs, data.Browser = c.Language, i18n.Langs, visitorLang(r)
-	v.Title, v.Data = "Account", data
+	data.p = p
+	v.Title, v.Data = p.T("account.title"), data
 	s.show(w, status, "account", v)
 	return nil
 }
@@ -188,7 +198,7 @@ func (s *Server) changePasswordForm(w http.ResponseWriter, r *http.Request, c en
 		data := &accountPage{TokenDays: 90}
 		return s.refusedOnAccount(w, r, c, v, data, err, func(m string) { data.PasswordError = m })
 	}
-	return s.done(w, r, "/account", "Your password is changed. Your other sessions are signed out.")
+	return s.done(w, r, "/account", i18n.For(v.Lang).T("account.password_changed"))
 }
 
 // POST /account/tokens (name, expires_in_days, scope…): the new token is
@@ -204,7 +214,7 @@ func (s *Server) createTokenForm(w http.ResponseWriter, r *http.Request, c entit
 	if scopes == nil {
 		scopes = []string{} // no box ticked: not "every scope"
 	}
-	data := &accountPage{TokenName: name, TokenDays: days, TokenScopes: scopeChoices(c, scopes)}
+	data := &accountPage{TokenName: name, TokenDays: days, TokenScopes: scopeChoices(i18n.For(v.Lang), c, scopes)}
 	t, err := s.cfg.Accounts.CreateToken(r.Context(), c, accounts.NewToken{Name: name, ExpiresIn: days, Scopes: scopes})
 	if err != nil {
 		return s.refusedOnAccount(w, r, c, v, data, err, func(m string) { data.TokenError = m })
@@ -219,7 +229,7 @@ func (s *Server) revokeTokenForm(w http.ResponseWriter, r *http.Request, c entit
 	if err == nil {
 		var t entitle.APIToken
 		if t, err = s.cfg.Accounts.RevokeToken(r.Context(), c, id); err == nil {
-			return s.done(w, r, "/account", "The API token \u201c"+t.Name+"\u201d is revoked: it no longer works.")
+			return s.done(w, r, "/account", i18n.For(v.Lang).T("account.token_revoked", "Name", t.Name))
 		}
 	}
 	data := &accountPage{TokenDays: 90}
@@ -231,7 +241,7 @@ func (s *Server) endSessionForm(w http.ResponseWriter, r *http.Request, c entitl
 	if err := s.cfg.Accounts.EndSession(r.Context(), c, r.PathValue("id")); err != nil {
 		return err
 	}
-	return s.done(w, r, "/account", "The session is signed out.")
+	return s.done(w, r, "/account", i18n.For(v.Lang).T("account.session_ended"))
 }
 
 // POST /account/sessions/end-others.
@@ -240,12 +250,10 @@ func (s *Server) endOtherSessionsForm(w http.ResponseWriter, r *http.Request, c 
 	if err != nil {
 		return err
 	}
-	msg := "You had no other session."
-	switch {
-	case n == 1:
-		msg = "Your other session is signed out."
-	case n > 1:
-		msg = "Your " + strconv.Itoa(n) + " other sessions are signed out."
+	p := i18n.For(v.Lang)
+	msg := p.T("account.no_other_sessions")
+	if n > 0 {
+		msg = p.N("account.other_sessions_ended", n)
 	}
 	return s.done(w, r, "/account", msg)
 }
@@ -276,18 +284,29 @@ func (s *Server) pageMessage(r *http.Request, err error) string {
 	return body.Error.Message
 }
 
-// noticeLabels say what each kind of notice is, on the Account page.
+// noticeLabels say what each kind of notice is, on the Account page: the
+// IDs of the messages that name and explain it.
 var noticeLabels = map[string]struct{ Name, Hint string }{
-	entitle.NoticeExpiryDigest:    {"Expiry digests", "A mail listing your company's entitlements that end soon (90, 30 and 7 days before)."},
-	entitle.NoticeRenewalRequests: {"Renewal requests", "A mail when a customer asks your company to renew, and when a request your company sent is answered."},
-	entitle.NoticeAccessRequests:  {"Access requests", "A mail when a partner asks your company for access to its entitlements."},
+	entitle.NoticeExpiryDigest:    {"account.notice_expiry_digest", "account.notice_expiry_digest_hint"},
+	entitle.NoticeRenewalRequests: {"account.notice_renewal_requests", "account.notice_renewal_requests_hint"},
+	entitle.NoticeAccessRequests:  {"account.notice_access_requests", "account.notice_access_requests_hint"},
 }
 
 // NoticeName names a kind of notice.
-func (accountPage) NoticeName(kind string) string { return noticeLabels[kind].Name }
+func (d accountPage) NoticeName(kind string) string {
+	if l, ok := noticeLabels[kind]; ok {
+		return printerOr(d.p).T(l.Name)
+	}
+	return kind
+}
 
 // NoticeHint explains a kind of notice.
-func (accountPage) NoticeHint(kind string) string { return noticeLabels[kind].Hint }
+func (d accountPage) NoticeHint(kind string) string {
+	if l, ok := noticeLabels[kind]; ok {
+		return printerOr(d.p).T(l.Hint)
+	}
+	return ""
+}
 
 // POST /account/notices (kind=… for each kind to receive): every kind
 // shown is decided, checked or not.
@@ -303,5 +322,5 @@ func (s *Server) noticesForm(w http.ResponseWriter, r *http.Request, c entitle.A
 		data := &accountPage{TokenDays: 90}
 		return s.refusedOnAccount(w, r, c, v, data, err, func(m string) { data.NoticesError = m })
 	}
-	return s.done(w, r, "/account", "Your notice preferences are saved.")
+	return s.done(w, r, "/account", i18n.For(v.Lang).T("account.notices_saved"))
 }

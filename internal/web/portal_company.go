@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/entitle-portal/entitle"
+	"github.com/entitle-portal/entitle/internal/i18n"
 	"github.com/entitle-portal/entitle/internal/lifecycle"
 )
 
@@ -32,7 +33,7 @@ func (s *Server) whereToBuyPage(w http.ResponseWriter, r *http.Request, c entitl
 	if err != nil {
 		return err
 	}
-	v.Title, v.Data = "Where to buy", whereToBuyPage{Buying: b, Own: c.Company}
+	v.Title, v.Data = i18n.For(v.Lang).T("wheretobuy.title"), whereToBuyPage{Buying: b, Own: c.Company}
 	s.show(w, http.StatusOK, "where_to_buy", v)
 	return nil
 }
@@ -54,13 +55,14 @@ type companyPage struct {
 	Sent     bool             // the form was sent back with a problem: it offers Cancel
 }
 
-// kindWords names a company's kind for people.
-func kindWords(k entitle.Kind) string {
-	switch k {
-	case entitle.KindMSP:
-		return "managed service provider (MSP)"
-	case "":
-		return "not recorded"
+// kindWords names a company's kind for people, in p's language.
+func kindWords(p *i18n.Printer, k entitle.Kind) string {
+	if k == "" {
+		return p.T("company.kind_none")
+	}
+	id := "company.kind_" + string(k)
+	if w := p.T(id); w != "["+id+"]" {
+		return w
 	}
 	return string(k)
 }
@@ -81,13 +83,13 @@ func (s *Server) showCompany(w http.ResponseWriter, r *http.Request, c entitle.A
 	if err != nil {
 		return err
 	}
-	d.Profile, d.Kind = p, kindWords(p.Company.Kind)
+	d.Profile, d.Kind = p, kindWords(i18n.For(v.Lang), p.Company.Kind)
 	d.Editable = s.cfg.Lifecycle.ProfileEditable(c) == nil
 	d.Listable = lifecycle.Listable(p.Company.Kind)
 	if !d.Sent {
 		d.Form = profileForm{ContactEmail: p.ContactEmail, ContactPhone: p.ContactPhone, Website: p.Website, Listed: p.Listed}
 	}
-	v.Title, v.Data = "Company profile", d
+	v.Title, v.Data = i18n.For(v.Lang).T("company.title"), d
 	s.show(w, status, "company", v)
 	return nil
 }
@@ -107,13 +109,14 @@ func (s *Server) companyForm(w http.ResponseWriter, r *http.Request, c entitle.A
 	}
 	p, err := s.cfg.Lifecycle.SetProfile(r.Context(), c, ch)
 	if err == nil {
-		msg := "The profile of " + p.Company.Name + " is saved."
+		id := "company.saved"
 		switch {
 		case p.Listed:
-			msg += " It is listed under Where to buy."
+			id = "company.saved_listed"
 		case lifecycle.Listable(p.Company.Kind):
-			msg += " It is not listed under Where to buy."
+			id = "company.saved_unlisted"
 		}
+		msg := i18n.For(v.Lang).T(id, "Company", p.Company.Name)
 		return s.done(w, r, "/company", msg)
 	}
 	ref, ok := lifecycleRefusalOf(err, "contact_email", "contact_phone", "website", "listed")

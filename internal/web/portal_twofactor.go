@@ -9,6 +9,7 @@ import (
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/accounts"
+	"github.com/entitle-portal/entitle/internal/i18n"
 )
 
 // Two-factor sign-in in the portal. Signing in: a right password of a user
@@ -89,9 +90,9 @@ func (s *Server) secondFactorStep(w http.ResponseWriter, r *http.Request, status
 		s.renderLogin(w, r, st, map[string]any{"Title": visitorT(r, "login.title"), "Error": body.Error.Message, "Next": next})
 		return nil
 	}
-	title := "Enter your code"
+	title := visitorT(r, "twofactor.enter_title")
 	if e != nil {
-		title = "Set up two-factor sign-in"
+		title = visitorT(r, "twofactor.enrol_title")
 	}
 	// Enrol: the key to set up, when the company requires a second factor.
 	s.render(w, r, status, "second-factor", map[string]any{"Title": title, "Next": next, "Error": problem, "Enrol": enrolmentViewOf(e)})
@@ -136,8 +137,9 @@ func (s *Server) secondFactorForm(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	u := a
-	s.show(w, http.StatusOK, "recovery-codes", &view{Title: "Your recovery codes", Section: "account", User: &u, Company: co,
-		Today: entitle.DateOf(s.now()), Data: recoveryCodesData{Codes: codes, Next: next, New: true}})
+	lang := i18n.Choose(a.Language, r.Header.Get("Accept-Language"))
+	s.show(w, http.StatusOK, "recovery-codes", &view{Title: i18n.For(lang).T("twofactor.codes_title"), Section: "account", User: &u, Company: co,
+		Today: entitle.DateOf(s.now()), Lang: lang, Data: recoveryCodesData{Codes: codes, Next: next, New: true}})
 	return nil
 }
 
@@ -175,7 +177,7 @@ func (s *Server) showTwoFactor(w http.ResponseWriter, r *http.Request, c entitle
 		}
 		d.Enrol = enrolmentViewOf(e)
 	}
-	v.Title, v.Data = "Two-factor sign-in", d
+	v.Title, v.Data = i18n.For(v.Lang).T("twofactor.title"), d
 	s.show(w, status, "two-factor", v)
 	return nil
 }
@@ -196,7 +198,7 @@ func (s *Server) startTOTPForm(w http.ResponseWriter, r *http.Request, c entitle
 	if _, err := s.cfg.Accounts.StartTOTP(r.Context(), c); err != nil {
 		return s.refusedTwoFactor(w, r, c, v, err)
 	}
-	return s.done(w, r, "/account/two-factor", "Scan the QR code with your authenticator app, then enter the code it shows.")
+	return s.done(w, r, "/account/two-factor", i18n.For(v.Lang).T("twofactor.started"))
 }
 
 // POST /account/two-factor/confirm {code}: the recovery codes, once.
@@ -205,7 +207,7 @@ func (s *Server) confirmTOTPForm(w http.ResponseWriter, r *http.Request, c entit
 	if err != nil {
 		return s.refusedTwoFactor(w, r, c, v, err)
 	}
-	v.Title, v.Data = "Your recovery codes", recoveryCodesData{Codes: codes, Next: "/account/two-factor", New: true}
+	v.Title, v.Data = i18n.For(v.Lang).T("twofactor.codes_title"), recoveryCodesData{Codes: codes, Next: "/account/two-factor", New: true}
 	s.show(w, http.StatusOK, "recovery-codes", v)
 	return nil
 }
@@ -216,7 +218,7 @@ func (s *Server) recoveryCodesForm(w http.ResponseWriter, r *http.Request, c ent
 	if err != nil {
 		return s.refusedTwoFactor(w, r, c, v, err)
 	}
-	v.Title, v.Data = "Your recovery codes", recoveryCodesData{Codes: codes, Next: "/account/two-factor"}
+	v.Title, v.Data = i18n.For(v.Lang).T("twofactor.codes_title"), recoveryCodesData{Codes: codes, Next: "/account/two-factor"}
 	s.show(w, http.StatusOK, "recovery-codes", v)
 	return nil
 }
@@ -227,7 +229,7 @@ func (s *Server) disableTOTPForm(w http.ResponseWriter, r *http.Request, c entit
 	if err := s.cfg.Accounts.DisableTOTP(r.Context(), c, r.PostForm.Get("code"), r.PostForm.Get("password"), s.clientAddr(r)); err != nil {
 		return s.refusedTwoFactor(w, r, c, v, err)
 	}
-	return s.done(w, r, "/account/two-factor", "Two-factor sign-in is off for your account.")
+	return s.done(w, r, "/account/two-factor", i18n.For(v.Lang).T("twofactor.turned_off"))
 }
 
 // POST /account/two-factor/require {required: true|false}
@@ -236,9 +238,9 @@ func (s *Server) requireTwoFactorForm(w http.ResponseWriter, r *http.Request, c 
 	if err := s.cfg.Accounts.RequireTwoFactor(r.Context(), c, c.Company, on); err != nil {
 		return s.refusedTwoFactor(w, r, c, v, err)
 	}
-	msg := "Your company no longer requires two-factor sign-in."
+	msg := i18n.For(v.Lang).T("twofactor.not_required")
 	if on {
-		msg = "Your company now requires two-factor sign-in: co-workers without it set it up at their next sign-in."
+		msg = i18n.For(v.Lang).T("twofactor.required")
 	}
 	return s.done(w, r, "/account/two-factor", msg)
 }

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/audit"
 	"github.com/entitle-portal/entitle/internal/channel"
+	"github.com/entitle-portal/entitle/internal/i18n"
 )
 
 // The vendor's pages (companies, MSAs, import with its validation report,
@@ -59,14 +59,15 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, c entitle.Act
 	f := auditFilter(q)
 	data := auditView{Order: cmp.Or(q.str("order"), "newest"), Company: strings.TrimSpace(q.str("company")),
 		User: q.str("user"), Action: q.str("action"), Object: q.str("object"), From: q.str("from"), To: q.str("to")}
-	v.Title, v.Data = "Audit", &data
+	p := i18n.For(v.Lang)
+	v.Title, v.Data = p.T("audit.title"), &data
 	switch {
 	case q.err != nil:
 		data.Problem = q.err.Error()
 	case data.Order != "newest" && data.Order != "oldest":
-		data.Problem = fmt.Sprintf("order must be newest or oldest, not %q", clipParam(data.Order))
+		data.Problem = p.T("audit.bad_order", "Order", strconv.Quote(clipParam(data.Order)))
 	case data.Company != "" && !entitle.ValidKey(data.Company):
-		data.Problem = fmt.Sprintf("%q is not a company key", clipParam(data.Company))
+		data.Problem = p.T("audit.bad_company", "Company", strconv.Quote(clipParam(data.Company)))
 	}
 	if data.Problem != "" {
 		s.show(w, http.StatusUnprocessableEntity, "audit", v)
@@ -143,7 +144,7 @@ func (s *Server) companiesPage(w http.ResponseWriter, r *http.Request, c entitle
 	data := companiesView{Paged: after != ""}
 	rows, data.Next = cutPage(rows, vendorPage, func(c entitle.CompanySummary) string { return c.Company.Key })
 	data.Rows = rows
-	v.Title, v.Data = "Companies", &data
+	v.Title, v.Data = i18n.For(v.Lang).T("companies.title"), &data
 	s.show(w, http.StatusOK, "companies", v)
 	return nil
 }
@@ -178,19 +179,20 @@ func (s *Server) msasPage(w http.ResponseWriter, r *http.Request, c entitle.Acto
 	}
 	data := msasView{Paged: after != ""}
 	rows, data.Next = cutPage(rows, vendorPage, func(m entitle.MSARecord) string { return m.Number })
+	p := i18n.For(v.Lang)
 	for _, m := range rows {
-		row := msaRow{MSARecord: m, Ends: relDays(m.End, v.Today)}
+		row := msaRow{MSARecord: m, Ends: relDaysIn(p, m.End, v.Today)}
 		switch {
 		case m.InForce(v.Today):
-			row.State, row.Badge = "in force", "active"
+			row.State, row.Badge = p.T("msas.in_force"), "active"
 		case v.Today.Before(m.Start):
-			row.State, row.Badge = "not yet in force", "future"
+			row.State, row.Badge = p.T("msas.not_yet"), "future"
 		default:
-			row.State, row.Badge = "ended", "expired"
+			row.State, row.Badge = p.T("msas.ended"), "expired"
 		}
 		data.Rows = append(data.Rows, row)
 	}
-	v.Title, v.Data = "MSAs", &data
+	v.Title, v.Data = p.T("msas.title"), &data
 	s.show(w, http.StatusOK, "msas", v)
 	return nil
 }
@@ -245,7 +247,7 @@ func (s *Server) importPage(w http.ResponseWriter, r *http.Request, c entitle.Ac
 	if err != nil {
 		return err
 	}
-	v.Title, v.Data = "Import", &data
+	v.Title, v.Data = i18n.For(v.Lang).T("import.title"), &data
 	s.show(w, http.StatusOK, "import", v)
 	return nil
 }
@@ -268,18 +270,19 @@ func (s *Server) importForm(w http.ResponseWriter, r *http.Request, c entitle.Ac
 		return err
 	}
 	data.DryRun = r.PostForm.Get("dry_run") != ""
-	v.Title, v.Data = "Import", &data
-	fail := func(format string, args ...any) error {
-		data.FileError = fmt.Sprintf(format, args...)
+	p := i18n.For(v.Lang)
+	v.Title, v.Data = p.T("import.title"), &data
+	fail := func(msg string) error {
+		data.FileError = msg
 		s.show(w, http.StatusUnprocessableEntity, "import", v)
 		return nil
 	}
 	if r.MultipartForm == nil {
-		return fail("Choose a .jsonl or .csv file to import: the form must be sent as a file upload.")
+		return fail(p.T("import.err_not_upload"))
 	}
 	f, fh, err := r.FormFile("file")
 	if errors.Is(err, http.ErrMissingFile) {
-		return fail("Choose a .jsonl or .csv file to import.")
+		return fail(p.T("import.err_no_file"))
 	}
 	if err != nil {
 		return err
@@ -291,11 +294,11 @@ func (s *Server) importForm(w http.ResponseWriter, r *http.Request, c entitle.Ac
 	}
 	switch ext := strings.ToLower(filepath.Ext(name)); {
 	case name == "":
-		return fail("Choose a .jsonl or .csv file to import.")
+		return fail(p.T("import.err_no_file"))
 	case ext != ".jsonl" && ext != ".csv":
-		return fail("%s is not an import file: choose a .jsonl file (companies, MSAs, orders and prices) or a .csv file (orders, one row per line).", name)
+		return fail(p.T("import.err_kind", "Name", name))
 	case fh.Size == 0:
-		return fail("%s is empty: choose a file with records to import.", name)
+		return fail(p.T("import.err_empty", "Name", name))
 	}
 
 	rep, err := s.cfg.Channel.Import(r.Context(), c, r.URL.Path, f, name, data.DryRun)
@@ -315,7 +318,7 @@ func (s *Server) importForm(w http.ResponseWriter, r *http.Request, c entitle.Ac
 		}
 	} else {
 		res := rep.Result
-		data.Lines = []importLine{{"Companies", res.Companies}, {"MSAs", res.MSAs}, {"Orders", res.Orders}, {"Prices", res.Prices}}
+		data.Lines = []importLine{{p.T("import.companies"), res.Companies}, {p.T("import.msas"), res.MSAs}, {p.T("import.orders"), res.Orders}, {p.T("import.prices"), res.Prices}}
 		data.Entitlements = res.Entitlements
 	}
 	s.show(w, status, "import", v)
@@ -332,17 +335,17 @@ type announcementRow struct {
 	Over        bool
 }
 
-func announcementRowOf(a entitle.Announcement, now time.Time) announcementRow {
+func announcementRowOf(p *i18n.Printer, a entitle.Announcement, now time.Time) announcementRow {
 	row := announcementRow{Announcement: a, First: entitle.DateOf(a.Starts), Last: entitle.DateOf(a.Ends.Add(-time.Microsecond)), Over: a.Over(now)}
 	switch {
 	case !a.EndedAt.IsZero():
-		row.State, row.Badge = "ended early", "revoked"
+		row.State, row.Badge = p.T("announcements.state_ended"), "revoked"
 	case row.Over:
-		row.State, row.Badge = "over", "expired"
+		row.State, row.Badge = p.T("announcements.state_over"), "expired"
 	case a.InForce(now):
-		row.State, row.Badge = "showing", "active"
+		row.State, row.Badge = p.T("announcements.state_showing"), "active"
 	default:
-		row.State, row.Badge = "scheduled", "future"
+		row.State, row.Badge = p.T("announcements.state_scheduled"), "future"
 	}
 	return row
 }
@@ -382,11 +385,11 @@ func (s *Server) showAnnouncements(w http.ResponseWriter, r *http.Request, c ent
 	ok, why := s.cfg.Channel.Changeable(c)
 	data := announcementsView{CanPost: ok, Reason: why, Form: form, Paged: before != 0}
 	list, data.Next = cutPage(list, vendorPage, func(a entitle.Announcement) string { return strconv.FormatInt(a.ID, 10) })
-	now := s.now()
+	now, p := s.now(), i18n.For(v.Lang)
 	for _, a := range list {
-		data.Rows = append(data.Rows, announcementRowOf(a, now))
+		data.Rows = append(data.Rows, announcementRowOf(p, a, now))
 	}
-	v.Title, v.Data = "Announcements", &data
+	v.Title, v.Data = p.T("announcements.title"), &data
 	s.show(w, status, "announcements", v)
 	return nil
 }
@@ -424,7 +427,7 @@ func (s *Server) announceForm(w http.ResponseWriter, r *http.Request, c entitle.
 		return err
 	}
 	first, last := entitle.DateOf(a.Starts), entitle.DateOf(a.Ends.Add(-time.Microsecond))
-	return s.done(w, r, "/vendor/announcements", fmt.Sprintf("Your announcement was posted: every user sees it from %s through %s, until they dismiss it.", first, last))
+	return s.done(w, r, "/vendor/announcements", i18n.For(v.Lang).T("announcements.posted", "First", first, "Last", last))
 }
 
 // announcementID reads the {id} of an announcement's path; anything else
@@ -451,9 +454,9 @@ func (s *Server) endAnnouncementForm(w http.ResponseWriter, r *http.Request, c e
 	if err != nil {
 		return err
 	}
-	msg := "The announcement has ended: it no longer shows to anyone."
+	msg := i18n.For(v.Lang).T("announcements.ended")
 	if !changed {
-		msg = "That announcement was already over."
+		msg = i18n.For(v.Lang).T("announcements.already_over")
 	}
 	return s.done(w, r, "/vendor/announcements", msg)
 }
@@ -495,5 +498,5 @@ func (s *Server) dismissAnnouncementForm(w http.ResponseWriter, r *http.Request,
 	if err := s.cfg.Channel.Dismiss(r.Context(), c, id); err != nil {
 		return err
 	}
-	return s.done(w, r, localPath(r.PostForm.Get("back")), "The announcement is hidden: you will not see it again.")
+	return s.done(w, r, localPath(r.PostForm.Get("back")), i18n.For(v.Lang).T("announcements.dismissed"))
 }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/entitle-portal/entitle"
+	"github.com/entitle-portal/entitle/internal/i18n"
 	"github.com/entitle-portal/entitle/internal/webhooks"
 )
 
@@ -23,10 +24,30 @@ type webhooksPage struct {
 	Error     string // the addition was refused
 	URL       string
 	Chosen    map[string]bool // the types ticked; none: all
+
+	p *i18n.Printer // the page's language
 }
 
 // EventsText names an endpoint's subscription.
-func (webhooksPage) EventsText(types []string) string { return webhooks.EventsText(types) }
+func (d webhooksPage) EventsText(types []string) string {
+	if types == nil {
+		return printerOr(d.p).T("webhooks.all_events")
+	}
+	return webhooks.EventsText(types)
+}
+
+// StateWords names a delivery's state in the page's language.
+func (d webhooksPage) StateWords(state string) string {
+	return statusWords(printerOr(d.p), "webhooks.state_", state)
+}
+
+// printerOr is p, else English's.
+func printerOr(p *i18n.Printer) *i18n.Printer {
+	if p == nil {
+		return i18n.For(i18n.English)
+	}
+	return p
+}
 
 func (s *Server) showWebhooks(w http.ResponseWriter, r *http.Request, c entitle.Actor, v *view, status int, data *webhooksPage) error {
 	es, err := s.cfg.Webhooks.Endpoints(r.Context(), c)
@@ -37,7 +58,8 @@ func (s *Server) showWebhooks(w http.ResponseWriter, r *http.Request, c entitle.
 	if data.Chosen == nil {
 		data.Chosen = map[string]bool{}
 	}
-	v.Title, v.Data = "Webhooks", data
+	data.p = i18n.For(v.Lang)
+	v.Title, v.Data = data.p.T("webhooks.title"), data
 	s.show(w, status, "webhooks", v)
 	return nil
 }
@@ -90,13 +112,20 @@ func (s *Server) removeWebhookForm(w http.ResponseWriter, r *http.Request, c ent
 	if err := s.cfg.Webhooks.Remove(r.Context(), c, id); err != nil {
 		return err
 	}
-	return s.done(w, r, "/webhooks", "The webhook is removed: it receives nothing more, and its pending deliveries are cancelled.")
+	return s.done(w, r, "/webhooks", i18n.For(v.Lang).T("webhooks.removed"))
 }
 
 // webhookPage is the data of one endpoint's page: its recent deliveries.
 type webhookPage struct {
 	ID         int64
 	Deliveries []entitle.Delivery
+
+	p *i18n.Printer // the page's language
+}
+
+// StateWords names a delivery's state in the page's language.
+func (d webhookPage) StateWords(state string) string {
+	return statusWords(printerOr(d.p), "webhooks.state_", state)
 }
 
 // GET /webhooks/{id}: the endpoint's latest deliveries.
@@ -109,7 +138,8 @@ func (s *Server) webhookPage(w http.ResponseWriter, r *http.Request, c entitle.A
 	if err != nil {
 		return err
 	}
-	v.Title, v.Data = "Deliveries of webhook "+strconv.FormatInt(id, 10), &webhookPage{ID: id, Deliveries: ds}
+	p := i18n.For(v.Lang)
+	v.Title, v.Data = p.T("webhook.title", "ID", strconv.FormatInt(id, 10)), &webhookPage{ID: id, Deliveries: ds, p: p}
 	s.show(w, http.StatusOK, "webhook", v)
 	return nil
 }

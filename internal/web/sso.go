@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/entitle-portal/entitle"
+	"github.com/entitle-portal/entitle/internal/i18n"
 	"github.com/entitle-portal/entitle/internal/sso"
 )
 
@@ -158,7 +159,7 @@ func (s *Server) showSSO(w http.ResponseWriter, r *http.Request, c entitle.Actor
 			}
 		}
 	}
-	v.Title, v.Data = "Single sign-on", &ssoView{Rows: list, CanChange: ok, Reason: why, Form: f, RedirectURI: s.cfg.SSO.RedirectURI()}
+	v.Title, v.Data = i18n.For(v.Lang).T("vendorsso.title"), &ssoView{Rows: list, CanChange: ok, Reason: why, Form: f, RedirectURI: s.cfg.SSO.RedirectURI()}
 	s.show(w, status, "vendor_sso", v)
 	return nil
 }
@@ -191,13 +192,12 @@ func (s *Server) ssoForm(w http.ResponseWriter, r *http.Request, c entitle.Actor
 		}
 		return s.showSSO(w, r, c, v, f, http.StatusUnprocessableEntity)
 	case errors.As(err, &e) && e.Code == entitle.CodeNotFound && f.Company != "":
-		f.Errors["company"] = "There is no company with key " + f.Company + "."
+		f.Errors["company"] = i18n.For(v.Lang).T("vendorsso.err_no_company", "Company", f.Company)
 		return s.showSSO(w, r, c, v, f, http.StatusUnprocessableEntity)
 	case err != nil:
 		return err
 	}
-	msg := "Single sign-on is set for " + f.Company + ": addresses of " + strings.Join(entitle.NormalizeDomains(f.Domains), ", ") +
-		" now sign in at " + f.Issuer + "."
+	msg := i18n.For(v.Lang).T("vendorsso.set", "Company", f.Company, "Domains", strings.Join(entitle.NormalizeDomains(f.Domains), ", "), "Issuer", f.Issuer)
 	return s.done(w, r, "/vendor/sso", msg)
 }
 
@@ -208,5 +208,5 @@ func (s *Server) ssoRemoveForm(w http.ResponseWriter, r *http.Request, c entitle
 	if err := s.cfg.SSO.Remove(r.Context(), c, r.URL.Path, company); err != nil {
 		return err
 	}
-	return s.done(w, r, "/vendor/sso", "Single sign-on is removed for "+company+": its users sign in with a password again.")
+	return s.done(w, r, "/vendor/sso", i18n.For(v.Lang).T("vendorsso.removed", "Company", company))
 }
