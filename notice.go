@@ -58,6 +58,13 @@ const (
 	NoticeAccessRequests  = "access_requests"  // access requests (the owner's side)
 )
 
+// Recipient is an addressee of a notice and the language they read the
+// portal and its mails in (User.Language: "en", "de", or "" for their
+// browser's — a mail, which has no browser, is English to them).
+type Recipient struct {
+	Email, Language string
+}
+
 // NoticeKinds lists the kinds, in the order pages show them.
 var NoticeKinds = []string{NoticeExpiryDigest, NoticeRenewalRequests, NoticeAccessRequests}
 

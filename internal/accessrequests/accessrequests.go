@@ -24,6 +24,7 @@ import (
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/auth"
 	"github.com/entitle-portal/entitle/internal/disclose"
+	"github.com/entitle-portal/entitle/internal/i18n"
 	"github.com/entitle-portal/entitle/internal/mail"
 	"github.com/entitle-portal/entitle/internal/policy"
 )
@@ -40,7 +41,7 @@ type Store interface {
 	Owns(ctx context.Context, company string) (bool, error)
 	// NoticeRecipients is who of company chose to receive notices of kind
 	// (administrators unless they opted out, members who opted in).
-	NoticeRecipients(ctx context.Context, company, kind string) ([]string, error)
+	NoticeReaders(ctx context.Context, company, kind string) ([]entitle.Recipient, error)
 	Audit(ctx context.Context, events ...entitle.AuditEvent) error
 }
 
@@ -453,9 +454,12 @@ func (s *Service) Approve(ctx context.Context, c entitle.Actor, secret string, a
 	s.send(ctx, []string{r.RequestedBy}, "Your access request was approved",
 		fmt.Sprintf("%s approved your access request %d: your company has access to %s of theirs, %s.\n\nSee it under Delegations, received: %s/delegations\n",
 			closed.DeciderName, r.ID, dl.ScopeWords(), until, s.base()))
-	s.tell(ctx, c.Company, "You approved an access request",
-		fmt.Sprintf("%s approved the access request of %s: delegation %s, %s, %s.\n\nRevoke it at any time: %s/delegations\n",
-			c.Email, r.RequesterName, dl.ID, dl.ScopeWords(), until, s.base()))
+	s.tell(ctx, c.Company, func(p *i18n.Printer) (string, string) {
+		return p.T("mail.access.approved_subject"), fmt.Sprintf("%s\n\n%s\n",
+			p.T("mail.access.approved", "Who", c.Email, "Requester", r.RequesterName, "ID", dl.ID, "Scope", scopeWords(p, dl),
+				"Until", dl.ExpiresAt.Format("2006-01-02 15:04 UTC")),
+			p.T("mail.access.revoke", "Link", s.base()+"/delegations"))
+	})
 	return view(c, closed, now)
 }
 
@@ -487,8 +491,10 @@ func (s *Service) Decline(ctx context.Context, c entitle.Actor, secret, reason s
 	s.send(ctx, []string{r.RequestedBy}, "Your access request was declined",
 		fmt.Sprintf("%s declined your access request %d.\n\nTheir reason: %s\n\nYour requests: %s/access-requests\n",
 			closed.DeciderName, r.ID, reason, s.base()))
-	s.tell(ctx, c.Company, "You declined an access request",
-		fmt.Sprintf("%s declined the access request of %s.\n\nThe reason given: %s\n", c.Email, r.RequesterName, reason))
+	s.tell(ctx, c.Company, func(p *i18n.Printer) (string, string) {
+		return p.T("mail.access.declined_subject"), fmt.Sprintf("%s\n\n%s\n",
+			p.T("mail.access.declined", "Who", c.Email, "Requester", r.RequesterName), p.T("mail.access.reason", "Reason", reason))
+	})
 	return view(c, closed, now)
 }
 
@@ -535,8 +541,9 @@ func (s *Service) Withdraw(ctx context.Context, c entitle.Actor, id int64) (Requ
 	s.send(ctx, to, "Your access request was withdrawn",
 		fmt.Sprintf("%s withdrew access request %d: its link no longer works.\n\nYour requests: %s/access-requests\n", c.Email, id, s.base()))
 	if r.Opened != "" {
-		s.tell(ctx, r.Opened, "An access request was withdrawn",
-			fmt.Sprintf("%s withdrew the access request it sent you: its link no longer works, and there is nothing to answer.\n", r.RequesterName))
+		s.tell(ctx, r.Opened, func(p *i18n.Printer) (string, string) {
+			return p.T("mail.access.withdrawn_subject"), p.T("mail.access.withdrawn", "Requester", r.RequesterName) + "\n"
+		})
 	}
 	return view(c, closed, now)
 }
@@ -545,12 +552,13 @@ func (s *Service) Withdraw(ctx context.Context, c entitle.Actor, id int64) (Requ
 // opened or answered: the users whose notice preferences take access
 // requests (administrators by default, members who opted in). It is the
 // one place that chooses them.
-func (s *Service) Recipients(ctx context.Context, company string) ([]string, error) {
-	return s.Store.NoticeRecipients(ctx, company, entitle.NoticeAccessRequests)
+func (s *Service) Recipients(ctx context.Context, company string) ([]entitle.Recipient, error) {
+	return s.Store.NoticeReaders(ctx, company, entitle.NoticeAccessRequests)
 }
 
-// tell mails the deciding company's recipients.
-func (s *Service) tell(ctx context.Context, company, subject, text string) {
+// tell mails the deciding company's recipients, one message per language
+// they read (i18n.Audiences), composed in it.
+func (s *Service) tell(ctx context.Context, company string, compose func(p *i18n.Printer) (subject, text string)) {
 	if s.Mailer == nil {
 		return
 	}
@@ -559,7 +567,19 @@ func (s *Service) tell(ctx context.Context, company, subject, text string) {
 		s.log().ErrorContext(ctx, "access request mail not sent", slog.String("company", company), slog.Any("err", err))
 		return
 	}
-	s.send(ctx, to, subject, text)
+	for _, a := range i18n.Audiences(to) {
+		subject, text := compose(i18n.For(a.Lang))
+		s.send(ctx, a.To, subject, text)
+	}
+}
+
+// scopeWords says what d covers in p's language, as its ScopeWords does in
+// English.
+func scopeWords(p *i18n.Printer, d disclose.Delegation) string {
+	if d.Scope == "all" {
+		return p.T("delegations.scope_words_all")
+	}
+	return p.N("delegations.scope_words_listed", len(d.SubscriptionIDs))
 }
 
 // send mails to; the portal's lists are the record, mail only the alert:

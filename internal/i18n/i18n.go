@@ -28,6 +28,8 @@ import (
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 	"golang.org/x/text/number"
+
+	"github.com/entitle-portal/entitle"
 )
 
 // Lang is a language of the portal.
@@ -234,4 +236,32 @@ func FromContext(ctx context.Context) Lang {
 		return l
 	}
 	return English
+}
+
+// Audience is the recipients of one mail that reach it in one language.
+type Audience struct {
+	Lang Lang
+	To   []string
+}
+
+// Audiences groups recipients by the language each reads mails in, in the
+// order of Langs, each group's addresses in the order given: one mail per
+// language. A recipient who left the language to the browser ("") reads
+// English, as does one whose setting the portal does not have.
+func Audiences(rs []entitle.Recipient) []Audience {
+	by := map[Lang][]string{}
+	for _, r := range rs {
+		l := Lang(r.Language)
+		if !l.Valid() {
+			l = English
+		}
+		by[l] = append(by[l], r.Email)
+	}
+	var out []Audience
+	for _, l := range Langs {
+		if len(by[l]) > 0 {
+			out = append(out, Audience{Lang: l, To: by[l]})
+		}
+	}
+	return out
 }

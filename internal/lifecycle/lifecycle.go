@@ -19,6 +19,7 @@ import (
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/disclose"
+	"github.com/entitle-portal/entitle/internal/i18n"
 	"github.com/entitle-portal/entitle/internal/mail"
 	"github.com/entitle-portal/entitle/internal/policy"
 )
@@ -38,8 +39,8 @@ type Store interface {
 	OfferTransfer(ctx context.Context, t entitle.Transfer, direct bool, ev entitle.AuditEvent) (entitle.Transfer, error)
 	Transfers(ctx context.Context, company string, sent bool, before int64, limit int) ([]entitle.Transfer, error)
 	DecideTransfer(ctx context.Context, id int64, check func(entitle.Transfer) error, status, by string, now time.Time, ev entitle.AuditEvent) (entitle.Transfer, error)
-	ActiveAdmins(ctx context.Context, company string) ([]string, error)
-	NoticeRecipients(ctx context.Context, company, kind string) ([]string, error)
+	ActiveAdminReaders(ctx context.Context, company string) ([]entitle.Recipient, error)
+	NoticeReaders(ctx context.Context, company, kind string) ([]entitle.Recipient, error)
 	Audit(ctx context.Context, events ...entitle.AuditEvent) error
 }
 
@@ -130,38 +131,51 @@ func notFound(what, id string) error {
 	return entitle.Errorf(entitle.CodeNotFound, "%s %s not found", what, id)
 }
 
+// compose writes a notification in p's language: its subject and text.
+type compose func(p *i18n.Printer) (subject, text string)
+
 // notify mails a company's administrators (or the addresses given), once;
 // the portal's inbox is the record, mail only the alert: a failure is
 // logged, not returned.
-func (s *Service) notify(ctx context.Context, company string, to []string, subject, text string) {
-	s.notifyKind(ctx, company, "", to, subject, text)
+func (s *Service) notify(ctx context.Context, company string, to []string, c compose) {
+	s.notifyKind(ctx, company, "", to, c)
 }
 
 // notifyKind is notify to the company's recipients of notices of kind
 // (entitle.NoticeKinds: who chose to receive them, and the administrators
 // who did not choose otherwise) — its administrators when kind is "". A
-// company nobody of which receives the kind gets no mail.
-func (s *Service) notifyKind(ctx context.Context, company, kind string, to []string, subject, text string) {
+// company nobody of which receives the kind gets no mail. Each language
+// the recipients read gets its own message (i18n.Audiences); addresses
+// given (the sales desk) are nobody's language: English.
+func (s *Service) notifyKind(ctx context.Context, company, kind string, to []string, c compose) {
 	if s.Mailer == nil {
 		return
+	}
+	var readers []entitle.Recipient
+	for _, a := range to {
+		readers = append(readers, entitle.Recipient{Email: a})
 	}
 	if len(to) == 0 {
 		var err error
 		if kind != "" {
-			to, err = s.Store.NoticeRecipients(ctx, company, kind)
+			readers, err = s.Store.NoticeReaders(ctx, company, kind)
 		} else {
-			to, err = s.Store.ActiveAdmins(ctx, company)
+			readers, err = s.Store.ActiveAdminReaders(ctx, company)
 		}
 		if err != nil {
 			s.log().ErrorContext(ctx, "notification not sent", slog.String("company", company), slog.Any("err", err))
 			return
 		}
 	}
-	if len(to) == 0 {
+	if len(readers) == 0 {
+		subject, _ := c(i18n.For(i18n.English))
 		s.log().WarnContext(ctx, "notification not sent: nobody of the company receives it", slog.String("company", company), slog.String("kind", kind), slog.String("subject", subject))
 		return
 	}
-	if err := s.Mailer.Send(ctx, mail.Message{To: to, Subject: subject, Text: text}); err != nil {
-		s.log().ErrorContext(ctx, "notification not sent", slog.String("company", company), slog.String("subject", subject), slog.Any("err", err))
+	for _, a := range i18n.Audiences(readers) {
+		subject, text := c(i18n.For(a.Lang))
+		if err := s.Mailer.Send(ctx, mail.Message{To: a.To, Subject: subject, Text: text}); err != nil {
+			s.log().ErrorContext(ctx, "notification not sent", slog.String("company", company), slog.String("subject", subject), slog.Any("err", err))
+		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/disclose"
+	"github.com/entitle-portal/entitle/internal/i18n"
 	"github.com/entitle-portal/entitle/internal/policy"
 )
 
@@ -267,7 +268,9 @@ func (s *Service) requestRenewal(ctx context.Context, c entitle.Actor, sub strin
 	if err == nil {
 		var v disclose.RenewalRequest
 		if v, err = s.Gate.RenewalRequest(ctx, recipient, r); err == nil {
-			s.notifyKind(ctx, r.Recipient, entitle.NoticeRenewalRequests, to, fmt.Sprintf("Renewal request for subscription %s", sub), s.renewalText(v))
+			s.notifyKind(ctx, r.Recipient, entitle.NoticeRenewalRequests, to, func(p *i18n.Printer) (string, string) {
+				return p.T("mail.renewal.subject", "Sub", sub), s.renewalText(p, v)
+			})
 		}
 	}
 	if err != nil {
@@ -277,23 +280,35 @@ func (s *Service) requestRenewal(ctx context.Context, c entitle.Actor, sub strin
 }
 
 // renewalText is the notification of v, a renewal request as its recipient
-// sees it.
-func (s *Service) renewalText(v disclose.RenewalRequest) string {
+// sees it, in p's language.
+func (s *Service) renewalText(p *i18n.Printer, v disclose.RenewalRequest) string {
 	var b strings.Builder
 	e := v.Entitlement
-	fmt.Fprintf(&b, "A customer asks to renew this subscription:\n\n")
-	fmt.Fprintf(&b, "  Subscription: %s\n  SKU:          %s\n  Quantity:     %d\n  Ends:         %s\n", e.SubscriptionID, e.SKU, e.Quantity, e.EndDate)
+	fmt.Fprintf(&b, "%s\n\n", p.T("mail.renewal.asks"))
+	labels := []string{p.T("mail.renewal.subscription"), p.T("mail.renewal.sku"), p.T("mail.renewal.quantity"),
+		p.T("mail.renewal.ends"), p.T("mail.renewal.po")}
+	width := 0
+	for _, l := range labels {
+		width = max(width, utf8.RuneCountInString(l)+1)
+	}
+	field := func(label, value string) {
+		fmt.Fprintf(&b, "  %s:%s %s\n", label, strings.Repeat(" ", width-utf8.RuneCountInString(label)-1), value)
+	}
+	field(labels[0], e.SubscriptionID)
+	field(labels[1], e.SKU)
+	field(labels[2], fmt.Sprint(e.Quantity))
+	field(labels[3], e.EndDate.String())
 	if e.PONumber != "" {
-		fmt.Fprintf(&b, "  PO number:    %s\n", e.PONumber)
+		field(labels[4], e.PONumber)
 	}
 	b.WriteString("\n")
 	r := v
 	if r.Message != "" {
-		fmt.Fprintf(&b, "Their message:\n\n%s\n\n", r.Message)
+		fmt.Fprintf(&b, "%s\n\n%s\n\n", p.T("mail.renewal.message"), r.Message)
 	} else {
-		fmt.Fprintf(&b, "They left no message: answer in the portal.\n\n")
+		fmt.Fprintf(&b, "%s\n\n", p.T("mail.renewal.no_message"))
 	}
-	fmt.Fprintf(&b, "Open your renewal requests: %s/renewals (request %d). Mark it quoted, won or lost there.\n", strings.TrimSuffix(s.BaseURL, "/"), r.ID)
+	fmt.Fprintf(&b, "%s\n", p.T("mail.renewal.open", "Link", strings.TrimSuffix(s.BaseURL, "/")+"/renewals", "ID", r.ID))
 	return b.String()
 }
 
@@ -362,9 +377,12 @@ func (s *Service) UpdateRenewalRequest(ctx context.Context, c entitle.Actor, id 
 		return disclose.RenewalRequest{}, err
 	}
 	if status != entitle.RenewalWithdrawn {
-		s.notifyKind(ctx, r.Requester, entitle.NoticeRenewalRequests, nil, fmt.Sprintf("Your renewal request for %s: %s", r.SubscriptionID, status),
-			fmt.Sprintf("Your request to renew subscription %s is now %s.\n\n%s\n\nSee it in the portal: %s/renewals\n",
-				r.SubscriptionID, status, r.Note, strings.TrimSuffix(s.BaseURL, "/")))
+		s.notifyKind(ctx, r.Requester, entitle.NoticeRenewalRequests, nil, func(p *i18n.Printer) (string, string) {
+			st := p.T("renewals.status_" + status)
+			return p.T("mail.renewal.answer_subject", "Sub", r.SubscriptionID, "Status", st),
+				fmt.Sprintf("%s\n\n%s\n\n%s\n", p.T("mail.renewal.answer", "Sub", r.SubscriptionID, "Status", st), r.Note,
+					p.T("mail.see_in_portal", "Link", strings.TrimSuffix(s.BaseURL, "/")+"/renewals"))
+		})
 	}
 	return s.Gate.RenewalRequest(ctx, c, r)
 }

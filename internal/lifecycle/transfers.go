@@ -10,6 +10,7 @@ import (
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/disclose"
+	"github.com/entitle-portal/entitle/internal/i18n"
 	"github.com/entitle-portal/entitle/internal/policy"
 )
 
@@ -101,14 +102,19 @@ func (s *Service) offerTransfer(ctx context.Context, c entitle.Actor, sub string
 		}
 		e := v.Entitlement
 		if direct {
-			s.notify(ctx, company, nil, "Ownership of "+sub+" moved",
-				fmt.Sprintf("The vendor moved the ownership of subscription %s (%s, quantity %d) from %s to %s.\n\nSee it in the portal: %s/\n",
-					sub, e.SKU, e.Quantity, v.From.Key, v.To.Key, base))
+			s.notify(ctx, company, nil, func(p *i18n.Printer) (string, string) {
+				return p.T("mail.transfer.moved_subject", "Sub", sub),
+					fmt.Sprintf("%s\n\n%s\n", p.T("mail.transfer.moved", "Sub", sub, "SKU", e.SKU, "Quantity", e.Quantity, "From", v.From.Key, "To", v.To.Key),
+						p.T("mail.see_in_portal", "Link", base+"/"))
+			})
 			continue
 		}
-		s.notify(ctx, company, nil, "Ownership of subscription "+sub+" is offered to you",
-			fmt.Sprintf("%s offers your company the ownership of subscription %s (%s, quantity %d, ends %s).\n\n%s\n\nAccept or decline before %s: %s/transfers (offer %d).\n",
-				v.From.Key, sub, e.SKU, e.Quantity, e.EndDate, v.Message, v.ExpiresAt.Format("2006-01-02 15:04 UTC"), base, t.ID))
+		s.notify(ctx, company, nil, func(p *i18n.Printer) (string, string) {
+			return p.T("mail.transfer.offer_subject", "Sub", sub),
+				fmt.Sprintf("%s\n\n%s\n\n%s\n",
+					p.T("mail.transfer.offer", "From", v.From.Key, "Sub", sub, "SKU", e.SKU, "Quantity", e.Quantity, "End", e.EndDate.String()), v.Message,
+					p.T("mail.transfer.offer_answer", "Expires", v.ExpiresAt.Format("2006-01-02 15:04 UTC"), "Link", base+"/transfers", "ID", t.ID))
+		})
 	}
 	return t, nil
 }
@@ -192,8 +198,11 @@ func (s *Service) DecideTransfer(ctx context.Context, c entitle.Actor, id int64,
 	if status == entitle.TransferCancelled {
 		other = t.To
 	}
-	s.notify(ctx, other, nil, fmt.Sprintf("Transfer of %s %s", t.SubscriptionID, status),
-		fmt.Sprintf("The transfer of subscription %s from %s to %s was %s.\n\nSee it in the portal: %s/transfers\n",
-			t.SubscriptionID, t.From, t.To, status, strings.TrimSuffix(s.BaseURL, "/")))
+	s.notify(ctx, other, nil, func(p *i18n.Printer) (string, string) {
+		st := p.T("transfers.status_" + status)
+		return p.T("mail.transfer.decided_subject", "Sub", t.SubscriptionID, "Status", st),
+			fmt.Sprintf("%s\n\n%s\n", p.T("mail.transfer.decided", "Sub", t.SubscriptionID, "From", t.From, "To", t.To, "Status", st),
+				p.T("mail.see_in_portal", "Link", strings.TrimSuffix(s.BaseURL, "/")+"/transfers"))
+	})
 	return s.view(ctx, c, t, s.Gate.Parties(ctx))
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/entitle-portal/entitle"
+	"github.com/entitle-portal/entitle/internal/i18n"
 	"github.com/entitle-portal/entitle/internal/mail"
 )
 
@@ -23,6 +25,12 @@ type digestMail struct {
 	Company, Portal, Link string
 	Stage                 int
 	Owned, Sold           section
+	L                     labels
+}
+
+// labels are a digest's fixed words in its reader's language.
+type labels struct {
+	Hello, Subscription, SKU, Quantity, EndDate, DaysLeft, PONumber, Site, See, Why string
 }
 
 // section is one table of a digest: the entitlements the recipient owns, or
@@ -30,8 +38,9 @@ type digestMail struct {
 type section struct {
 	Intro    string
 	Rows     []row
-	More     int  // rows not listed (beyond maxListed)
-	Site     bool // the Site column: owner & location, shown to the owner only
+	More     int    // rows not listed (beyond maxListed)
+	MoreText string // what says so
+	Site     bool   // the Site column: owner & location, shown to the owner only
 	Renewals []string
 }
 
@@ -43,11 +52,11 @@ type row struct {
 
 var digestHTML = template.Must(template.New("digest").Parse(`<!doctype html>
 <html><body style="font-family: sans-serif; line-height: 1.5">
-<p>Hello,</p>
+<p>{{.L.Hello}}</p>
 {{- range $s := .Sections}}{{if $s.Rows}}
 <p>{{$s.Intro}}</p>
 <table style="border-collapse: collapse" cellpadding="4">
-<thead><tr style="text-align: left"><th scope="col">Subscription</th><th scope="col">SKU</th><th scope="col">Quantity</th><th scope="col">End date</th><th scope="col">Days left</th><th scope="col">PO number</th>{{if $s.Site}}<th scope="col">Site</th>{{end}}</tr></thead>
+<thead><tr style="text-align: left"><th scope="col">{{$.L.Subscription}}</th><th scope="col">{{$.L.SKU}}</th><th scope="col">{{$.L.Quantity}}</th><th scope="col">{{$.L.EndDate}}</th><th scope="col">{{$.L.DaysLeft}}</th><th scope="col">{{$.L.PONumber}}</th>{{if $s.Site}}<th scope="col">{{$.L.Site}}</th>{{end}}</tr></thead>
 <tbody>
 {{- range $s.Rows}}
 <tr><td>{{.SubscriptionID}}</td><td>{{.SKU}}</td><td style="text-align: right">{{.Quantity}}</td><td>{{.EndDate}}</td><td style="text-align: right">{{.DaysLeft}}</td><td>{{.PONumber}}</td>{{if $s.Site}}<td>{{.Site}}</td>{{end}}</tr>
@@ -55,39 +64,62 @@ var digestHTML = template.Must(template.New("digest").Parse(`<!doctype html>
 </tbody>
 </table>
 {{- if $s.More}}
-<p>… and {{$s.More}} more, listed in the portal.</p>
+<p>{{$s.MoreText}}</p>
 {{- end}}
 {{- range $s.Renewals}}
 <p>{{.}}</p>
 {{- end}}
 {{- end}}{{end}}
 {{- if .Link}}
-<p><a href="{{.Link}}">See them on the {{.Portal}}</a></p>
+<p><a href="{{.Link}}">{{.L.See}}</a></p>
 {{- end}}
-<p style="color: #555">You receive this reminder as an administrator of {{.Company}} on the {{.Portal}}.</p>
+<p style="color: #555">{{.L.Why}}</p>
 </body></html>
 `))
 
 // Sections lists the digest's sections in order.
 func (d digestMail) Sections() []section { return []section{d.Owned, d.Sold} }
 
-// message composes the digest of lines for admins.
-func (r *run) message(ctx context.Context, k key, lines []line, admins []string) (mail.Message, error) {
+// messages composes the digest of lines for its recipients: one message
+// per language they read (i18n.Audiences), each in its language.
+func (r *run) messages(ctx context.Context, k key, lines []line, to []entitle.Recipient) ([]mail.Message, error) {
 	company, err := r.name(ctx, k.company)
 	if err != nil {
-		return mail.Message{}, err
+		return nil, err
 	}
-	portal, vendorName := "entitlement portal", "the vendor"
+	vendorName := ""
 	if vendor, err := r.Store.VendorKey(ctx); err == nil && vendor != "" {
 		if n, err := r.name(ctx, vendor); err == nil {
-			portal, vendorName = n+" entitlement portal", n
+			vendorName = n
 		}
 	}
 	slices.SortFunc(lines, func(a, b line) int {
 		return cmp.Or(cmp.Compare(a.EndDate.String(), b.EndDate.String()), cmp.Compare(a.SubscriptionID, b.SubscriptionID))
 	})
+	var out []mail.Message
+	for _, a := range i18n.Audiences(to) {
+		m, err := r.message(i18n.For(a.Lang), k, company, vendorName, lines)
+		if err != nil {
+			return nil, err
+		}
+		m.To = a.To
+		out = append(out, m)
+	}
+	return out, nil
+}
 
-	d := digestMail{Company: company, Portal: portal, Link: strings.TrimSuffix(r.BaseURL, "/"), Stage: k.stage}
+// message composes the digest of lines (sorted) in p's language, without
+// its addressees.
+func (r *run) message(p *i18n.Printer, k key, company, vendorName string, lines []line) (mail.Message, error) {
+	portal, vendor := p.T("mail.portal_plain"), p.T("mail.vendor_plain")
+	if vendorName != "" {
+		portal, vendor = p.T("mail.portal", "Vendor", vendorName), vendorName
+	}
+	d := digestMail{Company: company, Portal: portal, Link: strings.TrimSuffix(r.BaseURL, "/"), Stage: k.stage,
+		L: labels{Hello: p.T("mail.hello"), Subscription: p.T("notices.subscription"), SKU: p.T("notices.sku"),
+			Quantity: p.T("notices.quantity"), EndDate: p.T("notices.end_date"), DaysLeft: p.T("notices.days_left"),
+			PONumber: p.T("notices.po_number"), Site: p.T("notices.site"), See: p.T("notices.see", "Portal", portal),
+			Why: p.T("notices.why", "Company", company, "Portal", portal)}}
 	if d.Link != "" {
 		d.Link += "/"
 	}
@@ -98,23 +130,22 @@ func (r *run) message(ctx context.Context, k key, lines []line, admins []string)
 	for _, l := range lines {
 		if l.owner {
 			owned = append(owned, l)
-			var p Partner
+			var pa Partner
 			if sv := l.e.SoldVia; sv != nil {
-				p = Partner{Key: sv.Key, Name: sv.Name}
+				pa = Partner{Key: sv.Key, Name: sv.Name}
 			}
-			renew[p] = append(renew[p], l.SubscriptionID)
+			renew[pa] = append(renew[pa], l.SubscriptionID)
 		} else {
 			sold = append(sold, l)
 		}
 	}
-	within := fmt.Sprintf("within %d %s", k.stage, days(k.stage))
+	within := p.N("notices.within", k.stage)
 	if len(owned) > 0 {
-		d.Owned = r.section(owned, fmt.Sprintf("%s of %s %s %s:", count(len(owned), "entitlement"), company, verb(len(owned)), within))
-		d.Owned.Renewals = renewals(renew, len(owned), vendorName)
+		d.Owned = r.section(p, owned, p.N("notices.owned", len(owned), "Company", company, "Within", within))
+		d.Owned.Renewals = renewals(p, renew, len(owned), vendor)
 	}
 	if len(sold) > 0 {
-		d.Sold = r.section(sold, fmt.Sprintf("%s for which %s is the partner of record %s %s. "+
-			"Their owners are reminded too, and told that you can renew them:", count(len(sold), "entitlement"), company, verb(len(sold)), within))
+		d.Sold = r.section(p, sold, p.N("notices.sold", len(sold), "Company", company, "Within", within))
 	}
 
 	var html strings.Builder
@@ -122,27 +153,20 @@ func (r *run) message(ctx context.Context, k key, lines []line, admins []string)
 		return mail.Message{}, err
 	}
 	return mail.Message{
-		To:      admins,
-		Subject: fmt.Sprintf("%s %s %s", count(len(lines), "entitlement"), verb(len(lines)), within),
+		Subject: p.N("notices.subject", len(lines), "Within", within),
 		Text:    d.text(),
 		HTML:    html.String(),
 		Headers: map[string]string{"X-Entitle-Notice": "expiry; stage=" + strconv.Itoa(k.stage)},
 	}, nil
 }
 
-func verb(n int) string {
-	if n == 1 {
-		return "expires"
-	}
-	return "expire"
-}
-
 // section makes the table of lines, listing at most maxListed.
-func (r *run) section(lines []line, intro string) section {
+func (r *run) section(p *i18n.Printer, lines []line, intro string) section {
 	s := section{Intro: intro}
 	for i, l := range lines {
 		if i == maxListed {
 			s.More = len(lines) - i
+			s.MoreText = p.N("notices.more", s.More)
 			break
 		}
 		e := l.e
@@ -163,67 +187,60 @@ type Partner struct{ Key, Name string }
 
 // renewals tells the owner who can renew what: each partner of record (the
 // owner may know who sold to it), and the vendor for direct purchases.
-func renewals(renew map[Partner][]string, owned int, vendor string) []string {
+func renewals(p *i18n.Printer, renew map[Partner][]string, owned int, vendor string) []string {
 	ps := make([]Partner, 0, len(renew))
-	for p := range renew {
-		ps = append(ps, p)
+	for pa := range renew {
+		ps = append(ps, pa)
 	}
-	name := func(p Partner) string {
-		if p.Key == "" {
+	name := func(pa Partner) string {
+		if pa.Key == "" {
 			return vendor
 		}
-		return p.Name
+		return pa.Name
 	}
 	slices.SortFunc(ps, func(a, b Partner) int { return cmp.Or(cmp.Compare(name(a), name(b)), cmp.Compare(a.Key, b.Key)) })
 	var out []string
-	for _, p := range ps {
-		subs, n := renew[p], name(p)
+	for _, pa := range ps {
+		subs, n := renew[pa], name(pa)
 		switch {
-		case len(subs) == owned && p.Key != "":
-			out = append(out, fmt.Sprintf("Your partner of record, %s, can renew %s.", n, them(owned)))
+		case len(subs) == owned && pa.Key != "":
+			out = append(out, p.N("notices.por_renews_all", owned, "Partner", n))
 		case len(subs) == owned:
-			out = append(out, fmt.Sprintf("You bought %s directly: %s can renew %s.", them(owned), n, them(owned)))
-		case p.Key != "":
-			out = append(out, fmt.Sprintf("Your partner of record %s can renew %s.", n, list(subs)))
+			out = append(out, p.N("notices.vendor_renews_all", owned, "Vendor", n))
+		case pa.Key != "":
+			out = append(out, p.T("notices.por_renews_partial", "Partner", n, "List", list(p, subs)))
 		default:
-			out = append(out, fmt.Sprintf("%s can renew %s, which you bought directly.", n, list(subs)))
+			out = append(out, p.T("notices.vendor_renews_partial", "Vendor", n, "List", list(p, subs)))
 		}
 	}
 	return out
 }
 
-func them(n int) string {
-	if n == 1 {
-		return "it"
-	}
-	return "them"
-}
-
 // list names subscriptions: "S-1, S-2 and S-3", at most 20, then a count.
-func list(subs []string) string {
+func list(p *i18n.Printer, subs []string) string {
 	const most = 20
 	if len(subs) > most {
-		return strings.Join(subs[:most], ", ") + fmt.Sprintf(" and %d more", len(subs)-most)
+		return p.T("notices.and_more", "List", strings.Join(subs[:most], ", "), "Count", len(subs)-most)
 	}
 	if len(subs) == 1 {
 		return subs[0]
 	}
-	return strings.Join(subs[:len(subs)-1], ", ") + " and " + subs[len(subs)-1]
+	return p.T("notices.and", "List", strings.Join(subs[:len(subs)-1], ", "), "Last", subs[len(subs)-1])
 }
 
 // text is the plain-text part: the same as the HTML, tables aligned.
 func (d digestMail) text() string {
 	var b strings.Builder
-	b.WriteString("Hello,\n")
+	b.WriteString(d.L.Hello + "\n")
 	for _, s := range d.Sections() {
 		if len(s.Rows) == 0 {
 			continue
 		}
 		fmt.Fprintf(&b, "\n%s\n\n", s.Intro)
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-		head := "Subscription\tSKU\tQuantity\tEnd date\tDays left\tPO number"
+		head := strings.Join([]string{d.L.Subscription, d.L.SKU, d.L.Quantity, d.L.EndDate, d.L.DaysLeft, d.L.PONumber}, "\t")
 		if s.Site {
-			head += "\tSite"
+			head += "\t" + d.L.Site
 		}
 		fmt.Fprintln(tw, head)
 		for _, r := range s.Rows {
@@ -235,15 +252,15 @@ func (d digestMail) text() string {
 		}
 		tw.Flush()
 		if s.More > 0 {
-			fmt.Fprintf(&b, "… and %d more, listed in the portal.\n", s.More)
+			fmt.Fprintf(&b, "%s\n", s.MoreText)
 		}
 		for _, r := range s.Renewals {
 			fmt.Fprintf(&b, "\n%s\n", r)
 		}
 	}
 	if d.Link != "" {
-		fmt.Fprintf(&b, "\nSee them on the %s:\n%s\n", d.Portal, d.Link)
+		fmt.Fprintf(&b, "\n%s:\n%s\n", d.L.See, d.Link)
 	}
-	fmt.Fprintf(&b, "\nYou receive this reminder as an administrator of %s on the %s.\n", d.Company, d.Portal)
+	fmt.Fprintf(&b, "\n%s\n", d.L.Why)
 	return b.String()
 }

@@ -47,7 +47,7 @@ type Store interface {
 		audit func(claimed []string) entitle.AuditEvent) ([]string, error)
 	MarkNoticesSent(ctx context.Context, batch entitle.NoticeBatch, token string, now time.Time) (int, error)
 	ReleaseNotices(ctx context.Context, batch entitle.NoticeBatch, token, reason string, ev entitle.AuditEvent) error
-	NoticeRecipients(ctx context.Context, company, kind string) ([]string, error)
+	NoticeReaders(ctx context.Context, company, kind string) ([]entitle.Recipient, error)
 	Company(ctx context.Context, key string) (entitle.Company, error)
 	VendorKey(ctx context.Context) (string, error)
 }
@@ -236,9 +236,13 @@ type line struct {
 
 // digest sends the notices of one stage to one company.
 func (r *run) digest(ctx context.Context, k key, dues []due, rep *Report) error {
-	admins, err := r.admins(ctx, k.company)
+	readers, err := r.admins(ctx, k.company)
 	if err != nil {
 		return err
+	}
+	admins := make([]string, len(readers))
+	for i, a := range readers {
+		admins[i] = a.Email
 	}
 	if len(admins) == 0 {
 		rep.Skipped++
@@ -308,11 +312,17 @@ func (r *run) digest(ctx context.Context, k key, dues []due, rep *Report) error 
 	out := Digest{Company: k.company, Stage: k.stage, Entitlements: len(lines), Recipients: admins}
 
 	// From here on the notices are this run's: whatever happens, they are
-	// either marked sent or released for the next run.
-	m, err := r.message(ctx, k, lines, admins)
+	// either marked sent or released for the next run. Each language its
+	// recipients read gets its message; when one fails, the notices are
+	// released and the next run sends them all again.
+	ms, err := r.messages(ctx, k, lines, readers)
 	if err == nil {
 		sctx, cancel := context.WithTimeout(ctx, r.lease()/2)
-		err = r.Mailer.Send(sctx, m)
+		for _, m := range ms {
+			if err = r.Mailer.Send(sctx, m); err != nil {
+				break
+			}
+		}
 		cancel()
 	}
 	settle, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
@@ -353,11 +363,11 @@ const actor = "notices"
 
 func stageObject(stage int) string { return fmt.Sprintf("%d days", stage) }
 
-// admins returns the addresses of the company's recipients of expiry
-// digests: its active users who chose to receive them, and its
+// admins returns the company's recipients of expiry digests, with the
+// language each reads: its active users who chose to receive them, and its
 // administrators who did not choose otherwise (notice preferences).
-func (r *run) admins(ctx context.Context, company string) ([]string, error) {
-	out, err := r.Store.NoticeRecipients(ctx, company, entitle.NoticeExpiryDigest)
+func (r *run) admins(ctx context.Context, company string) ([]entitle.Recipient, error) {
+	out, err := r.Store.NoticeReaders(ctx, company, entitle.NoticeExpiryDigest)
 	if err != nil {
 		return nil, fmt.Errorf("notices: recipients of %s: %w", company, err)
 	}

@@ -27,6 +27,16 @@ func (db *DB) NoticeRecipients(ctx context.Context, company, kind string) ([]str
 		ORDER BY u.email`, kind, company, string(entitle.UserActive))
 }
 
+// NoticeReaders is NoticeRecipients with each recipient's language, for a
+// sender that writes to each in their own.
+func (db *DB) NoticeReaders(ctx context.Context, company, kind string) ([]entitle.Recipient, error) {
+	return db.recipients(ctx, `SELECT u.email, u.language FROM users u
+		JOIN companies c ON c.id = u.company_id
+		LEFT JOIN notice_preferences p ON p.user_id = u.id AND p.kind = ?
+		WHERE c.key = ? AND u.status = ? AND (p.receive OR (p.receive IS NULL AND u.admin))
+		ORDER BY u.email`, kind, company, string(entitle.UserActive))
+}
+
 // NoticeChoices returns the choices user made, by kind (a kind not chosen
 // is absent: its default applies).
 func (db *DB) NoticeChoices(ctx context.Context, user int64) (map[string]bool, error) {

@@ -62,3 +62,26 @@ func TestNoticeRecipients(t *testing.T) {
 		t.Errorf("admin's choices: %v %v", got, err)
 	}
 }
+
+// TestNoticeReaders: a kind's recipients with the language each reads
+// mails in ("" when left to the browser); the same for the active
+// administrators. Both databases.
+func TestNoticeReaders(t *testing.T) {
+	ctx := context.Background()
+	db := coworkersStore(t)
+	admin := coUser(t, db, "ACME", "admin@acme.example", true)
+	coUser(t, db, "ACME", "other@acme.example", true)
+	coUser(t, db, "ACME", "member@acme.example", false)
+	if err := db.SetUserLanguage(ctx, admin.ID, "de", ev("user.language", admin.Email, "ACME")); err != nil {
+		t.Fatal(err)
+	}
+	want := []entitle.Recipient{{Email: "admin@acme.example", Language: "de"}, {Email: "other@acme.example"}}
+	got, err := db.NoticeReaders(ctx, "ACME", entitle.NoticeExpiryDigest)
+	if err != nil || !slices.Equal(got, want) {
+		t.Errorf("notice readers: %v %v", got, err)
+	}
+	got, err = db.ActiveAdminReaders(ctx, "ACME")
+	if err != nil || !slices.Equal(got, want) {
+		t.Errorf("active admin readers: %v %v", got, err)
+	}
+}

@@ -313,6 +313,31 @@ func (db *DB) ActiveAdmins(ctx context.Context, company string) ([]string, error
 		WHERE c.key = ? AND u.admin AND u.status = ? ORDER BY u.email`, company, string(entitle.UserActive))
 }
 
+// ActiveAdminReaders is ActiveAdmins with each administrator's language.
+func (db *DB) ActiveAdminReaders(ctx context.Context, company string) ([]entitle.Recipient, error) {
+	return db.recipients(ctx, `SELECT u.email, u.language FROM users u JOIN companies c ON c.id = u.company_id
+		WHERE c.key = ? AND u.admin AND u.status = ? ORDER BY u.email`, company, string(entitle.UserActive))
+}
+
+// recipients returns the addresses and languages that query selects, in
+// its order (nil when no row).
+func (db *DB) recipients(ctx context.Context, query string, args ...any) ([]entitle.Recipient, error) {
+	rows, err := db.r().QueryContext(ctx, db.d.q(query), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []entitle.Recipient
+	for rows.Next() {
+		var r entitle.Recipient
+		if err := rows.Scan(&r.Email, &r.Language); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
 // strings returns the one text column that query selects, in its order
 // (nil when no row).
 func (db *DB) strings(ctx context.Context, query string, args ...any) ([]string, error) {

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -537,6 +538,56 @@ func TestBrowserAccessibility(t *testing.T) {
 			}
 		})
 	}
+	// In German: the visitor's pages for a browser that asks for it, and
+	// every page of the customer's administrator and of the vendor's, who
+	// chose it on the Account page (a German label must still hold its
+	// button's words, WCAG 2.5.3; <html lang="de">).
+	t.Run("german", func(t *testing.T) {
+		b := p.axeTab(t)
+		ctx, cancel := b.step()
+		_, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Accept-Language": "de-DE,de;q=0.9"}})
+		cancel()
+		if err != nil {
+			t.Fatalf("ask for German: %v", err)
+		}
+		for _, pg := range visitorPages {
+			path := pg.path(f)
+			if st := b.open(path); st != pg.status {
+				t.Errorf("%s signed out, in German: status %d, want %d", path, st, pg.status)
+			}
+			if l := eval[string](b, `document.documentElement.lang`); l != "de" {
+				t.Errorf("%s signed out, in German: <html lang=%q>", path, l)
+			}
+			b.axeAt(fmt.Sprintf("%s in German", pg.pattern), desktopWidth)
+			count(desktopWidth)
+		}
+		for _, role := range []string{"customer admin", "vendor admin"} {
+			u := p.login(t, role)
+			c := p.axeTab(t)
+			c.signIn(u)
+			c.open("/account")
+			c.do("choose Deutsch", chromedp.SetValue(chromedp.ID("language"), "de"))
+			if st := c.submit(button("Save the language")); st != http.StatusOK {
+				c.fail("choose German: status %d", st)
+			}
+			r := a11yRole{fixture: f, company: u.Company, sub: "SUB-310101"}
+			if subs := c.apiEntitlements(); len(subs) > 0 {
+				r.sub = subs[0]
+			}
+			for _, pg := range portalPages {
+				path := pg.path(r)
+				if st := c.open(path); st != http.StatusOK {
+					continue // the English run checked the error pages
+				}
+				if l := eval[string](c, `document.documentElement.lang`); l != "de" {
+					t.Errorf("%s as %s in German: <html lang=%q>", path, role, l)
+				}
+				c.axeAt(fmt.Sprintf("%s in German", pg.pattern), desktopWidth)
+				count(desktopWidth)
+			}
+		}
+	})
+
 	for _, pg := range portalPages {
 		if ran == len(logins) && !shown[pg.pattern] && pg.pattern != "/" {
 			t.Errorf("%s: no role of the demo got the page itself, only a 403 or 404: give one a path that shows it", pg.pattern)

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/entitle-portal/entitle"
 )
 
 // TestLanguageOfPages: a visitor reads the portal in the browser's language
@@ -200,5 +202,59 @@ func TestGermanPasswordReset(t *testing.T) {
 	}
 	if s := subjects["admin@shop.example"]; !strings.HasPrefix(s, "Set a new password on the ") {
 		t.Errorf("SHOP's admin (chose English): %q (all: %v)", s, subjects)
+	}
+}
+
+// TestGermanRenewalMail: a renewal request reaches the partner's
+// administrators each in their own language — one who chose German reads
+// German, the others the English of before — and names the owner in
+// neither.
+func TestGermanRenewalMail(t *testing.T) {
+	w := lifecycleWorld(t)
+	ctx := context.Background()
+	w.user("SHOP", "second@shop.example", true)
+	u, err := w.db.UserByEmail(ctx, "admin@shop.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.db.SetUserLanguage(ctx, u.ID, "de", entitle.AuditEvent{At: w.clock.Now(), Actor: u.Email, Company: "SHOP",
+		Action: "account.language", Object: u.Email, Outcome: "ok"}); err != nil {
+		t.Fatal(err)
+	}
+	res := w.do(request{method: "POST", path: "/api/v1/entitlements/S-100/renewal-requests", token: w.member["PLANT"],
+		body: map[string]any{"message": "Bitte 5 weitere Lizenzen."}})
+	if res.status != http.StatusCreated {
+		t.Fatalf("ask: %d %s", res.status, res.body)
+	}
+	files, err := filepath.Glob(filepath.Join(w.outbox, "*.eml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	subjects := map[string]string{}
+	for _, f := range files {
+		r, err := os.Open(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := netmail.ReadMessage(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(m.Body)
+		r.Close()
+		subject, err := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(body), "PLANT") || strings.Contains(string(body), "plant.example") {
+			t.Errorf("the mail to %s names the owner", m.Header.Get("To"))
+		}
+		subjects[m.Header.Get("To")] = subject
+	}
+	if s := subjects["admin@shop.example"]; s != "Verlängerungsanfrage für Abonnement S-100" {
+		t.Errorf("to the administrator who chose German: %q (all: %v)", s, subjects)
+	}
+	if s := subjects["second@shop.example"]; s != "Renewal request for subscription S-100" {
+		t.Errorf("to the administrator who chose nothing: %q (all: %v)", s, subjects)
 	}
 }

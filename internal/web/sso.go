@@ -80,7 +80,7 @@ func (s *Server) ssoLoginStep(w http.ResponseWriter, r *http.Request, email, nex
 		return nil
 	}
 	http.SetCookie(w, s.ssoCookie(r, red.Binding, int(sso.DefaultLoginTTL.Seconds())))
-	s.render(w, r, http.StatusOK, "sso_redirect", map[string]any{"Title": "Signing you in", "URL": red.URL})
+	s.render(w, r, http.StatusOK, "sso_redirect", map[string]any{"Title": visitorT(r, "sso.title"), "URL": red.URL})
 	return nil
 }
 
