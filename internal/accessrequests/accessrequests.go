@@ -42,6 +42,9 @@ type Store interface {
 	// NoticeRecipients is who of company chose to receive notices of kind
 	// (administrators unless they opted out, members who opted in).
 	NoticeReaders(ctx context.Context, company, kind string) ([]entitle.Recipient, error)
+	// UserByEmail is the user with that address (entitle.ErrNotFound): the
+	// language a mail to one person is written in.
+	UserByEmail(ctx context.Context, email string) (entitle.UserRecord, error)
 	Audit(ctx context.Context, events ...entitle.AuditEvent) error
 }
 
@@ -146,12 +149,10 @@ func (s *Service) Create(ctx context.Context, c entitle.Actor, ask Ask) (Created
 	}
 	link := s.Link(secret)
 	if c.Email != "" && strings.Contains(c.Email, "@") {
-		s.send(ctx, []string{c.Email}, "Your access request: the link to send",
-			fmt.Sprintf("You asked for access to another company's entitlements for %d days (request %d).\n\n"+
-				"Send this link to the company you are asking, by mail or in a ticket — it works once, until %s:\n\n%s\n\n"+
-				"An administrator of the company that opens it approves or declines it; you are told when it does. "+
-				"Until then nobody tells you whether it was opened. Your requests: %s/access-requests\n",
-				r.Days, r.ID, r.ExpiresAt.Format("2006-01-02 15:04 UTC"), link, s.base()))
+		s.sendTo(ctx, c.Email, func(p *i18n.Printer) (string, string) {
+			return p.T("mail.access.link_subject"), p.T("mail.access.link", "Days", r.Days, "ID", r.ID,
+				"Until", r.ExpiresAt.Format("2006-01-02 15:04 UTC"), "Link", link, "Requests", s.base()+"/access-requests") + "\n"
+		})
 	}
 	return Created{ID: r.ID, Link: link, ExpiresAt: r.ExpiresAt}, nil
 }
@@ -450,10 +451,10 @@ func (s *Service) Approve(ctx context.Context, c entitle.Actor, secret string, a
 	if err != nil {
 		return Request{}, err
 	}
-	until := "until " + dl.ExpiresAt.Format("2006-01-02 15:04 UTC")
-	s.send(ctx, []string{r.RequestedBy}, "Your access request was approved",
-		fmt.Sprintf("%s approved your access request %d: your company has access to %s of theirs, %s.\n\nSee it under Delegations, received: %s/delegations\n",
-			closed.DeciderName, r.ID, dl.ScopeWords(), until, s.base()))
+	s.sendTo(ctx, r.RequestedBy, func(p *i18n.Printer) (string, string) {
+		return p.T("mail.access.yours_approved_subject"), p.T("mail.access.yours_approved", "Decider", closed.DeciderName, "ID", r.ID,
+			"Scope", scopeWords(p, dl), "Until", dl.ExpiresAt.Format("2006-01-02 15:04 UTC"), "Link", s.base()+"/delegations") + "\n"
+	})
 	s.tell(ctx, c.Company, func(p *i18n.Printer) (string, string) {
 		return p.T("mail.access.approved_subject"), fmt.Sprintf("%s\n\n%s\n",
 			p.T("mail.access.approved", "Who", c.Email, "Requester", r.RequesterName, "ID", dl.ID, "Scope", scopeWords(p, dl),
@@ -488,9 +489,10 @@ func (s *Service) Decline(ctx context.Context, c entitle.Actor, secret, reason s
 	if err != nil {
 		return Request{}, err
 	}
-	s.send(ctx, []string{r.RequestedBy}, "Your access request was declined",
-		fmt.Sprintf("%s declined your access request %d.\n\nTheir reason: %s\n\nYour requests: %s/access-requests\n",
-			closed.DeciderName, r.ID, reason, s.base()))
+	s.sendTo(ctx, r.RequestedBy, func(p *i18n.Printer) (string, string) {
+		return p.T("mail.access.yours_declined_subject"), p.T("mail.access.yours_declined", "Decider", closed.DeciderName, "ID", r.ID,
+			"Reason", reason, "Link", s.base()+"/access-requests") + "\n"
+	})
 	s.tell(ctx, c.Company, func(p *i18n.Printer) (string, string) {
 		return p.T("mail.access.declined_subject"), fmt.Sprintf("%s\n\n%s\n",
 			p.T("mail.access.declined", "Who", c.Email, "Requester", r.RequesterName), p.T("mail.access.reason", "Reason", reason))
@@ -538,8 +540,12 @@ func (s *Service) Withdraw(ctx context.Context, c entitle.Actor, id int64) (Requ
 	if c.Email != r.RequestedBy && strings.Contains(c.Email, "@") {
 		to = append(to, c.Email)
 	}
-	s.send(ctx, to, "Your access request was withdrawn",
-		fmt.Sprintf("%s withdrew access request %d: its link no longer works.\n\nYour requests: %s/access-requests\n", c.Email, id, s.base()))
+	for _, addr := range to {
+		s.sendTo(ctx, addr, func(p *i18n.Printer) (string, string) {
+			return p.T("mail.access.yours_withdrawn_subject"), p.T("mail.access.yours_withdrawn", "Who", c.Email, "ID", id,
+				"Link", s.base()+"/access-requests") + "\n"
+		})
+	}
 	if r.Opened != "" {
 		s.tell(ctx, r.Opened, func(p *i18n.Printer) (string, string) {
 			return p.T("mail.access.withdrawn_subject"), p.T("mail.access.withdrawn", "Requester", r.RequesterName) + "\n"
@@ -580,6 +586,19 @@ func scopeWords(p *i18n.Printer, d disclose.Delegation) string {
 		return p.T("delegations.scope_words_all")
 	}
 	return p.N("delegations.scope_words_listed", len(d.SubscriptionIDs))
+}
+
+// sendTo mails one person in the language they chose (English when they
+// chose none, or have no account: a mail has no browser).
+func (s *Service) sendTo(ctx context.Context, addr string, compose func(p *i18n.Printer) (subject, text string)) {
+	lang := i18n.English
+	if u, err := s.Store.UserByEmail(ctx, addr); err == nil {
+		if l := i18n.Lang(u.Language); l.Valid() {
+			lang = l
+		}
+	}
+	subject, text := compose(i18n.For(lang))
+	s.send(ctx, []string{addr}, subject, text)
 }
 
 // send mails to; the portal's lists are the record, mail only the alert:

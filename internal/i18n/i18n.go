@@ -265,3 +265,42 @@ func Audiences(rs []entitle.Recipient) []Audience {
 	}
 	return out
 }
+
+// Number writes a decimal number ("1234.50", "12", "-3.5") as the language
+// writes it: unchanged in English (as the vendor's records and the API
+// write it), with a decimal comma and thousands grouped by points in German
+// ("1.234,50"). Anything else — a word, an empty string — stays as it is.
+func (p *Printer) Number(s string) string {
+	if p.lang != German {
+		return s
+	}
+	digits := strings.TrimPrefix(s, "-")
+	whole, frac, hasFrac := strings.Cut(digits, ".")
+	if whole == "" || !allDigits(whole) || hasFrac && (frac == "" || !allDigits(frac)) {
+		return s
+	}
+	var b strings.Builder
+	if len(digits) < len(s) {
+		b.WriteByte('-')
+	}
+	for i, c := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte('.')
+		}
+		b.WriteRune(c)
+	}
+	if hasFrac {
+		b.WriteByte(',')
+		b.WriteString(frac)
+	}
+	return b.String()
+}
+
+func allDigits(s string) bool {
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}

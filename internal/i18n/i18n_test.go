@@ -140,3 +140,18 @@ func TestPrinter(t *testing.T) {
 		t.Error("a language the portal does not have is not English")
 	}
 }
+
+func TestNumber(t *testing.T) {
+	de, en := For(German), For(English)
+	for in, want := range map[string]string{
+		"1234.50": "1.234,50", "12": "12", "1200": "1.200", "-1234567.5": "-1.234.567,5", "0.99": "0,99",
+		"": "", "on request": "on request", "1.2.3": "1.2.3", "12.": "12.", "-": "-", "1e5": "1e5",
+	} {
+		if got := de.Number(in); got != want {
+			t.Errorf("German %q: %q, want %q", in, got, want)
+		}
+		if got := en.Number(in); got != in {
+			t.Errorf("English %q: %q, want it unchanged", in, got)
+		}
+	}
+}

@@ -55,6 +55,8 @@ var pages = func() map[i18n.Lang]*template.Template {
 			"t":    t,
 			"th":   t,
 			"lang": func() i18n.Lang { return l },
+			// num writes a number (a price, a quantity) as the language does.
+			"num": func(v any) string { return p.Number(fmt.Sprint(v)) },
 			// join, relDays and basisWords in the set's language.
 			"join":       func(bs []entitle.Basis) string { return joinBases(p, bs) },
 			"relDays":    func(d, today entitle.Date) string { return relDaysIn(p, d, today) },
@@ -91,6 +93,7 @@ var pageFuncs = template.FuncMap{
 	"t":     func(string, ...any) template.HTML { return "" },
 	"th":    func(string, ...any) template.HTML { return "" },
 	"lang":  func() i18n.Lang { return i18n.English },
+	"num":   func(v any) string { return fmt.Sprint(v) },
 	"words": func(msg string) string { return msg },
 }
 

@@ -160,7 +160,7 @@ func TestGermanRenewalAndTransferPages(t *testing.T) {
 		`<p class="notice">Wir empfehlen, über Company SHOP zu verlängern, der Ihnen dieses Abonnement verkauft hat`,
 		`<h2 id="options-h">Wege zur Verlängerung oder zum Zukauf</h2>`, `<span class="badge recommended">Empfohlen</span>`,
 		"Ihr betreuender Partner: Er hat Ihnen dieses Abonnement verkauft.", "Ein Partner aus dem Partnerverzeichnis des Herstellers.",
-		"<dt>Stückpreis</dt><dd>EUR 120.00</dd>", "<dt>Gesamt</dt>", "<dt>E-Mail</dt>", "<dt>Telefon</dt>",
+		"<dt>Stückpreis</dt><dd>EUR 120,00</dd>", "<dt>Gesamt</dt>", "<dt>E-Mail</dt>", "<dt>Telefon</dt>",
 		`<h2 id="request-h">Verlängerung anfragen</h2>`, "<legend>Wer soll verlängern?</legend>",
 		`<label for="renew-route-por">Company SHOP, Ihr betreuender Partner (empfohlen)</label>`,
 		`<label for="renew-route-partner">Ein Partner aus dem Verzeichnis</label>`, `<label for="renew-message">Nachricht</label>`,

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -256,5 +257,52 @@ func TestGermanRenewalMail(t *testing.T) {
 	}
 	if s := subjects["second@shop.example"]; s != "Renewal request for subscription S-100" {
 		t.Errorf("to the administrator who chose nothing: %q (all: %v)", s, subjects)
+	}
+}
+
+// TestGermanAccessRequestMails: the mails to the one person who asked — the
+// link to send, the answer — are in that person's language.
+func TestGermanAccessRequestMails(t *testing.T) {
+	w := newAccessWorld(t, nil)
+	ctx := context.Background()
+	u, err := w.db.UserByEmail(ctx, "asker@msp.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.db.SetUserLanguage(ctx, u.ID, "de", entitle.AuditEvent{At: w.clock.Now(), Actor: u.Email, Company: "MSP",
+		Action: "account.language", Object: u.Email, Outcome: "ok"}); err != nil {
+		t.Fatal(err)
+	}
+	_, secret := w.ask(t, 30)
+	if res := w.link(w.ownAdmin, secret, "decline", map[string]any{"reason": "No contract with you."}); res.status != http.StatusOK {
+		t.Fatalf("decline: %d %s", res.status, res.body)
+	}
+	files, err := filepath.Glob(filepath.Join(w.outbox, "*.eml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var subjects []string
+	for _, f := range files {
+		r, err := os.Open(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := netmail.ReadMessage(r)
+		r.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Header.Get("To") != "asker@msp.example" {
+			continue
+		}
+		s, err := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		subjects = append(subjects, s)
+	}
+	slices.Sort(subjects)
+	if want := []string{"Ihre Zugriffsanfrage wurde abgelehnt", "Ihre Zugriffsanfrage: der Link zum Versenden"}; !slices.Equal(subjects, want) {
+		t.Errorf("the asker's mails: %q, want %q", subjects, want)
 	}
 }
