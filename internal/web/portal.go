@@ -236,21 +236,11 @@ func basisWords(b entitle.Basis) string {
 }
 
 // basisWordsIn is basisWords in p's language, as the end of "You see this
-// because …" (a clause: German puts its verb last).
+// because …" (a clause: German puts its verb last): the message
+// "because."+b, or b as it is when it is no basis.
 func basisWordsIn(p *i18n.Printer, b entitle.Basis) string {
-	switch b {
-	case entitle.BasisPurchasingEntity:
-		return p.T("because.purchasing_entity")
-	case entitle.BasisReseller:
-		return p.T("because.reseller")
-	case entitle.BasisOwner:
-		return p.T("because.owner")
-	case entitle.BasisInstaller:
-		return p.T("because.installer")
-	case entitle.BasisDelegate:
-		return p.T("because.delegate")
-	case entitle.BasisVendor:
-		return p.T("because.vendor")
+	if w, ok := basisMessage(p, "because.", b); ok {
+		return w
 	}
 	return string(b)
 }
@@ -268,23 +258,27 @@ func joinBases(p *i18n.Printer, bs []entitle.Basis) string {
 	return out
 }
 
-// basisName names a basis for people, in p's language: "purchasing entity".
+// basisName names a basis for people, in p's language: "purchasing entity"
+// (the message "basis."+b), or b with spaces for its underscores when it is
+// no basis.
 func basisName(p *i18n.Printer, b entitle.Basis) string {
-	switch b {
-	case entitle.BasisPurchasingEntity:
-		return p.T("basis.purchasing_entity")
-	case entitle.BasisReseller:
-		return p.T("basis.reseller")
-	case entitle.BasisOwner:
-		return p.T("basis.owner")
-	case entitle.BasisInstaller:
-		return p.T("basis.installer")
-	case entitle.BasisDelegate:
-		return p.T("basis.delegate")
-	case entitle.BasisVendor:
-		return p.T("basis.vendor")
+	if w, ok := basisMessage(p, "basis.", b); ok {
+		return w
 	}
 	return strings.ReplaceAll(string(b), "_", " ")
+}
+
+// basisMessage is b's words in p's language from a family of messages, one
+// per basis, each named prefix+b: "because.owner" (why a company sees
+// something, basisWordsIn), "basis.owner" (its name, basisName). ok is false
+// when b is no basis (entitle.Bases), which has no message. The IDs are
+// built, so TestEveryIDKnown does not see them: TestBasisAndStatusWordsKnown
+// holds every basis to its messages instead.
+func basisMessage(p *i18n.Printer, prefix string, b entitle.Basis) (string, bool) {
+	if _, ok := entitle.ParseBasis(string(b)); !ok {
+		return "", false
+	}
+	return p.T(prefix + string(b)), true
 }
 
 // unlessRefusal is err unless it is a refusal the page shows as such (a

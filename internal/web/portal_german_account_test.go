@@ -11,7 +11,8 @@ import (
 // a user who chose German reads their headings, labels, buttons and the
 // messages of their forms in German; the data (addresses, token names,
 // scopes, dates) and the forms' values stay as they are; a user who did not
-// choose reads them in English as before.
+// choose reads them in English as before. The helpers dgPage, dgCheck,
+// dgGerman and dgFollow are portal_german_delegations_test.go's.
 
 func TestGermanAccountPage(t *testing.T) {
 	w := lifecycleWorld(t)

@@ -51,9 +51,13 @@ func dgCheck(t *testing.T, what, page string, wants ...string) {
 	}
 }
 
-// dgGerman sets b's user's language to German.
+// dgGerman sets b's user's language to German, b's browser asking for
+// English (en-GB): the pages are German because the setting wins over the
+// browser. It is the set-up of every German page test
+// (portal_german_*_test.go).
 func dgGerman(t *testing.T, b *vendBrowser) {
 	t.Helper()
+	b.accept = "en-GB"
 	if st, _, h := b.post("/account/language", url.Values{"language": {"de"}}); st != http.StatusSeeOther {
 		t.Fatalf("choose German: %d %v", st, h)
 	}

@@ -5,7 +5,12 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/entitle-portal/entitle"
+	"github.com/entitle-portal/entitle/internal/i18n"
 )
+
+// dgGerman, which chooses German, is portal_german_delegations_test.go's.
 
 // germanPageCase is a page read in German: what it must show, and English
 // words of its own it must no longer show.
@@ -43,17 +48,6 @@ func checkGerman(t *testing.T, who string, b *vendBrowser, cases []germanPageCas
 	}
 }
 
-// chooseGerman signs email in and sets their language to German.
-func chooseGerman(t *testing.T, w *world, email string) *vendBrowser {
-	t.Helper()
-	b := vendSignIn(t, w, email)
-	b.accept = "en-GB" // the setting wins over the browser
-	if st, _, _ := b.post("/account/language", url.Values{"language": {"de"}}); st != http.StatusSeeOther {
-		t.Fatalf("%s chooses German: %d", email, st)
-	}
-	return b
-}
-
 // TestGermanEntitlementPages: My entitlements, an entitlement, its access
 // history and the orders read in German for a user who chose it — headings,
 // labels, table headers, status badges, days from today, the words of the
@@ -65,7 +59,8 @@ func TestGermanEntitlementPages(t *testing.T) {
 
 	// PLANT owns S-100 and S-101 (N-77), which end in 355 days; its
 	// administrator may pick them for a delegation.
-	plant := chooseGerman(t, w, "admin@plant.example")
+	plant := vendSignIn(t, w, "admin@plant.example")
+	dgGerman(t, plant)
 	checkGerman(t, "PLANT", plant, []germanPageCase{{
 		path: "/", status: http.StatusOK,
 		want: []string{"<title>Meine Berechtigungen · entitle</title>", "<h1>Meine Berechtigungen</h1>",
@@ -161,7 +156,8 @@ func TestGermanEntitlementPages(t *testing.T) {
 	}
 
 	// NORTH placed N-77: its order, in German.
-	north := chooseGerman(t, w, "member@north.example")
+	north := vendSignIn(t, w, "member@north.example")
+	dgGerman(t, north)
 	checkGerman(t, "NORTH", north, []germanPageCase{{
 		path: "/orders", status: http.StatusOK,
 		want: []string{`<section class="order" aria-label="Bestellung N-77">`, "bestellt am 2026-05-02 · EUR · MSA",
@@ -181,7 +177,8 @@ func TestGermanEntitlementPages(t *testing.T) {
 	}})
 
 	// The vendor's filters and list.
-	maker := chooseGerman(t, w, "admin@maker.example")
+	maker := vendSignIn(t, w, "admin@maker.example")
+	dgGerman(t, maker)
 	checkGerman(t, "MAKER", maker, []germanPageCase{{
 		path: "/", status: http.StatusOK,
 		want: []string{`<label for="f-company">Firma <span class="hint">(beliebige Rolle in der Bestellung)</span></label>`,
@@ -211,7 +208,7 @@ func TestGermanEntitlementPages(t *testing.T) {
 	}
 	english := map[string][]string{
 		"/": {`<html lang="en">`, "<title>My entitlements · entitle</title>", "<h1>My entitlements</h1>", "</strong> may see, and why.</p>",
-			`<label for="f-role">Your basis</label>`, `<option value="">any</option>`, `<option value="purchasing_entity" >purchasing_entity</option>`,
+			`<label for="f-role">Your basis</label>`, `<option value="">any</option>`, `<option value="purchasing_entity" >purchasing entity</option>`,
 			`<option value="active" >active</option>`, `placeholder="YYYY-MM-DD"`, `<option value="" selected>subscription ID</option>`,
 			`<option value="-end_date" >ends last</option>`, `id="expiring-none">Nothing you may see ends in the next 90 days.</p>`,
 			`<caption class="visually-hidden">Entitlements your company may see, by subscription ID; the Subscription and End headers sort the whole list</caption>`,
@@ -238,5 +235,30 @@ func TestGermanEntitlementPages(t *testing.T) {
 	if _, page := northEN.get("/orders?po=N-77"); !strings.Contains(page, "You see this order's details because your company placed the purchase order.") ||
 		!strings.Contains(page, `<span class="hint">(30 days ago)</span>`) || !strings.Contains(page, `<th scope="col" class="num">Unit price (EUR)</th>`) {
 		t.Errorf("English order N-77:\n%s", page)
+	}
+}
+
+// TestBasisAndStatusWordsKnown: every basis and every status has its words
+// in every language. The helpers build these IDs from the value
+// ("basis."+b, "because."+b, "status."+s), so TestEveryIDKnown does not see
+// them; a value without words would show as "[basis.x]". In English a
+// basis's and a status's name is its API name, with spaces for underscores.
+func TestBasisAndStatusWordsKnown(t *testing.T) {
+	names := map[string]string{} // ID → its English words
+	for _, b := range entitle.Bases {
+		names["basis."+string(b)] = strings.ReplaceAll(string(b), "_", " ")
+		names["because."+string(b)] = ""
+	}
+	for _, s := range []entitle.Status{entitle.StatusFuture, entitle.StatusActive, entitle.StatusExpired} {
+		names["status."+string(s)] = string(s)
+	}
+	for id, english := range names {
+		for _, l := range i18n.Langs {
+			if got := i18n.For(l).T(id); strings.HasPrefix(got, "[") {
+				t.Errorf("%s: no words for %s", l, id)
+			} else if l == i18n.English && english != "" && got != english {
+				t.Errorf("English words for %s: %q, want %q", id, got, english)
+			}
+		}
 	}
 }
