@@ -46,16 +46,16 @@ func (s *Service) SetNotices(ctx context.Context, a entitle.Actor, choices map[s
 	if err := policy.ChooseNotices(a).Err("notice preferences", ""); err != nil {
 		return nil, err
 	}
-	var p entitle.Problems
+	var ps entitle.Problems
 	var detail []string
 	for _, kind := range slices.Sorted(maps.Keys(choices)) {
 		if !slices.Contains(entitle.NoticeKinds, kind) {
-			p.Add("notices."+kind, "unknown kind of notice %q: the kinds are %s", kind, strings.Join(entitle.NoticeKinds, ", "))
+			ps.Add("notices."+kind, "unknown kind of notice %q: the kinds are %s", kind, strings.Join(entitle.NoticeKinds, ", "))
 			continue
 		}
 		detail = append(detail, fmt.Sprintf("%s=%t", kind, choices[kind]))
 	}
-	if err := p.Err(); err != nil {
+	if err := ps.Err(); err != nil {
 		return nil, err
 	}
 	if len(choices) > 0 {

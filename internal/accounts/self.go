@@ -39,9 +39,9 @@ func (s *Service) SetLanguage(ctx context.Context, a entitle.Actor, lang string)
 		return err
 	}
 	if lang != "" && !i18n.Lang(lang).Valid() {
-		var p entitle.Problems
-		p.Add("language", "%q is not a language of the portal: en, de, or empty for the browser's", lang)
-		return p.Err()
+		var ps entitle.Problems
+		ps.Add("language", "%q is not a language of the portal: en, de, or empty for the browser's", lang)
+		return ps.Err()
 	}
 	if lang == a.Language {
 		return nil

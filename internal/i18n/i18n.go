@@ -8,6 +8,12 @@
 // words. Both catalogues hold every message (TestCataloguesComplete), and
 // every ID a template or the code names is in them (TestEveryIDKnown).
 //
+// The services' own sentences — refusals, a field's checks, an import's
+// problems — are written in English (the API, the CLI and the audit keep
+// them so); a page reads them in its reader's language with
+// [Printer.Refusal], from the catalogue refusals/*.LANG.toml keyed by the
+// English format (refusals.go).
+//
 // Dates stay ISO 8601 (2026-12-07) in both languages: German business
 // writing allows it (DIN 5008), it is how the vendor's ERP, the CSV and the
 // API write them, and a date is typed as it is read.

@@ -137,7 +137,7 @@ func (d *decoder) line(n int, line []byte, tooLong bool) {
 	line = bytes.TrimSuffix(line, []byte("\n"))
 	line = bytes.TrimSuffix(line, []byte("\r"))
 	if tooLong || len(line) > d.limit {
-		d.fail("", "line is longer than %s; a record must fit on one line of at most %[1]s", size(d.limit))
+		d.fail("", "line is longer than %s: a record must fit on one line", size(d.limit))
 		return
 	}
 	if blank(line) {

@@ -138,7 +138,7 @@ func (s *Service) Options(ctx context.Context, c entitle.Actor, sub string) (Opt
 func (s *Service) renewable(e entitle.Entitlement, now time.Time) error {
 	end := e.EndDate.Time().Add(24 * time.Hour) // the end date is inclusive
 	if now.Sub(end) > s.grace() {
-		return fmt.Errorf("this subscription ended on %s, more than %d days ago: it can no longer be renewed; buy a new subscription instead",
+		return entitle.Errorf(entitle.CodeInvalid, "this subscription ended on %s, more than %d days ago: it can no longer be renewed; buy a new subscription instead",
 			e.EndDate, int(s.grace()/(24*time.Hour)))
 	}
 	return nil
@@ -209,7 +209,7 @@ func (s *Service) requestRenewal(ctx context.Context, c entitle.Actor, sub strin
 	}
 	e := seen.Record
 	if err := s.renewable(e, now); err != nil {
-		return entitle.RenewalRequest{}, entitle.Errorf(entitle.CodeInvalid, "%s", err.Error())
+		return entitle.RenewalRequest{}, err
 	}
 	msg := strings.TrimSpace(ask.Message)
 	if utf8.RuneCountInString(msg) > MaxMessage {

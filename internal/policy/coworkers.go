@@ -1,6 +1,10 @@
 package policy
 
-import "github.com/entitle-portal/entitle"
+import (
+	"fmt"
+
+	"github.com/entitle-portal/entitle"
+)
 
 // The co-worker rules (SPEC §4 and issue 5). They decide who may invite whom
 // into a company and who may change a company's users; like the disclosure
@@ -78,7 +82,7 @@ func ChangeCoworker(c entitle.Actor, target entitle.User, ch entitle.UserChange,
 	case !c.Admin:
 		return refuse("only administrators of your company may disable, enable, promote or demote its users")
 	case (disable || demote) && target.Admin && target.Status == entitle.UserActive && otherActiveAdmins == 0:
-		return refuse(target.Email + " is the last active administrator of your company: make another user an administrator first")
+		return refuse(fmt.Sprintf("%s is the last active administrator of your company: make another user an administrator first", target.Email))
 	}
 	return allow(0, nil, "administrators manage the users of their company")
 }
@@ -95,7 +99,7 @@ func SendPasswordReset(c entitle.Actor, target entitle.User) Decision {
 	case !c.Admin:
 		return refuse("only administrators of your company may send a co-worker a password reset link")
 	case target.Status != entitle.UserActive:
-		return refuse(target.Email + " is disabled: enable the user first, then send the link")
+		return refuse(fmt.Sprintf("%s is disabled: enable the user first, then send the link", target.Email))
 	}
 	return allow(0, nil, "administrators send their company's users password reset links")
 }

@@ -1,6 +1,10 @@
 package policy
 
-import "github.com/entitle-portal/entitle"
+import (
+	"fmt"
+
+	"github.com/entitle-portal/entitle"
+)
 
 // The lifecycle rules (issue 6): who sees how to buy or renew an
 // entitlement, who may ask for its renewal, who handles a renewal request,
@@ -84,9 +88,9 @@ func AnswerTransfer(c entitle.Actor, t entitle.Transfer, action string) Decision
 	case c.Company == "" || (c.Company != t.From && c.Company != t.To):
 		return hide("R7: another company's transfer does not exist for you")
 	case action == TransferCancel && (c.Company != t.From || !c.Admin):
-		return refuse("only administrators of " + t.From + ", which made the offer, may cancel it")
+		return refuse(fmt.Sprintf("only administrators of %s, which made the offer, may cancel it", t.From))
 	case action != TransferCancel && (c.Company != t.To || !c.Admin):
-		return refuse("only administrators of " + t.To + ", to which it is offered, may accept or decline it")
+		return refuse(fmt.Sprintf("only administrators of %s, to which it is offered, may accept or decline it", t.To))
 	}
 	return allow(0, nil, "the parties to a transfer answer it")
 }

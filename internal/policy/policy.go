@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -252,7 +253,7 @@ func RevokeDelegation(c entitle.Actor, owner, delegate string) Decision {
 		return see
 	}
 	if c.Company == delegate && c.Company != owner {
-		return refuse("R5: only the owner company may revoke a delegation; ask " + owner)
+		return refuse(fmt.Sprintf("R5: only the owner company may revoke a delegation; ask %s", owner))
 	}
 	// The delegation is the caller company's own grant: R5 leaves only the
 	// administrator question.

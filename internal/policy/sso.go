@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"fmt"
 	"slices"
 
 	"github.com/entitle-portal/entitle"
@@ -36,13 +37,13 @@ func SSOSignIn(f SSOFacts) (d Decision, join bool) {
 	case f.EmailVerified != nil && !*f.EmailVerified:
 		return refuse("S1: the provider says the email address is not verified"), false
 	case !slices.Contains(f.Domains, entitle.EmailDomain(f.Email)):
-		return refuse("S1: the company no longer vouches for the domain of " + f.Email), false
+		return refuse(fmt.Sprintf("S1: the company no longer vouches for the domain of %s", f.Email)), false
 	case f.Existing == nil:
 		return allow(0, nil, "S2: the company's provider vouches for a new address: it joins the company as a member"), true
 	case f.Existing.Company != f.Via:
-		return refuse("S2: " + f.Email + " is a user of another company, which this provider does not sign in"), false
+		return refuse(fmt.Sprintf("S2: %s is a user of another company, which this provider does not sign in", f.Email)), false
 	case f.Existing.Status != entitle.UserActive:
-		return refuse("S2: " + f.Email + " is disabled"), false
+		return refuse(fmt.Sprintf("S2: %s is disabled", f.Email)), false
 	}
 	return allow(0, nil, "S2: an active user of the company, signed in by its provider"), false
 }

@@ -1,7 +1,7 @@
 package policy
 
 import (
-	"strconv"
+	"fmt"
 
 	"github.com/entitle-portal/entitle"
 )
@@ -56,9 +56,9 @@ func AnswerRenewalRequest(c entitle.Actor, r entitle.RenewalRequest, status stri
 	case asRequester && status == entitle.RenewalWithdrawn:
 		return allow(0, nil, "the company that sent a renewal request may withdraw it")
 	case asRecipient:
-		return refuse(`must be "quoted", "won" or "lost", not ` + strconv.Quote(status))
+		return refuse(fmt.Sprintf(`must be "quoted", "won" or "lost", not %q`, status))
 	}
-	return refuse(`you asked for this renewal: you may only withdraw it ("withdrawn"), not set ` + strconv.Quote(status))
+	return refuse(fmt.Sprintf(`you asked for this renewal: you may only withdraw it ("withdrawn"), not set %q`, status))
 }
 
 // SeeTransfer decides whether and what c sees of transfer t, from t.From

@@ -103,13 +103,23 @@ func bulkRefusal(p *i18n.Printer, err error, fail func(int, string) error) error
 	var e *entitle.Error
 	switch {
 	case errors.As(err, &ps):
-		return fail(http.StatusUnprocessableEntity, p.T("bulk.unchanged", "Reason", ps.Error()))
+		return fail(http.StatusUnprocessableEntity, p.T("bulk.unchanged", "Reason", problemsIn(p, ps).Error()))
 	case errors.As(err, &e):
 		if status, ok := statusOf[e.Code]; ok && status < 500 {
-			return fail(status, p.T("bulk.unchanged", "Reason", e.Message))
+			return fail(status, p.T("bulk.unchanged", "Reason", p.Refusal(e.Message)))
 		}
 	}
 	return err
+}
+
+// problemsIn is ps with each problem's message in p's language.
+func problemsIn(p *i18n.Printer, ps entitle.Problems) entitle.Problems {
+	out := make(entitle.Problems, len(ps))
+	for i, pr := range ps {
+		pr.Message = p.Refusal(pr.Message)
+		out[i] = pr
+	}
+	return out
 }
 
 func plural(n int, one, many string) string {

@@ -12,7 +12,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/entitle-portal/entitle"
-	"github.com/entitle-portal/entitle/internal/accounts"
 	"github.com/entitle-portal/entitle/internal/coworkers"
 	"github.com/entitle-portal/entitle/internal/i18n"
 )
@@ -61,6 +60,11 @@ var pages = func() map[i18n.Lang]*template.Template {
 			"join":       func(bs []entitle.Basis) string { return joinBases(p, bs) },
 			"relDays":    func(d, today entitle.Date) string { return relDaysIn(p, d, today) },
 			"basisWords": func(b entitle.Basis) string { return basisWordsIn(p, b) },
+			// sentence and refusal read a service's English sentence (a
+			// refusal, a field's check) in the set's language
+			// (i18n.Printer.Refusal); sentence also capitalises it.
+			"sentence": func(msg string) string { return sentence(p.Refusal(msg)) },
+			"refusal":  p.Refusal,
 			"words": func(msg string) string {
 				if id, ok := fixedMessages[msg]; ok {
 					return p.T(id)
@@ -90,27 +94,23 @@ var pageFuncs = template.FuncMap{
 	"sentence":   sentence,
 	// The language's functions, here so that the templates parse; each
 	// set of pages has its own (pages).
-	"t":     func(string, ...any) template.HTML { return "" },
-	"th":    func(string, ...any) template.HTML { return "" },
-	"lang":  func() i18n.Lang { return i18n.English },
-	"num":   func(v any) string { return fmt.Sprint(v) },
-	"words": func(msg string) string { return msg },
+	"t":       func(string, ...any) template.HTML { return "" },
+	"th":      func(string, ...any) template.HTML { return "" },
+	"lang":    func() i18n.Lang { return i18n.English },
+	"num":     func(v any) string { return fmt.Sprint(v) },
+	"words":   func(msg string) string { return msg },
+	"refusal": func(msg string) string { return msg },
 }
 
-// fixedMessages are the messages of a fixed wording the services and the
-// server answer with — SPEC §4's outcomes of an invitation, the refusals of
-// sign-in, flash messages — by their catalogue IDs. A page shows one of
-// them in its reader's language ({{words .}}); the API's JSON keeps the
-// English wording, which clients may compare. A message not here (one that
-// names a value) shows as the service wrote it.
+// fixedMessages are the flash messages of a fixed wording the services
+// and the server answer with — SPEC §4's "invited" — by their catalogue
+// IDs: a page shows one in its reader's language ({{words .}}); the API's
+// JSON keeps the English wording, which clients may compare. Refusals —
+// SPEC §4's other outcomes, sign-in's, every service's — are read in the
+// reader's language by sentence (i18n.Printer.Refusal).
 var fixedMessages = map[string]string{
-	coworkers.MsgEmailRequired:        "invite.email_required",
-	coworkers.MsgInvalidEmail:         "invite.invalid_email",
-	coworkers.MsgAlreadyInvited:       "invite.already_invited",
-	coworkers.MsgInvited:              "invite.sent",
-	accounts.ErrBadLogin.Message:      "login.wrong",
-	accounts.ErrNoCredentials.Message: "login.empty",
-	msgPasswordSet:                    "login.password_set",
+	coworkers.MsgInvited: "invite.sent",
+	msgPasswordSet:       "login.password_set",
 }
 
 // sentence is a message as a page shows it: a sentence, its first letter

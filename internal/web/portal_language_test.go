@@ -68,9 +68,9 @@ func TestLanguageOfPages(t *testing.T) {
 		t.Error("another user's pages turned German")
 	}
 
-	// Refused: nothing changes.
+	// Refused: nothing changes (and the refusal is in German).
 	st, page, _ = plant.post("/account/language", url.Values{"language": {"fr"}})
-	if st != http.StatusUnprocessableEntity || !strings.Contains(page, `<p class="error" role="alert" id="language-error">&#34;fr&#34; is not a language of the portal`) {
+	if st != http.StatusUnprocessableEntity || !strings.Contains(page, `<p class="error" role="alert" id="language-error">&#34;fr&#34; ist keine Sprache des Portals`) {
 		t.Errorf("French: %d\n%s", st, page)
 	}
 	if _, page := plant.get("/"); !strings.Contains(page, `<html lang="de">`) {

@@ -484,7 +484,7 @@ func (s *Server) transferAnswerForm(w http.ResponseWriter, r *http.Request, c en
 	if !errors.As(err, &e) || e.Code != codeConflict {
 		return err
 	}
-	d := transfersData{Alert: p.T("transfers.refused", "ID", id, "Message", e.Message)}
+	d := transfersData{Alert: p.T("transfers.refused", "ID", id, "Message", p.Refusal(e.Message))}
 	if err := s.transfersView(r, c, v, &d); err != nil {
 		return err
 	}

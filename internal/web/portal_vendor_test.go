@@ -408,7 +408,7 @@ func TestVendorImport(t *testing.T) {
 	if st != http.StatusUnprocessableEntity || len(problems) != 2 || !strings.Contains(body, "bad.jsonl: 2 problems — nothing was imported") {
 		t.Fatalf("bad file: %d %s", st, body)
 	}
-	if !strings.HasPrefix(problems[0], "2 | kind | ") || !strings.HasPrefix(problems[1], "3 | company | unknown company NOSUCH") {
+	if !strings.HasPrefix(problems[0], "2 | kind | ") || !strings.HasPrefix(problems[1], "3 | company | Unknown company NOSUCH") {
 		t.Errorf("problems: %q", problems)
 	}
 	unchanged("a file with problems")
@@ -423,7 +423,8 @@ func TestVendorImport(t *testing.T) {
 		"P-1,NOSUCH-MSA,2026-05-10,USD,MAKER,MAKER,2,SKU-B,1,10.00,S-NEW-2,2026-06-01,2020-01-01\n"
 	st, body = b.upload("orders.csv", csvBad, true)
 	problems = problemRows(body)
-	want := []string{"2 | quantity | must be a positive whole number", "2 | msa | unknown MSA NOSUCH-MSA", "3 | end_date | 2020-01-01 is before start_date 2026-06-01"}
+	// Each message is a sentence: its first letter capital.
+	want := []string{"2 | quantity | Must be a positive whole number", "2 | msa | Unknown MSA NOSUCH-MSA", "3 | end_date | 2020-01-01 is before start_date 2026-06-01"}
 	if st != http.StatusUnprocessableEntity || len(problems) != len(want) {
 		t.Fatalf("bad CSV file: %d %q\n%s", st, problems, body)
 	}

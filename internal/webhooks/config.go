@@ -53,31 +53,28 @@ const MaxURL = 2000
 // the same machine, tests), and anywhere with allowHTTP — deliveries then
 // cross the network unencrypted, though still signed.
 func CheckURL(raw string, allowHTTP bool) (string, error) {
-	bad := func(format string, args ...any) (string, error) {
-		return "", entitle.Errorf(entitle.CodeInvalid, "url: "+format, args...)
-	}
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
-		return bad("required: where to POST the deliveries, e.g. https://hooks.example.com/entitle")
+		return "", entitle.Errorf(entitle.CodeInvalid, "url: required: where to POST the deliveries, e.g. https://hooks.example.com/entitle")
 	}
 	if len(raw) > MaxURL {
-		return bad("at most %d characters", MaxURL)
+		return "", entitle.Errorf(entitle.CodeInvalid, "url: at most %d characters", MaxURL)
 	}
 	u, err := url.Parse(raw)
 	switch {
 	case err != nil:
-		return bad("%q is not a URL", raw)
+		return "", entitle.Errorf(entitle.CodeInvalid, "url: %q is not a URL", raw)
 	case u.Scheme != "https" && u.Scheme != "http":
-		return bad("must start with https://, not %q", raw)
+		return "", entitle.Errorf(entitle.CodeInvalid, "url: must start with https://, not %q", raw)
 	case u.Host == "" || u.Hostname() == "" || u.Opaque != "":
-		return bad("%q names no host", raw)
+		return "", entitle.Errorf(entitle.CodeInvalid, "url: %q names no host", raw)
 	case u.User != nil:
-		return bad("must not carry credentials: the signature authenticates the deliveries")
+		return "", entitle.Errorf(entitle.CodeInvalid, "url: must not carry credentials: the signature authenticates the deliveries")
 	case u.Fragment != "" || strings.Contains(raw, "#"):
-		return bad("must not have a fragment (#…)")
+		return "", entitle.Errorf(entitle.CodeInvalid, "url: must not have a fragment (#…)")
 	}
 	if u.Scheme == "http" && !allowHTTP && !isLoopback(u.Hostname()) {
-		return bad("must use https (plain http only for localhost, or with --allow-http)")
+		return "", entitle.Errorf(entitle.CodeInvalid, "url: must use https (plain http only for localhost, or with --allow-http)")
 	}
 	return u.String(), nil
 }
