@@ -129,6 +129,7 @@ func TestRefusalExamples(t *testing.T) {
 		// the ID stays.
 		{"entitlement S-1 not found", "Berechtigung S-1 nicht gefunden"},
 		{"ACME S-1 not found", "ACME S-1 nicht gefunden"},
+		{"this transfer is declined already", "diese Übertragung hat bereits den Status abgelehnt"},
 		// A quoted character, as %q writes a rune.
 		{`"a(b@x.com" is not a plain email address: '(' is not allowed before @`, `"a(b@x.com" ist keine einfache E-Mail-Adresse: '(' ist vor dem @ nicht erlaubt`},
 		// Already German, or no sentence of the catalogue: as it is.
