@@ -51,7 +51,7 @@ type NoticeItem struct {
 // The kinds of notices a user chooses to receive (issue 14). Administrators
 // receive each kind unless they opt out; members receive none unless they
 // opt in. A kind's senders ask the store for its recipients
-// (NoticeRecipients), never for the administrators directly.
+// (NoticeReaders), never for the administrators directly.
 const (
 	NoticeExpiryDigest    = "expiry_digest"    // the expiry digests of internal/notices
 	NoticeRenewalRequests = "renewal_requests" // renewal requests received, and answers to those sent

@@ -19,6 +19,7 @@ import (
 	"github.com/entitle-portal/entitle/internal/coworkers"
 	"github.com/entitle-portal/entitle/internal/demo"
 	"github.com/entitle-portal/entitle/internal/demoidp"
+	"github.com/entitle-portal/entitle/internal/i18n"
 	"github.com/entitle-portal/entitle/internal/lifecycle"
 	"github.com/entitle-portal/entitle/internal/notices"
 	"github.com/entitle-portal/entitle/internal/sso"
@@ -71,7 +72,8 @@ cleanup' from cron). Audit events are not: see 'entitle audit prune'.
 Renewals: owners see their partner of record first, then listed partners,
 then buying direct at the partner price plus --direct-premium; renewal
 requests go to the chosen partner's inbox (direct ones to the vendor and
---sales-desk). Ownership transfer offers stay open --transfer-ttl.
+--sales-desk, whose mail is written in --sales-desk-language: en or de).
+Ownership transfer offers stay open --transfer-ttl.
 
 Failed sign-ins are limited per account and per client address, invitations
 per user and per company (--limit-* flags, N/PERIOD such as 10/15m, or off);
@@ -111,6 +113,8 @@ func runServe(ctx context.Context, e *env, c command, args []string) error {
 	premium := f.String("direct-premium", "10%", "how much more buying direct from the vendor costs than the partner price, in percent")
 	renewalGrace := f.Duration("renewal-grace", lifecycle.DefaultRenewalGrace, "how long after its end an entitlement may still be renewed")
 	salesDesk := f.String("sales-desk", "", "address of the vendor's sales desk for direct renewal requests (default: the vendor's administrators)")
+	salesDeskLang := langFlag(i18n.English)
+	f.Var(&salesDeskLang, "sales-desk-language", "language of the mail to --sales-desk: "+langWords())
 	transferTTL := f.Duration("transfer-ttl", lifecycle.DefaultTransferTTL, "how long an ownership transfer offer stays open")
 	whInterval := f.Duration("webhook-interval", webhooks.DefaultInterval, "how often webhook events are fanned out and due deliveries sent (0: never)")
 	notifyInterval := f.Duration("notify-interval", time.Hour, "how often to send the expiry notices that are due (0: never; see entitle notify)")
@@ -213,7 +217,7 @@ func runServe(ctx context.Context, e *env, c command, args []string) error {
 	sender, where := mf.sender(e)
 	st := settings{now: e.now, logger: logger, mailer: sender, baseURL: *baseURL,
 		sessionTTL: *sessionTTL, invitationTTL: *invitationTTL, loginLimits: loginLimits, inviteLimits: inviteLimits,
-		directPremium: pct, renewalGrace: *renewalGrace, salesDesk: *salesDesk, transferTTL: *transferTTL, noticeStages: notifyStages,
+		directPremium: pct, renewalGrace: *renewalGrace, salesDesk: *salesDesk, salesDeskLang: i18n.Lang(salesDeskLang), transferTTL: *transferTTL, noticeStages: notifyStages,
 		demo: *demoFlag, importMaxBytes: int64(importMax), importSyncBytes: int64(importSync), version: readBuild().Version, metricsToken: metricsToken}
 	p := wire(db, st)
 	srv, err := p.web(ctx, st, *secure, *clientIP)
@@ -374,6 +378,32 @@ func demoChannel(ctx context.Context, e *env, db *store.DB, name string) (*demo.
 	}
 	ch, err := seedDemo(ctx, e, db)
 	return &ch, err
+}
+
+// langFlag is a flag naming a language of the portal; any other value is
+// refused as the command line is read.
+type langFlag i18n.Lang
+
+func (l *langFlag) String() string { return string(*l) }
+
+func (l *langFlag) Set(v string) error {
+	if !i18n.Lang(v).Valid() {
+		return fmt.Errorf("must be %s", langWords())
+	}
+	*l = langFlag(v)
+	return nil
+}
+
+// langWords names the portal's languages as a flag takes them: "en or de".
+func langWords() string {
+	words := make([]string, len(i18n.Langs))
+	for i, l := range i18n.Langs {
+		words[i] = string(l)
+	}
+	if len(words) == 1 {
+		return words[0]
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
 }
 
 // shortDuration writes a duration without its zero units: "1h", "90m", "45s".

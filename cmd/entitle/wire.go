@@ -12,6 +12,7 @@ import (
 	"github.com/entitle-portal/entitle/internal/channel"
 	"github.com/entitle-portal/entitle/internal/coworkers"
 	"github.com/entitle-portal/entitle/internal/disclose"
+	"github.com/entitle-portal/entitle/internal/i18n"
 	"github.com/entitle-portal/entitle/internal/lifecycle"
 	"github.com/entitle-portal/entitle/internal/mail"
 	"github.com/entitle-portal/entitle/internal/notices"
@@ -46,6 +47,7 @@ type settings struct {
 	directPremium entitle.Decimal
 	renewalGrace  time.Duration
 	salesDesk     string
+	salesDeskLang i18n.Lang // the language of the sales desk's mail
 	transferTTL   time.Duration
 
 	noticeStages notices.Stages
@@ -99,7 +101,8 @@ func wire(db *store.DB, st settings) *program {
 		coworkers: &coworkers.Service{Store: db, Mailer: st.mailer, Now: st.now, Logger: logger, BaseURL: st.baseURL,
 			TTL: st.invitationTTL, Limits: st.inviteLimits, Limiter: limiter, Delivery: st.delivery},
 		lifecycle: &lifecycle.Service{Store: db, Gate: gate, Mailer: st.mailer, Now: st.now, Logger: logger, BaseURL: st.baseURL,
-			DirectPremium: st.directPremium, RenewalGrace: st.renewalGrace, SalesDesk: st.salesDesk, TransferTTL: st.transferTTL},
+			DirectPremium: st.directPremium, RenewalGrace: st.renewalGrace, SalesDesk: st.salesDesk,
+			SalesDeskLanguage: st.salesDeskLang, TransferTTL: st.transferTTL},
 		audit:   &audit.Service{Store: db},
 		channel: &channel.Service{Store: db, Now: st.now},
 		notices: &notices.Service{Store: db, Gate: gate, Mailer: st.mailer, Now: st.now, Stages: st.noticeStages,

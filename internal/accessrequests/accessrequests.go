@@ -39,8 +39,9 @@ type Store interface {
 	ApproveAccessRequest(ctx context.Context, id int64, check func(entitle.AccessRequest) error, d entitle.Delegation, grantEv, ev entitle.AuditEvent) (entitle.Delegation, entitle.AccessRequest, error)
 	CloseAccessRequest(ctx context.Context, id int64, check func(entitle.AccessRequest) error, status, decider, by, reason string, now time.Time, ev entitle.AuditEvent) (entitle.AccessRequest, error)
 	Owns(ctx context.Context, company string) (bool, error)
-	// NoticeRecipients is who of company chose to receive notices of kind
-	// (administrators unless they opted out, members who opted in).
+	// NoticeReaders is who of company chose to receive notices of kind
+	// (administrators unless they opted out, members who opted in), each
+	// with the language they read mails in.
 	NoticeReaders(ctx context.Context, company, kind string) ([]entitle.Recipient, error)
 	// UserByEmail is the user with that address (entitle.ErrNotFound): the
 	// language a mail to one person is written in.

@@ -14,7 +14,7 @@ import (
 // Notice preferences (issue 14): each user chooses which kinds of notices
 // they receive (entitle.NoticeKinds). Without a choice, the policy's default
 // applies: administrators receive every kind, members none. The senders ask
-// the store for a kind's recipients (NoticeRecipients), which applies the
+// the store for a kind's recipients (NoticeReaders), which applies the
 // same rule.
 
 // Notices returns a's choice for every kind of notice, in the order of

@@ -62,6 +62,10 @@ type Service struct {
 	// SalesDesk is the address of the vendor's sales desk, which receives
 	// direct renewal requests; the vendor's administrators when "".
 	SalesDesk string
+	// SalesDeskLanguage is the language the sales desk's mail is written
+	// in (an address has no user to choose one); English when "" or not a
+	// language of the portal.
+	SalesDeskLanguage i18n.Lang
 	// TransferTTL is how long a transfer offer stays open.
 	TransferTTL time.Duration
 }
@@ -134,27 +138,24 @@ func notFound(what, id string) error {
 // compose writes a notification in p's language: its subject and text.
 type compose func(p *i18n.Printer) (subject, text string)
 
-// notify mails a company's administrators (or the addresses given), once;
+// notify mails a company's administrators (or the readers given), once;
 // the portal's inbox is the record, mail only the alert: a failure is
 // logged, not returned.
-func (s *Service) notify(ctx context.Context, company string, to []string, c compose) {
+func (s *Service) notify(ctx context.Context, company string, to []entitle.Recipient, c compose) {
 	s.notifyKind(ctx, company, "", to, c)
 }
 
 // notifyKind is notify to the company's recipients of notices of kind
 // (entitle.NoticeKinds: who chose to receive them, and the administrators
-// who did not choose otherwise) — its administrators when kind is "". A
+// who did not choose otherwise) — its administrators when kind is "" — or
+// to the readers given instead (the sales desk, in SalesDeskLanguage). A
 // company nobody of which receives the kind gets no mail. Each language
-// the recipients read gets its own message (i18n.Audiences); addresses
-// given (the sales desk) are nobody's language: English.
-func (s *Service) notifyKind(ctx context.Context, company, kind string, to []string, c compose) {
+// the readers read gets its own message (i18n.Audiences).
+func (s *Service) notifyKind(ctx context.Context, company, kind string, to []entitle.Recipient, c compose) {
 	if s.Mailer == nil {
 		return
 	}
-	var readers []entitle.Recipient
-	for _, a := range to {
-		readers = append(readers, entitle.Recipient{Email: a})
-	}
+	readers := to
 	if len(to) == 0 {
 		var err error
 		if kind != "" {

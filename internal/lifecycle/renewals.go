@@ -258,9 +258,9 @@ func (s *Service) requestRenewal(ctx context.Context, c entitle.Actor, sub strin
 	if err != nil {
 		return r, err
 	}
-	var to []string
+	var to []entitle.Recipient
 	if r.Route == entitle.RouteDirect && s.SalesDesk != "" {
-		to = []string{s.SalesDesk}
+		to = []entitle.Recipient{{Email: s.SalesDesk, Language: string(s.SalesDeskLanguage)}}
 	}
 	// The mail tells the recipient what its own view of the request does:
 	// a listed partner, for one, is not told the PO number.

@@ -14,21 +14,12 @@ import (
 // preferences of each user, and the recent deliveries of an endpoint as its
 // company reads them.
 
-// NoticeRecipients returns the addresses, by email, of the active users of
-// company who receive notices of kind (entitle.NoticeKinds): those who
-// chose to, and the administrators who did not choose otherwise. It is the
-// one question every sender of a notice asks — expiry digests, renewal
-// requests, access requests.
-func (db *DB) NoticeRecipients(ctx context.Context, company, kind string) ([]string, error) {
-	return db.strings(ctx, `SELECT u.email FROM users u
-		JOIN companies c ON c.id = u.company_id
-		LEFT JOIN notice_preferences p ON p.user_id = u.id AND p.kind = ?
-		WHERE c.key = ? AND u.status = ? AND (p.receive OR (p.receive IS NULL AND u.admin))
-		ORDER BY u.email`, kind, company, string(entitle.UserActive))
-}
-
-// NoticeReaders is NoticeRecipients with each recipient's language, for a
-// sender that writes to each in their own.
+// NoticeReaders returns the active users of company who receive notices of
+// kind (entitle.NoticeKinds) — those who chose to, and the administrators
+// who did not choose otherwise — by email, each with the language they read
+// mails in ("" when left to the browser). It is the one question every
+// sender of a notice asks — expiry digests, renewal requests, access
+// requests — and writes to each reader in their own language.
 func (db *DB) NoticeReaders(ctx context.Context, company, kind string) ([]entitle.Recipient, error) {
 	return db.recipients(ctx, `SELECT u.email, u.language FROM users u
 		JOIN companies c ON c.id = u.company_id

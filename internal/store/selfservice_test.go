@@ -23,9 +23,13 @@ func TestNoticeRecipients(t *testing.T) {
 	coUser(t, db, "BETA", "admin@beta.example", true)
 	recipients := func(kind string) []string {
 		t.Helper()
-		got, err := db.NoticeRecipients(ctx, "ACME", kind)
+		rs, err := db.NoticeReaders(ctx, "ACME", kind)
 		if err != nil {
 			t.Fatal(err)
+		}
+		var got []string
+		for _, r := range rs {
+			got = append(got, r.Email)
 		}
 		return got
 	}

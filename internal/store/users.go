@@ -305,15 +305,9 @@ func (db *DB) ChangeUser(ctx context.Context, id int64, ch entitle.UserChange, c
 	return u, err
 }
 
-// ActiveAdmins returns the addresses of a company's active administrators,
-// by email: who is told of what concerns the company (renewal requests,
-// transfers, expiry notices).
-func (db *DB) ActiveAdmins(ctx context.Context, company string) ([]string, error) {
-	return db.strings(ctx, `SELECT u.email FROM users u JOIN companies c ON c.id = u.company_id
-		WHERE c.key = ? AND u.admin AND u.status = ? ORDER BY u.email`, company, string(entitle.UserActive))
-}
-
-// ActiveAdminReaders is ActiveAdmins with each administrator's language.
+// ActiveAdminReaders returns a company's active administrators, by email,
+// each with the language they read mails in ("" when left to the
+// browser): who is told of what concerns the company (transfers).
 func (db *DB) ActiveAdminReaders(ctx context.Context, company string) ([]entitle.Recipient, error) {
 	return db.recipients(ctx, `SELECT u.email, u.language FROM users u JOIN companies c ON c.id = u.company_id
 		WHERE c.key = ? AND u.admin AND u.status = ? ORDER BY u.email`, company, string(entitle.UserActive))

@@ -323,7 +323,11 @@ func TestNoticePreferences(t *testing.T) {
 		t.Fatalf("opt in: %d %s", res.status, res.body)
 	}
 	for _, c := range []string{"RES", "CUST", "DIST"} {
-		got, err := w.db.NoticeRecipients(context.Background(), c, entitle.NoticeExpiryDigest)
+		rs, err := w.db.NoticeReaders(context.Background(), c, entitle.NoticeExpiryDigest)
+		var got []string
+		for _, r := range rs {
+			got = append(got, r.Email)
+		}
 		want := []string{"admin@" + strings.ToLower(c) + ".example"}
 		if c == "RES" {
 			want = append(want, "member@res.example")

@@ -20,6 +20,7 @@ import (
 	"github.com/entitle-portal/entitle/internal/channel"
 	"github.com/entitle-portal/entitle/internal/coworkers"
 	"github.com/entitle-portal/entitle/internal/disclose"
+	"github.com/entitle-portal/entitle/internal/i18n"
 	"github.com/entitle-portal/entitle/internal/lifecycle"
 	"github.com/entitle-portal/entitle/internal/mail"
 	"github.com/entitle-portal/entitle/internal/ratelimit"
@@ -46,7 +47,9 @@ type Options struct {
 	DirectPremium entitle.Decimal
 	RenewalGrace  time.Duration
 	SalesDesk     string
-	TransferTTL   time.Duration
+	// SalesDeskLanguage: the language of the sales desk's mail ("": English).
+	SalesDeskLanguage i18n.Lang
+	TransferTTL       time.Duration
 
 	SecureCookies  bool
 	ClientIPHeader string
@@ -112,7 +115,8 @@ func New(ctx context.Context, db *store.DB, o Options) (*web.Server, *Services, 
 		Coworkers: &coworkers.Service{Store: db, Mailer: o.Mailer, Now: o.Now, Logger: logger, BaseURL: o.BaseURL,
 			TTL: o.InvitationTTL, Limits: invite, Limiter: limiter, Delivery: o.Delivery},
 		Lifecycle: &lifecycle.Service{Store: db, Gate: gate, Mailer: o.Mailer, Now: o.Now, Logger: logger, BaseURL: o.BaseURL,
-			DirectPremium: o.DirectPremium, RenewalGrace: o.RenewalGrace, SalesDesk: o.SalesDesk, TransferTTL: o.TransferTTL},
+			DirectPremium: o.DirectPremium, RenewalGrace: o.RenewalGrace, SalesDesk: o.SalesDesk,
+			SalesDeskLanguage: o.SalesDeskLanguage, TransferTTL: o.TransferTTL},
 		Audit:    &audit.Service{Store: db},
 		Channel:  &channel.Service{Store: db, Now: o.Now},
 		SSO:      &sso.Service{Store: db, BaseURL: o.BaseURL, Limiter: limiter, StartLimit: sso.DefaultStartLimit, Now: o.Now},
