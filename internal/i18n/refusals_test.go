@@ -313,3 +313,21 @@ func stringConsts(files []*ast.File) map[string]string {
 	}
 	return out
 }
+
+// BenchmarkRefusal: reading a sentence back on a German page — one of the
+// catalogue's, a value filled in that is itself translated, and one the
+// catalogue has not (the whole catalogue tried).
+func BenchmarkRefusal(b *testing.B) {
+	de := For(German)
+	for _, msg := range []string{
+		"only administrators of your company may invite an administrator",
+		`"x@y" is not a plain email address: it must have exactly one @`,
+		"something nobody wrote, as long as a sentence of the portal may be",
+	} {
+		b.Run(msg[:12], func(b *testing.B) {
+			for b.Loop() {
+				de.Refusal(msg)
+			}
+		})
+	}
+}
