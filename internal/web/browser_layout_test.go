@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/entitle-portal/entitle/internal/i18n"
 )
 
 // TestBrowserAnnouncementOnSignIn: the vendor posts a webinar through its
@@ -116,6 +118,21 @@ func TestBrowserGerman(t *testing.T) {
 		b.fail("co-workers: %d", st)
 	}
 	b.shot("coworkers-german")
+
+	// A refused form: the service's sentence in German, next to its field.
+	if st := b.open("/delegations"); st != http.StatusOK {
+		b.fail("delegations: %d", st)
+	}
+	b.fill("grant-delegate", u.Company)
+	b.do("scope: all", chromedp.Click(chromedp.ID("grant-scope-all")))
+	if st := b.submit(button("Zugriff gewähren")); st != http.StatusUnprocessableEntity {
+		b.fail("grant to itself: %d", st)
+	}
+	want := i18n.For(i18n.German).Refusal("a company cannot delegate to itself")
+	if got := b.text("#grant-delegate-error"); !strings.EqualFold(got, want) || got == "a company cannot delegate to itself" {
+		t.Errorf("the refusal in German: %q, want %q", got, want)
+	}
+	b.shot("delegations-refused-german")
 
 	// Signed out and in again: still German, whatever the browser asks.
 	b.openMenu()
