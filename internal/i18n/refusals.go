@@ -29,6 +29,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/BurntSushi/toml"
 )
@@ -181,8 +182,8 @@ func compileRefusal(en, tr string) (*refusal, error) {
 	}
 	plainText(en[last:])
 	pattern.WriteString(`$`)
-	if strings.TrimSpace(verbRE.ReplaceAllString(en, "")) == "" {
-		return nil, fmt.Errorf("a format of values only is not a sentence to translate")
+	if !hasWords(en) {
+		return nil, fmt.Errorf("a format of values and punctuation only is not a sentence to translate")
 	}
 	re, err := regexp.Compile(pattern.String())
 	if err != nil {
@@ -224,6 +225,12 @@ func compileRefusal(en, tr string) (*refusal, error) {
 	}
 	r.tr = out.String()
 	return r, nil
+}
+
+// hasWords reports whether format has a word besides its values: "%s: %s"
+// has none (it would match most messages), "required" has.
+func hasWords(format string) bool {
+	return strings.ContainsFunc(verbRE.ReplaceAllString(format, ""), unicode.IsLetter)
 }
 
 // Refusal is msg — a sentence a service wrote in English — in the

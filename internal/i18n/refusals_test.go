@@ -232,7 +232,7 @@ func scanRefusals(t *testing.T, root string) (map[string]string, []string) {
 						unreadable = append(unreadable, where.String())
 						continue
 					}
-					if sentenceIn(s) {
+					if hasWords(s) {
 						formats[s] = where.String()
 					}
 				}
@@ -241,11 +241,6 @@ func scanRefusals(t *testing.T, root string) (map[string]string, []string) {
 		}
 	}
 	return formats, unreadable
-}
-
-// sentenceIn reports whether format has words to translate (not "%s").
-func sentenceIn(format string) bool {
-	return strings.TrimSpace(verbRE.ReplaceAllString(format, "")) != ""
 }
 
 func calleeName(fun ast.Expr) string {
