@@ -251,7 +251,7 @@ func (p *Printer) Refusal(msg string) string {
 }
 
 // RefusalsErr is the error reading the catalogues of refusals, if any:
-// serve and the tests check it at start.
+// the portal's pages (internal/web) and the tests check it at start.
 func RefusalsErr() error {
 	refusalsOnce.Do(loadRefusals)
 	return refusalsErr
