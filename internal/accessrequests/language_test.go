@@ -121,7 +121,7 @@ func TestAccessRequestLanguages(t *testing.T) {
 	m := mailtest.To(t, sent, fay.Email)
 	if m.Subject != "Ihre Zugriffsanfrage wurde genehmigt" ||
 		!strings.Contains(m.Text, "Plant Operator hat Ihre Zugriffsanfrage") || !strings.Contains(m.Text, "alle Berechtigungen") ||
-		!strings.Contains(m.Text, "Sie finden ihn unter Delegierungen, erhalten: https://portal.example/delegations") {
+		!strings.Contains(m.Text, "Sie finden ihn unter Delegierungen, „An Ihre Firma delegiert“: https://portal.example/delegations") {
 		t.Errorf("the approval to the requester: %q\n%s", m.Subject, m.Text)
 	}
 	en, de := mailtest.To(t, sent, ann.Email), mailtest.To(t, sent, bo.Email)

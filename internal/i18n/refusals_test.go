@@ -30,7 +30,8 @@ var refusalCalls = []struct {
 	{".", "v.at", 2},          // an import's checks across records
 	{"internal/importer", "d.fail", 1},
 	{"internal/importer", "p.add", 2},
-	{"internal/policy", "refuse", 0}, // the gate's refusals
+	{"internal/importer", "valuef", 0}, // a value a problem fills in ("a number (3)")
+	{"internal/policy", "refuse", 0},   // the gate's refusals
 	{"internal/web", "errorf", 1},
 	{"internal/web", "q.fail", 0}, // a query parameter's check
 }
@@ -130,6 +131,9 @@ func TestRefusalExamples(t *testing.T) {
 		{"entitlement S-1 not found", "Berechtigung S-1 nicht gefunden"},
 		{"ACME S-1 not found", "ACME S-1 nicht gefunden"},
 		{"this transfer is declined already", "diese Übertragung hat bereits den Status abgelehnt"},
+		// An import's description of a wrong value, and who may hold a scope.
+		{"must be a string, not a number (3)", "muss eine Zeichenkette sein, nicht eine Zahl (3)"},
+		{"you may not give a token the scope admin: company administrators only", "Sie dürfen einem Token den Geltungsbereich admin nicht geben: nur Administratoren einer Firma"},
 		// A quoted character, as %q writes a rune.
 		{`"a(b@x.com" is not a plain email address: '(' is not allowed before @`, `"a(b@x.com" ist keine einfache E-Mail-Adresse: '(' ist vor dem @ nicht erlaubt`},
 		// Already German, or no sentence of the catalogue: as it is.

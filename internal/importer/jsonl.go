@@ -196,9 +196,16 @@ func (d *decoder) line(n int, line []byte, tooLong bool) {
 // size formats a number of bytes for a problem message.
 func size(n int) string {
 	if n%(1<<20) == 0 {
-		return fmt.Sprintf("%d MiB", n>>20)
+		return valuef("%d MiB", n>>20)
 	}
-	return fmt.Sprintf("%d bytes", n)
+	return valuef("%d bytes", n)
+}
+
+// valuef words a value a problem's message fills in ("a number (3)"): a
+// page reads it in its reader's language as it reads the message
+// (internal/i18n's catalogue of refusals has it).
+func valuef(format string, args ...any) string {
+	return fmt.Sprintf(format, args...)
 }
 
 // blank reports whether line holds only spaces and tabs.
@@ -380,15 +387,15 @@ func (d *decoder) describe(v int) string {
 	case jsonNull:
 		return "null"
 	case jsonBool:
-		return "a boolean (" + string(d.scan.data[n.start:n.end]) + ")"
+		return valuef("a boolean (%s)", string(d.scan.data[n.start:n.end]))
 	case jsonNumber:
-		return "a number (" + clip(string(d.scan.data[n.start:n.end])) + ")"
+		return valuef("a number (%s)", clip(string(d.scan.data[n.start:n.end])))
 	case jsonString:
-		return fmt.Sprintf("a string (%q)", clip(d.str(v)))
+		return valuef("a string (%q)", clip(d.str(v)))
 	case jsonArray:
-		return "an array"
+		return valuef("an array")
 	default:
-		return "an object"
+		return valuef("an object")
 	}
 }
 

@@ -251,7 +251,7 @@ func TestGermanAccessRequestPages(t *testing.T) {
 	if st != http.StatusCreated {
 		t.Fatalf("create: %d\n%s", st, page)
 	}
-	dgCheck(t, "the new link", page, `<h2 id="created-h">Ihr Link (wird nur einmal angezeigt)</h2>`, "Er gilt einmal, bis ",
+	dgCheck(t, "the new link", page, `<h2 id="created-h">Ihr Link (wird nur einmal angezeigt)</h2>`, "Er ist einmal verwendbar und gilt bis ",
 		`<label for="created-link">Link der Anfrage 1</label>`, `<span class="badge open">offen</span>`, `<span class="hint">bis `,
 		`aria-label="Anfrage 1 zurückziehen">Zurückziehen</button>`)
 	i := strings.Index(page, "/access-requests/open?token=")

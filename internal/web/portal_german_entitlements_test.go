@@ -126,7 +126,7 @@ func TestGermanEntitlementPages(t *testing.T) {
 		noEnglish: []string{"Enter a date"},
 	}, {
 		path: "/entitlements/S-100/access-history?at=2030-01-01", status: http.StatusUnprocessableEntity,
-		want:      []string{"Dieser Zeitpunkt liegt in der Zukunft: die Tabelle oben zeigt, wer jetzt Zugriff hat."},
+		want:      []string{"Dieser Zeitpunkt liegt in der Zukunft: Die Tabelle oben zeigt, wer jetzt Zugriff hat."},
 		noEnglish: []string{"in the future"},
 	}, {
 		// PLANT placed no order: the list is empty, and says where its
@@ -195,7 +195,7 @@ func TestGermanEntitlementPages(t *testing.T) {
 		// nobody could see it.
 		path: "/entitlements/S-100/access-history?at=2026-05-31T12:00", status: http.StatusOK,
 		want: []string{"<h3>Am 2026-05-31 12:00:00 UTC</h3>", `id="at-caption">Wer diese Berechtigung am 2026-05-31 12:00:00 UTC sehen konnte</caption>`,
-			`<td colspan="3">Niemand: die Berechtigung war damals noch nicht im Portal.</td>`},
+			`<td colspan="3">Niemand: Die Berechtigung war damals noch nicht im Portal.</td>`},
 		noEnglish: []string{"At 2026", "Who could see", "Nobody", "Your company sees"},
 	}})
 

@@ -81,7 +81,7 @@ func TestGermanVendorPages(t *testing.T) {
 		t.Errorf("German post: %d", st)
 	}
 	dgCheck(t, "after posting", page,
-		`<p class="flash" role="status">Ihre Ankündigung wurde veröffentlicht: Jeder Benutzer sieht sie vom 2026-06-01 bis zum 2026-06-04, bis er sie ausblendet.</p>`,
+		`<p class="flash" role="status">Ihre Ankündigung wurde veröffentlicht: Jeder Benutzer sieht sie vom 2026-06-01 bis zum 2026-06-04, sofern er sie nicht vorher ausblendet.</p>`,
 		`<th scope="col">Stand</th>`, `<span class="badge active">wird angezeigt</span>`, "2026-06-01 bis 2026-06-04",
 		`>Mehr zu „Webinar“</a>`, `aria-label="Jetzt beenden: Webinar">Jetzt beenden</button>`, `<span class="visually-hidden">Aktionen</span>`)
 	id := ""
@@ -129,7 +129,7 @@ func TestGermanCompanyPages(t *testing.T) {
 		"Direktkauf beim Hersteller, zum Partnerpreis zuzüglich 10 %.", `öffnen Sie es unter <a href="/">Berechtigungen</a>`)
 	dgPage(t, shop, "/company", http.StatusOK, "<title>Firmenprofil · entitle</title>", "<h1>Firmenprofil</h1>",
 		`So erreichen Kunden <strong>Company SHOP</strong>`, `<h2 id="record-h">Der Datensatz des Herstellers</h2>`,
-		"<dt>Name</dt><dd>Company SHOP</dd>", "<dt>Kundenschlüssel</dt><dd>SHOP</dd>", "<dt>Art</dt><dd>Reseller</dd>",
+		"<dt>Name</dt><dd>Company SHOP</dd>", "<dt>Firmenschlüssel</dt><dd>SHOP</dd>", "<dt>Art</dt><dd>Reseller</dd>",
 		`<label for="profile-email">Kontakt-E-Mail</label>`, `<label for="profile-phone">Telefon</label>`,
 		`<label for="profile-listed">Company SHOP im Partnerverzeichnis eintragen</label>`, `<button type="submit">Profil speichern</button>`,
 		`value="sales@shop.example"`)

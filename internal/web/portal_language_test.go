@@ -141,7 +141,7 @@ func TestGermanInvitation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"Guten Tag,", "Company PLANT im Portal beitreten", "Der Link gilt einmal und bis "} {
+	for _, want := range []string{"Guten Tag,", "Company PLANT im Portal beitreten", "Der Link ist einmal verwendbar und gilt bis "} {
 		if !strings.Contains(string(raw), want) {
 			t.Errorf("German mail: no %q in\n%s", want, raw)
 		}
