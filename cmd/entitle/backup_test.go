@@ -364,6 +364,23 @@ func TestBackupRefusals(t *testing.T) {
 	if data, _ := os.ReadFile(out); string(data) != "precious" {
 		t.Errorf("backup without --force changed the file: %q", data)
 	}
+	// --force is the operator's, each time: never from the environment.
+	env := map[string]string{"ENTITLE_DB": db, "ENTITLE_FORCE": "true"}
+	for _, args := range [][]string{{"backup", "--out", out}, {"restore", "--from", out}} {
+		before := tableCounts(t, db)
+		if r := runEnv(t, env, args...); r.code != 2 || !strings.Contains(r.stderr, "$ENTITLE_FORCE is set, but -force is taken from the command line only") {
+			t.Errorf("%s with $ENTITLE_FORCE: %d %q", args[0], r.code, r.stderr)
+		}
+		if data, _ := os.ReadFile(out); string(data) != "precious" {
+			t.Errorf("%s with $ENTITLE_FORCE changed the backup file: %q", args[0], data)
+		}
+		if d := countsDiff(before, tableCounts(t, db)); d != "" {
+			t.Errorf("%s with $ENTITLE_FORCE changed the database:\n%s", args[0], d)
+		}
+	}
+	if r := cli(t, db, "", "backup", "-h"); !strings.Contains(r.stdout, "replace FILE if it exists (command line only)") {
+		t.Errorf("backup -h does not say --force is the command line's: %q", r.stdout)
+	}
 	if r := cli(t, db, "", "backup", "--out", db, "--force"); r.code != 1 || !strings.Contains(r.stderr, "the database itself") {
 		t.Errorf("backup over the database: %d %q", r.code, r.stderr)
 	}

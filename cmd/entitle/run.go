@@ -231,6 +231,13 @@ func envName(flagName string) string {
 	return "ENTITLE_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }
 
+// commandLineOnly are the flags that consent to destroying something
+// (--force: replace a file, replace the database): the operator gives them
+// each time, on the command line. Their environment variable is refused, so
+// that a line in an environment file cannot make every later backup or
+// restore overwrite without asking.
+var commandLineOnly = map[string]bool{"force": true}
+
 // parse parses args, allowing flags after positional arguments
 // (`entitle import a.jsonl --dry-run`), and returns the positional ones.
 // Every flag the command line leaves out is then taken from its
@@ -244,7 +251,11 @@ func (f *flags) parse(args []string) ([]string, error) {
 		return nil, flag.ErrHelp
 	}
 	f.VisitAll(func(fl *flag.Flag) {
-		if !strings.Contains(fl.Usage, "(env ") {
+		switch {
+		case strings.Contains(fl.Usage, "(env ") || strings.Contains(fl.Usage, "(command line only)"):
+		case commandLineOnly[fl.Name]:
+			fl.Usage += " (command line only)"
+		default:
 			fl.Usage += " (env " + envName(fl.Name) + ")"
 		}
 	})
@@ -275,6 +286,11 @@ func (f *flags) parse(args []string) ([]string, error) {
 		name := envName(fl.Name)
 		v := f.e.getenv(name)
 		if set[fl.Name] || v == "" || bad != nil {
+			return
+		}
+		if commandLineOnly[fl.Name] {
+			bad = errUsage{fmt.Sprintf("$%s is set, but -%s is taken from the command line only: unset %s, and give -%s to this command if you mean it",
+				name, fl.Name, name, fl.Name)}
 			return
 		}
 		if err := f.Set(fl.Name, v); err != nil {
