@@ -17,8 +17,9 @@ func completionCommand() command {
 		args:    "bash|zsh",
 		summary: "print a completion script for bash or zsh (commands, subcommands, flags)",
 		help: `Prints a script that completes entitle's commands, the subcommands of
-user, token, audit, webhook and sso, each command's flags, and file names
-elsewhere. The script is made from this build's commands, so it stays true
+user, token, audit, webhook and sso, each command's flags, the values of
+the flags that take one of a few (--format csv|jsonl, --smtp-tls,
+--log-format, --sales-desk-language), and file names elsewhere. The script is made from this build's commands, so it stays true
 to them: print it again after an upgrade.
 
   bash: entitle completion bash > /etc/bash_completion.d/entitle
@@ -59,8 +60,31 @@ type completionGroup struct {
 }
 
 type completionFlags struct {
-	Name  string // one or two words
-	Flags []string
+	Name   string // one or two words
+	Flags  []string
+	Values []flagValues // the flags that take one of a few values
+}
+
+// flagValues are the values a flag takes, offered after it.
+type flagValues struct {
+	Flag  string // --format
+	Words []string
+}
+
+// choicesOf are the values flag fl takes when they are few: its Value's
+// Choices (a language, a TLS mode), else the plain string flags' below.
+func choicesOf(fl *flag.Flag) []string {
+	if c, ok := fl.Value.(interface{ Choices() []string }); ok {
+		return c.Choices()
+	}
+	return stringChoices[fl.Name]
+}
+
+// stringChoices are the values of the string flags that take one of a few
+// (the commands check them; completion only offers them).
+var stringChoices = map[string][]string{
+	"format":     {"csv", "jsonl"},
+	"log-format": {"text", "json"},
 }
 
 // completionTree reads the tree from commands(): the flags by asking each
@@ -80,13 +104,18 @@ func completionTree() completionData {
 			}
 			d.Groups[i].Subs = append(d.Groups[i].Subs, sub)
 		}
-		var names []string
+		cf := completionFlags{Name: c.name}
 		describe := &env{getenv: func(string) string { return "" }, stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard,
 			now: time.Now, describe: func(fs *flag.FlagSet) {
-				fs.VisitAll(func(fl *flag.Flag) { names = append(names, "--"+fl.Name) })
+				fs.VisitAll(func(fl *flag.Flag) {
+					cf.Flags = append(cf.Flags, "--"+fl.Name)
+					if words := choicesOf(fl); len(words) > 0 {
+						cf.Values = append(cf.Values, flagValues{Flag: "--" + fl.Name, Words: words})
+					}
+				})
 			}}
 		c.run(context.Background(), describe, c, nil)
-		d.Commands = append(d.Commands, completionFlags{Name: c.name, Flags: names})
+		d.Commands = append(d.Commands, cf)
 	}
 	d.Top = append(d.Top, "help")
 	return d
@@ -127,6 +156,11 @@ _entitle() {
         compopt +o default 2>/dev/null # help takes nothing after the command
         return
     fi
+    case "$cmd ${COMP_WORDS[COMP_CWORD-1]}" in
+{{- range .Commands}}{{$c := .Name}}{{range .Values}}
+    "{{$c}} {{.Flag}}") COMPREPLY=($(compgen -W "{{join .Words " "}}" -- "$cur")); compopt +o default 2>/dev/null; return ;;
+{{- end}}{{end}}
+    esac
     if [[ $cur == -* ]]; then
         case $cmd in
 {{- range .Commands}}
@@ -175,6 +209,11 @@ _entitle() {
     if [[ ${words[2]} == help ]]; then
         return # help takes nothing after the command
     fi
+    case "$cmd ${words[CURRENT-1]}" in
+{{- range .Commands}}{{$c := .Name}}{{range .Values}}
+    "{{$c}} {{.Flag}}") compadd -- {{join .Words " "}}; return ;;
+{{- end}}{{end}}
+    esac
     if [[ $PREFIX == -* ]]; then
         case $cmd in
 {{- range .Commands}}

@@ -143,6 +143,12 @@ func completionCases(t *testing.T) []completionCase {
 		completionCase{[]string{"help", ""}, append(top, "help")},
 		completionCase{[]string{"completion", ""}, []string{"bash", "zsh"}},
 		completionCase{[]string{"help", "export", "--"}, nil}, // help takes no flags
+		// The values of the flags that take one of a few.
+		completionCase{[]string{"export", "--format", ""}, []string{"csv", "jsonl"}},
+		completionCase{[]string{"gen", "--format", "c"}, []string{"csv"}},
+		completionCase{[]string{"serve", "--sales-desk-language", ""}, []string{"en", "de"}},
+		completionCase{[]string{"serve", "--smtp-tls", ""}, []string{"opportunistic", "required", "implicit", "none"}},
+		completionCase{[]string{"serve", "--log-format", "j"}, []string{"json"}},
 	)
 }
 

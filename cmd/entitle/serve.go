@@ -394,12 +394,18 @@ func (l *langFlag) Set(v string) error {
 	return nil
 }
 
+// Choices are the languages the flag takes (shell completion offers them).
+func (l *langFlag) Choices() []string {
+	out := make([]string, len(i18n.Langs))
+	for i, x := range i18n.Langs {
+		out[i] = string(x)
+	}
+	return out
+}
+
 // langWords names the portal's languages as a flag takes them: "en or de".
 func langWords() string {
-	words := make([]string, len(i18n.Langs))
-	for i, l := range i18n.Langs {
-		words[i] = string(l)
-	}
+	words := (*langFlag)(nil).Choices()
 	if len(words) == 1 {
 		return words[0]
 	}

@@ -52,6 +52,10 @@ func ParseTLSMode(s string) (TLSMode, error) {
 	return 0, fmt.Errorf("mail: unknown TLS mode %q: use opportunistic, required, implicit or none", s)
 }
 
+// Choices are the names a TLS mode flag takes (shell completion offers
+// them).
+func (m *TLSMode) Choices() []string { return slices.Clone(tlsModeNames) }
+
 // Set implements flag.Value, so a TLSMode can be a flag: fs.Var(&mode, …).
 func (m *TLSMode) Set(s string) error {
 	v, err := ParseTLSMode(s)
