@@ -56,6 +56,12 @@ func world(t *testing.T) (*store.DB, map[string]entitle.User) {
 	return db, storetest.AddReaders(t, db, day0, readers)
 }
 
+// service is the access requests' service on db, mailing into ob.
+func service(db *store.DB, ob *mailtest.Recorder) *accessrequests.Service {
+	now := func() time.Time { return day0 }
+	return &accessrequests.Service{Store: db, Gate: disclose.New(db, now), Mailer: ob, Now: now, BaseURL: "https://portal.example/"}
+}
+
 func actor(u entitle.User) entitle.Actor {
 	return entitle.Actor{Company: u.Company, Admin: u.Admin, UserID: u.ID, Email: u.Email, Name: u.Name}
 }
@@ -79,8 +85,7 @@ func TestAccessRequestLanguages(t *testing.T) {
 	ctx := context.Background()
 	db, users := world(t)
 	ob := &mailtest.Recorder{}
-	now := func() time.Time { return day0 }
-	s := &accessrequests.Service{Store: db, Gate: disclose.New(db, now), Mailer: ob, Now: now, BaseURL: "https://portal.example/"}
+	s := service(db, ob)
 	fay, gil := actor(users["fay@fitter.example"]), actor(users["gil@fitter.example"])
 	ann, bo := actor(users["ann@plant.example"]), actor(users["bo@plant.example"])
 
@@ -169,8 +174,7 @@ func TestAccessRequestWithdrawnLanguages(t *testing.T) {
 	ctx := context.Background()
 	db, users := world(t)
 	ob := &mailtest.Recorder{}
-	now := func() time.Time { return day0 }
-	s := &accessrequests.Service{Store: db, Gate: disclose.New(db, now), Mailer: ob, Now: now, BaseURL: "https://portal.example"}
+	s := service(db, ob)
 	fay, ann := actor(users["fay@fitter.example"]), actor(users["ann@plant.example"])
 	cr, err := s.Create(ctx, fay, accessrequests.Ask{Message: "Fitter Services runs Plant 3's control room.", Days: 30})
 	if err != nil {
