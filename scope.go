@@ -79,30 +79,3 @@ func clipName(s string) string {
 	}
 	return s
 }
-
-// HoldableScopes are the scopes a's tokens may carry: read and write for
-// every user, admin for a company's administrators, import for the
-// vendor's administrators. A token never carries more than its user may
-// do.
-func HoldableScopes(a Actor) Scopes {
-	out := Scopes{ScopeRead, ScopeWrite}
-	if a.Admin && a.Vendor {
-		out = append(out, ScopeImport)
-	}
-	if a.Admin {
-		out = append(out, ScopeAdmin)
-	}
-	return out
-}
-
-// WhoMayHold says who may hold a scope, for the refusal of one asked for
-// by a user who may not.
-func WhoMayHold(s Scope) string {
-	switch s {
-	case ScopeAdmin:
-		return "company administrators only"
-	case ScopeImport:
-		return "the vendor's administrators only"
-	}
-	return "every user"
-}

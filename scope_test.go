@@ -30,21 +30,3 @@ func TestParseScopes(t *testing.T) {
 		}
 	}
 }
-
-// TestHoldableScopes: read and write for everyone, admin for a company's
-// administrators, import for the vendor's administrators only.
-func TestHoldableScopes(t *testing.T) {
-	for _, tc := range []struct {
-		a    entitle.Actor
-		want string
-	}{
-		{entitle.Actor{Company: "SHOP"}, "read write"},
-		{entitle.Actor{Company: "SHOP", Admin: true}, "read write admin"},
-		{entitle.Actor{Company: "MAKER", Vendor: true}, "read write"},
-		{entitle.Actor{Company: "MAKER", Vendor: true, Admin: true}, "read write import admin"},
-	} {
-		if got := entitle.HoldableScopes(tc.a).String(); got != tc.want {
-			t.Errorf("HoldableScopes(%+v) = %q, want %q", tc.a, got, tc.want)
-		}
-	}
-}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/entitle-portal/entitle"
 	"github.com/entitle-portal/entitle/internal/auth"
+	"github.com/entitle-portal/entitle/internal/policy"
 )
 
 func tokenCreateCommand() command {
@@ -54,14 +55,14 @@ func runTokenCreate(ctx context.Context, e *env, c command, args []string) error
 	if err != nil {
 		return err
 	}
-	holdable := entitle.HoldableScopes(entitle.Actor{Company: u.Company, Vendor: u.Company == vendor, Admin: u.Admin, UserID: u.ID})
+	holdable := policy.HoldableScopes(entitle.Actor{Company: u.Company, Vendor: u.Company == vendor, Admin: u.Admin, UserID: u.ID})
 	if len(scopes) == 0 {
 		scopes = holdable
 		fmt.Fprintf(e.stderr, "no --scope: the token gets every scope %s may hold: %s\n", u.Email, strings.Join(scopes.Strings(), ","))
 	}
 	for _, sc := range scopes {
 		if !holdable.Has(sc) {
-			return entitle.Errorf(entitle.CodeInvalid, "%s may not hold the scope %s: %s", u.Email, sc, entitle.WhoMayHold(sc))
+			return entitle.Errorf(entitle.CodeInvalid, "%s may not hold the scope %s: %s", u.Email, sc, policy.WhoMayHold(sc))
 		}
 	}
 	token, hash, err := auth.NewToken()

@@ -51,6 +51,10 @@ func (s *Service) SetLanguage(ctx context.Context, a entitle.Actor, lang string)
 		Action: "account.language", Object: a.Email, Outcome: "ok", Detail: "language=" + lang})
 }
 
+// HoldableScopes are the scopes a's tokens may carry (policy.HoldableScopes),
+// for the form that makes one.
+func (s *Service) HoldableScopes(a entitle.Actor) entitle.Scopes { return policy.HoldableScopes(a) }
+
 // OwnSession is a session in its user's list: Current is the one the list
 // was asked with.
 type OwnSession struct {
@@ -122,7 +126,7 @@ type CreatedToken struct {
 
 // CreateToken makes a personal API token of a's: it acts as a does within
 // its scopes, until it expires or a revokes it. A scope a may not hold
-// (entitle.HoldableScopes) is refused, as is an empty list; none asked for
+// (policy.HoldableScopes) is refused, as is an empty list; none asked for
 // gives every scope a may hold.
 func (s *Service) CreateToken(ctx context.Context, a entitle.Actor, t NewToken) (CreatedToken, error) {
 	if err := s.account(a); err != nil {
@@ -143,14 +147,14 @@ func (s *Service) CreateToken(ctx context.Context, a entitle.Actor, t NewToken) 
 	case err != nil:
 		ps.Add("scopes", "%v", err)
 	case t.Scopes == nil:
-		scopes = entitle.HoldableScopes(a)
+		scopes = policy.HoldableScopes(a)
 	case len(scopes) == 0:
-		ps.Add("scopes", "choose at least one scope: %s", strings.Join(entitle.HoldableScopes(a).Strings(), ", "))
+		ps.Add("scopes", "choose at least one scope: %s", strings.Join(policy.HoldableScopes(a).Strings(), ", "))
 	default:
-		holdable := entitle.HoldableScopes(a)
+		holdable := policy.HoldableScopes(a)
 		for _, sc := range scopes {
 			if !holdable.Has(sc) {
-				ps.Add("scopes", "you may not give a token the scope %s: %s", sc, entitle.WhoMayHold(sc))
+				ps.Add("scopes", "you may not give a token the scope %s: %s", sc, policy.WhoMayHold(sc))
 			}
 		}
 	}

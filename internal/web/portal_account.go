@@ -125,9 +125,9 @@ var scopeHints = map[entitle.Scope]string{
 // scopeChoices are the checkboxes of the token form for c: one for each
 // scope c may hold, ticked when in checked (all when checked is nil); the
 // hints are in p's language.
-func scopeChoices(p *i18n.Printer, c entitle.Actor, checked []string) []scopeChoice {
+func (s *Server) scopeChoices(p *i18n.Printer, c entitle.Actor, checked []string) []scopeChoice {
 	var out []scopeChoice
-	for _, sc := range entitle.HoldableScopes(c) {
+	for _, sc := range s.cfg.Accounts.HoldableScopes(c) {
 		hint := string(sc)
 		if id, ok := scopeHints[sc]; ok {
 			hint = p.T(id)
@@ -149,7 +149,7 @@ func (s *Server) showAccount(w http.ResponseWriter, r *http.Request, c entitle.A
 	var err error
 	p := i18n.For(v.Lang)
 	if data.TokenScopes == nil {
-		data.TokenScopes = scopeChoices(p, c, nil)
+		data.TokenScopes = s.scopeChoices(p, c, nil)
 	}
 	if data.Sessions, err = s.cfg.Accounts.Sessions(r.Context(), c, sessionSecret(r)); err != nil {
 		return err
@@ -214,7 +214,7 @@ func (s *Server) createTokenForm(w http.ResponseWriter, r *http.Request, c entit
 	if scopes == nil {
 		scopes = []string{} // no box ticked: not "every scope"
 	}
-	data := &accountPage{TokenName: name, TokenDays: days, TokenScopes: scopeChoices(i18n.For(v.Lang), c, scopes)}
+	data := &accountPage{TokenName: name, TokenDays: days, TokenScopes: s.scopeChoices(i18n.For(v.Lang), c, scopes)}
 	t, err := s.cfg.Accounts.CreateToken(r.Context(), c, accounts.NewToken{Name: name, ExpiresIn: days, Scopes: scopes})
 	if err != nil {
 		return s.refusedOnAccount(w, r, c, v, data, err, func(m string) { data.TokenError = m })

@@ -81,6 +81,7 @@ type Accounts interface {
 	EndOtherSessions(ctx context.Context, a entitle.Actor, keep string) (int, error)
 	CreateToken(ctx context.Context, a entitle.Actor, t accounts.NewToken) (accounts.CreatedToken, error)
 	Tokens(ctx context.Context, a entitle.Actor) ([]entitle.APIToken, error)
+	HoldableScopes(a entitle.Actor) entitle.Scopes
 	RevokeToken(ctx context.Context, a entitle.Actor, id int64) (entitle.APIToken, error)
 	// Two-factor sign-in: SignIn and Open answer *accounts.SecondFactorNeeded
 	// when a code must follow the password; Complete finishes the sign-in.
