@@ -32,8 +32,6 @@ import (
 	"github.com/BurntSushi/toml"
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
-	"golang.org/x/text/message"
-	"golang.org/x/text/number"
 
 	"github.com/entitle-portal/entitle"
 )
@@ -121,8 +119,7 @@ func load() {
 	}
 	printers = map[Lang]*Printer{}
 	for _, l := range Langs {
-		tag := language.MustParse(string(l))
-		printers[l] = &Printer{lang: l, loc: goi18n.NewLocalizer(bundle, string(l)), num: message.NewPrinter(tag)}
+		printers[l] = &Printer{lang: l, loc: goi18n.NewLocalizer(bundle, string(l))}
 	}
 }
 
@@ -138,7 +135,6 @@ func Load() error {
 type Printer struct {
 	lang Lang
 	loc  *goi18n.Localizer
-	num  *message.Printer
 }
 
 // For is the printer of language l (English for a language the portal
@@ -186,14 +182,6 @@ func (p *Printer) localize(id string, count any, pairs []any) string {
 		return "[" + id + "]"
 	}
 	return s
-}
-
-// Int is a whole number as the language writes it: 12,500 or 12.500.
-func (p *Printer) Int(n int) string {
-	if p.num == nil {
-		return fmt.Sprint(n)
-	}
-	return p.num.Sprint(number.Decimal(n))
 }
 
 // IDs lists the message IDs of language l's catalogue, sorted.
