@@ -237,12 +237,9 @@ func basisWords(b entitle.Basis) string {
 
 // basisWordsIn is basisWords in p's language, as the end of "You see this
 // because …" (a clause: German puts its verb last): the message
-// "because."+b, or b as it is when it is no basis.
+// "because."+b (statusWords).
 func basisWordsIn(p *i18n.Printer, b entitle.Basis) string {
-	if w, ok := basisMessage(p, "because.", b); ok {
-		return w
-	}
-	return string(b)
+	return statusWords(p, "because.", string(b))
 }
 
 // joinBases lists bases for people, in p's language: "purchasing entity,
@@ -262,23 +259,10 @@ func joinBases(p *i18n.Printer, bs []entitle.Basis) string {
 // (the message "basis."+b), or b with spaces for its underscores when it is
 // no basis.
 func basisName(p *i18n.Printer, b entitle.Basis) string {
-	if w, ok := basisMessage(p, "basis.", b); ok {
+	if w := statusWords(p, "basis.", string(b)); w != string(b) {
 		return w
 	}
 	return strings.ReplaceAll(string(b), "_", " ")
-}
-
-// basisMessage is b's words in p's language from a family of messages, one
-// per basis, each named prefix+b: "because.owner" (why a company sees
-// something, basisWordsIn), "basis.owner" (its name, basisName). ok is false
-// when b is no basis (entitle.Bases), which has no message. The IDs are
-// built, so TestEveryIDKnown does not see them: TestBasisAndStatusWordsKnown
-// holds every basis to its messages instead.
-func basisMessage(p *i18n.Printer, prefix string, b entitle.Basis) (string, bool) {
-	if _, ok := entitle.ParseBasis(string(b)); !ok {
-		return "", false
-	}
-	return p.T(prefix + string(b)), true
 }
 
 // unlessRefusal is err unless it is a refusal the page shows as such (a

@@ -49,10 +49,7 @@ func rowOf(p *i18n.Printer, e disclose.Entitlement, today entitle.Date) entitlem
 // TestEveryIDKnown does not see it: TestBasisAndStatusWordsKnown holds every
 // status to its message instead.
 func entitlementStatusWords(p *i18n.Printer, s entitle.Status) string {
-	if _, ok := entitle.ParseStatus(string(s)); !ok {
-		return string(s)
-	}
-	return p.T("status." + string(s))
+	return statusWords(p, "status.", string(s))
 }
 
 // joinAnd joins phrases with "and" in p's language: why a company sees

@@ -23,10 +23,10 @@ import (
 // lifecyclePageSize is how many renewal requests or transfers a box shows.
 const lifecyclePageSize = 25
 
-// statusWords is a status as a page's badge shows it, in p's language: the
-// message prefix+status ("renewals.status_quoted"), else the status itself,
-// so that a status the catalogues do not know yet still shows. The badge's
-// class stays the status.
+// statusWords is a value of an enumeration — a status, a basis — in p's
+// language: the message prefix+status ("renewals.status_quoted",
+// "basis.owner"), else the value itself, so that one the catalogues do not
+// know yet still shows. A badge's class stays the value.
 func statusWords(p *i18n.Printer, prefix, status string) string {
 	id := prefix + status
 	if w := p.T(id); w != "["+id+"]" {
