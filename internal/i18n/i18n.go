@@ -159,6 +159,14 @@ func (p *Printer) T(id string, pairs ...any) string {
 	return p.localize(id, nil, pairs)
 }
 
+// Lookup is T for a message that may not be in the catalogue (an ID built
+// from a value: "renewals.status_"+status): ok is false when it is not, and
+// the caller shows something else instead of the bracketed ID.
+func (p *Printer) Lookup(id string, pairs ...any) (words string, ok bool) {
+	words = p.T(id, pairs...)
+	return words, words != "["+id+"]"
+}
+
 // N is T for a message whose words depend on a count ("1 day", "2 days"):
 // the count is its value Count.
 func (p *Printer) N(id string, count int, pairs ...any) string {

@@ -130,6 +130,12 @@ func TestPrinter(t *testing.T) {
 	if got := de.T("no.such.message"); got != "[no.such.message]" {
 		t.Errorf("a missing message: %q", got)
 	}
+	if w, ok := de.Lookup("no.such.message"); ok {
+		t.Errorf("Lookup of a missing message: %q, found", w)
+	}
+	if w, ok := de.Lookup("banner.until", "Date", "2026-12-31"); !ok || w != "Angezeigt bis 2026-12-31." {
+		t.Errorf("Lookup: %q %v", w, ok)
+	}
 	if For("fr") != en {
 		t.Error("a language the portal does not have is not English")
 	}

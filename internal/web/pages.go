@@ -185,8 +185,8 @@ func (s *Server) errorView(r *http.Request, status int, msg string) errorPage {
 		}
 	}
 	e.Title = http.StatusText(status)
-	if p, id := i18n.For(e.Lang), fmt.Sprint("error.status_", status); p.T(id) != "["+id+"]" {
-		e.Title = p.T(id) // the common statuses in the page's language
+	if w, ok := i18n.For(e.Lang).Lookup(fmt.Sprint("error.status_", status)); ok {
+		e.Title = w // the common statuses in the page's language
 	}
 	return e
 }

@@ -60,11 +60,7 @@ func kindWords(p *i18n.Printer, k entitle.Kind) string {
 	if k == "" {
 		return p.T("company.kind_none")
 	}
-	id := "company.kind_" + string(k)
-	if w := p.T(id); w != "["+id+"]" {
-		return w
-	}
-	return string(k)
+	return statusWords(p, "company.kind_", string(k))
 }
 
 // GET /company: the caller's company profile; its administrators get the

@@ -28,8 +28,7 @@ const lifecyclePageSize = 25
 // "basis.owner"), else the value itself, so that one the catalogues do not
 // know yet still shows. A badge's class stays the value.
 func statusWords(p *i18n.Printer, prefix, status string) string {
-	id := prefix + status
-	if w := p.T(id); w != "["+id+"]" {
+	if w, ok := p.Lookup(prefix + status); ok {
 		return w
 	}
 	return status
