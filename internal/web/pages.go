@@ -37,9 +37,6 @@ var pages = func() map[i18n.Lang]*template.Template {
 	if err := i18n.Load(); err != nil {
 		panic(err) // the catalogues are embedded: TestCataloguesComplete reads them first
 	}
-	if err := i18n.RefusalsErr(); err != nil {
-		panic(err) // embedded too: TestRefusalsRoundTrip reads them first
-	}
 	sets := map[i18n.Lang]*template.Template{}
 	for _, l := range i18n.Langs {
 		p := i18n.For(l)

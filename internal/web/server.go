@@ -14,6 +14,7 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -30,6 +31,7 @@ import (
 	"github.com/entitle-portal/entitle/internal/channel"
 	"github.com/entitle-portal/entitle/internal/coworkers"
 	"github.com/entitle-portal/entitle/internal/disclose"
+	"github.com/entitle-portal/entitle/internal/i18n"
 	"github.com/entitle-portal/entitle/internal/lifecycle"
 	"github.com/entitle-portal/entitle/internal/sso"
 	"github.com/entitle-portal/entitle/internal/webhooks"
@@ -278,6 +280,12 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("web: a service is missing")
 	case len(cfg.Secret) < 32:
 		return nil, errors.New("web: the secret must be at least 32 bytes")
+	}
+	// The catalogue of refusals is read here, when a server starts, not
+	// when the package is loaded: a command that serves no pages does not
+	// pay for it.
+	if err := i18n.RefusalsErr(); err != nil {
+		return nil, fmt.Errorf("web: %w", err)
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
