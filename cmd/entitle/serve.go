@@ -395,7 +395,10 @@ func (l *langFlag) Set(v string) error {
 }
 
 // Choices are the languages the flag takes (shell completion offers them).
-func (l *langFlag) Choices() []string {
+func (l *langFlag) Choices() []string { return langNames() }
+
+// langNames are the portal's languages as a flag takes them.
+func langNames() []string {
 	out := make([]string, len(i18n.Langs))
 	for i, x := range i18n.Langs {
 		out[i] = string(x)
@@ -405,7 +408,7 @@ func (l *langFlag) Choices() []string {
 
 // langWords names the portal's languages as a flag takes them: "en or de".
 func langWords() string {
-	words := (*langFlag)(nil).Choices()
+	words := langNames()
 	if len(words) == 1 {
 		return words[0]
 	}
